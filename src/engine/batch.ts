@@ -1,0 +1,73 @@
+// A batch of frames: one long-lived byte buffer and per-frame descriptors in typed
+// arrays. I/O backends fill it, the engine rewrites frames in place and sets a
+// verdict and egress interface per frame, backends send the TX ones. Nothing in
+// it is allocated per frame.
+
+/** What the engine decided for a frame. */
+export const VERDICT_TX = 1; // send frame (rewritten in place) on ifOut
+export const VERDICT_DROP = 2; // dropped; the reason is counted
+export const VERDICT_PASS = 3; // not for the router's data plane; left alone
+
+export class Batch {
+  /** Frames live at buf[off[i] .. off[i]+len[i]). */
+  readonly buf: Uint8Array;
+  readonly off: Uint32Array;
+  readonly len: Uint32Array;
+  /** Interface index the frame arrived on (set by the backend). */
+  readonly ifIn: Uint8Array;
+  /** Interface index to send on (set by the engine when verdict is TX). */
+  readonly ifOut: Uint8Array;
+  readonly verdict: Uint8Array;
+  /** Drop reason code when verdict is DROP (see engine/counters.ts). */
+  readonly reason: Uint8Array;
+  /** Frames in use: 0..count-1. */
+  count = 0;
+
+  constructor(
+    readonly capacity: number,
+    bufferBytes = capacity * 2048,
+  ) {
+    this.buf = new Uint8Array(bufferBytes);
+    this.off = new Uint32Array(capacity);
+    this.len = new Uint32Array(capacity);
+    this.ifIn = new Uint8Array(capacity);
+    this.ifOut = new Uint8Array(capacity);
+    this.verdict = new Uint8Array(capacity);
+    this.reason = new Uint8Array(capacity);
+  }
+
+  /** Empties the batch for refilling. */
+  reset(): void {
+    this.count = 0;
+  }
+
+  /** Bytes used by frames so far: where the next frame may be copied. */
+  get used(): number {
+    if (this.count === 0) return 0;
+    const last = this.count - 1;
+    return this.off[last] + this.len[last];
+  }
+
+  /**
+   * Copies one frame in (the memory and pcap-file backends use this; the native
+   * ring fills off/len directly). Returns false when the batch or buffer is full.
+   */
+  push(frame: Uint8Array, ifIn: number): boolean {
+    const at = this.used;
+    if (this.count === this.capacity || at + frame.length > this.buf.length) return false;
+    const i = this.count++;
+    this.buf.set(frame, at);
+    this.off[i] = at;
+    this.len[i] = frame.length;
+    this.ifIn[i] = ifIn;
+    this.ifOut[i] = 0;
+    this.verdict[i] = 0;
+    this.reason[i] = 0;
+    return true;
+  }
+
+  /** A view (no copy) of frame i. */
+  frame(i: number): Uint8Array {
+    return this.buf.subarray(this.off[i], this.off[i] + this.len[i]);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './addr.js';
+export * from './types.js';
+export * from './table.js';

@@ -1,0 +1,97 @@
+// Builds validated, frozen service tables. Every rule here is one IPVS or ipvsadm
+// enforces; a violation is a ModelError naming the service and server at fault.
+import { formatIPv4, maskToPrefix } from './addr.js';
+import type { OwnedAddress, RealServer, ServiceTable, Timeouts, VirtualService } from './types.js';
+
+export class ModelError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+export interface TableSpec {
+  services: VirtualService[];
+  addresses?: OwnedAddress[];
+  timeouts?: Partial<Timeouts>;
+}
+
+let lastVersion = 0;
+
+/** Key that identifies a virtual service the way IPVS does: fwmark, or proto+VIP+port. */
+export function serviceKey(s: Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'>): string {
+  return s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${formatIPv4(s.address)}:${s.port}`;
+}
+
+export function buildTable(spec: TableSpec): ServiceTable {
+  const seen = new Set<string>();
+  for (const svc of spec.services) {
+    validateService(svc);
+    const key = serviceKey(svc);
+    if (seen.has(key)) throw new ModelError('DUPLICATE_SERVICE', `service ${key} is defined twice`);
+    seen.add(key);
+  }
+  const timeouts: Timeouts = { tcp: 0, tcpfin: 0, udp: 0, ...spec.timeouts };
+  for (const [k, v] of Object.entries(timeouts)) {
+    if (!Number.isInteger(v) || v < 0) throw new ModelError('BAD_TIMEOUT', `timeout ${k} must be a whole number of seconds >= 0, got ${v}`);
+  }
+  return deepFreeze({
+    version: ++lastVersion,
+    services: spec.services.map((s) => ({ ...s, schedFlags: [...s.schedFlags], servers: s.servers.map((r) => ({ ...r })) })),
+    addresses: (spec.addresses ?? []).map((a) => ({ ...a })),
+    timeouts,
+  });
+}
+
+function validateService(svc: VirtualService): void {
+  const key = serviceKey(svc);
+  const fail = (code: string, msg: string): never => {
+    throw new ModelError(code, `service ${key}: ${msg}`);
+  };
+  if (svc.fwmark) {
+    if (!Number.isInteger(svc.fwmark) || svc.fwmark < 1 || svc.fwmark > 0xffffffff) fail('BAD_FWMARK', `firewall mark must be 1..4294967295`);
+  } else {
+    if (!svc.address) fail('BAD_ADDRESS', 'a service needs a virtual IP address or a firewall mark');
+    if (!isPort(svc.port) || svc.port === 0) fail('BAD_PORT', `port must be 1..65535, got ${svc.port}`);
+  }
+  if (!Number.isInteger(svc.persistence) || svc.persistence < 0) fail('BAD_PERSISTENCE', `persistence must be seconds >= 0`);
+  if (maskToPrefix(svc.persistMask) < 0) fail('BAD_NETMASK', `persistence netmask ${formatIPv4(svc.persistMask)} is not contiguous`);
+  if (svc.onePacket && svc.protocol !== 'udp' && !svc.fwmark) fail('BAD_OPS', 'one-packet scheduling applies to UDP services only');
+  const dests = new Set<string>();
+  for (const rs of svc.servers) {
+    validateServer(svc, rs, fail);
+    const dk = `${formatIPv4(rs.address)}:${rs.port}`;
+    if (dests.has(dk)) fail('DUPLICATE_SERVER', `real server ${dk} is listed twice`);
+    dests.add(dk);
+  }
+}
+
+function validateServer(svc: VirtualService, rs: RealServer, fail: (code: string, msg: string) => never): void {
+  const at = `real server ${rs.name} (${formatIPv4(rs.address)})`;
+  if (!rs.address) fail('BAD_ADDRESS', `${at}: address is missing`);
+  if (!isPort(rs.port)) fail('BAD_PORT', `${at}: port must be 0..65535`);
+  if (!Number.isInteger(rs.weight) || rs.weight < 0 || rs.weight > 65535) fail('BAD_WEIGHT', `${at}: weight must be 0..65535, got ${rs.weight}`);
+  for (const t of [rs.upperThreshold, rs.lowerThreshold]) {
+    if (!Number.isInteger(t) || t < 0 || t > 65535) fail('BAD_THRESHOLD', `${at}: thresholds must be 0..65535`);
+  }
+  if (rs.upperThreshold && rs.lowerThreshold > rs.upperThreshold) fail('BAD_THRESHOLD', `${at}: lower threshold exceeds upper`);
+  // ipvsadm: "the port of the real server must be the same as the virtual service" for -g and -i.
+  if (rs.forward !== 'nat' && rs.port !== 0 && !svc.fwmark && rs.port !== svc.port) {
+    fail('PORT_REMAP_NEEDS_NAT', `${at}: only NAT can map port ${svc.port} to ${rs.port}`);
+  }
+}
+
+function isPort(p: number): boolean {
+  return Number.isInteger(p) && p >= 0 && p <= 65535;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

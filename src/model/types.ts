@@ -1,0 +1,72 @@
+// The virtual-service table as IPVS holds it: services keyed by protocol + VIP +
+// port or by firewall mark, each with its real servers. Plain readonly data; a
+// table is built and validated once (table.ts) and never mutated afterwards.
+
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+
+export type Protocol = 'tcp' | 'udp';
+/** nat = ipvsadm -m (masquerading), dr = -g (gatewaying), tunnel = -i (ipip). */
+export type ForwardMethod = 'nat' | 'dr' | 'tunnel';
+
+export interface RealServer {
+  /** Name from lvs.cf (`server NAME {}`), or the address text. */
+  readonly name: string;
+  readonly address: number;
+  /** Destination port; for NAT it may differ from the service port. 0 = keep the packet's. */
+  readonly port: number;
+  /** 0..65535; 0 = quiesced: no new connections, existing ones continue. */
+  readonly weight: number;
+  readonly forward: ForwardMethod;
+  /** ipvsadm -x: the server is overloaded when active+inactive >= upper (0 = no limit). */
+  readonly upperThreshold: number;
+  /** ipvsadm -y: overload clears below this (0 = 3/4 of upper). */
+  readonly lowerThreshold: number;
+}
+
+export interface VirtualService {
+  readonly name: string;
+  readonly protocol: Protocol;
+  /** VIP; 0 for a firewall-mark service. */
+  readonly address: number;
+  /** Service port; 0 for a firewall-mark service. */
+  readonly port: number;
+  /** Firewall mark; 0 = keyed by protocol + VIP + port. */
+  readonly fwmark: number;
+  /** ipvsadm scheduler name (rr, wlc, ...). */
+  readonly scheduler: string;
+  /** Scheduler flags as ipvsadm -b spells them (sh-fallback, sh-port, ...). */
+  readonly schedFlags: readonly string[];
+  /** Persistence timeout in seconds; 0 = not persistent. */
+  readonly persistence: number;
+  /** Persistence netmask applied to the client address (ipvsadm -M). */
+  readonly persistMask: number;
+  /** One-packet scheduling for UDP (ipvsadm -o). */
+  readonly onePacket: boolean;
+  readonly servers: readonly RealServer[];
+}
+
+/** An address the router owns and answers ARP for: a VIP or the NAT router address. */
+export interface OwnedAddress {
+  readonly address: number;
+  readonly prefixLen: number;
+  /** Device as lvs.cf names it without the alias (`eth0:1` -> `eth0`). */
+  readonly device: string;
+  readonly role: 'vip' | 'nat_router';
+}
+
+/** Connection timeouts in seconds as `ipvsadm --set tcp tcpfin udp` sets them; 0 = default. */
+export interface Timeouts {
+  readonly tcp: number;
+  readonly tcpfin: number;
+  readonly udp: number;
+}
+
+export interface ServiceTable {
+  /** Increases with every table built, so a swap can be told from the last one. */
+  readonly version: number;
+  readonly services: readonly VirtualService[];
+  readonly addresses: readonly OwnedAddress[];
+  readonly timeouts: Timeouts;
+}
