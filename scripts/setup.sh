@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what tsvs needs on a fresh Debian machine (sourced by test.sh and
+# demo.sh). System packages only as root; npm packages always.
+set -euo pipefail
+SYS_PKGS=(iproute2 nftables ethtool curl tcpdump libpcap-dev python3 make g++)
+missing=()
+for p in "${SYS_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "note: not root, so not installing: ${missing[*]} (end-to-end tests will skip)" >&2
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './names.js';
+export * from './registry.js';
