@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatRate, formatTable, measure, report, slug } from '../../bench/lib/report.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../io/helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => (tmp = tempDir()));
