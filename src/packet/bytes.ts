@@ -1,0 +1,25 @@
+// Big-endian field access on a Uint8Array by absolute offset. Network byte order
+// is big-endian (RFC 791 Appendix B: "the order of transmission of the header and
+// data ... is resolved to the octet level ... most significant octet first").
+// Plain shifts instead of a DataView: no object per call, and V8 inlines these.
+
+export function readU16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+/** Unsigned: `>>> 0` keeps addresses >= 128.0.0.0 positive. */
+export function readU32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+export function writeU16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+
+export function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}

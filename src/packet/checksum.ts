@@ -1,0 +1,113 @@
+// The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
+//
+// Sums are kept as plain numbers. A "sum" here is the ones'-complement sum folded
+// to 16 bits and NOT complemented; a "checksum" is the complemented value that
+// travels in a header field.
+
+/**
+ * Folds carries back into the low 16 bits (RFC 1071 section 2(C): "the sum ...
+ * is accumulated ... and the carries are added back in"). Accepts any
+ * non-negative safe integer; returns 0..0xffff, and 0 only for a zero input.
+ */
+export function fold(sum: number): number {
+  // Beyond 32 bits the bitwise operators would truncate; rare (large initial sums).
+  while (sum > 0xffffffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
+/**
+ * Ones'-complement sum of the 16-bit big-endian words of buf[off, off+len),
+ * plus `initial`, folded to 16 bits, not complemented.
+ * RFC 1071 section 4.1: "if( count > 0 ) sum += * (unsigned char *) addr;" on a
+ * big-endian machine: an odd last byte is the high byte of a zero-padded word.
+ */
+export function sum16(buf: Uint8Array, off: number, len: number, initial = 0): number {
+  let sum = fold(initial);
+  const even = off + (len & ~1);
+  let i = off;
+  while (i < even) {
+    // 16384 words of at most 0xffff stay below 2^30: a small integer for V8, and
+    // the 32-bit fold below stays exact. Frames never reach one chunk in practice.
+    const stop = even - i > 32768 ? i + 32768 : even;
+    for (; i < stop; i += 2) sum += (buf[i] << 8) | buf[i + 1];
+    sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  if (len & 1) sum += buf[even] << 8;
+  return fold(sum);
+}
+
+/** The checksum field value: RFC 1071 "the 1's complement of the 1's complement sum". */
+export function checksum(buf: Uint8Array, off: number, len: number, initial = 0): number {
+  return ~sum16(buf, off, len, initial) & 0xffff;
+}
+
+/**
+ * Sum of the IPv4 pseudo-header (RFC 793 section 3.1, RFC 768): source address,
+ * destination address, zero, protocol, TCP/UDP length. Folded, not complemented.
+ */
+export function pseudoSum(src: number, dst: number, proto: number, l4len: number): number {
+  return fold((src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + l4len);
+}
+
+/**
+ * Updates a checksum field for a 16-bit word changing from old16 to new16.
+ * RFC 1624 section 3, eqn. 3: "HC' = ~(~HC + ~m + m')". (Eqn. 2, the older
+ * RFC 1141 form, can yield 0xFFFF where a full recomputation yields 0x0000.)
+ */
+export function csumReplace16(check: number, old16: number, new16: number): number {
+  return ~fold((~check & 0xffff) + (~old16 & 0xffff) + (new16 & 0xffff)) & 0xffff;
+}
+
+/** RFC 1624 eqn. 3 for a 32-bit field (an IPv4 address): two 16-bit words. */
+export function csumReplace32(check: number, old32: number, new32: number): number {
+  return ~fold(
+    (~check & 0xffff) +
+      ((~old32 >>> 16) & 0xffff) + (~old32 & 0xffff) +
+      (new32 >>> 16) + (new32 & 0xffff),
+  ) & 0xffff;
+}
+
+/**
+ * RFC 1624 eqn. 3 for an address and a port at once, as NAT changes both in a
+ * TCP/UDP checksum (the address through the pseudo-header). One fold, one complement.
+ */
+export function csumReplaceAddrPort(
+  check: number, oldAddr: number, newAddr: number, oldPort: number, newPort: number,
+): number {
+  return ~fold(
+    (~check & 0xffff) +
+      ((~oldAddr >>> 16) & 0xffff) + (~oldAddr & 0xffff) +
+      (newAddr >>> 16) + (newAddr & 0xffff) +
+      (~oldPort & 0xffff) + (newPort & 0xffff),
+  ) & 0xffff;
+}
+
+/**
+ * For a field holding a partial, uncomplemented pseudo-header sum (Linux
+ * CHECKSUM_PARTIAL: the device adds the header and payload and complements later).
+ * Subtracting in ones' complement is adding the complement; no final complement.
+ * Mirrors the kernel's inet_proto_csum_replace4():
+ * `*sum = ~csum_fold(csum_add(csum_sub(csum_unfold(*sum), from), to))`.
+ */
+export function partialReplace16(sum: number, old16: number, new16: number): number {
+  return fold((sum & 0xffff) + (~old16 & 0xffff) + (new16 & 0xffff));
+}
+
+export function partialReplace32(sum: number, old32: number, new32: number): number {
+  return fold(
+    (sum & 0xffff) +
+      ((~old32 >>> 16) & 0xffff) + (~old32 & 0xffff) +
+      (new32 >>> 16) + (new32 & 0xffff),
+  );
+}
+
+/**
+ * Full TCP/UDP checksum over buf[l4, l4+l4len) with the pseudo-header; the
+ * checksum field inside must be zero (or be accounted for by the caller).
+ */
+export function l4Checksum(
+  buf: Uint8Array, l4: number, l4len: number, src: number, dst: number, proto: number,
+): number {
+  return checksum(buf, l4, l4len, pseudoSum(src, dst, proto, l4len));
+}
