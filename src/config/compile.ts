@@ -1,0 +1,220 @@
+// Compiles a parsed lvs.cf into the service table, the way lvsd and pulse read it:
+// lvsd adds every active virtual server (`ipvsadm -A`) and its active real servers
+// (`-a ... -m|-g|-i` from `network`), pulse brings up each distinct active VIP and,
+// for NAT, the nat_router address. Every key the table does not use is reported
+// in notActedOn with its line; every error (semantic, or the model's) gets the
+// file and line of the key or block at fault, and all of them are thrown together.
+import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey } from '../model/index.js';
+import type { ForwardMethod, OwnedAddress, Protocol, RealServer, ServiceTable, VirtualService } from '../model/index.js';
+import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
+import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
+import type { GlobalSettings, VirtualSettings } from './keys.js';
+import {
+  FAILOVER_BLOCK,
+  FWMARK_PORT,
+  GLOBAL_NOT_ACTED_ON,
+  inactiveWhy,
+  NOT_NAT,
+  PMASK_WITHOUT_PERSISTENCE,
+  VIRTUAL_NOT_ACTED_ON,
+  type NotActedOn,
+} from './not-acted-on.js';
+
+export type { NotActedOn } from './not-acted-on.js';
+
+export interface CompileResult {
+  table: ServiceTable;
+  notActedOn: NotActedOn[];
+}
+
+/** lvs.cf `network` -> ipvsadm forwarding switch (-m / -g / -i). */
+const FORWARD: Record<string, ForwardMethod> = { nat: 'nat', direct: 'dr', tunnel: 'tunnel' };
+
+// Which key a model error is about, so that it can point at that key's line.
+const SERVICE_ERROR_KEY: Record<string, string> = {
+  BAD_FWMARK: 'fwmark', BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_PERSISTENCE: 'persistent', BAD_NETMASK: 'pmask', BAD_OPS: 'ops',
+};
+const SERVER_ERROR_KEY: Record<string, string> = {
+  BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_WEIGHT: 'weight', BAD_THRESHOLD: 'lthreshold', PORT_REMAP_NEEDS_NAT: 'port',
+};
+
+/** A netmask key absent or 0.0.0.0 (Piranha's "not given") means a host address, /32. */
+function prefixOf(mask: number | null): number {
+  return mask ? maskToPrefix(mask) : 32;
+}
+
+/** Builds the table of `service = lvs`, or throws ConfigErrors with every error of the file. */
+export function compileLvsCf(cfg: LvsConfig): CompileResult {
+  const c = new Compiler(cfg);
+  return c.run();
+}
+
+class Compiler {
+  readonly errors: ConfigError[] = [];
+  readonly notes: NotActedOn[] = [];
+  readonly addresses: OwnedAddress[] = [];
+  readonly vipOwners = new Map<number, Block>();
+  readonly g: GlobalSettings;
+  readonly forward: ForwardMethod;
+
+  constructor(readonly cfg: LvsConfig) {
+    this.g = globalSettings(cfg);
+    this.forward = FORWARD[this.g.network];
+  }
+
+  fail(line: number, code: ConfigErrorCode, message: string): void {
+    this.errors.push(new ConfigError(code, this.cfg.file, line, message));
+  }
+
+  note(key: string, line: number, why: string): void {
+    this.notes.push({ key, line, file: this.cfg.file, why });
+  }
+
+  run(): CompileResult {
+    const { g, cfg } = this;
+    if (g.service === 'fos') {
+      this.fail(findKey(cfg.items, 'service')!.line, 'ONLYONESERVICE', 'service = fos (failover services) is not supported; tsvs runs service = lvs');
+    }
+    for (const k of keyLines(cfg.items)) {
+      const natOnly = (k.key === 'nat_router' || k.key === 'nat_nmask') && g.network !== 'nat';
+      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : undefined);
+      if (why) this.note(k.key, k.line, why);
+    }
+    if (g.network === 'nat' && g.nat_router) {
+      this.addresses.push({ address: g.nat_router.address, prefixLen: prefixOf(g.nat_nmask), device: g.nat_router.device, role: 'nat_router' });
+    }
+    const services: VirtualService[] = [];
+    const byKey = new Map<string, Block>();
+    for (const b of blocks(cfg.items, 'virtual')) {
+      const svc = this.virtual(b);
+      if (!svc) continue;
+      const key = serviceKey(svc);
+      const twin = byKey.get(key);
+      if (twin) this.fail(b.line, 'DUPLICATE', `service ${key} is already defined by virtual ${twin.name} (line ${twin.line})`);
+      byKey.set(key, b);
+      services.push(svc);
+    }
+    for (const b of blocks(cfg.items, 'failover')) this.note(`failover ${b.name}`, b.line, FAILOVER_BLOCK);
+    if (this.errors.length) throw new ConfigErrors(this.errors);
+    const timeouts = { tcp: g.tcp_timeout, tcpfin: g.tcpfin_timeout, udp: g.udp_timeout };
+    let table: ServiceTable;
+    try {
+      table = buildTable({ services, addresses: this.addresses, timeouts });
+    } catch (e) {
+      // Every rule was checked per service above; reaching this is a bug, still reported with the file.
+      if (e instanceof ModelError) throw new ConfigErrors([new ConfigError(e.code, cfg.file, 0, e.message)]);
+      throw e;
+    }
+    return { table, notActedOn: this.notes.sort((a, b) => a.line - b.line) };
+  }
+
+  virtual(b: Block): VirtualService | null {
+    const vs = virtualSettings(b);
+    if (!vs.active) {
+      this.note(`virtual ${b.name}`, b.line, inactiveWhy(findKey(b.items, 'active') !== undefined));
+      return null;
+    }
+    for (const k of keyLines(b.items)) {
+      const why = VIRTUAL_NOT_ACTED_ON[k.key] ?? (k.key === 'pmask' && !vs.persistent ? PMASK_WITHOUT_PERSISTENCE : k.key === 'port' && vs.fwmark ? FWMARK_PORT : undefined);
+      if (why) this.note(k.key, k.line, why);
+    }
+    // A firewall-mark service is keyed by the mark alone; its address only names the VIP to bring up.
+    if (!vs.fwmark && !vs.address) this.fail(b.line, 'MISSINGKEY', `virtual ${b.name} has no address (address = VIP DEVICE), and no fwmark`);
+    this.schedFlags(b, vs);
+    if (vs.address) this.vip(b, vs);
+    const servers = this.servers(b, vs);
+    if (!vs.fwmark && !vs.address) return null;
+    const svc: VirtualService = {
+      name: b.name,
+      protocol: vs.protocol as Protocol,
+      address: vs.fwmark ? 0 : vs.address!.address,
+      port: vs.fwmark ? 0 : vs.port,
+      fwmark: vs.fwmark,
+      scheduler: vs.scheduler,
+      schedFlags: vs.scheduler_flags,
+      persistence: vs.persistent,
+      persistMask: vs.pmask,
+      onePacket: vs.ops,
+      servers: servers.map((s) => s.rs),
+    };
+    // Validate through the model one piece at a time, so each error names its own line.
+    if (this.validate({ ...svc, servers: [] }, b, b.items, SERVICE_ERROR_KEY)) {
+      for (const s of servers) this.validate({ ...svc, servers: [s.rs] }, s.block, s.block.items, SERVER_ERROR_KEY);
+    }
+    return svc;
+  }
+
+  validate(svc: VirtualService, at: Block, items: Item[], keyOf: Record<string, string>): boolean {
+    try {
+      buildTable({ services: [svc] });
+      return true;
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      const key = keyOf[e.code] ?? '';
+      const line = (e.code === 'BAD_THRESHOLD' ? findKey(items, 'lthreshold') ?? findKey(items, 'uthreshold') : findKey(items, key))?.line ?? at.line;
+      this.fail(line, e.code, e.message);
+      return false;
+    }
+  }
+
+  schedFlags(b: Block, vs: VirtualSettings): void {
+    // ipvsadm: sh-* flags only go with the sh scheduler, mh-* with mh ("incompatible scheduler flag").
+    for (const f of vs.scheduler_flags) {
+      const family = /^(sh|mh)-/.exec(f)?.[1];
+      if (family && family !== vs.scheduler) {
+        this.fail(findKey(b.items, 'scheduler_flags')!.line, 'BADARGUMENT', `scheduler flag ${f} applies to the ${family} scheduler only (scheduler is ${vs.scheduler})`);
+      }
+    }
+  }
+
+  vip(b: Block, vs: VirtualSettings): void {
+    const { address, device } = vs.address!;
+    const prefixLen = prefixOf(vs.vip_nmask);
+    const owner = this.vipOwners.get(address);
+    if (!owner) {
+      this.vipOwners.set(address, b);
+      this.addresses.push({ address, prefixLen, device, role: 'vip' });
+      return;
+    }
+    // pulse brings up each distinct VIP once, with the first virtual server's device and mask.
+    const first = this.addresses.find((a) => a.role === 'vip' && a.address === address)!;
+    if (first.device !== device || first.prefixLen !== prefixLen) {
+      const line = findKey(b.items, 'address')!.line;
+      this.note('address', line, `VIP ${formatIPv4(address)} is already brought up on ${first.device}/${first.prefixLen} by virtual ${owner.name} (line ${owner.line}); this device and netmask are ignored`);
+    }
+  }
+
+  servers(b: Block, vs: VirtualSettings): Array<{ rs: RealServer; block: Block }> {
+    const out: Array<{ rs: RealServer; block: Block }> = [];
+    const dests = new Map<string, Block>();
+    for (const sb of blocks(b.items, 'server')) {
+      const ss = serverSettings(sb, vs);
+      if (!ss.active) {
+        this.note(`server ${sb.name}`, sb.line, inactiveWhy(findKey(sb.items, 'active') !== undefined));
+        continue;
+      }
+      if (ss.address === null) {
+        this.fail(sb.line, 'MISSINGKEY', `server ${sb.name} of virtual ${b.name} has no address`);
+        continue;
+      }
+      const dk = `${formatIPv4(ss.address)}:${ss.port}`;
+      const twin = dests.get(dk);
+      if (twin) {
+        this.fail(sb.line, 'DUPLICATE', `real server ${dk} is already in virtual ${b.name} as server ${twin.name} (line ${twin.line})`);
+        continue;
+      }
+      dests.set(dk, sb);
+      const rs: RealServer = {
+        name: sb.name,
+        address: ss.address,
+        port: ss.port,
+        weight: ss.weight,
+        forward: this.forward,
+        upperThreshold: ss.uthreshold,
+        lowerThreshold: ss.lthreshold,
+      };
+      out.push({ rs, block: sb });
+    }
+    return out;
+  }
+}

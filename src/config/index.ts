@@ -1,0 +1,12 @@
+// config/: lvs.cf (Piranha format) and ipvsadm text formats: parse, validate,
+// compile into the service table, write back.
+export * from './errors.js';
+export * from './ast.js';
+export * from './keys.js';
+export type { IpDev, KeyKind, KeySpec, Value } from './values.js';
+export { parseLvsCf } from './lvscf-parse.js';
+export { writeLvsCf, setKey, removeKey, addBlock, removeBlock } from './lvscf-write.js';
+export { lvsCfFromTable, GENERATED_HEADER } from './lvscf-from-table.js';
+export { compileLvsCf, type CompileResult, type NotActedOn } from './compile.js';
+export { formatList, formatSave, schedFlagNames, type ConnCounts } from './ipvsadm-format.js';
+export { checkFile, checkText, type CheckResult } from './check.js';

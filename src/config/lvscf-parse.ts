@@ -1,0 +1,155 @@
+// lvs.cf parser (Piranha format). Line based like Piranha's getNextToks(): a line
+// is blank/comment, `key = value...`, `virtual|failover NAME {`, `server NAME {`
+// or `}`. Unlike Piranha, which returns at the first bad line, it records every
+// error and goes on, then throws them together as ConfigErrors, so one run of
+// `tsvs check` lists all the mistakes of a file.
+import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
+import { blocks, findKey, type Block, type Item, type LvsConfig } from './ast.js';
+import { GLOBAL_KEYS, SERVER_KEYS, VIRTUAL_KEYS, keysOf, type BlockType } from './keys.js';
+import { lexLine, type Token } from './tokens.js';
+import { parseValue } from './values.js';
+
+/** Piranha's LVS_MAX_TOKENS: the tokenizer holds at most 100 words per line. */
+const MAX_TOKENS = 100;
+const BLOCK_WORDS = new Set(['virtual', 'failover', 'server']);
+
+interface Open {
+  readonly type: 'global' | BlockType;
+  readonly block: Block | null;
+  readonly items: Item[];
+}
+
+/**
+ * Parses lvs.cf text. Returns the syntax tree, or throws ConfigErrors holding
+ * every error of the file (each with its code, file and line).
+ */
+export function parseLvsCf(text: string, file: string): LvsConfig {
+  const cfg: LvsConfig = { file, items: [], trailing: [] };
+  const errors: ConfigError[] = [];
+  const err = (line: number, code: ConfigErrorCode, msg: string) => errors.push(new ConfigError(code, file, line, msg));
+  // Piranha's lvsParseConfig() refuses a zero-length file ("Empty configuration").
+  if (text.length === 0) throw new ConfigErrors([new ConfigError('EMPTY', file, 0, 'the file is empty')]);
+
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  const stack: Open[] = [{ type: 'global', block: null, items: cfg.items }];
+  let pending: string[] = [];
+
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    const lexed = lexLine(raw);
+    if ('error' in lexed) return err(line, 'BADQUOTING', lexed.error);
+    const toks = lexed.tokens;
+    if (toks.length === 0) return void pending.push(raw);
+    if (toks.length > MAX_TOKENS) return err(line, 'TOOMANYARGS', `${toks.length} words on one line; at most ${MAX_TOKENS} are allowed`);
+    const top = stack[stack.length - 1];
+    const first = toks[0];
+
+    if (!first.quoted && first.text === '}') {
+      if (toks.length > 1) err(line, 'EXTRAARGS', `unexpected "${toks[1].text}" after "}"`);
+      if (!top.block) return err(line, 'BADCOMMAND', 'unexpected "}" outside a block');
+      top.block.close = { line, raw, comments: pending };
+      pending = [];
+      stack.pop();
+      return;
+    }
+
+    const words = splitEquals(toks);
+    if (!first.quoted && BLOCK_WORDS.has(first.text) && !isEquals(words[1])) {
+      const block = openBlock(first.text as BlockType, toks, top, line, raw, lexed.comment, pending, err);
+      pending = [];
+      if (block) stack.push({ type: block.type, block, items: block.items });
+      return;
+    }
+
+    const key = first.quoted ? `"${first.text}"` : words[0].text;
+    const table = keysOf(top.type);
+    if (first.quoted || !Object.hasOwn(table, key)) return err(line, 'BADCOMMAND', unknownKey(key, top.type));
+    if (!isEquals(words[1])) return err(line, 'EQUALEXPECTED', `"=" expected after ${key}`);
+    const args = words.slice(2).map((t) => t.text);
+    const parsed = parseValue(key, table[key], args);
+    if ('code' in parsed) return err(line, parsed.code, parsed.message);
+    const earlier = findKey(top.items, key);
+    if (earlier) return err(line, 'DUPLICATE', `${key} is already set at line ${earlier.line}`);
+    top.items.push({ kind: 'key', key, args, value: parsed.value, line, raw, inlineComment: lexed.comment, comments: pending });
+    pending = [];
+  });
+
+  for (const open of stack.slice(1)) {
+    const b = open.block!;
+    err(b.line, 'EOF', `${b.type} ${b.name} {, opened here, is never closed`);
+  }
+  cfg.trailing = pending;
+  if (errors.length) throw new ConfigErrors(errors);
+  return cfg;
+}
+
+function openBlock(
+  type: BlockType,
+  toks: Token[],
+  top: Open,
+  line: number,
+  raw: string,
+  inlineComment: string | null,
+  comments: string[],
+  err: (line: number, code: ConfigErrorCode, msg: string) => void,
+): Block | null {
+  // A name may be quoted (`virtual "web 1" {`); a bare `{` in its place means no name.
+  const name = toks[1] && (toks[1].quoted || toks[1].text !== '{') ? toks[1].text : undefined;
+  const brace = toks[2];
+  const opens = toks[toks.length - 1].text === '{' && !toks[toks.length - 1].quoted;
+  if (name === undefined || !brace || brace.text !== '{' || brace.quoted) {
+    err(line, 'MISSINGARGS', `expected "${type} NAME {"`);
+  } else if (toks.length > 3) {
+    err(line, 'EXTRAARGS', `unexpected "${toks[3].text}" after "${type} ${name} {"`);
+  }
+  const placed = type === 'server' ? top.type === 'virtual' || top.type === 'failover' : top.type === 'global';
+  if (!placed) {
+    err(line, 'BADCOMMAND', type === 'server' ? 'a server block belongs inside a virtual block' : `a ${type} block cannot be inside a ${top.type} block`);
+  } else if (name !== undefined) {
+    const twin = blocks(top.items, type).find((b) => b.name === name);
+    if (twin) err(line, 'DUPLICATE', `${type} ${name} is already defined at line ${twin.line}`);
+  }
+  // Open the block even after an error, so that its `}` does not close the parent.
+  if (!opens) return null;
+  const block: Block = {
+    kind: 'block',
+    type,
+    name: name ?? '',
+    line,
+    raw,
+    inlineComment,
+    comments,
+    items: [],
+    close: { line: 0, raw: null, comments: [] },
+  };
+  top.items.push(block);
+  return block;
+}
+
+/** Accepts `key=value`, `key= value` and `key =value` as Piranha's `key = value`. */
+function splitEquals(toks: Token[]): Token[] {
+  const [a, b, ...rest] = toks;
+  const eq: Token = { text: '=', quoted: false };
+  if (!a.quoted && a.text.includes('=') && a.text !== '=') {
+    const at = a.text.indexOf('=');
+    const after = a.text.slice(at + 1);
+    return [{ text: a.text.slice(0, at), quoted: false }, eq, ...(after ? [{ text: after, quoted: false }] : []), ...(b ? [b] : []), ...rest];
+  }
+  if (b && !b.quoted && b.text.startsWith('=') && b.text.length > 1) return [a, eq, { text: b.text.slice(1), quoted: false }, ...rest];
+  return toks;
+}
+
+function isEquals(t: Token | undefined): boolean {
+  return t !== undefined && !t.quoted && t.text === '=';
+}
+
+function unknownKey(key: string, scope: 'global' | BlockType): string {
+  const where = scope === 'global' ? 'at the top level' : `in a ${scope} block`;
+  const elsewhere = [
+    ['global (top-level)', GLOBAL_KEYS],
+    ['virtual', VIRTUAL_KEYS],
+    ['server', SERVER_KEYS],
+  ].find(([, t]) => Object.hasOwn(t as object, key));
+  return elsewhere ? `${key} is a ${elsewhere[0]} key, not valid ${where}` : `unknown key ${key} ${where}`;
+}

@@ -1,0 +1,160 @@
+// Value types of lvs.cf keys: how the tokens after `=` become a typed value, and
+// back. One parser per kind, each failing with Piranha's error code for that kind
+// (getNum -> INTEXPECTED, getBoolean -> BOOLEXPECTED, inet_aton -> BADHOSTNAME or
+// BADNETMASK, getList -> LISTEXPECTED, an unknown word -> BADARGUMENT).
+import { formatIPv4, maskToPrefix, parseIPv4 } from '../model/addr.js';
+import { IPVS_SCHED_FLAGS } from '../sched/names.js';
+import type { ConfigErrorCode } from './errors.js';
+
+/** `address = 198.18.0.10 eth0:1`: the IP, the device and its alias part. */
+export interface IpDev {
+  readonly address: number;
+  /** Device without the alias (`eth0`): what the router binds and ARPs on. */
+  readonly device: string;
+  /** Alias after the colon (`1` of `eth0:1`), or null. Kept so a write gives it back. */
+  readonly alias: string | null;
+}
+
+export type KeyKind = 'int' | 'bool' | 'port' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags';
+
+export interface KeySpec<T> {
+  readonly kind: KeyKind;
+  readonly def: T;
+  readonly min?: number;
+  readonly max?: number;
+  /** Allowed words of an enum. */
+  readonly values?: readonly string[];
+  /** Longest string allowed (nanny's send/expect buffers are 255 bytes). */
+  readonly maxLen?: number;
+  /** Always written quoted, as the Piranha GUI writes send/expect/send_program. */
+  readonly quote?: boolean;
+}
+
+export type Value = number | boolean | string | readonly string[] | IpDev | null;
+export type Parsed = { value: Value } | { code: ConfigErrorCode; message: string };
+
+const INT_MAX = 2 ** 31 - 1;
+
+export const int = (def: number, min = 0, max = INT_MAX): KeySpec<number> => ({ kind: 'int', def, min, max });
+export const bool = (def: boolean): KeySpec<boolean> => ({ kind: 'bool', def });
+export const port = (def: number): KeySpec<number> => ({ kind: 'port', def, min: 0, max: 65535 });
+export const optPort = (): KeySpec<number | null> => ({ kind: 'port', def: null, min: 0, max: 65535 });
+export const ip = (): KeySpec<number | null> => ({ kind: 'ip', def: null });
+export const host = (): KeySpec<string | null> => ({ kind: 'host', def: null });
+export const ipdev = (): KeySpec<IpDev | null> => ({ kind: 'ipdev', def: null });
+export const netmask = (def: number): KeySpec<number> => ({ kind: 'netmask', def });
+export const optNetmask = (): KeySpec<number | null> => ({ kind: 'netmask', def: null });
+export const oneOf = (values: readonly string[], def: string): KeySpec<string> => ({ kind: 'enum', def, values });
+export const optOneOf = (values: readonly string[]): KeySpec<string | null> => ({ kind: 'enum', def: null, values });
+export const str = (def: string): KeySpec<string> => ({ kind: 'string', def });
+export const optStr = (opts: { maxLen?: number; quote?: boolean } = {}): KeySpec<string | null> => ({ kind: 'string', def: null, ...opts });
+export const list = (): KeySpec<readonly string[]> => ({ kind: 'list', def: [] });
+export const flags = (): KeySpec<readonly string[]> => ({ kind: 'flags', def: [] });
+
+// getservbyname() in Piranha's getPort(); tsvs does not read /etc/services (the
+// answer would depend on the host), so only these well-known names are accepted.
+const SERVICE_PORTS: Record<string, number> = {
+  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, pop3: 110, imap: 143, https: 443, imaps: 993, pop3s: 995,
+};
+
+const DEVICE = /^([A-Za-z0-9][A-Za-z0-9_.@-]{0,14})(?::([A-Za-z0-9_]+))?$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+const fail = (code: ConfigErrorCode, message: string): Parsed => ({ code, message });
+
+/** Parses the tokens after `=` of key `key`. */
+export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly string[]): Parsed {
+  if (spec.kind === 'list') return parseList(key, args);
+  if (args.length === 0) return fail('MISSINGARGS', `${key} needs a value`);
+  const want = spec.kind === 'ipdev' ? 2 : 1;
+  if (args.length < want) return fail('MISSINGARGS', `${key} needs an address and a device, as in "${key} = 198.18.0.10 eth0:1"`);
+  if (args.length > want) return fail('EXTRAARGS', `${key} takes ${want === 1 ? 'one value' : 'an address and a device'}; unexpected "${args[want]}" (quote a value that has blanks)`);
+  const a = args[0];
+  switch (spec.kind) {
+    case 'int':
+      return ranged(key, spec, toInt(a), a);
+    case 'port': {
+      const n = toInt(a) ?? SERVICE_PORTS[a];
+      if (n === undefined) return fail('BADARGUMENT', `${key} "${a}" is neither a port number nor a known service name`);
+      return ranged(key, spec, n, a);
+    }
+    case 'bool': {
+      const n = toInt(a);
+      if (n === null) return fail('INTEXPECTED', `${key} expects 0 or 1, got "${a}"`);
+      if (n !== 0 && n !== 1) return fail('BOOLEXPECTED', `${key} expects 0 or 1, got ${n}`);
+      return { value: n === 1 };
+    }
+    case 'ip': {
+      const addr = parseIPv4(a);
+      // Piranha resolves host names with gethostbyname(); tsvs needs addresses it can
+      // check without DNS, so only dotted quads are accepted where the table uses them.
+      return addr === null ? fail('BADHOSTNAME', `${key} "${a}" is not an IPv4 address (host names are not resolved)`) : { value: addr };
+    }
+    case 'host':
+      return parseIPv4(a) !== null || HOSTNAME.test(a) ? { value: a } : fail('BADHOSTNAME', `${key} "${a}" is neither an IPv4 address nor a host name`);
+    case 'ipdev': {
+      const addr = parseIPv4(a);
+      if (addr === null) return fail('BADHOSTNAME', `${key} "${a}" is not an IPv4 address (host names are not resolved)`);
+      const m = DEVICE.exec(args[1]);
+      if (!m) return fail('BADARGUMENT', `${key}: "${args[1]}" is not a device name such as eth0 or eth0:1`);
+      return { value: { address: addr, device: m[1], alias: m[2] ?? null } satisfies IpDev };
+    }
+    case 'netmask': {
+      const mask = parseIPv4(a);
+      if (mask === null) return fail('BADNETMASK', `${key} "${a}" is not a dotted-quad netmask`);
+      if (maskToPrefix(mask) < 0) return fail('BADNETMASK', `${key} "${a}" is not a contiguous netmask`);
+      return { value: mask };
+    }
+    case 'enum':
+      return spec.values!.includes(a) ? { value: a } : fail('BADARGUMENT', `${key} "${a}" is not one of ${spec.values!.join(', ')}`);
+    case 'string':
+      if (spec.maxLen !== undefined && a.length > spec.maxLen) return fail('RANGE', `${key} is ${a.length} characters long; at most ${spec.maxLen} are allowed`);
+      return { value: a };
+    case 'flags': {
+      const names = a === '' ? [] : a.split(',');
+      const bad = names.find((f) => !(IPVS_SCHED_FLAGS as readonly string[]).includes(f));
+      if (bad !== undefined) return fail('BADARGUMENT', `${key}: "${bad}" is not one of ${IPVS_SCHED_FLAGS.join(', ')}`);
+      return { value: names };
+    }
+  }
+}
+
+function parseList(key: string, args: readonly string[]): Parsed {
+  // Piranha's getList(): `dirs = [ a b c ]`, brackets as separate words.
+  if (args[0] !== '[') return fail('LISTEXPECTED', `${key} expects a list written as [ item item ... ]`);
+  const end = args.indexOf(']');
+  if (end < 0) return fail('LISTEXPECTED', `${key}: the list is not closed with "]"`);
+  if (end !== args.length - 1) return fail('EXTRAARGS', `${key}: unexpected "${args[end + 1]}" after the list`);
+  return { value: args.slice(1, end) };
+}
+
+function toInt(text: string): number | null {
+  return /^[+-]?\d+$/.test(text) ? Number(text) : null;
+}
+
+function ranged(key: string, spec: KeySpec<unknown>, n: number | null, text: string): Parsed {
+  if (n === null) return fail('INTEXPECTED', `${key} expects a whole number, got "${text}"`);
+  if (n < (spec.min ?? 0) || n > (spec.max ?? INT_MAX)) return fail('RANGE', `${key} ${n} is outside ${spec.min ?? 0}..${spec.max ?? INT_MAX}`);
+  return { value: n };
+}
+
+/** The tokens that write a typed value back (inverse of parseValue). */
+export function formatValue(spec: KeySpec<unknown>, value: Value): string[] {
+  switch (spec.kind) {
+    case 'bool':
+      return [value ? '1' : '0'];
+    case 'ip':
+    case 'netmask':
+      return [formatIPv4(value as number)];
+    case 'ipdev': {
+      const v = value as IpDev;
+      return [formatIPv4(v.address), v.alias === null ? v.device : `${v.device}:${v.alias}`];
+    }
+    case 'list':
+      return ['[', ...(value as string[]), ']'];
+    case 'flags':
+      return [(value as string[]).join(',')];
+    default:
+      return [String(value)];
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { checkFile, checkText } from '../../src/config/index.js';
+import { fixturePath } from './helpers.js';
+
+describe('checkFile (tsvs check -c FILE)', () => {
+  it('prints the table in the -L -n layout, then what is not acted on yet', () => {
+    const path = fixturePath('dr.cf');
+    const res = checkFile(path);
+    expect(res.ok).toBe(true);
+    expect(res.output).toBe(
+      [
+        'IP Virtual Server version 1.2.1 (size=4096)',
+        'Prot LocalAddress:Port Scheduler Flags',
+        '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+        'TCP  198.18.0.10:80 rr',
+        '  -> 198.18.0.21:80               Route   1      0          0         ',
+        '  -> 198.18.0.22:80               Route   1      0          0         ',
+        '  -> 198.18.0.23:80               Route   1      0          0         ',
+        '',
+        'Not yet acted on (4):',
+        `${path}:4 serial_no: only a revision number for the GUI`,
+        `${path}:5 primary: heartbeat and failover (pulse) are not built yet`,
+        `${path}:7 backup_active: heartbeat and failover (pulse) are not built yet`,
+        `${path}:8 heartbeat: heartbeat and failover (pulse) are not built yet`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints every error as file:line: CODE: message', () => {
+    const path = fixturePath('many-errors.cf');
+    const res = checkFile(path);
+    expect(res.ok).toBe(false);
+    expect(res.output.split('\n')).toEqual([
+      `${path}:2: INTEXPECTED: keepalive expects a whole number, got "soon"`,
+      `${path}:3: BADARGUMENT: network "bridge" is not one of nat, direct, tunnel`,
+      `${path}:5: INTEXPECTED: active expects 0 or 1, got "yes"`,
+      `${path}:7: BADNETMASK: pmask "255.0.255.0" is not a contiguous netmask`,
+      `${path}:10: BADCOMMAND: unknown key wieght in a server block`,
+      `${path}:13: EOF: virtual ftp {, opened here, is never closed`,
+      '',
+    ]);
+  });
+
+  it('reports compile errors the same way', () => {
+    const res = checkText('network = direct\nvirtual v {\n active = 1\n}\n', 'lvs.cf');
+    expect(res).toEqual({ ok: false, output: 'lvs.cf:2: MISSINGKEY: virtual v has no address (address = VIP DEVICE), and no fwmark\n' });
+  });
+
+  it('reports a file it cannot read', () => {
+    const res = checkFile(fixturePath('no-such-file.cf'));
+    expect(res.ok).toBe(false);
+    expect(res.output).toBe(`${fixturePath('no-such-file.cf')}:0: READ: cannot read the file (ENOENT)\n`);
+  });
+
+  it('omits the not-acted-on section when there is nothing to say', () => {
+    const res = checkText('virtual v {\n active = 1\n address = 198.18.0.10 eth0\n}\n', 'lvs.cf');
+    expect(res.output).toBe(
+      'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  198.18.0.10:80 wlc\n',
+    );
+  });
+});

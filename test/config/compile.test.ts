@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { compileLvsCf, parseLvsCf } from '../../src/config/index.js';
+import { parseIPv4, type ServiceTable } from '../../src/model/index.js';
+import { codes, errorsOf, fixture } from './helpers.js';
+
+const ip = (s: string) => parseIPv4(s)!;
+const compile = (text: string, file = 'lvs.cf') => compileLvsCf(parseLvsCf(text, file));
+const withoutVersion = (t: ServiceTable) => ({ ...t, version: 0 });
+
+describe('compileLvsCf: the example files', () => {
+  it('nat.cf: one TCP service, three masqueraded servers, VIP and NAT router addresses', () => {
+    const { table } = compile(fixture('nat.cf'), 'nat.cf');
+    const server = (name: string, addr: string, weight: number) => ({ name, address: ip(addr), port: 80, weight, forward: 'nat', upperThreshold: 0, lowerThreshold: 0 });
+    expect(withoutVersion(table)).toEqual({
+      version: 0,
+      services: [
+        {
+          name: 'http', protocol: 'tcp', address: ip('198.18.0.10'), port: 80, fwmark: 0, scheduler: 'wlc', schedFlags: [],
+          persistence: 0, persistMask: 0xffffffff, onePacket: false,
+          servers: [server('web1', '198.19.0.11', 1), server('web2', '198.19.0.12', 1), server('web3', '198.19.0.13', 2)],
+        },
+      ],
+      addresses: [
+        { address: ip('198.19.0.1'), prefixLen: 24, device: 'eth1', role: 'nat_router' },
+        { address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' },
+      ],
+      timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
+    });
+    expect(Object.isFrozen(table)).toBe(true);
+  });
+
+  it('dr.cf: rr over three routed servers, no NAT router', () => {
+    const { table } = compile(fixture('dr.cf'), 'dr.cf');
+    expect(table.services).toHaveLength(1);
+    const [svc] = table.services;
+    expect(svc).toMatchObject({ name: 'http', protocol: 'tcp', address: ip('198.18.0.10'), port: 80, scheduler: 'rr' });
+    expect(svc.servers.map((s) => [s.address, s.port, s.weight, s.forward])).toEqual([
+      [ip('198.18.0.21'), 80, 1, 'dr'], [ip('198.18.0.22'), 80, 1, 'dr'], [ip('198.18.0.23'), 80, 1, 'dr'],
+    ]);
+    expect(table.addresses).toEqual([{ address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' }]);
+  });
+
+  it('nat.cf: reports each key it does not act on, with its line', () => {
+    const { notActedOn } = compile(fixture('nat.cf'), 'nat.cf');
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['5 serial_no', '6 primary', '8 backup_active', '9 heartbeat', '18 send', '19 expect', '22 timeout', '23 reentry']);
+    expect(notActedOn[4]).toEqual({ key: 'send', line: 18, file: 'nat.cf', why: 'health checks (nanny) are not built yet' });
+  });
+
+  it('the reference sample file compiles; its heartbeat keys are reported', () => {
+    const { table, notActedOn } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
+    expect(table.services[0].servers).toHaveLength(2);
+    expect(table.addresses).toEqual([
+      { address: ip('198.19.122.254'), prefixLen: 32, device: 'eth2', role: 'nat_router' },
+      { address: ip('198.18.30.100'), prefixLen: 24, device: 'eth0', role: 'vip' },
+    ]);
+    const keys = notActedOn.map((n) => n.key);
+    for (const k of ['heartbeat', 'keepalive', 'deadtime', 'backup', 'syncdaemon', 'send_program', 'load_monitor', 'quiesce_server']) expect(keys).toContain(k);
+    expect(keys).not.toContain('network');
+    expect(keys).not.toContain('nat_router');
+  });
+});
+
+describe('compileLvsCf: rules', () => {
+  it('leaves out inactive and active-less blocks, and says so', () => {
+    const { table, notActedOn } = compile(
+      'virtual a {\n  address = 198.18.0.10 eth0\n}\nvirtual b {\n  active = 0\n  address = 198.18.0.11 eth0\n}\n' +
+        'virtual c {\n  active = 1\n  address = 198.18.0.12 eth0\n  server s1 {\n    address = 198.19.0.1\n  }\n  server s2 {\n    active = 1\n    address = 198.19.0.2\n  }\n}\n',
+    );
+    expect(table.services.map((s) => s.name)).toEqual(['c']);
+    expect(table.services[0].servers.map((s) => s.name)).toEqual(['s2']);
+    expect(table.addresses.map((a) => a.address)).toEqual([ip('198.18.0.12')]);
+    expect(notActedOn.map((n) => `${n.line} ${n.key}: ${n.why}`)).toEqual([
+      "1 virtual a: no active = 1 (Piranha's default is 0): left out of the table",
+      '4 virtual b: active = 0: left out of the table',
+      "11 server s1: no active = 1 (Piranha's default is 0): left out of the table",
+    ]);
+  });
+
+  it('maps network to the forwarding method and sets the timeouts', () => {
+    const text = (net: string) => `network = ${net}\ntcp_timeout = 900\ntcpfin_timeout = 120\nudp_timeout = 300\nvirtual v {\n active = 1\n address = 198.18.0.10 eth0\n server s {\n  active = 1\n  address = 198.18.0.20\n }\n}\n`;
+    for (const [net, fwd] of [['nat', 'nat'], ['direct', 'dr'], ['tunnel', 'tunnel']]) {
+      const { table } = compile(text(net));
+      expect(table.services[0].servers[0].forward).toBe(fwd);
+      expect(table.timeouts).toEqual({ tcp: 900, tcpfin: 120, udp: 300 });
+    }
+  });
+
+  it('compiles a persistent firewall-mark service; its port is only reported', () => {
+    const { table, notActedOn } = compile(
+      'network = direct\nvirtual web {\n active = 1\n address = 198.18.0.10 eth0:1\n vip_nmask = 255.255.255.0\n fwmark = 80\n port = 80\n persistent = 300\n pmask = 255.255.255.0\n' +
+        ' server a {\n  active = 1\n  address = 198.18.0.21\n }\n}\n',
+    );
+    expect(table.services[0]).toMatchObject({ fwmark: 80, address: 0, port: 0, persistence: 300, persistMask: ip('255.255.255.0') });
+    expect(table.services[0].servers[0].port).toBe(0);
+    expect(table.addresses).toEqual([{ address: ip('198.18.0.10'), prefixLen: 24, device: 'eth0', role: 'vip' }]);
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['7 port']);
+  });
+
+  it('brings up a shared VIP once, and reports a different device for it', () => {
+    const { table, notActedOn } = compile(
+      'virtual a {\n active = 1\n address = 198.18.0.10 eth0:1\n port = 80\n}\nvirtual b {\n active = 1\n address = 198.18.0.10 eth0:2\n port = 443\n}\n' +
+        'virtual c {\n active = 1\n address = 198.18.0.10 eth1\n port = 25\n}\n',
+    );
+    expect(table.addresses).toEqual([{ address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' }]);
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['13 address']);
+  });
+
+  it('uses nat_router only with network = nat', () => {
+    const { table, notActedOn } = compile('network = direct\nnat_router = 198.19.0.1 eth1:0\nnat_nmask = 255.255.255.0\n');
+    expect(table.addresses).toEqual([]);
+    expect(notActedOn.map((n) => `${n.line} ${n.key}: ${n.why}`)).toEqual(['2 nat_router: only used with network = nat', '3 nat_nmask: only used with network = nat']);
+  });
+
+  it('reports pmask without persistence and failover blocks', () => {
+    const { notActedOn } = compile('virtual a {\n active = 1\n address = 198.18.0.10 eth0\n pmask = 255.255.0.0\n}\nfailover f {\n active = 1\n}\n');
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['4 pmask', '6 failover f']);
+  });
+
+  it('compiles the tsvs extensions: thresholds, scheduler flags, ops', () => {
+    const { table } = compile(
+      'virtual dns {\n active = 1\n address = 198.18.0.53 eth0\n protocol = udp\n port = 53\n scheduler = sh\n scheduler_flags = sh-port\n ops = 1\n' +
+        ' server a {\n  active = 1\n  address = 198.18.0.54\n  uthreshold = 100\n  lthreshold = 50\n }\n}\n',
+    );
+    expect(table.services[0]).toMatchObject({ protocol: 'udp', scheduler: 'sh', schedFlags: ['sh-port'], onePacket: true });
+    expect(table.services[0].servers[0]).toMatchObject({ upperThreshold: 100, lowerThreshold: 50 });
+  });
+
+  it('gives semantic errors with their lines, all at once', () => {
+    const e = errorsOf(() =>
+      compile(
+        'network = direct\n' +
+          'virtual a {\n active = 1\n address = 198.18.0.10 eth0\n scheduler_flags = mh-port\n' + // 2..5
+          ' server x {\n  active = 1\n  address = 198.18.0.21\n }\n' + // 6..9
+          ' server y {\n  active = 1\n  address = 198.18.0.21\n }\n' + // 10..13
+          ' server z {\n  active = 1\n  address = 198.18.0.22\n  port = 81\n }\n}\n' + // 14..19
+          'virtual b {\n active = 1\n address = 198.18.0.10 eth0\n}\n' + // 20..23
+          'virtual c {\n active = 1\n}\n' + // 24..26
+          'virtual d {\n active = 1\n address = 198.18.0.11 eth0\n server w {\n  active = 1\n  address = 198.18.0.23\n  uthreshold = 10\n  lthreshold = 20\n }\n}\n', // 27..
+      ),
+    );
+    expect(codes(e)).toEqual(['5 BADARGUMENT', '10 DUPLICATE', '17 PORT_REMAP_NEEDS_NAT', '20 DUPLICATE', '24 MISSINGKEY', '34 BAD_THRESHOLD']);
+    expect(e.errors[3].message).toBe('service TCP 198.18.0.10:80 is already defined by virtual a (line 2)');
+  });
+
+  it('refuses service = fos', () => {
+    expect(codes(errorsOf(() => compile('serial_no = 1\nservice = fos\n')))).toEqual(['2 ONLYONESERVICE']);
+  });
+});
