@@ -1,0 +1,346 @@
+// The connection table (IPVS ip_vs_conn_tab and struct ip_vs_conn) as a struct of
+// typed arrays indexed by slot 1..capacity (0 = none). Nothing is allocated per
+// connection or per call: open hashing with index chains in a Uint32Array, a free
+// list threaded through the same chain links, expiry through a timer wheel.
+//
+// Hashing: a conn is findable by the tuple of each packet direction it can see.
+// Chain entries are refs, slot*2 + dir: dir 0 is the client->VIP tuple
+// (caddr:cport -> vaddr:vport), dir 1 the real server->client tuple of NAT replies
+// (daddr:dport -> caddr:cport). A packet is hashed once, by its own
+// saddr:sport -> daddr:dport, and the ref found says which direction it travels.
+// Templates are hashed with their own seed (they share the buckets, not the keys).
+import { Dests } from './dests.js';
+import {
+  CONN_F_HASHED, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_SYNC, CONN_F_TEMPLATE,
+} from './flags.js';
+import { HashChains } from './chains.js';
+import { hashTuple } from './hash.js';
+import { DIR_INPUT_ONLY, DIR_OUTPUT, TCP_S_ESTABLISHED, TCP_S_NONE, tcpEvent, tcpNextState } from './tcp-states.js';
+import { Timeouts } from './timeouts.js';
+import { TimerWheel, type WheelOwner } from './wheel.js';
+
+export * from './flags.js';
+
+const IPPROTO_UDP = 17;
+/** state[] value of a free slot. */
+const FREE = 0xff;
+/** ip_vs_conn_expire "expire_later": "cp->timeout = 60*HZ" for a template still in control. */
+const EXPIRE_LATER_MS = 60_000;
+const TEMPLATE_SEED_MIX = 0x5bd1e995;
+const MAX_CAPACITY = 2 ** 28;
+
+export interface ConnTableOptions {
+  /** Slots 1..capacity; conns and templates together. */
+  capacity: number;
+  dests: Dests;
+  timeouts?: Timeouts;
+  /** Timer wheel tick; expiry may be this much late, never early. Default 64 ms. */
+  tickMs?: number;
+  /** Wheel slots (power of two). Default 16384: 17.5 min at 64 ms, beyond the 15 min ESTABLISHED. */
+  wheelSize?: number;
+  /** Most entries one expire() call examines. Default 65536. */
+  expireBudget?: number;
+  /** Hash seed (IPVS: ip_vs_conn_rnd). Default random per table. */
+  seed?: number;
+}
+
+export class ConnTable {
+  readonly capacity: number;
+  /** Live entries, templates included. */
+  count = 0;
+  readonly dests: Dests;
+  readonly timeouts: Timeouts;
+  // The columns, by slot. The engine reads them; while an entry is live it may write
+  // peer (and flag bits other than NAT/TEMPLATE/HASHED), never the tuple fields, proto
+  // or dest: the hash chains and the dest counters were built from them.
+  readonly proto: Uint8Array;
+  readonly state: Uint8Array;
+  readonly flags: Uint16Array;
+  readonly caddr: Uint32Array;
+  readonly vaddr: Uint32Array;
+  readonly daddr: Uint32Array;
+  readonly cport: Uint16Array;
+  readonly vport: Uint16Array;
+  readonly dport: Uint16Array;
+  readonly dest: Uint32Array;
+  readonly control: Uint32Array;
+  readonly nControl: Uint32Array;
+  readonly peer: Uint32Array;
+  /** cp->timeout in ms: what touch() re-arms with. */
+  readonly timeout: Uint32Array;
+  /** Expiry ticks and wheel links (wheel.expires[slot] is the deadline tick). */
+  readonly wheel: TimerWheel;
+  readonly expireBudget: number;
+  /** Hash chains; link[slot*2] of a free slot threads the free list. */
+  private readonly chains: HashChains;
+  private readonly seed: number;
+  private readonly tseed: number;
+  private freeHead = 0;
+  /** Lowest slot never handed out. */
+  private fresh = 1;
+  private readonly owner: WheelOwner;
+
+  constructor(opts: ConnTableOptions) {
+    const cap = opts.capacity;
+    if (!Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) throw new RangeError(`capacity must be an integer 1..${MAX_CAPACITY}, got ${cap}`);
+    this.capacity = cap;
+    this.dests = opts.dests;
+    this.timeouts = opts.timeouts ?? new Timeouts();
+    this.expireBudget = opts.expireBudget ?? 65536;
+    const n = cap + 1;
+    this.proto = new Uint8Array(n);
+    this.state = new Uint8Array(n).fill(FREE);
+    this.flags = new Uint16Array(n);
+    this.caddr = new Uint32Array(n);
+    this.vaddr = new Uint32Array(n);
+    this.daddr = new Uint32Array(n);
+    this.cport = new Uint16Array(n);
+    this.vport = new Uint16Array(n);
+    this.dport = new Uint16Array(n);
+    this.dest = new Uint32Array(n);
+    this.control = new Uint32Array(n);
+    this.nControl = new Uint32Array(n);
+    this.peer = new Uint32Array(n);
+    this.timeout = new Uint32Array(n);
+    this.wheel = new TimerWheel(cap, opts.tickMs ?? 64, opts.wheelSize ?? 16384);
+    // Up to two refs per conn (NAT): 2*capacity buckets keep the load factor <= 1.
+    this.chains = new HashChains(cap, 2 * cap);
+    this.seed = (opts.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
+    this.tseed = this.seed ^ TEMPLATE_SEED_MIX;
+    this.owner = { fire: (slot: number, now: number): number => this.onTimer(slot, now) };
+  }
+
+  /** Packet lookup, both directions: slot*2 + dir (0 client->VIP, 1 NAT reply), 0 = miss. */
+  lookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    saddr >>>= 0;
+    daddr >>>= 0;
+    const link = this.chains.link;
+    let ref = this.chains.buckets[hashTuple(this.seed, proto, saddr, sport, daddr, dport) & this.chains.mask];
+    // Each column read can be a cache miss with a million conns: the most selective
+    // field (the source address) is compared first.
+    while (ref !== 0) {
+      const s = ref >>> 1;
+      if ((ref & 1) === 0) {
+        if (this.caddr[s] === saddr && this.cport[s] === sport && this.vaddr[s] === daddr && this.vport[s] === dport &&
+            this.proto[s] === proto && (this.flags[s] & CONN_F_TEMPLATE) === 0) return ref;
+      } else if (this.daddr[s] === saddr && this.dport[s] === sport && this.caddr[s] === daddr && this.cport[s] === dport &&
+          this.proto[s] === proto) {
+        return ref;
+      }
+      ref = link[ref];
+    }
+    return 0;
+  }
+
+  /** ip_vs_ct_in_get(): template keyed (proto, snet, cport 0, vaddr, vport). Slot or 0. */
+  lookupTemplate(proto: number, snet: number, vaddr: number, vport: number): number {
+    snet >>>= 0;
+    vaddr >>>= 0;
+    const link = this.chains.link;
+    let ref = this.chains.buckets[hashTuple(this.tseed, proto, snet, 0, vaddr, vport) & this.chains.mask];
+    while (ref !== 0) {
+      const s = ref >>> 1;
+      if ((this.flags[s] & CONN_F_TEMPLATE) !== 0 && this.proto[s] === proto && this.caddr[s] === snet &&
+          this.cport[s] === 0 && this.vaddr[s] === vaddr && this.vport[s] === vport) return s;
+      ref = link[ref];
+    }
+    return 0;
+  }
+
+  /** ip_vs_conn_new() + ip_vs_bind_dest() + ip_vs_control_add(): slot, or 0 when full. */
+  add(proto: number, caddr: number, cport: number, vaddr: number, vport: number,
+      daddr: number, dport: number, dest: number, flags: number, control: number, now: number): number {
+    let s = this.freeHead;
+    if (s !== 0) this.freeHead = this.chains.link[2 * s];
+    else if (this.fresh <= this.capacity) s = this.fresh++;
+    else return 0;
+    this.wheel.start(now);
+    flags &= ~CONN_F_HASHED;
+    // ip_vs_bind_dest: "if (cp->protocol != IPPROTO_UDP) conn_flags &= ~IP_VS_CONN_F_ONE_PACKET".
+    if (proto !== IPPROTO_UDP || (flags & CONN_F_TEMPLATE) !== 0) flags &= ~CONN_F_ONE_PACKET;
+    // dest->conn_flags always carries IP_VS_CONN_F_INACTIVE; only a synced conn keeps its own.
+    if ((flags & (CONN_F_TEMPLATE | CONN_F_SYNC)) === 0) flags |= CONN_F_INACTIVE;
+    this.proto[s] = proto;
+    this.state[s] = TCP_S_NONE; // also UDP_S_NORMAL
+    this.caddr[s] = caddr;
+    this.cport[s] = cport;
+    this.vaddr[s] = vaddr;
+    this.vport[s] = vport;
+    this.daddr[s] = daddr;
+    this.dport[s] = dport;
+    this.dest[s] = dest;
+    this.control[s] = control;
+    this.nControl[s] = 0;
+    this.peer[s] = 0;
+    this.timeout[s] = proto === IPPROTO_UDP ? this.timeouts.udpMs : this.timeouts.tcpMs[TCP_S_NONE];
+    this.flags[s] = flags;
+    // ip_vs_conn_hash: "if (cp->flags & IP_VS_CONN_F_ONE_PACKET) return 0;" - never findable.
+    if ((flags & (CONN_F_TEMPLATE | CONN_F_ONE_PACKET)) !== CONN_F_ONE_PACKET) this.hash(s);
+    flags = this.flags[s];
+    if (dest !== 0) this.dests.bind(dest, flags);
+    if (control !== 0) this.nControl[control]++;
+    this.count++;
+    this.wheel.insert(s, this.wheel.deadline(now, (flags & CONN_F_ONE_PACKET) !== 0 ? 0 : this.timeout[s]));
+    return s;
+  }
+
+  /**
+   * set_tcp_state() for one packet (dir 0 input, 1 output; 2 = input-only table), then
+   * the re-arm ip_vs_conn_put() does after the packet. With NOOUTPUT: "if (state_off ==
+   * TCP_DIR_OUTPUT) cp->flags &= ~IP_VS_CONN_F_NOOUTPUT; else state_off = TCP_DIR_INPUT_ONLY".
+   */
+  tcpTransition(slot: number, dir: number, tcpFlags: number, now: number): void {
+    let f = this.flags[slot];
+    let table = dir;
+    if ((f & CONN_F_NOOUTPUT) !== 0) {
+      if (dir === DIR_OUTPUT) f &= ~CONN_F_NOOUTPUT;
+      else table = DIR_INPUT_ONLY;
+    }
+    const old = this.state[slot];
+    const next = tcpNextState(table, tcpEvent(tcpFlags), old);
+    if (next !== old) {
+      const d = this.dest[slot];
+      if (d !== 0) {
+        if ((f & CONN_F_INACTIVE) === 0 && next !== TCP_S_ESTABLISHED) {
+          this.dests.toInactive(d);
+          f |= CONN_F_INACTIVE;
+        } else if ((f & CONN_F_INACTIVE) !== 0 && next === TCP_S_ESTABLISHED) {
+          this.dests.toActive(d);
+          f &= ~CONN_F_INACTIVE;
+        }
+      }
+      this.state[slot] = next;
+    }
+    this.flags[slot] = f;
+    // "cp->timeout = pd->timeout_table[cp->state = new_state]", on every packet.
+    this.timeout[slot] = this.timeouts.tcpMs[next];
+    this.touch(slot, now);
+  }
+
+  /** udp_state_transition(): "cp->timeout = pd->timeout_table[IP_VS_UDP_S_NORMAL]", then re-arm. */
+  udpTransition(slot: number, now: number): void {
+    this.timeout[slot] = this.timeouts.udpMs;
+    this.touch(slot, now);
+  }
+
+  /** Re-arms: expires = now + the conn's timeout (0 for one-packet conns, as __ip_vs_conn_put_timer). */
+  touch(slot: number, now: number): void {
+    const ms = (this.flags[slot] & CONN_F_ONE_PACKET) !== 0 ? 0 : this.timeout[slot];
+    this.wheel.reschedule(slot, this.wheel.deadline(now, ms));
+  }
+
+  /** Sets the conn's timeout (templates: the persistence timeout) and re-arms from now. */
+  setTimeout(slot: number, timeoutMs: number, now: number): void {
+    this.timeout[slot] = timeoutMs <= 0 ? 0 : timeoutMs >= 0xffffffff ? 0xffffffff : Math.round(timeoutMs);
+    this.touch(slot, now);
+  }
+
+  /** Runs the timers that are due (at most expireBudget entries examined). Returns how many were freed. */
+  expire(now: number): number {
+    return this.wheel.sweep(now, this.expireBudget, this.owner);
+  }
+
+  /**
+   * ip_vs_conn_expire_now(), or a template failing ip_vs_check_template(). An entry that
+   * controls nobody is freed at once. One that still controls conns cannot go ("do I
+   * control anybody? ... goto expire_later"): a template is unhashed instead, as
+   * ip_vs_check_template invalidates it, so no new conn finds it, and its timer runs on;
+   * another conn (an FTP control conn) fires at the next sweep and is re-armed for 60 s.
+   */
+  expireNow(slot: number): void {
+    if (!this.isLive(slot)) return;
+    if (this.nControl[slot] !== 0) {
+      if ((this.flags[slot] & CONN_F_TEMPLATE) === 0) {
+        this.wheel.remove(slot);
+        this.wheel.insert(slot, this.wheel.cursor);
+      } else if ((this.flags[slot] & CONN_F_HASHED) !== 0) {
+        this.unhash(slot);
+      }
+      return;
+    }
+    this.wheel.remove(slot);
+    this.release(slot);
+  }
+
+  remaining(slot: number, now: number): number {
+    return this.wheel.remaining(slot, now);
+  }
+
+  forEach(cb: (slot: number) => void): void {
+    for (let s = 1; s < this.fresh; s++) if (this.state[s] !== FREE) cb(s);
+  }
+
+  isLive(slot: number): boolean {
+    return slot >= 1 && slot <= this.capacity && this.state[slot] !== FREE;
+  }
+
+  /** ip_vs_conn_flush(): every entry goes, dests are unbound. */
+  flush(): void {
+    for (let s = 1; s < this.fresh; s++) {
+      if (this.state[s] !== FREE && this.dest[s] !== 0) this.dests.unbind(this.dest[s], this.flags[s]);
+    }
+    this.state.fill(FREE);
+    this.chains.clear();
+    this.wheel.clear();
+    this.freeHead = 0;
+    this.fresh = 1;
+    this.count = 0;
+  }
+
+  get bytes(): number {
+    return this.proto.byteLength + this.state.byteLength + this.flags.byteLength + this.caddr.byteLength +
+      this.vaddr.byteLength + this.daddr.byteLength + this.cport.byteLength + this.vport.byteLength +
+      this.dport.byteLength + this.dest.byteLength + this.control.byteLength + this.nControl.byteLength +
+      this.peer.byteLength + this.timeout.byteLength + this.wheel.bytes + this.chains.bytes;
+  }
+
+  /** The timer of an entry fired (it is already out of the wheel). */
+  private onTimer(s: number, now: number): number {
+    if (this.nControl[s] !== 0) {
+      this.timeout[s] = EXPIRE_LATER_MS;
+      this.wheel.insert(s, this.wheel.deadline(now, EXPIRE_LATER_MS));
+      return 0;
+    }
+    this.release(s);
+    return 1;
+  }
+
+  /** Unhash, ip_vs_unbind_dest, ip_vs_control_del, free the slot (out of the wheel already). */
+  private release(s: number): void {
+    const f = this.flags[s];
+    if ((f & CONN_F_HASHED) !== 0) this.unhash(s);
+    const d = this.dest[s];
+    if (d !== 0) this.dests.unbind(d, f);
+    const ct = this.control[s];
+    if (ct !== 0) this.nControl[ct]--;
+    this.state[s] = FREE;
+    this.count--;
+    this.chains.link[2 * s] = this.freeHead;
+    this.freeHead = s;
+  }
+
+  /** Hash of the client->VIP tuple (templates: with their own seed), from the stored, normalised fields. */
+  private keyIn(s: number): number {
+    const seed = (this.flags[s] & CONN_F_TEMPLATE) !== 0 ? this.tseed : this.seed;
+    return hashTuple(seed, this.proto[s], this.caddr[s], this.cport[s], this.vaddr[s], this.vport[s]);
+  }
+
+  /** Hash of the real server->client reply tuple (NAT conns only). */
+  private keyOut(s: number): number {
+    return hashTuple(this.seed, this.proto[s], this.daddr[s], this.dport[s], this.caddr[s], this.cport[s]);
+  }
+
+  private hash(s: number): void {
+    const f = this.flags[s];
+    this.chains.insert(2 * s, this.keyIn(s));
+    if ((f & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) this.chains.insert(2 * s + 1, this.keyOut(s));
+    this.flags[s] = f | CONN_F_HASHED;
+  }
+
+  private unhash(s: number): void {
+    const f = this.flags[s];
+    this.chains.remove(2 * s, this.keyIn(s));
+    if ((f & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) this.chains.remove(2 * s + 1, this.keyOut(s));
+    this.flags[s] = f & ~CONN_F_HASHED;
+  }
+}

@@ -1,0 +1,126 @@
+// The IPVS TCP state machine (net/netfilter/ipvs/ip_vs_proto_tcp.c) as const tables,
+// so that it can be read, and tested, cell by cell. This is the normal table
+// (`tcp_states`), not the secure_tcp one (`tcp_states_dos`).
+
+export const TCP_S_NONE = 0;
+export const TCP_S_ESTABLISHED = 1;
+export const TCP_S_SYN_SENT = 2;
+export const TCP_S_SYN_RECV = 3;
+export const TCP_S_FIN_WAIT = 4;
+export const TCP_S_TIME_WAIT = 5;
+export const TCP_S_CLOSE = 6;
+export const TCP_S_CLOSE_WAIT = 7;
+export const TCP_S_LAST_ACK = 8;
+export const TCP_S_LISTEN = 9;
+export const TCP_S_SYNACK = 10;
+/** IP_VS_TCP_S_LAST: number of TCP states. */
+export const TCP_S_LAST = 11;
+
+/** tcp_state_name_table, as `ipvsadm -L -c` prints them. */
+export const TCP_STATE_NAMES: readonly string[] = [
+  'NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT',
+  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK',
+];
+
+/** IP_VS_UDP_S_NORMAL: UDP conns have this one state. */
+export const UDP_S_NORMAL = 0;
+export const UDP_STATE_NAMES: readonly string[] = ['UDP'];
+/** ip_vs_ctpl_state_name_table: templates show NONE (or ASSURED, unused here). */
+export const TEMPLATE_STATE_NAMES: readonly string[] = ['NONE', 'ASSURED'];
+
+/** Packet directions (IP_VS_DIR_INPUT, IP_VS_DIR_OUTPUT, IP_VS_DIR_INPUT_ONLY). */
+export const DIR_INPUT = 0;
+export const DIR_OUTPUT = 1;
+export const DIR_INPUT_ONLY = 2;
+
+/** Events, in the kernel's row order within each direction. */
+export const EV_SYN = 0;
+export const EV_FIN = 1;
+export const EV_ACK = 2;
+export const EV_RST = 3;
+
+/** TCP header flag bits (byte 13 of the TCP header). */
+export const TCP_FLAG_FIN = 0x01;
+export const TCP_FLAG_SYN = 0x02;
+export const TCP_FLAG_RST = 0x04;
+export const TCP_FLAG_ACK = 0x10;
+
+// sNO and sSA never appear as next states of this table, so they have no alias here.
+const sES = TCP_S_ESTABLISHED, sSS = TCP_S_SYN_SENT, sSR = TCP_S_SYN_RECV;
+const sFW = TCP_S_FIN_WAIT, sTW = TCP_S_TIME_WAIT, sCL = TCP_S_CLOSE, sCW = TCP_S_CLOSE_WAIT;
+const sLA = TCP_S_LAST_ACK, sLI = TCP_S_LISTEN;
+
+/** TCP_STATES[dir][event][state] = next state; copied row by row from `tcp_states[]`. */
+export const TCP_STATES: readonly (readonly (readonly number[])[])[] = [
+  /*      INPUT */
+  /*        sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA */
+  [
+    /*syn*/ [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR],
+    /*fin*/ [sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW],
+    /*ack*/ [sCL, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES],
+    /*rst*/ [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sSR],
+  ],
+  /*      OUTPUT */
+  [
+    /*syn*/ [sSS, sES, sSS, sSR, sSS, sSS, sSS, sSS, sSS, sLI, sSR],
+    /*fin*/ [sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW],
+    /*ack*/ [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES],
+    /*rst*/ [sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL],
+  ],
+  /*      INPUT-ONLY */
+  [
+    /*syn*/ [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR],
+    /*fin*/ [sCL, sFW, sSS, sTW, sFW, sTW, sCL, sCW, sLA, sLI, sTW],
+    /*ack*/ [sCL, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES],
+    /*rst*/ [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL],
+  ],
+];
+
+/** The same table flattened for the packet path: index ((dir * 4 + event) * 11 + state). */
+export const TCP_NEXT = new Uint8Array(3 * 4 * TCP_S_LAST);
+for (let dir = 0; dir < 3; dir++) {
+  for (let ev = 0; ev < 4; ev++) {
+    for (let st = 0; st < TCP_S_LAST; st++) TCP_NEXT[(dir * 4 + ev) * TCP_S_LAST + st] = TCP_STATES[dir][ev][st];
+  }
+}
+
+/** tcp_state_idx(): "if (th->rst) return 3; if (th->syn) return 0; if (th->fin) return 1;
+ *  if (th->ack) return 2; return -1;" */
+export function tcpEvent(tcpFlags: number): number {
+  if ((tcpFlags & TCP_FLAG_RST) !== 0) return EV_RST;
+  if ((tcpFlags & TCP_FLAG_SYN) !== 0) return EV_SYN;
+  if ((tcpFlags & TCP_FLAG_FIN) !== 0) return EV_FIN;
+  if ((tcpFlags & TCP_FLAG_ACK) !== 0) return EV_ACK;
+  return -1;
+}
+
+/**
+ * Next state for (table direction, event, state). set_tcp_state() starts from
+ * "int new_state = IP_VS_TCP_S_CLOSE;" and jumps over the table lookup when
+ * tcp_state_idx() < 0, so a packet with none of RST/SYN/FIN/ACK moves the conn to CLOSE.
+ */
+export function tcpNextState(dir: number, event: number, state: number): number {
+  if (event < 0) return TCP_S_CLOSE;
+  return TCP_NEXT[(dir * 4 + event) * TCP_S_LAST + state];
+}
+
+/** tcp_timeouts[] in seconds. */
+export const TCP_TIMEOUTS_S: readonly number[] = [
+  /* NONE */ 2, /* ESTABLISHED */ 15 * 60, /* SYN_SENT */ 2 * 60, /* SYN_RECV */ 60,
+  /* FIN_WAIT */ 2 * 60, /* TIME_WAIT */ 2 * 60, /* CLOSE */ 10, /* CLOSE_WAIT */ 60,
+  /* LAST_ACK */ 30, /* LISTEN */ 2 * 60, /* SYNACK */ 120,
+];
+/** udp_timeouts[IP_VS_UDP_S_NORMAL] in seconds. */
+export const UDP_TIMEOUT_S = 5 * 60;
+
+const IPPROTO_IP = 0;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+
+/** ip_vs_state_name(): the state column of `ipvsadm -L -c`. */
+export function stateName(proto: number, state: number, template: boolean): string {
+  if (template) return TEMPLATE_STATE_NAMES[state] ?? 'ERR!';
+  if (proto === IPPROTO_TCP) return TCP_STATE_NAMES[state] ?? 'ERR!';
+  if (proto === IPPROTO_UDP) return UDP_STATE_NAMES[state] ?? 'ERR!';
+  return proto === IPPROTO_IP ? 'NONE' : 'ERR!';
+}
