@@ -1,0 +1,13 @@
+// Runs the benchmarks and prints each as a table (and JSON under bench/results).
+//   npm run bench             all
+//   npm run bench -- engine   one group; --quick for a short smoke run
+import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
+import { report } from './lib/report.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.filter((a) => !a.startsWith('--'));
+const want = (name: string): boolean => only.length === 0 || only.includes(name);
+
+if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench({ quick }));
+if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));

@@ -1,0 +1,268 @@
+// The data plane: process(batch, now) classifies each frame, finds or creates
+// its connection, rewrites it in place for NAT or DR and sets a verdict. It is
+// pure and synchronous: no I/O, no clock, no allocation per frame. The path
+// reads like the IPVS one: parse, ARP/ICMP, connection lookup, on a miss
+// schedule and create, state transition, NAT or DR rewrite, verdict.
+import { ConnTable, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/table.js';
+import { DEST_F_AVAILABLE } from '../conn/dests.js';
+import { Timeouts } from '../conn/timeouts.js';
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
+import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
+import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
+import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from './batch.js';
+import * as C from './counters.js';
+import { Counters } from './counters.js';
+import { handleArp } from './arp.js';
+import { handleIcmp } from './icmp.js';
+import { L2Table, type InterfaceSpec } from './l2.js';
+import { FWD_NAT, FWD_TUNNEL, ServiceRuntime } from './services.js';
+
+const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
+
+export interface EngineOptions {
+  interfaces: readonly InterfaceSpec[];
+  table: ServiceTable;
+  /** Connection table capacity (entries incl. persistence templates). */
+  connCapacity?: number;
+  destCapacity?: number;
+  /** IPVS sysctl expire_quiescent_template: 1 = a template to a weight-0 server is dropped. */
+  expireQuiescentTemplate?: boolean;
+}
+
+export class Engine {
+  readonly counters = new Counters();
+  readonly services: ServiceRuntime;
+  readonly conns: ConnTable;
+  readonly timeouts: Timeouts;
+  readonly l2: L2Table;
+  expireQuiescentTemplate: boolean;
+  /** Addresses the router owns (VIPs, NAT router) -> interface index. */
+  readonly owned = new Map<number, number>();
+  private readonly info = new FrameInfo();
+
+  constructor(opts: EngineOptions) {
+    this.l2 = new L2Table(opts.interfaces);
+    this.services = new ServiceRuntime(opts.destCapacity);
+    this.timeouts = new Timeouts();
+    this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
+    this.expireQuiescentTemplate = opts.expireQuiescentTemplate ?? false;
+    this.apply(opts.table);
+  }
+
+  /** Swaps in a new service table; connections survive. Throws (changing nothing) if it cannot run it. */
+  apply(table: ServiceTable): void {
+    for (const a of table.addresses) {
+      if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${a.address} is on device ${a.device}, which the engine does not have`);
+    }
+    this.services.apply(table);
+    this.owned.clear();
+    for (const a of table.addresses) this.owned.set(a.address, this.l2.ifIndex(a.device));
+    const t = table.timeouts;
+    this.timeouts.set(t.tcp, t.tcpfin, t.udp);
+  }
+
+  /** Processes every frame of the batch in place; returns how many are to be sent. */
+  process(batch: Batch, now: number): number {
+    this.conns.expire(now);
+    let tx = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const v = this.frame(batch, i, now);
+      batch.verdict[i] = v;
+      if (v === VERDICT_TX) tx++;
+    }
+    this.counters.rxFrames += batch.count;
+    this.counters.txFrames += tx;
+    return tx;
+  }
+
+  private frame(batch: Batch, i: number, now: number): number {
+    const buf = batch.buf;
+    const info = this.info;
+    const r = parseFrame(buf, batch.off[i], batch.len[i], info);
+    if (r === PARSE_IPV4) return this.ipv4(batch, i, now);
+    if (r === PARSE_ARP) return handleArp(this, batch, i, info);
+    if (r === PARSE_OTHER) return this.pass(C.PASS_NOT_IP);
+    return this.drop(batch, i, C.MALFORMED_BASE + r);
+  }
+
+  private ipv4(batch: Batch, i: number, now: number): number {
+    const info = this.info;
+    const proto = info.proto;
+    if (proto !== PROTO_TCP && proto !== PROTO_UDP) {
+      return proto === PROTO_ICMP ? handleIcmp(this, batch, i, info, now) : this.pass(C.PASS_NOT_OURS);
+    }
+    if (info.isFragment) {
+      // IPVS sees reassembled datagrams; tsvs does not reassemble, so a fragment
+      // to a VIP is dropped and counted rather than sent somewhere wrong.
+      return this.owned.has(info.daddr) ? this.drop(batch, i, C.DROP_FRAGMENT) : this.pass(C.PASS_NOT_OURS);
+    }
+    const node = this.conns.lookup(proto, info.saddr, info.sport, info.daddr, info.dport);
+    if (node !== 0) {
+      return (node & 1) === 0 ? this.inbound(batch, i, node >>> 1, now) : this.outbound(batch, i, node >>> 1, now);
+    }
+    const svc = this.services.lookup(proto, info.daddr, info.dport);
+    if (svc === 0) return this.pass(C.PASS_NOT_OURS);
+    return this.newConnection(batch, i, svc, now);
+  }
+
+  /** A packet to a virtual service with no connection: schedule and create (ip_vs_schedule). */
+  private newConnection(batch: Batch, i: number, svcId: number, now: number): number {
+    const info = this.info;
+    const proto = info.proto;
+    // tcp_conn_schedule: only a SYN without RST opens a connection.
+    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.drop(batch, i, C.DROP_NO_CONN);
+    const svc = this.services.services[svcId];
+    let control = 0;
+    let dest: number;
+    if (svc.persistMs > 0) {
+      control = this.persistentTemplate(svcId, now);
+      dest = control === 0 ? 0 : this.conns.dest[control];
+    } else {
+      dest = svc.scheduler.schedule(this.services.dests, info.saddr, info.sport, info.daddr, info.dport, now);
+    }
+    if (dest === 0) return this.drop(batch, i, C.DROP_NO_DEST);
+    const rt = this.services;
+    const fwd = rt.destFwd[dest];
+    let flags = CONN_F_INACTIVE | (fwd === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
+    if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
+    const rport = rt.destPort[dest] || info.dport;
+    const slot = this.conns.add(proto, info.saddr, info.sport, info.daddr, info.dport, rt.destAddr[dest], rport, dest, flags, control, now);
+    if (slot === 0) return this.drop(batch, i, C.DROP_TABLE_FULL);
+    this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
+    rt.destConns[dest]++;
+    this.counters.connsCreated++;
+    return this.inbound(batch, i, slot, now);
+  }
+
+  /**
+   * ip_vs_sched_persist: the template for (client net, service) keeps its real
+   * server while that server is available. Returns the template slot, or 0 when
+   * no server could be scheduled (or the table is full).
+   */
+  private persistentTemplate(svcId: number, now: number): number {
+    const info = this.info;
+    const svc = this.services.services[svcId];
+    const conns = this.conns;
+    const dests = this.services.dests;
+    const snet = (info.saddr & svc.persistMask) >>> 0;
+    const m = svc.model;
+    // Templates of a firewall-mark service span all its ports: proto 0 (IPPROTO_IP), vaddr = mark, vport 0.
+    const tproto = m.fwmark ? 0 : info.proto;
+    const tvaddr = m.fwmark ? m.fwmark : info.daddr;
+    const tvport = m.fwmark || m.port === 21 ? 0 : info.dport;
+    let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
+    if (t !== 0) {
+      const d = conns.dest[t];
+      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.expireQuiescentTemplate && dests.weight[d] === 0);
+      if (valid) {
+        conns.touch(t, now);
+        return t;
+      }
+      conns.expireNow(t);
+    }
+    const dest = svc.scheduler.schedule(dests, info.saddr, info.sport, info.daddr, info.dport, now);
+    if (dest === 0) return 0;
+    const rt = this.services;
+    t = conns.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest], rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    if (t === 0) return 0;
+    conns.setTimeout(t, svc.persistMs, now);
+    return t;
+  }
+
+  /** Client -> real server: state, stats, DNAT for NAT, new MACs for both methods. */
+  private inbound(batch: Batch, i: number, slot: number, now: number): number {
+    const info = this.info;
+    const conns = this.conns;
+    const rt = this.services;
+    const dest = conns.dest[slot];
+    if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 0, info.tcpFlags, now);
+    else conns.udpTransition(slot, now);
+    rt.destInPkts[dest]++;
+    rt.destInBytes[dest] += info.totalLen;
+    const fwd = rt.destFwd[dest];
+    if (fwd === FWD_TUNNEL) return this.drop(batch, i, C.DROP_FWD_UNSUPPORTED);
+    const neigh = this.destNeighbour(dest);
+    if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddr[slot], conns.dport[slot]);
+    this.toNeighbour(batch, i, neigh);
+    if ((conns.flags[slot] & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
+    return VERDICT_TX;
+  }
+
+  /** Real server -> client (NAT only): state, stats, SNAT back to the VIP, out through the client's peer. */
+  private outbound(batch: Batch, i: number, slot: number, now: number): number {
+    const info = this.info;
+    const conns = this.conns;
+    const rt = this.services;
+    const dest = conns.dest[slot];
+    // Replies are routed (ip_forward), so their TTL drops by one like any router's.
+    if (info.ttl <= 1) return this.drop(batch, i, C.DROP_TTL);
+    if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 1, info.tcpFlags, now);
+    else conns.udpTransition(slot, now);
+    rt.destOutPkts[dest]++;
+    rt.destOutBytes[dest] += info.totalLen;
+    const peer = conns.peer[slot];
+    if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    rewriteSrc(batch.buf, info, conns.vaddr[slot], conns.vport[slot]);
+    decrementTtl(batch.buf, info.l3);
+    this.toPeer(batch, i, peer);
+    return VERDICT_TX;
+  }
+
+  /** Neighbour entry for a dest's address, cached per dest after the first resolution. */
+  destNeighbour(dest: number): number {
+    const rt = this.services;
+    let n = rt.destNeigh[dest];
+    if (n === 0) {
+      n = this.l2.resolve(rt.destAddr[dest]);
+      if (n === 0) this.l2.noteMissing(rt.destAddr[dest]);
+      rt.destNeigh[dest] = n;
+    }
+    return n;
+  }
+
+  /** Ethernet header for a neighbour: its MAC as destination, our interface's as source. */
+  toNeighbour(batch: Batch, i: number, neigh: number): void {
+    const l2 = this.l2;
+    const itf = l2.neighIf[neigh];
+    writeMacs(batch.buf, batch.off[i], l2.neighMac, 6 * neigh, l2.ifMac, 6 * itf);
+    batch.ifOut[i] = itf;
+  }
+
+  toPeer(batch: Batch, i: number, peer: number): void {
+    const l2 = this.l2;
+    const itf = l2.peerIf[peer];
+    writeMacs(batch.buf, batch.off[i], l2.peerMac, 6 * peer, l2.ifMac, 6 * itf);
+    batch.ifOut[i] = itf;
+  }
+
+  drop(batch: Batch, i: number, reason: number): number {
+    this.counters.drops[reason]++;
+    batch.reason[i] = reason;
+    return VERDICT_DROP;
+  }
+
+  pass(reason: number): number {
+    this.counters.passes[reason]++;
+    return VERDICT_PASS;
+  }
+}
+
+
+function writeMacs(buf: Uint8Array, at: number, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number): void {
+  for (let k = 0; k < 6; k++) {
+    buf[at + k] = dst[dstOff + k];
+    buf[at + 6 + k] = src[srcOff + k];
+  }
+}
+
+/** TTL - 1 with the header checksum adjusted (RFC 1624: the TTL shares a 16-bit word with the protocol). */
+function decrementTtl(buf: Uint8Array, l3: number): void {
+  buf[l3 + 8]--;
+  // Decrementing the high byte of a word by one adds 0x0100 to the checksum (ones' complement).
+  let sum = ((buf[l3 + 10] << 8) | buf[l3 + 11]) + 0x0100;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  buf[l3 + 10] = sum >>> 8;
+  buf[l3 + 11] = sum & 0xff;
+}

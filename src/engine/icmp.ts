@@ -1,0 +1,80 @@
+// ICMP: echo requests to an owned address are answered in place; ICMP errors
+// about a known flow are translated like IPVS's ip_vs_in_icmp/ip_vs_out_icmp:
+// the embedded datagram is looked up with its addresses reversed (it is a
+// packet the router sent), then outer and embedded headers are rewritten so the
+// error reaches the host that sent the offending packet.
+import { PROTO_TCP, PROTO_UDP } from '../model/index.js';
+import { csumReplace16 } from '../packet/checksum.js';
+import type { FrameInfo } from '../packet/parse.js';
+import { rewriteDst, rewriteIcmpInnerDst, rewriteIcmpInnerSrc, rewriteSrc } from '../packet/rewrite.js';
+import { VERDICT_TX, type Batch } from './batch.js';
+import { DROP_FWD_UNSUPPORTED, DROP_ICMP_NO_CONN, DROP_NO_NEIGH, PASS_ICMP } from './counters.js';
+import type { Engine } from './engine.js';
+import { FWD_NAT, FWD_TUNNEL } from './services.js';
+
+const ICMP_ECHO_REPLY = 0;
+const ICMP_ECHO_REQUEST = 8;
+
+export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameInfo, now: number): number {
+  if (info.icmpType === ICMP_ECHO_REQUEST && engine.owned.has(info.daddr)) return echoReply(engine, batch, i, info);
+  // ip_vs_in_icmp/ip_vs_out_icmp translate only destination unreachable, source
+  // quench and time exceeded; other errors are not about a flow's delivery.
+  const t = info.icmpType;
+  if ((t !== 3 && t !== 4 && t !== 11) || info.inner < 0 || info.isFragment || (info.innerProto !== PROTO_TCP && info.innerProto !== PROTO_UDP)) {
+    return engine.pass(PASS_ICMP);
+  }
+  // The embedded packet went out from the router, so it matches the flow reversed.
+  const node = engine.conns.lookup(info.innerProto, info.innerDaddr, info.innerDport, info.innerSaddr, info.innerSport);
+  if (node === 0) return engine.owned.has(info.daddr) ? engine.drop(batch, i, DROP_ICMP_NO_CONN) : engine.pass(PASS_ICMP);
+  const slot = node >>> 1;
+  const conns = engine.conns;
+  conns.touch(slot, now);
+  engine.counters.icmpTranslated++;
+  if ((node & 1) === 0) {
+    // From the client side about a reply the router sent: on to the real server.
+    const dest = conns.dest[slot];
+    const fwd = engine.services.destFwd[dest];
+    if (fwd === FWD_TUNNEL) return engine.drop(batch, i, DROP_FWD_UNSUPPORTED);
+    const neigh = engine.destNeighbour(dest);
+    if (neigh === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
+    if (fwd === FWD_NAT) {
+      rewriteIcmpInnerSrc(batch.buf, info, conns.daddr[slot], conns.dport[slot]);
+      rewriteDst(batch.buf, info, conns.daddr[slot], 0);
+    }
+    engine.toNeighbour(batch, i, neigh);
+    return VERDICT_TX;
+  }
+  // From the real server side about a packet the router forwarded: back to the client.
+  const peer = conns.peer[slot];
+  if (peer === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
+  rewriteIcmpInnerDst(batch.buf, info, conns.vaddr[slot], conns.vport[slot]);
+  rewriteSrc(batch.buf, info, conns.vaddr[slot], 0);
+  engine.toPeer(batch, i, peer);
+  return VERDICT_TX;
+}
+
+/** Echo reply in place: swap addresses (the IP checksum is unchanged by a swap), type 8 -> 0, swap MACs. */
+function echoReply(engine: Engine, batch: Batch, i: number, info: FrameInfo): number {
+  const buf = batch.buf;
+  const l3 = info.l3;
+  for (let k = 0; k < 4; k++) {
+    const t = buf[l3 + 12 + k];
+    buf[l3 + 12 + k] = buf[l3 + 16 + k];
+    buf[l3 + 16 + k] = t;
+  }
+  const l4 = info.l4;
+  const oldWord = (buf[l4] << 8) | buf[l4 + 1];
+  buf[l4] = ICMP_ECHO_REPLY;
+  const check = csumReplace16((buf[l4 + 2] << 8) | buf[l4 + 3], oldWord, (ICMP_ECHO_REPLY << 8) | buf[l4 + 1]);
+  buf[l4 + 2] = check >>> 8;
+  buf[l4 + 3] = check & 0xff;
+  const at = batch.off[i];
+  const itf = batch.ifIn[i];
+  for (let k = 0; k < 6; k++) {
+    buf[at + k] = buf[at + 6 + k];
+    buf[at + 6 + k] = engine.l2.ifMac[6 * itf + k];
+  }
+  batch.ifOut[i] = itf;
+  engine.counters.echoReplies++;
+  return VERDICT_TX;
+}

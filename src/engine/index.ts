@@ -1,0 +1,5 @@
+export * from './batch.js';
+export * from './counters.js';
+export * from './engine.js';
+export * from './l2.js';
+export * from './services.js';

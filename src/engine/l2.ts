@@ -1,0 +1,118 @@
+// What the engine knows of layer 2: its own interfaces and their MACs, the
+// neighbours it forwards to (IP -> MAC on an interface: real servers), and the
+// client-side peers (interface + MAC a client's frames came from) that NAT
+// replies go back through. Entries keep their index for life, so connections
+// and dests can cache an index and the per-packet path reads typed arrays only.
+import { formatIPv4 } from '../model/index.js';
+
+export const NEIGH_STATIC = 1;
+export const NEIGH_LEARNED = 2;
+
+export interface InterfaceSpec {
+  readonly name: string;
+  readonly mac: Uint8Array;
+}
+
+export class L2Table {
+  readonly ifNames: string[];
+  readonly ifMac: Uint8Array;
+
+  readonly neighAddr: Uint32Array;
+  readonly neighMac: Uint8Array;
+  readonly neighIf: Uint8Array;
+  readonly neighState: Uint8Array;
+  private neighCount = 0;
+  private readonly neighByIp = new Map<number, number>();
+  /** Next hops that were needed but unknown: address -> frames dropped for it. */
+  readonly missing = new Map<number, number>();
+
+  readonly peerMac: Uint8Array;
+  readonly peerIf: Uint8Array;
+  private readonly peerHash: Uint32Array;
+  private peerCount = 0;
+
+  constructor(
+    interfaces: readonly InterfaceSpec[],
+    readonly neighCapacity = 4096,
+    readonly peerCapacity = 65536,
+  ) {
+    if (interfaces.length === 0 || interfaces.length > 255) throw new Error('the engine needs 1..255 interfaces');
+    this.ifNames = interfaces.map((i) => i.name);
+    this.ifMac = new Uint8Array(6 * interfaces.length);
+    interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
+    this.neighAddr = new Uint32Array(neighCapacity);
+    this.neighMac = new Uint8Array(6 * neighCapacity);
+    this.neighIf = new Uint8Array(neighCapacity);
+    this.neighState = new Uint8Array(neighCapacity);
+    this.peerMac = new Uint8Array(6 * peerCapacity);
+    this.peerIf = new Uint8Array(peerCapacity);
+    let size = 16;
+    while (size < peerCapacity * 2) size <<= 1;
+    this.peerHash = new Uint32Array(size);
+  }
+
+  ifIndex(name: string): number {
+    return this.ifNames.indexOf(name);
+  }
+
+  /** Neighbour entry index for an address, or 0 when unknown. */
+  resolve(addr: number): number {
+    return this.neighByIp.get(addr) ?? 0;
+  }
+
+  /**
+   * Records addr -> mac on interface itf. A static entry (--neigh, config) is
+   * not overwritten by what traffic shows.
+   */
+  learn(addr: number, mac: Uint8Array, macOff: number, itf: number, state = NEIGH_LEARNED): number {
+    let n = this.neighByIp.get(addr) ?? 0;
+    if (n === 0) {
+      if (this.neighCount + 1 >= this.neighCapacity) return 0;
+      n = ++this.neighCount;
+      this.neighByIp.set(addr, n);
+      this.neighAddr[n] = addr;
+    } else if (this.neighState[n] === NEIGH_STATIC && state !== NEIGH_STATIC) {
+      return n;
+    }
+    for (let k = 0; k < 6; k++) this.neighMac[6 * n + k] = mac[macOff + k];
+    this.neighIf[n] = itf;
+    this.neighState[n] = state;
+    this.missing.delete(addr);
+    return n;
+  }
+
+  noteMissing(addr: number): void {
+    this.missing.set(addr, (this.missing.get(addr) ?? 0) + 1);
+  }
+
+  /** Index of the (interface, MAC) peer, added if new; 0 when the table is full. */
+  internPeer(itf: number, buf: Uint8Array, macOff: number): number {
+    const hi = (buf[macOff] << 8) | buf[macOff + 1];
+    const lo = ((buf[macOff + 2] << 24) | (buf[macOff + 3] << 16) | (buf[macOff + 4] << 8) | buf[macOff + 5]) >>> 0;
+    const mask = this.peerHash.length - 1;
+    let h = Math.imul(lo ^ Math.imul(hi ^ (itf << 16), 0x85ebca6b), 0x9e3779b1);
+    h = (h ^ (h >>> 16)) & mask;
+    for (;;) {
+      const p = this.peerHash[h];
+      if (p === 0) break;
+      if (this.peerIf[p] === itf && this.samePeerMac(p, buf, macOff)) return p;
+      h = (h + 1) & mask;
+    }
+    if (this.peerCount + 1 >= this.peerCapacity) return 0;
+    const p = ++this.peerCount;
+    this.peerIf[p] = itf;
+    for (let k = 0; k < 6; k++) this.peerMac[6 * p + k] = buf[macOff + k];
+    this.peerHash[h] = p;
+    return p;
+  }
+
+  private samePeerMac(p: number, buf: Uint8Array, macOff: number): boolean {
+    const at = 6 * p;
+    for (let k = 0; k < 6; k++) if (this.peerMac[at + k] !== buf[macOff + k]) return false;
+    return true;
+  }
+
+  describeMissing(): string[] {
+    return [...this.missing].map(([addr, n]) => `${formatIPv4(addr)} (${n} frame${n === 1 ? '' : 's'})`);
+  }
+}

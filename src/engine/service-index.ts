@@ -1,0 +1,46 @@
+// Service lookup by (protocol, VIP, port) in typed arrays with open addressing,
+// so the per-packet lookup allocates nothing and boxes no numbers.
+
+export class ServiceIndex {
+  private readonly mask: number;
+  private readonly proto: Uint8Array;
+  private readonly addr: Uint32Array;
+  private readonly port: Uint16Array;
+  private readonly val: Uint32Array;
+
+  constructor(entries: number) {
+    let size = 8;
+    while (size < entries * 4) size <<= 1;
+    this.mask = size - 1;
+    this.proto = new Uint8Array(size);
+    this.addr = new Uint32Array(size);
+    this.port = new Uint16Array(size);
+    this.val = new Uint32Array(size);
+  }
+
+  private slot(proto: number, addr: number, port: number): number {
+    let h = Math.imul(addr ^ (port << 16) ^ proto, 0x9e3779b1);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+
+  set(proto: number, addr: number, port: number, value: number): void {
+    let i = this.slot(proto, addr, port);
+    while (this.val[i] !== 0 && !(this.proto[i] === proto && this.addr[i] === addr && this.port[i] === port)) {
+      i = (i + 1) & this.mask;
+    }
+    this.proto[i] = proto;
+    this.addr[i] = addr;
+    this.port[i] = port;
+    this.val[i] = value;
+  }
+
+  get(proto: number, addr: number, port: number): number {
+    let i = this.slot(proto, addr, port);
+    while (this.val[i] !== 0) {
+      if (this.addr[i] === addr && this.port[i] === port && this.proto[i] === proto) return this.val[i];
+      i = (i + 1) & this.mask;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,23 @@
+// Reads and compiles an lvs.cf for the commands that run the engine on it.
+import { readFileSync } from 'node:fs';
+import { compileLvsCf } from '../config/compile.js';
+import { parseLvsCf } from '../config/lvscf-parse.js';
+import type { ServiceTable } from '../model/index.js';
+
+export interface LoadedConfig {
+  table: ServiceTable;
+  notes: string[];
+}
+
+/** Throws an Error whose message lists every problem as file:line: CODE: message. */
+export function loadConfig(path: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const cfg = parseLvsCf(text, path);
+  const { table, notActedOn } = compileLvsCf(cfg);
+  return { table, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
+}

@@ -1,0 +1,126 @@
+// Drives the real engine with synthetic frames to answer "where would this flow
+// go?": an open is a TCP handshake (or one UDP datagram), a close a FIN exchange,
+// each frame going through Engine.process exactly as captured traffic would.
+import { Batch, VERDICT_TX } from '../engine/batch.js';
+import { dropName, PASS_NAMES } from '../engine/counters.js';
+import { Engine } from '../engine/engine.js';
+import { NEIGH_STATIC } from '../engine/l2.js';
+import { FWD_NAT } from '../engine/services.js';
+import { formatIPv4, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
+import { buildTcp, buildUdp } from '../packet/build.js';
+import { interfaceFor, routerInterfaces } from './setup.js';
+
+const FIN = 0x01, SYN = 0x02, ACK = 0x10;
+/** The client side's next hop as the router sees it (a gateway or the client). */
+const CLIENT_MAC = Uint8Array.from([0x02, 0x63, 0x6c, 0x00, 0x00, 0x01]);
+
+export interface Decision {
+  server: number;
+  port: number;
+  /** Why no server was chosen (a drop or pass reason); empty when one was. */
+  reason: string;
+}
+
+export interface FlowSpec {
+  proto: 'tcp' | 'udp';
+  client: number;
+  cport: number;
+  vip: number;
+  vport: number;
+}
+
+export class Simulator {
+  readonly engine: Engine;
+  private readonly batch = new Batch(1, 4096);
+  private readonly table: ServiceTable;
+
+  constructor(table: ServiceTable, connCapacity = 1 << 20) {
+    this.table = table;
+    this.engine = new Engine({ interfaces: routerInterfaces(table), table, connCapacity });
+    this.addServerNeighbours(table);
+  }
+
+  apply(table: ServiceTable): void {
+    this.engine.apply(table);
+    this.addServerNeighbours(table);
+  }
+
+  /** Real servers answer as static neighbours with a MAC made from their address. */
+  private addServerNeighbours(table: ServiceTable): void {
+    const names = this.engine.l2.ifNames;
+    for (const svc of table.services) {
+      for (const rs of svc.servers) {
+        const mac = Uint8Array.from([0x02, 0x72, rs.address >>> 24, (rs.address >>> 16) & 255, (rs.address >>> 8) & 255, rs.address & 255]);
+        this.engine.l2.learn(rs.address, mac, 0, interfaceFor(table, names, rs.address), NEIGH_STATIC);
+      }
+    }
+  }
+
+  open(f: FlowSpec, now: number): Decision {
+    const first = f.proto === 'tcp' ? this.fromClient(f, SYN, now) : this.fromClient(f, 0, now);
+    if (first !== '') return { server: 0, port: 0, reason: first };
+    const slot = this.slotOf(f);
+    const conns = this.engine.conns;
+    const decision = { server: conns.daddr[slot], port: conns.dport[slot], reason: '' };
+    const nat = this.engine.services.destFwd[conns.dest[slot]] === FWD_NAT;
+    if (f.proto === 'tcp') {
+      if (nat) this.fromServer(f, slot, SYN | ACK, now);
+      this.fromClient(f, ACK, now);
+    } else if (nat) {
+      this.fromServer(f, slot, 0, now);
+    }
+    return decision;
+  }
+
+  /** FIN exchange for TCP (UDP flows simply time out, as in IPVS). */
+  close(f: FlowSpec, now: number): void {
+    if (f.proto !== 'tcp') return;
+    const slot = this.slotOf(f);
+    if (slot === 0) return;
+    const nat = this.engine.services.destFwd[this.engine.conns.dest[slot]] === FWD_NAT;
+    this.fromClient(f, FIN | ACK, now);
+    if (nat) this.fromServer(f, slot, FIN | ACK, now);
+    this.fromClient(f, ACK, now);
+  }
+
+  slotOf(f: FlowSpec): number {
+    const node = this.engine.conns.lookup(f.proto === 'tcp' ? PROTO_TCP : PROTO_UDP, f.client, f.cport, f.vip, f.vport);
+    return node === 0 || (node & 1) !== 0 ? 0 : node >>> 1;
+  }
+
+  /** Sends one client frame; returns '' when the router forwarded it, else the reason it did not. */
+  private fromClient(f: FlowSpec, flags: number, now: number): string {
+    const itf = Math.max(0, interfaceFor(this.table, this.engine.l2.ifNames, f.vip, false));
+    const dstMac = this.engine.l2.ifMac.subarray(6 * itf, 6 * itf + 6);
+    const o = { srcMac: CLIENT_MAC, dstMac, src: f.client, dst: f.vip, sport: f.cport, dport: f.vport };
+    const frame = f.proto === 'tcp' ? buildTcp({ ...o, flags, seq: 1, ack: flags & ACK ? 1 : 0 }) : buildUdp({ ...o, payload: new Uint8Array(16) });
+    return this.send(frame, itf, now);
+  }
+
+  private fromServer(f: FlowSpec, slot: number, flags: number, now: number): void {
+    const c = this.engine.conns;
+    const l2 = this.engine.l2;
+    const neigh = l2.resolve(c.daddr[slot]);
+    const itf = l2.neighIf[neigh];
+    const o = {
+      srcMac: l2.neighMac.subarray(6 * neigh, 6 * neigh + 6),
+      dstMac: l2.ifMac.subarray(6 * itf, 6 * itf + 6),
+      src: c.daddr[slot], dst: f.client, sport: c.dport[slot], dport: f.cport,
+    };
+    const frame = f.proto === 'tcp' ? buildTcp({ ...o, flags, seq: 1, ack: 1 }) : buildUdp({ ...o, payload: new Uint8Array(16) });
+    this.send(frame, itf, now);
+  }
+
+  private send(frame: Uint8Array, itf: number, now: number): string {
+    const b = this.batch;
+    b.reset();
+    b.push(frame, itf);
+    this.engine.process(b, now);
+    if (b.verdict[0] === VERDICT_TX) return '';
+    return b.reason[0] ? dropName(b.reason[0]) : PASS_NAMES[1];
+  }
+}
+
+export function formatEndpoint(addr: number, port: number): string {
+  return `${formatIPv4(addr)}:${port}`;
+}
