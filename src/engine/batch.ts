@@ -20,6 +20,19 @@ export class Batch {
   readonly verdict: Uint8Array;
   /** Drop reason code when verdict is DROP (see engine/counters.ts). */
   readonly reason: Uint8Array;
+  /**
+   * Offload state from a virtio-net header (AF_PACKET with PACKET_VNET_HDR):
+   * csumPartial[i] = 1 when the TCP/UDP checksum field holds only the partial
+   * pseudo-header sum (VIRTIO_NET_HDR_F_NEEDS_CSUM), so rewrites must update it
+   * as a sum; gsoType/gsoSize/hdrLen/csumStart/csumOffset are carried through
+   * unchanged so the backend can send a GSO super-frame whole. Zero otherwise.
+   */
+  readonly csumPartial: Uint8Array;
+  readonly gsoType: Uint8Array;
+  readonly gsoSize: Uint16Array;
+  readonly hdrLen: Uint16Array;
+  readonly csumStart: Uint16Array;
+  readonly csumOffset: Uint16Array;
   /** Frames in use: 0..count-1. */
   count = 0;
 
@@ -34,6 +47,12 @@ export class Batch {
     this.ifOut = new Uint8Array(capacity);
     this.verdict = new Uint8Array(capacity);
     this.reason = new Uint8Array(capacity);
+    this.csumPartial = new Uint8Array(capacity);
+    this.gsoType = new Uint8Array(capacity);
+    this.gsoSize = new Uint16Array(capacity);
+    this.hdrLen = new Uint16Array(capacity);
+    this.csumStart = new Uint16Array(capacity);
+    this.csumOffset = new Uint16Array(capacity);
   }
 
   /** Empties the batch for refilling. */
@@ -63,6 +82,9 @@ export class Batch {
     this.ifOut[i] = 0;
     this.verdict[i] = 0;
     this.reason[i] = 0;
+    this.csumPartial[i] = 0;
+    this.gsoType[i] = 0;
+    this.gsoSize[i] = 0;
     return true;
   }
 

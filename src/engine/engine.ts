@@ -3,6 +3,7 @@
 // pure and synchronous: no I/O, no clock, no allocation per frame. The path
 // reads like the IPVS one: parse, ARP/ICMP, connection lookup, on a miss
 // schedule and create, state transition, NAT or DR rewrite, verdict.
+// IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts.
 import { ConnTable, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import { Timeouts } from '../conn/timeouts.js';
@@ -97,11 +98,11 @@ export class Engine {
       // to a VIP is dropped and counted rather than sent somewhere wrong.
       return this.owned.has(info.daddr) ? this.drop(batch, i, C.DROP_FRAGMENT) : this.pass(C.PASS_NOT_OURS);
     }
-    const node = this.conns.lookup(proto, info.saddr, info.sport, info.daddr, info.dport);
+    const node = this.conns.lookup(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
     if (node !== 0) {
       return (node & 1) === 0 ? this.inbound(batch, i, node >>> 1, now) : this.outbound(batch, i, node >>> 1, now);
     }
-    const svc = this.services.lookup(proto, info.daddr, info.dport);
+    const svc = this.services.lookup(proto, info.daddr | 0, info.dport);
     if (svc === 0) return this.pass(C.PASS_NOT_OURS);
     return this.newConnection(batch, i, svc, now);
   }
@@ -119,7 +120,7 @@ export class Engine {
       control = this.persistentTemplate(svcId, now);
       dest = control === 0 ? 0 : this.conns.dest[control];
     } else {
-      dest = svc.scheduler.schedule(this.services.dests, info.saddr, info.sport, info.daddr, info.dport, now);
+      dest = svc.scheduler.schedule(this.services.dests, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     }
     if (dest === 0) return this.drop(batch, i, C.DROP_NO_DEST);
     const rt = this.services;
@@ -127,7 +128,7 @@ export class Engine {
     let flags = CONN_F_INACTIVE | (fwd === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
     if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
     const rport = rt.destPort[dest] || info.dport;
-    const slot = this.conns.add(proto, info.saddr, info.sport, info.daddr, info.dport, rt.destAddr[dest], rport, dest, flags, control, now);
+    const slot = this.conns.add(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
     if (slot === 0) return this.drop(batch, i, C.DROP_TABLE_FULL);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
     rt.destConns[dest]++;
@@ -145,11 +146,11 @@ export class Engine {
     const svc = this.services.services[svcId];
     const conns = this.conns;
     const dests = this.services.dests;
-    const snet = (info.saddr & svc.persistMask) >>> 0;
+    const snet = info.saddr & svc.persistMask;
     const m = svc.model;
     // Templates of a firewall-mark service span all its ports: proto 0 (IPPROTO_IP), vaddr = mark, vport 0.
     const tproto = m.fwmark ? 0 : info.proto;
-    const tvaddr = m.fwmark ? m.fwmark : info.daddr;
+    const tvaddr = (m.fwmark ? m.fwmark : info.daddr) | 0;
     const tvport = m.fwmark || m.port === 21 ? 0 : info.dport;
     let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
     if (t !== 0) {
@@ -161,10 +162,10 @@ export class Engine {
       }
       conns.expireNow(t);
     }
-    const dest = svc.scheduler.schedule(dests, info.saddr, info.sport, info.daddr, info.dport, now);
+    const dest = svc.scheduler.schedule(dests, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     if (dest === 0) return 0;
     const rt = this.services;
-    t = conns.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest], rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    t = conns.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest] | 0, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
     if (t === 0) return 0;
     conns.setTimeout(t, svc.persistMs, now);
     return t;
@@ -184,7 +185,7 @@ export class Engine {
     if (fwd === FWD_TUNNEL) return this.drop(batch, i, C.DROP_FWD_UNSUPPORTED);
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddr[slot], conns.dport[slot]);
+    if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddr[slot] | 0, conns.dport[slot], batch.csumPartial[i] === 1);
     this.toNeighbour(batch, i, neigh);
     if ((conns.flags[slot] & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
     return VERDICT_TX;
@@ -204,7 +205,7 @@ export class Engine {
     rt.destOutBytes[dest] += info.totalLen;
     const peer = conns.peer[slot];
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    rewriteSrc(batch.buf, info, conns.vaddr[slot], conns.vport[slot]);
+    rewriteSrc(batch.buf, info, conns.vaddr[slot] | 0, conns.vport[slot], batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
     this.toPeer(batch, i, peer);
     return VERDICT_TX;

@@ -24,7 +24,7 @@ export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameI
     return engine.pass(PASS_ICMP);
   }
   // The embedded packet went out from the router, so it matches the flow reversed.
-  const node = engine.conns.lookup(info.innerProto, info.innerDaddr, info.innerDport, info.innerSaddr, info.innerSport);
+  const node = engine.conns.lookup(info.innerProto, info.innerDaddr | 0, info.innerDport, info.innerSaddr | 0, info.innerSport);
   if (node === 0) return engine.owned.has(info.daddr) ? engine.drop(batch, i, DROP_ICMP_NO_CONN) : engine.pass(PASS_ICMP);
   const slot = node >>> 1;
   const conns = engine.conns;
@@ -38,8 +38,8 @@ export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameI
     const neigh = engine.destNeighbour(dest);
     if (neigh === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
     if (fwd === FWD_NAT) {
-      rewriteIcmpInnerSrc(batch.buf, info, conns.daddr[slot], conns.dport[slot]);
-      rewriteDst(batch.buf, info, conns.daddr[slot], 0);
+      rewriteIcmpInnerSrc(batch.buf, info, conns.daddr[slot] | 0, conns.dport[slot], batch.csumPartial[i] === 1);
+      rewriteDst(batch.buf, info, conns.daddr[slot] | 0, 0);
     }
     engine.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
@@ -47,8 +47,8 @@ export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameI
   // From the real server side about a packet the router forwarded: back to the client.
   const peer = conns.peer[slot];
   if (peer === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
-  rewriteIcmpInnerDst(batch.buf, info, conns.vaddr[slot], conns.vport[slot]);
-  rewriteSrc(batch.buf, info, conns.vaddr[slot], 0);
+  rewriteIcmpInnerDst(batch.buf, info, conns.vaddr[slot] | 0, conns.vport[slot], batch.csumPartial[i] === 1);
+  rewriteSrc(batch.buf, info, conns.vaddr[slot] | 0, 0);
   engine.toPeer(batch, i, peer);
   return VERDICT_TX;
 }

@@ -1,10 +1,11 @@
 // Service lookup by (protocol, VIP, port) in typed arrays with open addressing,
-// so the per-packet lookup allocates nothing and boxes no numbers.
+// so the per-packet lookup allocates nothing and boxes no numbers. Addresses are
+// kept and compared as int32 (see packet/rewrite.ts on why).
 
 export class ServiceIndex {
   private readonly mask: number;
   private readonly proto: Uint8Array;
-  private readonly addr: Uint32Array;
+  private readonly addr: Int32Array;
   private readonly port: Uint16Array;
   private readonly val: Uint32Array;
 
@@ -13,7 +14,7 @@ export class ServiceIndex {
     while (size < entries * 4) size <<= 1;
     this.mask = size - 1;
     this.proto = new Uint8Array(size);
-    this.addr = new Uint32Array(size);
+    this.addr = new Int32Array(size);
     this.port = new Uint16Array(size);
     this.val = new Uint32Array(size);
   }
@@ -25,6 +26,7 @@ export class ServiceIndex {
   }
 
   set(proto: number, addr: number, port: number, value: number): void {
+    addr |= 0;
     let i = this.slot(proto, addr, port);
     while (this.val[i] !== 0 && !(this.proto[i] === proto && this.addr[i] === addr && this.port[i] === port)) {
       i = (i + 1) & this.mask;
@@ -36,6 +38,7 @@ export class ServiceIndex {
   }
 
   get(proto: number, addr: number, port: number): number {
+    addr |= 0;
     let i = this.slot(proto, addr, port);
     while (this.val[i] !== 0) {
       if (this.addr[i] === addr && this.port[i] === port && this.proto[i] === proto) return this.val[i];

@@ -7,6 +7,11 @@
 // only the uncomplemented pseudo-header sum, and the device or kernel adds the
 // L4 header and payload and complements later. So an address change is added to
 // that sum, and a port change needs no adjustment at all.
+//
+// Addresses cross function calls as int32 (`addr | 0`): a uint32 above 2^31 is
+// not a small integer to V8, and passing one boxes a heap number per call, which
+// on the per-packet path is garbage and a deoptimisation risk. The checksum
+// arithmetic (>>> 16, & 0xffff) reads int32 and uint32 alike.
 import { readU16, writeU16, writeU32 } from './bytes.js';
 import { csumReplace32, csumReplaceAddrPort, fold, partialReplace32 } from './checksum.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_CSUM, IPV4_DST, IPV4_SRC } from './ipv4.js';
@@ -20,7 +25,8 @@ import type { FrameInfo } from './parse.js';
  * header, and ICMP has no pseudo-header: for those only the IP header changes.
  */
 export function rewriteDst(buf: Uint8Array, info: FrameInfo, newAddr: number, newPort: number, partial = false): void {
-  const oldAddr = info.daddr;
+  const oldAddr = info.daddr | 0;
+  newAddr |= 0;
   rewriteIpAddr(buf, info.l3, IPV4_DST, oldAddr, newAddr);
   info.daddr = newAddr >>> 0;
   if (info.fragOff !== 0) return;
@@ -37,7 +43,8 @@ export function rewriteDst(buf: Uint8Array, info: FrameInfo, newAddr: number, ne
 
 /** Source NAT: saddr and (TCP/UDP) sport; the mirror of rewriteDst. */
 export function rewriteSrc(buf: Uint8Array, info: FrameInfo, newAddr: number, newPort: number, partial = false): void {
-  const oldAddr = info.saddr;
+  const oldAddr = info.saddr | 0;
+  newAddr |= 0;
   rewriteIpAddr(buf, info.l3, IPV4_SRC, oldAddr, newAddr);
   info.saddr = newAddr >>> 0;
   if (info.fragOff !== 0) return;
@@ -86,7 +93,7 @@ function rewriteL4(
  */
 export function rewriteIcmpInnerSrc(buf: Uint8Array, info: FrameInfo, newAddr: number, newPort: number, partial = false): void {
   if (info.inner < 0) return;
-  rewriteInner(buf, info, IPV4_SRC, info.innerSaddr, newAddr, UDP_SPORT, info.innerSport, newPort, partial);
+  rewriteInner(buf, info, IPV4_SRC, info.innerSaddr | 0, newAddr | 0, UDP_SPORT, info.innerSport, newPort, partial);
   info.innerSaddr = newAddr >>> 0;
   if (info.innerProto === IPPROTO_TCP || info.innerProto === IPPROTO_UDP) info.innerSport = newPort;
 }
@@ -94,7 +101,7 @@ export function rewriteIcmpInnerSrc(buf: Uint8Array, info: FrameInfo, newAddr: n
 /** ICMP error translation, embedded destination side: daddr and dport. */
 export function rewriteIcmpInnerDst(buf: Uint8Array, info: FrameInfo, newAddr: number, newPort: number, partial = false): void {
   if (info.inner < 0) return;
-  rewriteInner(buf, info, IPV4_DST, info.innerDaddr, newAddr, UDP_DPORT, info.innerDport, newPort, partial);
+  rewriteInner(buf, info, IPV4_DST, info.innerDaddr | 0, newAddr | 0, UDP_DPORT, info.innerDport, newPort, partial);
   info.innerDaddr = newAddr >>> 0;
   if (info.innerProto === IPPROTO_TCP || info.innerProto === IPPROTO_UDP) info.innerDport = newPort;
 }
