@@ -1,0 +1,145 @@
+// The router daemon as a step function: fake port, host, nft and clock; frames
+// in, frames and log lines out.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryPort } from '../../src/io/memory.js';
+import { formatIPv4, formatMac, parseIPv4 } from '../../src/model/index.js';
+import { buildArp, buildTcp } from '../../src/packet/build.js';
+import { Router, StartError, type LivePort } from '../../src/router/daemon.js';
+import { createLogger } from '../../src/router/log.js';
+import type { HostInfo } from '../../src/router/preflight.js';
+
+const ip = (s: string) => parseIPv4(s)!;
+const MACS: Record<string, Uint8Array> = { eth0: Uint8Array.of(2, 0, 0, 0, 0, 1), eth1: Uint8Array.of(2, 0, 0, 0, 0, 2) };
+const rsMac = (n: number) => Uint8Array.of(2, 0x52, 0, 0, 0, n);
+const GW = Uint8Array.of(2, 0x67, 0, 0, 0, 1);
+
+class FakePort extends MemoryPort implements LivePort {
+  wake: () => void = () => {};
+  closed = false;
+  onReadable(cb: () => void): void {
+    this.wake = cb;
+  }
+  override close(): void {
+    this.closed = true;
+  }
+}
+
+function host(over: Partial<HostInfo> = {}): HostInfo {
+  return {
+    isRoot: () => true,
+    hasDevice: (d) => d in MACS,
+    macOf: (d) => MACS[d] ?? null,
+    kernelAddresses: () => new Map([[ip('198.18.0.2'), 'eth0']]),
+    ...over,
+  };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsvs-router-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function setup(o: { host?: HostInfo } = {}) {
+  const cfg = join(dir, 'lvs.cf');
+  copyFileSync('test/fixtures/config/nat.cf', cfg);
+  const logs: string[] = [];
+  const scripts: string[] = [];
+  const port = new FakePort();
+  let now = 1000;
+  const router = new Router({
+    configPath: cfg,
+    log: createLogger({ write: (l) => logs.push(l) }),
+    host: o.host ?? host(),
+    openPort: () => port,
+    nft: (s) => {
+      scripts.push(s);
+      return { ok: !s.startsWith('delete') || scripts.some((x) => x.startsWith('table')), error: 'No such file or directory' };
+    },
+    clock: () => now,
+  });
+  return { router, port, logs, scripts, cfg, advance: (ms: number) => (now += ms) };
+}
+
+const arpTargets = (frames: Uint8Array[]) => frames.filter((f) => f[12] === 8 && f[13] === 6).map((f) => `${f[21]}:${formatIPv4(((f[38] << 24) | (f[39] << 16) | (f[40] << 8) | f[41]) >>> 0)}`);
+
+describe('router daemon', () => {
+  it('starts: fences the kernel, announces its addresses by gratuitous ARP, asks for the real servers', () => {
+    const { router, port, scripts, logs } = setup();
+    router.start();
+    const fence = scripts.find((s) => s.startsWith('table netdev tsvs'))!;
+    expect(fence).toContain('type filter hook ingress device "eth0"');
+    expect(fence).toContain('arp operation request arp daddr ip { 198.18.0.10, 198.19.0.1 } drop');
+    expect(fence).toContain('ip saddr 198.19.0.12 tcp sport 80 ip daddr != { 198.18.0.2 } drop');
+    expect(arpTargets(port.takeSent(0))).toEqual(['1:198.18.0.10']);
+    // Gratuitous for the NAT address (op 1, target = itself), then who-has for each real server.
+    expect(arpTargets(port.takeSent(1))).toEqual(['1:198.19.0.1', '1:198.19.0.11', '1:198.19.0.12', '1:198.19.0.13']);
+    expect(logs.some((l) => l.includes('msg="router started"'))).toBe(true);
+  });
+
+  it('sends five gratuitous ARPs one second apart, as pulse does', () => {
+    const { router, port, advance } = setup();
+    router.start();
+    let garps = arpTargets(port.takeSent(0)).length;
+    for (let s = 0; s < 8; s++) {
+      advance(1000);
+      router.tick();
+      garps += arpTargets(port.takeSent(0)).length;
+    }
+    expect(garps).toBe(5);
+  });
+
+  it('forwards once the real servers answered ARP; a bad reload keeps the table; a good one keeps connections', () => {
+    const { router, port, logs, cfg } = setup();
+    router.start();
+    port.takeSent(1);
+    for (const n of [11, 12, 13]) {
+      port.inject(1, buildArp({ srcMac: rsMac(n), dstMac: MACS.eth1, op: 2, senderMac: rsMac(n), senderIp: ip(`198.19.0.${n}`), targetMac: MACS.eth1, targetIp: ip('198.19.0.1') }));
+    }
+    const syn = (sport: number) => buildTcp({ srcMac: GW, dstMac: MACS.eth0, src: ip('198.18.1.1'), dst: ip('198.18.0.10'), sport, dport: 80, flags: 2 });
+    port.inject(0, syn(1000));
+    port.wake();
+    const [fwd] = port.takeSent(1);
+    expect(formatMac(fwd, 0)).toBe('02:52:00:00:00:0d');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('scheduler = wlc', 'scheduler = nosuch'));
+    expect(router.reload()).toBe(false);
+    expect(logs.some((l) => l.includes('reload failed') && l.includes('nosuch'))).toBe(true);
+    writeFileSync(cfg, readFileSync('test/fixtures/config/nat.cf', 'utf8').replace(/weight = 2/, 'weight = 0'));
+    expect(router.reload()).toBe(true);
+    // The running flow stays on its (now quiesced) server; the next one avoids it.
+    port.inject(0, buildTcp({ srcMac: GW, dstMac: MACS.eth0, src: ip('198.18.1.1'), dst: ip('198.18.0.10'), sport: 1000, dport: 80, flags: 0x10 }));
+    port.inject(0, syn(2000));
+    port.wake();
+    const sent = port.takeSent(1).filter((f) => f[12] === 8 && f[13] === 0);
+    expect(sent.map((f) => f[33])).toEqual([13, 12]);
+  });
+
+  it('stops cleanly: port closed, fence removed', () => {
+    const { router, port, scripts } = setup();
+    router.start();
+    router.stop();
+    expect(port.closed).toBe(true);
+    expect(scripts.at(-1)).toBe('delete table netdev tsvs\n');
+  });
+
+  it('refuses to start with one clear line per problem', () => {
+    const { router } = setup({
+      host: host({ isRoot: () => false, hasDevice: (d) => d === 'eth0', kernelAddresses: () => new Map([[ip('198.18.0.10'), 'eth0']]) }),
+    });
+    let err: unknown;
+    try {
+      router.start();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StartError);
+    expect((err as Error).message.split('\n')).toEqual([
+      'tsvs start needs root (CAP_NET_RAW for AF_PACKET sockets, CAP_NET_ADMIN for the nftables fence)',
+      'lvs.cf puts addresses on device eth1, which this host does not have (see: ip link)',
+      '198.18.0.10 (a VIP) is configured on eth0 by the kernel; tsvs answers for it itself: remove it first (ip addr del 198.18.0.10/32 dev eth0)',
+    ]);
+  });
+});
