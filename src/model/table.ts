@@ -1,7 +1,7 @@
 // Builds validated, frozen service tables. Every rule here is one IPVS or ipvsadm
 // enforces; a violation is a ModelError naming the service and server at fault.
 import { formatIPv4, maskToPrefix } from './addr.js';
-import type { OwnedAddress, RealServer, ServiceTable, Timeouts, VirtualService } from './types.js';
+import type { MarkRule, OwnedAddress, RealServer, ServiceTable, Switches, Timeouts, VirtualService } from './types.js';
 
 export class ModelError extends Error {
   constructor(
@@ -17,7 +17,11 @@ export interface TableSpec {
   services: VirtualService[];
   addresses?: OwnedAddress[];
   timeouts?: Partial<Timeouts>;
+  marks?: MarkRule[];
+  switches?: Partial<Switches>;
 }
+
+export const DEFAULT_SWITCHES: Switches = { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false };
 
 let lastVersion = 0;
 
@@ -38,11 +42,16 @@ export function buildTable(spec: TableSpec): ServiceTable {
   for (const [k, v] of Object.entries(timeouts)) {
     if (!Number.isInteger(v) || v < 0) throw new ModelError('BAD_TIMEOUT', `timeout ${k} must be a whole number of seconds >= 0, got ${v}`);
   }
+  for (const m of spec.marks ?? []) validateMark(m);
+  const switches: Switches = { ...DEFAULT_SWITCHES, ...spec.switches };
+  if (![0, 1, 2, 3].includes(switches.connReuseMode)) throw new ModelError('BAD_SWITCH', `conn_reuse_mode must be 0..3, got ${switches.connReuseMode}`);
   return deepFreeze({
     version: ++lastVersion,
     services: spec.services.map((s) => ({ ...s, schedFlags: [...s.schedFlags], servers: s.servers.map((r) => ({ ...r })) })),
     addresses: (spec.addresses ?? []).map((a) => ({ ...a })),
     timeouts,
+    marks: (spec.marks ?? []).map((m) => ({ ...m })),
+    switches,
   });
 }
 
@@ -82,6 +91,13 @@ function validateServer(svc: VirtualService, rs: RealServer, fail: (code: string
   if (rs.forward !== 'nat' && rs.port !== 0 && !svc.fwmark && rs.port !== svc.port) {
     fail('PORT_REMAP_NEEDS_NAT', `${at}: only NAT can map port ${svc.port} to ${rs.port}`);
   }
+}
+
+function validateMark(m: MarkRule): void {
+  const at = `mark rule ${m.origin}`;
+  if (!Number.isInteger(m.mark) || m.mark < 1 || m.mark > 0xffffffff) throw new ModelError('BAD_FWMARK', `${at}: mark must be 1..4294967295`);
+  if (!Number.isInteger(m.prefixLen) || m.prefixLen < 0 || m.prefixLen > 32) throw new ModelError('BAD_NETMASK', `${at}: prefix length must be 0..32`);
+  if (!isPort(m.portLo) || !isPort(m.portHi) || m.portLo > m.portHi) throw new ModelError('BAD_PORT', `${at}: port range ${m.portLo}:${m.portHi} is not valid`);
 }
 
 function isPort(p: number): boolean {

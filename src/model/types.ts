@@ -63,10 +63,42 @@ export interface Timeouts {
   readonly udp: number;
 }
 
+/**
+ * A firewall-mark rule: the kernel sets marks after AF_PACKET has seen a frame,
+ * so tsvs classifies them itself, like `iptables -t mangle -A PREROUTING -p tcp
+ * -d VIP/32 --dport 80 -j MARK --set-mark 80`. Rules are applied in order and,
+ * as MARK does not stop the chain, the last matching rule's mark wins.
+ */
+export interface MarkRule {
+  /** 'tcp', 'udp', or 'all' (any protocol). */
+  readonly protocol: Protocol | 'all';
+  readonly address: number;
+  readonly prefixLen: number;
+  /** Destination port range, inclusive; 0..65535 matches any. */
+  readonly portLo: number;
+  readonly portHi: number;
+  readonly mark: number;
+  /** Where the rule came from (file:line), for messages. */
+  readonly origin: string;
+}
+
+/** IPVS sysctls tsvs honours (net.ipv4.vs.*), with the kernel's defaults. */
+export interface Switches {
+  /** 1 (default): reschedule a reused client port when the old connection is done. */
+  readonly connReuseMode: number;
+  /** 1: drop a connection's packet and the connection when its real server is gone. */
+  readonly expireNodestConn: boolean;
+  /** 1: a persistence template to a quiesced (weight 0) server is expired. */
+  readonly expireQuiescentTemplate: boolean;
+}
+
 export interface ServiceTable {
   /** Increases with every table built, so a swap can be told from the last one. */
   readonly version: number;
   readonly services: readonly VirtualService[];
   readonly addresses: readonly OwnedAddress[];
   readonly timeouts: Timeouts;
+  /** Firewall-mark rules (empty when no service uses marks). */
+  readonly marks: readonly MarkRule[];
+  readonly switches: Switches;
 }
