@@ -12,6 +12,7 @@ export const DROP_NO_NEIGH = 5; // next hop MAC unknown
 export const DROP_TTL = 6; // TTL would reach 0 on a forwarded reply
 export const DROP_FWD_UNSUPPORTED = 7; // forwarding method not built (tunnel)
 export const DROP_ICMP_NO_CONN = 8; // ICMP error to a VIP about no known flow
+export const DROP_DEST_GONE = 9; // connection's real server removed (expire_nodest_conn = 0)
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -23,6 +24,7 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_TTL]: 'ttl_exceeded',
   [DROP_FWD_UNSUPPORTED]: 'forwarding_method_unsupported',
   [DROP_ICMP_NO_CONN]: 'icmp_error_no_connection',
+  [DROP_DEST_GONE]: 'real_server_removed',
 };
 
 export function dropName(code: number): string {

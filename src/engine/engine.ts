@@ -6,8 +6,9 @@
 // IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts.
 import { ConnTable, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
+import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
 import { Timeouts } from '../conn/timeouts.js';
-import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
+import { DEFAULT_SWITCHES, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable, type Switches } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
 import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from './batch.js';
@@ -16,6 +17,7 @@ import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
 import { L2Table, type InterfaceSpec } from './l2.js';
+import { MarkClassifier } from './marks.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime } from './services.js';
 
 const TCP_SYN = 0x02;
@@ -27,8 +29,6 @@ export interface EngineOptions {
   /** Connection table capacity (entries incl. persistence templates). */
   connCapacity?: number;
   destCapacity?: number;
-  /** IPVS sysctl expire_quiescent_template: 1 = a template to a weight-0 server is dropped. */
-  expireQuiescentTemplate?: boolean;
 }
 
 export class Engine {
@@ -37,7 +37,9 @@ export class Engine {
   readonly conns: ConnTable;
   readonly timeouts: Timeouts;
   readonly l2: L2Table;
-  expireQuiescentTemplate: boolean;
+  /** IPVS sysctls (net.ipv4.vs.*) from the table: conn_reuse_mode, expire_nodest_conn, expire_quiescent_template. */
+  switches: Switches = DEFAULT_SWITCHES;
+  marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   readonly owned = new Map<number, number>();
   private readonly info = new FrameInfo();
@@ -47,7 +49,6 @@ export class Engine {
     this.services = new ServiceRuntime(opts.destCapacity);
     this.timeouts = new Timeouts();
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
-    this.expireQuiescentTemplate = opts.expireQuiescentTemplate ?? false;
     this.apply(opts.table);
   }
 
@@ -61,6 +62,8 @@ export class Engine {
     for (const a of table.addresses) this.owned.set(a.address, this.l2.ifIndex(a.device));
     const t = table.timeouts;
     this.timeouts.set(t.tcp, t.tcpfin, t.udp);
+    this.switches = table.switches;
+    this.marks = new MarkClassifier(table.marks);
   }
 
   /** Processes every frame of the batch in place; returns how many are to be sent. */
@@ -100,11 +103,58 @@ export class Engine {
     }
     const node = this.conns.lookup(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
     if (node !== 0) {
-      return (node & 1) === 0 ? this.inbound(batch, i, node >>> 1, now) : this.outbound(batch, i, node >>> 1, now);
+      if ((node & 1) !== 0) return this.outbound(batch, i, node >>> 1, now);
+      const slot = node >>> 1;
+      const available = (this.services.dests.flags[this.conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
+      const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
+      if (available && !syn) return this.inbound(batch, i, slot, now);
+      // The order of ip_vs_in: a SYN may reuse the tuple of a finished connection
+      // (conn_reuse_mode); then a connection whose server is gone is dropped, or
+      // with expire_nodest_conn expired and the packet scheduled afresh.
+      if (!(syn && this.reschedules(slot))) {
+        if (available) return this.inbound(batch, i, slot, now);
+        if (!this.switches.expireNodestConn) return this.drop(batch, i, C.DROP_DEST_GONE);
+        this.conns.expireNow(slot);
+      }
     }
-    const svc = this.services.lookup(proto, info.daddr | 0, info.dport);
+    const svc = this.serviceFor(proto);
     if (svc === 0) return this.pass(C.PASS_NOT_OURS);
     return this.newConnection(batch, i, svc, now);
+  }
+
+  /**
+   * conn_reuse_mode (ip_vs_in, is_new_conn_expected): a SYN that finds an old
+   * connection is scheduled afresh when that connection is over (TIME_WAIT or
+   * CLOSE, or with mode bit 2 FIN_WAIT of a DR connection), or, with
+   * expire_nodest_conn, when its server was quiesced. Controlled connections
+   * (persistence) keep their server. The old entry is expired unless it controls others.
+   */
+  private reschedules(slot: number): boolean {
+    const sw = this.switches;
+    if (sw.connReuseMode === 0) return false;
+    const c = this.conns;
+    let resched = false;
+    if (sw.expireNodestConn && this.services.dests.weight[c.dest[slot]] === 0) resched = true;
+    else if (c.control[slot] === 0) {
+      const st = c.state[slot];
+      resched = st === TCP_S_TIME_WAIT || st === TCP_S_CLOSE || ((sw.connReuseMode & 2) !== 0 && st === TCP_S_FIN_WAIT && (c.flags[slot] & CONN_F_NOOUTPUT) !== 0);
+    }
+    if (resched && c.nControl[slot] === 0) c.expireNow(slot);
+    return resched;
+  }
+
+  /** ip_vs_service_find: a firewall-mark service first, then protocol + VIP + port. */
+  private serviceFor(proto: number): number {
+    const info = this.info;
+    const rt = this.services;
+    if (rt.byMark.size !== 0) {
+      const mark = this.marks.classify(proto, info.daddr | 0, info.dport);
+      if (mark !== 0) {
+        const svc = rt.byMark.get(mark);
+        if (svc !== undefined) return svc;
+      }
+    }
+    return rt.lookup(proto, info.daddr | 0, info.dport);
   }
 
   /** A packet to a virtual service with no connection: schedule and create (ip_vs_schedule). */
@@ -155,7 +205,7 @@ export class Engine {
     let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
     if (t !== 0) {
       const d = conns.dest[t];
-      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.expireQuiescentTemplate && dests.weight[d] === 0);
+      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
       if (valid) {
         conns.touch(t, now);
         return t;

@@ -3,7 +3,7 @@
 import { Batch } from '../../src/engine/batch.js';
 import { Engine } from '../../src/engine/engine.js';
 import { NEIGH_STATIC } from '../../src/engine/l2.js';
-import { buildTable, parseIPv4, type ForwardMethod, type RealServer, type ServiceTable, type VirtualService } from '../../src/model/index.js';
+import { buildTable, parseIPv4, type ForwardMethod, type RealServer, type ServiceTable, type Switches, type VirtualService } from '../../src/model/index.js';
 
 export const ip = (s: string): number => parseIPv4(s)!;
 export const VIP = ip('198.18.0.10');
@@ -34,8 +34,9 @@ export function service(servers: ServerSpec[], o: Partial<VirtualService> & { fo
   };
 }
 
-export function table(services: VirtualService[], timeouts = {}): ServiceTable {
+export function table(services: VirtualService[], timeouts = {}, switches: Partial<Switches> = {}): ServiceTable {
   return buildTable({
+    switches,
     services,
     addresses: [
       { address: VIP, prefixLen: 24, device: 'eth0', role: 'vip' },
