@@ -24,6 +24,12 @@ export class Dests {
   readonly upper: Uint32Array;
   /** -y lower threshold (l_threshold), 0 = none. */
   readonly lower: Uint32Array;
+  /**
+   * Called after dest d's active/inactive counters or overload flag changed, so a
+   * scheduler that indexes them (least-connection over thousands of servers)
+   * can follow without scanning. Templates (persist) do not call it.
+   */
+  onChange: ((d: number) => void) | null = null;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`dest capacity must be an integer >= 2, got ${capacity}`);
@@ -51,9 +57,12 @@ export class Dests {
   bind(d: number, connFlags: number): void {
     if ((connFlags & CONN_F_TEMPLATE) !== 0) this.persist[d]++;
     else if ((connFlags & CONN_F_INACTIVE) !== 0) this.inactive[d]++;
-    else this.active[d]++;
+    else {
+      this.active[d]++;
+    }
     const upper = this.upper[d];
     if (upper !== 0 && this.active[d] + this.inactive[d] >= upper) this.flags[d] |= DEST_F_OVERLOAD;
+    if ((connFlags & CONN_F_TEMPLATE) === 0 && this.onChange !== null) this.onChange(d);
   }
 
   /**
@@ -76,18 +85,21 @@ export class Dests {
     } else {
       this.flags[d] &= ~DEST_F_OVERLOAD;
     }
+    if ((connFlags & CONN_F_TEMPLATE) === 0 && this.onChange !== null) this.onChange(d);
   }
 
   /** set_tcp_state(), entering ESTABLISHED from INACTIVE: "activeconns++; inactconns--". */
   toActive(d: number): void {
     this.active[d]++;
     this.inactive[d]--;
+    if (this.onChange !== null) this.onChange(d);
   }
 
   /** set_tcp_state(), leaving ESTABLISHED: "activeconns--; inactconns++". */
   toInactive(d: number): void {
     this.active[d]--;
     this.inactive[d]++;
+    if (this.onChange !== null) this.onChange(d);
   }
 
   /** Zeroes a dest id for reuse (counters, thresholds, weight, flags). */

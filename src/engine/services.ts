@@ -67,6 +67,11 @@ export class ServiceRuntime {
     this.destInBytes = new Float64Array(destCapacity);
     this.destOutBytes = new Float64Array(destCapacity);
     this.services.push(undefined as unknown as ServiceEntry);
+    // Least-connection schedulers index the counters; tell the dest's scheduler when they move.
+    this.dests.onChange = (d: number): void => {
+      const entry = this.services[this.destSvc[d]];
+      if (entry !== undefined && entry.scheduler.changed !== undefined) entry.scheduler.changed(d, this.dests);
+    };
   }
 
   /**
