@@ -11,6 +11,7 @@ import { Fence, fenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
 import type { Logger } from './log.js';
 import { preflight, type HostInfo } from './preflight.js';
+import { snapshot, writeSnapshot, type StatsSnapshot } from './stats.js';
 import { tableDevices, type RouterInterface } from './setup.js';
 
 /** A port the daemon can be woken by. */
@@ -120,6 +121,14 @@ export class Router {
     const refresh = now >= this.nextRefresh;
     if (refresh) this.nextRefresh = now + REFRESH_MS;
     this.sendArp(refresh);
+  }
+
+  stats(): StatsSnapshot {
+    return snapshot(this.engine, this.clock());
+  }
+
+  writeStats(path: string): void {
+    writeSnapshot(path, this.stats());
   }
 
   /** SIGHUP: re-read lvs.cf; a bad file is reported and the running table stays. Connections survive. */

@@ -1,0 +1,68 @@
+// A snapshot of the running table with counters, as `ipvsadm -L -n --stats`
+// shows it, in JSON: written by `tsvs start --stats-file` and read by
+// `tsvs demo` (and anything else that wants figures without a control API).
+import { renameSync, writeFileSync } from 'node:fs';
+import type { Engine } from '../engine/engine.js';
+import { formatIPv4 } from '../model/index.js';
+
+export interface DestStats {
+  name: string;
+  address: string;
+  weight: number;
+  active: number;
+  inactive: number;
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export interface ServiceStats {
+  service: string;
+  scheduler: string;
+  dests: DestStats[];
+}
+
+export interface StatsSnapshot {
+  /** The engine clock (ms) when taken. */
+  now: number;
+  connections: number;
+  counters: Record<string, number>;
+  services: ServiceStats[];
+}
+
+export function snapshot(engine: Engine, now: number): StatsSnapshot {
+  const rt = engine.services;
+  const d = rt.dests;
+  const services: ServiceStats[] = [];
+  for (const svc of rt.services) {
+    if (!svc || !svc.live) continue;
+    const m = svc.model;
+    const ids = [...svc.ids].sort((a, b) => rt.destAddr[a] - rt.destAddr[b] || rt.destPort[a] - rt.destPort[b]);
+    services.push({
+      service: m.fwmark ? `FWM ${m.fwmark}` : `${m.protocol.toUpperCase()} ${formatIPv4(m.address)}:${m.port}`,
+      scheduler: m.scheduler,
+      dests: ids.map((id) => ({
+        name: rt.destNames[id] ?? '',
+        address: `${formatIPv4(rt.destAddr[id])}:${rt.destPort[id]}`,
+        weight: d.weight[id],
+        active: d.active[id],
+        inactive: d.inactive[id],
+        conns: rt.destConns[id],
+        inPkts: rt.destInPkts[id],
+        outPkts: rt.destOutPkts[id],
+        inBytes: rt.destInBytes[id],
+        outBytes: rt.destOutBytes[id],
+      })),
+    });
+  }
+  return { now, connections: engine.conns.count, counters: engine.counters.snapshot(), services };
+}
+
+/** Written whole and renamed into place, so a reader never sees half a file. */
+export function writeSnapshot(path: string, snap: StatsSnapshot): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(snap));
+  renameSync(tmp, path);
+}
