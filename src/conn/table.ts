@@ -9,6 +9,7 @@
 // (daddr:dport -> caddr:cport). A packet is hashed once, by its own
 // saddr:sport -> daddr:dport, and the ref found says which direction it travels.
 // Templates are hashed with their own seed (they share the buckets, not the keys).
+import { ConnColumns, FREE } from './columns.js';
 import { Dests } from './dests.js';
 import {
   CONN_F_HASHED, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_SYNC, CONN_F_TEMPLATE,
@@ -22,11 +23,10 @@ import { TimerWheel, type WheelOwner } from './wheel.js';
 export * from './flags.js';
 
 const IPPROTO_UDP = 17;
-/** state[] value of a free slot. */
-const FREE = 0xff;
 /** ip_vs_conn_expire "expire_later": "cp->timeout = 60*HZ" for a template still in control. */
 const EXPIRE_LATER_MS = 60_000;
 const TEMPLATE_SEED_MIX = 0x5bd1e995;
+/** Refs (slot*2 + dir) then stay below 2^30, small integers to V8. */
 const MAX_CAPACITY = 2 ** 28;
 
 export interface ConnTableOptions {
@@ -38,36 +38,17 @@ export interface ConnTableOptions {
   tickMs?: number;
   /** Wheel slots (power of two). Default 16384: 17.5 min at 64 ms, beyond the 15 min ESTABLISHED. */
   wheelSize?: number;
-  /** Most entries one expire() call examines. Default 65536. */
+  /** Most expiries per expire() call (and 4x that many lazily re-filed entries examined). Default 65536. */
   expireBudget?: number;
   /** Hash seed (IPVS: ip_vs_conn_rnd). Default random per table. */
   seed?: number;
 }
 
-export class ConnTable {
-  readonly capacity: number;
+export class ConnTable extends ConnColumns {
   /** Live entries, templates included. */
   count = 0;
   readonly dests: Dests;
   readonly timeouts: Timeouts;
-  // The columns, by slot. The engine reads them; while an entry is live it may write
-  // peer (and flag bits other than NAT/TEMPLATE/HASHED), never the tuple fields, proto
-  // or dest: the hash chains and the dest counters were built from them.
-  readonly proto: Uint8Array;
-  readonly state: Uint8Array;
-  readonly flags: Uint16Array;
-  readonly caddr: Uint32Array;
-  readonly vaddr: Uint32Array;
-  readonly daddr: Uint32Array;
-  readonly cport: Uint16Array;
-  readonly vport: Uint16Array;
-  readonly dport: Uint16Array;
-  readonly dest: Uint32Array;
-  readonly control: Uint32Array;
-  readonly nControl: Uint32Array;
-  readonly peer: Uint32Array;
-  /** cp->timeout in ms: what touch() re-arms with. */
-  readonly timeout: Uint32Array;
   /** Expiry ticks and wheel links (wheel.expires[slot] is the deadline tick). */
   readonly wheel: TimerWheel;
   readonly expireBudget: number;
@@ -83,25 +64,10 @@ export class ConnTable {
   constructor(opts: ConnTableOptions) {
     const cap = opts.capacity;
     if (!Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) throw new RangeError(`capacity must be an integer 1..${MAX_CAPACITY}, got ${cap}`);
-    this.capacity = cap;
+    super(cap);
     this.dests = opts.dests;
     this.timeouts = opts.timeouts ?? new Timeouts();
     this.expireBudget = opts.expireBudget ?? 65536;
-    const n = cap + 1;
-    this.proto = new Uint8Array(n);
-    this.state = new Uint8Array(n).fill(FREE);
-    this.flags = new Uint16Array(n);
-    this.caddr = new Uint32Array(n);
-    this.vaddr = new Uint32Array(n);
-    this.daddr = new Uint32Array(n);
-    this.cport = new Uint16Array(n);
-    this.vport = new Uint16Array(n);
-    this.dport = new Uint16Array(n);
-    this.dest = new Uint32Array(n);
-    this.control = new Uint32Array(n);
-    this.nControl = new Uint32Array(n);
-    this.peer = new Uint32Array(n);
-    this.timeout = new Uint32Array(n);
     this.wheel = new TimerWheel(cap, opts.tickMs ?? 64, opts.wheelSize ?? 16384);
     // Up to two refs per conn (NAT): 2*capacity buckets keep the load factor <= 1.
     this.chains = new HashChains(cap, 2 * cap);
@@ -110,7 +76,11 @@ export class ConnTable {
     this.owner = { fire: (slot: number, now: number): number => this.onTimer(slot, now) };
   }
 
-  /** Packet lookup, both directions: slot*2 + dir (0 client->VIP, 1 NAT reply), 0 = miss. */
+  /**
+   * Packet lookup, both directions: slot*2 + dir (0 client->VIP, 1 NAT reply), 0 = miss.
+   * Addresses may be signed or unsigned; on the hot path pass them as int32 (`| 0`,
+   * DataView.getInt32): V8 boxes a number >= 2^31 passed to a call it did not inline.
+   */
   lookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
     saddr >>>= 0;
     daddr >>>= 0;
@@ -235,7 +205,7 @@ export class ConnTable {
     this.touch(slot, now);
   }
 
-  /** Runs the timers that are due (at most expireBudget entries examined). Returns how many were freed. */
+  /** Runs the timers that are due, at most expireBudget of them per call. Returns how many were freed. */
   expire(now: number): number {
     return this.wheel.sweep(now, this.expireBudget, this.owner);
   }
@@ -287,11 +257,9 @@ export class ConnTable {
     this.count = 0;
   }
 
+  /** Bytes of typed arrays held (columns, wheel, chains). */
   get bytes(): number {
-    return this.proto.byteLength + this.state.byteLength + this.flags.byteLength + this.caddr.byteLength +
-      this.vaddr.byteLength + this.daddr.byteLength + this.cport.byteLength + this.vport.byteLength +
-      this.dport.byteLength + this.dest.byteLength + this.control.byteLength + this.nControl.byteLength +
-      this.peer.byteLength + this.timeout.byteLength + this.wheel.bytes + this.chains.bytes;
+    return this.columnBytes + this.wheel.bytes + this.chains.bytes;
   }
 
   /** The timer of an entry fired (it is already out of the wheel). */
@@ -319,15 +287,18 @@ export class ConnTable {
     this.freeHead = s;
   }
 
-  /** Hash of the client->VIP tuple (templates: with their own seed), from the stored, normalised fields. */
+  // The two keys of a slot, hashed from the stored (so normalised) fields. Addresses are
+  // read as int32 (`| 0`) so that no uint32 >= 2^31 is boxed on the way into hashTuple.
+
+  /** Hash of the client->VIP tuple (templates: with their own seed). */
   private keyIn(s: number): number {
     const seed = (this.flags[s] & CONN_F_TEMPLATE) !== 0 ? this.tseed : this.seed;
-    return hashTuple(seed, this.proto[s], this.caddr[s], this.cport[s], this.vaddr[s], this.vport[s]);
+    return hashTuple(seed, this.proto[s], this.caddr[s] | 0, this.cport[s], this.vaddr[s] | 0, this.vport[s]);
   }
 
   /** Hash of the real server->client reply tuple (NAT conns only). */
   private keyOut(s: number): number {
-    return hashTuple(this.seed, this.proto[s], this.daddr[s], this.dport[s], this.caddr[s], this.cport[s]);
+    return hashTuple(this.seed, this.proto[s], this.daddr[s] | 0, this.dport[s], this.caddr[s] | 0, this.cport[s]);
   }
 
   private hash(s: number): void {

@@ -5,8 +5,9 @@
 // entry is re-filed when its wheel slot comes round. An earlier expiry (state change
 // to CLOSE, a shorter setTimeout) is re-filed at once, so nothing expires late.
 //
-// Times are ticks (now / tickMs) kept as u32 and compared modulo 2^32, which is exact
-// while the distances involved stay below 2^31 ticks (4.3 years at 64 ms).
+// Times are ticks (now / tickMs) kept as int32 and compared modulo 2^32, which is exact
+// while the distances involved stay below 2^31 ticks (4.3 years at 64 ms). int32, not
+// uint32, because V8 boxes a number >= 2^31 that crosses a call: that would allocate.
 // Guarantee: an entry expires on the first sweep whose tick reaches its deadline tick
 // ceil((armTime + timeout) / tickMs): never early, at most one tick late.
 
@@ -27,9 +28,9 @@ export class TimerWheel {
   readonly next: Uint32Array;
   readonly prev: Uint32Array;
   /** Tick when the entry's wheel slot is next visited; always <= expires. */
-  readonly due: Uint32Array;
+  readonly due: Int32Array;
   /** Tick from which the entry counts as expired. */
-  readonly expires: Uint32Array;
+  readonly expires: Int32Array;
   /** Next tick to visit. Set from the first `now` seen (start). */
   cursor = 0;
   started = false;
@@ -43,19 +44,19 @@ export class TimerWheel {
     this.heads = new Uint32Array(size);
     this.next = new Uint32Array(capacity + 1);
     this.prev = new Uint32Array(capacity + 1);
-    this.due = new Uint32Array(capacity + 1);
-    this.expires = new Uint32Array(capacity + 1);
+    this.due = new Int32Array(capacity + 1);
+    this.expires = new Int32Array(capacity + 1);
   }
 
   start(now: number): void {
     if (this.started) return;
-    this.cursor = Math.floor(now / this.tickMs) >>> 0;
+    this.cursor = Math.floor(now / this.tickMs) | 0;
     this.started = true;
   }
 
   /** Deadline tick of a timer armed at `now` for `ms`: rounded up, so never early. */
   deadline(now: number, ms: number): number {
-    return Math.ceil((now + ms) / this.tickMs) >>> 0;
+    return Math.ceil((now + ms) / this.tickMs) | 0;
   }
 
   /** Files a slot that is not in the wheel, to expire at tick e. */
@@ -64,7 +65,7 @@ export class TimerWheel {
     const ahead = (e - this.cursor) | 0;
     let d = e;
     if (ahead < 0) d = this.cursor;
-    else if (ahead >= this.size) d = (this.cursor + this.size - 1) >>> 0;
+    else if (ahead >= this.size) d = (this.cursor + this.size - 1) | 0;
     this.due[slot] = d;
     const h = d & this.mask;
     const first = this.heads[h];
@@ -98,18 +99,21 @@ export class TimerWheel {
   /**
    * Visits every wheel slot from the cursor up to now's tick: entries whose expiry
    * has come are handed to owner.fire, the others (expiry moved later) are re-filed.
-   * At most `budget` entries are examined; the rest wait for the next call, which
-   * resumes at the same wheel slot. Returns how many entries fire() freed.
+   * At most `budget` entries are fired and 4*budget examined (a re-file is a few
+   * stores, a fire frees a conn); the rest wait for the next call, which resumes at
+   * the same wheel slot. Returns how many entries fire() freed.
    */
   sweep(now: number, budget: number, owner: WheelOwner): number {
-    const t = Math.floor(now / this.tickMs) >>> 0;
+    const t = Math.floor(now / this.tickMs) | 0;
     this.start(now);
     let c = this.cursor;
     // Every filed entry has due within [cursor, cursor + size - 1], so one turn of
     // the wheel reaches all of them: a longer gap need not visit each tick.
-    if (((t - c) | 0) >= this.size) c = (t - this.size + 1) >>> 0;
+    if (((t - c) | 0) >= this.size) c = (t - this.size + 1) | 0;
     const heads = this.heads, next = this.next, expires = this.expires, mask = this.mask;
+    const maxWork = 4 * budget;
     let work = 0;
+    let fired = 0;
     let freed = 0;
     while (((t - c) | 0) >= 0) {
       // While slot c is visited the cursor stays at c: re-filed entries land in
@@ -117,15 +121,19 @@ export class TimerWheel {
       this.cursor = c;
       let s = heads[c & mask];
       while (s !== 0) {
-        if (work >= budget) return freed;
+        if (fired >= budget || work >= maxWork) return freed;
         work++;
         const nx = next[s];
         this.remove(s);
-        if (((expires[s] - c) | 0) <= 0) freed += owner.fire(s, now);
-        else this.insert(s, expires[s]);
+        if (((expires[s] - c) | 0) <= 0) {
+          fired++;
+          freed += owner.fire(s, now);
+        } else {
+          this.insert(s, expires[s]);
+        }
         s = nx;
       }
-      c = (c + 1) >>> 0;
+      c = (c + 1) | 0;
     }
     this.cursor = c;
     return freed;
@@ -134,7 +142,7 @@ export class TimerWheel {
   /** Milliseconds from now until the slot's deadline tick (0 when due). */
   remaining(slot: number, now: number): number {
     const tf = Math.floor(now / this.tickMs);
-    const d = (this.expires[slot] - (tf >>> 0)) | 0;
+    const d = (this.expires[slot] - (tf | 0)) | 0;
     const ms = (tf + d) * this.tickMs - now;
     return ms > 0 ? ms : 0;
   }

@@ -109,7 +109,7 @@ describe('conn timeouts', () => {
 });
 
 describe('expiry budget', () => {
-  it('bounds the entries examined per call; the rest go on the next calls', () => {
+  it('bounds the expiries per call; the rest go on the next calls', () => {
     const { t } = fixture(1000, { expireBudget: 100 });
     for (let i = 0; i < 250; i++) t.add(UDP, C, i, V, 53, R, 53, 1, 0, 0, T0);
     const now = T0 + 300_000 + TICK;
@@ -119,6 +119,25 @@ describe('expiry budget', () => {
     expect(t.expire(now)).toBe(50);
     expect(t.count).toBe(0);
     expect(t.expire(now)).toBe(0);
+  });
+
+  it('examines at most 4x the budget of lazily re-filed entries per call, then resumes', () => {
+    const { t } = fixture(1000, { expireBudget: 10 });
+    const slots: number[] = [];
+    for (let i = 0; i < 100; i++) slots.push(t.add(UDP, C, i, V, 53, R, 53, 1, 0, 0, T0)); // due at 300 s
+    for (const s of slots) t.touch(s, T0 + 100_000); // now 400 s: lazily, they stay filed at 300 s
+    const at300 = T0 + 300_000 + TICK;
+    const tick = Math.floor(at300 / TICK) | 0;
+    expect(t.expire(at300)).toBe(0); // 40 re-filed
+    expect(t.wheel.cursor).toBeLessThanOrEqual(tick);
+    expect(t.expire(at300)).toBe(0); // 80
+    expect(t.expire(at300)).toBe(0); // 100: the sweep gets past the slot
+    expect(t.wheel.cursor).toBe((tick + 1) | 0);
+    expect(t.count).toBe(100);
+    const at400 = T0 + 400_000 + TICK;
+    const freed: number[] = [];
+    while (t.count > 0 && freed.length < 20) freed.push(t.expire(at400));
+    expect(freed).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
   });
 });
 
