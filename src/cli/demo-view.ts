@@ -1,0 +1,40 @@
+// The live screen of `tsvs demo`: per-real-server figures from two router stats
+// snapshots (rates are their difference over time) and the client's counts.
+import type { StatsSnapshot } from '../router/stats.js';
+
+export interface ClientFigures {
+  ok: number;
+  errors: number;
+  /** Requests per second in the last second. */
+  rate: number;
+}
+
+export interface ViewMeta {
+  title: string;
+  secondsLeft: number;
+}
+
+const n = (v: number, w: number, digits = 0): string => v.toFixed(digits).padStart(w);
+const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
+
+export function renderDemo(prev: StatsSnapshot | null, cur: StatsSnapshot, client: ClientFigures, meta: ViewMeta): string {
+  const dt = prev ? Math.max(0.001, (cur.now - prev.now) / 1000) : 0;
+  const lines = [meta.title + (meta.secondsLeft > 0 ? `   ${Math.ceil(meta.secondsLeft)} s left, Ctrl-C stops` : ''), ''];
+  for (const svc of cur.services) {
+    lines.push(`${svc.service}  scheduler ${svc.scheduler}`);
+    lines.push('  real server            weight  active  inact   conns  conn/s  in pkt/s out pkt/s  in MB  out MB');
+    const before = prev?.services.find((s) => s.service === svc.service);
+    for (const d of svc.dests) {
+      const p = before?.dests.find((x) => x.address === d.address);
+      const rate = (a: number, b: number | undefined): number => (p && dt ? (a - (b ?? 0)) / dt : 0);
+      lines.push(
+        `  ${`${d.address} ${d.name}`.padEnd(22)} ${n(d.weight, 6)} ${n(d.active, 7)} ${n(d.inactive, 6)} ${n(d.conns, 7)}` +
+          ` ${n(rate(d.conns, p?.conns), 7)} ${n(rate(d.inPkts, p?.inPkts), 9)} ${n(rate(d.outPkts, p?.outPkts), 9)} ${mb(d.inBytes).padStart(6)} ${mb(d.outBytes).padStart(7)}`,
+      );
+    }
+  }
+  const drops = Object.entries(cur.counters).filter(([k]) => k.startsWith('drop_'));
+  lines.push('', `connections in the table: ${cur.connections}   frames: ${cur.counters.rx_frames ?? 0} in, ${cur.counters.tx_frames ?? 0} out` + (drops.length ? `   drops: ${drops.map(([k, v]) => `${k.slice(5)} ${v}`).join(', ')}` : ''));
+  lines.push(`client: ${client.ok} requests answered, ${client.errors} failed, ${client.rate} req/s`);
+  return lines.join('\n');
+}
