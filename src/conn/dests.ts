@@ -24,6 +24,9 @@ export class Dests {
   readonly upper: Uint32Array;
   /** -y lower threshold (l_threshold), 0 = none. */
   readonly lower: Uint32Array;
+  /** The real server's address and port (mh hashes them, as ip_vs_mh does). */
+  readonly addr: Uint32Array;
+  readonly port: Uint16Array;
   /**
    * Called after dest d's active/inactive counters or overload flag changed, so a
    * scheduler that indexes them (least-connection over thousands of servers)
@@ -41,6 +44,8 @@ export class Dests {
     this.persist = new Uint32Array(capacity);
     this.upper = new Uint32Array(capacity);
     this.lower = new Uint32Array(capacity);
+    this.addr = new Uint32Array(capacity);
+    this.port = new Uint16Array(capacity);
   }
 
   /** ip_vs_dest_totalconns(): "activeconns + inactconns"; templates are not counted. */

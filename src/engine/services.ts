@@ -56,8 +56,8 @@ export class ServiceRuntime {
 
   constructor(destCapacity = 65536) {
     this.dests = new Dests(destCapacity);
-    this.destAddr = new Uint32Array(destCapacity);
-    this.destPort = new Uint16Array(destCapacity);
+    this.destAddr = this.dests.addr;
+    this.destPort = this.dests.port;
     this.destFwd = new Uint8Array(destCapacity);
     this.destSvc = new Uint32Array(destCapacity);
     this.destNeigh = new Uint32Array(destCapacity);
