@@ -5,6 +5,9 @@ import { parseArgs } from 'node:util';
 import { checkFile } from '../config/check.js';
 import { replay } from './replay.js';
 import { simulate } from './simulate.js';
+import { startCommand } from './start.js';
+import { demo } from './demo.js';
+import { labCommand } from '../lab/cli.js';
 
 const USAGE = `usage: tsvs <command> [options]
 
@@ -14,6 +17,12 @@ commands:
         [--mac IFACE=MAC]... [--neigh IP=MAC]... [--in IFACE]
   simulate -c FILE [TRACE]      print the real server chosen for each "open" event
         [--json]                 (trace lines: TIME open|close PROTO CLIENT:PORT VIP:PORT)
+  start -c FILE                 run the router in the foreground (root): SIGHUP reloads, SIGTERM stops
+        [--backend auto|native|pcap] [--log-level L] [--log-json] [--stats-file PATH]
+  lab up nat|dr [--servers N] [--name NAME] | lab down [--name NAME] | lab status [--name NAME]
+                                network-namespace testbeds with built-in real servers (root)
+  demo [--duration S] [--servers N] [--concurrency C] [--keep-alive]
+                                NAT lab + router + live HTTP traffic with live figures, then teardown (root)
 `;
 
 type Handler = (args: string[]) => Promise<number> | number;
@@ -36,6 +45,32 @@ function needConfig(c: string | undefined, cmd: string): string {
 }
 
 const commands: Record<string, Handler> = {
+  start: (args) => startCommand(args),
+  lab: (args) => labCommand(args),
+  async demo(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        duration: { type: 'string', default: '20' },
+        servers: { type: 'string', default: '3' },
+        concurrency: { type: 'string', default: '8' },
+        name: { type: 'string', default: 'demo' },
+        'keep-alive': { type: 'boolean', default: false },
+      },
+    });
+    const num = (v: string, flag: string, lo: number, hi: number): number => {
+      const x = Number(v);
+      if (!Number.isInteger(x) || x < lo || x > hi) throw new UsageError(`--${flag} ${v}: want a whole number ${lo}..${hi}`);
+      return x;
+    };
+    return demo({
+      durationS: num(values.duration, 'duration', 1, 600),
+      servers: num(values.servers, 'servers', 1, 16),
+      concurrency: num(values.concurrency, 'concurrency', 1, 256),
+      name: values.name,
+      keepAlive: values['keep-alive'] ?? false,
+    });
+  },
   check(args) {
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
     const res = checkFile(needConfig(values.config, 'check'));

@@ -1,0 +1,35 @@
+// The lvs.cf that matches a lab (Piranha format, as test/fixtures/config/nat.cf and dr.cf).
+import type { LabPlan } from './plan.js';
+
+export function labLvsCf(plan: LabPlan): string {
+  const nat = plan.mode === 'nat';
+  const lines = [
+    `# tsvs lab "${plan.name}" (${nat ? 'LVS-NAT' : 'LVS-DR'}), written by tsvs lab up.`,
+    `# Start the router: ip netns exec ${plan.namespaces.router} tsvs start -c <this file>`,
+    'serial_no = 1',
+    `primary = ${plan.routerAddr}`,
+    'service = lvs',
+    'backup_active = 0',
+    'heartbeat = 0',
+    `network = ${nat ? 'nat' : 'direct'}`,
+  ];
+  if (nat) lines.push(`nat_router = ${plan.natRouter} eth1:0`, 'nat_nmask = 255.255.255.0');
+  lines.push(
+    '',
+    'virtual http {',
+    '    active = 1',
+    `    address = ${plan.vip} eth0:1`,
+    '    port = 80',
+    '    send = "GET / HTTP/1.0\\r\\n\\r\\n"',
+    '    expect = "HTTP"',
+    '    scheduler = wlc',
+    '    protocol = tcp',
+    '    timeout = 6',
+    '    reentry = 15',
+  );
+  plan.serverNames.forEach((name, k) => {
+    lines.push('', `    server ${name} {`, `        address = ${plan.serverAddrs[k]}`, '        active = 1', '        port = 80', '        weight = 1', '    }');
+  });
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,255 @@
+// The lab topologies of the Red Hat guide, as data: which namespaces, veth pairs,
+// bridges, addresses, routes and sysctls. Pure, so tests can read a plan without
+// root; apply.ts turns it into `ip` commands.
+//
+// NAT (LVS-NAT, RH guide figure "LVS NAT routing"):
+//
+//   client 198.18.0.100 ── [pub: br0] ── eth0 router eth1 ── [priv: br0] ── rs1 198.19.0.11
+//                                        198.18.0.2 (admin)                  rs2 198.19.0.12 ...
+//                 VIP 198.18.0.10 and nat_router 198.19.0.1 are answered by tsvs, not the kernel;
+//                 real servers' default route: via 198.19.0.1.
+//
+// DR (LVS-DR):
+//
+//   client 198.18.1.100 ── eth0 gw eth1 ── [lan: br0] ── eth0 router 198.18.0.2 (VIP 198.18.0.10 by tsvs)
+//         gw 198.18.1.1          198.18.0.1              rs1 198.18.0.21, rs2 198.18.0.22 ... (VIP on lo,
+//                                                        arp_ignore=1, arp_announce=2, default via 198.18.0.1)
+import { nsName } from './names.js';
+
+export type LabMode = 'nat' | 'dr';
+
+export const MAX_SERVERS = 32;
+
+/** The address plan: all inside 198.18.0.0/15 (RFC 2544 benchmarking space). */
+export const LAB_ADDRS = {
+  vip: '198.18.0.10',
+  routerAdmin: '198.18.0.2',
+  nat: { client: '198.18.0.100', natRouter: '198.19.0.1', routerPrivate: '198.19.0.2', serverBase: '198.19.0.', serverFirst: 11 },
+  dr: { client: '198.18.1.100', gwClientSide: '198.18.1.1', gwServerSide: '198.18.0.1', serverBase: '198.18.0.', serverFirst: 21 },
+} as const;
+
+export interface HostPlan {
+  role: string;
+  ns: string;
+  kind: 'host' | 'switch';
+  /** Set right after the namespace is made, before any link: new devices inherit `default`. */
+  sysctls: Record<string, string | number>;
+  /** Set once the devices exist. */
+  deviceSysctls: Record<string, string | number>;
+}
+
+/** A veth pair made inside `ns` with its peer created directly in `peerNs`. */
+export interface LinkPlan {
+  ns: string;
+  dev: string;
+  mac: string;
+  peerNs: string;
+  peerDev: string;
+  peerMac?: string;
+  /** The bridge (in peerNs) the peer end is a port of. */
+  bridge?: string;
+}
+
+export interface AddrPlan {
+  ns: string;
+  dev: string;
+  cidr: string;
+}
+
+export interface RoutePlan {
+  ns: string;
+  dst: string;
+  via: string;
+}
+
+export interface LabPlan {
+  name: string;
+  mode: LabMode;
+  hosts: HostPlan[];
+  bridges: Array<{ ns: string; dev: string }>;
+  links: LinkPlan[];
+  addrs: AddrPlan[];
+  routes: RoutePlan[];
+  namespaces: { client: string; router: string; servers: string[]; switches: string[]; gw?: string; all: string[] };
+  vip: string;
+  natRouter?: string;
+  routerAddr: string;
+  routerPrivateAddr?: string;
+  clientAddr: string;
+  gatewayAddr?: string;
+  serverNames: string[];
+  serverAddrs: string[];
+  /** The router's interfaces, named as lvs.cf names them. */
+  routerDevices: string[];
+}
+
+export interface PlanOptions {
+  name: string;
+  mode: LabMode;
+  servers: number;
+  /** NAT only: give the router's kernel an admin address on the private LAN (198.19.0.2), e.g. for health checks. */
+  routerPrivateAddr?: boolean;
+}
+
+const HOST_ID = { client: 0x01, router: 0x02, gw: 0x03 } as const;
+
+/** Stable, locally administered: 02:6c:61:62:HH:II ("lab"), HH the host, II its interface. */
+export function labMac(host: number, itf: number): string {
+  const h = (n: number) => n.toString(16).padStart(2, '0');
+  return `02:6c:61:62:${h(host)}:${h(itf)}`;
+}
+
+const serverHostId = (i: number) => 0x10 + i;
+
+const COMMON: Record<string, number> = {
+  // Only IPv4 is balanced; no IPv6 chatter (router solicitations, MLD) in captures.
+  'net.ipv6.conf.all.disable_ipv6': 1,
+  'net.ipv6.conf.default.disable_ipv6': 1,
+  // New namespaces inherit IPv4 conf from the root namespace (devconf_inherit_init_net=0):
+  // reset rp_filter so asymmetric DR replies are not dropped (LAB-NOTES gotcha 6).
+  'net.ipv4.conf.all.rp_filter': 0,
+  'net.ipv4.conf.default.rp_filter': 0,
+  'net.ipv4.conf.lo.rp_filter': 0,
+};
+
+/** LVS-DR: "the real servers must not answer ARP for the VIP" (arp_ignore=1, arp_announce=2). */
+const DR_ARP: Record<string, number> = {
+  'net.ipv4.conf.all.arp_ignore': 1,
+  'net.ipv4.conf.all.arp_announce': 2,
+  'net.ipv4.conf.default.arp_ignore': 1,
+  'net.ipv4.conf.default.arp_announce': 2,
+  'net.ipv4.conf.lo.arp_ignore': 1,
+  'net.ipv4.conf.lo.arp_announce': 2,
+};
+
+function host(role: string, name: string, kind: HostPlan['kind'], extra: Record<string, number | string> = {}, deviceSysctls: Record<string, number> = {}): HostPlan {
+  return { role, ns: nsName(name, role), kind, sysctls: { ...COMMON, ...extra }, deviceSysctls };
+}
+
+export function planLab(o: PlanOptions): LabPlan {
+  if (!Number.isInteger(o.servers) || o.servers < 1 || o.servers > MAX_SERVERS) {
+    throw new Error(`--servers ${o.servers}: want 1 to ${MAX_SERVERS}`);
+  }
+  if (o.mode !== 'nat' && o.mode !== 'dr') throw new Error(`lab mode "${String(o.mode)}": want nat or dr`);
+  return o.mode === 'nat' ? planNat(o) : planDr(o);
+}
+
+function serverHosts(o: PlanOptions, extra: Record<string, number> = {}, deviceSysctls: Record<string, number> = {}): HostPlan[] {
+  return Array.from({ length: o.servers }, (_, k) => host(`rs${k + 1}`, o.name, 'host', extra, deviceSysctls));
+}
+
+function clientSysctls(): Record<string, number | string> {
+  // A load generator's client: reuse TIME_WAIT ports and use the whole range (LAB-NOTES gotcha 8).
+  return { 'net.ipv4.tcp_tw_reuse': 1, 'net.ipv4.ip_local_port_range': '1024 65535' };
+}
+
+/** The router's kernel: no forwarding (tsvs forwards), ARP answers only for its own addresses on the asked interface. */
+function routerSysctls(): Record<string, number> {
+  return { 'net.ipv4.ip_forward': 0, 'net.ipv4.conf.all.arp_ignore': 1, 'net.ipv4.conf.default.arp_ignore': 1, 'net.ipv4.conf.all.arp_announce': 2, 'net.ipv4.conf.default.arp_announce': 2 };
+}
+
+function planNat(o: PlanOptions): LabPlan {
+  const A = LAB_ADDRS.nat;
+  const client = host('client', o.name, 'host', clientSysctls());
+  const router = host('router', o.name, 'host', routerSysctls());
+  const pub = host('pub', o.name, 'switch');
+  const priv = host('priv', o.name, 'switch');
+  const servers = serverHosts(o);
+  const serverAddrs = servers.map((_, k) => `${A.serverBase}${A.serverFirst + k}`);
+  const links: LinkPlan[] = [
+    { ns: client.ns, dev: 'eth0', mac: labMac(HOST_ID.client, 0), peerNs: pub.ns, peerDev: 'client', bridge: 'br0' },
+    { ns: router.ns, dev: 'eth0', mac: labMac(HOST_ID.router, 0), peerNs: pub.ns, peerDev: 'router', bridge: 'br0' },
+    { ns: router.ns, dev: 'eth1', mac: labMac(HOST_ID.router, 1), peerNs: priv.ns, peerDev: 'router', bridge: 'br0' },
+    ...servers.map((s, k) => ({ ns: s.ns, dev: 'eth0', mac: labMac(serverHostId(k + 1), 0), peerNs: priv.ns, peerDev: s.role, bridge: 'br0' })),
+  ];
+  const addrs: AddrPlan[] = [
+    { ns: client.ns, dev: 'eth0', cidr: `${A.client}/24` },
+    { ns: router.ns, dev: 'eth0', cidr: `${LAB_ADDRS.routerAdmin}/24` },
+    ...(o.routerPrivateAddr ? [{ ns: router.ns, dev: 'eth1', cidr: `${A.routerPrivate}/24` }] : []),
+    ...servers.map((s, k) => ({ ns: s.ns, dev: 'eth0', cidr: `${serverAddrs[k]}/24` })),
+  ];
+  const routes: RoutePlan[] = servers.map((s) => ({ ns: s.ns, dst: 'default', via: A.natRouter }));
+  return {
+    name: o.name,
+    mode: 'nat',
+    hosts: [pub, priv, client, router, ...servers],
+    bridges: [
+      { ns: pub.ns, dev: 'br0' },
+      { ns: priv.ns, dev: 'br0' },
+    ],
+    links,
+    addrs,
+    routes,
+    namespaces: {
+      client: client.ns,
+      router: router.ns,
+      servers: servers.map((s) => s.ns),
+      switches: [pub.ns, priv.ns],
+      all: [pub.ns, priv.ns, client.ns, router.ns, ...servers.map((s) => s.ns)],
+    },
+    vip: LAB_ADDRS.vip,
+    natRouter: A.natRouter,
+    routerAddr: LAB_ADDRS.routerAdmin,
+    ...(o.routerPrivateAddr ? { routerPrivateAddr: A.routerPrivate } : {}),
+    clientAddr: A.client,
+    serverNames: servers.map((s) => s.role),
+    serverAddrs,
+    routerDevices: ['eth0', 'eth1'],
+  };
+}
+
+function planDr(o: PlanOptions): LabPlan {
+  const A = LAB_ADDRS.dr;
+  const client = host('client', o.name, 'host', clientSysctls());
+  const gw = host('gw', o.name, 'host', { 'net.ipv4.ip_forward': 1 });
+  const router = host('router', o.name, 'host', routerSysctls());
+  const lan = host('lan', o.name, 'switch');
+  // eth0 inherits `default` when it is made; set it by name too, as the LVS-DR recipe says (all, eth0, lo).
+  const servers = serverHosts(o, DR_ARP, { 'net.ipv4.conf.eth0.arp_ignore': 1, 'net.ipv4.conf.eth0.arp_announce': 2, 'net.ipv4.conf.eth0.rp_filter': 0 });
+  const serverAddrs = servers.map((_, k) => `${A.serverBase}${A.serverFirst + k}`);
+  const links: LinkPlan[] = [
+    { ns: client.ns, dev: 'eth0', mac: labMac(HOST_ID.client, 0), peerNs: gw.ns, peerDev: 'eth0', peerMac: labMac(HOST_ID.gw, 0) },
+    { ns: gw.ns, dev: 'eth1', mac: labMac(HOST_ID.gw, 1), peerNs: lan.ns, peerDev: 'gw', bridge: 'br0' },
+    { ns: router.ns, dev: 'eth0', mac: labMac(HOST_ID.router, 0), peerNs: lan.ns, peerDev: 'router', bridge: 'br0' },
+    ...servers.map((s, k) => ({ ns: s.ns, dev: 'eth0', mac: labMac(serverHostId(k + 1), 0), peerNs: lan.ns, peerDev: s.role, bridge: 'br0' })),
+  ];
+  const addrs: AddrPlan[] = [
+    { ns: client.ns, dev: 'eth0', cidr: `${A.client}/24` },
+    { ns: gw.ns, dev: 'eth0', cidr: `${A.gwClientSide}/24` },
+    { ns: gw.ns, dev: 'eth1', cidr: `${A.gwServerSide}/24` },
+    { ns: router.ns, dev: 'eth0', cidr: `${LAB_ADDRS.routerAdmin}/24` },
+    ...servers.flatMap((s, k) => [
+      { ns: s.ns, dev: 'eth0', cidr: `${serverAddrs[k]}/24` },
+      { ns: s.ns, dev: 'lo', cidr: `${LAB_ADDRS.vip}/32` },
+    ]),
+  ];
+  const routes: RoutePlan[] = [
+    { ns: client.ns, dst: 'default', via: A.gwClientSide },
+    { ns: router.ns, dst: 'default', via: A.gwServerSide },
+    ...servers.map((s) => ({ ns: s.ns, dst: 'default', via: A.gwServerSide })),
+  ];
+  return {
+    name: o.name,
+    mode: 'dr',
+    hosts: [lan, client, gw, router, ...servers],
+    bridges: [{ ns: lan.ns, dev: 'br0' }],
+    links,
+    addrs,
+    routes,
+    namespaces: {
+      client: client.ns,
+      router: router.ns,
+      servers: servers.map((s) => s.ns),
+      switches: [lan.ns],
+      gw: gw.ns,
+      all: [lan.ns, client.ns, gw.ns, router.ns, ...servers.map((s) => s.ns)],
+    },
+    vip: LAB_ADDRS.vip,
+    routerAddr: LAB_ADDRS.routerAdmin,
+    clientAddr: A.client,
+    gatewayAddr: A.gwClientSide,
+    serverNames: servers.map((s) => s.role),
+    serverAddrs,
+    routerDevices: ['eth0'],
+  };
+}
