@@ -68,9 +68,16 @@ export function findKey(items: readonly Item[], key: string): KeyLine | undefine
   return items.find((i): i is KeyLine => i.kind === 'key' && i.key === key);
 }
 
+/** Every line of `key` in file order (a repeatable key such as fwmark_rule has many). */
+export function findKeys(items: readonly Item[], key: string): KeyLine[] {
+  return items.filter((i): i is KeyLine => i.kind === 'key' && i.key === key);
+}
+
 function settingsOf<T>(items: readonly Item[], table: KeyTable): T {
   const out: Record<string, unknown> = {};
-  for (const [k, spec] of Object.entries(table)) out[k] = findKey(items, k)?.value ?? spec.def;
+  for (const [k, spec] of Object.entries(table)) {
+    out[k] = spec.repeat ? findKeys(items, k).map((l) => l.value) : findKey(items, k)?.value ?? spec.def;
+  }
   return out as T;
 }
 

@@ -1,12 +1,16 @@
 // Compiles a parsed lvs.cf into the service table, the way lvsd and pulse read it:
 // lvsd adds every active virtual server (`ipvsadm -A`) and its active real servers
 // (`-a ... -m|-g|-i` from `network`), pulse brings up each distinct active VIP and,
-// for NAT, the nat_router address. Every key the table does not use is reported
-// in notActedOn with its line; every error (semantic, or the model's) gets the
-// file and line of the key or block at fault, and all of them are thrown together.
+// for NAT, the nat_router address. tsvs's extensions add the firewall-mark rules
+// (fwmark_rule, fwmark_rules_from: compile-marks.ts) and the IPVS sysctls the
+// engine honours (conn_reuse_mode, expire_nodest_conn, expire_quiescent_template).
+// Every key the table does not use is reported in notActedOn with its line; every
+// error (semantic, or the model's) gets the file and line of the key or block at
+// fault, and all of them are thrown together.
 import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey } from '../model/index.js';
-import type { ForwardMethod, OwnedAddress, Protocol, RealServer, ServiceTable, VirtualService } from '../model/index.js';
+import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, VirtualService } from '../model/index.js';
 import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
+import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
 import type { GlobalSettings, VirtualSettings } from './keys.js';
 import {
@@ -21,6 +25,7 @@ import {
 } from './not-acted-on.js';
 
 export type { NotActedOn } from './not-acted-on.js';
+export type { CompileOptions } from './compile-marks.js';
 
 export interface CompileResult {
   table: ServiceTable;
@@ -43,9 +48,13 @@ function prefixOf(mask: number | null): number {
   return mask ? maskToPrefix(mask) : 32;
 }
 
-/** Builds the table of `service = lvs`, or throws ConfigErrors with every error of the file. */
-export function compileLvsCf(cfg: LvsConfig): CompileResult {
-  const c = new Compiler(cfg);
+/**
+ * Builds the table of `service = lvs`, or throws ConfigErrors with every error of
+ * the file (and of the iptables-save file fwmark_rules_from names, read through
+ * opts.readFile, relative to the directory of cfg.file).
+ */
+export function compileLvsCf(cfg: LvsConfig, opts: CompileOptions = {}): CompileResult {
+  const c = new Compiler(cfg, opts);
   return c.run();
 }
 
@@ -56,10 +65,24 @@ class Compiler {
   readonly vipOwners = new Map<number, Block>();
   readonly g: GlobalSettings;
   readonly forward: ForwardMethod;
+  readonly marks: MarkRule[];
+  /** Errors of the fwmark_rules_from file, reported after the lvs.cf's own. */
+  readonly markErrors: ConfigError[];
+  /** Marks some rule sets, and the marks of the active firewall-mark services. */
+  readonly ruleMarks: Set<number>;
+  readonly serviceMarks = new Set<number>();
 
-  constructor(readonly cfg: LvsConfig) {
+  constructor(
+    readonly cfg: LvsConfig,
+    opts: CompileOptions,
+  ) {
     this.g = globalSettings(cfg);
     this.forward = FORWARD[this.g.network];
+    const m = compileMarks(cfg, opts);
+    this.marks = m.rules;
+    this.markErrors = m.errors;
+    this.notes.push(...m.notes);
+    this.ruleMarks = new Set(m.rules.map((r) => r.mark));
   }
 
   fail(line: number, code: ConfigErrorCode, message: string): void {
@@ -95,17 +118,22 @@ class Compiler {
       services.push(svc);
     }
     for (const b of blocks(cfg.items, 'failover')) this.note(`failover ${b.name}`, b.line, FAILOVER_BLOCK);
+    this.notes.push(...unusedMarkNotes(this.marks, this.serviceMarks, cfg.file));
+    this.errors.push(...this.markErrors);
     if (this.errors.length) throw new ConfigErrors(this.errors);
     const timeouts = { tcp: g.tcp_timeout, tcpfin: g.tcpfin_timeout, udp: g.udp_timeout };
+    const switches: Switches = { connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template };
     let table: ServiceTable;
     try {
-      table = buildTable({ services, addresses: this.addresses, timeouts });
+      table = buildTable({ services, addresses: this.addresses, timeouts, marks: this.marks, switches });
     } catch (e) {
       // Every rule was checked per service above; reaching this is a bug, still reported with the file.
       if (e instanceof ModelError) throw new ConfigErrors([new ConfigError(e.code, cfg.file, 0, e.message)]);
       throw e;
     }
-    return { table, notActedOn: this.notes.sort((a, b) => a.line - b.line) };
+    // By line, the lvs.cf first, then the imported file.
+    const files = [cfg.file, ...new Set(this.notes.map((n) => n.file))];
+    return { table, notActedOn: this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line) };
   }
 
   virtual(b: Block): VirtualService | null {
@@ -117,6 +145,10 @@ class Compiler {
     for (const k of keyLines(b.items)) {
       const why = VIRTUAL_NOT_ACTED_ON[k.key] ?? (k.key === 'pmask' && !vs.persistent ? PMASK_WITHOUT_PERSISTENCE : k.key === 'port' && vs.fwmark ? FWMARK_PORT : undefined);
       if (why) this.note(k.key, k.line, why);
+    }
+    if (vs.fwmark) {
+      this.serviceMarks.add(vs.fwmark);
+      if (!this.ruleMarks.has(vs.fwmark)) this.note('fwmark', findKey(b.items, 'fwmark')!.line, unmatchedMarkWhy(vs.fwmark));
     }
     // A firewall-mark service is keyed by the mark alone; its address only names the VIP to bring up.
     if (!vs.fwmark && !vs.address) this.fail(b.line, 'MISSINGKEY', `virtual ${b.name} has no address (address = VIP DEVICE), and no fwmark`);

@@ -26,6 +26,7 @@ export type ConfigErrorCode =
   | 'RANGE' // a number outside the range the key allows
   | 'MISSINGKEY' // a required key is absent (a server with no address, ...)
   | 'UNREPRESENTABLE' // a table that lvs.cf cannot express (lvsCfFromTable)
+  | 'UNSUPPORTED' // an iptables rule tsvs cannot reproduce (fwmark_rules_from: -s, !, -m state, ...)
   // Model codes (src/model/table.ts ModelError) pass through unchanged:
   | (string & {});
 
@@ -48,14 +49,17 @@ export class ConfigError extends Error {
 }
 
 /**
- * Every error found in one file. The parser and the compiler collect all errors
- * of a file before throwing this, so one `tsvs check` run shows them all.
+ * Every error found in one file (and the files it reads, such as an iptables-save
+ * file named by fwmark_rules_from). The parser and the compiler collect all errors
+ * before throwing this, so one `tsvs check` run shows them all: by line, file by
+ * file in the order the files first appear.
  */
 export class ConfigErrors extends Error {
   readonly errors: readonly ConfigError[];
 
   constructor(errors: readonly ConfigError[]) {
-    const sorted = [...errors].sort((a, b) => a.line - b.line);
+    const files = [...new Set(errors.map((e) => e.file))];
+    const sorted = [...errors].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
     super(sorted.map((e) => e.toString()).join('\n'));
     this.name = 'ConfigErrors';
     this.errors = sorted;

@@ -12,13 +12,32 @@
 // | global  | conn_reuse_mode            | int 0..3, 1        | sysctl conn_reuse_mode (ipvs-sysctl.rst)     |
 // | global  | expire_nodest_conn         | 0/1, 0             | sysctl expire_nodest_conn                    |
 // | global  | expire_quiescent_template  | 0/1, 0             | sysctl expire_quiescent_template             |
+// | global  | fwmark_rule (repeatable)   | PROTO DEST PORTS   | a firewall-mark rule, like iptables -t mangle |
+// |         |                            | MARK, none         | -A PREROUTING ... -j MARK (mark-rule.ts)     |
+// | global  | fwmark_rules_from          | path, none         | iptables-save output whose mangle PREROUTING |
+// |         |                            |                    | MARK rules are imported (iptables-save.ts);  |
+// |         |                            |                    | relative to the lvs.cf's directory           |
 // | virtual | scheduler_flags            | comma list, empty  | ipvsadm -b: sh-fallback,sh-port,mh-fallback,  |
 // |         |                            |                    | mh-port,flag-1,flag-2,flag-3                 |
 // | virtual | ops                        | 0/1, 0             | ipvsadm -o one-packet scheduling (UDP only)  |
 // | server  | uthreshold                 | int 0..65535, 0    | ipvsadm -x upper connection threshold        |
 // | server  | lthreshold                 | int 0..65535, 0    | ipvsadm -y lower connection threshold        |
+//
+// Firewall marks. The kernel sets marks after AF_PACKET has seen a frame, so tsvs
+// classifies packets itself; a `virtual` with `fwmark = N` (ipvsadm -A -f N) then
+// takes every new connection the rules give mark N, whatever its port:
+//
+//   fwmark_rule = tcp 198.18.0.10 80,443 80          # https + http share persistence
+//   fwmark_rule = tcp 198.18.0.21 21,10000:20000 21  # FTP control + passive data ports
+//   fwmark_rules_from = iptables.save                # or import `iptables-save` output
+//
+// Words: protocol tcp|udp|all; destination 198.18.0.10, 198.18.0.0/24 or any;
+// ports 80, 80,443, 10000:20000 (lists may mix both) or any; mark 1..4294967295
+// (decimal or 0x hex). As with iptables MARK, which does not end the chain, the
+// last matching rule wins; the rules of fwmark_rule lines come first, in file
+// order, then the imported ones in theirs.
 import { IPVS_SCHEDULERS } from '../sched/names.js';
-import { bool, flags, host, int, ip, ipdev, list, netmask, oneOf, optNetmask, optOneOf, optPort, optStr, port, str, type KeySpec } from './values.js';
+import { bool, flags, host, int, ip, ipdev, list, markRules, netmask, oneOf, optNetmask, optOneOf, optPort, optStr, port, str, type KeySpec } from './values.js';
 
 export const GLOBAL_KEYS = {
   serial_no: int(0),
@@ -57,6 +76,8 @@ export const GLOBAL_KEYS = {
   conn_reuse_mode: int(1, 0, 3),
   expire_nodest_conn: bool(false),
   expire_quiescent_template: bool(false),
+  fwmark_rules_from: optStr(),
+  fwmark_rule: markRules(),
 } as const;
 
 /** Keys of `virtual NAME {}`; `failover NAME {}` blocks share them (Piranha parses both alike). */

@@ -69,7 +69,7 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
     const args = words.slice(2).map((t) => t.text);
     const parsed = parseValue(key, table[key], args);
     if ('code' in parsed) return err(line, parsed.code, parsed.message);
-    const earlier = findKey(top.items, key);
+    const earlier = table[key].repeat ? undefined : findKey(top.items, key);
     if (earlier) return err(line, 'DUPLICATE', `${key} is already set at line ${earlier.line}`);
     top.items.push({ kind: 'key', key, args, value: parsed.value, line, raw, inlineComment: lexed.comment, comments: pending });
     pending = [];

@@ -54,20 +54,34 @@ function indentOf(items: readonly Item[], depth: number): string {
  * Sets `key` in a block (or at the top level) to `value`. An existing line is
  * changed in place and keeps its comments (and its raw text if the value is the
  * same); a new line goes after the last key that precedes it in `order` and
- * before any sub-block, as the GUI would write it.
+ * before any sub-block, as the GUI would write it. A repeatable key
+ * (fwmark_rule) gets one more line instead (addKey).
  */
 export function setKey(items: Item[], scope: 'global' | BlockType, key: string, value: Value, order: readonly string[]): KeyLine {
   const spec = keysOf(scope)[key];
   if (!spec) throw new Error(`${key} is not a ${scope} key`);
   const existing = findKey(items, key);
-  if (existing) {
-    if (JSON.stringify(existing.value) !== JSON.stringify(value)) {
-      existing.value = value;
-      existing.args = formatValue(spec, value);
-      existing.raw = null;
-    }
-    return existing;
+  if (existing && !spec.repeat) return setLine(existing, scope, value);
+  return addKey(items, scope, key, value, order);
+}
+
+/** Changes the value of one key line in place; an unchanged value keeps the raw text. */
+export function setLine(line: KeyLine, scope: 'global' | BlockType, value: Value): KeyLine {
+  if (JSON.stringify(line.value) !== JSON.stringify(value)) {
+    line.value = value;
+    line.args = formatValue(keysOf(scope)[line.key], value);
+    line.raw = null;
   }
+  return line;
+}
+
+/**
+ * Adds a new `key` line after the last key that precedes it in `order` (for a
+ * repeatable key such as fwmark_rule: after its last line), before any sub-block.
+ */
+export function addKey(items: Item[], scope: 'global' | BlockType, key: string, value: Value, order: readonly string[]): KeyLine {
+  const spec = keysOf(scope)[key];
+  if (!spec) throw new Error(`${key} is not a ${scope} key`);
   const line: KeyLine = { kind: 'key', key, args: formatValue(spec, value), value, line: 0, raw: null, inlineComment: null, comments: [] };
   const rank = order.indexOf(key);
   let at = 0;
@@ -82,12 +96,23 @@ export function setKey(items: Item[], scope: 'global' | BlockType, key: string, 
   return line;
 }
 
-/** Removes `key` if present; its comment lines stay, on the item that follows. */
+/** Removes `key` if present (its first line); its comment lines stay, on the item that follows. */
 export function removeKey(items: Item[], key: string): void {
-  const at = items.findIndex((i) => i.kind === 'key' && i.key === key);
+  const line = items.find((i) => i.kind === 'key' && i.key === key);
+  if (line) removeItem(items, line);
+}
+
+/** Removes one item; its comment lines stay, on the item that follows. */
+function removeItem(items: Item[], item: Item): void {
+  const at = items.indexOf(item);
   if (at < 0) return;
-  const [gone] = items.splice(at, 1);
-  if (items[at]) items[at].comments = [...gone.comments, ...items[at].comments];
+  items.splice(at, 1);
+  if (items[at]) items[at].comments = [...item.comments, ...items[at].comments];
+}
+
+/** Removes one line of a repeatable key (fwmark_rule); its comments stay, as with removeKey. */
+export function removeLine(items: Item[], line: KeyLine): void {
+  removeItem(items, line);
 }
 
 /** Appends a new empty block after the last block of its type (or at the end). */

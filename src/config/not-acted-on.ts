@@ -15,7 +15,11 @@ const FOS = 'failover services (fos) are not run; tsvs runs service = lvs';
 const SYNCD = 'the connection sync daemon is not built yet';
 const ENGINE = 'engine setting; the engine does not read it yet (not part of the service table)';
 
-/** Global keys that the table does not use. `service`, `network`, `nat_router`, `nat_nmask` and the timeouts are used. */
+/**
+ * Global keys that the table does not use. `service`, `network`, `nat_router`,
+ * `nat_nmask`, the timeouts, the switches (conn_reuse_mode, expire_nodest_conn,
+ * expire_quiescent_template) and the mark rules (fwmark_rule, fwmark_rules_from) are used.
+ */
 export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   serial_no: 'only a revision number for the GUI',
   primary: PULSE,
@@ -42,9 +46,6 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   syncd_iface: SYNCD,
   syncd_id: SYNCD,
   conn_capacity: ENGINE,
-  conn_reuse_mode: ENGINE,
-  expire_nodest_conn: ENGINE,
-  expire_quiescent_template: ENGINE,
 };
 
 /** Keys of an active virtual server that the table does not use. */

@@ -5,6 +5,7 @@
 import { formatIPv4, maskToPrefix, parseIPv4 } from '../model/addr.js';
 import { IPVS_SCHED_FLAGS } from '../sched/names.js';
 import type { ConfigErrorCode } from './errors.js';
+import { formatMarkRule, parseMarkRule, type MarkSpec } from './mark-rule.js';
 
 /** `address = 198.18.0.10 eth0:1`: the IP, the device and its alias part. */
 export interface IpDev {
@@ -15,7 +16,7 @@ export interface IpDev {
   readonly alias: string | null;
 }
 
-export type KeyKind = 'int' | 'bool' | 'port' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags';
+export type KeyKind = 'int' | 'bool' | 'port' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule';
 
 export interface KeySpec<T> {
   readonly kind: KeyKind;
@@ -28,9 +29,14 @@ export interface KeySpec<T> {
   readonly maxLen?: number;
   /** Always written quoted, as the Piranha GUI writes send/expect/send_program. */
   readonly quote?: boolean;
+  /**
+   * The key may appear on many lines of one block (tsvs's fwmark_rule); each line
+   * holds one item and the typed setting is the list of them, in file order.
+   */
+  readonly repeat?: boolean;
 }
 
-export type Value = number | boolean | string | readonly string[] | IpDev | null;
+export type Value = number | boolean | string | readonly string[] | IpDev | MarkSpec | null;
 export type Parsed = { value: Value } | { code: ConfigErrorCode; message: string };
 
 const INT_MAX = 2 ** 31 - 1;
@@ -50,6 +56,8 @@ export const str = (def: string): KeySpec<string> => ({ kind: 'string', def });
 export const optStr = (opts: { maxLen?: number; quote?: boolean } = {}): KeySpec<string | null> => ({ kind: 'string', def: null, ...opts });
 export const list = (): KeySpec<readonly string[]> => ({ kind: 'list', def: [] });
 export const flags = (): KeySpec<readonly string[]> => ({ kind: 'flags', def: [] });
+/** Repeatable `fwmark_rule = PROTOCOL DESTINATION PORTS MARK` (mark-rule.ts). */
+export const markRules = (): KeySpec<readonly MarkSpec[]> => ({ kind: 'markrule', def: [], repeat: true });
 
 // getservbyname() in Piranha's getPort(); tsvs does not read /etc/services (the
 // answer would depend on the host), so only these well-known names are accepted.
@@ -65,6 +73,7 @@ const fail = (code: ConfigErrorCode, message: string): Parsed => ({ code, messag
 /** Parses the tokens after `=` of key `key`. */
 export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly string[]): Parsed {
   if (spec.kind === 'list') return parseList(key, args);
+  if (spec.kind === 'markrule') return parseMarkRule(key, args);
   if (args.length === 0) return fail('MISSINGARGS', `${key} needs a value`);
   const want = spec.kind === 'ipdev' ? 2 : 1;
   if (args.length < want) return fail('MISSINGARGS', `${key} needs an address and a device, as in "${key} = 198.18.0.10 eth0:1"`);
@@ -154,6 +163,8 @@ export function formatValue(spec: KeySpec<unknown>, value: Value): string[] {
       return ['[', ...(value as string[]), ']'];
     case 'flags':
       return [(value as string[]).join(',')];
+    case 'markrule':
+      return formatMarkRule(value as MarkSpec);
     default:
       return [String(value)];
   }

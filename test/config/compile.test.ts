@@ -25,6 +25,8 @@ describe('compileLvsCf: the example files', () => {
         { address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' },
       ],
       timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
+      marks: [],
+      switches: { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false },
     });
     expect(Object.isFrozen(table)).toBe(true);
   });
@@ -87,13 +89,13 @@ describe('compileLvsCf: rules', () => {
 
   it('compiles a persistent firewall-mark service; its port is only reported', () => {
     const { table, notActedOn } = compile(
-      'network = direct\nvirtual web {\n active = 1\n address = 198.18.0.10 eth0:1\n vip_nmask = 255.255.255.0\n fwmark = 80\n port = 80\n persistent = 300\n pmask = 255.255.255.0\n' +
+      'network = direct\nfwmark_rule = tcp 198.18.0.10 80,443 80\nvirtual web {\n active = 1\n address = 198.18.0.10 eth0:1\n vip_nmask = 255.255.255.0\n fwmark = 80\n port = 80\n persistent = 300\n pmask = 255.255.255.0\n' +
         ' server a {\n  active = 1\n  address = 198.18.0.21\n }\n}\n',
     );
     expect(table.services[0]).toMatchObject({ fwmark: 80, address: 0, port: 0, persistence: 300, persistMask: ip('255.255.255.0') });
     expect(table.services[0].servers[0].port).toBe(0);
     expect(table.addresses).toEqual([{ address: ip('198.18.0.10'), prefixLen: 24, device: 'eth0', role: 'vip' }]);
-    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['7 port']);
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['8 port']);
   });
 
   it('brings up a shared VIP once, and reports a different device for it', () => {

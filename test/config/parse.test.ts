@@ -57,6 +57,8 @@ describe('parseLvsCf: every key with its type', () => {
       conn_reuse_mode: 2,
       expire_nodest_conn: true,
       expire_quiescent_template: true,
+      fwmark_rules_from: 'iptables-mangle.save',
+      fwmark_rule: [{ protocol: 'udp', address: ip('198.18.0.0'), prefixLen: 24, ports: [[53, 53], [5353, 5353]], mark: 53 }],
     });
   });
 
@@ -126,6 +128,7 @@ describe('parseLvsCf: defaults', () => {
       ipvsadm: '/sbin/ipvsadm', hard_shutdown: true, syncdaemon: false, syncd_iface: 'eth0', syncd_id: 0,
       tcp_timeout: 0, tcpfin_timeout: 0, udp_timeout: 0, nat_router: null, nat_nmask: null, serial_no: 0, backup_active: false,
       conn_capacity: 1048576, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
+      fwmark_rules_from: null, fwmark_rule: [],
     });
   });
 
