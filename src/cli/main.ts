@@ -8,6 +8,7 @@ import { simulate } from './simulate.js';
 import { startCommand } from './start.js';
 import { demo } from './demo.js';
 import { labCommand } from '../lab/cli.js';
+import { benchSchedCommand } from './bench/sched-command.js';
 
 const USAGE = `usage: tsvs <command> [options]
 
@@ -21,6 +22,7 @@ commands:
         [--backend auto|native|pcap] [--log-level L] [--log-json] [--stats-file PATH]
   lab up nat|dr [--servers N] [--name NAME] | lab down [--name NAME] | lab status [--name NAME]
                                 network-namespace testbeds with built-in real servers (root)
+  bench sched [options]         compare schedulers on simulated workloads: table, JSON, SVG chart
   demo [--duration S] [--servers N] [--concurrency C] [--keep-alive]
                                 NAT lab + router + live HTTP traffic with live figures, then teardown (root)
 `;
@@ -47,6 +49,10 @@ function needConfig(c: string | undefined, cmd: string): string {
 const commands: Record<string, Handler> = {
   start: (args) => startCommand(args),
   lab: (args) => labCommand(args),
+  bench(args) {
+    if (args[0] !== 'sched') throw new UsageError('tsvs bench sched [options]: the scheduler benchmark (tsvs bench sched --help)');
+    return benchSchedCommand(args.slice(1));
+  },
   async demo(args) {
     const { values } = parseArgs({
       args,
