@@ -3,6 +3,7 @@
 //   npm run bench -- engine   one group; --quick for a short smoke run
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
 import { report } from './lib/report.js';
+import { runForwardBench } from './io/forward.bench.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -11,3 +12,4 @@ const want = (name: string): boolean => only.length === 0 || only.includes(name)
 
 if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench({ quick }));
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
+if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));

@@ -85,6 +85,9 @@ export class Batch {
     this.csumPartial[i] = 0;
     this.gsoType[i] = 0;
     this.gsoSize[i] = 0;
+    this.hdrLen[i] = 0;
+    this.csumStart[i] = 0;
+    this.csumOffset[i] = 0;
     return true;
   }
 

@@ -1,10 +1,27 @@
 // Chooses the live packet backend: the native AF_PACKET ring when it is built
 // and usable, else the portable pcap capture + inject, saying which and why.
-import type { Logger } from './log.js';
+// --backend native or pcap forces one (native fails clearly when not built).
+import { AfPacketPort } from '../io/afpacket.js';
+import { loadNative } from '../io/native.js';
+import { openLivePort as openBest } from '../io/open.js';
+import { PcapPort } from '../io/pcap-port.js';
 import type { LivePort } from './daemon.js';
+import type { Logger } from './log.js';
 
 export type Backend = 'auto' | 'native' | 'pcap';
 
-export function openLivePort(_devices: string[], _backend: Backend, _log: Logger): LivePort {
-  throw new Error('no live packet backend is built yet');
+export function openLivePort(devices: string[], backend: Backend, log: Logger): LivePort {
+  const warn = (m: string): void => log.warn(m);
+  let port: AfPacketPort | PcapPort;
+  if (backend === 'native') {
+    const n = loadNative();
+    if (!n.addon) throw new Error(`--backend native: the AF_PACKET addon is not available (${n.reason})`);
+    port = new AfPacketPort(devices, {}, n.addon);
+  } else if (backend === 'pcap') {
+    port = new PcapPort(devices, { warn });
+  } else {
+    port = openBest(devices, { warn });
+  }
+  log.info('packet backend', { backend: port instanceof AfPacketPort ? 'native AF_PACKET (TPACKET_V3 ring, sendmmsg, vnet header)' : 'pcap (capture + inject)', devices: devices.join(',') });
+  return port as LivePort;
 }

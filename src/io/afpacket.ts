@@ -1,0 +1,127 @@
+// The fast path: one AF_PACKET socket per interface through the native addon, a
+// TPACKET_V3 receive ring, sendmmsg batches, and the virtio-net header so GSO
+// super-frames and partial checksums cross whole (shared/LAB-NOTES.md, gotcha 1).
+// ifIn/ifOut of a Batch are indices into the list of devices given here.
+import { type Batch } from '../engine/batch.js';
+import {
+  F_BLOCKING, F_IGNORE_OUTGOING, F_QDISC_BYPASS, F_VNET, inNetns, requireNative,
+  type BatchViews, type NativeAddon, type SocketHandle, type SocketStats,
+} from './native.js';
+import type { PacketPort } from './port.js';
+
+/** PACKET_FANOUT modes (linux/if_packet.h). */
+export const FANOUT_MODES = { hash: 0, lb: 1, cpu: 2, rollover: 3, rnd: 4, qm: 5 } as const;
+
+export interface AfPacketOptions {
+  /** A libpcap filter expression run in the kernel (SO_ATTACH_FILTER); frames it rejects never reach the ring. */
+  filter?: string;
+  /** Carry the virtio-net header (offload state) on receive and send. Default true. */
+  vnetHdr?: boolean;
+  /**
+   * Ring block size in bytes: a multiple of the page size that holds a 64 KiB GSO
+   * super-frame. Default 128 KiB. The kernel hands a block over when it is full or
+   * 1 ms after its first frame, so at moderate rates each block holds only 1 ms of
+   * frames (LAB-NOTES gotcha 5): the ring buffers about `blocks` ms of traffic, and
+   * many small blocks buffer longer than a few big ones of the same total size.
+   */
+  blockSize?: number;
+  /** Blocks per ring; 0 makes send-only sockets. Default 256 (32 MiB per interface, 256 ms or more of traffic). */
+  blocks?: number;
+  /** Skip the qdisc layer on send. Default true. */
+  qdiscBypass?: boolean;
+  /** Sends wait for socket buffer space instead of counting frames as unsent. Default false. */
+  blocking?: boolean;
+  /** Spread an interface's frames over the sockets of several processes. */
+  fanout?: { group: number; mode: keyof typeof FANOUT_MODES };
+  /** Open the sockets in this network namespace (a name from `ip netns` or a path). */
+  netns?: string;
+}
+
+/** The Batch's typed arrays as the addon takes them, made once per Batch. */
+const viewCache = new WeakMap<Batch, BatchViews>();
+export function views(b: Batch): BatchViews {
+  let v = viewCache.get(b);
+  if (!v) {
+    v = [b.buf, b.off, b.len, b.ifIn, b.ifOut, b.verdict, b.reason, b.csumPartial, b.gsoType, b.gsoSize, b.hdrLen, b.csumStart, b.csumOffset];
+    viewCache.set(b, v);
+  }
+  return v;
+}
+
+export class AfPacketPort implements PacketPort {
+  /** Per interface (same order as `devices`): kernel index, MAC and MTU. */
+  readonly info: Array<{ index: number; mac: Uint8Array; mtu: number }>;
+  private readonly sockets: SocketHandle[] = [];
+  private readonly native: NativeAddon;
+  /** Socket rx() starts with, rotated so one busy interface cannot starve the others. */
+  private first = 0;
+  private closed = false;
+
+  constructor(
+    readonly devices: readonly string[],
+    opts: AfPacketOptions = {},
+    addon?: NativeAddon,
+  ) {
+    if (devices.length === 0 || devices.length > 255) throw new RangeError('AfPacketPort needs 1 to 255 devices');
+    this.native = addon ?? requireNative();
+    const n = this.native;
+    const flags =
+      (opts.vnetHdr !== false ? F_VNET : 0) |
+      (opts.qdiscBypass !== false ? F_QDISC_BYPASS : 0) |
+      (opts.blocking ? F_BLOCKING : 0) |
+      F_IGNORE_OUTGOING;
+    const fanout = opts.fanout ? (opts.fanout.group & 0xffff) | (FANOUT_MODES[opts.fanout.mode] << 16) : -1;
+    const blockSize = opts.blockSize ?? 128 << 10;
+    const blocks = opts.blocks ?? 256;
+    this.info = inNetns(opts.netns, () => {
+      try {
+        for (const d of devices) this.sockets.push(n.open(d, opts.filter ?? null, blockSize, blocks, flags, fanout));
+        return devices.map((d) => n.ifInfo(d));
+      } catch (e) {
+        this.close(); // the sockets opened so far
+        throw e;
+      }
+    }, n);
+  }
+
+  rx(batch: Batch, max: number): number {
+    const v = views(batch);
+    const k = this.sockets.length;
+    let got = 0;
+    for (let j = 0; j < k && got < max && batch.count < batch.capacity; j++) {
+      const s = (this.first + j) % k;
+      const n = this.native.rx(this.sockets[s], v, batch.count, batch.used, max - got, s);
+      batch.count += n;
+      got += n;
+    }
+    this.first = (this.first + 1) % k;
+    return got;
+  }
+
+  tx(batch: Batch): number {
+    const v = views(batch);
+    let sent = 0;
+    for (let s = 0; s < this.sockets.length; s++) sent += this.native.tx(this.sockets[s], v, batch.count, s);
+    return sent;
+  }
+
+  /** Calls `cb` from the event loop whenever a socket has frames; null stops. Level-triggered: frames left call again. */
+  onReadable(cb: (() => void) | null): void {
+    if (this.closed) return;
+    for (const s of this.sockets) this.native.poll(s, cb);
+  }
+
+  /** Counters per interface (kernel ring drops are read and reset by each call). */
+  stats(): SocketStats[] {
+    return this.sockets.map((s) => {
+      const [drops, truncated, oversize, txUnsent, txErrors, lastTxError] = this.native.stats(s);
+      return { drops, truncated, oversize, txUnsent, txErrors, lastTxError };
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.sockets) this.native.close(s);
+  }
+}

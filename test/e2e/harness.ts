@@ -1,0 +1,89 @@
+// End-to-end harness: a lab in namespaces, the router started in it with a
+// chosen backend, and bounded clients. Everything here needs root and cleans
+// up after itself (lab.down() ends processes by PID and deletes namespaces).
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fillPattern, labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
+import type { StatsSnapshot } from '../../src/router/stats.js';
+
+export const ROOT = process.getuid?.() === 0;
+export const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
+export const LOADGEN = join(process.cwd(), 'dist/src/lab/loadgen.js');
+let seq = 0;
+export const labName = (tag: string): string => `e${tag}${process.pid % 10000}${seq++}`;
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Running {
+  lab: Lab;
+  router: LabProcess;
+  statsPath: string;
+}
+
+export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string }): Promise<Running> {
+  const lab = await labUp({ mode: o.mode, servers: 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true });
+  try {
+    if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
+    const statsPath = join(lab.stateDir, 'stats.json');
+    const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath], { label: 'router' });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (!router.alive()) throw new Error(`router exited: ${router.log().slice(-2000)}`);
+      const r = await lab.exec('client', ['curl', '-s', '-m', '1', `http://${lab.vip}/`]);
+      if (r.code === 0 && r.stdout.startsWith('rs')) break;
+      if (Date.now() > deadline) throw new Error(`router not serving after 15 s: ${router.log().slice(-2000)}`);
+      await sleep(200);
+    }
+    return { lab, router, statsPath };
+  } catch (e) {
+    await lab.down();
+    throw e;
+  }
+}
+
+/** n sequential new-connection requests; replies per real server name. */
+export async function requests(lab: Lab, n: number): Promise<Record<string, number>> {
+  const r = await lab.exec('client', [process.execPath, LOADGEN, '--url', `http://${lab.vip}/`, '--concurrency', '1', '--max-requests', String(n), '--duration', '60'], { timeoutMs: 70_000 });
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ok: number; errors: number; byServer: Record<string, number> };
+  if (last.errors) throw new Error(`${last.errors} requests failed: ${r.stdout.slice(-500)}`);
+  return last.byServer;
+}
+
+export function expectedSha(n: number): string {
+  const h = createHash('sha256');
+  const chunk = new Uint8Array(1 << 20);
+  for (let off = 0; off < n; off += chunk.length) {
+    const part = chunk.subarray(0, Math.min(chunk.length, n - off));
+    fillPattern(part, off);
+    h.update(part);
+  }
+  return h.digest('hex');
+}
+
+/** Downloads n bytes through the VIP in the background; resolves to the sha256 of what arrived. */
+export function download(lab: Lab, n: number, rate?: string): Promise<string> {
+  const limit = rate ? `--limit-rate ${rate}` : '';
+  return lab.exec('client', ['sh', '-c', `curl -s -m 100 ${limit} 'http://${lab.vip}/bytes?n=${n}' | sha256sum`], { timeoutMs: 110_000 }).then((r) => r.stdout.split(' ')[0]);
+}
+
+export function stats(path: string): StatsSnapshot {
+  return JSON.parse(readFileSync(path, 'utf8')) as StatsSnapshot;
+}
+
+/** Rewrites lvs.cf and sends SIGHUP; waits until the router logged the outcome. */
+export async function reload(run: Running, edit: (cf: string) => string): Promise<void> {
+  const before = run.router.log().split('\n').length;
+  writeFileSync(run.lab.configPath, edit(readFileSync(run.lab.configPath, 'utf8')));
+  process.kill(run.router.pid, 'SIGHUP');
+  for (let k = 0; k < 50; k++) {
+    const fresh = run.router.log().split('\n').slice(before - 1).join('\n');
+    if (fresh.includes('reloaded lvs.cf')) return;
+    if (fresh.includes('reload failed')) throw new Error(fresh);
+    await sleep(100);
+  }
+  throw new Error('no reload logged');
+}
+
+export const setWeight = (server: string, w: number) => (cf: string): string =>
+  cf.replace(new RegExp(`(server ${server} \\{[^}]*weight = )\\d+`), `$1${w}`);
+export const setScheduler = (s: string) => (cf: string): string => cf.replace(/scheduler = \w+/, `scheduler = ${s}`);
