@@ -85,8 +85,19 @@ export class L2Table {
     this.missing.set(addr, (this.missing.get(addr) ?? 0) + 1);
   }
 
+  /** The last peer interned: nearly every new connection comes through the same gateway. */
+  private lastPeer = 0;
+
   /** Index of the (interface, MAC) peer, added if new; 0 when the table is full. */
   internPeer(itf: number, buf: Uint8Array, macOff: number): number {
+    const last = this.lastPeer;
+    if (last !== 0 && this.peerIf[last] === itf && this.samePeerMac(last, buf, macOff)) return last;
+    const p = this.findOrAddPeer(itf, buf, macOff);
+    this.lastPeer = p;
+    return p;
+  }
+
+  private findOrAddPeer(itf: number, buf: Uint8Array, macOff: number): number {
     const hi = (buf[macOff] << 8) | buf[macOff + 1];
     const lo = ((buf[macOff + 2] << 24) | (buf[macOff + 3] << 16) | (buf[macOff + 4] << 8) | buf[macOff + 5]) >>> 0;
     const mask = this.peerHash.length - 1;
