@@ -4,6 +4,7 @@
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
 import { report } from './lib/report.js';
 import { runForwardBench } from './io/forward.bench.js';
+import { runSchedBench } from './sched/decisions.bench.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -12,4 +13,5 @@ const want = (name: string): boolean => only.length === 0 || only.includes(name)
 
 if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench({ quick }));
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
+if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
