@@ -9,6 +9,7 @@ import { startCommand } from './start.js';
 import { demo } from './demo.js';
 import { labCommand } from '../lab/cli.js';
 import { benchSchedCommand } from './bench/sched-command.js';
+import { captureCommand } from './capture.js';
 
 const USAGE = `usage: tsvs <command> [options]
 
@@ -22,6 +23,8 @@ commands:
         [--backend auto|native|pcap] [--log-level L] [--log-json] [--stats-file PATH]
   lab up nat|dr [--servers N] [--name NAME] | lab down [--name NAME] | lab status [--name NAME]
                                 network-namespace testbeds with built-in real servers (root)
+  capture -i IFACE [-f FILTER] [-w FILE] [-c N] [--seconds S]
+                                what the router sees on an interface (pcap backend; offloads off for TCP)
   bench sched [options]         compare schedulers on simulated workloads: table, JSON, SVG chart
   demo [--duration S] [--servers N] [--concurrency C] [--keep-alive]
                                 NAT lab + router + live HTTP traffic with live figures, then teardown (root)
@@ -49,6 +52,7 @@ function needConfig(c: string | undefined, cmd: string): string {
 const commands: Record<string, Handler> = {
   start: (args) => startCommand(args),
   lab: (args) => labCommand(args),
+  capture: (args) => captureCommand(args),
   bench(args) {
     if (args[0] !== 'sched') throw new UsageError('tsvs bench sched [options]: the scheduler benchmark (tsvs bench sched --help)');
     return benchSchedCommand(args.slice(1));
@@ -137,6 +141,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// Exit once the command is done: a closed capture or router can leave native
+// handles (libpcap, uv_poll) behind. stdout and stderr are synchronous on Linux.
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,70 @@
+// tsvs capture -i IFACE: what the router sees on an interface, through the
+// portable pcap backend, one line per frame (or a pcap file with -w). For
+// debugging; bounded by --count and --seconds. The pcap backend cannot carry
+// GSO super-frames: turn the interface's offloads off to see TCP whole
+// (ethtool -K IFACE tso off gso off gro off tx off rx off); it warns when on.
+import { parseArgs } from 'node:util';
+import { Batch } from '../engine/batch.js';
+import { PcapPort } from '../io/pcap-port.js';
+import { PcapWriter } from '../io/pcap-writer.js';
+import { formatIPv4, formatMac } from '../model/index.js';
+import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_RESULT_NAMES } from '../packet/parse.js';
+
+const PROTO: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP' };
+const FLAGS = 'FSRPAUEC';
+
+/** One line for a frame, tcpdump-like. */
+export function describeFrame(frame: Uint8Array, info = new FrameInfo()): string {
+  const r = parseFrame(frame, 0, frame.length, info);
+  const macs = `${formatMac(frame, 6)} > ${formatMac(frame, 0)}`;
+  if (r === PARSE_ARP) return `${macs} ARP ${info.arpOp === 1 ? 'who-has' : 'reply'} ${formatIPv4(info.arpTpa)} tell ${formatIPv4(info.arpSpa)}`;
+  if (r !== PARSE_IPV4) return `${macs} ${PARSE_RESULT_NAMES[r]} len ${frame.length}`;
+  const p = PROTO[info.proto] ?? `proto ${info.proto}`;
+  const ports = info.proto === 6 || info.proto === 17;
+  const src = `${formatIPv4(info.saddr)}${ports ? `:${info.sport}` : ''}`;
+  const dst = `${formatIPv4(info.daddr)}${ports ? `:${info.dport}` : ''}`;
+  const flags = info.proto === 6 ? ` [${[...FLAGS].filter((_, k) => info.tcpFlags & (1 << k)).join('') || '.'}]` : '';
+  const icmp = info.proto === 1 ? ` type ${info.icmpType} code ${info.icmpCode}` : '';
+  return `${macs} ${p} ${src} > ${dst}${flags}${icmp} len ${info.totalLen}${info.isFragment ? ' frag' : ''}`;
+}
+
+export async function captureCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      interface: { type: 'string', short: 'i' },
+      filter: { type: 'string', short: 'f' },
+      write: { type: 'string', short: 'w' },
+      count: { type: 'string', short: 'c', default: '100' },
+      seconds: { type: 'string', default: '10' },
+    },
+  });
+  if (!values.interface) throw new Error('-i IFACE is required');
+  const count = Math.max(1, Number(values.count));
+  const seconds = Math.max(0.1, Math.min(3600, Number(values.seconds)));
+  const port = new PcapPort([values.interface], { filter: values.filter, warn: (m) => process.stderr.write(`tsvs capture: ${m}\n`) });
+  const writer = values.write ? new PcapWriter(values.write) : null;
+  const batch = new Batch(256, 4 << 20);
+  const info = new FrameInfo();
+  let seen = 0;
+  return new Promise<number>((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      port.close();
+      writer?.close();
+      process.stderr.write(`tsvs capture: ${seen} frame${seen === 1 ? '' : 's'}${writer ? ` written to ${values.write}` : ''}\n`);
+      resolve(0);
+    };
+    const timer = setTimeout(finish, seconds * 1000);
+    port.onReadable(() => {
+      batch.reset();
+      const n = port.rx(batch, batch.capacity);
+      for (let i = 0; i < n && seen < count; i++, seen++) {
+        const f = batch.frame(i);
+        if (writer) writer.write(Date.now(), f);
+        else process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${describeFrame(f, info)}\n`);
+      }
+      if (seen >= count) finish();
+    });
+  });
+}
