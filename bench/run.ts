@@ -15,3 +15,4 @@ if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench(
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
 if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
+if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await import('./lab/lab.bench.js')).runLabBench({ quick }));

@@ -2,7 +2,7 @@
 # Installs what tsvs needs on a fresh Debian machine (sourced by test.sh and
 # demo.sh). System packages only as root; npm packages always.
 set -euo pipefail
-SYS_PKGS=(iproute2 nftables ethtool curl tcpdump libpcap-dev python3 make g++ iputils-ping)
+SYS_PKGS=(iproute2 nftables ethtool curl tcpdump libpcap-dev python3 make g++ iputils-ping wrk haproxy conntrack)
 missing=()
 for p in "${SYS_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
