@@ -9,7 +9,7 @@ const RS = ip('198.19.0.11');
 
 describe('ARP', () => {
   const e = () => engine(table([service([{ addr: '198.19.0.11' }])]));
-  const request = (target: number, sender = CLIENT, mac = CLIENT_MAC) =>
+  const request = (target: number, sender = CLIENT, mac: Uint8Array = CLIENT_MAC) =>
     buildArp({ srcMac: mac, dstMac: BCAST, op: 1, senderMac: mac, senderIp: sender, targetIp: target });
 
   it('answers for a VIP on the interface that holds it', () => {
