@@ -82,10 +82,12 @@ export class ConnTable extends ConnColumns {
    * DataView.getInt32): V8 boxes a number >= 2^31 passed to a call it did not inline.
    */
   lookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    // Hash with the int32 forms (no boxing on the call), compare with the uint32 ones.
+    const h = hashTuple(this.seed, proto, saddr | 0, sport, daddr | 0, dport);
     saddr >>>= 0;
     daddr >>>= 0;
     const link = this.chains.link;
-    let ref = this.chains.buckets[hashTuple(this.seed, proto, saddr, sport, daddr, dport) & this.chains.mask];
+    let ref = this.chains.buckets[h & this.chains.mask];
     // Each column read can be a cache miss with a million conns: the most selective
     // field (the source address) is compared first.
     while (ref !== 0) {
@@ -104,10 +106,11 @@ export class ConnTable extends ConnColumns {
 
   /** ip_vs_ct_in_get(): template keyed (proto, snet, cport 0, vaddr, vport). Slot or 0. */
   lookupTemplate(proto: number, snet: number, vaddr: number, vport: number): number {
+    const h = hashTuple(this.tseed, proto, snet | 0, 0, vaddr | 0, vport);
     snet >>>= 0;
     vaddr >>>= 0;
     const link = this.chains.link;
-    let ref = this.chains.buckets[hashTuple(this.tseed, proto, snet, 0, vaddr, vport) & this.chains.mask];
+    let ref = this.chains.buckets[h & this.chains.mask];
     while (ref !== 0) {
       const s = ref >>> 1;
       if ((this.flags[s] & CONN_F_TEMPLATE) !== 0 && this.proto[s] === proto && this.caddr[s] === snet &&
