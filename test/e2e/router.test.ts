@@ -26,21 +26,20 @@ for (const b of backends) {
   run(`tsvs start, LVS-NAT, ${b.name} backend${why ? ` (skipped: ${why})` : ''}`, () => {
     let r: Running;
     beforeAll(async () => {
-      // rs3 starts inactive: the reload test brings it in.
-      r = await upWithRouter({ mode: 'nat', backend: b.name, offloads: b.offloads, edit: (cf) => cf.replace(/(server rs3 \{\s*address = \S+\s*active = )1/, '$10') });
+      r = await upWithRouter({ mode: 'nat', backend: b.name, offloads: b.offloads });
     }, 60_000);
     afterAll(async () => {
       await r?.lab.down();
     }, 60_000);
 
     it('spreads new connections in the schedulers\' proportions (wlc, rr, wrr with weights)', async () => {
-      // Sequential requests leave each connection in TIME_WAIT (inactive), so wlc alternates exactly.
-      expect(await requests(r.lab, 20)).toEqual({ rs1: 10, rs2: 10 });
+      // Sequential requests leave each connection in TIME_WAIT (inactive), so wlc takes turns exactly.
+      expect(await requests(r.lab, 30)).toEqual({ rs1: 10, rs2: 10, rs3: 10 });
       await reload(r, setScheduler('rr'));
-      expect(await requests(r.lab, 20)).toEqual({ rs1: 10, rs2: 10 });
-      await reload(r, (cf) => setScheduler('wrr')(setWeight('rs1', 3)(cf)));
-      expect(await requests(r.lab, 40)).toEqual({ rs1: 30, rs2: 10 });
-      await reload(r, (cf) => setScheduler('wlc')(setWeight('rs1', 1)(cf)));
+      expect(await requests(r.lab, 30)).toEqual({ rs1: 10, rs2: 10, rs3: 10 });
+      await reload(r, (cf) => setScheduler('wrr')(setWeight('rs1', 3)(setWeight('rs2', 2)(cf))));
+      expect(await requests(r.lab, 60)).toEqual({ rs1: 30, rs2: 20, rs3: 10 });
+      await reload(r, (cf) => setScheduler('wlc')(setWeight('rs1', 1)(setWeight('rs2', 1)(cf))));
     }, 60_000);
 
     it(`carries a 50 MB download intact (offloads ${b.offloads ? 'on: GSO super-frames, partial checksums' : 'off'})`, async () => {
@@ -60,6 +59,7 @@ for (const b of backends) {
     }, 60_000);
 
     it('a reload that adds a real server breaks no running connection, and the new server gets traffic', async () => {
+      await reload(r, (cf) => cf.replace(/(server rs3 \{\s*address = \S+\s*active = )1/, '$10'));
       const dl = download(r.lab, 20 * 1024 * 1024, '4M');
       await sleep(1000);
       await reload(r, (cf) => cf.replace(/(server rs3 \{\s*address = \S+\s*active = )0/, '$11'));
@@ -68,7 +68,9 @@ for (const b of backends) {
       expect(await dl).toBe(expectedSha(20 * 1024 * 1024));
     }, 60_000);
 
-    it('only the router answers ARP for the VIP, and the client sees no RST or untranslated reply from its kernel', async () => {
+    it('only the router answers ARP for the VIP; the client sees no RST or untranslated reply from its kernel, even with ip_forward on', async () => {
+      // Kernel forwarding must not be needed, and when it is on nothing may bypass tsvs.
+      await r.lab.exec('router', ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], { check: true });
       const cap = join(r.lab.stateDir, 'client.pcap');
       const dump = r.lab.spawn('client', ['tcpdump', '-i', 'eth0', '-U', '-n', '-w', cap, 'arp or tcp'], { label: 'tcpdump', log: false });
       await sleep(800);
@@ -83,6 +85,7 @@ for (const b of backends) {
       let rstFromVip = 0;
       let untranslated = 0;
       let tcp = 0;
+      let synAcks = 0;
       for (let rec = reader.next(); rec; rec = reader.next()) {
         const f = rec.data;
         const type = (f[12] << 8) | f[13];
@@ -95,6 +98,7 @@ for (const b of backends) {
         const src = f.subarray(26, 30).join('.');
         if (src.startsWith('198.19.')) untranslated++;
         if (src === r.lab.vip && (f[47] & 0x04) !== 0) rstFromVip++;
+        if (src === r.lab.vip && (f[47] & 0x12) === 0x12) synAcks++;
       }
       reader.close();
       expect(tcp).toBeGreaterThan(20);
@@ -104,6 +108,9 @@ for (const b of backends) {
       expect([...arpSenders]).toEqual([routerEth0]);
       expect(untranslated).toBe(0);
       expect(rstFromVip).toBe(0);
+      // Nothing duplicated: each of the 6 requests got exactly one SYN-ACK.
+      expect(synAcks).toBe(6 + 1);
+      await r.lab.exec('router', ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=0']);
     }, 60_000);
 
     it('stopping the router stops forwarding and removes the fence', async () => {
