@@ -16,7 +16,7 @@ import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
-import { L2Table, type InterfaceSpec } from './l2.js';
+import { L2Table, NEIGH_FAILED, type InterfaceSpec } from './l2.js';
 import { MarkClassifier } from './marks.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime } from './services.js';
 
@@ -69,6 +69,7 @@ export class Engine {
   /** Processes every frame of the batch in place; returns how many are to be sent. */
   process(batch: Batch, now: number): number {
     this.conns.expire(now);
+    this.l2.now = now;
     let tx = 0;
     for (let i = 0; i < batch.count; i++) {
       const v = this.frame(batch, i, now);
@@ -269,6 +270,10 @@ export class Engine {
       n = this.l2.resolve(rt.destAddr[dest]);
       if (n === 0) this.l2.noteMissing(rt.destAddr[dest]);
       rt.destNeigh[dest] = n;
+    }
+    if (n !== 0 && this.l2.neighState[n] === NEIGH_FAILED) {
+      this.l2.noteMissing(rt.destAddr[dest]);
+      return 0;
     }
     return n;
   }

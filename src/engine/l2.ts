@@ -7,6 +7,8 @@ import { formatIPv4 } from '../model/index.js';
 
 export const NEIGH_STATIC = 1;
 export const NEIGH_LEARNED = 2;
+/** Not confirmed for too long (no ARP reply to the refreshes): not used until it is again. */
+export const NEIGH_FAILED = 3;
 
 export interface InterfaceSpec {
   readonly name: string;
@@ -21,6 +23,10 @@ export class L2Table {
   readonly neighMac: Uint8Array;
   readonly neighIf: Uint8Array;
   readonly neighState: Uint8Array;
+  /** When each entry was last confirmed (the engine's clock, ms). */
+  readonly neighConfirmed: Float64Array;
+  /** The engine's clock at the current batch: what learn() stamps entries with. */
+  now = 0;
   private neighCount = 0;
   private readonly neighByIp = new Map<number, number>();
   /** Next hops that were needed but unknown: address -> frames dropped for it. */
@@ -44,6 +50,7 @@ export class L2Table {
     this.neighMac = new Uint8Array(6 * neighCapacity);
     this.neighIf = new Uint8Array(neighCapacity);
     this.neighState = new Uint8Array(neighCapacity);
+    this.neighConfirmed = new Float64Array(neighCapacity);
     this.peerMac = new Uint8Array(6 * peerCapacity);
     this.peerIf = new Uint8Array(peerCapacity);
     let size = 16;
@@ -77,8 +84,32 @@ export class L2Table {
     for (let k = 0; k < 6; k++) this.neighMac[6 * n + k] = mac[macOff + k];
     this.neighIf[n] = itf;
     this.neighState[n] = state;
+    this.neighConfirmed[n] = this.now;
     this.missing.delete(addr);
     return n;
+  }
+
+  /**
+   * Neighbour timeouts: a learned entry not confirmed within maxAgeMs is marked
+   * failed (the router keeps asking; frames to it are dropped and counted rather
+   * than sent to a MAC that may be gone). Static entries never fail. Returns how many failed.
+   */
+  ageOut(now: number, maxAgeMs: number): number {
+    let failed = 0;
+    for (let n = 1; n <= this.neighCount; n++) {
+      if (this.neighState[n] === NEIGH_LEARNED && now - this.neighConfirmed[n] > maxAgeMs) {
+        this.neighState[n] = NEIGH_FAILED;
+        failed++;
+      }
+    }
+    return failed;
+  }
+
+  /** Addresses of entries that are failed: the ARP agent keeps asking for them. */
+  failedAddresses(): number[] {
+    const out: number[] = [];
+    for (let n = 1; n <= this.neighCount; n++) if (this.neighState[n] === NEIGH_FAILED) out.push(this.neighAddr[n]);
+    return out;
   }
 
   noteMissing(addr: number): void {

@@ -8,6 +8,8 @@ import type { ServiceTable } from '../model/index.js';
 import { interfaceFor } from './setup.js';
 
 export const GARP_COUNT = 5;
+/** A learned neighbour not confirmed for this long (three refreshes unanswered) is failed. */
+export const NEIGH_MAX_AGE_MS = 90_000;
 export const GARP_INTERVAL_MS = 1000;
 /** Least time between two requests for one address. */
 const REQUEST_GAP_MS = 1000;
@@ -49,7 +51,8 @@ export class ArpAgent {
       }
     }
     const l2 = this.engine.l2;
-    const wanted = new Set<number>(l2.missing.keys());
+    if (refresh) l2.ageOut(now, NEIGH_MAX_AGE_MS);
+    const wanted = new Set<number>([...l2.missing.keys(), ...l2.failedAddresses()]);
     for (const s of this.table.services) for (const r of s.servers) if (refresh || l2.resolve(r.address) === 0) wanted.add(r.address);
     for (const addr of wanted) {
       if (now - (this.lastAsked.get(addr) ?? -Infinity) < REQUEST_GAP_MS) continue;

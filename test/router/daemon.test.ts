@@ -117,6 +117,42 @@ describe('router daemon', () => {
     expect(sent.map((f) => f[33])).toEqual([13, 12]);
   });
 
+  it('neighbour timeouts: a real server that stops answering ARP is not used after 90 s, and is again once it answers', () => {
+    const { router, port, advance } = setup();
+    router.start();
+    const answer = (n: number) =>
+      port.inject(1, buildArp({ srcMac: rsMac(n), dstMac: MACS.eth1, op: 2, senderMac: rsMac(n), senderIp: ip(`198.19.0.${n}`), targetMac: MACS.eth1, targetIp: ip('198.19.0.1') }));
+    [11, 12, 13].forEach(answer);
+    port.wake();
+    // Only .11 and .12 keep answering the 30 s refreshes; .13 went away. At the
+    // 120 s refresh it has been unconfirmed for more than 90 s.
+    for (let s = 0; s < 125; s++) {
+      advance(1000);
+      router.tick();
+      if (s % 30 === 29) {
+        answer(11);
+        answer(12);
+        port.wake();
+      }
+    }
+    // Since it failed, the router asks for it every second.
+    const asking = arpTargets(port.takeSent(1));
+    expect(asking.filter((t) => t === '1:198.19.0.13').length).toBeGreaterThanOrEqual(4);
+    const syn = (sport: number) => buildTcp({ srcMac: GW, dstMac: MACS.eth0, src: ip('198.18.1.9'), dst: ip('198.18.0.10'), sport, dport: 80, flags: 2 });
+    // wlc's list head is .13: its frame is dropped (next hop failed), counted, not sent to the old MAC.
+    port.inject(0, syn(7000));
+    port.wake();
+    expect(port.takeSent(1).filter((f) => f[12] === 8 && f[13] === 0)).toHaveLength(0);
+    expect(router.engine.counters.snapshot().drop_next_hop_unknown).toBe(1);
+    answer(13);
+    // The client retransmits its SYN: the connection made for the first one now reaches .13.
+    port.inject(0, syn(7000));
+    port.wake();
+    const fwd = port.takeSent(1).filter((f) => f[12] === 8 && f[13] === 0);
+    expect(fwd).toHaveLength(1);
+    expect(formatMac(fwd[0], 0)).toBe('02:52:00:00:00:0d');
+  });
+
   it('stops cleanly: port closed, fence removed', () => {
     const { router, port, scripts } = setup();
     router.start();
