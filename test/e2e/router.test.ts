@@ -17,13 +17,15 @@ const pcapBuilt = existsSync(join(process.cwd(), 'node_modules/pcap/package.json
 // 3), so it runs with the router's offloads off; native runs with the veth defaults.
 const backends = [
   { name: 'native', offloads: true, ok: nativeBuilt, why: 'the native addon is not built' },
+  { name: 'native', offloads: false, ok: nativeBuilt, why: 'the native addon is not built' },
   { name: 'pcap', offloads: false, ok: pcapBuilt, why: 'the pcap package is not installed' },
 ];
 
 for (const b of backends) {
   const run = ROOT && b.ok ? describe : describe.skip;
   const why = !ROOT ? 'needs root for network namespaces' : b.ok ? '' : b.why;
-  run(`tsvs start, LVS-NAT, ${b.name} backend${why ? ` (skipped: ${why})` : ''}`, () => {
+  const label = `${b.name} backend, offloads ${b.offloads ? 'on' : 'off'}`;
+  run(`tsvs start, LVS-NAT, ${label}${why ? ` (skipped: ${why})` : ''}`, () => {
     let r: Running;
     beforeAll(async () => {
       r = await upWithRouter({ mode: 'nat', backend: b.name, offloads: b.offloads });
@@ -123,7 +125,7 @@ for (const b of backends) {
     }, 60_000);
   });
 
-  run(`tsvs start, LVS-DR, ${b.name} backend${why ? ` (skipped: ${why})` : ''}`, () => {
+  run(`tsvs start, LVS-DR, ${label}${why ? ` (skipped: ${why})` : ''}`, () => {
     let r: Running;
     beforeAll(async () => {
       r = await upWithRouter({ mode: 'dr', backend: b.name, offloads: b.offloads, edit: setScheduler('rr') });
@@ -132,8 +134,17 @@ for (const b of backends) {
       await r?.lab.down();
     }, 60_000);
 
-    it('rr reaches all three real servers, which answer the client directly', async () => {
+    it('reaches all three real servers in the schedulers\' proportions (rr, wrr, wlc); they answer the client directly', async () => {
       expect(await requests(r.lab, 30)).toEqual({ rs1: 10, rs2: 10, rs3: 10 });
+      await reload(r, (cf) => setScheduler('wrr')(setWeight('rs1', 3)(setWeight('rs2', 2)(cf))));
+      expect(await requests(r.lab, 60)).toEqual({ rs1: 30, rs2: 20, rs3: 10 });
+      // DR sees client packets only: finished connections sit in FIN_WAIT (inactive) for
+      // 120 s, so rs1 (most) has the highest overhead and wlc sends new ones elsewhere.
+      await reload(r, (cf) => setScheduler('wlc')(setWeight('rs1', 1)(setWeight('rs2', 1)(cf))));
+      const wlc = await requests(r.lab, 30);
+      expect(wlc.rs1).toBeUndefined();
+      expect((wlc.rs2 ?? 0) + (wlc.rs3 ?? 0)).toBe(30);
+      expect(wlc.rs3).toBeGreaterThan(wlc.rs2 ?? 0);
       await sleep(1300); // the stats file is rewritten every second
       const s = stats(r.statsPath).services[0].dests;
       expect(s.every((d) => d.outPkts === 0 && d.inPkts > 0)).toBe(true);
