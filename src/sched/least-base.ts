@@ -30,17 +30,27 @@ export class Positions {
   }
 }
 
-export abstract class IndexedScheduler implements Scheduler {
+/** What a list index offers: rebuild from the list, update one dest's position. */
+export interface ListIndex {
+  rebuild(ids: Uint32Array, dests: DestView): void;
+  set(pos: number, d: number, dests: DestView): void;
+}
+
+/**
+ * The dest list with an index over it (a tournament tree, or twos' Fenwick
+ * tree), kept current by update() on list changes and changed() on counter moves.
+ */
+export abstract class IndexedList<I extends ListIndex> implements Scheduler {
   abstract readonly name: string;
   protected ids: Uint32Array = new Uint32Array(0);
   protected readonly positions = new Positions();
-  protected readonly index: LeastIndex;
   /** True when the list is long enough for the index (else schedule scans). */
   protected indexed = false;
 
-  constructor(rule: number, protected readonly indexMin: number = INDEX_MIN) {
-    this.index = new LeastIndex(rule);
-  }
+  constructor(
+    protected readonly index: I,
+    protected readonly indexMin: number = INDEX_MIN,
+  ) {}
 
   update(ids: Uint32Array, dests: DestView): void {
     const copy = ids.slice();
@@ -54,6 +64,14 @@ export abstract class IndexedScheduler implements Scheduler {
     if (!this.indexed) return;
     const pos = this.positions.of(d);
     if (pos >= 0) this.index.set(pos, d, dests);
+  }
+
+  abstract schedule(dests: DestView, saddr: number, sport: number, daddr: number, dport: number, now: number): number;
+}
+
+export abstract class IndexedScheduler extends IndexedList<LeastIndex> {
+  constructor(rule: number, indexMin: number = INDEX_MIN) {
+    super(new LeastIndex(rule), indexMin);
   }
 
   schedule(dests: DestView, _saddr: number, _sport: number, _daddr: number, _dport: number, _now: number): number {

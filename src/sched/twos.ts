@@ -10,35 +10,19 @@
 // The products are C ints; Math.imul reproduces their 32-bit wrap. From
 // INDEX_MIN dests on, a Fenwick tree of the usable weights replaces the walks
 // (weight-index.ts); it needs the engine's changed() calls like the others.
-import { INDEX_MIN, Positions } from './least-base.js';
+import { INDEX_MIN, IndexedList } from './least-base.js';
 import { randomBelow, xorshift32 } from './random.js';
-import { DEST_OVERLOAD, overhead, type DestView, type Scheduler } from './types.js';
+import { DEST_OVERLOAD, overhead, type DestView } from './types.js';
 import { WeightIndex } from './weight-index.js';
 
-export class TwoChoices implements Scheduler {
+export class TwoChoices extends IndexedList<WeightIndex> {
   readonly name = 'twos';
-  private ids: Uint32Array = new Uint32Array(0);
-  private readonly positions = new Positions();
-  private readonly index = new WeightIndex();
-  private indexed = false;
 
   constructor(
     private readonly random: () => number = xorshift32(),
-    private readonly indexMin: number = INDEX_MIN,
-  ) {}
-
-  update(ids: Uint32Array, dests: DestView): void {
-    const copy = ids.slice();
-    this.positions.set(this.ids, copy);
-    this.ids = copy;
-    this.indexed = copy.length >= this.indexMin;
-    if (this.indexed) this.index.rebuild(copy, dests);
-  }
-
-  changed(d: number, dests: DestView): void {
-    if (!this.indexed) return;
-    const pos = this.positions.of(d);
-    if (pos >= 0) this.index.set(pos, d, dests);
+    indexMin: number = INDEX_MIN,
+  ) {
+    super(new WeightIndex(), indexMin);
   }
 
   schedule(dests: DestView, _saddr?: number, _sport?: number, _daddr?: number, _dport?: number, _now?: number): number {

@@ -12,8 +12,9 @@ import { DEST_OVERLOAD, overhead, type DestView } from './types.js';
  * weight > 0) is `least`; later dests skip only the overload test, because a
  * weight-0 dest can never pass "loh * 0 > doh * w". Also the WLC pick of
  * lblc and lblcr (__ip_vs_lblc_schedule, __ip_vs_lblcr_schedule are the same loop).
+ * ip_vs_sed.c is the same loop with another overhead: `sed` selects it.
  */
-export function wlcScan(ids: Uint32Array, dests: DestView): number {
+export function wlcScan(ids: Uint32Array, dests: DestView, sed = false): number {
   let i = 0;
   let least = 0;
   for (; i < ids.length; i++) {
@@ -24,12 +25,12 @@ export function wlcScan(ids: Uint32Array, dests: DestView): number {
     }
   }
   if (least === 0) return 0;
-  let loh = overhead(dests, least);
+  let loh = sed ? (dests.active[least] + 1) | 0 : overhead(dests, least);
   let lw = dests.weight[least];
   for (i++; i < ids.length; i++) {
     const d = ids[i];
     if ((dests.flags[d] & DEST_OVERLOAD) !== 0) continue;
-    const doh = overhead(dests, d);
+    const doh = sed ? (dests.active[d] + 1) | 0 : overhead(dests, d);
     const dw = dests.weight[d];
     if (loh * dw > doh * lw) {
       least = d;
