@@ -3,17 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** mulberry32: a seeded PRNG, so a failing random case is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the packet tests (mulberry32): a failing random case repeats. */
+export { prng as rng } from '../packet/helpers.js';
 
 /** A frame of `len` bytes whose content says which frame it is. */
 export function frameOf(len: number, tag: number): Uint8Array {
