@@ -1,7 +1,7 @@
 // The running engine's table as `ipvsadm -L -n --stats` prints it, with the
 // active/inactive counts of `ipvsadm -L -n` beside it.
 import type { Engine } from '../engine/engine.js';
-import { formatIPv4 } from '../model/index.js';
+import { snapshot, type DestStats } from '../router/stats.js';
 
 /** ipvsadm's print_largenum: 9 columns, K/M/G/T past 1e8 unless exact. */
 export function largeNum(n: number, exact = false): string {
@@ -17,32 +17,18 @@ export function largeNum(n: number, exact = false): string {
 }
 
 export function formatStats(engine: Engine, exact = false): string {
-  const rt = engine.services;
-  const d = rt.dests;
   const out = [
     `${'Prot LocalAddress:Port'.padEnd(33)}    Conns   InPkts  OutPkts  InBytes OutBytes ActiveConn InActConn`,
     '  -> RemoteAddress:Port',
   ];
-  for (const svc of rt.services) {
-    if (!svc || !svc.live) continue;
-    const m = svc.model;
-    const name = m.fwmark ? `FWM  ${m.fwmark}` : `${m.protocol.toUpperCase().padEnd(4)} ${formatIPv4(m.address)}:${m.port}`;
-    let conns = 0, ip = 0, op = 0, ib = 0, ob = 0, act = 0, inact = 0;
-    const rows: string[] = [];
-    // ipvsadm --sort (its default): real servers by address, then port.
-    const ids = [...svc.ids].sort((a, b) => rt.destAddr[a] - rt.destAddr[b] || rt.destPort[a] - rt.destPort[b]);
-    for (const id of ids) {
-      conns += rt.destConns[id];
-      ip += rt.destInPkts[id];
-      op += rt.destOutPkts[id];
-      ib += rt.destInBytes[id];
-      ob += rt.destOutBytes[id];
-      act += d.active[id];
-      inact += d.inactive[id];
-      const dn = `  -> ${formatIPv4(rt.destAddr[id])}:${rt.destPort[id]}`;
-      rows.push(line(dn, [rt.destConns[id], rt.destInPkts[id], rt.destOutPkts[id], rt.destInBytes[id], rt.destOutBytes[id]], d.active[id], d.inactive[id], exact));
-    }
-    out.push(line(name, [conns, ip, op, ib, ob], act, inact, exact), ...rows);
+  // The snapshot already lists real servers as ipvsadm --sort does (by address, then port).
+  for (const svc of snapshot(engine, 0).services) {
+    const [prot, where] = svc.service.split(' ');
+    const sum = (f: (d: DestStats) => number): number => svc.dests.reduce((a, d) => a + f(d), 0);
+    out.push(
+      line(`${prot.padEnd(4)} ${where}`, [sum((d) => d.conns), sum((d) => d.inPkts), sum((d) => d.outPkts), sum((d) => d.inBytes), sum((d) => d.outBytes)], sum((d) => d.active), sum((d) => d.inactive), exact),
+      ...svc.dests.map((d) => line(`  -> ${d.address}`, [d.conns, d.inPkts, d.outPkts, d.inBytes, d.outBytes], d.active, d.inactive, exact)),
+    );
   }
   return out.join('\n');
 }
