@@ -4,14 +4,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Batch, VERDICT_TX } from '../engine/batch.js';
-import type { Engine } from '../engine/engine.js';
+import { Engine } from '../engine/engine.js';
 import { PcapReader } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';
 import type { ServiceTable } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4 } from '../packet/parse.js';
 import { readU32 } from '../packet/bytes.js';
 import { ARP_SHA, ARP_SPA } from '../packet/arp.js';
-import { addNeighbours, createEngine, describeInterfaces, interfaceFor, routerInterfaces } from '../router/setup.js';
+import { addNeighbours, describeInterfaces, interfaceFor, routerInterfaces } from '../router/setup.js';
 import { loadConfig } from '../router/load.js';
 import { formatStats } from './stats-format.js';
 
@@ -38,7 +38,7 @@ export interface ReplayResult {
 export function replay(opts: ReplayOptions): ReplayResult {
   const { table, notes } = loadConfig(opts.config);
   const interfaces = routerInterfaces(table, opts.macs);
-  const engine = createEngine(table, interfaces, opts.connCapacity);
+  const engine = new Engine({ interfaces, table, connCapacity: opts.connCapacity });
   const names = engine.l2.ifNames;
   const fixedIn = opts.inIface === undefined ? -1 : names.indexOf(opts.inIface);
   if (opts.inIface !== undefined && fixedIn < 0) throw new Error(`--in ${opts.inIface}: lvs.cf names no such device (devices: ${names.join(', ')})`);

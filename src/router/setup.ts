@@ -59,10 +59,6 @@ export function interfaceFor(table: ServiceTable, devices: string[], addr: numbe
   return nat ? devices.indexOf(nat.device) : 0;
 }
 
-export function createEngine(table: ServiceTable, interfaces: RouterInterface[], connCapacity?: number): Engine {
-  return new Engine({ interfaces, table, connCapacity });
-}
-
 /** Adds `IP=MAC` neighbours as static entries on the interface the IP is on-link for. */
 export function addNeighbours(engine: Engine, table: ServiceTable, specs: string[]): void {
   const devices = engine.l2.ifNames;

@@ -40,11 +40,6 @@ export class Simulator {
     this.addServerNeighbours(table);
   }
 
-  apply(table: ServiceTable): void {
-    this.engine.apply(table);
-    this.addServerNeighbours(table);
-  }
-
   /** Real servers answer as static neighbours with a MAC made from their address. */
   private addServerNeighbours(table: ServiceTable): void {
     const names = this.engine.l2.ifNames;
