@@ -163,31 +163,33 @@ export class ConnTable extends ConnColumns {
    * TCP_DIR_OUTPUT) cp->flags &= ~IP_VS_CONN_F_NOOUTPUT; else state_off = TCP_DIR_INPUT_ONLY".
    */
   tcpTransition(slot: number, dir: number, tcpFlags: number, now: number): void {
-    let f = this.flags[slot];
     let table = dir;
-    if ((f & CONN_F_NOOUTPUT) !== 0) {
-      if (dir === DIR_OUTPUT) f &= ~CONN_F_NOOUTPUT;
+    if ((this.flags[slot] & CONN_F_NOOUTPUT) !== 0) {
+      if (dir === DIR_OUTPUT) this.flags[slot] &= ~CONN_F_NOOUTPUT;
       else table = DIR_INPUT_ONLY;
     }
     const old = this.state[slot];
     const next = tcpNextState(table, tcpEvent(tcpFlags), old);
-    if (next !== old) {
-      const d = this.dest[slot];
-      if (d !== 0) {
-        if ((f & CONN_F_INACTIVE) === 0 && next !== TCP_S_ESTABLISHED) {
-          this.dests.toInactive(d);
-          f |= CONN_F_INACTIVE;
-        } else if ((f & CONN_F_INACTIVE) !== 0 && next === TCP_S_ESTABLISHED) {
-          this.dests.toActive(d);
-          f &= ~CONN_F_INACTIVE;
-        }
-      }
-      this.state[slot] = next;
-    }
-    this.flags[slot] = f;
+    if (next !== old) this.changeState(slot, next);
     // "cp->timeout = pd->timeout_table[cp->state = new_state]", on every packet.
     this.timeout[slot] = this.timeouts.tcpMs[next];
     this.touch(slot, now);
+  }
+
+  /** A state change moves the conn between its dest's active and inactive counts. Kept
+   *  out of tcpTransition, which runs for every packet, so that V8 inlines that one. */
+  private changeState(slot: number, next: number): void {
+    this.state[slot] = next;
+    const d = this.dest[slot];
+    if (d === 0) return;
+    const f = this.flags[slot];
+    if ((f & CONN_F_INACTIVE) === 0 && next !== TCP_S_ESTABLISHED) {
+      this.flags[slot] = f | CONN_F_INACTIVE;
+      this.dests.toInactive(d);
+    } else if ((f & CONN_F_INACTIVE) !== 0 && next === TCP_S_ESTABLISHED) {
+      this.flags[slot] = f & ~CONN_F_INACTIVE;
+      this.dests.toActive(d);
+    }
   }
 
   /** udp_state_transition(): "cp->timeout = pd->timeout_table[IP_VS_UDP_S_NORMAL]", then re-arm. */

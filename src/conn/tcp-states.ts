@@ -84,14 +84,17 @@ for (let dir = 0; dir < 3; dir++) {
   }
 }
 
-/** tcp_state_idx(): "if (th->rst) return 3; if (th->syn) return 0; if (th->fin) return 1;
- *  if (th->ack) return 2; return -1;" */
+/** tcp_state_idx() of every flags byte, so the packet path does one table read. */
+const TCP_EVENTS = new Int8Array(256);
+for (let f = 0; f < 256; f++) {
+  // "if (th->rst) return 3; if (th->syn) return 0; if (th->fin) return 1;
+  //  if (th->ack) return 2; return -1;"
+  TCP_EVENTS[f] = f & TCP_FLAG_RST ? EV_RST : f & TCP_FLAG_SYN ? EV_SYN : f & TCP_FLAG_FIN ? EV_FIN : f & TCP_FLAG_ACK ? EV_ACK : -1;
+}
+
+/** tcp_state_idx(): the event row of a TCP flags byte, -1 for none of RST/SYN/FIN/ACK. */
 export function tcpEvent(tcpFlags: number): number {
-  if ((tcpFlags & TCP_FLAG_RST) !== 0) return EV_RST;
-  if ((tcpFlags & TCP_FLAG_SYN) !== 0) return EV_SYN;
-  if ((tcpFlags & TCP_FLAG_FIN) !== 0) return EV_FIN;
-  if ((tcpFlags & TCP_FLAG_ACK) !== 0) return EV_ACK;
-  return -1;
+  return TCP_EVENTS[tcpFlags & 0xff];
 }
 
 /**

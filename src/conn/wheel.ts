@@ -54,9 +54,19 @@ export class TimerWheel {
     this.started = true;
   }
 
+  // The last deadline computed: within a batch `now` is one value and most packets
+  // re-arm with the same timeout (ESTABLISHED), so the division is mostly skipped.
+  private lastNow = NaN;
+  private lastMs = NaN;
+  private lastTick = 0;
+
   /** Deadline tick of a timer armed at `now` for `ms`: rounded up, so never early. */
   deadline(now: number, ms: number): number {
-    return Math.ceil((now + ms) / this.tickMs) | 0;
+    if (now === this.lastNow && ms === this.lastMs) return this.lastTick;
+    this.lastNow = now;
+    this.lastMs = ms;
+    this.lastTick = Math.ceil((now + ms) / this.tickMs) | 0;
+    return this.lastTick;
   }
 
   /** Files a slot that is not in the wheel, to expire at tick e. */

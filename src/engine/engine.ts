@@ -91,34 +91,54 @@ export class Engine {
     return this.drop(batch, i, C.MALFORMED_BASE + r);
   }
 
+  /**
+   * TCP and UDP: the connection's packets go straight to inbound/outbound; what is
+   * left (ICMP, fragments, misses, SYNs on old tuples, gone servers) takes the slow
+   * paths below. The split keeps this function small enough for V8 to inline lookup.
+   */
   private ipv4(batch: Batch, i: number, now: number): number {
+    const info = this.info;
+    const proto = info.proto;
+    if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || info.isFragment !== 0) return this.notTcpUdp(batch, i, now);
+    const node = this.conns.lookup(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
+    if (node === 0) return this.miss(batch, i, now);
+    const slot = node >>> 1;
+    if ((node & 1) !== 0) return this.outbound(batch, i, slot, now);
+    const available = (this.services.dests.flags[this.conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
+    if (available && (proto !== PROTO_TCP || (info.tcpFlags & TCP_SYN) === 0)) return this.inbound(batch, i, slot, now);
+    return this.hitSlow(batch, i, slot, available, now);
+  }
+
+  private notTcpUdp(batch: Batch, i: number, now: number): number {
     const info = this.info;
     const proto = info.proto;
     if (proto !== PROTO_TCP && proto !== PROTO_UDP) {
       return proto === PROTO_ICMP ? handleIcmp(this, batch, i, info, now) : this.pass(C.PASS_NOT_OURS);
     }
-    if (info.isFragment) {
-      // IPVS sees reassembled datagrams; tsvs does not reassemble, so a fragment
-      // to a VIP is dropped and counted rather than sent somewhere wrong.
-      return this.owned.has(info.daddr) ? this.drop(batch, i, C.DROP_FRAGMENT) : this.pass(C.PASS_NOT_OURS);
+    // IPVS sees reassembled datagrams; tsvs does not reassemble, so a fragment
+    // to a VIP is dropped and counted rather than sent somewhere wrong.
+    return this.owned.has(info.daddr) ? this.drop(batch, i, C.DROP_FRAGMENT) : this.pass(C.PASS_NOT_OURS);
+  }
+
+  /**
+   * The order of ip_vs_in for a client packet whose connection is a SYN or whose
+   * server is gone: a SYN may reuse the tuple of a finished connection
+   * (conn_reuse_mode); then a connection whose server is gone is dropped, or with
+   * expire_nodest_conn expired and the packet scheduled afresh.
+   */
+  private hitSlow(batch: Batch, i: number, slot: number, available: boolean, now: number): number {
+    const syn = this.info.proto === PROTO_TCP && (this.info.tcpFlags & TCP_SYN) !== 0;
+    if (!(syn && this.reschedules(slot))) {
+      if (available) return this.inbound(batch, i, slot, now);
+      if (!this.switches.expireNodestConn) return this.drop(batch, i, C.DROP_DEST_GONE);
+      this.conns.expireNow(slot);
     }
-    const node = this.conns.lookup(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
-    if (node !== 0) {
-      if ((node & 1) !== 0) return this.outbound(batch, i, node >>> 1, now);
-      const slot = node >>> 1;
-      const available = (this.services.dests.flags[this.conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
-      const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
-      if (available && !syn) return this.inbound(batch, i, slot, now);
-      // The order of ip_vs_in: a SYN may reuse the tuple of a finished connection
-      // (conn_reuse_mode); then a connection whose server is gone is dropped, or
-      // with expire_nodest_conn expired and the packet scheduled afresh.
-      if (!(syn && this.reschedules(slot))) {
-        if (available) return this.inbound(batch, i, slot, now);
-        if (!this.switches.expireNodestConn) return this.drop(batch, i, C.DROP_DEST_GONE);
-        this.conns.expireNow(slot);
-      }
-    }
-    const svc = this.serviceFor(proto);
+    return this.miss(batch, i, now);
+  }
+
+  /** No connection: a packet for a virtual service is scheduled, anything else passed over. */
+  private miss(batch: Batch, i: number, now: number): number {
+    const svc = this.serviceFor(this.info.proto);
     if (svc === 0) return this.pass(C.PASS_NOT_OURS);
     return this.newConnection(batch, i, svc, now);
   }
@@ -262,16 +282,21 @@ export class Engine {
     return VERDICT_TX;
   }
 
-  /** Neighbour entry for a dest's address, cached per dest after the first resolution. */
+  /** Neighbour entry for a dest's address, cached per dest after the first resolution; 0 when unusable. */
   destNeighbour(dest: number): number {
+    const n = this.services.destNeigh[dest];
+    if (n !== 0 && this.l2.neighState[n] !== NEIGH_FAILED) return n;
+    return this.resolveDest(dest);
+  }
+
+  private resolveDest(dest: number): number {
     const rt = this.services;
     let n = rt.destNeigh[dest];
     if (n === 0) {
       n = this.l2.resolve(rt.destAddr[dest]);
-      if (n === 0) this.l2.noteMissing(rt.destAddr[dest]);
       rt.destNeigh[dest] = n;
     }
-    if (n !== 0 && this.l2.neighState[n] === NEIGH_FAILED) {
+    if (n === 0 || this.l2.neighState[n] === NEIGH_FAILED) {
       this.l2.noteMissing(rt.destAddr[dest]);
       return 0;
     }
@@ -306,11 +331,20 @@ export class Engine {
 }
 
 
-function writeMacs(buf: Uint8Array, at: number, dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number): void {
-  for (let k = 0; k < 6; k++) {
-    buf[at + k] = dst[dstOff + k];
-    buf[at + 6 + k] = src[srcOff + k];
-  }
+/** Unrolled: a 6-iteration loop per MAC cost as much as the rest of the rewrite. */
+function writeMacs(buf: Uint8Array, at: number, dst: Uint8Array, d: number, src: Uint8Array, s: number): void {
+  buf[at] = dst[d];
+  buf[at + 1] = dst[d + 1];
+  buf[at + 2] = dst[d + 2];
+  buf[at + 3] = dst[d + 3];
+  buf[at + 4] = dst[d + 4];
+  buf[at + 5] = dst[d + 5];
+  buf[at + 6] = src[s];
+  buf[at + 7] = src[s + 1];
+  buf[at + 8] = src[s + 2];
+  buf[at + 9] = src[s + 3];
+  buf[at + 10] = src[s + 4];
+  buf[at + 11] = src[s + 5];
 }
 
 /** TTL - 1 with the header checksum adjusted (RFC 1624: the TTL shares a 16-bit word with the protocol). */

@@ -13,7 +13,7 @@
 // on the per-packet path is garbage and a deoptimisation risk. The checksum
 // arithmetic (>>> 16, & 0xffff) reads int32 and uint32 alike.
 import { readU16, writeU16, writeU32 } from './bytes.js';
-import { csumReplace32, csumReplaceAddrPort, fold, partialReplace32 } from './checksum.js';
+import { csumReplace32, csumReplaceAddrPort, fold } from './checksum.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_CSUM, IPV4_DST, IPV4_SRC } from './ipv4.js';
 import { TCP_CSUM, TCP_DPORT, TCP_SPORT } from './tcp.js';
 import { UDP_CSUM, UDP_DPORT, UDP_SPORT } from './udp.js';
@@ -25,63 +25,66 @@ import type { FrameInfo } from './parse.js';
  * header, and ICMP has no pseudo-header: for those only the IP header changes.
  */
 export function rewriteDst(buf: Uint8Array, info: FrameInfo, newAddr: number, newPort: number, partial = false): void {
-  const oldAddr = info.daddr | 0;
-  newAddr |= 0;
-  rewriteIpAddr(buf, info.l3, IPV4_DST, oldAddr, newAddr);
+  const ported = rewrite(buf, info, IPV4_DST, info.daddr | 0, newAddr | 0, TCP_DPORT, info.dport, newPort, partial);
   info.daddr = newAddr >>> 0;
-  if (info.fragOff !== 0) return;
-  const proto = info.proto;
-  if (proto === IPPROTO_TCP) {
-    rewriteL4(buf, info.l4 + TCP_DPORT, info.l4 + TCP_CSUM, oldAddr, newAddr, info.dport, newPort, partial, false);
-  } else if (proto === IPPROTO_UDP) {
-    rewriteL4(buf, info.l4 + UDP_DPORT, info.l4 + UDP_CSUM, oldAddr, newAddr, info.dport, newPort, partial, true);
-  } else {
-    return;
-  }
-  info.dport = newPort;
+  if (ported) info.dport = newPort;
 }
 
 /** Source NAT: saddr and (TCP/UDP) sport; the mirror of rewriteDst. */
 export function rewriteSrc(buf: Uint8Array, info: FrameInfo, newAddr: number, newPort: number, partial = false): void {
-  const oldAddr = info.saddr | 0;
-  newAddr |= 0;
-  rewriteIpAddr(buf, info.l3, IPV4_SRC, oldAddr, newAddr);
+  const ported = rewrite(buf, info, IPV4_SRC, info.saddr | 0, newAddr | 0, TCP_SPORT, info.sport, newPort, partial);
   info.saddr = newAddr >>> 0;
-  if (info.fragOff !== 0) return;
+  if (ported) info.sport = newPort;
+}
+
+/**
+ * One address (and, for TCP/UDP, its port) changes: the IP header checksum takes the
+ * address difference, the L4 checksum the address (pseudo-header) and port
+ * differences together. One function for both directions keeps the per-packet path
+ * small enough for V8 to inline. TCP and UDP keep their ports at the same offsets
+ * (TCP_SPORT = UDP_SPORT, TCP_DPORT = UDP_DPORT); only the checksum field differs.
+ * Returns whether the port was rewritten.
+ */
+function rewrite(
+  buf: Uint8Array, info: FrameInfo, addrField: number, oldAddr: number, newAddr: number,
+  portField: number, oldPort: number, newPort: number, partial: boolean,
+): boolean {
+  const l3 = info.l3;
+  writeU32(buf, l3 + addrField, newAddr);
+  // ~m + m' over the address's two 16-bit words (RFC 1624 eqn. 3).
+  const addrDiff = ((~oldAddr >>> 16) & 0xffff) + (~oldAddr & 0xffff) + (newAddr >>> 16) + (newAddr & 0xffff);
+  writeU16(buf, l3 + IPV4_CSUM, applyDiff(readU16(buf, l3 + IPV4_CSUM), addrDiff));
   const proto = info.proto;
-  if (proto === IPPROTO_TCP) {
-    rewriteL4(buf, info.l4 + TCP_SPORT, info.l4 + TCP_CSUM, oldAddr, newAddr, info.sport, newPort, partial, false);
-  } else if (proto === IPPROTO_UDP) {
-    rewriteL4(buf, info.l4 + UDP_SPORT, info.l4 + UDP_CSUM, oldAddr, newAddr, info.sport, newPort, partial, true);
-  } else {
-    return;
-  }
-  info.sport = newPort;
-}
-
-function rewriteIpAddr(buf: Uint8Array, l3: number, field: number, oldAddr: number, newAddr: number): void {
-  writeU32(buf, l3 + field, newAddr);
-  writeU16(buf, l3 + IPV4_CSUM, csumReplace32(readU16(buf, l3 + IPV4_CSUM), oldAddr, newAddr));
-}
-
-function rewriteL4(
-  buf: Uint8Array, portOff: number, csumOff: number, oldAddr: number, newAddr: number,
-  oldPort: number, newPort: number, partial: boolean, udp: boolean,
-): void {
-  writeU16(buf, portOff, newPort);
+  if (info.fragOff !== 0 || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return false;
+  const l4 = info.l4;
+  const csumOff = l4 + (proto === IPPROTO_TCP ? TCP_CSUM : UDP_CSUM);
+  writeU16(buf, l4 + portField, newPort);
   const check = readU16(buf, csumOff);
   if (partial) {
-    // Only the pseudo-header is in the field yet; the port is summed later.
-    writeU16(buf, csumOff, partialReplace32(check, oldAddr, newAddr));
-    return;
+    // Only the pseudo-header sum is in the field, uncomplemented: the address
+    // difference is added to it; the port is summed later with the header.
+    writeU16(buf, csumOff, fold2(check + addrDiff));
+    return true;
   }
   // RFC 768: "An all zero transmitted checksum value means that the transmitter
   // generated no checksum": it stays zero (Linux udp_snat_handler does the same).
-  if (udp && check === 0) return;
-  let c = csumReplaceAddrPort(check, oldAddr, newAddr, oldPort, newPort);
+  if (proto === IPPROTO_UDP && check === 0) return true;
+  let c = applyDiff(check, addrDiff + (~oldPort & 0xffff) + (newPort & 0xffff));
   // RFC 768: "If the computed checksum is zero, it is transmitted as all ones".
-  if (udp && c === 0) c = 0xffff;
+  if (proto === IPPROTO_UDP && c === 0) c = 0xffff;
   writeU16(buf, csumOff, c);
+  return true;
+}
+
+/** RFC 1624 eqn. 3, HC' = ~(~HC + diff), for a diff of a few ~m + m' words (below 2^20). */
+function applyDiff(check: number, diff: number): number {
+  return ~fold2((~check & 0xffff) + diff) & 0xffff;
+}
+
+/** Folds a sum below 2^20 to 16 bits: two rounds always suffice (RFC 1071 2(C)). */
+function fold2(sum: number): number {
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return (sum & 0xffff) + (sum >>> 16);
 }
 
 /**
