@@ -164,7 +164,8 @@ function parseIpv4(buf: Uint8Array, l3: number, end: number, info: FrameInfo): n
   if (totalLen < ihl || l3 + totalLen > end) return PARSE_BAD_TOTLEN;
   // RFC 1122 3.2.1.2: "A host MUST verify the IP header checksum on every received
   // datagram and silently discard every datagram that has a bad checksum."
-  if (headerSum(buf, l3, ihl) !== 0xffff) return PARSE_BAD_IP_CSUM;
+  const v = viewOf(buf);
+  if (headerSum(v, l3, ihl) !== 0xffff) return PARSE_BAD_IP_CSUM;
 
   const frag = readU16(buf, l3 + 6);
   const fragOff = (frag & IP_OFFMASK) << 3;
@@ -173,8 +174,8 @@ function parseIpv4(buf: Uint8Array, l3: number, end: number, info: FrameInfo): n
   info.totalLen = totalLen;
   info.ttl = buf[l3 + 8];
   info.proto = proto;
-  info.saddr = readU32(buf, l3 + 12);
-  info.daddr = readU32(buf, l3 + 16);
+  info.saddr = v.getUint32(l3 + 12);
+  info.daddr = v.getUint32(l3 + 16);
   info.fragOff = fragOff;
   info.moreFrags = (frag & IP_MF) !== 0 ? 1 : 0;
   info.isFragment = info.moreFrags | (fragOff !== 0 ? 1 : 0);
@@ -215,14 +216,30 @@ function parseIcmp(buf: Uint8Array, l4: number, l4Len: number, info: FrameInfo):
   return PARSE_IPV4;
 }
 
+// A DataView over the frame buffer reads the IPv4 header as 32-bit words: a quarter
+// of the loads of byte reads. Backends keep one buffer for life, so the view is made
+// once per buffer, not per frame.
+let viewBuf: Uint8Array | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+function viewOf(buf: Uint8Array): DataView {
+  if (buf !== viewBuf) {
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    viewBuf = buf;
+  }
+  return view;
+}
+
 /**
- * Ones'-complement sum of an IPv4 header (whole 32-bit words, at most 60 bytes):
- * sum16 without its odd-byte and chunking cases, and without a call, as this runs
- * for every frame. 15 words of at most 0x1fffe cannot overflow before the fold.
+ * Ones'-complement sum of an IPv4 header (whole 32-bit words, at most 60 bytes),
+ * folded, not complemented. 15 words split in halves stay far below 2^31.
  */
-function headerSum(buf: Uint8Array, l3: number, ihl: number): number {
+function headerSum(v: DataView, l3: number, ihl: number): number {
   let sum = 0;
-  for (let i = l3, e = l3 + ihl; i < e; i += 4) sum += ((buf[i] << 8) | buf[i + 1]) + ((buf[i + 2] << 8) | buf[i + 3]);
+  for (let i = l3, e = l3 + ihl; i < e; i += 4) {
+    const w = v.getUint32(i);
+    sum += (w >>> 16) + (w & 0xffff);
+  }
   sum = (sum & 0xffff) + (sum >>> 16);
   return (sum & 0xffff) + (sum >>> 16);
 }
