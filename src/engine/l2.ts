@@ -21,6 +21,12 @@ export class L2Table {
 
   readonly neighAddr: Uint32Array;
   readonly neighMac: Uint8Array;
+  /**
+   * The Ethernet addresses a frame to each neighbour starts with (its MAC, then
+   * our interface's) as three big-endian 32-bit words, so that the per-packet
+   * path writes them with three stores. Same for peers (peerHdr).
+   */
+  readonly neighHdr: Int32Array;
   readonly neighIf: Uint8Array;
   readonly neighState: Uint8Array;
   /** When each entry was last confirmed (the engine's clock, ms). */
@@ -33,6 +39,7 @@ export class L2Table {
   readonly missing = new Map<number, number>();
 
   readonly peerMac: Uint8Array;
+  readonly peerHdr: Int32Array;
   readonly peerIf: Uint8Array;
   private readonly peerHash: Uint32Array;
   private peerCount = 0;
@@ -48,10 +55,12 @@ export class L2Table {
     interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
     this.neighAddr = new Uint32Array(neighCapacity);
     this.neighMac = new Uint8Array(6 * neighCapacity);
+    this.neighHdr = new Int32Array(3 * neighCapacity);
     this.neighIf = new Uint8Array(neighCapacity);
     this.neighState = new Uint8Array(neighCapacity);
     this.neighConfirmed = new Float64Array(neighCapacity);
     this.peerMac = new Uint8Array(6 * peerCapacity);
+    this.peerHdr = new Int32Array(3 * peerCapacity);
     this.peerIf = new Uint8Array(peerCapacity);
     let size = 16;
     while (size < peerCapacity * 2) size <<= 1;
@@ -83,6 +92,7 @@ export class L2Table {
     }
     for (let k = 0; k < 6; k++) this.neighMac[6 * n + k] = mac[macOff + k];
     this.neighIf[n] = itf;
+    this.macPair(this.neighHdr, n, this.neighMac, itf);
     this.neighState[n] = state;
     this.neighConfirmed[n] = this.now;
     this.missing.delete(addr);
@@ -144,8 +154,17 @@ export class L2Table {
     const p = ++this.peerCount;
     this.peerIf[p] = itf;
     for (let k = 0; k < 6; k++) this.peerMac[6 * p + k] = buf[macOff + k];
+    this.macPair(this.peerHdr, p, this.peerMac, itf);
     this.peerHash[h] = p;
     return p;
+  }
+
+  /** hdr[3n..3n+2] = the words of entry n's MAC (macs[6n..]) followed by interface itf's. */
+  private macPair(hdr: Int32Array, n: number, macs: Uint8Array, itf: number): void {
+    const d = 6 * n, s = 6 * itf, m = this.ifMac;
+    hdr[3 * n] = (macs[d] << 24) | (macs[d + 1] << 16) | (macs[d + 2] << 8) | macs[d + 3];
+    hdr[3 * n + 1] = (macs[d + 4] << 24) | (macs[d + 5] << 16) | (m[s] << 8) | m[s + 1];
+    hdr[3 * n + 2] = (m[s + 2] << 24) | (m[s + 3] << 16) | (m[s + 4] << 8) | m[s + 5];
   }
 
   private samePeerMac(p: number, buf: Uint8Array, macOff: number): boolean {

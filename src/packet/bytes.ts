@@ -23,3 +23,18 @@ export function writeU32(b: Uint8Array, o: number, v: number): void {
   b[o + 2] = (v >>> 8) & 0xff;
   b[o + 3] = v & 0xff;
 }
+
+// A DataView over a frame buffer reads and writes 32-bit words with one load or
+// store instead of four. Backends keep one buffer for life, so the view is made
+// once per buffer, not per frame.
+let viewBuf: Uint8Array | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/** The DataView over buf (cached for the last buffer asked for). */
+export function viewOf(buf: Uint8Array): DataView {
+  if (buf !== viewBuf) {
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    viewBuf = buf;
+  }
+  return view;
+}

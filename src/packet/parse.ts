@@ -2,7 +2,7 @@
 // numbers with absolute offsets into the frame and returns a result code; a
 // malformed frame is a code (the engine's drop counter), never an exception.
 // Every header read is preceded by a bounds check against the frame end.
-import { readU16, readU32 } from './bytes.js';
+import { readU16, readU32, viewOf } from './bytes.js';
 import { ETH_HLEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_VLAN, VLAN_HLEN } from './ethernet.js';
 import { IP_MF, IP_OFFMASK, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_MIN_HLEN } from './ipv4.js';
 import { TCP_MIN_HLEN } from './tcp.js';
@@ -214,20 +214,6 @@ function parseIcmp(buf: Uint8Array, l4: number, l4Len: number, info: FrameInfo):
   if (icmpHasId(type)) info.icmpId = readU16(buf, l4 + 4);
   else if (isIcmpError(type)) parseInner(buf, l4 + ICMP_HLEN, l4 + l4Len, info);
   return PARSE_IPV4;
-}
-
-// A DataView over the frame buffer reads the IPv4 header as 32-bit words: a quarter
-// of the loads of byte reads. Backends keep one buffer for life, so the view is made
-// once per buffer, not per frame.
-let viewBuf: Uint8Array | null = null;
-let view: DataView = new DataView(new ArrayBuffer(0));
-
-function viewOf(buf: Uint8Array): DataView {
-  if (buf !== viewBuf) {
-    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    viewBuf = buf;
-  }
-  return view;
 }
 
 /**
