@@ -18,6 +18,17 @@ describe('DR', () => {
     expect(hex(out.frame)).toBe(hex(buildTcp({ srcMac: ETH0_MAC, dstMac: rsMac(rs), src: CLIENT, dst: VIP, sport: 5555, dport: 80, flags: SYN, seq: 7 })));
   });
 
+  it('a real server whose MAC changes (learned again) gets the next frames at its new MAC', () => {
+    const e = engine(table([service([{ addr: '198.18.0.22' }], { forward: 'dr' })]), { neighbours: false });
+    const rs = ip('198.18.0.22');
+    const f = (flags: number) => buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5555, dport: 80, flags });
+    e.l2.learn(rs, rsMac(rs), 0, 0);
+    expect(hex(run(e, f(SYN), 0).frame.subarray(0, 12))).toBe(hex(rsMac(rs)) + hex(ETH0_MAC));
+    const moved = Uint8Array.from([2, 0x99, 0, 0, 0, 7]);
+    e.l2.learn(rs, moved, 0, 0);
+    expect(hex(run(e, f(ACK), 0).frame.subarray(0, 12))).toBe(hex(moved) + hex(ETH0_MAC));
+  });
+
   it('tracks state from client packets only (input-only table): ACK establishes, FIN goes to FIN_WAIT', () => {
     const e = dr();
     const f = (flags: number) => buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5555, dport: 80, flags });

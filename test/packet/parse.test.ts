@@ -165,6 +165,9 @@ describe('parseFrame: well-formed frames', () => {
     parse(tcp({ vlan: 3 }));
     parse(buildUdp({ src: C, dst: V, sport: 1, dport: 2 }));
     expect([info.inner, info.innerSport, info.icmpType, info.tcpFlags, info.vlan]).toEqual([-1, 0, 0, 0, 0]);
+    expect(parse(buildArp({ op: 1, senderMac: '02:00:00:00:00:09', senderIp: C, targetIp: V }))).toBe(PARSE_ARP);
+    parse(tcp());
+    expect([info.arpOp, info.arpSpa, info.arpTpa, info.icmpId]).toEqual([0, 0, 0, 0]);
   });
 });
 
