@@ -15,8 +15,8 @@ export interface SimulateOptions {
 }
 
 export async function simulate(opts: SimulateOptions): Promise<{ opens: number; placed: Map<string, number> }> {
-  const { table } = loadConfig(opts.config);
-  const sim = new Simulator(table);
+  const { table, connCapacity } = loadConfig(opts.config);
+  const sim = new Simulator(table, connCapacity);
   const print = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const input: Readable = opts.trace && opts.trace !== '-' ? createReadStream(opts.trace) : process.stdin;
   const file = opts.trace && opts.trace !== '-' ? opts.trace : '<stdin>';

@@ -3,7 +3,8 @@
 // (`-a ... -m|-g|-i` from `network`), pulse brings up each distinct active VIP and,
 // for NAT, the nat_router address. tsvs's extensions add the firewall-mark rules
 // (fwmark_rule, fwmark_rules_from: compile-marks.ts) and the IPVS sysctls the
-// engine honours (conn_reuse_mode, expire_nodest_conn, expire_quiescent_template).
+// engine honours (conn_reuse_mode, expire_nodest_conn, expire_quiescent_template),
+// and conn_capacity, the size of the connection table of an engine started on the file.
 // Every key the table does not use is reported in notActedOn with its line; every
 // error (semantic, or the model's) gets the file and line of the key or block at
 // fault, and all of them are thrown together.
@@ -30,6 +31,8 @@ export type { CompileOptions } from './compile-marks.js';
 export interface CompileResult {
   table: ServiceTable;
   notActedOn: NotActedOn[];
+  /** conn_capacity: connection table slots for an engine started on this file (read at start only). */
+  connCapacity: number;
 }
 
 /** lvs.cf `network` -> ipvsadm forwarding switch (-m / -g / -i). */
@@ -133,7 +136,8 @@ class Compiler {
     }
     // By line, the lvs.cf first, then the imported file.
     const files = [cfg.file, ...new Set(this.notes.map((n) => n.file))];
-    return { table, notActedOn: this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line) };
+    const notActedOn = this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
+    return { table, notActedOn, connCapacity: g.conn_capacity };
   }
 
   virtual(b: Block): VirtualService | null {

@@ -13,12 +13,12 @@ const PULSE = 'heartbeat and failover (pulse) are not built yet';
 const NANNY = 'health checks (nanny) are not built yet';
 const FOS = 'failover services (fos) are not run; tsvs runs service = lvs';
 const SYNCD = 'the connection sync daemon is not built yet';
-const ENGINE = 'engine setting; the engine does not read it yet (not part of the service table)';
 
 /**
  * Global keys that the table does not use. `service`, `network`, `nat_router`,
  * `nat_nmask`, the timeouts, the switches (conn_reuse_mode, expire_nodest_conn,
- * expire_quiescent_template) and the mark rules (fwmark_rule, fwmark_rules_from) are used.
+ * expire_quiescent_template), the mark rules (fwmark_rule, fwmark_rules_from) and
+ * conn_capacity (read when an engine starts) are used.
  */
 export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   serial_no: 'only a revision number for the GUI',
@@ -45,7 +45,6 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   syncdaemon: SYNCD,
   syncd_iface: SYNCD,
   syncd_id: SYNCD,
-  conn_capacity: ENGINE,
 };
 
 /** Keys of an active virtual server that the table does not use. */

@@ -26,6 +26,7 @@ export interface RouterDeps {
   openPort(devices: string[]): LivePort;
   nft?: NftRunner;
   clock?: () => number;
+  /** Connection table slots; overrides lvs.cf conn_capacity (tsvs start --conn-capacity). */
   connCapacity?: number;
   /** Frames per batch and batches per wake-up: the cap keeps the event loop breathing. */
   batchFrames?: number;
@@ -72,7 +73,7 @@ export class Router {
     const problems = preflight(this.table, devices, this.deps.host);
     if (problems.length) throw new StartError(problems.join('\n'));
     const interfaces: RouterInterface[] = devices.map((name) => ({ name, mac: this.deps.host.macOf(name)!, defaulted: false }));
-    this.engine = new Engine({ interfaces, table: this.table, connCapacity: this.deps.connCapacity });
+    this.engine = new Engine({ interfaces, table: this.table, connCapacity: this.deps.connCapacity ?? loaded.connCapacity });
     this.arp = new ArpAgent(this.engine, this.table);
     const local = [...this.deps.host.kernelAddresses().keys()];
     for (const line of this.fence.install(fenceSpec(this.table, devices, local))) log.info(line);
@@ -135,7 +136,7 @@ export class Router {
   reload(): boolean {
     const log = this.deps.log;
     try {
-      const { table } = loadConfig(this.deps.configPath);
+      const { table, connCapacity } = loadConfig(this.deps.configPath);
       const devices = tableDevices(table);
       const missing = devices.filter((d) => this.engine.l2.ifIndex(d) < 0);
       if (missing.length) throw new Error(`lvs.cf now names device(s) ${missing.join(', ')}; adding devices needs a restart`);
@@ -145,6 +146,11 @@ export class Router {
       const local = [...this.deps.host.kernelAddresses().keys()];
       this.fence.install(fenceSpec(table, devices, local));
       log.info('reloaded lvs.cf', { services: table.services.length, version: table.version, connections: this.engine.conns.count });
+      // The table's arrays are sized once; a new size waits for a restart, and says so.
+      const running = this.engine.conns.capacity;
+      if (this.deps.connCapacity === undefined && connCapacity !== running) {
+        log.warn('conn_capacity changed; it takes effect at the next start', { running, configured: connCapacity });
+      }
       this.arp.announce(this.clock());
       this.sendArp(false);
       return true;

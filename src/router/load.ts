@@ -7,6 +7,8 @@ import type { ServiceTable } from '../model/index.js';
 export interface LoadedConfig {
   table: ServiceTable;
   notes: string[];
+  /** lvs.cf conn_capacity (default 1048576). */
+  connCapacity: number;
 }
 
 /** Throws an Error whose message lists every problem as file:line: CODE: message. */
@@ -18,6 +20,6 @@ export function loadConfig(path: string): LoadedConfig {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const cfg = parseLvsCf(text, path);
-  const { table, notActedOn } = compileLvsCf(cfg);
-  return { table, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
+  const { table, notActedOn, connCapacity } = compileLvsCf(cfg);
+  return { table, connCapacity, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
 }

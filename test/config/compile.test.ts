@@ -42,6 +42,13 @@ describe('compileLvsCf: the example files', () => {
     expect(table.addresses).toEqual([{ address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' }]);
   });
 
+  it('conn_capacity sizes the connection table of an engine started on the file (default 1048576)', () => {
+    expect(compile(fixture('nat.cf'), 'nat.cf').connCapacity).toBe(1048576);
+    const r = compile(fixture('nat.cf').replace('service = lvs', 'service = lvs\nconn_capacity = 65536'), 'nat.cf');
+    expect(r.connCapacity).toBe(65536);
+    expect(r.notActedOn.map((n) => n.key)).not.toContain('conn_capacity');
+  });
+
   it('nat.cf: reports each key it does not act on, with its line', () => {
     const { notActedOn } = compile(fixture('nat.cf'), 'nat.cf');
     expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['5 serial_no', '6 primary', '8 backup_active', '9 heartbeat', '18 send', '19 expect', '22 timeout', '23 reentry']);

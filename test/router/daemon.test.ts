@@ -117,6 +117,18 @@ describe('router daemon', () => {
     expect(sent.map((f) => f[33])).toEqual([13, 12]);
   });
 
+  it('sizes the connection table from lvs.cf conn_capacity; a changed value at reload waits for a restart, and says so', () => {
+    const { router, logs, cfg } = setup();
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('service = lvs', 'service = lvs\nconn_capacity = 4096'));
+    router.start();
+    expect(router.engine.conns.capacity).toBe(4096);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('conn_capacity = 4096', 'conn_capacity = 8192'));
+    expect(router.reload()).toBe(true);
+    expect(router.engine.conns.capacity).toBe(4096);
+    expect(logs.some((l) => l.includes('conn_capacity changed') && l.includes('8192'))).toBe(true);
+    router.stop();
+  });
+
   it('neighbour timeouts: a real server that stops answering ARP is not used after 90 s, and is again once it answers', () => {
     const { router, port, advance } = setup();
     router.start();
