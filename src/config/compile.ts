@@ -8,7 +8,7 @@
 // Every key the table does not use is reported in notActedOn with its line; every
 // error (semantic, or the model's) gets the file and line of the key or block at
 // fault, and all of them are thrown together.
-import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey } from '../model/index.js';
+import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey, validateService } from '../model/index.js';
 import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, VirtualService } from '../model/index.js';
 import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
 import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
@@ -182,7 +182,7 @@ class Compiler {
 
   validate(svc: VirtualService, at: Block, items: Item[], keyOf: Record<string, string>): boolean {
     try {
-      buildTable({ services: [svc] });
+      validateService(svc);
       return true;
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;

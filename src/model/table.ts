@@ -55,7 +55,8 @@ export function buildTable(spec: TableSpec): ServiceTable {
   });
 }
 
-function validateService(svc: VirtualService): void {
+/** Throws the ModelError buildTable would throw for this service alone; builds no table. */
+export function validateService(svc: VirtualService): void {
   const key = serviceKey(svc);
   const fail = (code: string, msg: string): never => {
     throw new ModelError(code, `service ${key}: ${msg}`);

@@ -42,6 +42,11 @@ describe('compileLvsCf: the example files', () => {
     expect(table.addresses).toEqual([{ address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' }]);
   });
 
+  it('a compile builds one table: versions of successive compiles follow each other', () => {
+    const a = compile(fixture('nat.cf'), 'nat.cf').table.version;
+    expect(compile(fixture('nat.cf'), 'nat.cf').table.version).toBe(a + 1);
+  });
+
   it('conn_capacity sizes the connection table of an engine started on the file (default 1048576)', () => {
     expect(compile(fixture('nat.cf'), 'nat.cf').connCapacity).toBe(1048576);
     const r = compile(fixture('nat.cf').replace('service = lvs', 'service = lvs\nconn_capacity = 65536'), 'nat.cf');
