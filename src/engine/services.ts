@@ -189,6 +189,7 @@ export class ServiceRuntime {
       if (dests.flags[d] & DEST_F_AVAILABLE) continue;
       if (dests.active[d] + dests.inactive[d] + dests.persist[d] > 0) continue;
       this.destIds.delete(key);
+      this.services[this.destSvc[d]]?.scheduler.forget?.(d);
       this.resetDest(d);
       this.freeDests.push(d);
     }

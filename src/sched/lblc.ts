@@ -51,4 +51,9 @@ export class LocalityLeastConnection extends LocalityScheduler {
     table.entries.set(daddr, { dest: d, lastuse: now });
     return d;
   }
+
+  /** The kernel would find the entry's dest dead and schedule afresh: no entry does the same. */
+  override forget(d: number): void {
+    for (const [ip, en] of this.table.entries) if (en.dest === d) this.table.entries.delete(ip);
+  }
 }

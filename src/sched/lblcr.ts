@@ -69,6 +69,16 @@ export class LocalityLeastConnectionReplicated extends LocalityScheduler {
     return d;
   }
 
+  /** A freed id leaves every set; an entry left with no member goes (its next use schedules afresh). */
+  override forget(d: number): void {
+    for (const [ip, en] of this.table.entries) {
+      const at = en.set.indexOf(d);
+      if (at < 0) continue;
+      en.set.splice(at, 1);
+      if (en.set.length === 0) this.table.entries.delete(ip);
+    }
+  }
+
   /**
    * ip_vs_dest_set_min(): the first member not overloaded with weight > 0 and
    * available, then any later member that is not overloaded, strictly less

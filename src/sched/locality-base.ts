@@ -40,6 +40,8 @@ export abstract class LocalityScheduler extends IndexedScheduler {
     this.under[pos] = u;
   }
 
+  abstract forget(d: number): void;
+
   protected scan(dests: DestView): number {
     return wlcScan(this.ids, dests);
   }

@@ -51,6 +51,13 @@ export interface Scheduler {
    * being called for every such change of a dest in their list.
    */
   changed?(d: number, dests: DestView): void;
+  /**
+   * Optional: dest id d is freed for reuse (it left the list earlier and nothing
+   * refers to it any more). Schedulers that keep ids beyond the list (lblc/lblcr's
+   * locality entries, which in the kernel hold a reference that keeps the dead
+   * dest alive) drop them here, so a server later given the same id inherits nothing.
+   */
+  forget?(d: number): void;
 }
 
 /** Knobs beyond ipvsadm's flags: kernel build options, sysctls, test hooks. */

@@ -6,6 +6,8 @@ import { LocalityLeastConnection } from '../../src/sched/lblc.js';
 import { LocalityLeastConnectionReplicated } from '../../src/sched/lblcr.js';
 import type { DestView } from '../../src/sched/types.js';
 import { makeDests, setOverload, type MutableDests } from './helpers.js';
+import { ServiceRuntime } from '../../src/engine/services.js';
+import { buildTable, parseIPv4 } from '../../src/model/index.js';
 
 const X = 0xc0a80001, Y = 0xc0a80002;
 const paths: Array<[string, number | undefined]> = [['scan', undefined], ['index', 0]];
@@ -172,5 +174,34 @@ describe.each(paths)('lblcr (%s)', (_p, indexMin) => {
     setActive(s, dests, 3, 2); // C 512/4 = 128 > A 0/1: C is the least usable and the most loaded
     expect(go(X, 20_000)).toBe(3);
     expect(set(X)).toEqual([1]);
+  });
+});
+
+// A real server that left and whose dest id was freed: its id may go to a server
+// added later. The kernel's locality entries hold the old (dead) dest, so the
+// newcomer inherits nothing; tsvs drops the entries when the id is freed.
+describe.each([['lblc'], ['lblcr']])('%s: a freed dest id carries no locality entry to the server that reuses it', (scheduler) => {
+  it('the destination IP is scheduled afresh (WLC), not sent to the newcomer', () => {
+    const rt = new ServiceRuntime(64);
+    const table = (servers: Array<[string, number]>) => buildTable({
+      services: [{
+        name: 'cache', protocol: 'tcp', address: parseIPv4('198.18.0.10')!, port: 80, fwmark: 0, scheduler, schedFlags: [],
+        persistence: 0, persistMask: 0xffffffff, onePacket: false,
+        servers: servers.map(([a, weight], i) => ({ name: `s${i}`, address: parseIPv4(a)!, port: 80, weight, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 })),
+      }],
+    });
+    const idOf = (addr: string) => [...rt.services[1].ids].find((d) => rt.destAddr[d] === parseIPv4(addr))!;
+    const go = () => rt.destAddr[rt.services[1].scheduler.schedule(rt.dests, 0x0a000001, 1000, X, 80, 0)];
+    rt.apply(table([['198.18.0.22', 10], ['198.18.0.21', 1]])); // IPVS order: the last added first
+    const old = idOf('198.18.0.21');
+    // Both idle: X goes to .21, first in the list, and its locality entry says so.
+    expect(go()).toBe(parseIPv4('198.18.0.21'));
+    rt.apply(table([['198.18.0.22', 10]])); // .21 leaves with no connection: its id is freed
+    rt.apply(table([['198.18.0.23', 1], ['198.18.0.22', 10]])); // .23 gets that id
+    const reused = idOf('198.18.0.23');
+    expect(reused).toBe(old);
+    // .23 is busier per weight than .22, so WLC picks .22; a stale entry would say .23.
+    rt.dests.bind(reused, 0);
+    expect(go()).toBe(parseIPv4('198.18.0.22'));
   });
 });
