@@ -3,7 +3,9 @@
 // pure and synchronous: no I/O, no clock, no allocation per frame. The path
 // reads like the IPVS one: parse, ARP/ICMP, connection lookup, on a miss
 // schedule and create, state transition, NAT or DR rewrite, verdict.
-// IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts.
+// IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts. The per-packet
+// functions stay under V8's inlining limit (460 bytes of bytecode): cold branches live
+// in methods of their own (notTcpUdp, hitSlow, miss), or every frame pays the calls.
 import { ConnTable, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
