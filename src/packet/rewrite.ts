@@ -13,7 +13,7 @@
 // on the per-packet path is garbage and a deoptimisation risk. The checksum
 // arithmetic (>>> 16, & 0xffff) reads int32 and uint32 alike.
 import { readU16, writeU16, writeU32 } from './bytes.js';
-import { csumReplace32, csumReplaceAddrPort, fold } from './checksum.js';
+import { csumReplaceAddrPort, fold } from './checksum.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_CSUM, IPV4_DST, IPV4_SRC } from './ipv4.js';
 import { TCP_CSUM, TCP_DPORT, TCP_SPORT } from './tcp.js';
 import { UDP_CSUM, UDP_DPORT, UDP_SPORT } from './udp.js';
@@ -51,8 +51,7 @@ function rewrite(
 ): boolean {
   const l3 = info.l3;
   writeU32(buf, l3 + addrField, newAddr);
-  // ~m + m' over the address's two 16-bit words (RFC 1624 eqn. 3).
-  const addrDiff = ((~oldAddr >>> 16) & 0xffff) + (~oldAddr & 0xffff) + (newAddr >>> 16) + (newAddr & 0xffff);
+  const addrDiff = diff32(oldAddr, newAddr);
   writeU16(buf, l3 + IPV4_CSUM, applyDiff(readU16(buf, l3 + IPV4_CSUM), addrDiff));
   const proto = info.proto;
   if (info.fragOff !== 0 || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return false;
@@ -74,6 +73,11 @@ function rewrite(
   if (proto === IPPROTO_UDP && c === 0) c = 0xffff;
   writeU16(buf, csumOff, c);
   return true;
+}
+
+/** ~m + m' over the two 16-bit words of a 32-bit field (an address): RFC 1624 eqn. 3's sum. */
+function diff32(oldValue: number, newValue: number): number {
+  return ((~oldValue >>> 16) & 0xffff) + (~oldValue & 0xffff) + (newValue >>> 16) + (newValue & 0xffff);
 }
 
 /** RFC 1624 eqn. 3, HC' = ~(~HC + diff), for a diff of a few ~m + m' words (below 2^20). */
@@ -125,9 +129,9 @@ function rewriteInner(
 ): void {
   const ci = info.inner;
   writeU32(buf, ci + addrField, newAddr);
-  let diff = ((~oldAddr >>> 16) & 0xffff) + (~oldAddr & 0xffff) + (newAddr >>> 16) + (newAddr & 0xffff);
+  let diff = diff32(oldAddr, newAddr);
   const oldIpCheck = readU16(buf, ci + IPV4_CSUM);
-  const newIpCheck = csumReplace32(oldIpCheck, oldAddr, newAddr);
+  const newIpCheck = applyDiff(oldIpCheck, diff);
   writeU16(buf, ci + IPV4_CSUM, newIpCheck);
   diff += (~oldIpCheck & 0xffff) + newIpCheck;
   const proto = info.innerProto;
