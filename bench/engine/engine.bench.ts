@@ -133,6 +133,33 @@ export function runEngineBench(opts: { quick?: boolean } = {}): Row[] {
   return rows;
 }
 
+/**
+ * The engine rows as repeatable short passes, for bench/engine/ab.ts: each call of a
+ * workload measures one pass and returns frames (or connections) per second. A
+ * build's own modules are used, so two builds can be timed side by side.
+ */
+export function abWorkloads(opts: { quick?: boolean } = {}): Record<string, () => number> {
+  const scale = opts.quick ? 0.05 : 1;
+  const nat = benchEngine('nat', 1 << 16);
+  establish(nat, 10_000);
+  const dr = benchEngine('dr', 1 << 16);
+  establish(dr, 10_000);
+  const n = Math.round(1e5 * scale);
+  const syns = frames(n, SYN);
+  const warm = frames(Math.round(2e4 * scale), SYN, (k) => 5e6 + k);
+  const pristine = syns.slice();
+  return {
+    'NAT established, 10k flows (in+out)': () => establishedRate(nat, 10_000, true, 1e6 * scale),
+    'DR established, 10k flows': () => establishedRate(dr, 10_000, false, 1e6 * scale),
+    [`NAT new connections, ${n / 1000} k into a fresh table`]: () => {
+      const e = benchEngine('nat', 1 << 18);
+      syns.set(pristine);
+      runOnce(e, warm.slice(), 500);
+      return runOnce(e, syns, 1000);
+    },
+  };
+}
+
 /** Memory: bytes per connection from the table's arrays, and 10 M live connections. */
 export function runMemoryBench(opts: { quick?: boolean } = {}): Row[] {
   const n = opts.quick ? 1_000_000 : 10_000_000;
