@@ -3,27 +3,18 @@
 // after a crash of `lab up` itself.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabMode, LabPlan } from './plan.js';
+import type { LabPlan } from './plan.js';
 import type { ProcRecord } from './procs.js';
 import type { HttpdKind } from './servers.js';
 
-export interface LabState {
+/** The plan's names and addresses, and what `lab up` added to them. */
+export interface LabState extends Pick<LabPlan,
+  'name' | 'mode' | 'namespaces' | 'vip' | 'natRouter' | 'routerAddr' | 'routerPrivateAddr' | 'clientAddr' |
+  'gatewayAddr' | 'serverNames' | 'serverAddrs' | 'routerDevices'> {
   version: 1;
-  name: string;
-  mode: LabMode;
   createdAt: string;
   httpd: HttpdKind;
   offloads: boolean;
-  namespaces: LabPlan['namespaces'];
-  vip: string;
-  natRouter?: string;
-  routerAddr: string;
-  routerPrivateAddr?: string;
-  clientAddr: string;
-  gatewayAddr?: string;
-  serverNames: string[];
-  serverAddrs: string[];
-  routerDevices: string[];
   stateDir: string;
   configPath: string;
   processes: ProcRecord[];

@@ -13,22 +13,15 @@
 // The cache is bounded (16 * 1024 entries, no new entry beyond) and collected
 // by locality-table.ts.
 import { LocalityScheduler } from './locality-base.js';
-import { LOCALITY_MAX_SIZE, LocalityTable, type LocalityEntry } from './locality-table.js';
+import { LOCALITY_MAX_SIZE, type LocalityEntry } from './locality-table.js';
 import type { DestView } from './types.js';
 
 interface LblcEntry extends LocalityEntry {
   dest: number;
 }
 
-export class LocalityLeastConnection extends LocalityScheduler {
+export class LocalityLeastConnection extends LocalityScheduler<LblcEntry> {
   readonly name = 'lblc';
-  readonly table: LocalityTable<LblcEntry>;
-
-  constructor(opts: { expirationMs?: number; legacyHash?: boolean; indexMin?: number } = {}) {
-    super(opts.indexMin);
-    this.table = new LocalityTable<LblcEntry>(opts.expirationMs, opts.legacyHash);
-  }
-
   override schedule(dests: DestView, _saddr: number, _sport: number, daddr: number, _dport: number, now: number): number {
     const table = this.table;
     table.tick(now);

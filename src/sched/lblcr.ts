@@ -15,7 +15,7 @@
 // lblcr_expiration, 24 h by default. Sets keep members that left the service
 // (the kernel holds a reference); the least pick skips them as not available.
 import { LocalityScheduler } from './locality-base.js';
-import { LOCALITY_MAX_SIZE, LocalityTable, type LocalityEntry } from './locality-table.js';
+import { LOCALITY_MAX_SIZE, type LocalityEntry } from './locality-table.js';
 import { DEST_OVERLOAD, overhead, type DestView } from './types.js';
 
 interface LblcrEntry extends LocalityEntry {
@@ -25,15 +25,8 @@ interface LblcrEntry extends LocalityEntry {
   lastmod: number;
 }
 
-export class LocalityLeastConnectionReplicated extends LocalityScheduler {
+export class LocalityLeastConnectionReplicated extends LocalityScheduler<LblcrEntry> {
   readonly name = 'lblcr';
-  readonly table: LocalityTable<LblcrEntry>;
-
-  constructor(opts: { expirationMs?: number; legacyHash?: boolean; indexMin?: number } = {}) {
-    super(opts.indexMin);
-    this.table = new LocalityTable<LblcrEntry>(opts.expirationMs, opts.legacyHash);
-  }
-
   override schedule(dests: DestView, _saddr: number, _sport: number, daddr: number, _dport: number, now: number): number {
     const table = this.table;
     table.tick(now);

@@ -8,16 +8,27 @@
 // list is long enough for the index, a scan below that.
 import { IndexedScheduler } from './least-base.js';
 import { RULE_WLC } from './least-index.js';
+import { LocalityTable, type LocalityEntry } from './locality-table.js';
 import { DEST_AVAILABLE, type DestView } from './types.js';
 import { wlcScan } from './wlc.js';
 
-export abstract class LocalityScheduler extends IndexedScheduler {
+export interface LocalityOptions {
+  /** Entries unused this long are collected (lblc_expiration / lblcr_expiration); default 24 h. */
+  expirationMs?: number;
+  legacyHash?: boolean;
+  indexMin?: number;
+}
+
+export abstract class LocalityScheduler<E extends LocalityEntry> extends IndexedScheduler {
+  /** The locality cache: destination IP -> entry. */
+  readonly table: LocalityTable<E>;
   /** Per list position: activeconns * 2 < weight. */
   private under = new Uint8Array(0);
   private underCount = 0;
 
-  constructor(indexMin?: number) {
-    super(RULE_WLC, indexMin);
+  constructor(opts: LocalityOptions = {}) {
+    super(RULE_WLC, opts.indexMin);
+    this.table = new LocalityTable<E>(opts.expirationMs, opts.legacyHash);
   }
 
   override update(ids: Uint32Array, dests: DestView): void {
