@@ -20,8 +20,9 @@ commands:
   simulate -c FILE [TRACE]      print the real server chosen for each "open" event
         [--json]                 (trace lines: TIME open|close PROTO CLIENT:PORT VIP:PORT)
   start -c FILE                 run the router in the foreground (root): SIGHUP reloads, SIGTERM stops
-        [--backend auto|native|pcap] [--log-level L] [--log-json] [--stats-file PATH]
-  lab up nat|dr [--servers N] [--name NAME] | lab down [--name NAME] | lab status [--name NAME]
+        [--backend auto|native|pcap] [--log-level L] [--log-json] [--stats-file PATH] [--conn-capacity N]
+  lab up nat|dr [--servers N] [--name NAME] [--httpd KIND] [--no-offloads] [--private-addr]
+  lab down [--name NAME] | lab status [--name NAME]
                                 network-namespace testbeds with built-in real servers (root)
   capture -i IFACE [-f FILTER] [-w FILE] [-c N] [--seconds S]
                                 what the router sees on an interface (pcap backend; offloads off for TCP)
