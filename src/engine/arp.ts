@@ -1,9 +1,8 @@
 // ARP: the router answers for the addresses it owns (VIPs, the NAT router
 // address) on the interface that holds them, as pulse's send_arp and the
 // kernel would, and learns who is who from every ARP it sees.
-import { ARP_OP, ARP_OP_REQUEST, ARP_SHA, ARP_SPA, ARP_TPA, arpToReply } from '../packet/arp.js';
+import { ARP_OP_REQUEST, ARP_SHA, arpToReply } from '../packet/arp.js';
 import { ethToReply } from '../packet/ethernet.js';
-import { readU32 } from '../packet/bytes.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { VERDICT_TX, type Batch } from './batch.js';
 import { PASS_ARP } from './counters.js';
@@ -13,11 +12,10 @@ export function handleArp(engine: Engine, batch: Batch, i: number, info: FrameIn
   const buf = batch.buf;
   const arp = info.l3;
   const itf = batch.ifIn[i];
-  const sender = readU32(buf, arp + ARP_SPA);
   // Sender 0.0.0.0 is an address probe (RFC 5227): nothing to learn from it.
-  if (sender !== 0) engine.l2.learn(sender, buf, arp + ARP_SHA, itf);
-  if (((buf[arp + ARP_OP] << 8) | buf[arp + ARP_OP + 1]) !== ARP_OP_REQUEST) return engine.pass(PASS_ARP);
-  const owner = engine.owned.get(readU32(buf, arp + ARP_TPA));
+  if (info.arpSpa !== 0) engine.l2.learn(info.arpSpa, buf, arp + ARP_SHA, itf);
+  if (info.arpOp !== ARP_OP_REQUEST) return engine.pass(PASS_ARP);
+  const owner = engine.owned.get(info.arpTpa);
   if (owner === undefined || owner !== itf) return engine.pass(PASS_ARP);
   const mac = engine.l2.ifMac;
   arpToReply(buf, arp, mac, 6 * itf);

@@ -108,8 +108,9 @@ export class Engine {
     const slot = node >>> 1;
     if ((node & 1) !== 0) return this.outbound(batch, i, slot, now);
     const available = (this.services.dests.flags[this.conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
-    if (available && (proto !== PROTO_TCP || (info.tcpFlags & TCP_SYN) === 0)) return this.inbound(batch, i, slot, now);
-    return this.hitSlow(batch, i, slot, available, now);
+    const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
+    if (available && !syn) return this.inbound(batch, i, slot, now);
+    return this.hitSlow(batch, i, slot, available, syn, now);
   }
 
   private notTcpUdp(batch: Batch, i: number, now: number): number {
@@ -129,8 +130,7 @@ export class Engine {
    * (conn_reuse_mode); then a connection whose server is gone is dropped, or with
    * expire_nodest_conn expired and the packet scheduled afresh.
    */
-  private hitSlow(batch: Batch, i: number, slot: number, available: boolean, now: number): number {
-    const syn = this.info.proto === PROTO_TCP && (this.info.tcpFlags & TCP_SYN) !== 0;
+  private hitSlow(batch: Batch, i: number, slot: number, available: boolean, syn: boolean, now: number): number {
     if (!(syn && this.reschedules(slot))) {
       if (available) return this.inbound(batch, i, slot, now);
       if (!this.switches.expireNodestConn) return this.drop(batch, i, C.DROP_DEST_GONE);

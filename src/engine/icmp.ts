@@ -4,7 +4,9 @@
 // packet the router sent), then outer and embedded headers are rewritten so the
 // error reaches the host that sent the offending packet.
 import { PROTO_TCP, PROTO_UDP } from '../model/index.js';
+import { readU16, writeU16 } from '../packet/bytes.js';
 import { csumReplace16 } from '../packet/checksum.js';
+import { ethToReply } from '../packet/ethernet.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { rewriteDst, rewriteIcmpInnerDst, rewriteIcmpInnerSrc, rewriteSrc } from '../packet/rewrite.js';
 import { VERDICT_TX, type Batch } from './batch.js';
@@ -63,17 +65,11 @@ function echoReply(engine: Engine, batch: Batch, i: number, info: FrameInfo): nu
     buf[l3 + 16 + k] = t;
   }
   const l4 = info.l4;
-  const oldWord = (buf[l4] << 8) | buf[l4 + 1];
+  const oldWord = readU16(buf, l4);
   buf[l4] = ICMP_ECHO_REPLY;
-  const check = csumReplace16((buf[l4 + 2] << 8) | buf[l4 + 3], oldWord, (ICMP_ECHO_REPLY << 8) | buf[l4 + 1]);
-  buf[l4 + 2] = check >>> 8;
-  buf[l4 + 3] = check & 0xff;
-  const at = batch.off[i];
+  writeU16(buf, l4 + 2, csumReplace16(readU16(buf, l4 + 2), oldWord, readU16(buf, l4)));
   const itf = batch.ifIn[i];
-  for (let k = 0; k < 6; k++) {
-    buf[at + k] = buf[at + 6 + k];
-    buf[at + 6 + k] = engine.l2.ifMac[6 * itf + k];
-  }
+  ethToReply(buf, batch.off[i], engine.l2.ifMac, 6 * itf);
   batch.ifOut[i] = itf;
   engine.counters.echoReplies++;
   return VERDICT_TX;

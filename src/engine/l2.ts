@@ -4,6 +4,7 @@
 // replies go back through. Entries keep their index for life, so connections
 // and dests can cache an index and the per-packet path reads typed arrays only.
 import { formatIPv4 } from '../model/index.js';
+import { copyMac, macEquals } from '../packet/ethernet.js';
 
 export const NEIGH_STATIC = 1;
 export const NEIGH_LEARNED = 2;
@@ -90,7 +91,7 @@ export class L2Table {
     } else if (this.neighState[n] === NEIGH_STATIC && state !== NEIGH_STATIC) {
       return n;
     }
-    for (let k = 0; k < 6; k++) this.neighMac[6 * n + k] = mac[macOff + k];
+    copyMac(this.neighMac, 6 * n, mac, macOff);
     this.neighIf[n] = itf;
     this.macPair(this.neighHdr, n, this.neighMac, itf);
     this.neighState[n] = state;
@@ -153,7 +154,7 @@ export class L2Table {
     if (this.peerCount + 1 >= this.peerCapacity) return 0;
     const p = ++this.peerCount;
     this.peerIf[p] = itf;
-    for (let k = 0; k < 6; k++) this.peerMac[6 * p + k] = buf[macOff + k];
+    copyMac(this.peerMac, 6 * p, buf, macOff);
     this.macPair(this.peerHdr, p, this.peerMac, itf);
     this.peerHash[h] = p;
     return p;
@@ -168,10 +169,9 @@ export class L2Table {
   }
 
   private samePeerMac(p: number, buf: Uint8Array, macOff: number): boolean {
-    const at = 6 * p;
-    for (let k = 0; k < 6; k++) if (this.peerMac[at + k] !== buf[macOff + k]) return false;
-    return true;
+    return macEquals(this.peerMac, 6 * p, buf, macOff);
   }
+
 
   describeMissing(): string[] {
     return [...this.missing].map(([addr, n]) => `${formatIPv4(addr)} (${n} frame${n === 1 ? '' : 's'})`);

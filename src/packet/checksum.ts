@@ -50,37 +50,48 @@ export function pseudoSum(src: number, dst: number, proto: number, l4len: number
   return fold((src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + l4len);
 }
 
-/**
- * Updates a checksum field for a 16-bit word changing from old16 to new16.
- * RFC 1624 section 3, eqn. 3: "HC' = ~(~HC + ~m + m')". (Eqn. 2, the older
- * RFC 1141 form, can yield 0xFFFF where a full recomputation yields 0x0000.)
- */
+// Incremental updates (RFC 1624 section 3, eqn. 3: "HC' = ~(~HC + ~m + m')"; eqn. 2,
+// the older RFC 1141 form, can yield 0xFFFF where a full recomputation yields 0x0000).
+// A change is summed as ~m + m' per 16-bit word (diff16, diff32), and any number of
+// such sums is applied at once (applyDiff): the NAT rewrite adds an address and a
+// port difference, the ICMP quote translation a dozen words.
+
+/** ~m + m' for a 16-bit word changing from old16 to new16. */
+export function diff16(old16: number, new16: number): number {
+  return (~old16 & 0xffff) + (new16 & 0xffff);
+}
+
+/** ~m + m' over the two 16-bit words of a 32-bit field (an IPv4 address). */
+export function diff32(old32: number, new32: number): number {
+  return ((~old32 >>> 16) & 0xffff) + (~old32 & 0xffff) + (new32 >>> 16) + (new32 & 0xffff);
+}
+
+/** Folds a sum below 2^20 to 16 bits: two rounds always suffice (RFC 1071 2(C)). */
+export function foldSmall(sum: number): number {
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return (sum & 0xffff) + (sum >>> 16);
+}
+
+/** HC' = ~(~HC + diff), for a diff of up to a few dozen diff16/diff32 words. */
+export function applyDiff(check: number, diff: number): number {
+  return ~foldSmall((~check & 0xffff) + diff) & 0xffff;
+}
+
+/** A checksum field after one 16-bit word of the data changed. */
 export function csumReplace16(check: number, old16: number, new16: number): number {
-  return ~fold((~check & 0xffff) + (~old16 & 0xffff) + (new16 & 0xffff)) & 0xffff;
+  return applyDiff(check, diff16(old16, new16));
 }
 
-/** RFC 1624 eqn. 3 for a 32-bit field (an IPv4 address): two 16-bit words. */
+/** A checksum field after a 32-bit field (an IPv4 address) changed. */
 export function csumReplace32(check: number, old32: number, new32: number): number {
-  return ~fold(
-    (~check & 0xffff) +
-      ((~old32 >>> 16) & 0xffff) + (~old32 & 0xffff) +
-      (new32 >>> 16) + (new32 & 0xffff),
-  ) & 0xffff;
+  return applyDiff(check, diff32(old32, new32));
 }
 
-/**
- * RFC 1624 eqn. 3 for an address and a port at once, as NAT changes both in a
- * TCP/UDP checksum (the address through the pseudo-header). One fold, one complement.
- */
+/** An address and a port at once, as NAT changes both in a TCP/UDP checksum (the address through the pseudo-header). */
 export function csumReplaceAddrPort(
   check: number, oldAddr: number, newAddr: number, oldPort: number, newPort: number,
 ): number {
-  return ~fold(
-    (~check & 0xffff) +
-      ((~oldAddr >>> 16) & 0xffff) + (~oldAddr & 0xffff) +
-      (newAddr >>> 16) + (newAddr & 0xffff) +
-      (~oldPort & 0xffff) + (newPort & 0xffff),
-  ) & 0xffff;
+  return applyDiff(check, diff32(oldAddr, newAddr) + diff16(oldPort, newPort));
 }
 
 /**
@@ -91,15 +102,11 @@ export function csumReplaceAddrPort(
  * `*sum = ~csum_fold(csum_add(csum_sub(csum_unfold(*sum), from), to))`.
  */
 export function partialReplace16(sum: number, old16: number, new16: number): number {
-  return fold((sum & 0xffff) + (~old16 & 0xffff) + (new16 & 0xffff));
+  return foldSmall((sum & 0xffff) + diff16(old16, new16));
 }
 
 export function partialReplace32(sum: number, old32: number, new32: number): number {
-  return fold(
-    (sum & 0xffff) +
-      ((~old32 >>> 16) & 0xffff) + (~old32 & 0xffff) +
-      (new32 >>> 16) + (new32 & 0xffff),
-  );
+  return foldSmall((sum & 0xffff) + diff32(old32, new32));
 }
 
 /**

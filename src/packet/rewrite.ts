@@ -13,7 +13,7 @@
 // on the per-packet path is garbage and a deoptimisation risk. The checksum
 // arithmetic (>>> 16, & 0xffff) reads int32 and uint32 alike.
 import { readU16, writeU16, writeU32 } from './bytes.js';
-import { csumReplaceAddrPort, fold } from './checksum.js';
+import { applyDiff, csumReplaceAddrPort, diff16, diff32, partialReplace32 } from './checksum.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_CSUM, IPV4_DST, IPV4_SRC } from './ipv4.js';
 import { TCP_CSUM, TCP_DPORT, TCP_SPORT } from './tcp.js';
 import { UDP_CSUM, UDP_DPORT, UDP_SPORT } from './udp.js';
@@ -62,33 +62,17 @@ function rewrite(
   if (partial) {
     // Only the pseudo-header sum is in the field, uncomplemented: the address
     // difference is added to it; the port is summed later with the header.
-    writeU16(buf, csumOff, fold2(check + addrDiff));
+    writeU16(buf, csumOff, partialReplace32(check, oldAddr, newAddr));
     return true;
   }
   // RFC 768: "An all zero transmitted checksum value means that the transmitter
   // generated no checksum": it stays zero (Linux udp_snat_handler does the same).
   if (proto === IPPROTO_UDP && check === 0) return true;
-  let c = applyDiff(check, addrDiff + (~oldPort & 0xffff) + (newPort & 0xffff));
+  let c = applyDiff(check, addrDiff + diff16(oldPort, newPort));
   // RFC 768: "If the computed checksum is zero, it is transmitted as all ones".
   if (proto === IPPROTO_UDP && c === 0) c = 0xffff;
   writeU16(buf, csumOff, c);
   return true;
-}
-
-/** ~m + m' over the two 16-bit words of a 32-bit field (an address): RFC 1624 eqn. 3's sum. */
-function diff32(oldValue: number, newValue: number): number {
-  return ((~oldValue >>> 16) & 0xffff) + (~oldValue & 0xffff) + (newValue >>> 16) + (newValue & 0xffff);
-}
-
-/** RFC 1624 eqn. 3, HC' = ~(~HC + diff), for a diff of a few ~m + m' words (below 2^20). */
-function applyDiff(check: number, diff: number): number {
-  return ~fold2((~check & 0xffff) + diff) & 0xffff;
-}
-
-/** Folds a sum below 2^20 to 16 bits: two rounds always suffice (RFC 1071 2(C)). */
-function fold2(sum: number): number {
-  sum = (sum & 0xffff) + (sum >>> 16);
-  return (sum & 0xffff) + (sum >>> 16);
 }
 
 /**
@@ -133,23 +117,23 @@ function rewriteInner(
   const oldIpCheck = readU16(buf, ci + IPV4_CSUM);
   const newIpCheck = applyDiff(oldIpCheck, diff);
   writeU16(buf, ci + IPV4_CSUM, newIpCheck);
-  diff += (~oldIpCheck & 0xffff) + newIpCheck;
+  diff += diff16(oldIpCheck, newIpCheck);
   const proto = info.innerProto;
   if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
     const cl4 = info.innerL4;
     writeU16(buf, cl4 + portField, newPort);
-    diff += (~oldPort & 0xffff) + (newPort & 0xffff);
+    diff += diff16(oldPort, newPort);
     if (proto === IPPROTO_UDP) {
       const oldUdpCheck = readU16(buf, cl4 + UDP_CSUM);
       if (oldUdpCheck !== 0) {
         let c = csumReplaceAddrPort(oldUdpCheck, oldAddr, newAddr, oldPort, newPort);
         if (c === 0) c = 0xffff;
         writeU16(buf, cl4 + UDP_CSUM, c);
-        diff += (~oldUdpCheck & 0xffff) + c;
+        diff += diff16(oldUdpCheck, c);
       }
     }
   }
   if (partial) return;
   const icmpCheck = readU16(buf, info.l4 + ICMP_CSUM);
-  writeU16(buf, info.l4 + ICMP_CSUM, ~fold((~icmpCheck & 0xffff) + diff) & 0xffff);
+  writeU16(buf, info.l4 + ICMP_CSUM, applyDiff(icmpCheck, diff));
 }
