@@ -1,5 +1,4 @@
 // TCP header (RFC 9293 section 3.1). Offsets are relative to the header start (l4).
-import { readU16, readU32 } from './bytes.js';
 
 export const TCP_SPORT = 0;
 export const TCP_DPORT = 2;
@@ -22,32 +21,3 @@ export const TCP_ACK_FLAG = 0x10;
 export const TCP_URG_FLAG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
-
-export function tcpSport(b: Uint8Array, l4: number): number {
-  return readU16(b, l4 + TCP_SPORT);
-}
-
-export function tcpDport(b: Uint8Array, l4: number): number {
-  return readU16(b, l4 + TCP_DPORT);
-}
-
-export function tcpSeq(b: Uint8Array, l4: number): number {
-  return readU32(b, l4 + TCP_SEQ);
-}
-
-export function tcpAck(b: Uint8Array, l4: number): number {
-  return readU32(b, l4 + TCP_ACK);
-}
-
-/** Header length in bytes. */
-export function tcpHdrLen(b: Uint8Array, l4: number): number {
-  return (b[l4 + TCP_DOFF] >>> 4) << 2;
-}
-
-export function tcpFlags(b: Uint8Array, l4: number): number {
-  return b[l4 + TCP_FLAGS];
-}
-
-export function tcpChecksumField(b: Uint8Array, l4: number): number {
-  return readU16(b, l4 + TCP_CSUM);
-}
