@@ -37,6 +37,21 @@ export function sum16(buf: Uint8Array, off: number, len: number, initial = 0): n
   return fold(sum);
 }
 
+/**
+ * sum16 of an IPv4 header (whole 32-bit words, at most 60 bytes) read through a
+ * DataView over the frame: a quarter of the loads, for parse's check of every frame.
+ * Folded, not complemented; 15 words split in halves stay far below 2^31.
+ */
+export function ipv4HeaderSum(v: DataView, l3: number, ihl: number): number {
+  let sum = 0;
+  for (let i = l3, e = l3 + ihl; i < e; i += 4) {
+    const w = v.getUint32(i);
+    sum += (w >>> 16) + (w & 0xffff);
+  }
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return (sum & 0xffff) + (sum >>> 16);
+}
+
 /** The checksum field value: RFC 1071 "the 1's complement of the 1's complement sum". */
 export function checksum(buf: Uint8Array, off: number, len: number, initial = 0): number {
   return ~sum16(buf, off, len, initial) & 0xffff;

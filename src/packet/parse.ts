@@ -3,6 +3,7 @@
 // malformed frame is a code (the engine's drop counter), never an exception.
 // Every header read is preceded by a bounds check against the frame end.
 import { readU16, readU32, viewOf } from './bytes.js';
+import { ipv4HeaderSum } from './checksum.js';
 import { ETH_HLEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_VLAN, VLAN_HLEN } from './ethernet.js';
 import { IP_MF, IP_OFFMASK, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_MIN_HLEN } from './ipv4.js';
 import { TCP_MIN_HLEN } from './tcp.js';
@@ -165,7 +166,7 @@ function parseIpv4(buf: Uint8Array, l3: number, end: number, info: FrameInfo): n
   // RFC 1122 3.2.1.2: "A host MUST verify the IP header checksum on every received
   // datagram and silently discard every datagram that has a bad checksum."
   const v = viewOf(buf);
-  if (headerSum(v, l3, ihl) !== 0xffff) return PARSE_BAD_IP_CSUM;
+  if (ipv4HeaderSum(v, l3, ihl) !== 0xffff) return PARSE_BAD_IP_CSUM;
 
   const frag = readU16(buf, l3 + 6);
   const fragOff = (frag & IP_OFFMASK) << 3;
@@ -214,20 +215,6 @@ function parseIcmp(buf: Uint8Array, l4: number, l4Len: number, info: FrameInfo):
   if (icmpHasId(type)) info.icmpId = readU16(buf, l4 + 4);
   else if (isIcmpError(type)) parseInner(buf, l4 + ICMP_HLEN, l4 + l4Len, info);
   return PARSE_IPV4;
-}
-
-/**
- * Ones'-complement sum of an IPv4 header (whole 32-bit words, at most 60 bytes),
- * folded, not complemented. 15 words split in halves stay far below 2^31.
- */
-function headerSum(v: DataView, l3: number, ihl: number): number {
-  let sum = 0;
-  for (let i = l3, e = l3 + ihl; i < e; i += 4) {
-    const w = v.getUint32(i);
-    sum += (w >>> 16) + (w & 0xffff);
-  }
-  sum = (sum & 0xffff) + (sum >>> 16);
-  return (sum & 0xffff) + (sum >>> 16);
 }
 
 /**
