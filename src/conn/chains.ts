@@ -1,49 +1,48 @@
-// Open hashing with index chains: bucket heads and one "next" link per ref, both
-// Uint32Array, 0 = end of chain. A ref is slot*2 + dir, so one slot can sit in two
-// chains (its client->VIP tuple and, for NAT, its reply tuple), as an ip_vs_conn sits
-// in ip_vs_conn_tab under c_list. Callers hash; this file only links and unlinks.
+// Open hashing with index chains: bucket heads and one "next" link per slot, both
+// Uint32Array, 0 = end of chain. A slot sits in one chain, as an ip_vs_conn sits in
+// ip_vs_conn_tab under c_list. Callers hash; this file only links and unlinks.
 
 export class HashChains {
-  /** First ref of each bucket. */
+  /** First slot of each bucket. */
   readonly buckets: Uint32Array;
   readonly mask: number;
-  /** Next ref after each ref (index = ref). Free slots may reuse link[slot*2]. */
+  /** Next slot after each slot. Free slots may reuse their link. */
   readonly link: Uint32Array;
 
-  /** Room for refs 0 .. 2*maxSlot+1, with at least minBuckets buckets (rounded up to a power of two). */
+  /** Room for slots 0 .. maxSlot, with at least minBuckets buckets (rounded up to a power of two). */
   constructor(maxSlot: number, minBuckets: number) {
     let nb = 16;
     while (nb < minBuckets) nb *= 2;
     this.buckets = new Uint32Array(nb);
     this.mask = nb - 1;
-    this.link = new Uint32Array(2 * (maxSlot + 1));
+    this.link = new Uint32Array(maxSlot + 1);
   }
 
-  /** Pushes ref at the head of hash h's chain. */
-  insert(ref: number, h: number): void {
+  /** Pushes slot at the head of hash h's chain. */
+  insert(slot: number, h: number): void {
     const b = h & this.mask;
-    this.link[ref] = this.buckets[b];
-    this.buckets[b] = ref;
+    this.link[slot] = this.buckets[b];
+    this.buckets[b] = slot;
   }
 
-  /** Unlinks ref from hash h's chain (a walk: chains are short at load factor <= 1). */
-  remove(ref: number, h: number): void {
+  /** Unlinks slot from hash h's chain (a walk: chains are short at load factor <= 1). */
+  remove(slot: number, h: number): void {
     const b = h & this.mask;
     const link = this.link;
     let cur = this.buckets[b];
-    if (cur === ref) {
-      this.buckets[b] = link[ref];
+    if (cur === slot) {
+      this.buckets[b] = link[slot];
     } else {
       while (cur !== 0) {
         const nx = link[cur];
-        if (nx === ref) {
-          link[cur] = link[ref];
+        if (nx === slot) {
+          link[cur] = link[slot];
           break;
         }
         cur = nx;
       }
     }
-    link[ref] = 0;
+    link[slot] = 0;
   }
 
   clear(): void {

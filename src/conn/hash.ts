@@ -1,7 +1,16 @@
-// The connection hash: MurmurHash3's 32-bit block and finaliser steps over the
-// packet's (proto, saddr, sport, daddr, dport), with Math.imul so that every step
-// stays in int32. IPVS hashes with jhash and a random ip_vs_conn_rnd so that clients
-// cannot aim their tuples at one bucket; the table's seed plays that part.
+// The connection hashes: MurmurHash3's 32-bit block and finaliser steps, with
+// Math.imul so that every step stays in int32. Connections are keyed by their client
+// endpoint (hashEndpoint), templates by their whole tuple (hashTuple). IPVS hashes
+// with jhash and a random ip_vs_conn_rnd so that clients cannot aim their tuples at
+// one bucket; the table's seed plays that part.
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
 
 function round(h: number, k: number): number {
   k = Math.imul(k, 0xcc9e2d51);
@@ -22,10 +31,15 @@ export function hashTuple(seed: number, proto: number, a: number, ap: number, b:
   let h = round(seed ^ proto, a);
   h = round(h, b);
   h = round(h, (ap << 16) | bp);
-  h ^= 12; // length in bytes, as murmur3 folds it in
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return fmix(h ^ 12); // 12: the length in bytes, as murmur3 folds it in
+}
+
+/**
+ * 32-bit hash of one endpoint, addr:port over protocol proto (ip_vs_conn_hashkey: a
+ * conn is hashed by its client's address and port, which both directions carry).
+ * Same conventions as hashTuple.
+ */
+export function hashEndpoint(seed: number, proto: number, addr: number, port: number): number {
+  const h = round(round(seed ^ proto, addr), port);
+  return fmix(h ^ 8);
 }

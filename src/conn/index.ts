@@ -3,5 +3,5 @@ export * from './dests.js';
 export * from './tcp-states.js';
 export * from './timeouts.js';
 export * from './table.js';
-export { hashTuple } from './hash.js';
+export { hashEndpoint, hashTuple } from './hash.js';
 export { TimerWheel, type WheelOwner } from './wheel.js';

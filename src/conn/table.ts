@@ -3,19 +3,20 @@
 // connection or per call: open hashing with index chains in a Uint32Array, a free
 // list threaded through the same chain links, expiry through a timer wheel.
 //
-// Hashing: a conn is findable by the tuple of each packet direction it can see.
-// Chain entries are refs, slot*2 + dir: dir 0 is the client->VIP tuple
-// (caddr:cport -> vaddr:vport), dir 1 the real server->client tuple of NAT replies
-// (daddr:dport -> caddr:cport). A packet is hashed once, by its own
-// saddr:sport -> daddr:dport, and the ref found says which direction it travels.
-// Templates are hashed with their own seed (they share the buckets, not the keys).
+// Hashing, as ip_vs_conn_hashkey_param: a conn sits in one chain, keyed by its
+// client endpoint (proto, caddr, cport), which packets of both directions carry: a
+// client's packet as its source (lookupIn), a NAT reply as its destination
+// (lookupOut). One chain per conn, so a new conn costs one bucket, not two. The
+// caller knows the direction, as IPVS knows it from the hook (ip_vs_in, ip_vs_out).
+// Templates are keyed by their whole tuple with their own seed (they share the
+// buckets, not the keys).
 import { ConnColumns, FREE } from './columns.js';
 import { Dests } from './dests.js';
 import {
   CONN_F_HASHED, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_SYNC, CONN_F_TEMPLATE,
 } from './flags.js';
 import { HashChains } from './chains.js';
-import { hashTuple } from './hash.js';
+import { hashEndpoint, hashTuple } from './hash.js';
 import { DIR_INPUT_ONLY, DIR_OUTPUT, TCP_S_ESTABLISHED, TCP_S_NONE, tcpEvent, tcpNextState } from './tcp-states.js';
 import { Timeouts } from './timeouts.js';
 import { TimerWheel, type WheelOwner } from './wheel.js';
@@ -26,7 +27,7 @@ const IPPROTO_UDP = 17;
 /** ip_vs_conn_expire "expire_later": "cp->timeout = 60*HZ" for a template still in control. */
 const EXPIRE_LATER_MS = 60_000;
 const TEMPLATE_SEED_MIX = 0x5bd1e995;
-/** Refs (slot*2 + dir) then stay below 2^30, small integers to V8. */
+/** lookup()'s refs (slot*2 + dir) then stay below 2^30, small integers to V8. */
 const MAX_CAPACITY = 2 ** 28;
 
 export interface ConnTableOptions {
@@ -52,7 +53,7 @@ export class ConnTable extends ConnColumns {
   /** Expiry ticks and wheel links (wheel.expires[slot] is the deadline tick). */
   readonly wheel: TimerWheel;
   readonly expireBudget: number;
-  /** Hash chains; link[slot*2] of a free slot threads the free list. */
+  /** Hash chains; link[slot] of a free slot threads the free list. */
   private readonly chains: HashChains;
   private readonly seed: number;
   private readonly tseed: number;
@@ -69,39 +70,63 @@ export class ConnTable extends ConnColumns {
     this.timeouts = opts.timeouts ?? new Timeouts();
     this.expireBudget = opts.expireBudget ?? 65536;
     this.wheel = new TimerWheel(cap, opts.tickMs ?? 64, opts.wheelSize ?? 16384);
-    // Up to two refs per conn (NAT): 2*capacity buckets keep the load factor <= 1.
-    this.chains = new HashChains(cap, 2 * cap);
+    // One chain entry per slot: capacity buckets keep the load factor <= 1.
+    this.chains = new HashChains(cap, cap);
     this.seed = (opts.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.tseed = this.seed ^ TEMPLATE_SEED_MIX;
     this.owner = { fire: (slot: number, now: number): number => this.onTimer(slot, now) };
   }
 
   /**
-   * Packet lookup, both directions: slot*2 + dir (0 client->VIP, 1 NAT reply), 0 = miss.
-   * Addresses may be signed or unsigned; on the hot path pass them as int32 (`| 0`,
-   * DataView.getInt32): V8 boxes a number >= 2^31 passed to a call it did not inline.
+   * ip_vs_conn_in_get(): the conn whose client->VIP tuple a client's packet carries
+   * (saddr:sport -> daddr:dport). Slot, or 0. Addresses may be signed or unsigned; on
+   * the hot path pass them as int32 (`| 0`, DataView.getInt32): V8 boxes a number
+   * >= 2^31 passed to a call it did not inline.
    */
-  lookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
-    // Hash with the int32 forms (no boxing on the call), compare with the uint32 ones.
-    const h = hashTuple(this.seed, proto, saddr | 0, sport, daddr | 0, dport);
+  lookupIn(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    // Hash with the int32 form (no boxing on the call), compare with the uint32 ones.
+    const h = hashEndpoint(this.seed, proto, saddr | 0, sport);
     saddr >>>= 0;
     daddr >>>= 0;
     const link = this.chains.link;
-    let ref = this.chains.buckets[h & this.chains.mask];
+    let s = this.chains.buckets[h & this.chains.mask];
     // Each column read can be a cache miss with a million conns: the most selective
-    // field (the source address) is compared first.
-    while (ref !== 0) {
-      const s = ref >>> 1;
-      if ((ref & 1) === 0) {
-        if (this.caddr[s] === saddr && this.cport[s] === sport && this.vaddr[s] === daddr && this.vport[s] === dport &&
-            this.proto[s] === proto && (this.flags[s] & CONN_F_TEMPLATE) === 0) return ref;
-      } else if (this.daddr[s] === saddr && this.dport[s] === sport && this.caddr[s] === daddr && this.cport[s] === dport &&
-          this.proto[s] === proto) {
-        return ref;
-      }
-      ref = link[ref];
+    // field (the client's address) is compared first.
+    while (s !== 0) {
+      if (this.caddr[s] === saddr && this.cport[s] === sport && this.vaddr[s] === daddr && this.vport[s] === dport &&
+          this.proto[s] === proto && (this.flags[s] & CONN_F_TEMPLATE) === 0) return s;
+      s = link[s];
     }
     return 0;
+  }
+
+  /**
+   * ip_vs_conn_out_get(): the NAT conn whose real server->client tuple a reply carries
+   * (saddr:sport = daddr:dport of the conn, daddr:dport = its client). Slot, or 0.
+   */
+  lookupOut(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    const h = hashEndpoint(this.seed, proto, daddr | 0, dport);
+    saddr >>>= 0;
+    daddr >>>= 0;
+    const link = this.chains.link;
+    let s = this.chains.buckets[h & this.chains.mask];
+    while (s !== 0) {
+      if (this.caddr[s] === daddr && this.cport[s] === dport && this.daddr[s] === saddr && this.dport[s] === sport &&
+          this.proto[s] === proto && (this.flags[s] & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) return s;
+      s = link[s];
+    }
+    return 0;
+  }
+
+  /**
+   * Either direction, for callers that do not know it (ICMP errors, tools): slot*2 + dir
+   * (0 a client's packet, 1 a NAT reply), 0 = neither.
+   */
+  lookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    const s = this.lookupIn(proto, saddr, sport, daddr, dport);
+    if (s !== 0) return 2 * s;
+    const r = this.lookupOut(proto, saddr, sport, daddr, dport);
+    return r !== 0 ? 2 * r + 1 : 0;
   }
 
   /** ip_vs_ct_in_get(): template keyed (proto, snet, cport 0, vaddr, vport). Slot or 0. */
@@ -110,12 +135,11 @@ export class ConnTable extends ConnColumns {
     snet >>>= 0;
     vaddr >>>= 0;
     const link = this.chains.link;
-    let ref = this.chains.buckets[h & this.chains.mask];
-    while (ref !== 0) {
-      const s = ref >>> 1;
+    let s = this.chains.buckets[h & this.chains.mask];
+    while (s !== 0) {
       if ((this.flags[s] & CONN_F_TEMPLATE) !== 0 && this.proto[s] === proto && this.caddr[s] === snet &&
           this.cport[s] === 0 && this.vaddr[s] === vaddr && this.vport[s] === vport) return s;
-      ref = link[ref];
+      s = link[s];
     }
     return 0;
   }
@@ -124,7 +148,7 @@ export class ConnTable extends ConnColumns {
   add(proto: number, caddr: number, cport: number, vaddr: number, vport: number,
       daddr: number, dport: number, dest: number, flags: number, control: number, now: number): number {
     let s = this.freeHead;
-    if (s !== 0) this.freeHead = this.chains.link[2 * s];
+    if (s !== 0) this.freeHead = this.chains.link[s];
     else if (this.fresh <= this.capacity) s = this.fresh++;
     else return 0;
     this.wheel.start(now);
@@ -288,35 +312,27 @@ export class ConnTable extends ConnColumns {
     if (ct !== 0) this.nControl[ct]--;
     this.state[s] = FREE;
     this.count--;
-    this.chains.link[2 * s] = this.freeHead;
+    this.chains.link[s] = this.freeHead;
     this.freeHead = s;
   }
 
-  // The two keys of a slot, hashed from the stored (so normalised) fields. Addresses are
-  // read as int32 (`| 0`) so that no uint32 >= 2^31 is boxed on the way into hashTuple.
-
-  /** Hash of the client->VIP tuple (templates: with their own seed). */
-  private keyIn(s: number): number {
-    const seed = (this.flags[s] & CONN_F_TEMPLATE) !== 0 ? this.tseed : this.seed;
-    return hashTuple(seed, this.proto[s], this.caddr[s] | 0, this.cport[s], this.vaddr[s] | 0, this.vport[s]);
-  }
-
-  /** Hash of the real server->client reply tuple (NAT conns only). */
-  private keyOut(s: number): number {
-    return hashTuple(this.seed, this.proto[s], this.daddr[s] | 0, this.dport[s], this.caddr[s] | 0, this.cport[s]);
+  /** The slot's hash key, from its stored (so normalised) fields: the client endpoint, or
+   *  a template's whole tuple with the template seed. Addresses are read as int32 (`| 0`)
+   *  so that no uint32 >= 2^31 is boxed on the way into the hash. */
+  private key(s: number): number {
+    if ((this.flags[s] & CONN_F_TEMPLATE) !== 0) {
+      return hashTuple(this.tseed, this.proto[s], this.caddr[s] | 0, this.cport[s], this.vaddr[s] | 0, this.vport[s]);
+    }
+    return hashEndpoint(this.seed, this.proto[s], this.caddr[s] | 0, this.cport[s]);
   }
 
   private hash(s: number): void {
-    const f = this.flags[s];
-    this.chains.insert(2 * s, this.keyIn(s));
-    if ((f & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) this.chains.insert(2 * s + 1, this.keyOut(s));
-    this.flags[s] = f | CONN_F_HASHED;
+    this.chains.insert(s, this.key(s));
+    this.flags[s] |= CONN_F_HASHED;
   }
 
   private unhash(s: number): void {
-    const f = this.flags[s];
-    this.chains.remove(2 * s, this.keyIn(s));
-    if ((f & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) this.chains.remove(2 * s + 1, this.keyOut(s));
-    this.flags[s] = f & ~CONN_F_HASHED;
+    this.chains.remove(s, this.key(s));
+    this.flags[s] &= ~CONN_F_HASHED;
   }
 }

@@ -21,6 +21,7 @@ import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
 import { L2Table, NEIGH_FAILED, type InterfaceSpec } from './l2.js';
 import { MarkClassifier } from './marks.js';
+import { OwnedAddresses } from './owned.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime } from './services.js';
 
 const TCP_SYN = 0x02;
@@ -44,7 +45,7 @@ export class Engine {
   switches: Switches = DEFAULT_SWITCHES;
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
-  readonly owned = new Map<number, number>();
+  owned = new OwnedAddresses([]);
   private readonly info = new FrameInfo();
 
   constructor(opts: EngineOptions) {
@@ -61,8 +62,7 @@ export class Engine {
       if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${a.address} is on device ${a.device}, which the engine does not have`);
     }
     this.services.apply(table);
-    this.owned.clear();
-    for (const a of table.addresses) this.owned.set(a.address, this.l2.ifIndex(a.device));
+    this.owned = new OwnedAddresses(table.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
     const t = table.timeouts;
     this.timeouts.set(t.tcp, t.tcpfin, t.udp);
     this.switches = table.switches;
@@ -98,16 +98,22 @@ export class Engine {
    * TCP and UDP: the connection's packets go straight to inbound/outbound; what is
    * left (ICMP, fragments, misses, SYNs on old tuples, gone servers) takes the slow
    * paths below. The split keeps this function small enough for V8 to inline lookup.
+   * A packet to an address the router owns is a client's (ip_vs_in); another may be
+   * a NAT reply (ip_vs_out), or a client's packet to a firewall-mark VIP that is
+   * routed to the router without being one of its addresses.
    */
   private ipv4(batch: Batch, i: number, now: number): number {
     const info = this.info;
     const proto = info.proto;
     if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || info.isFragment !== 0) return this.notTcpUdp(batch, i, now);
-    const node = this.conns.lookup(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
-    if (node === 0) return this.miss(batch, i, now);
-    const slot = node >>> 1;
-    if ((node & 1) !== 0) return this.outbound(batch, i, slot, now);
-    const available = (this.services.dests.flags[this.conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
+    const conns = this.conns;
+    if (!this.owned.has(info.daddr)) {
+      const reply = conns.lookupOut(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
+      if (reply !== 0) return this.outbound(batch, i, reply, now);
+    }
+    const slot = conns.lookupIn(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
+    if (slot === 0) return this.miss(batch, i, now);
+    const available = (this.services.dests.flags[conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
     const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
     if (available && !syn) return this.inbound(batch, i, slot, now);
     return this.hitSlow(batch, i, slot, available, syn, now);

@@ -79,8 +79,7 @@ export class Simulator {
   }
 
   slotOf(f: FlowSpec): number {
-    const node = this.engine.conns.lookup(f.proto === 'tcp' ? PROTO_TCP : PROTO_UDP, f.client, f.cport, f.vip, f.vport);
-    return node === 0 || (node & 1) !== 0 ? 0 : node >>> 1;
+    return this.engine.conns.lookupIn(f.proto === 'tcp' ? PROTO_TCP : PROTO_UDP, f.client, f.cport, f.vip, f.vport);
   }
 
   /** Sends one client frame; returns '' when the router forwarded it, else the reason it did not. */

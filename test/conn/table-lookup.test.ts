@@ -1,4 +1,5 @@
-// Hashing and lookup: both directions from one call, templates apart, capacity, slot reuse.
+// Hashing and lookup: one chain per conn keyed by its client endpoint, found from
+// either direction, templates apart, capacity, slot reuse.
 import { describe, expect, it } from 'vitest';
 import { CONN_F_HASHED, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../../src/conn/index.js';
 import { T0, TCP, UDP, fixture, ip } from './helpers.js';
@@ -20,6 +21,33 @@ describe('lookup', () => {
     expect(t.lookup(TCP, C, 40000, V, 81)).toBe(0);
     expect(t.lookup(TCP, R, 8080, C, 40001)).toBe(0);
     expect(t.lookup(TCP, C + 1, 40000, V, 80)).toBe(0);
+  });
+
+  it('lookupIn and lookupOut find only their own direction', () => {
+    const { t } = fixture();
+    const s = t.add(TCP, C, 40000, V, 80, R, 8080, 1, CONN_F_NAT, 0, T0);
+    expect(t.lookupIn(TCP, C, 40000, V, 80)).toBe(s);
+    expect(t.lookupOut(TCP, R, 8080, C, 40000)).toBe(s);
+    expect(t.lookupIn(TCP, R, 8080, C, 40000)).toBe(0);
+    expect(t.lookupOut(TCP, C, 40000, V, 80)).toBe(0);
+  });
+
+  it('conns sharing a client endpoint share a chain and are told apart in both directions', () => {
+    // ip_vs_conn_hashkey: one client address and port to two services (and a DR one)
+    // hash alike; the rest of the tuple picks the conn.
+    const { t } = fixture();
+    const R2 = ip('172.16.0.6');
+    const a = t.add(TCP, C, 40000, V, 80, R, 8080, 1, CONN_F_NAT, 0, T0);
+    const b = t.add(TCP, C, 40000, V, 443, R2, 8443, 2, CONN_F_NAT, 0, T0);
+    const d = t.add(TCP, C, 40000, V + 1, 80, R, 8080, 1, 0, 0, T0);
+    expect([t.lookup(TCP, C, 40000, V, 80), t.lookup(TCP, C, 40000, V, 443), t.lookup(TCP, C, 40000, V + 1, 80)]).toEqual([2 * a, 2 * b, 2 * d]);
+    expect(t.lookup(TCP, R, 8080, C, 40000)).toBe(2 * a + 1); // d is DR: no reply tuple
+    expect(t.lookup(TCP, R2, 8443, C, 40000)).toBe(2 * b + 1);
+    expect(t.lookup(TCP, R2, 8080, C, 40000)).toBe(0);
+    t.expireNow(a);
+    expect(t.lookup(TCP, C, 40000, V, 80)).toBe(0);
+    expect(t.lookup(TCP, R, 8080, C, 40000)).toBe(0);
+    expect([t.lookup(TCP, C, 40000, V, 443), t.lookup(TCP, R2, 8443, C, 40000), t.lookup(TCP, C, 40000, V + 1, 80)]).toEqual([2 * b, 2 * b + 1, 2 * d]);
   });
 
   it('accepts addresses given as signed int32', () => {
@@ -75,7 +103,7 @@ describe('lookup', () => {
   });
 
   it('many conns colliding into one bucket chain are all found, and removal keeps the chain intact', () => {
-    const { t } = fixture(64); // 128 buckets, so 60 NAT conns put 120 refs in them
+    const { t } = fixture(64); // 64 buckets for 60 conns
     const slots: number[] = [];
     for (let i = 0; i < 60; i++) slots.push(t.add(TCP, C, 1000 + i, V, 80, R, 80, 0, CONN_F_NAT, 0, T0));
     for (let i = 0; i < 60; i += 3) t.expireNow(slots[i]);

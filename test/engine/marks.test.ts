@@ -10,7 +10,7 @@ import { VERDICT_TX } from '../../src/engine/batch.js';
 import { MarkClassifier } from '../../src/engine/marks.js';
 import { buildTable, parseIPv4, prefixToMask, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type MarkRule } from '../../src/model/index.js';
 import { buildTcp } from '../../src/packet/build.js';
-import { CLIENT, CLIENT_MAC, engine, ETH0_MAC, NAT_ROUTER, run, service, VIP } from './helpers.js';
+import { CLIENT, CLIENT_MAC, engine, ETH0_MAC, ETH1_MAC, NAT_ROUTER, rsMac, run, service, VIP } from './helpers.js';
 
 const ip = (s: string) => parseIPv4(s)!;
 const TCP = PROTO_TCP, UDP = PROTO_UDP;
@@ -159,6 +159,23 @@ describe('the engine with a persistent fwmark 80 service (http + https)', () => 
     const [rsB, portB] = dest(b.frame);
     expect(rsB).toBe(rsA);
     expect([portA, portB]).toEqual([80, 443]);
+  });
+
+  it('serves a marked VIP the router does not own: the SYN, the client packets after it and the replies', () => {
+    // IPVS sees such packets when a route delivers them locally; tsvs sees them on the wire.
+    const other = buildTable({ ...t, services: t.services.map((s) => ({ ...s, persistence: 0 })), marks: [r('tcp 198.18.1.0/24 80 80')] });
+    const e = engine(other);
+    const vip = ip('198.18.1.5');
+    const out = run(e, buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: vip, sport: 4000, dport: 80, flags: SYN }), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    const [rs] = dest(out.frame);
+    const ack = run(e, buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: vip, sport: 4000, dport: 80, flags: 0x10 }), 0);
+    expect([ack.verdict, dest(ack.frame)[0]]).toEqual([VERDICT_TX, rs]);
+    const rip = ip(`198.19.0.${rs}`);
+    const reply = run(e, buildTcp({ srcMac: rsMac(rip), dstMac: ETH1_MAC, src: rip, dst: CLIENT, sport: 80, dport: 4000, flags: 0x12 }), 1);
+    expect(reply.verdict).toBe(VERDICT_TX);
+    expect(Array.from(reply.frame.subarray(26, 30))).toEqual([198, 18, 1, 5]); // source back to the VIP
+    expect(e.counters.connsCreated).toBe(1);
   });
 
   it('leaves a port no rule marks to the address services (none here: not ours)', () => {

@@ -114,8 +114,8 @@ export function runScheduler(name: string, w: Workload, o: SchedBenchOptions, ob
   const pickPort = (i: number): number => {
     if (w.cport[i] >= 0) {
       // A traced port: busy when the sim still has that flow open (it ran slower than traced).
-      const node = world.conns.lookup(w.proto, w.client[i] | 0, w.cport[i], w.vip | 0, w.vport);
-      return node !== 0 && (node & 1) === 0 && slotJob[node >>> 1] !== 0 ? -1 : w.cport[i];
+      const slot = world.conns.lookupIn(w.proto, w.client[i] | 0, w.cport[i], w.vip | 0, w.vport);
+      return slot !== 0 && slotJob[slot] !== 0 ? -1 : w.cport[i];
     }
     const k = w.key[i];
     for (let tries = 0; tries < PORT_TRIES; tries++) {
@@ -123,8 +123,8 @@ export function runScheduler(name: string, w: Workload, o: SchedBenchOptions, ob
       nextPort[k] = nextPort[k] + 1 === PORTS ? 0 : nextPort[k] + 1;
       // A port whose previous flow is still open is in use on the client; one in
       // TIME_WAIT on the director only is free to the client and gets reused.
-      const node = world.conns.lookup(w.proto, w.client[i] | 0, p, w.vip | 0, w.vport);
-      if (node === 0 || slotJob[node >>> 1] === 0) return p;
+      const slot = world.conns.lookupIn(w.proto, w.client[i] | 0, p, w.vip | 0, w.vport);
+      if (slot === 0 || slotJob[slot] === 0) return p;
     }
     return -1;
   };

@@ -105,9 +105,8 @@ export class World {
    */
   open(client: number, cport: number, now: number): number {
     const c = this.conns;
-    const node = c.lookup(this.proto, client | 0, cport, this.svc.address | 0, this.svc.port);
-    if (node !== 0 && (node & 1) === 0) {
-      const s = node >>> 1;
+    const s = c.lookupIn(this.proto, client | 0, cport, this.svc.address | 0, this.svc.port);
+    if (s !== 0) {
       const available = (this.rt.dests.flags[c.dest[s]] & DEST_F_AVAILABLE) !== 0;
       const finished = c.control[s] === 0 && (c.state[s] === TCP_S_TIME_WAIT || c.state[s] === TCP_S_CLOSE);
       if (!(this.tcp && finished)) {
