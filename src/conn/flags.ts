@@ -1,4 +1,4 @@
-// Connection flags, as stored in ConnTable.flags (u16). The values are tsvs's own;
+// Connection flags, as ConnTable keeps them (flagsOf, u16). The values are tsvs's own;
 // each one names the IPVS flag (include/uapi/linux/ip_vs.h) whose behaviour it carries.
 // They live in their own file so that dests.ts and table.ts can share them; table.ts
 // re-exports them.

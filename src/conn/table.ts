@@ -1,7 +1,8 @@
-// The connection table (IPVS ip_vs_conn_tab and struct ip_vs_conn) as a struct of
-// typed arrays indexed by slot 1..capacity (0 = none). Nothing is allocated per
-// connection or per call: open hashing with index chains in a Uint32Array, a free
-// list threaded through the same chain links, expiry through a timer wheel.
+// The connection table (IPVS ip_vs_conn_tab and struct ip_vs_conn) in typed arrays
+// indexed by slot 1..capacity (0 = none): a row per entry (rows.ts). Nothing is
+// allocated per connection or per call: open hashing with index chains in a
+// Uint32Array, a free list threaded through the same chain links, expiry through a
+// timer wheel.
 //
 // Hashing, as ip_vs_conn_hashkey_param: a conn sits in one chain, keyed by its
 // client endpoint (proto, caddr, cport), which packets of both directions carry: a
@@ -10,7 +11,7 @@
 // caller knows the direction, as IPVS knows it from the hook (ip_vs_in, ip_vs_out).
 // Templates are keyed by their whole tuple with their own seed (they share the
 // buckets, not the keys).
-import { ConnColumns, FREE } from './columns.js';
+import { ConnRows, FREE, K_NAT, K_TEMPLATE, R_CADDR, R_DADDR, R_DEST, R_KEY, R_PORTS, R_STATE, R_TIMEOUT, R_VADDR, ROW } from './rows.js';
 import { Dests } from './dests.js';
 import {
   CONN_F_HASHED, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_SYNC, CONN_F_TEMPLATE,
@@ -45,7 +46,7 @@ export interface ConnTableOptions {
   seed?: number;
 }
 
-export class ConnTable extends ConnColumns {
+export class ConnTable extends ConnRows {
   /** Live entries, templates included. */
   count = 0;
   readonly dests: Dests;
@@ -84,17 +85,16 @@ export class ConnTable extends ConnColumns {
    * >= 2^31 passed to a call it did not inline.
    */
   lookupIn(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
-    // Hash with the int32 form (no boxing on the call), compare with the uint32 ones.
-    const h = hashEndpoint(this.seed, proto, saddr | 0, sport);
-    saddr >>>= 0;
-    daddr >>>= 0;
+    saddr |= 0;
+    daddr |= 0;
+    const ports = (sport << 16) | dport;
+    const key = proto << 8; // and not K_TEMPLATE
     const link = this.chains.link;
-    let s = this.chains.buckets[h & this.chains.mask];
-    // Each column read can be a cache miss with a million conns: the most selective
-    // field (the client's address) is compared first.
+    const row = this.row;
+    let s = this.chains.buckets[hashEndpoint(this.seed, proto, saddr, sport) & this.chains.mask];
     while (s !== 0) {
-      if (this.caddr[s] === saddr && this.cport[s] === sport && this.vaddr[s] === daddr && this.vport[s] === dport &&
-          this.proto[s] === proto && (this.flags[s] & CONN_F_TEMPLATE) === 0) return s;
+      const b = s * ROW;
+      if (row[b + R_CADDR] === saddr && row[b + R_PORTS] === ports && row[b + R_VADDR] === daddr && (row[b + R_KEY] & 0xff02) === key) return s;
       s = link[s];
     }
     return 0;
@@ -105,14 +105,15 @@ export class ConnTable extends ConnColumns {
    * (saddr:sport = daddr:dport of the conn, daddr:dport = its client). Slot, or 0.
    */
   lookupOut(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
-    const h = hashEndpoint(this.seed, proto, daddr | 0, dport);
-    saddr >>>= 0;
-    daddr >>>= 0;
+    saddr |= 0;
+    daddr |= 0;
+    const key = (sport << 16) | (proto << 8) | K_NAT; // a NAT conn, not a template
     const link = this.chains.link;
-    let s = this.chains.buckets[h & this.chains.mask];
+    const row = this.row;
+    let s = this.chains.buckets[hashEndpoint(this.seed, proto, daddr, dport) & this.chains.mask];
     while (s !== 0) {
-      if (this.caddr[s] === daddr && this.cport[s] === dport && this.daddr[s] === saddr && this.dport[s] === sport &&
-          this.proto[s] === proto && (this.flags[s] & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) return s;
+      const b = s * ROW;
+      if (row[b + R_CADDR] === daddr && row[b + R_PORTS] >>> 16 === dport && row[b + R_DADDR] === saddr && row[b + R_KEY] === key) return s;
       s = link[s];
     }
     return 0;
@@ -131,14 +132,15 @@ export class ConnTable extends ConnColumns {
 
   /** ip_vs_ct_in_get(): template keyed (proto, snet, cport 0, vaddr, vport). Slot or 0. */
   lookupTemplate(proto: number, snet: number, vaddr: number, vport: number): number {
-    const h = hashTuple(this.tseed, proto, snet | 0, 0, vaddr | 0, vport);
-    snet >>>= 0;
-    vaddr >>>= 0;
+    snet |= 0;
+    vaddr |= 0;
+    const key = (proto << 8) | K_TEMPLATE;
     const link = this.chains.link;
-    let s = this.chains.buckets[h & this.chains.mask];
+    const row = this.row;
+    let s = this.chains.buckets[hashTuple(this.tseed, proto, snet, 0, vaddr, vport) & this.chains.mask];
     while (s !== 0) {
-      if ((this.flags[s] & CONN_F_TEMPLATE) !== 0 && this.proto[s] === proto && this.caddr[s] === snet &&
-          this.cport[s] === 0 && this.vaddr[s] === vaddr && this.vport[s] === vport) return s;
+      const b = s * ROW;
+      if (row[b + R_CADDR] === snet && row[b + R_PORTS] === vport && row[b + R_VADDR] === vaddr && (row[b + R_KEY] & 0xff02) === key) return s;
       s = link[s];
     }
     return 0;
@@ -157,27 +159,31 @@ export class ConnTable extends ConnColumns {
     if (proto !== IPPROTO_UDP || (flags & CONN_F_TEMPLATE) !== 0) flags &= ~CONN_F_ONE_PACKET;
     // dest->conn_flags always carries IP_VS_CONN_F_INACTIVE; only a synced conn keeps its own.
     if ((flags & (CONN_F_TEMPLATE | CONN_F_SYNC)) === 0) flags |= CONN_F_INACTIVE;
-    this.proto[s] = proto;
-    this.state[s] = TCP_S_NONE; // also UDP_S_NORMAL
-    this.caddr[s] = caddr;
-    this.cport[s] = cport;
-    this.vaddr[s] = vaddr;
-    this.vport[s] = vport;
-    this.daddr[s] = daddr;
-    this.dport[s] = dport;
-    this.dest[s] = dest;
+    const template = (flags & CONN_F_TEMPLATE) !== 0;
+    const timeout = proto === IPPROTO_UDP ? this.timeouts.udpMs : this.timeouts.tcpMs[TCP_S_NONE];
+    // ip_vs_conn_hash: "if (cp->flags & IP_VS_CONN_F_ONE_PACKET) return 0;" - never findable.
+    const hashed = (flags & (CONN_F_TEMPLATE | CONN_F_ONE_PACKET)) !== CONN_F_ONE_PACKET;
+    if (hashed) flags |= CONN_F_HASHED;
+    caddr |= 0;
+    vaddr |= 0;
+    const b = s * ROW;
+    const row = this.row;
+    row[b + R_CADDR] = caddr;
+    row[b + R_VADDR] = vaddr;
+    row[b + R_PORTS] = (cport << 16) | vport;
+    row[b + R_KEY] = (dport << 16) | (proto << 8) | ((flags & CONN_F_NAT) !== 0 ? K_NAT : 0) | (template ? K_TEMPLATE : 0);
+    row[b + R_DADDR] = daddr;
+    row[b + R_DEST] = dest;
+    row[b + R_TIMEOUT] = timeout;
+    row[b + R_STATE] = (flags << 8) | TCP_S_NONE; // TCP_S_NONE is also UDP_S_NORMAL
     this.control[s] = control;
     this.nControl[s] = 0;
     this.peer[s] = 0;
-    this.timeout[s] = proto === IPPROTO_UDP ? this.timeouts.udpMs : this.timeouts.tcpMs[TCP_S_NONE];
-    this.flags[s] = flags;
-    // ip_vs_conn_hash: "if (cp->flags & IP_VS_CONN_F_ONE_PACKET) return 0;" - never findable.
-    if ((flags & (CONN_F_TEMPLATE | CONN_F_ONE_PACKET)) !== CONN_F_ONE_PACKET) this.hash(s);
-    flags = this.flags[s];
+    if (hashed) this.chains.insert(s, this.keyOf(template, proto, caddr, cport, vaddr, vport));
     if (dest !== 0) this.dests.bind(dest, flags);
     if (control !== 0) this.nControl[control]++;
     this.count++;
-    this.wheel.insert(s, this.wheel.deadline(now, (flags & CONN_F_ONE_PACKET) !== 0 ? 0 : this.timeout[s]));
+    this.wheel.insert(s, this.wheel.deadline(now, (flags & CONN_F_ONE_PACKET) !== 0 ? 0 : timeout));
     return s;
   }
 
@@ -187,50 +193,56 @@ export class ConnTable extends ConnColumns {
    * TCP_DIR_OUTPUT) cp->flags &= ~IP_VS_CONN_F_NOOUTPUT; else state_off = TCP_DIR_INPUT_ONLY".
    */
   tcpTransition(slot: number, dir: number, tcpFlags: number, now: number): void {
+    const row = this.row;
+    const w = slot * ROW + R_STATE;
     let table = dir;
-    if ((this.flags[slot] & CONN_F_NOOUTPUT) !== 0) {
-      if (dir === DIR_OUTPUT) this.flags[slot] &= ~CONN_F_NOOUTPUT;
+    if ((row[w] & (CONN_F_NOOUTPUT << 8)) !== 0) {
+      if (dir === DIR_OUTPUT) row[w] &= ~(CONN_F_NOOUTPUT << 8);
       else table = DIR_INPUT_ONLY;
     }
-    const old = this.state[slot];
+    const old = row[w] & 0xff;
     const next = tcpNextState(table, tcpEvent(tcpFlags), old);
     if (next !== old) this.changeState(slot, next);
     // "cp->timeout = pd->timeout_table[cp->state = new_state]", on every packet.
-    this.timeout[slot] = this.timeouts.tcpMs[next];
-    this.touch(slot, now);
+    const ms = this.timeouts.tcpMs[next];
+    row[slot * ROW + R_TIMEOUT] = ms;
+    this.arm(slot, (row[w] & (CONN_F_ONE_PACKET << 8)) !== 0 ? 0 : ms, now);
   }
 
   /** A state change moves the conn between its dest's active and inactive counts. Kept
    *  out of tcpTransition, which runs for every packet, so that V8 inlines that one. */
   private changeState(slot: number, next: number): void {
-    this.state[slot] = next;
-    const d = this.dest[slot];
+    this.setState(slot, next);
+    const d = this.destOf(slot);
     if (d === 0) return;
-    const f = this.flags[slot];
+    const f = this.flagsOf(slot);
     if ((f & CONN_F_INACTIVE) === 0 && next !== TCP_S_ESTABLISHED) {
-      this.flags[slot] = f | CONN_F_INACTIVE;
+      this.setFlags(slot, f | CONN_F_INACTIVE);
       this.dests.toInactive(d);
     } else if ((f & CONN_F_INACTIVE) !== 0 && next === TCP_S_ESTABLISHED) {
-      this.flags[slot] = f & ~CONN_F_INACTIVE;
+      this.setFlags(slot, f & ~CONN_F_INACTIVE);
       this.dests.toActive(d);
     }
   }
 
   /** udp_state_transition(): "cp->timeout = pd->timeout_table[IP_VS_UDP_S_NORMAL]", then re-arm. */
   udpTransition(slot: number, now: number): void {
-    this.timeout[slot] = this.timeouts.udpMs;
+    this.setTimeoutMs(slot, this.timeouts.udpMs);
     this.touch(slot, now);
   }
 
   /** Re-arms: expires = now + the conn's timeout (0 for one-packet conns, as __ip_vs_conn_put_timer). */
   touch(slot: number, now: number): void {
-    const ms = (this.flags[slot] & CONN_F_ONE_PACKET) !== 0 ? 0 : this.timeout[slot];
+    this.arm(slot, (this.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0 ? 0 : this.timeoutOf(slot), now);
+  }
+
+  private arm(slot: number, ms: number, now: number): void {
     this.wheel.reschedule(slot, this.wheel.deadline(now, ms));
   }
 
   /** Sets the conn's timeout (templates: the persistence timeout) and re-arms from now. */
   setTimeout(slot: number, timeoutMs: number, now: number): void {
-    this.timeout[slot] = timeoutMs <= 0 ? 0 : timeoutMs >= 0xffffffff ? 0xffffffff : Math.round(timeoutMs);
+    this.setTimeoutMs(slot, timeoutMs <= 0 ? 0 : timeoutMs >= 0xffffffff ? 0xffffffff : Math.round(timeoutMs));
     this.touch(slot, now);
   }
 
@@ -249,10 +261,10 @@ export class ConnTable extends ConnColumns {
   expireNow(slot: number): void {
     if (!this.isLive(slot)) return;
     if (this.nControl[slot] !== 0) {
-      if ((this.flags[slot] & CONN_F_TEMPLATE) === 0) {
+      if ((this.flagsOf(slot) & CONN_F_TEMPLATE) === 0) {
         this.wheel.remove(slot);
         this.wheel.insert(slot, this.wheel.cursor);
-      } else if ((this.flags[slot] & CONN_F_HASHED) !== 0) {
+      } else if ((this.flagsOf(slot) & CONN_F_HASHED) !== 0) {
         this.unhash(slot);
       }
       return;
@@ -266,19 +278,19 @@ export class ConnTable extends ConnColumns {
   }
 
   forEach(cb: (slot: number) => void): void {
-    for (let s = 1; s < this.fresh; s++) if (this.state[s] !== FREE) cb(s);
+    for (let s = 1; s < this.fresh; s++) if (this.stateOf(s) !== FREE) cb(s);
   }
 
   isLive(slot: number): boolean {
-    return slot >= 1 && slot <= this.capacity && this.state[slot] !== FREE;
+    return slot >= 1 && slot <= this.capacity && this.stateOf(slot) !== FREE;
   }
 
   /** ip_vs_conn_flush(): every entry goes, dests are unbound. */
   flush(): void {
     for (let s = 1; s < this.fresh; s++) {
-      if (this.state[s] !== FREE && this.dest[s] !== 0) this.dests.unbind(this.dest[s], this.flags[s]);
+      if (this.stateOf(s) !== FREE && this.destOf(s) !== 0) this.dests.unbind(this.destOf(s), this.flagsOf(s));
+      this.setState(s, FREE);
     }
-    this.state.fill(FREE);
     this.chains.clear();
     this.wheel.clear();
     this.freeHead = 0;
@@ -286,15 +298,15 @@ export class ConnTable extends ConnColumns {
     this.count = 0;
   }
 
-  /** Bytes of typed arrays held (columns, wheel, chains). */
+  /** Bytes of typed arrays held (rows and columns, wheel, chains). */
   get bytes(): number {
-    return this.columnBytes + this.wheel.bytes + this.chains.bytes;
+    return this.rowBytes + this.wheel.bytes + this.chains.bytes;
   }
 
   /** The timer of an entry fired (it is already out of the wheel). */
   private onTimer(s: number, now: number): number {
     if (this.nControl[s] !== 0) {
-      this.timeout[s] = EXPIRE_LATER_MS;
+      this.setTimeoutMs(s, EXPIRE_LATER_MS);
       this.wheel.insert(s, this.wheel.deadline(now, EXPIRE_LATER_MS));
       return 0;
     }
@@ -304,35 +316,31 @@ export class ConnTable extends ConnColumns {
 
   /** Unhash, ip_vs_unbind_dest, ip_vs_control_del, free the slot (out of the wheel already). */
   private release(s: number): void {
-    const f = this.flags[s];
+    const f = this.flagsOf(s);
     if ((f & CONN_F_HASHED) !== 0) this.unhash(s);
-    const d = this.dest[s];
+    const d = this.destOf(s);
     if (d !== 0) this.dests.unbind(d, f);
     const ct = this.control[s];
     if (ct !== 0) this.nControl[ct]--;
-    this.state[s] = FREE;
+    this.setState(s, FREE);
     this.count--;
     this.chains.link[s] = this.freeHead;
     this.freeHead = s;
   }
 
-  /** The slot's hash key, from its stored (so normalised) fields: the client endpoint, or
-   *  a template's whole tuple with the template seed. Addresses are read as int32 (`| 0`)
-   *  so that no uint32 >= 2^31 is boxed on the way into the hash. */
-  private key(s: number): number {
-    if ((this.flags[s] & CONN_F_TEMPLATE) !== 0) {
-      return hashTuple(this.tseed, this.proto[s], this.caddr[s] | 0, this.cport[s], this.vaddr[s] | 0, this.vport[s]);
-    }
-    return hashEndpoint(this.seed, this.proto[s], this.caddr[s] | 0, this.cport[s]);
+  /** The hash key of an entry: its client endpoint, or a template's whole tuple with the
+   *  template seed. Ports are 0..65535, addresses int32 (no uint32 >= 2^31 is boxed). */
+  private keyOf(template: boolean, proto: number, caddr: number, cport: number, vaddr: number, vport: number): number {
+    return template ? hashTuple(this.tseed, proto, caddr, cport, vaddr, vport) : hashEndpoint(this.seed, proto, caddr, cport);
   }
 
-  private hash(s: number): void {
-    this.chains.insert(s, this.key(s));
-    this.flags[s] |= CONN_F_HASHED;
+  /** The slot's hash key, from its stored fields. */
+  private key(s: number): number {
+    return this.keyOf((this.flagsOf(s) & CONN_F_TEMPLATE) !== 0, this.protoOf(s), this.caddrOf(s) | 0, this.cportOf(s), this.vaddrOf(s) | 0, this.vportOf(s));
   }
 
   private unhash(s: number): void {
     this.chains.remove(s, this.key(s));
-    this.flags[s] &= ~CONN_F_HASHED;
+    this.setFlags(s, this.flagsOf(s) & ~CONN_F_HASHED);
   }
 }

@@ -113,7 +113,7 @@ export class Engine {
     }
     const slot = conns.lookupIn(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport);
     if (slot === 0) return this.miss(batch, i, now);
-    const available = (this.services.dests.flags[conns.dest[slot]] & DEST_F_AVAILABLE) !== 0;
+    const available = (this.services.dests.flags[conns.destOf(slot)] & DEST_F_AVAILABLE) !== 0;
     const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
     if (available && !syn) return this.inbound(batch, i, slot, now);
     return this.hitSlow(batch, i, slot, available, syn, now);
@@ -164,10 +164,10 @@ export class Engine {
     if (sw.connReuseMode === 0) return false;
     const c = this.conns;
     let resched = false;
-    if (sw.expireNodestConn && this.services.dests.weight[c.dest[slot]] === 0) resched = true;
+    if (sw.expireNodestConn && this.services.dests.weight[c.destOf(slot)] === 0) resched = true;
     else if (c.control[slot] === 0) {
-      const st = c.state[slot];
-      resched = st === TCP_S_TIME_WAIT || st === TCP_S_CLOSE || ((sw.connReuseMode & 2) !== 0 && st === TCP_S_FIN_WAIT && (c.flags[slot] & CONN_F_NOOUTPUT) !== 0);
+      const st = c.stateOf(slot);
+      resched = st === TCP_S_TIME_WAIT || st === TCP_S_CLOSE || ((sw.connReuseMode & 2) !== 0 && st === TCP_S_FIN_WAIT && (c.flagsOf(slot) & CONN_F_NOOUTPUT) !== 0);
     }
     if (resched && c.nControl[slot] === 0) c.expireNow(slot);
     return resched;
@@ -198,7 +198,7 @@ export class Engine {
     let dest: number;
     if (svc.persistMs > 0) {
       control = this.persistentTemplate(svcId, now);
-      dest = control === 0 ? 0 : this.conns.dest[control];
+      dest = control === 0 ? 0 : this.conns.destOf(control);
     } else {
       dest = svc.scheduler.schedule(this.services.dests, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     }
@@ -234,7 +234,7 @@ export class Engine {
     const tvport = m.fwmark || m.port === 21 ? 0 : info.dport;
     let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
     if (t !== 0) {
-      const d = conns.dest[t];
+      const d = conns.destOf(t);
       const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
       if (valid) {
         conns.touch(t, now);
@@ -256,7 +256,7 @@ export class Engine {
     const info = this.info;
     const conns = this.conns;
     const rt = this.services;
-    const dest = conns.dest[slot];
+    const dest = conns.destOf(slot);
     if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 0, info.tcpFlags, now);
     else conns.udpTransition(slot, now);
     rt.destInPkts[dest]++;
@@ -265,9 +265,9 @@ export class Engine {
     if (fwd === FWD_TUNNEL) return this.drop(batch, i, C.DROP_FWD_UNSUPPORTED);
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddr[slot] | 0, conns.dport[slot], batch.csumPartial[i] === 1);
+    if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     this.toNeighbour(batch, i, neigh);
-    if ((conns.flags[slot] & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
+    if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
     return VERDICT_TX;
   }
 
@@ -276,7 +276,7 @@ export class Engine {
     const info = this.info;
     const conns = this.conns;
     const rt = this.services;
-    const dest = conns.dest[slot];
+    const dest = conns.destOf(slot);
     // Replies are routed (ip_forward), so their TTL drops by one like any router's.
     if (info.ttl <= 1) return this.drop(batch, i, C.DROP_TTL);
     if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 1, info.tcpFlags, now);
@@ -285,7 +285,7 @@ export class Engine {
     rt.destOutBytes[dest] += info.totalLen;
     const peer = conns.peer[slot];
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    rewriteSrc(batch.buf, info, conns.vaddr[slot] | 0, conns.vport[slot], batch.csumPartial[i] === 1);
+    rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
     this.toPeer(batch, i, peer);
     return VERDICT_TX;

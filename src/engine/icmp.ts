@@ -34,14 +34,14 @@ export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameI
   engine.counters.icmpTranslated++;
   if ((node & 1) === 0) {
     // From the client side about a reply the router sent: on to the real server.
-    const dest = conns.dest[slot];
+    const dest = conns.destOf(slot);
     const fwd = engine.services.destFwd[dest];
     if (fwd === FWD_TUNNEL) return engine.drop(batch, i, DROP_FWD_UNSUPPORTED);
     const neigh = engine.destNeighbour(dest);
     if (neigh === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
     if (fwd === FWD_NAT) {
-      rewriteIcmpInnerSrc(batch.buf, info, conns.daddr[slot] | 0, conns.dport[slot], batch.csumPartial[i] === 1);
-      rewriteDst(batch.buf, info, conns.daddr[slot] | 0, 0);
+      rewriteIcmpInnerSrc(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
+      rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, 0);
     }
     engine.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
@@ -49,8 +49,8 @@ export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameI
   // From the real server side about a packet the router forwarded: back to the client.
   const peer = conns.peer[slot];
   if (peer === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
-  rewriteIcmpInnerDst(batch.buf, info, conns.vaddr[slot] | 0, conns.vport[slot], batch.csumPartial[i] === 1);
-  rewriteSrc(batch.buf, info, conns.vaddr[slot] | 0, 0);
+  rewriteIcmpInnerDst(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
+  rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, 0);
   engine.toPeer(batch, i, peer);
   return VERDICT_TX;
 }

@@ -56,8 +56,8 @@ export class Simulator {
     if (first !== '') return { server: 0, port: 0, reason: first };
     const slot = this.slotOf(f);
     const conns = this.engine.conns;
-    const decision = { server: conns.daddr[slot], port: conns.dport[slot], reason: '' };
-    const nat = this.engine.services.destFwd[conns.dest[slot]] === FWD_NAT;
+    const decision = { server: conns.daddrOf(slot), port: conns.dportOf(slot), reason: '' };
+    const nat = this.engine.services.destFwd[conns.destOf(slot)] === FWD_NAT;
     if (f.proto === 'tcp') {
       if (nat) this.fromServer(f, slot, SYN | ACK, now);
       this.fromClient(f, ACK, now);
@@ -72,7 +72,7 @@ export class Simulator {
     if (f.proto !== 'tcp') return;
     const slot = this.slotOf(f);
     if (slot === 0) return;
-    const nat = this.engine.services.destFwd[this.engine.conns.dest[slot]] === FWD_NAT;
+    const nat = this.engine.services.destFwd[this.engine.conns.destOf(slot)] === FWD_NAT;
     this.fromClient(f, FIN | ACK, now);
     if (nat) this.fromServer(f, slot, FIN | ACK, now);
     this.fromClient(f, ACK, now);
@@ -94,12 +94,12 @@ export class Simulator {
   private fromServer(f: FlowSpec, slot: number, flags: number, now: number): void {
     const c = this.engine.conns;
     const l2 = this.engine.l2;
-    const neigh = l2.resolve(c.daddr[slot]);
+    const neigh = l2.resolve(c.daddrOf(slot));
     const itf = l2.neighIf[neigh];
     const o = {
       srcMac: l2.neighMac.subarray(6 * neigh, 6 * neigh + 6),
       dstMac: l2.ifMac.subarray(6 * itf, 6 * itf + 6),
-      src: c.daddr[slot], dst: f.client, sport: c.dport[slot], dport: f.cport,
+      src: c.daddrOf(slot), dst: f.client, sport: c.dportOf(slot), dport: f.cport,
     };
     const frame = f.proto === 'tcp' ? buildTcp({ ...o, flags, seq: 1, ack: 1 }) : buildUdp({ ...o, payload: new Uint8Array(16) });
     this.send(frame, itf, now);

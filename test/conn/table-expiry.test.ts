@@ -195,7 +195,7 @@ describe('persistence templates', () => {
     expect(t.lookup(TCP, C, 21000, V, 21)).toBe(2 * ctl); // still findable
     t.expire(T0 + TICK);
     expect(t.isLive(ctl)).toBe(true);
-    expect(t.timeout[ctl]).toBe(60_000);
+    expect(t.timeoutOf(ctl)).toBe(60_000);
     expect(t.remaining(ctl, T0 + TICK)).toBeLessThanOrEqual(60_000 + TICK);
     t.expireNow(data);
     t.expire(T0 + 60_000 + 3 * TICK);

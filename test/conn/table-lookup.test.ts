@@ -50,6 +50,22 @@ describe('lookup', () => {
     expect([t.lookup(TCP, C, 40000, V, 443), t.lookup(TCP, R2, 8443, C, 40000), t.lookup(TCP, C, 40000, V + 1, 80)]).toEqual([2 * b, 2 * b + 1, 2 * d]);
   });
 
+  it('keeps every field whole in its row: ports up to 65535, addresses above 2^31, u32 timeouts', () => {
+    const { t } = fixture();
+    const c = ip('255.255.255.254'), v = ip('128.0.0.1'), r = ip('200.0.0.9');
+    for (const [cport, vport, dport] of [[65535, 32768, 65535], [32768, 65535, 1], [0, 1, 32768]]) {
+      const s = t.add(UDP, c, cport, v, vport, r, dport, 3, CONN_F_NAT, 0, T0);
+      expect([t.protoOf(s), t.caddrOf(s), t.cportOf(s), t.vaddrOf(s), t.vportOf(s), t.daddrOf(s), t.dportOf(s), t.destOf(s)])
+        .toEqual([UDP, c, cport, v, vport, r, dport, 3]);
+      expect(t.lookupIn(UDP, c | 0, cport, v | 0, vport)).toBe(s);
+      expect(t.lookupOut(UDP, r, dport, c, cport)).toBe(s);
+      t.setTimeout(s, 0xffffffff, T0);
+      expect(t.timeoutOf(s)).toBe(0xffffffff);
+      expect(t.flagsOf(s) & CONN_F_NAT).toBe(CONN_F_NAT);
+      t.expireNow(s);
+    }
+  });
+
   it('accepts addresses given as signed int32', () => {
     const { t } = fixture();
     const s = t.add(TCP, ip('200.1.1.1'), 1, ip('192.168.0.1'), 80, ip('172.16.0.1'), 80, 0, CONN_F_NAT, 0, T0);
@@ -70,7 +86,7 @@ describe('lookup', () => {
     const tpl = t.add(TCP, snet, 0, V, 80, R, 80, 2, CONN_F_TEMPLATE, 0, T0);
     expect(dests.persist[2]).toBe(1);
     expect(dests.inactive[2]).toBe(0);
-    expect(t.flags[tpl] & CONN_F_INACTIVE).toBe(0);
+    expect(t.flagsOf(tpl) & CONN_F_INACTIVE).toBe(0);
     expect(t.lookup(TCP, snet, 0, V, 80)).toBe(0);
     expect(t.lookupTemplate(TCP, (C & 0xffffff00) >>> 0, V, 80)).toBe(tpl);
     expect(t.lookupTemplate(TCP, C, V, 80)).toBe(0);
@@ -92,13 +108,13 @@ describe('lookup', () => {
     const { t, dests } = fixture();
     const u = t.add(UDP, C, 53000, V, 53, R, 53, 1, CONN_F_ONE_PACKET | CONN_F_NAT, 0, T0);
     expect(t.isLive(u)).toBe(true);
-    expect(t.flags[u] & CONN_F_HASHED).toBe(0);
+    expect(t.flagsOf(u) & CONN_F_HASHED).toBe(0);
     expect(t.lookup(UDP, C, 53000, V, 53)).toBe(0);
     expect(dests.inactive[1]).toBe(1);
     expect(t.expire(T0 + 64)).toBe(1); // "expires right after its packet": within a tick
     expect(dests.inactive[1]).toBe(0);
     const tc = t.add(TCP, C, 53000, V, 53, R, 53, 1, CONN_F_ONE_PACKET, 0, T0);
-    expect(t.flags[tc] & CONN_F_ONE_PACKET).toBe(0);
+    expect(t.flagsOf(tc) & CONN_F_ONE_PACKET).toBe(0);
     expect(t.lookup(TCP, C, 53000, V, 53)).toBe(2 * tc);
   });
 

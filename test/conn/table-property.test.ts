@@ -52,7 +52,7 @@ for (const seed of [1, 2, 3]) {
           expect(bySlot.has(s)).toBe(false);
           const m: Model = { slot: s, proto, c, cp, v, vp, d, dp, nat, dest, deadline: now + (proto === UDP ? timeouts.udp() : 2_000), at: all.length };
           all.push(m);
-          if (proto === TCP && rnd() < 0.5) { t.setTimeout(s, 1_000 + int(600_000), now); m.deadline = now + t.timeout[s]; }
+          if (proto === TCP && rnd() < 0.5) { t.setTimeout(s, 1_000 + int(600_000), now); m.deadline = now + t.timeoutOf(s); }
           live.set(k, m);
           if (nat) live.set(key(proto, d, dp, c, cp), m);
           bySlot.set(s, m);
@@ -74,7 +74,7 @@ for (const seed of [1, 2, 3]) {
           if (all.length === 0) continue;
           const m = all[int(all.length)];
           t.touch(m.slot, now);
-          m.deadline = now + t.timeout[m.slot];
+          m.deadline = now + t.timeoutOf(m.slot);
         } else if (op < 0.87) {
           if (all.length === 0) continue;
           const m = all[int(all.length)];

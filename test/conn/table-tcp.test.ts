@@ -10,13 +10,13 @@ const C = ip('10.1.2.3'), V = ip('192.168.0.10'), R = ip('172.16.0.5');
 function run(noOutput: boolean, steps: [number, number, string, number, number, number][]) {
   const { t, dests } = fixture();
   const s = t.add(TCP, C, 40000, V, 80, R, 80, 3, (noOutput ? CONN_F_NOOUTPUT : CONN_F_NAT), 0, T0);
-  expect(TCP_STATE_NAMES[t.state[s]]).toBe('NONE');
+  expect(TCP_STATE_NAMES[t.stateOf(s)]).toBe('NONE');
   expect([dests.active[3], dests.inactive[3]]).toEqual([0, 1]); // every new conn starts inactive
   let now = T0;
   for (const [dir, flags, want, active, inactive, timeoutS] of steps) {
     now += 100;
     t.tcpTransition(s, dir, flags, now);
-    expect(TCP_STATE_NAMES[t.state[s]]).toBe(want);
+    expect(TCP_STATE_NAMES[t.stateOf(s)]).toBe(want);
     expect([dests.active[3], dests.inactive[3]]).toEqual([active, inactive]);
     expect(Math.floor(t.remaining(s, now) / 1000)).toBe(timeoutS); // remaining is timeout + < 1 tick
   }
@@ -74,18 +74,19 @@ describe('DR conversation (NOOUTPUT, INPUT_ONLY table)', () => {
       [IN, FIN | ACK, 'FIN_WAIT', 0, 1, 120],
       [IN, ACK, 'FIN_WAIT', 0, 1, 120],
     ]);
-    expect(t.flags[s] & CONN_F_NOOUTPUT).toBe(CONN_F_NOOUTPUT);
+    expect(t.flagsOf(s) & CONN_F_NOOUTPUT).toBe(CONN_F_NOOUTPUT);
   });
 
   it('INPUT_ONLY rst from SYNACK goes to CLOSE where INPUT says SYN_RECV', () => {
     const a = fixture();
     const dr = a.t.add(TCP, C, 1, V, 80, R, 80, 1, CONN_F_NOOUTPUT, 0, T0);
     const nat = a.t.add(TCP, C, 2, V, 80, R, 80, 1, CONN_F_NAT, 0, T0);
-    a.t.state[dr] = a.t.state[nat] = 10; // SYNACK
+    a.t.setState(dr, 10); // SYNACK
+    a.t.setState(nat, 10);
     a.t.tcpTransition(dr, IN, RST, T0);
     a.t.tcpTransition(nat, IN, RST, T0);
-    expect(TCP_STATE_NAMES[a.t.state[dr]]).toBe('CLOSE');
-    expect(TCP_STATE_NAMES[a.t.state[nat]]).toBe('SYN_RECV');
+    expect(TCP_STATE_NAMES[a.t.stateOf(dr)]).toBe('CLOSE');
+    expect(TCP_STATE_NAMES[a.t.stateOf(nat)]).toBe('SYN_RECV');
   });
 });
 
@@ -95,8 +96,8 @@ describe('counters', () => {
     const s = t.add(TCP, C, 1, V, 80, R, 80, 0, 0, 0, T0);
     t.tcpTransition(s, IN, SYN, T0);
     t.tcpTransition(s, IN, ACK, T0);
-    expect(TCP_STATE_NAMES[t.state[s]]).toBe('ESTABLISHED');
-    expect(t.flags[s] & CONN_F_INACTIVE).toBe(CONN_F_INACTIVE);
+    expect(TCP_STATE_NAMES[t.stateOf(s)]).toBe('ESTABLISHED');
+    expect(t.flagsOf(s) & CONN_F_INACTIVE).toBe(CONN_F_INACTIVE);
     for (let d = 0; d < dests.capacity; d++) expect(dests.active[d] + dests.inactive[d]).toBe(0);
   });
 
@@ -104,7 +105,7 @@ describe('counters', () => {
     const { t, dests } = fixture();
     const s = t.add(TCP, C, 1, V, 80, R, 80, 2, CONN_F_SYNC, 0, T0);
     expect([dests.active[2], dests.inactive[2]]).toEqual([1, 0]);
-    t.state[s] = 1;
+    t.setState(s, 1);
     t.tcpTransition(s, IN, FIN, T0);
     expect([dests.active[2], dests.inactive[2]]).toEqual([0, 1]);
     t.expireNow(s);

@@ -64,16 +64,16 @@ describe('TCP state table, cell by cell', () => {
 
     const { t, dests } = fixture();
     const s = t.add(TCP, ip('10.0.0.1'), 1000, ip('192.168.0.1'), 80, ip('172.16.0.1'), 80, 1, noOutput ? CONN_F_NOOUTPUT : 0, 0, T0);
-    t.state[s] = st;
+    t.setState(s, st);
     if (st === TCP_S_ESTABLISHED) { // make the fixture consistent: ESTABLISHED conns are active
-      t.flags[s] &= ~CONN_F_INACTIVE;
+      t.setFlags(s, t.flagsOf(s) & ~CONN_F_INACTIVE);
       dests.toActive(1);
     }
     t.tcpTransition(s, DIRS[di].dir, flags, T0 + 1000);
-    expect(t.state[s]).toBe(want);
+    expect(t.stateOf(s)).toBe(want);
     const active = want === TCP_S_ESTABLISHED ? 1 : 0;
     expect([dests.active[1], dests.inactive[1]]).toEqual([active, 1 - active]);
-    expect((t.flags[s] & CONN_F_INACTIVE) !== 0).toBe(active === 0);
+    expect((t.flagsOf(s) & CONN_F_INACTIVE) !== 0).toBe(active === 0);
     const rem = t.remaining(s, T0 + 1000);
     expect(rem).toBeGreaterThanOrEqual(TIMEOUT_S[want] * 1000);
     expect(rem).toBeLessThan(TIMEOUT_S[want] * 1000 + 64);
@@ -97,9 +97,9 @@ describe('event choice (tcp_state_idx)', () => {
     const s = t.add(TCP, ip('10.0.0.1'), 1000, ip('192.168.0.1'), 80, ip('172.16.0.1'), 80, 1, 0, 0, T0);
     t.tcpTransition(s, 0, 0x02, T0);
     t.tcpTransition(s, 0, 0x10, T0);
-    expect(t.state[s]).toBe(TCP_S_ESTABLISHED);
+    expect(t.stateOf(s)).toBe(TCP_S_ESTABLISHED);
     t.tcpTransition(s, 0, 0x08, T0); // PSH alone
-    expect(t.state[s]).toBe(TCP_S_CLOSE);
+    expect(t.stateOf(s)).toBe(TCP_S_CLOSE);
     expect([dests.active[1], dests.inactive[1]]).toEqual([0, 1]);
   });
 });
@@ -108,19 +108,19 @@ describe('NOOUTPUT (DR/tunnel)', () => {
   it('input packets use INPUT_ONLY while no output was seen; an output packet clears the flag for good', () => {
     const { t } = fixture();
     const s = t.add(TCP, ip('10.0.0.1'), 1000, ip('192.168.0.1'), 80, ip('172.16.0.1'), 80, 1, CONN_F_NOOUTPUT, 0, T0);
-    t.state[s] = TCP_S_ESTABLISHED;
+    t.setState(s, TCP_S_ESTABLISHED);
     t.tcpTransition(s, 0, 0x11, T0); // INPUT_ONLY fin from ES -> FIN_WAIT (INPUT would say CLOSE_WAIT)
-    expect(TCP_STATE_NAMES[t.state[s]]).toBe('FIN_WAIT');
-    expect(t.flags[s] & CONN_F_NOOUTPUT).toBe(CONN_F_NOOUTPUT);
+    expect(TCP_STATE_NAMES[t.stateOf(s)]).toBe('FIN_WAIT');
+    expect(t.flagsOf(s) & CONN_F_NOOUTPUT).toBe(CONN_F_NOOUTPUT);
 
     const s2 = t.add(TCP, ip('10.0.0.2'), 1000, ip('192.168.0.1'), 80, ip('172.16.0.1'), 80, 1, CONN_F_NOOUTPUT, 0, T0);
     t.tcpTransition(s2, 1, 0x12, T0); // an output SYN-ACK: OUTPUT table, flag cleared
-    expect(t.flags[s2] & CONN_F_NOOUTPUT).toBe(0);
-    expect(TCP_STATE_NAMES[t.state[s2]]).toBe('SYN_SENT');
+    expect(t.flagsOf(s2) & CONN_F_NOOUTPUT).toBe(0);
+    expect(TCP_STATE_NAMES[t.stateOf(s2)]).toBe('SYN_SENT');
     t.tcpTransition(s2, 0, 0x10, T0); // ack sSS in INPUT -> sSS
-    t.state[s2] = TCP_S_ESTABLISHED;
+    t.setState(s2, TCP_S_ESTABLISHED);
     t.tcpTransition(s2, 0, 0x11, T0); // now INPUT: fin from ES -> CLOSE_WAIT
-    expect(TCP_STATE_NAMES[t.state[s2]]).toBe('CLOSE_WAIT');
+    expect(TCP_STATE_NAMES[t.stateOf(s2)]).toBe('CLOSE_WAIT');
   });
 });
 

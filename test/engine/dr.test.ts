@@ -34,13 +34,13 @@ describe('DR', () => {
     const f = (flags: number) => buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5555, dport: 80, flags });
     run(e, f(SYN), 0);
     const slot = e.conns.lookup(6, CLIENT, 5555, VIP, 80) >>> 1;
-    const d = e.conns.dest[slot];
+    const d = e.conns.destOf(slot);
     run(e, f(ACK), 0);
     expect(e.services.dests.active[d]).toBe(1);
     run(e, f(FIN | ACK), 0);
-    expect(e.conns.state[slot]).toBe(4); // FIN_WAIT
+    expect(e.conns.stateOf(slot)).toBe(4); // FIN_WAIT
     expect(e.services.dests.inactive[d]).toBe(1);
     // DR conns are hashed by the client tuple only: nothing comes back through the router.
-    expect(e.conns.lookup(6, e.conns.daddr[slot], 80, CLIENT, 5555)).toBe(0);
+    expect(e.conns.lookup(6, e.conns.daddrOf(slot), 80, CLIENT, 5555)).toBe(0);
   });
 });

@@ -163,7 +163,7 @@ describe('the engine with a persistent fwmark 80 service (http + https)', () => 
 
   it('serves a marked VIP the router does not own: the SYN, the client packets after it and the replies', () => {
     // IPVS sees such packets when a route delivers them locally; tsvs sees them on the wire.
-    const other = buildTable({ ...t, services: t.services.map((s) => ({ ...s, persistence: 0 })), marks: [r('tcp 198.18.1.0/24 80 80')] });
+    const other = buildTable({ ...t, addresses: [...t.addresses], services: t.services.map((s) => ({ ...s, persistence: 0 })), marks: [r('tcp 198.18.1.0/24 80 80')] });
     const e = engine(other);
     const vip = ip('198.18.1.5');
     const out = run(e, buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: vip, sport: 4000, dport: 80, flags: SYN }), 0);

@@ -46,7 +46,7 @@ describe('NAT', () => {
     const d = e.services.dests;
     run(e, fromClient(SYN), 0);
     const slot = e.conns.lookup(6, CLIENT, 40000, VIP, 80) >>> 1;
-    const dest = e.conns.dest[slot];
+    const dest = e.conns.destOf(slot);
     expect([d.active[dest], d.inactive[dest]]).toEqual([0, 1]);
     run(e, buildTcp({ srcMac: rsMac(RS2), dstMac: ETH1_MAC, src: RS2, dst: CLIENT, sport: 8080, dport: 40000, flags: SYN | ACK }), 1);
     const ack = run(e, fromClient(ACK), 0);

@@ -138,7 +138,7 @@ export function runScheduler(name: string, w: Workload, o: SchedBenchOptions, ob
       else r.dropped++;
       return;
     }
-    const srv = world.srvOf[world.conns.dest[s]];
+    const srv = world.srvOf[world.conns.destOf(s)];
     ps[srv].add(i, w.demand[i], now);
     jobSlot[i] = s;
     slotJob[s] = i + 1;

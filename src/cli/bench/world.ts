@@ -107,8 +107,8 @@ export class World {
     const c = this.conns;
     const s = c.lookupIn(this.proto, client | 0, cport, this.svc.address | 0, this.svc.port);
     if (s !== 0) {
-      const available = (this.rt.dests.flags[c.dest[s]] & DEST_F_AVAILABLE) !== 0;
-      const finished = c.control[s] === 0 && (c.state[s] === TCP_S_TIME_WAIT || c.state[s] === TCP_S_CLOSE);
+      const available = (this.rt.dests.flags[c.destOf(s)] & DEST_F_AVAILABLE) !== 0;
+      const finished = c.control[s] === 0 && (c.stateOf(s) === TCP_S_TIME_WAIT || c.stateOf(s) === TCP_S_CLOSE);
       if (!(this.tcp && finished)) {
         if (!available) return OPEN_DEST_GONE;
         this.reused++;
@@ -128,7 +128,7 @@ export class World {
     if (this.entry.persistMs > 0) {
       control = this.template(client, cport, now);
       if (control < 0) return control;
-      d = c.dest[control];
+      d = c.destOf(control);
     } else {
       d = this.schedule(client, cport, now);
       if (d === 0) return OPEN_NO_DEST;
@@ -150,7 +150,7 @@ export class World {
     const vport = this.svc.port === 21 ? 0 : this.svc.port;
     let t = c.lookupTemplate(proto, snet, this.svc.address, vport);
     if (t !== 0) {
-      if ((rt.dests.flags[c.dest[t]] & DEST_F_AVAILABLE) !== 0) {
+      if ((rt.dests.flags[c.destOf(t)] & DEST_F_AVAILABLE) !== 0) {
         c.touch(t, now);
         return t;
       }
