@@ -5,8 +5,8 @@
 // lines, not one per field as separate arrays did (a miss each with a million
 // conns). The rest is in columns. About 68 bytes per slot with the wheel and chains.
 //
-// Row words: the first four (16 bytes, so never split across two cache lines) hold
-// everything a client-side lookup compares. Outside conn/ the accessors below read
+// Row words: the first four (16 bytes at a 16-byte boundary, so never split across
+// two cache lines) hold everything a client-side lookup compares. Outside conn/ the accessors below read
 // them; ConnTable's per-packet methods index the row themselves, because every call
 // V8 inlines counts against its inlining budget for the whole packet path.
 export const R_CADDR = 0;
@@ -36,9 +36,9 @@ export class ConnRows {
   readonly capacity: number;
   /** ROW words per slot; see the R_* offsets. Read it through the accessors. */
   protected readonly row: Int32Array;
-  // The engine reads these; while an entry is live it may write peer (and flag bits
-  // other than NAT/TEMPLATE/HASHED), never the tuple fields, proto or dest: the hash
-  // chains and the dest counters were built from them.
+  // The engine may write peer while an entry is live. The row is written only by
+  // ConnTable (and through setState/setFlags, never the NAT/TEMPLATE/HASHED bits): the
+  // hash chains and the dest counters were built from it.
   /** Slot of the template (or FTP control conn) controlling this one (0 = none). */
   readonly control: Uint32Array;
   /** n_control: how many conns this entry controls. */
