@@ -11,7 +11,7 @@
 // caller knows the direction, as IPVS knows it from the hook (ip_vs_in, ip_vs_out).
 // Templates are keyed by their whole tuple with their own seed (they share the
 // buckets, not the keys).
-import { ConnRows, FREE, K_NAT, K_TEMPLATE, R_CADDR, R_DADDR, R_DEST, R_KEY, R_PORTS, R_STATE, R_TIMEOUT, R_VADDR, ROW } from './rows.js';
+import { ConnRows, FREE, K, R } from './rows.js';
 import { Dests } from './dests.js';
 import {
   CONN_F_HASHED, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_SYNC, CONN_F_TEMPLATE,
@@ -88,13 +88,13 @@ export class ConnTable extends ConnRows {
     saddr |= 0;
     daddr |= 0;
     const ports = (sport << 16) | dport;
-    const key = proto << 8; // and not K_TEMPLATE
+    const key = proto << 8; // and not K.TEMPLATE
     const link = this.chains.link;
     const row = this.row;
     let s = this.chains.buckets[hashEndpoint(this.seed, proto, saddr, sport) & this.chains.mask];
     while (s !== 0) {
-      const b = s * ROW;
-      if (row[b + R_CADDR] === saddr && row[b + R_PORTS] === ports && row[b + R_VADDR] === daddr && (row[b + R_KEY] & 0xff02) === key) return s;
+      const b = s * R.SIZE;
+      if (row[b + R.CADDR] === saddr && row[b + R.PORTS] === ports && row[b + R.VADDR] === daddr && (row[b + R.KEY] & 0xff02) === key) return s;
       s = link[s];
     }
     return 0;
@@ -107,13 +107,13 @@ export class ConnTable extends ConnRows {
   lookupOut(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
     saddr |= 0;
     daddr |= 0;
-    const key = (sport << 16) | (proto << 8) | K_NAT; // a NAT conn, not a template
+    const key = (sport << 16) | (proto << 8) | K.NAT; // a NAT conn, not a template
     const link = this.chains.link;
     const row = this.row;
     let s = this.chains.buckets[hashEndpoint(this.seed, proto, daddr, dport) & this.chains.mask];
     while (s !== 0) {
-      const b = s * ROW;
-      if (row[b + R_CADDR] === daddr && row[b + R_PORTS] >>> 16 === dport && row[b + R_DADDR] === saddr && row[b + R_KEY] === key) return s;
+      const b = s * R.SIZE;
+      if (row[b + R.CADDR] === daddr && row[b + R.PORTS] >>> 16 === dport && row[b + R.DADDR] === saddr && row[b + R.KEY] === key) return s;
       s = link[s];
     }
     return 0;
@@ -134,13 +134,13 @@ export class ConnTable extends ConnRows {
   lookupTemplate(proto: number, snet: number, vaddr: number, vport: number): number {
     snet |= 0;
     vaddr |= 0;
-    const key = (proto << 8) | K_TEMPLATE;
+    const key = (proto << 8) | K.TEMPLATE;
     const link = this.chains.link;
     const row = this.row;
     let s = this.chains.buckets[hashTuple(this.tseed, proto, snet, 0, vaddr, vport) & this.chains.mask];
     while (s !== 0) {
-      const b = s * ROW;
-      if (row[b + R_CADDR] === snet && row[b + R_PORTS] === vport && row[b + R_VADDR] === vaddr && (row[b + R_KEY] & 0xff02) === key) return s;
+      const b = s * R.SIZE;
+      if (row[b + R.CADDR] === snet && row[b + R.PORTS] === vport && row[b + R.VADDR] === vaddr && (row[b + R.KEY] & 0xff02) === key) return s;
       s = link[s];
     }
     return 0;
@@ -166,16 +166,16 @@ export class ConnTable extends ConnRows {
     if (hashed) flags |= CONN_F_HASHED;
     caddr |= 0;
     vaddr |= 0;
-    const b = s * ROW;
+    const b = s * R.SIZE;
     const row = this.row;
-    row[b + R_CADDR] = caddr;
-    row[b + R_VADDR] = vaddr;
-    row[b + R_PORTS] = (cport << 16) | vport;
-    row[b + R_KEY] = (dport << 16) | (proto << 8) | ((flags & CONN_F_NAT) !== 0 ? K_NAT : 0) | (template ? K_TEMPLATE : 0);
-    row[b + R_DADDR] = daddr;
-    row[b + R_DEST] = dest;
-    row[b + R_TIMEOUT] = timeout;
-    row[b + R_STATE] = (flags << 8) | TCP_S_NONE; // TCP_S_NONE is also UDP_S_NORMAL
+    row[b + R.CADDR] = caddr;
+    row[b + R.VADDR] = vaddr;
+    row[b + R.PORTS] = (cport << 16) | vport;
+    row[b + R.KEY] = (dport << 16) | (proto << 8) | ((flags & CONN_F_NAT) !== 0 ? K.NAT : 0) | (template ? K.TEMPLATE : 0);
+    row[b + R.DADDR] = daddr;
+    row[b + R.DEST] = dest;
+    row[b + R.TIMEOUT] = timeout;
+    row[b + R.STATE] = (flags << 8) | TCP_S_NONE; // TCP_S_NONE is also UDP_S_NORMAL
     this.control[s] = control;
     this.nControl[s] = 0;
     this.peer[s] = 0;
@@ -194,7 +194,7 @@ export class ConnTable extends ConnRows {
    */
   tcpTransition(slot: number, dir: number, tcpFlags: number, now: number): void {
     const row = this.row;
-    const w = slot * ROW + R_STATE;
+    const w = slot * R.SIZE + R.STATE;
     let table = dir;
     if ((row[w] & (CONN_F_NOOUTPUT << 8)) !== 0) {
       if (dir === DIR_OUTPUT) row[w] &= ~(CONN_F_NOOUTPUT << 8);
@@ -205,7 +205,7 @@ export class ConnTable extends ConnRows {
     if (next !== old) this.changeState(slot, next);
     // "cp->timeout = pd->timeout_table[cp->state = new_state]", on every packet.
     const ms = this.timeouts.tcpMs[next];
-    row[slot * ROW + R_TIMEOUT] = ms;
+    row[slot * R.SIZE + R.TIMEOUT] = ms;
     this.arm(slot, (row[w] & (CONN_F_ONE_PACKET << 8)) !== 0 ? 0 : ms, now);
   }
 
