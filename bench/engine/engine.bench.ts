@@ -60,7 +60,7 @@ function establishedRate(engine: Engine, flows: number, withReplies: boolean, to
     const reply = withReplies && k % 2 === 1;
     let len: number;
     if (reply) {
-      const slot = engine.conns.lookup(6, addr, port, VIP, 80) >>> 1;
+      const slot = engine.conns.lookupIn(6, addr, port, VIP, 80);
       len = writeTcp(batch.buf, k * FRAME, { srcMac: Uint8Array.from([2, 0x52, 0, 0, 0, 1]), dstMac: ROUTER_MAC[1], src: engine.conns.daddrOf(slot), dst: addr, sport: 80, dport: port, flags: ACK, seq: 1, ack: 1, payload: PAYLOAD });
     } else {
       len = writeTcp(batch.buf, k * FRAME, { srcMac: PEER_MAC, dstMac: ROUTER_MAC[0], src: addr, dst: VIP, sport: port, dport: 80, flags: ACK, seq: 1, ack: 1, payload: PAYLOAD });

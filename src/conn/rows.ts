@@ -3,7 +3,7 @@
 // tuple, proto, state, flags, dest and timeout - is one 32-byte row of an Int32Array
 // per slot, so that a lookup and the packet's work after it read one or two cache
 // lines, not one per field as separate arrays did (a miss each with a million
-// conns). The rest is in columns. About 68 bytes per slot with the wheel and chains.
+// conns). The rest is in columns. About 70 bytes per slot with the wheel and chains.
 //
 // Row words (R): the first four (16 bytes at a 16-byte boundary, so never split
 // across two cache lines) hold everything a client-side lookup compares. Outside
