@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-// Must match src/engine/batch.ts.
+// Must match src/frames/batch.ts.
 #define VERDICT_TX 1
 // Flags of open(), set by src/io/afpacket.ts.
 #define F_VNET 1          // PACKET_VNET_HDR on receive and send

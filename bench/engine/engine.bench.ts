@@ -1,7 +1,7 @@
 // Engine alone, 64-byte frames: established NAT flows (both directions), new
 // connections (SYN -> schedule -> create), DR, lookups with 1 M live
 // connections, bytes per connection, and heap growth over 10 M frames.
-import { Batch } from '../../src/engine/batch.js';
+import { Batch } from '../../src/frames/batch.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { writeTcp } from '../../src/packet/build.js';
 import { benchEngine, client, FRAME, PEER_MAC, ROUTER_MAC, VIP } from './setup.js';

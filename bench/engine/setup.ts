@@ -1,6 +1,6 @@
 // Shared set-up for the engine benchmarks: a NAT and a DR table with three real
 // servers, an engine with static neighbours, and batches of 64-byte frames.
-import { Batch } from '../../src/engine/batch.js';
+import { Batch } from '../../src/frames/batch.js';
 import { Engine } from '../../src/engine/engine.js';
 import { NEIGH_STATIC } from '../../src/engine/l2.js';
 import { buildTable, parseIPv4, type ForwardMethod } from '../../src/model/index.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AfPacketPort } from '../../src/io/afpacket.js';
 import { loadNative } from '../../src/io/native.js';
 import { PcapPort } from '../../src/io/pcap-port.js';
-import type { PacketPort } from '../../src/io/port.js';
+import type { PacketPort } from '../../src/frames/port.js';
 import { buildUdp, ipv4Addr } from '../../src/packet/build.js';
 import { formatRate, type Row } from '../lib/report.js';
 import { Forwarder, macBytes } from './forwarder.js';

@@ -2,8 +2,8 @@
 // arrives on interface k leaves on routes[k].out with its MACs rewritten, and
 // nothing else changes; GSO super-frames and partial checksums pass through as the
 // backend received them. Event-driven (onReadable) or busy-polled (pump()).
-import { Batch, VERDICT_TX } from '../../src/engine/batch.js';
-import type { PacketPort } from '../../src/io/port.js';
+import { Batch, VERDICT_TX } from '../../src/frames/batch.js';
+import type { PacketPort } from '../../src/frames/port.js';
 
 export interface ReadablePort extends PacketPort {
   onReadable(cb: (() => void) | null): void;

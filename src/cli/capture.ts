@@ -4,7 +4,7 @@
 // GSO super-frames: turn the interface's offloads off to see TCP whole
 // (ethtool -K IFACE tso off gso off gro off tx off rx off); it warns when on.
 import { parseArgs } from 'node:util';
-import { Batch } from '../engine/batch.js';
+import { Batch } from '../frames/batch.js';
 import { PcapPort } from '../io/pcap-port.js';
 import { PcapWriter } from '../io/pcap-writer.js';
 import { formatIPv4, formatMac } from '../model/index.js';

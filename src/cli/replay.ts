@@ -3,7 +3,7 @@
 // one pcap per egress interface, plus a summary of the counters.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Batch, VERDICT_TX } from '../engine/batch.js';
+import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { Engine } from '../engine/engine.js';
 import { PcapReader } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';

@@ -4,7 +4,7 @@
 import { ARP_OP_REQUEST, ARP_SHA, arpToReply } from '../packet/arp.js';
 import { ethToReply } from '../packet/ethernet.js';
 import type { FrameInfo } from '../packet/parse.js';
-import { VERDICT_TX, type Batch } from './batch.js';
+import { VERDICT_TX, type Batch } from '../frames/batch.js';
 import { PASS_ARP } from './counters.js';
 import type { Engine } from './engine.js';
 

@@ -14,7 +14,7 @@ import { DEFAULT_SWITCHES, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable, 
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
 import { viewOf } from '../packet/bytes.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
-import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from './batch.js';
+import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../frames/batch.js';
 import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';

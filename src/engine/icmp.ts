@@ -9,7 +9,7 @@ import { csumReplace16 } from '../packet/checksum.js';
 import { ethToReply } from '../packet/ethernet.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { rewriteDst, rewriteIcmpInnerDst, rewriteIcmpInnerSrc, rewriteSrc } from '../packet/rewrite.js';
-import { VERDICT_TX, type Batch } from './batch.js';
+import { VERDICT_TX, type Batch } from '../frames/batch.js';
 import { DROP_FWD_UNSUPPORTED, DROP_ICMP_NO_CONN, DROP_NO_NEIGH, PASS_ICMP } from './counters.js';
 import type { Engine } from './engine.js';
 import { FWD_NAT, FWD_TUNNEL } from './services.js';

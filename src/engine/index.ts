@@ -1,4 +1,3 @@
-export * from './batch.js';
 export * from './counters.js';
 export * from './engine.js';
 export * from './l2.js';

@@ -2,12 +2,12 @@
 // TPACKET_V3 receive ring, sendmmsg batches, and the virtio-net header so GSO
 // super-frames and partial checksums cross whole (shared/LAB-NOTES.md, gotcha 1).
 // ifIn/ifOut of a Batch are indices into the list of devices given here.
-import { type Batch } from '../engine/batch.js';
+import { type Batch } from '../frames/batch.js';
 import {
   F_BLOCKING, F_IGNORE_OUTGOING, F_QDISC_BYPASS, F_VNET, inNetns, requireNative,
   type BatchViews, type NativeAddon, type SocketHandle, type SocketStats,
 } from './native.js';
-import type { PacketPort } from './port.js';
+import type { PacketPort } from '../frames/port.js';
 
 /** PACKET_FANOUT modes (linux/if_packet.h). */
 export const FANOUT_MODES = { hash: 0, lb: 1, cpu: 2, rollover: 3, rnd: 4, qm: 5 } as const;

@@ -1,8 +1,8 @@
 // The memory backend: frames are queued in by hand and the frames the engine
 // sends are collected per interface. Tests and the simulator run the real engine
 // path through it with no sockets, no root and no clock.
-import { VERDICT_TX, type Batch } from '../engine/batch.js';
-import type { PacketPort } from './port.js';
+import { VERDICT_TX, type Batch } from '../frames/batch.js';
+import type { PacketPort } from '../frames/port.js';
 
 export class MemoryPort implements PacketPort {
   /** Frames sent so far, per egress interface index, in order (copies). */

@@ -25,9 +25,9 @@
 // at the price of frames for other MACs.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { VERDICT_TX, type Batch } from '../engine/batch.js';
+import { VERDICT_TX, type Batch } from '../frames/batch.js';
 import { inNetns } from './native.js';
-import type { PacketPort } from './port.js';
+import type { PacketPort } from '../frames/port.js';
 
 /** The parts of the `pcap` package used here (it ships loose typings). */
 interface PcapSession {

@@ -3,7 +3,7 @@
 // memory); records are handed out as views into it, like undici's parsers do,
 // so reading a record allocates nothing.
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { Batch } from '../engine/batch.js';
+import type { Batch } from '../frames/batch.js';
 import {
   GLOBAL_HEADER_BYTES,
   MAX_RECORD_BYTES,

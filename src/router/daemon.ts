@@ -2,9 +2,9 @@
 // port, the ARP agent and the nftables fence. Every input is injected (port,
 // clock, host, nft), so the daemon runs as a step function in tests: frames
 // in, frames and log lines out, no sleeps.
-import { Batch, VERDICT_TX } from '../engine/batch.js';
+import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { Engine } from '../engine/engine.js';
-import type { PacketPort } from '../io/port.js';
+import type { LivePort } from '../frames/port.js';
 import { formatIPv4, formatMac, type ServiceTable } from '../model/index.js';
 import { ArpAgent, type OutFrame } from './arp.js';
 import { Fence, fenceSpec, type NftRunner } from './fence.js';
@@ -13,11 +13,6 @@ import type { Logger } from './log.js';
 import { preflight, type HostInfo } from './preflight.js';
 import { snapshot, writeSnapshot, type StatsSnapshot } from './stats.js';
 import { tableDevices, type RouterInterface } from './setup.js';
-
-/** A port the daemon can be woken by. */
-export interface LivePort extends PacketPort {
-  onReadable(cb: () => void): void;
-}
 
 export interface RouterDeps {
   configPath: string;

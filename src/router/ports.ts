@@ -5,7 +5,7 @@ import { AfPacketPort } from '../io/afpacket.js';
 import { loadNative } from '../io/native.js';
 import { openLivePort as openBest } from '../io/open.js';
 import { PcapPort } from '../io/pcap-port.js';
-import type { LivePort } from './daemon.js';
+import type { LivePort } from '../frames/port.js';
 import type { Logger } from './log.js';
 
 export type Backend = 'auto' | 'native' | 'pcap';

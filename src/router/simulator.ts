@@ -1,7 +1,7 @@
 // Drives the real engine with synthetic frames to answer "where would this flow
 // go?": an open is a TCP handshake (or one UDP datagram), a close a FIN exchange,
 // each frame going through Engine.process exactly as captured traffic would.
-import { Batch, VERDICT_TX } from '../engine/batch.js';
+import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { dropName, PASS_NAMES } from '../engine/counters.js';
 import { Engine } from '../engine/engine.js';
 import { NEIGH_STATIC } from '../engine/l2.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VERDICT_PASS, VERDICT_TX } from '../../src/engine/batch.js';
+import { VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
 import { buildArp, buildIcmpEcho, buildIcmpError, buildTcp, buildUdp, ipv4Datagram } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, NAT_ROUTER, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
 

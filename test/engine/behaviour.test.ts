@@ -1,7 +1,7 @@
 // IPVS behaviours a user relies on: quiescing, a full table, malformed frames,
 // persistence, reloads that keep connections, wlc's choice, expiry by timeout.
 import { describe, expect, it } from 'vitest';
-import { VERDICT_DROP, VERDICT_TX } from '../../src/engine/batch.js';
+import { VERDICT_DROP, VERDICT_TX } from '../../src/frames/batch.js';
 import { dropName } from '../../src/engine/counters.js';
 import { buildTcp } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, addNeighbours, engine, ip, run, service, table, VIP } from './helpers.js';

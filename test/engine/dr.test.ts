@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VERDICT_TX } from '../../src/engine/batch.js';
+import { VERDICT_TX } from '../../src/frames/batch.js';
 import { buildTcp } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
 

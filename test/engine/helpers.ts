@@ -1,6 +1,6 @@
 // A small NAT/DR world for engine tests: one VIP on eth0, the NAT router address
 // on eth1, real servers as static neighbours, frames built from scratch.
-import { Batch } from '../../src/engine/batch.js';
+import { Batch } from '../../src/frames/batch.js';
 import { Engine } from '../../src/engine/engine.js';
 import { NEIGH_STATIC } from '../../src/engine/l2.js';
 import { buildTable, parseIPv4, type ForwardMethod, type RealServer, type ServiceTable, type Switches, type VirtualService } from '../../src/model/index.js';

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileLvsCf, parseLvsCf } from '../../src/config/index.js';
-import { VERDICT_TX } from '../../src/engine/batch.js';
+import { VERDICT_TX } from '../../src/frames/batch.js';
 import { MarkClassifier } from '../../src/engine/marks.js';
 import { buildTable, parseIPv4, prefixToMask, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type MarkRule } from '../../src/model/index.js';
 import { buildTcp } from '../../src/packet/build.js';

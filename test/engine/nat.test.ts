@@ -2,7 +2,7 @@
 // expected frames are built from scratch (full checksums), so they also check
 // that the engine's incremental checksum updates are right.
 import { describe, expect, it } from 'vitest';
-import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/engine/batch.js';
+import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
 import { dropName } from '../../src/engine/counters.js';
 import { buildTcp, buildUdp } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';

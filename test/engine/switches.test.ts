@@ -1,7 +1,7 @@
 // The IPVS sysctls tsvs honours: conn_reuse_mode, expire_nodest_conn,
 // expire_quiescent_template, and one-packet scheduling for UDP.
 import { describe, expect, it } from 'vitest';
-import { VERDICT_TX } from '../../src/engine/batch.js';
+import { VERDICT_TX } from '../../src/frames/batch.js';
 import { dropName } from '../../src/engine/counters.js';
 import { buildTcp, buildUdp } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, addNeighbours, engine, ip, run, service, table, VIP } from './helpers.js';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Batch, VERDICT_TX } from '../../src/engine/batch.js';
+import { Batch, VERDICT_TX } from '../../src/frames/batch.js';
 import { AfPacketPort } from '../../src/io/afpacket.js';
 import { addonPath, loadNative, type NativeAddon } from '../../src/io/native.js';
 import { buildUdp } from '../../src/packet/build.js';

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AfPacketPort } from '../../src/io/afpacket.js';
 import { PcapPort } from '../../src/io/pcap-port.js';
-import type { PacketPort } from '../../src/io/port.js';
+import type { PacketPort } from '../../src/frames/port.js';
 import { Forwarder } from '../../bench/io/forwarder.js';
 import { isRoot } from '../../bench/io/netns.js';
 import { tcpLab, transfer, type TcpLab } from '../../bench/io/tcp-lab.js';

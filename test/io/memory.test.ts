@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batch, VERDICT_TX } from '../../src/engine/batch.js';
+import { Batch, VERDICT_TX } from '../../src/frames/batch.js';
 import { MemoryPort } from '../../src/io/memory.js';
 import { frameOf } from './helpers.js';
 import { portContract } from './port-contract.js';

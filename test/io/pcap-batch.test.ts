@@ -1,7 +1,7 @@
 // PcapReader.readInto: frames copied into a Batch with their interface and time,
 // stopping at max, at a full batch (keeping the frame for later) and at the end.
 import { describe, expect, it } from 'vitest';
-import { Batch } from '../../src/engine/batch.js';
+import { Batch } from '../../src/frames/batch.js';
 import { PcapError, PcapReader, pcapBytes } from '../../src/io/pcap-file.js';
 import { frameOf } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // The libpcap fallback over the same veth pairs as the native backend (root only).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Batch } from '../../src/engine/batch.js';
+import { Batch } from '../../src/frames/batch.js';
 import { openLivePort } from '../../src/io/open.js';
 import { PcapPort, loadPcap } from '../../src/io/pcap-port.js';
 import { AfPacketPort } from '../../src/io/afpacket.js';

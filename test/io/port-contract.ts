@@ -5,8 +5,8 @@
 // Order is promised per interface only: two interfaces are two kernel queues (two
 // sockets), and nothing orders frames across them.
 import { describe, expect, it } from 'vitest';
-import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/engine/batch.js';
-import type { PacketPort } from '../../src/io/port.js';
+import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
+import type { PacketPort } from '../../src/frames/port.js';
 import { buildUdp } from '../../src/packet/build.js';
 import { frameOf, sameBytes } from './helpers.js';
 

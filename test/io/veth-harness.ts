@@ -1,9 +1,9 @@
 // A PortHarness over real wires: the port under test holds p0 and p1 in namespace P,
 // whose veth peers w0 and w1 sit in namespace W. Frames are injected, and what the
 // port sends is read back, through an AF_PACKET port on the W side.
-import { Batch, VERDICT_TX } from '../../src/engine/batch.js';
+import { Batch, VERDICT_TX } from '../../src/frames/batch.js';
 import { AfPacketPort } from '../../src/io/afpacket.js';
-import type { PacketPort } from '../../src/io/port.js';
+import type { PacketPort } from '../../src/frames/port.js';
 import { NetnsLab } from '../../bench/io/netns.js';
 import type { PortHarness } from './port-contract.js';
 

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryPort } from '../../src/io/memory.js';
 import { formatIPv4, formatMac, parseIPv4 } from '../../src/model/index.js';
 import { buildArp, buildTcp } from '../../src/packet/build.js';
-import { Router, StartError, type LivePort } from '../../src/router/daemon.js';
+import { Router, StartError } from '../../src/router/daemon.js';
+import type { LivePort } from '../../src/frames/port.js';
 import { createLogger } from '../../src/router/log.js';
 import type { HostInfo } from '../../src/router/preflight.js';
 

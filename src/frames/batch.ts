@@ -1,7 +1,8 @@
 // A batch of frames: one long-lived byte buffer and per-frame descriptors in typed
 // arrays. I/O backends fill it, the engine rewrites frames in place and sets a
 // verdict and egress interface per frame, backends send the TX ones. Nothing in
-// it is allocated per frame.
+// it is allocated per frame. It lives below both io/ and engine/: it is the
+// contract between them, and neither imports the other.
 
 /** What the engine decided for a frame. */
 export const VERDICT_TX = 1; // send frame (rewritten in place) on ifOut

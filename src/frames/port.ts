@@ -2,7 +2,7 @@
 // ring, libpcap), as glb-director's backends do: the engine never knows which
 // one it runs on, and one shared test suite (test/io/port-contract.ts) holds
 // them all to the same behaviour.
-import type { Batch } from '../engine/batch.js';
+import type { Batch } from './batch.js';
 
 export interface PacketPort {
   /**
@@ -15,4 +15,10 @@ export interface PacketPort {
   tx(batch: Batch): number;
   /** Releases the backend's sockets, rings or files. */
   close(): void;
+}
+
+/** A live port that can wake its owner when frames are waiting (the AF_PACKET and pcap backends). */
+export interface LivePort extends PacketPort {
+  /** Calls `cb` from the event loop whenever frames are waiting; null stops. */
+  onReadable(cb: (() => void) | null): void;
 }
