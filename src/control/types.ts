@@ -1,0 +1,267 @@
+// The control API's JSON, version 1: what `GET /v1/...` answers and what the
+// change endpoints take. `tsvs admin` (ipvsadm), `tsvs top`, the metrics
+// endpoint and the web tool all read these shapes and nothing else, so they are
+// plain data: addresses as text, counters as numbers.
+
+/** IPVS's per-service, per-server and total counters (struct ip_vs_stats_user). */
+export interface StatsView {
+  /** Connections scheduled. */
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+/** The kernel estimator's rates (ip_vs_est.c): per second, smoothed over 2 s periods. */
+export interface RatesView {
+  cps: number;
+  inPps: number;
+  outPps: number;
+  /** Bytes per second, as the kernel's inbps/outbps are. */
+  inBps: number;
+  outBps: number;
+}
+
+export type ForwardName = 'nat' | 'dr' | 'tunnel';
+
+export interface ServerView {
+  name: string;
+  /** Dotted quad. */
+  address: string;
+  /** 0 = the packet's own destination port (firewall-mark services). */
+  port: number;
+  forward: ForwardName;
+  /** The weight the running table uses (after health verdicts). */
+  weight: number;
+  upperThreshold: number;
+  lowerThreshold: number;
+  activeConns: number;
+  inactiveConns: number;
+  /** Persistence templates bound to this server (ipvsadm --persistent-conn). */
+  persistConns: number;
+  stats: StatsView;
+  rates: RatesView;
+}
+
+export interface ServiceView {
+  /** The service's id in URLs: `tcp-198.18.0.10-80`, `udp-...`, `fwm-1`. */
+  id: string;
+  /** lvs.cf's `virtual NAME`, or the id for a service added at run time. */
+  name: string;
+  protocol: 'tcp' | 'udp';
+  /** Dotted quad; "0.0.0.0" for a firewall-mark service. */
+  address: string;
+  /** 0 for a firewall-mark service, or a persistent port-zero service. */
+  port: number;
+  fwmark: number;
+  scheduler: string;
+  /** ipvsadm -b names as given (sh-fallback, flag-1, ...). */
+  schedFlags: string[];
+  /** Persistence timeout in seconds; 0 = not persistent. */
+  persistence: number;
+  /** Persistence netmask, dotted ("255.255.255.255" when not set). */
+  persistMask: string;
+  onePacket: boolean;
+  stats: StatsView;
+  rates: RatesView;
+  /** IPVS list order: the most recently added server first. */
+  servers: ServerView[];
+}
+
+export interface TableView {
+  /** The table version running in the data plane. */
+  version: number;
+  /** In the order they were added (IPVS lists by hash; clients sort as ipvsadm does). */
+  services: ServiceView[];
+  /** Totals over every service (ip_vs_stats). */
+  stats: StatsView;
+  rates: RatesView;
+  /** The connection hash size ipvsadm's title prints (`size=4096`). */
+  connTabSize: number;
+}
+
+/** Effective connection timeouts in seconds (`ipvsadm -L --timeout`). */
+export interface TimeoutsView {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
+}
+
+/** One row of the connection table, as /proc/net/ip_vs_conn gives it to `ipvsadm -L -c`. */
+export interface ConnView {
+  /** "TCP", "UDP", or "IP" for a firewall-mark persistence template. */
+  protocol: string;
+  client: string;
+  clientPort: number;
+  /** For a firewall-mark template: the mark, written as an address (mark 1 = 0.0.0.1), as the kernel prints it. */
+  virtual: string;
+  virtualPort: number;
+  dest: string;
+  destPort: number;
+  /** ESTABLISHED, SYN_RECV, ..., "UDP" for UDP, "NONE" for templates. */
+  state: string;
+  /** Seconds until it expires (rounded down). */
+  expires: number;
+  template: boolean;
+  forward: ForwardName;
+}
+
+export interface ConnPage {
+  /** Connections and templates in the table now. */
+  total: number;
+  offset: number;
+  conns: ConnView[];
+}
+
+// ---- Changes ----
+
+/** A service as ipvsadm names it: -t/-u ADDR:PORT, or -f MARK. */
+export type ServiceSelector = { protocol: 'tcp' | 'udp'; address: string; port: number } | { fwmark: number };
+
+/** A real server of a service: -r ADDR[:PORT]. */
+export interface ServerSelector {
+  address: string;
+  port: number;
+}
+
+/** Service settings. On add, absent fields take ipvsadm's defaults; on edit, absent fields are kept. */
+export interface ServiceSettings {
+  scheduler?: string;
+  schedFlags?: string[];
+  /** Seconds; 0 turns persistence off. */
+  persistence?: number;
+  /** Dotted netmask or prefix length. */
+  persistMask?: string;
+  onePacket?: boolean;
+  /** ipvsadm --pe; tsvs has no persistence engines, so any name is refused as the kernel refuses an unknown one. */
+  persistenceEngine?: string;
+}
+
+/** Real-server settings. On add, absent fields take ipvsadm's defaults (-g, -w 1); on edit, absent fields are kept. */
+export interface ServerSettings {
+  forward?: ForwardName;
+  weight?: number;
+  upperThreshold?: number;
+  lowerThreshold?: number;
+  /** --tun-type; only ipip is built. */
+  tunnelType?: 'ipip' | 'gue' | 'gre';
+}
+
+/** One change to the running table. A list of them is applied atomically, as one table version. */
+export type Op =
+  | ({ op: 'add-service'; service: ServiceSelector } & ServiceSettings)
+  | ({ op: 'edit-service'; service: ServiceSelector } & ServiceSettings)
+  | { op: 'delete-service'; service: ServiceSelector }
+  | { op: 'clear' }
+  | ({ op: 'add-server'; service: ServiceSelector; server: ServerSelector } & ServerSettings)
+  | ({ op: 'edit-server'; service: ServiceSelector; server: ServerSelector } & ServerSettings)
+  | { op: 'delete-server'; service: ServiceSelector; server: ServerSelector }
+  /** Zeroes the counters (and rates) of one service, or of everything. */
+  | { op: 'zero'; service?: ServiceSelector }
+  /** ipvsadm --set: 0 keeps a value as it is. */
+  | { op: 'set-timeouts'; tcp: number; tcpfin: number; udp: number };
+
+/**
+ * Why a change was refused. The codes are the errno values the kernel gives
+ * ipvsadm for the same mistake, so `tsvs admin` prints ipvsadm's message
+ * (libipvs ipvs_strerror): EEXIST "Service already exists", ESRCH "No such
+ * service", ENOENT "No such destination" or "Scheduler or persistence engine
+ * not found", EINVAL for a value the model refuses, EPERM for a client that is
+ * not root, EAFNOSUPPORT for IPv6 (not built yet), ENOPROTOOPT for SCTP.
+ */
+export interface ApiError {
+  code: string;
+  message: string;
+  /** Which op of a list failed (0-based), when it was a list. */
+  index?: number;
+}
+
+/** The answer to a change: the table version it produced. */
+export interface ChangeResult {
+  version: number;
+  /** What was done, one line each (also logged). */
+  done: string[];
+  /** Accepted but worth knowing (a tunnel server: forwarding by tunnel is not built yet). */
+  warnings: string[];
+}
+
+// ---- The daemon and its data plane ----
+
+/** Counters of the data plane (read from shared memory without stopping it). */
+export interface DataPlaneView {
+  rxFrames: number;
+  txFrames: number;
+  connsCreated: number;
+  /** Every drop reason by name (engine/counters.ts), zeros included. */
+  drops: Record<string, number>;
+  /** Every pass reason by name. */
+  passes: Record<string, number>;
+  /** Connections and templates in the table, and its capacity. */
+  conns: number;
+  connCapacity: number;
+  /** Batches processed, and their sizes and times as cumulative histograms (Prometheus buckets). */
+  batches: number;
+  batchFrames: Histogram;
+  batchMicros: Histogram;
+}
+
+export interface Histogram {
+  /** Upper bounds, ascending; the last bucket (+Inf) is `count`. */
+  le: number[];
+  /** Cumulative counts per bound. */
+  counts: number[];
+  count: number;
+  sum: number;
+}
+
+export interface ReloadView {
+  /** When (ms since the epoch), whether it was applied, and the version it produced. */
+  at: number;
+  ok: boolean;
+  version: number;
+  /** SIGHUP, the API (with the client's uid), or start. */
+  trigger: string;
+  /** On failure, every problem as file:line: CODE: message. */
+  errors: string[];
+  /** lvs.cf keys present but not acted on yet. */
+  notes: string[];
+  /** Runtime changes (tsvs admin, the API) that the re-read lvs.cf replaced. */
+  discarded: string[];
+}
+
+export interface StatusView {
+  pid: number;
+  /** Seconds since the router started. */
+  uptime: number;
+  config: string;
+  version: number;
+  /** Component name -> running | stopped | failed (with why). */
+  components: Record<string, string>;
+  backend: string;
+  devices: string[];
+  reloads: { ok: number; failed: number; last: ReloadView | null };
+}
+
+/** What every client of the control API (admin, top, the web tool) calls. */
+export interface ControlApi {
+  status(): Promise<StatusView>;
+  table(): Promise<TableView>;
+  timeouts(): Promise<TimeoutsView>;
+  connections(offset: number, limit: number): Promise<ConnPage>;
+  dataplane(): Promise<DataPlaneView>;
+  /** Applies the ops atomically as one table version; rejects with an ApiRequestError. */
+  change(ops: Op[]): Promise<ChangeResult>;
+  reload(): Promise<ReloadView>;
+}
+
+/** A refused request, as the client sees it: the HTTP status and the API's error. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
+    super(error.message);
+    this.name = 'ApiRequestError';
+  }
+}
