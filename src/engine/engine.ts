@@ -6,11 +6,10 @@
 // IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts. The per-packet
 // functions stay under V8's inlining limit (460 bytes of bytecode): cold branches live
 // in methods of their own (notTcpUdp, hitSlow, miss), or every frame pays the calls.
-import { ConnTable, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE } from '../conn/table.js';
+import { ConnTable, CONN_F_ONE_PACKET } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
-import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
 import { Timeouts } from '../conn/timeouts.js';
-import { DEFAULT_SWITCHES, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable, type Switches } from '../model/index.js';
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
 import { viewOf } from '../packet/bytes.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
@@ -21,6 +20,7 @@ import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
 import { L2Table, NEIGH_FAILED, type InterfaceSpec } from './l2.js';
 import { MarkClassifier } from './marks.js';
+import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime } from './services.js';
 
@@ -41,8 +41,8 @@ export class Engine {
   readonly conns: ConnTable;
   readonly timeouts: Timeouts;
   readonly l2: L2Table;
-  /** IPVS sysctls (net.ipv4.vs.*) from the table: conn_reuse_mode, expire_nodest_conn, expire_quiescent_template. */
-  switches: Switches = DEFAULT_SWITCHES;
+  /** Connection reuse checks and new connections (shared with the scheduler benchmark). */
+  readonly admit: NewConnections;
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   owned = new OwnedAddresses([]);
@@ -53,6 +53,7 @@ export class Engine {
     this.services = new ServiceRuntime(opts.destCapacity);
     this.timeouts = new Timeouts();
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
+    this.admit = new NewConnections(this.services, this.conns);
     this.apply(opts.table);
   }
 
@@ -65,7 +66,7 @@ export class Engine {
     this.owned = new OwnedAddresses(table.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
     const t = table.timeouts;
     this.timeouts.set(t.tcp, t.tcpfin, t.udp);
-    this.switches = table.switches;
+    this.admit.switches = table.switches;
     this.marks = new MarkClassifier(table.marks);
   }
 
@@ -116,7 +117,7 @@ export class Engine {
     const available = (this.services.dests.flags[conns.destOf(slot)] & DEST_F_AVAILABLE) !== 0;
     const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
     if (available && !syn) return this.inbound(batch, i, slot, now);
-    return this.hitSlow(batch, i, slot, available, syn, now);
+    return this.hitSlow(batch, i, slot, syn, now);
   }
 
   private notTcpUdp(batch: Batch, i: number, now: number): number {
@@ -130,18 +131,11 @@ export class Engine {
     return this.owned.has(info.daddr) ? this.drop(batch, i, C.DROP_FRAGMENT) : this.pass(C.PASS_NOT_OURS);
   }
 
-  /**
-   * The order of ip_vs_in for a client packet whose connection is a SYN or whose
-   * server is gone: a SYN may reuse the tuple of a finished connection
-   * (conn_reuse_mode); then a connection whose server is gone is dropped, or with
-   * expire_nodest_conn expired and the packet scheduled afresh.
-   */
-  private hitSlow(batch: Batch, i: number, slot: number, available: boolean, syn: boolean, now: number): number {
-    if (!(syn && this.reschedules(slot))) {
-      if (available) return this.inbound(batch, i, slot, now);
-      if (!this.switches.expireNodestConn) return this.drop(batch, i, C.DROP_DEST_GONE);
-      this.conns.expireNow(slot);
-    }
+  /** A client packet whose connection is a SYN or whose server is gone (NewConnections.hit). */
+  private hitSlow(batch: Batch, i: number, slot: number, syn: boolean, now: number): number {
+    const h = this.admit.hit(slot, syn);
+    if (h === HIT_KEEP) return this.inbound(batch, i, slot, now);
+    if (h === HIT_GONE) return this.drop(batch, i, C.DROP_DEST_GONE);
     return this.miss(batch, i, now);
   }
 
@@ -150,27 +144,6 @@ export class Engine {
     const svc = this.serviceFor(this.info.proto);
     if (svc === 0) return this.pass(C.PASS_NOT_OURS);
     return this.newConnection(batch, i, svc, now);
-  }
-
-  /**
-   * conn_reuse_mode (ip_vs_in, is_new_conn_expected): a SYN that finds an old
-   * connection is scheduled afresh when that connection is over (TIME_WAIT or
-   * CLOSE, or with mode bit 2 FIN_WAIT of a DR connection), or, with
-   * expire_nodest_conn, when its server was quiesced. Controlled connections
-   * (persistence) keep their server. The old entry is expired unless it controls others.
-   */
-  private reschedules(slot: number): boolean {
-    const sw = this.switches;
-    if (sw.connReuseMode === 0) return false;
-    const c = this.conns;
-    let resched = false;
-    if (sw.expireNodestConn && this.services.dests.weight[c.destOf(slot)] === 0) resched = true;
-    else if (c.control[slot] === 0) {
-      const st = c.stateOf(slot);
-      resched = st === TCP_S_TIME_WAIT || st === TCP_S_CLOSE || ((sw.connReuseMode & 2) !== 0 && st === TCP_S_FIN_WAIT && (c.flagsOf(slot) & CONN_F_NOOUTPUT) !== 0);
-    }
-    if (resched && c.nControl[slot] === 0) c.expireNow(slot);
-    return resched;
   }
 
   /** ip_vs_service_find: a firewall-mark service first, then protocol + VIP + port. */
@@ -193,62 +166,11 @@ export class Engine {
     const proto = info.proto;
     // tcp_conn_schedule: only a SYN without RST opens a connection.
     if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.drop(batch, i, C.DROP_NO_CONN);
-    const svc = this.services.services[svcId];
-    let control = 0;
-    let dest: number;
-    if (svc.persistMs > 0) {
-      control = this.persistentTemplate(svcId, now);
-      dest = control === 0 ? 0 : this.conns.destOf(control);
-    } else {
-      dest = svc.scheduler.schedule(this.services.dests, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
-    }
-    if (dest === 0) return this.drop(batch, i, C.DROP_NO_DEST);
-    const rt = this.services;
-    const fwd = rt.destFwd[dest];
-    let flags = CONN_F_INACTIVE | (fwd === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
-    if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
-    const rport = rt.destPort[dest] || info.dport;
-    const slot = this.conns.add(proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
-    if (slot === 0) return this.drop(batch, i, C.DROP_TABLE_FULL);
+    const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
+    if (slot <= 0) return this.drop(batch, i, -slot);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
-    rt.destConns[dest]++;
     this.counters.connsCreated++;
     return this.inbound(batch, i, slot, now);
-  }
-
-  /**
-   * ip_vs_sched_persist: the template for (client net, service) keeps its real
-   * server while that server is available. Returns the template slot, or 0 when
-   * no server could be scheduled (or the table is full).
-   */
-  private persistentTemplate(svcId: number, now: number): number {
-    const info = this.info;
-    const svc = this.services.services[svcId];
-    const conns = this.conns;
-    const dests = this.services.dests;
-    const snet = info.saddr & svc.persistMask;
-    const m = svc.model;
-    // Templates of a firewall-mark service span all its ports: proto 0 (IPPROTO_IP), vaddr = mark, vport 0.
-    const tproto = m.fwmark ? 0 : info.proto;
-    const tvaddr = (m.fwmark ? m.fwmark : info.daddr) | 0;
-    const tvport = m.fwmark || m.port === 21 ? 0 : info.dport;
-    let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
-    if (t !== 0) {
-      const d = conns.destOf(t);
-      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
-      if (valid) {
-        conns.touch(t, now);
-        return t;
-      }
-      conns.expireNow(t);
-    }
-    const dest = svc.scheduler.schedule(dests, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
-    if (dest === 0) return 0;
-    const rt = this.services;
-    t = conns.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest] | 0, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
-    if (t === 0) return 0;
-    conns.setTimeout(t, svc.persistMs, now);
-    return t;
   }
 
   /** Client -> real server: state, stats, DNAT for NAT, new MACs for both methods. */

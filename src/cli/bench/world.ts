@@ -5,16 +5,14 @@
 //   open:  SYN in, SYN+ACK out, ACK in   -> ESTABLISHED (ActiveConn)
 //   close: FIN in, FIN out, ACK in       -> TIME_WAIT (InActConn) for 120 s, then gone
 //   abort: RST in (the server died)      -> CLOSE (InActConn) for 10 s
-// New-connection handling copies Engine.ipv4/newConnection/persistentTemplate
-// for one service (conn_reuse_mode 1, expire_nodest_conn 0,
-// expire_quiescent_template 0, the defaults); a test checks it against the
-// real Engine driven through the Simulator.
-import { ConnTable, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_TEMPLATE } from '../../conn/table.js';
-import { DEST_F_AVAILABLE } from '../../conn/dests.js';
-import {
-  DIR_INPUT, DIR_OUTPUT, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_S_CLOSE, TCP_S_TIME_WAIT,
-} from '../../conn/tcp-states.js';
+// New connections go through the engine's own NewConnections (reuse checks,
+// persistence templates, scheduling), with the kernel's default sysctls; a test
+// checks the placements against the real Engine driven through the Simulator.
+import { ConnTable } from '../../conn/table.js';
+import { DIR_INPUT, DIR_OUTPUT, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../../conn/tcp-states.js';
 import { Timeouts } from '../../conn/timeouts.js';
+import { DROP_NO_DEST } from '../../engine/counters.js';
+import { HIT_GONE, HIT_KEEP, NewConnections } from '../../engine/new-conn.js';
 import { ServiceRuntime, type ServiceEntry } from '../../engine/services.js';
 import { buildTable, PROTO_TCP, PROTO_UDP, type RealServer, type VirtualService } from '../../model/index.js';
 import type { Scheduler } from '../../sched/types.js';
@@ -41,9 +39,50 @@ export interface WorldSpec {
   seed: number;
 }
 
+/** The table, counting what it adds and frees: the world's own tally, kept apart from ConnTable.count. */
+class TalliedConnTable extends ConnTable {
+  added = 0;
+  freed = 0;
+
+  override add(...a: Parameters<ConnTable['add']>): number {
+    const s = super.add(...a);
+    if (s !== 0) this.added++;
+    return s;
+  }
+
+  override expireNow(slot: number): void {
+    const before = this.count;
+    super.expireNow(slot);
+    this.freed += before - this.count;
+  }
+
+  override expire(now: number): number {
+    const n = super.expire(now);
+    this.freed += n;
+    return n;
+  }
+}
+
+/** The scheduler with every decision written to the log. */
+function logged(inner: Scheduler, log: DecisionLog): Scheduler {
+  const s: Scheduler = {
+    name: inner.name,
+    update: (ids, d) => inner.update(ids, d),
+    schedule(d, saddr, sport, daddr, dport, now) {
+      const chosen = inner.schedule(d, saddr, sport, daddr, dport, now);
+      log.sched(saddr, sport, now, chosen);
+      return chosen;
+    },
+  };
+  if (inner.changed) s.changed = (d, v) => inner.changed!(d, v);
+  if (inner.forget) s.forget = (d) => inner.forget!(d);
+  return s;
+}
+
 export class World {
   readonly rt: ServiceRuntime;
-  readonly conns: ConnTable;
+  readonly conns: TalliedConnTable;
+  readonly admit: NewConnections;
   readonly log: DecisionLog;
   readonly servers: RealServer[];
   readonly svc: VirtualService;
@@ -51,9 +90,6 @@ export class World {
   scheduler!: Scheduler;
   /** Dest id -> index into servers (-1 none). */
   readonly srvOf: Int32Array;
-  /** Table entries created and freed, counted here (an independent tally of ConnTable.count). */
-  added = 0;
-  freed = 0;
   /** Opens that found a finished flow of the same tuple and kept its server (conn_reuse_mode). */
   reused = 0;
   private readonly tcp: boolean;
@@ -74,7 +110,8 @@ export class World {
       scheduler: spec.scheduler, schedFlags: [], persistence: spec.persistence, persistMask: 0xffffffff,
       onePacket: false, servers: this.servers,
     };
-    this.conns = new ConnTable({ capacity: spec.connCapacity, dests: this.rt.dests, timeouts: new Timeouts(), seed: spec.seed });
+    this.conns = new TalliedConnTable({ capacity: spec.connCapacity, dests: this.rt.dests, timeouts: new Timeouts(), seed: spec.seed });
+    this.admit = new NewConnections(this.rt, this.conns);
     this.log = new DecisionLog(spec.scheduler, [], spec.vip, spec.vport);
     const inner = this.rt.dests.onChange;
     this.rt.dests.onChange = (d: number): void => {
@@ -88,87 +125,48 @@ export class World {
   setServers(list: readonly RealServer[]): void {
     this.rt.apply(buildTable({ services: [{ ...this.svc, servers: list }] }));
     this.entry = this.rt.services[1];
+    if (this.entry.scheduler !== this.scheduler) this.entry.scheduler = logged(this.entry.scheduler, this.log);
     this.scheduler = this.entry.scheduler;
     this.log.update(this.entry.ids, this.rt.dests);
     for (const d of this.entry.ids) this.srvOf[d] = this.rt.destAddr[d] - SERVER_BASE;
   }
 
+  /** Table entries created and freed (an independent tally of ConnTable.count). */
+  get added(): number {
+    return this.conns.added;
+  }
+
+  get freed(): number {
+    return this.conns.freed;
+  }
+
   expire(now: number): void {
-    this.freed += this.conns.expire(now);
+    this.conns.expire(now);
   }
 
   /**
    * A client opens a flow: returns the connection's slot (> 0) or an OPEN_* reason.
-   * A tuple still in the table is handled as Engine.ipv4 does: a finished flow
-   * (TIME_WAIT, CLOSE) not under a template is expired and scheduled afresh;
-   * otherwise the SYN goes to the old connection's server if it is still there.
+   * A tuple still in the table goes through NewConnections.hit as the engine's
+   * packets do (a finished flow not under a template is expired and scheduled
+   * afresh; otherwise the SYN goes to the old connection's server if it is still there).
    */
   open(client: number, cport: number, now: number): number {
     const c = this.conns;
     const s = c.lookupIn(this.proto, client | 0, cport, this.svc.address | 0, this.svc.port);
     if (s !== 0) {
-      const available = (this.rt.dests.flags[c.destOf(s)] & DEST_F_AVAILABLE) !== 0;
-      const finished = c.control[s] === 0 && (c.stateOf(s) === TCP_S_TIME_WAIT || c.stateOf(s) === TCP_S_CLOSE);
-      if (!(this.tcp && finished)) {
-        if (!available) return OPEN_DEST_GONE;
+      const h = this.admit.hit(s, this.tcp);
+      if (h === HIT_GONE) return OPEN_DEST_GONE;
+      if (h === HIT_KEEP) {
         this.reused++;
         this.handshake(s, now);
         return s;
       }
-      if (c.nControl[s] === 0) this.expireNow(s);
     }
-    return this.newConnection(client, cport, now);
-  }
-
-  private newConnection(client: number, cport: number, now: number): number {
-    const c = this.conns;
-    const rt = this.rt;
-    let control = 0;
-    let d: number;
-    if (this.entry.persistMs > 0) {
-      control = this.template(client, cport, now);
-      if (control < 0) return control;
-      d = c.destOf(control);
-    } else {
-      d = this.schedule(client, cport, now);
-      if (d === 0) return OPEN_NO_DEST;
-    }
-    const s = c.add(this.proto, client | 0, cport, this.svc.address | 0, this.svc.port,
-      rt.destAddr[d] | 0, rt.destPort[d] || this.svc.port, d, CONN_F_INACTIVE | CONN_F_NAT, control, now);
-    if (s === 0) return OPEN_TABLE_FULL;
-    this.added++;
-    this.handshake(s, now);
-    return s;
-  }
-
-  /** ip_vs_sched_persist, as Engine.persistentTemplate: the template's slot, or an OPEN_* reason. */
-  private template(client: number, cport: number, now: number): number {
-    const c = this.conns;
-    const rt = this.rt;
-    const proto = this.proto;
-    const snet = client & this.entry.persistMask;
-    const vport = this.svc.port === 21 ? 0 : this.svc.port;
-    let t = c.lookupTemplate(proto, snet, this.svc.address, vport);
-    if (t !== 0) {
-      if ((rt.dests.flags[c.destOf(t)] & DEST_F_AVAILABLE) !== 0) {
-        c.touch(t, now);
-        return t;
-      }
-      this.expireNow(t);
-    }
-    const d = this.schedule(client, cport, now);
-    if (d === 0) return OPEN_NO_DEST;
-    t = c.add(proto, snet, 0, this.svc.address | 0, vport, rt.destAddr[d] | 0, rt.destPort[d], d, CONN_F_TEMPLATE, 0, now);
-    if (t === 0) return OPEN_TABLE_FULL;
-    this.added++;
-    c.setTimeout(t, this.entry.persistMs, now);
-    return t;
-  }
-
-  private schedule(client: number, cport: number, now: number): number {
-    const d = this.scheduler.schedule(this.rt.dests, client | 0, cport, this.svc.address | 0, this.svc.port, now);
-    this.log.sched(client, cport, now, d);
-    return d;
+    const slot = this.admit.create(this.entry.id, this.proto, client | 0, cport, this.svc.address | 0, this.svc.port, now);
+    if (slot === -DROP_NO_DEST) return OPEN_NO_DEST;
+    if (slot <= 0) return OPEN_TABLE_FULL;
+    this.handshake(slot, now);
+    return slot;
   }
 
   private handshake(s: number, now: number): void {
@@ -199,11 +197,5 @@ export class World {
   /** The client gives up on a connection whose server died. */
   abort(s: number, now: number): void {
     if (this.tcp) this.conns.tcpTransition(s, DIR_INPUT, RST, now);
-  }
-
-  private expireNow(s: number): void {
-    const before = this.conns.count;
-    this.conns.expireNow(s);
-    this.freed += before - this.conns.count;
   }
 }

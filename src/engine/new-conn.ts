@@ -1,0 +1,123 @@
+// New connections, in one place: what a client packet does when it finds an old
+// connection of its tuple (ip_vs_in's conn_reuse_mode and expire_nodest_conn
+// checks) and how a packet to a virtual service is scheduled and its connection
+// created (ip_vs_schedule, ip_vs_sched_persist). The engine calls it for packets;
+// the scheduler benchmark's world (schedbench/world.ts) calls it for simulated
+// flows, so both decide exactly alike.
+import { DEST_F_AVAILABLE } from '../conn/dests.js';
+import { CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
+import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
+import { DEFAULT_SWITCHES, PROTO_UDP, type Switches } from '../model/index.js';
+import { DROP_NO_DEST, DROP_TABLE_FULL } from './counters.js';
+import { FWD_NAT, type ServiceRuntime } from './services.js';
+
+/** What a client packet does with the connection its tuple found (hit()). */
+export const HIT_KEEP = 0; // use it
+export const HIT_GONE = 1; // drop the packet: the connection's server is gone
+export const HIT_NEW = 2; // schedule afresh: the old connection was expired or is over
+
+export class NewConnections {
+  /** IPVS sysctls (net.ipv4.vs.*): conn_reuse_mode, expire_nodest_conn, expire_quiescent_template. */
+  switches: Switches = DEFAULT_SWITCHES;
+
+  constructor(
+    readonly rt: ServiceRuntime,
+    readonly conns: ConnTable,
+  ) {}
+
+  /**
+   * The order of ip_vs_in for a client packet that found connection `slot`: a SYN
+   * may reuse the tuple of a finished connection (conn_reuse_mode); then a
+   * connection whose server is gone is dropped, or with expire_nodest_conn
+   * expired and the packet scheduled afresh.
+   */
+  hit(slot: number, syn: boolean): number {
+    if (syn && this.reschedules(slot)) return HIT_NEW;
+    if ((this.rt.dests.flags[this.conns.destOf(slot)] & DEST_F_AVAILABLE) !== 0) return HIT_KEEP;
+    if (!this.switches.expireNodestConn) return HIT_GONE;
+    this.conns.expireNow(slot);
+    return HIT_NEW;
+  }
+
+  /**
+   * conn_reuse_mode (ip_vs_in, is_new_conn_expected): a SYN that finds an old
+   * connection is scheduled afresh when that connection is over (TIME_WAIT or
+   * CLOSE, or with mode bit 2 FIN_WAIT of a DR connection), or, with
+   * expire_nodest_conn, when its server was quiesced. Controlled connections
+   * (persistence) keep their server. The old entry is expired unless it controls others.
+   */
+  private reschedules(slot: number): boolean {
+    const sw = this.switches;
+    if (sw.connReuseMode === 0) return false;
+    const c = this.conns;
+    let resched = false;
+    if (sw.expireNodestConn && this.rt.dests.weight[c.destOf(slot)] === 0) resched = true;
+    else if (c.control[slot] === 0) {
+      const st = c.stateOf(slot);
+      resched = st === TCP_S_TIME_WAIT || st === TCP_S_CLOSE || ((sw.connReuseMode & 2) !== 0 && st === TCP_S_FIN_WAIT && (c.flagsOf(slot) & CONN_F_NOOUTPUT) !== 0);
+    }
+    if (resched && c.nControl[slot] === 0) c.expireNow(slot);
+    return resched;
+  }
+
+  /**
+   * ip_vs_schedule for a packet of service svcId with no connection: a real
+   * server from the persistence template or the scheduler, then the connection.
+   * Returns its slot, or minus the drop reason (DROP_NO_DEST, DROP_TABLE_FULL).
+   */
+  create(svcId: number, proto: number, saddr: number, sport: number, daddr: number, dport: number, now: number): number {
+    const rt = this.rt;
+    const svc = rt.services[svcId];
+    let control = 0;
+    let dest: number;
+    if (svc.persistMs > 0) {
+      control = this.template(svcId, proto, saddr, sport, daddr, dport, now);
+      dest = control === 0 ? 0 : this.conns.destOf(control);
+    } else {
+      dest = svc.scheduler.schedule(rt.dests, saddr, sport, daddr, dport, now);
+    }
+    if (dest === 0) return -DROP_NO_DEST;
+    let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
+    if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
+    const rport = rt.destPort[dest] || dport;
+    const slot = this.conns.add(proto, saddr, sport, daddr, dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
+    if (slot === 0) return -DROP_TABLE_FULL;
+    rt.destConns[dest]++;
+    return slot;
+  }
+
+  /**
+   * ip_vs_sched_persist: the template for (client net, service) keeps its real
+   * server while that server is available. Returns the template slot, or 0 when
+   * no server could be scheduled (or the table is full).
+   */
+  private template(svcId: number, proto: number, saddr: number, sport: number, daddr: number, dport: number, now: number): number {
+    const rt = this.rt;
+    const svc = rt.services[svcId];
+    const conns = this.conns;
+    const dests = rt.dests;
+    const snet = saddr & svc.persistMask;
+    const m = svc.model;
+    // Templates of a firewall-mark service span all its ports: proto 0 (IPPROTO_IP), vaddr = mark, vport 0.
+    // A port-zero service and FTP (port 21, whose data connections use other ports) key theirs by port 0 too.
+    const tproto = m.fwmark ? 0 : proto;
+    const tvaddr = (m.fwmark ? m.fwmark : daddr) | 0;
+    const tvport = m.fwmark || m.port === 21 || m.port === 0 ? 0 : dport;
+    let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
+    if (t !== 0) {
+      const d = conns.destOf(t);
+      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
+      if (valid) {
+        conns.touch(t, now);
+        return t;
+      }
+      conns.expireNow(t);
+    }
+    const dest = svc.scheduler.schedule(dests, saddr, sport, daddr, dport, now);
+    if (dest === 0) return 0;
+    t = conns.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest] | 0, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    if (t === 0) return 0;
+    conns.setTimeout(t, svc.persistMs, now);
+    return t;
+  }
+}
