@@ -2,7 +2,6 @@
 // servers, an engine with static neighbours, and batches of 64-byte frames.
 import { Batch } from '../../src/frames/batch.js';
 import { Engine } from '../../src/engine/engine.js';
-import { NEIGH_STATIC } from '../../src/engine/l2.js';
 import { buildTable, parseIPv4, type ForwardMethod } from '../../src/model/index.js';
 import { writeTcp } from '../../src/packet/build.js';
 
@@ -27,7 +26,7 @@ export function benchEngine(forward: ForwardMethod, connCapacity: number, schedu
     ],
   });
   const engine = new Engine({ interfaces: [{ name: 'eth0', mac: ROUTER_MAC[0] }, { name: 'eth1', mac: ROUTER_MAC[1] }], table, connCapacity });
-  RIPS.forEach((a, i) => engine.l2.learn(a, Uint8Array.from([2, 0x52, 0, 0, 0, i + 1]), 0, forward === 'nat' ? 1 : 0, NEIGH_STATIC));
+  RIPS.forEach((a, i) => engine.neigh.setStatic(a, Uint8Array.from([2, 0x52, 0, 0, 0, i + 1]), 0, forward === 'nat' ? 1 : 0));
   return engine;
 }
 

@@ -43,7 +43,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
   const fixedIn = opts.inIface === undefined ? -1 : names.indexOf(opts.inIface);
   if (opts.inIface !== undefined && fixedIn < 0) throw new Error(`--in ${opts.inIface}: lvs.cf names no such device (devices: ${names.join(', ')})`);
   const ingress = (data: Uint8Array): number => (fixedIn >= 0 ? fixedIn : ingressOf(table, names, data));
-  learnFromCapture(engine, opts.input, ingress);
+  learnFromCapture(engine, opts.input);
   addNeighbours(engine, table, opts.neighbours ?? []);
 
   mkdirSync(opts.outDir, { recursive: true });
@@ -69,7 +69,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
     for (const w of writers) w.close();
   }
   const counters = engine.counters.snapshot();
-  const missing = engine.l2.describeMissing();
+  const missing = engine.neigh.describeMissing();
   const sentBy = Object.fromEntries(names.map((n, i) => [n, sent[i]]));
   const lines = [
     `tsvs replay: ${read} frames read from ${opts.input}`,
@@ -101,22 +101,21 @@ function ingressOf(table: ServiceTable, names: string[], data: Uint8Array): numb
 const scratch = new FrameInfo();
 
 /**
- * Neighbours "whatever the capture itself shows": ARP senders, and the MACs of
- * real servers seen sending. A first pass, so the first SYN already knows them.
+ * Real servers' MACs "whatever the capture itself shows": their ARP, and their
+ * frames. A first pass, so the first SYN already knows them; they are kept as
+ * given (static), on the interface the router would reach each server on.
  */
-function learnFromCapture(engine: Engine, input: string, ingress: (d: Uint8Array) => number): void {
-  const servers = new Set(engine.services.table!.services.flatMap((s) => s.servers.map((r) => r.address)));
+function learnFromCapture(engine: Engine, input: string): void {
+  const nb = engine.neigh;
   const reader = new PcapReader(input);
   try {
     for (let rec = reader.next(); rec; rec = reader.next()) {
       const d = rec.data;
       const r = parseFrame(d, 0, d.length, scratch);
-      if (r === PARSE_ARP) {
-        const ip = readU32(d, scratch.l3 + ARP_SPA);
-        if (ip !== 0) engine.l2.learn(ip, d, scratch.l3 + ARP_SHA, ingress(d));
-      } else if (r === PARSE_IPV4 && servers.has(scratch.saddr) && engine.l2.resolve(scratch.saddr) === 0) {
-        engine.l2.learn(scratch.saddr, d, 6, ingress(d));
-      }
+      const ip = r === PARSE_ARP ? readU32(d, scratch.l3 + ARP_SPA) : r === PARSE_IPV4 ? scratch.saddr : 0;
+      const n = ip === 0 ? 0 : nb.resolve(ip);
+      if (n === 0 || nb.usable(n)) continue;
+      nb.setStatic(ip, d, r === PARSE_ARP ? scratch.l3 + ARP_SHA : 6, nb.neighIf[n]);
     }
   } finally {
     reader.close();

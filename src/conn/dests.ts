@@ -3,6 +3,7 @@
 // are not: they belong to the data plane and survive swaps, as struct ip_vs_dest's
 // atomics survive ipvsadm edits. Schedulers read active/inactive/weight/flags here.
 import { CONN_F_INACTIVE, CONN_F_TEMPLATE } from './flags.js';
+import { privateAlloc, type Alloc } from './memory.js';
 
 /** IP_VS_DEST_F_AVAILABLE: the dest is in its service's list. */
 export const DEST_F_AVAILABLE = 1;
@@ -34,18 +35,19 @@ export class Dests {
    */
   onChange: ((d: number) => void) | null = null;
 
-  constructor(capacity: number) {
+  /** `alloc` puts the arrays in shared memory when another thread reads them (memory.ts). */
+  constructor(capacity: number, alloc: Alloc = privateAlloc) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`dest capacity must be an integer >= 2, got ${capacity}`);
     this.capacity = capacity;
-    this.weight = new Int32Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.active = new Uint32Array(capacity);
-    this.inactive = new Uint32Array(capacity);
-    this.persist = new Uint32Array(capacity);
-    this.upper = new Uint32Array(capacity);
-    this.lower = new Uint32Array(capacity);
-    this.addr = new Uint32Array(capacity);
-    this.port = new Uint16Array(capacity);
+    this.weight = alloc(Int32Array, capacity);
+    this.flags = alloc(Uint8Array, capacity);
+    this.active = alloc(Uint32Array, capacity);
+    this.inactive = alloc(Uint32Array, capacity);
+    this.persist = alloc(Uint32Array, capacity);
+    this.upper = alloc(Uint32Array, capacity);
+    this.lower = alloc(Uint32Array, capacity);
+    this.addr = alloc(Uint32Array, capacity);
+    this.port = alloc(Uint16Array, capacity);
   }
 
   /** ip_vs_dest_totalconns(): "activeconns + inactconns"; templates are not counted. */

@@ -1,6 +1,6 @@
 // ARP: the router answers for the addresses it owns (VIPs, the NAT router
 // address) on the interface that holds them, as pulse's send_arp and the
-// kernel would, and learns who is who from every ARP it sees.
+// kernel would, and learns the MACs of the neighbours it wants (neighbours.ts).
 import { ARP_OP_REQUEST, ARP_SHA, arpToReply } from '../packet/arp.js';
 import { ethToReply } from '../packet/ethernet.js';
 import type { FrameInfo } from '../packet/parse.js';
@@ -13,7 +13,7 @@ export function handleArp(engine: Engine, batch: Batch, i: number, info: FrameIn
   const arp = info.l3;
   const itf = batch.ifIn[i];
   // Sender 0.0.0.0 is an address probe (RFC 5227): nothing to learn from it.
-  if (info.arpSpa !== 0) engine.l2.learn(info.arpSpa, buf, arp + ARP_SHA, itf);
+  if (info.arpSpa !== 0) engine.neigh.heard(info.arpSpa, buf, arp + ARP_SHA, itf, engine.now);
   if (info.arpOp !== ARP_OP_REQUEST) return engine.pass(PASS_ARP);
   if (engine.owned.get(info.arpTpa) !== itf) return engine.pass(PASS_ARP);
   const mac = engine.l2.ifMac;

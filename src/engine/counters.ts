@@ -1,6 +1,7 @@
 // Every exit of the packet path is a verdict with a counter (katran's habit):
 // drops by reason, passes by reason, and what was sent. Reason codes index
 // Float64Arrays so counting allocates nothing.
+import { privateAlloc, type Alloc } from '../conn/memory.js';
 import { PARSE_RESULT_NAMES } from '../packet/parse.js';
 
 /** Drop reasons of the engine itself. Malformed frames use MALFORMED_BASE + parse code. */
@@ -39,32 +40,61 @@ export const PASS_ARP = 2; // ARP not asking for an address the router owns
 export const PASS_ICMP = 3; // ICMP we neither answer nor translate
 export const PASS_NAMES = ['not_ipv4_or_arp', 'not_a_virtual_service', 'arp_not_for_us', 'icmp_not_for_us'];
 
+/** Slots of Counters.n. */
+const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
+export const N_FIELDS = 6;
+
 export class Counters {
-  readonly drops = new Float64Array(64);
-  readonly passes = new Float64Array(8);
-  rxFrames = 0;
-  txFrames = 0;
-  arpReplies = 0;
-  echoReplies = 0;
-  icmpTranslated = 0;
-  connsCreated = 0;
+  readonly drops: Float64Array;
+  readonly passes: Float64Array;
+  /** The named totals below, in one array so it can live in shared memory (conn/memory.ts). */
+  readonly n: Float64Array;
+
+  constructor(alloc: Alloc = privateAlloc) {
+    this.drops = alloc(Float64Array, 64);
+    this.passes = alloc(Float64Array, 8);
+    this.n = alloc(Float64Array, N_FIELDS);
+  }
+
+  get rxFrames(): number { return this.n[N_RX]; }
+  set rxFrames(v: number) { this.n[N_RX] = v; }
+  get txFrames(): number { return this.n[N_TX]; }
+  set txFrames(v: number) { this.n[N_TX] = v; }
+  get arpReplies(): number { return this.n[N_ARP]; }
+  set arpReplies(v: number) { this.n[N_ARP] = v; }
+  get echoReplies(): number { return this.n[N_ECHO]; }
+  set echoReplies(v: number) { this.n[N_ECHO] = v; }
+  get icmpTranslated(): number { return this.n[N_ICMP]; }
+  set icmpTranslated(v: number) { this.n[N_ICMP] = v; }
+  get connsCreated(): number { return this.n[N_CREATED]; }
+  set connsCreated(v: number) { this.n[N_CREATED] = v; }
 
   /** Non-zero counters by name, for summaries and the admin CLI. */
   snapshot(): Record<string, number> {
-    const out: Record<string, number> = {
-      rx_frames: this.rxFrames,
-      tx_frames: this.txFrames,
-      conns_created: this.connsCreated,
-      arp_replies: this.arpReplies,
-      icmp_echo_replies: this.echoReplies,
-      icmp_errors_translated: this.icmpTranslated,
-    };
-    this.drops.forEach((n, code) => {
-      if (n) out[`drop_${dropName(code)}`] = n;
-    });
-    this.passes.forEach((n, code) => {
-      if (n) out[`pass_${PASS_NAMES[code]}`] = n;
-    });
-    return out;
+    return countersSnapshot(this.drops, this.passes, this.n, false);
   }
+}
+
+/** Every counter by name (zeros too, when `all`), from the arrays: the engine's own or a reader's shared views. */
+export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: Float64Array, all: boolean): Record<string, number> {
+  const out: Record<string, number> = {
+    rx_frames: n[N_RX],
+    tx_frames: n[N_TX],
+    conns_created: n[N_CREATED],
+    arp_replies: n[N_ARP],
+    icmp_echo_replies: n[N_ECHO],
+    icmp_errors_translated: n[N_ICMP],
+  };
+  drops.forEach((v, code) => {
+    if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;
+  });
+  passes.forEach((v, code) => {
+    if (v || (all && code < PASS_NAMES.length)) out[`pass_${PASS_NAMES[code]}`] = v;
+  });
+  return out;
+}
+
+/** Drop codes that have a name: the engine's own, and the parser's malformed-frame results (after ipv4, arp, other). */
+function dropKnown(code: number): boolean {
+  return code in ENGINE_DROP_NAMES || (code >= MALFORMED_BASE + 3 && PARSE_RESULT_NAMES[code - MALFORMED_BASE] !== undefined);
 }

@@ -8,8 +8,10 @@
 // in methods of their own (notTcpUdp, hitSlow, miss), or every frame pays the calls.
 import { ConnTable, CONN_F_ONE_PACKET } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
+import type { Alloc } from '../conn/memory.js';
 import { Timeouts } from '../conn/timeouts.js';
-import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
+import { diffTables, type TableDelta } from '../model/diff.js';
+import { formatIPv4, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type OwnedAddress, type ServiceTable } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
 import { viewOf } from '../packet/bytes.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
@@ -18,62 +20,100 @@ import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
-import { L2Table, NEIGH_FAILED, type InterfaceSpec } from './l2.js';
+import { L2Table, type InterfaceSpec } from './l2.js';
+import { interfaceFor, Neighbours, type NeighEvent } from './neighbours.js';
 import { MarkClassifier } from './marks.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
-import { FWD_NAT, FWD_TUNNEL, ServiceRuntime } from './services.js';
+import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
 
 export interface EngineOptions {
   interfaces: readonly InterfaceSpec[];
-  table: ServiceTable;
+  /** The table to start with; none: an empty one, for a caller that applies deltas (the router's data plane). */
+  table?: ServiceTable;
   /** Connection table capacity (entries incl. persistence templates). */
   connCapacity?: number;
   destCapacity?: number;
+  /** Neighbour entries (distinct real-server addresses). Default 65536. */
+  neighCapacity?: number;
+  /** Where counters live: shared memory when another thread reads them (conn/memory.ts). */
+  alloc?: Alloc;
 }
 
 export class Engine {
-  readonly counters = new Counters();
+  readonly counters: Counters;
   readonly services: ServiceRuntime;
   readonly conns: ConnTable;
   readonly timeouts: Timeouts;
   readonly l2: L2Table;
+  readonly neigh: Neighbours;
+  /** Neighbour problems found while applying a table (the table is full), for the caller to log. */
+  readonly neighEvents: NeighEvent[] = [];
   /** Connection reuse checks and new connections (shared with the scheduler benchmark). */
   readonly admit: NewConnections;
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   owned = new OwnedAddresses([]);
+  /** The table version running, and the whole table when apply() was given one (the synchronous path). */
+  version = 0;
+  table: ServiceTable | null = null;
+  /** The owned addresses of the running version (VIPs, NAT router), with their prefixes and devices. */
+  addresses: readonly OwnedAddress[] = [];
+  /** The clock of the last batch (what ARP learning stamps entries with). */
+  now = 0;
   private readonly info = new FrameInfo();
 
   constructor(opts: EngineOptions) {
     this.l2 = new L2Table(opts.interfaces);
-    this.services = new ServiceRuntime(opts.destCapacity);
+    this.neigh = new Neighbours({ names: this.l2.ifNames, macs: this.l2.ifMac }, opts.neighCapacity);
+    this.counters = new Counters(opts.alloc);
+    this.services = new ServiceRuntime({ destCapacity: opts.destCapacity, alloc: opts.alloc });
     this.timeouts = new Timeouts();
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
     this.admit = new NewConnections(this.services, this.conns);
-    this.apply(opts.table);
+    if (opts.table) this.apply(opts.table);
   }
 
   /** Swaps in a new service table; connections survive. Throws (changing nothing) if it cannot run it. */
-  apply(table: ServiceTable): void {
-    for (const a of table.addresses) {
-      if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${a.address} is on device ${a.device}, which the engine does not have`);
+  apply(table: ServiceTable): ServiceLayout[] {
+    const layouts = this.applyDelta(diffTables(this.table, table));
+    this.table = table;
+    return layouts;
+  }
+
+  /**
+   * Applies the change from the running version to the next (model/diff.ts): only
+   * the services, servers and settings it names. Throws, changing nothing, when
+   * the delta cannot run here (an address on a device the engine does not have,
+   * an unknown scheduler, too many servers).
+   */
+  applyDelta(delta: TableDelta): ServiceLayout[] {
+    const g = delta.globals;
+    if (g) {
+      for (const a of g.addresses) {
+        if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${formatIPv4(a.address)} is on device ${a.device}, which the engine does not have`);
+      }
     }
-    this.services.apply(table);
-    this.owned = new OwnedAddresses(table.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
-    const t = table.timeouts;
-    this.timeouts.set(t.tcp, t.tcpfin, t.udp);
-    this.admit.switches = table.switches;
-    this.marks = new MarkClassifier(table.marks);
+    const layouts = this.services.applyDelta(delta);
+    if (g) {
+      this.addresses = g.addresses;
+      this.owned = new OwnedAddresses(g.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
+      this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
+      this.admit.switches = g.switches;
+      this.marks = new MarkClassifier(g.marks);
+    }
+    this.version = delta.version;
+    this.neighEvents.push(...this.refreshNeighbours(this.now));
+    return layouts;
   }
 
   /** Processes every frame of the batch in place; returns how many are to be sent. */
   process(batch: Batch, now: number): number {
     this.conns.expire(now);
-    this.l2.now = now;
+    this.now = now;
     let tx = 0;
     for (let i = 0; i < batch.count; i++) {
       const v = this.frame(batch, i, now);
@@ -213,10 +253,14 @@ export class Engine {
     return VERDICT_TX;
   }
 
-  /** Neighbour entry for a dest's address, cached per dest after the first resolution; 0 when unusable. */
+  /**
+   * Neighbour entry for a dest's address, cached per dest after the first
+   * resolution; 0 when it cannot be used (unresolved, failed). A dest in use
+   * keeps its address wanted, so its cached entry is never evicted under it.
+   */
   destNeighbour(dest: number): number {
     const n = this.services.destNeigh[dest];
-    if (n !== 0 && this.l2.neighState[n] !== NEIGH_FAILED) return n;
+    if (n !== 0 && this.neigh.usable(n)) return n;
     return this.resolveDest(dest);
   }
 
@@ -224,21 +268,44 @@ export class Engine {
     const rt = this.services;
     let n = rt.destNeigh[dest];
     if (n === 0) {
-      n = this.l2.resolve(rt.destAddr[dest]);
+      n = this.neigh.resolve(rt.destAddr[dest]);
       rt.destNeigh[dest] = n;
     }
-    if (n === 0 || this.l2.neighState[n] === NEIGH_FAILED) {
-      this.l2.noteMissing(rt.destAddr[dest]);
+    if (n === 0 || !this.neigh.usable(n)) {
+      this.neigh.noteMissing(rt.destAddr[dest]);
       return 0;
     }
     return n;
   }
 
+  /**
+   * The addresses the router must resolve, each with its interface: those of
+   * the real servers in a list, and of removed ones whose connections still
+   * run. Everything else is neither learned nor asked for (neighbours.ts).
+   */
+  wantedNeighbours(): Map<number, number> {
+    const rt = this.services;
+    const d = rt.dests;
+    const out = new Map<number, number>();
+    const top = rt.highWater[0];
+    for (let id = 1; id < top; id++) {
+      if ((d.flags[id] & DEST_F_AVAILABLE) === 0 && d.active[id] + d.inactive[id] + d.persist[id] === 0) continue;
+      const addr = rt.destAddr[id];
+      if (addr !== 0 && !out.has(addr)) out.set(addr, interfaceFor(this.addresses, this.l2.ifNames, addr));
+    }
+    return out;
+  }
+
+  /** Brings the neighbour table in line with the running table; returns what did not fit. */
+  refreshNeighbours(now: number): NeighEvent[] {
+    return this.neigh.want(this.wantedNeighbours(), this.addresses, now);
+  }
+
   /** Ethernet header for a neighbour: its MAC as destination, our interface's as source. */
   toNeighbour(batch: Batch, i: number, neigh: number): void {
-    const l2 = this.l2;
-    writeMacs(batch.buf, batch.off[i], l2.neighHdr, 3 * neigh);
-    batch.ifOut[i] = l2.neighIf[neigh];
+    const n = this.neigh;
+    writeMacs(batch.buf, batch.off[i], n.neighHdr, 3 * neigh);
+    batch.ifOut[i] = n.neighIf[neigh];
   }
 
   toPeer(batch: Batch, i: number, peer: number): void {

@@ -1,15 +1,9 @@
-// What the engine knows of layer 2: its own interfaces and their MACs, the
-// neighbours it forwards to (IP -> MAC on an interface: real servers), and the
+// What the engine knows of layer 2: its own interfaces and their MACs, and the
 // client-side peers (interface + MAC a client's frames came from) that NAT
 // replies go back through. Entries keep their index for life, so connections
-// and dests can cache an index and the per-packet path reads typed arrays only.
-import { formatIPv4 } from '../model/index.js';
+// can cache an index and the per-packet path reads typed arrays only. The
+// neighbours it forwards to (real servers) are neighbours.ts's.
 import { copyMac, macEquals } from '../packet/ethernet.js';
-
-export const NEIGH_STATIC = 1;
-export const NEIGH_LEARNED = 2;
-/** Not confirmed for too long (no ARP reply to the refreshes): not used until it is again. */
-export const NEIGH_FAILED = 3;
 
 export interface InterfaceSpec {
   readonly name: string;
@@ -20,25 +14,6 @@ export class L2Table {
   readonly ifNames: string[];
   readonly ifMac: Uint8Array;
 
-  readonly neighAddr: Uint32Array;
-  readonly neighMac: Uint8Array;
-  /**
-   * The Ethernet addresses a frame to each neighbour starts with (its MAC, then
-   * our interface's) as three big-endian 32-bit words, so that the per-packet
-   * path writes them with three stores. Same for peers (peerHdr).
-   */
-  readonly neighHdr: Int32Array;
-  readonly neighIf: Uint8Array;
-  readonly neighState: Uint8Array;
-  /** When each entry was last confirmed (the engine's clock, ms). */
-  readonly neighConfirmed: Float64Array;
-  /** The engine's clock at the current batch: what learn() stamps entries with. */
-  now = 0;
-  private neighCount = 0;
-  private readonly neighByIp = new Map<number, number>();
-  /** Next hops that were needed but unknown: address -> frames dropped for it. */
-  readonly missing = new Map<number, number>();
-
   readonly peerMac: Uint8Array;
   readonly peerHdr: Int32Array;
   readonly peerIf: Uint8Array;
@@ -47,19 +22,12 @@ export class L2Table {
 
   constructor(
     interfaces: readonly InterfaceSpec[],
-    readonly neighCapacity = 4096,
     readonly peerCapacity = 65536,
   ) {
     if (interfaces.length === 0 || interfaces.length > 255) throw new Error('the engine needs 1..255 interfaces');
     this.ifNames = interfaces.map((i) => i.name);
     this.ifMac = new Uint8Array(6 * interfaces.length);
     interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
-    this.neighAddr = new Uint32Array(neighCapacity);
-    this.neighMac = new Uint8Array(6 * neighCapacity);
-    this.neighHdr = new Int32Array(3 * neighCapacity);
-    this.neighIf = new Uint8Array(neighCapacity);
-    this.neighState = new Uint8Array(neighCapacity);
-    this.neighConfirmed = new Float64Array(neighCapacity);
     this.peerMac = new Uint8Array(6 * peerCapacity);
     this.peerHdr = new Int32Array(3 * peerCapacity);
     this.peerIf = new Uint8Array(peerCapacity);
@@ -70,61 +38,6 @@ export class L2Table {
 
   ifIndex(name: string): number {
     return this.ifNames.indexOf(name);
-  }
-
-  /** Neighbour entry index for an address, or 0 when unknown. */
-  resolve(addr: number): number {
-    return this.neighByIp.get(addr) ?? 0;
-  }
-
-  /**
-   * Records addr -> mac on interface itf. A static entry (--neigh, config) is
-   * not overwritten by what traffic shows.
-   */
-  learn(addr: number, mac: Uint8Array, macOff: number, itf: number, state = NEIGH_LEARNED): number {
-    let n = this.neighByIp.get(addr) ?? 0;
-    if (n === 0) {
-      if (this.neighCount + 1 >= this.neighCapacity) return 0;
-      n = ++this.neighCount;
-      this.neighByIp.set(addr, n);
-      this.neighAddr[n] = addr;
-    } else if (this.neighState[n] === NEIGH_STATIC && state !== NEIGH_STATIC) {
-      return n;
-    }
-    copyMac(this.neighMac, 6 * n, mac, macOff);
-    this.neighIf[n] = itf;
-    this.macPair(this.neighHdr, n, this.neighMac, itf);
-    this.neighState[n] = state;
-    this.neighConfirmed[n] = this.now;
-    this.missing.delete(addr);
-    return n;
-  }
-
-  /**
-   * Neighbour timeouts: a learned entry not confirmed within maxAgeMs is marked
-   * failed (the router keeps asking; frames to it are dropped and counted rather
-   * than sent to a MAC that may be gone). Static entries never fail. Returns how many failed.
-   */
-  ageOut(now: number, maxAgeMs: number): number {
-    let failed = 0;
-    for (let n = 1; n <= this.neighCount; n++) {
-      if (this.neighState[n] === NEIGH_LEARNED && now - this.neighConfirmed[n] > maxAgeMs) {
-        this.neighState[n] = NEIGH_FAILED;
-        failed++;
-      }
-    }
-    return failed;
-  }
-
-  /** Addresses of entries that are failed: the ARP agent keeps asking for them. */
-  failedAddresses(): number[] {
-    const out: number[] = [];
-    for (let n = 1; n <= this.neighCount; n++) if (this.neighState[n] === NEIGH_FAILED) out.push(this.neighAddr[n]);
-    return out;
-  }
-
-  noteMissing(addr: number): void {
-    this.missing.set(addr, (this.missing.get(addr) ?? 0) + 1);
   }
 
   /** The last peer interned: nearly every new connection comes through the same gateway. */
@@ -160,7 +73,7 @@ export class L2Table {
     return p;
   }
 
-  /** hdr[3n..3n+2] = the words of entry n's MAC (macs[6n..]) followed by interface itf's. */
+  /** hdr[3n..3n+2] = the words of peer n's MAC (macs[6n..]) followed by interface itf's. */
   private macPair(hdr: Int32Array, n: number, macs: Uint8Array, itf: number): void {
     const d = 6 * n, s = 6 * itf, m = this.ifMac;
     hdr[3 * n] = (macs[d] << 24) | (macs[d + 1] << 16) | (macs[d + 2] << 8) | macs[d + 3];
@@ -172,8 +85,4 @@ export class L2Table {
     return macEquals(this.peerMac, 6 * p, buf, macOff);
   }
 
-
-  describeMissing(): string[] {
-    return [...this.missing].map(([addr, n]) => `${formatIPv4(addr)} (${n} frame${n === 1 ? '' : 's'})`);
-  }
 }

@@ -1,9 +1,13 @@
 // The runtime side of the service table: services and real servers ("dests")
-// get stable numeric ids that connections refer to. Applying a new snapshot
-// keeps the ids, counters and connections of everything that stays, as IPVS
-// does on edit; removed dests stay (unavailable) while connections use them.
+// get stable numeric ids that connections refer to. A change arrives as a delta
+// (model/diff.ts) and touches only what it names, as an ipvsadm command touches
+// one entry of the kernel's table: ids, counters and connections of everything
+// else stay. A removed dest stays (unavailable, in IPVS's "trash") while
+// connections use it, and comes back with its counters if re-added meanwhile.
 import { Dests, DEST_F_AVAILABLE, DEST_F_OVERLOAD } from '../conn/dests.js';
-import { serviceKey, PROTO_TCP, PROTO_UDP, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
+import { privateAlloc, type Alloc } from '../conn/memory.js';
+import { destKey, diffTables, type ServiceDelta, type TableDelta } from '../model/diff.js';
+import { PROTO_TCP, PROTO_UDP, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
 import { createScheduler, type Scheduler } from '../sched/index.js';
 import { ServiceIndex } from './service-index.js';
 
@@ -12,19 +16,43 @@ export const FWD_DR = 1;
 export const FWD_TUNNEL = 2;
 const FWD_CODES = { nat: FWD_NAT, dr: FWD_DR, tunnel: FWD_TUNNEL } as const;
 
+/** Stats fields, in the order of the retired-stats arrays (IPVS's ip_vs_stats). */
+export const STAT_CONNS = 0;
+export const STAT_INPKTS = 1;
+export const STAT_OUTPKTS = 2;
+export const STAT_INBYTES = 3;
+export const STAT_OUTBYTES = 4;
+export const STAT_FIELDS = 5;
+
 export interface ServiceEntry {
   readonly id: number;
   key: string;
+  /** The service's settings; its `servers` are not kept here (the dests are). */
   model: VirtualService;
   proto: number;
   scheduler: Scheduler;
   schedSpec: string;
   /** Dest ids in IPVS list order (the newest added first). */
   ids: Uint32Array;
+  /** Dest id by destKey(address, port): the list's, and removed ones still in use. */
+  readonly byDest: Map<number, number>;
   /** Persistence timeout in ms (0 = off) and client netmask. */
   persistMs: number;
   persistMask: number;
   live: boolean;
+}
+
+/** Which dest ids a service lists, in order, after a change (what the control plane shows). */
+export interface ServiceLayout {
+  key: string;
+  id: number;
+  ids: Uint32Array;
+}
+
+export interface RuntimeOptions {
+  destCapacity?: number;
+  serviceCapacity?: number;
+  alloc?: Alloc;
 }
 
 export class ServiceRuntime {
@@ -42,31 +70,56 @@ export class ServiceRuntime {
   readonly destInBytes: Float64Array;
   readonly destOutBytes: Float64Array;
   readonly destNames: string[] = [];
+  /**
+   * Counters of dests freed since their service id was given out (STAT_FIELDS per
+   * service id), and of every dest ever freed (`retiredTotal`): IPVS keeps a
+   * service's and the totals' stats apart from its dests', so they outlive them.
+   */
+  readonly retiredSvc: Float64Array;
+  readonly retiredTotal: Float64Array;
+  /** [0] = the highest dest id given out so far, + 1: readers scan ids below it. */
+  readonly highWater: Uint32Array;
 
-  /** Services by id (index 0 unused). */
-  readonly services: ServiceEntry[] = [];
+  /**
+   * Services by id. Index 0 is unused and a freed id holds undefined until it is
+   * reused; the packet path only reaches ids of live services (through the index).
+   */
+  readonly services: ServiceEntry[] = [undefined as unknown as ServiceEntry];
   index = new ServiceIndex(0);
   readonly byMark = new Map<number, number>();
+  /** Whether a persistent port-zero service exists (the kernel's nullsvc_counter). */
+  private portZero = false;
+  /** The table apply() was last given (the synchronous path). */
   table: ServiceTable | null = null;
 
   private readonly svcIds = new Map<string, number>();
-  private readonly destIds = new Map<string, number>();
+  private readonly freeSvcIds: number[] = [];
+  private readonly serviceCapacity: number;
+  /** Dests out of their list but still referred to: collectDests() frees them once unused. */
+  private readonly retired = new Set<number>();
   private readonly freeDests: number[] = [];
   private nextDest = 1;
 
-  constructor(destCapacity = 65536) {
-    this.dests = new Dests(destCapacity);
+  constructor(opts: RuntimeOptions | number = {}) {
+    const o = typeof opts === 'number' ? { destCapacity: opts } : opts;
+    const alloc = o.alloc ?? privateAlloc;
+    const cap = o.destCapacity ?? 65536;
+    this.serviceCapacity = o.serviceCapacity ?? 65536;
+    this.dests = new Dests(cap, alloc);
     this.destAddr = this.dests.addr;
     this.destPort = this.dests.port;
-    this.destFwd = new Uint8Array(destCapacity);
-    this.destSvc = new Uint32Array(destCapacity);
-    this.destNeigh = new Uint32Array(destCapacity);
-    this.destConns = new Float64Array(destCapacity);
-    this.destInPkts = new Float64Array(destCapacity);
-    this.destOutPkts = new Float64Array(destCapacity);
-    this.destInBytes = new Float64Array(destCapacity);
-    this.destOutBytes = new Float64Array(destCapacity);
-    this.services.push(undefined as unknown as ServiceEntry);
+    this.destFwd = alloc(Uint8Array, cap);
+    this.destSvc = alloc(Uint32Array, cap);
+    this.destNeigh = new Uint32Array(cap);
+    this.destConns = alloc(Float64Array, cap);
+    this.destInPkts = alloc(Float64Array, cap);
+    this.destOutPkts = alloc(Float64Array, cap);
+    this.destInBytes = alloc(Float64Array, cap);
+    this.destOutBytes = alloc(Float64Array, cap);
+    this.retiredSvc = alloc(Float64Array, STAT_FIELDS * this.serviceCapacity);
+    this.retiredTotal = alloc(Float64Array, STAT_FIELDS);
+    this.highWater = alloc(Uint32Array, 1);
+    this.highWater[0] = 1;
     // Least-connection schedulers index the counters; tell the dest's scheduler when they move.
     this.dests.onChange = (d: number): void => {
       const entry = this.services[this.destSvc[d]];
@@ -74,79 +127,142 @@ export class ServiceRuntime {
     };
   }
 
-  /**
-   * Swaps in a new table. Everything is prepared first (schedulers created) so a
-   * table the engine cannot run throws before anything changes.
-   */
-  apply(table: ServiceTable): void {
-    const schedulers = table.services.map((s) => this.schedulerFor(s));
-    const seen = new Set<number>();
-    table.services.forEach((svc, i) => seen.add(this.applyService(svc, schedulers[i])));
-    for (const entry of this.services) {
-      if (entry && entry.live && !seen.has(entry.id)) this.retireService(entry);
-    }
-    this.rebuildIndex();
-    this.collectDests();
+  /** Swaps in a whole table (the synchronous path: replay, simulate, tests). */
+  apply(table: ServiceTable): ServiceLayout[] {
+    const layouts = this.applyDelta(diffTables(this.table, table));
     this.table = table;
+    return layouts;
   }
 
-  /** Service id for a packet's protocol, destination address and port; 0 if none. */
-  lookup(proto: number, daddr: number, dport: number): number {
-    return this.index.get(proto, daddr, dport);
-  }
-
-  private schedulerFor(svc: VirtualService): Scheduler | null {
-    const key = serviceKey(svc);
-    const spec = `${svc.scheduler}/${svc.schedFlags.join(',')}`;
-    const id = this.svcIds.get(key);
-    if (id !== undefined && this.services[id].schedSpec === spec) return null;
-    return createScheduler(svc.scheduler, svc.schedFlags);
-  }
-
-  private applyService(svc: VirtualService, fresh: Scheduler | null): number {
-    const key = serviceKey(svc);
-    let id = this.svcIds.get(key);
-    let entry: ServiceEntry;
-    if (id === undefined) {
-      id = this.services.length;
-      this.svcIds.set(key, id);
-      entry = { id, key, model: svc, proto: 0, scheduler: fresh!, schedSpec: '', ids: new Uint32Array(0), persistMs: 0, persistMask: 0, live: true };
-      this.services.push(entry);
-    } else {
-      entry = this.services[id];
-      if (fresh) entry.scheduler = fresh;
+  /**
+   * Applies a delta. Everything that can fail (an unknown scheduler, too many
+   * servers, a delta that does not fit this runtime) is checked first, so a
+   * delta the runtime cannot take throws before anything changes. Returns the
+   * new layout of every service the delta touched.
+   */
+  applyDelta(delta: TableDelta): ServiceLayout[] {
+    const schedulers = delta.services.map((d) => this.check(d));
+    this.checkCapacity(delta);
+    const touched: ServiceEntry[] = [];
+    for (const key of delta.removed) {
+      const id = this.svcIds.get(key);
+      const entry = id === undefined ? undefined : this.services[id];
+      if (entry?.live) this.retireService(entry);
     }
-    entry.model = svc;
-    entry.live = true;
-    entry.proto = svc.protocol === 'udp' ? PROTO_UDP : PROTO_TCP;
-    entry.schedSpec = `${svc.scheduler}/${svc.schedFlags.join(',')}`;
-    entry.persistMs = svc.persistence * 1000;
-    entry.persistMask = svc.persistMask;
-    entry.ids = this.applyDests(entry, svc.servers);
+    delta.services.forEach((d, i) => touched.push(this.applyService(d, schedulers[i])));
+    if (delta.removed.length || delta.services.some((d) => d.settings)) this.rebuildIndex();
+    this.collectDests();
+    return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
+  }
+
+  /**
+   * Service id for a packet's protocol, destination address and port; 0 if none.
+   * ip_vs_service_find: "Check if the catch-all port (port zero) exists" when no
+   * service has the packet's port.
+   */
+  lookup(proto: number, daddr: number, dport: number): number {
+    const id = this.index.get(proto, daddr, dport);
+    if (id !== 0 || !this.portZero) return id;
+    return this.index.get(proto, daddr, 0);
+  }
+
+  /** The live service of a key, or undefined. */
+  entryOf(key: string): ServiceEntry | undefined {
+    const id = this.svcIds.get(key);
+    const e = id === undefined ? undefined : this.services[id];
+    return e?.live ? e : undefined;
+  }
+
+  /** The scheduler a service delta needs created (null: keep the running one). Throws on a bad delta. */
+  private check(d: ServiceDelta): Scheduler | null {
+    const entry = this.entryOf(d.key);
+    if (!d.settings) {
+      if (!entry) throw new Error(`delta changes servers of service ${d.key}, which is not running`);
+      return null;
+    }
+    const spec = `${d.settings.scheduler}/${d.settings.schedFlags.join(',')}`;
+    if (entry && entry.schedSpec === spec) return null;
+    return createScheduler(d.settings.scheduler, d.settings.schedFlags);
+  }
+
+  private checkCapacity(delta: TableDelta): void {
+    let needed = 0;
+    for (const d of delta.services) {
+      const entry = this.svcIds.has(d.key) ? this.services[this.svcIds.get(d.key)!] : undefined;
+      for (const rs of d.upsert) if (!entry?.byDest.has(destKey(rs.address, rs.port))) needed++;
+    }
+    const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
+    if (needed > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
+    const newServices = delta.services.filter((d) => !this.svcIds.has(d.key)).length;
+    if (newServices > this.freeSvcIds.length + (this.serviceCapacity - this.services.length)) {
+      throw new Error(`too many virtual services (capacity ${this.serviceCapacity - 1})`);
+    }
+  }
+
+  private applyService(d: ServiceDelta, fresh: Scheduler | null): ServiceEntry {
+    let entry = this.entryFor(d.key, fresh);
+    if (d.settings) {
+      const svc = d.settings;
+      if (fresh) entry.scheduler = fresh;
+      entry.model = svc;
+      entry.live = true;
+      entry.proto = svc.protocol === 'udp' ? PROTO_UDP : PROTO_TCP;
+      entry.schedSpec = `${svc.scheduler}/${svc.schedFlags.join(',')}`;
+      entry.persistMs = svc.persistence * 1000;
+      entry.persistMask = svc.persistMask;
+    }
+    entry = this.applyDests(entry, d);
     entry.scheduler.update(entry.ids, this.dests);
-    return id;
+    return entry;
+  }
+
+  /** The entry of a key: the live one, a retired one coming back, or a new id. */
+  private entryFor(key: string, fresh: Scheduler | null): ServiceEntry {
+    const known = this.svcIds.get(key);
+    if (known !== undefined) return this.services[known]!;
+    const id = this.freeSvcIds.pop() ?? this.services.length;
+    this.retiredSvc.fill(0, STAT_FIELDS * id, STAT_FIELDS * id + STAT_FIELDS);
+    const entry: ServiceEntry = {
+      id, key, model: undefined as unknown as VirtualService, proto: 0, scheduler: fresh!, schedSpec: '',
+      ids: new Uint32Array(0), byDest: new Map(), persistMs: 0, persistMask: 0, live: true,
+    };
+    this.services[id] = entry;
+    this.svcIds.set(key, id);
+    return entry;
   }
 
   /** Keeps the IPVS list order: dests that stay keep their places, new ones go to the head. */
-  private applyDests(entry: ServiceEntry, servers: readonly RealServer[]): Uint32Array {
-    const wanted = new Set<number>();
-    const added: number[] = [];
-    for (const rs of servers) {
-      const dkey = `${entry.key}>${rs.address}:${rs.port}`;
-      let d = this.destIds.get(dkey);
-      const isNew = d === undefined || !entry.ids.includes(d);
-      if (d === undefined) {
-        d = this.allocDest();
-        this.destIds.set(dkey, d);
-      }
-      this.updateDest(d, entry, rs);
-      wanted.add(d);
-      if (isNew) added.push(d);
+  private applyDests(entry: ServiceEntry, d: ServiceDelta): ServiceEntry {
+    if (d.remove.length === 0 && d.upsert.length === 0) return entry;
+    const gone = new Set<number>();
+    for (let k = 0; k < d.remove.length; k += 2) {
+      const id = entry.byDest.get(destKey(d.remove[k], d.remove[k + 1]));
+      if (id === undefined || (this.dests.flags[id] & DEST_F_AVAILABLE) === 0) continue;
+      this.dests.flags[id] &= ~DEST_F_AVAILABLE;
+      this.retired.add(id);
+      gone.add(id);
     }
-    for (const d of entry.ids) if (!wanted.has(d)) this.dests.flags[d] &= ~DEST_F_AVAILABLE;
-    const kept = [...entry.ids].filter((d) => wanted.has(d));
-    for (const d of added) kept.unshift(d);
-    return Uint32Array.from(kept);
+    const added: number[] = [];
+    for (const rs of d.upsert) {
+      const k = destKey(rs.address, rs.port);
+      let id = entry.byDest.get(k);
+      if (id === undefined) {
+        id = this.allocDest();
+        entry.byDest.set(k, id);
+      }
+      if ((this.dests.flags[id] & DEST_F_AVAILABLE) === 0) {
+        this.retired.delete(id);
+        added.push(id);
+      }
+      this.updateDest(id, entry, rs);
+    }
+    const kept = gone.size ? entry.ids.filter((id) => !gone.has(id)) : entry.ids;
+    const ids = new Uint32Array(added.length + kept.length);
+    // Each new dest goes to the head in turn (list_add_rcu), so the last added is first.
+    for (let k = 0; k < added.length; k++) ids[added.length - 1 - k] = added[k];
+    ids.set(kept, added.length);
+    entry.ids = ids;
+    return entry;
   }
 
   private updateDest(d: number, entry: ServiceEntry, rs: RealServer): void {
@@ -167,14 +283,18 @@ export class ServiceRuntime {
 
   private retireService(entry: ServiceEntry): void {
     entry.live = false;
-    for (const d of entry.ids) this.dests.flags[d] &= ~DEST_F_AVAILABLE;
+    for (const d of entry.ids) {
+      this.dests.flags[d] &= ~DEST_F_AVAILABLE;
+      this.retired.add(d);
+    }
     entry.ids = new Uint32Array(0);
   }
 
   private rebuildIndex(): void {
-    const live = this.services.filter((e) => e && e.live);
+    const live = this.services.filter((e): e is ServiceEntry => e !== undefined && e.live);
     const index = new ServiceIndex(live.length);
     this.byMark.clear();
+    this.portZero = live.some((e) => !e.model.fwmark && e.model.port === 0);
     for (const e of live) {
       if (e.model.fwmark) this.byMark.set(e.model.fwmark, e.id);
       else index.set(e.proto, e.model.address, e.model.port, e.id);
@@ -182,24 +302,50 @@ export class ServiceRuntime {
     this.index = index;
   }
 
-  /** Frees ids of removed dests that no connection or template refers to any more. */
-  collectDests(): void {
+  /**
+   * Frees ids of removed dests that no connection or template refers to any more,
+   * keeping their counters in their service's and the total's retired stats; a
+   * removed service whose dests are all freed gives up its id.
+   */
+  collectDests(): number {
     const dests = this.dests;
-    for (const [key, d] of this.destIds) {
-      if (dests.flags[d] & DEST_F_AVAILABLE) continue;
+    let freed = 0;
+    for (const d of this.retired) {
       if (dests.active[d] + dests.inactive[d] + dests.persist[d] > 0) continue;
-      this.destIds.delete(key);
-      this.services[this.destSvc[d]]?.scheduler.forget?.(d);
+      this.retired.delete(d);
+      const entry = this.services[this.destSvc[d]];
+      entry.byDest.delete(destKey(this.destAddr[d], this.destPort[d]));
+      entry.scheduler.forget?.(d);
+      this.keepStats(d, entry.id);
       this.resetDest(d);
       this.freeDests.push(d);
+      freed++;
+      if (!entry.live && entry.byDest.size === 0) this.freeService(entry);
     }
+    return freed;
+  }
+
+  private keepStats(d: number, svc: number): void {
+    const add = (field: number, v: number): void => {
+      this.retiredSvc[STAT_FIELDS * svc + field] += v;
+      this.retiredTotal[field] += v;
+    };
+    add(STAT_CONNS, this.destConns[d]);
+    add(STAT_INPKTS, this.destInPkts[d]);
+    add(STAT_OUTPKTS, this.destOutPkts[d]);
+    add(STAT_INBYTES, this.destInBytes[d]);
+    add(STAT_OUTBYTES, this.destOutBytes[d]);
+  }
+
+  private freeService(entry: ServiceEntry): void {
+    this.svcIds.delete(entry.key);
+    this.services[entry.id] = undefined as unknown as ServiceEntry;
+    this.freeSvcIds.push(entry.id);
   }
 
   private resetDest(d: number): void {
     const dests = this.dests;
-    dests.weight[d] = 0;
-    dests.flags[d] = 0;
-    dests.upper[d] = dests.lower[d] = 0;
+    dests.clear(d);
     this.destNeigh[d] = this.destAddr[d] = this.destPort[d] = this.destSvc[d] = 0;
     this.destConns[d] = this.destInPkts[d] = this.destOutPkts[d] = this.destInBytes[d] = this.destOutBytes[d] = 0;
   }
@@ -207,6 +353,7 @@ export class ServiceRuntime {
   private allocDest(): number {
     const d = this.freeDests.pop() ?? this.nextDest++;
     if (d >= this.dests.capacity) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
+    if (d >= this.highWater[0]) this.highWater[0] = d + 1;
     return d;
   }
 }

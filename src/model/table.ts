@@ -65,21 +65,30 @@ export function validateService(svc: VirtualService): void {
     if (!Number.isInteger(svc.fwmark) || svc.fwmark < 1 || svc.fwmark > 0xffffffff) fail('BAD_FWMARK', `firewall mark must be 1..4294967295`);
   } else {
     if (!svc.address) fail('BAD_ADDRESS', 'a service needs a virtual IP address or a firewall mark');
-    if (!isPort(svc.port) || svc.port === 0) fail('BAD_PORT', `port must be 1..65535, got ${svc.port}`);
+    if (!isPort(svc.port)) fail('BAD_PORT', `port must be 0..65535, got ${svc.port}`);
+    // ipvsadm: "Zero port specified for non-persistent service"; a persistent port-zero service takes every port of its VIP.
+    if (svc.port === 0 && !svc.persistence) fail('BAD_PORT', 'port 0 (every port) needs persistence');
   }
   if (!Number.isInteger(svc.persistence) || svc.persistence < 0) fail('BAD_PERSISTENCE', `persistence must be seconds >= 0`);
   if (maskToPrefix(svc.persistMask) < 0) fail('BAD_NETMASK', `persistence netmask ${formatIPv4(svc.persistMask)} is not contiguous`);
   if (svc.onePacket && svc.protocol !== 'udp' && !svc.fwmark) fail('BAD_OPS', 'one-packet scheduling applies to UDP services only');
   const dests = new Set<string>();
   for (const rs of svc.servers) {
-    validateServer(svc, rs, fail);
+    checkServer(svc, rs, fail);
     const dk = `${formatIPv4(rs.address)}:${rs.port}`;
     if (dests.has(dk)) fail('DUPLICATE_SERVER', `real server ${dk} is listed twice`);
     dests.add(dk);
   }
 }
 
-function validateServer(svc: VirtualService, rs: RealServer, fail: (code: string, msg: string) => never): void {
+/** Throws the ModelError validateService would throw for this one server of svc. */
+export function validateServer(svc: VirtualService, rs: RealServer): void {
+  checkServer(svc, rs, (code, msg) => {
+    throw new ModelError(code, `service ${serviceKey(svc)}: ${msg}`);
+  });
+}
+
+function checkServer(svc: VirtualService, rs: RealServer, fail: (code: string, msg: string) => never): void {
   const at = `real server ${rs.name} (${formatIPv4(rs.address)})`;
   if (!rs.address) fail('BAD_ADDRESS', `${at}: address is missing`);
   if (!isPort(rs.port)) fail('BAD_PORT', `${at}: port must be 0..65535`);
@@ -89,7 +98,7 @@ function validateServer(svc: VirtualService, rs: RealServer, fail: (code: string
   }
   if (rs.upperThreshold && rs.lowerThreshold > rs.upperThreshold) fail('BAD_THRESHOLD', `${at}: lower threshold exceeds upper`);
   // ipvsadm: "the port of the real server must be the same as the virtual service" for -g and -i.
-  if (rs.forward !== 'nat' && rs.port !== 0 && !svc.fwmark && rs.port !== svc.port) {
+  if (rs.forward !== 'nat' && rs.port !== 0 && !svc.fwmark && svc.port !== 0 && rs.port !== svc.port) {
     fail('PORT_REMAP_NEEDS_NAT', `${at}: only NAT can map port ${svc.port} to ${rs.port}`);
   }
 }
@@ -105,8 +114,18 @@ function isPort(p: number): boolean {
   return Number.isInteger(p) && p >= 0 && p <= 65535;
 }
 
+/**
+ * A new table version from parts that are already valid (services checked one
+ * by one with validateService/validateServer): the control plane's changes
+ * build tables this way, sharing every service object a change did not touch.
+ */
+export function assembleTable(parts: Omit<ServiceTable, 'version'>): ServiceTable {
+  return deepFreeze({ version: ++lastVersion, ...parts });
+}
+
+/** Freezes o and everything it holds; what is frozen already (shared with an older table) is not walked again. */
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);
   }

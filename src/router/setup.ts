@@ -2,8 +2,8 @@
 // devices lvs.cf names (`address = VIP eth0:1`, `nat_router = IP eth1:0`), with
 // MACs given or deterministic defaults, and neighbours given as IP=MAC.
 import { Engine } from '../engine/engine.js';
-import { NEIGH_STATIC } from '../engine/l2.js';
-import { formatMac, parseIPv4, parseMac, prefixToMask, type ServiceTable } from '../model/index.js';
+import { interfaceFor as routeIf, onLinkInterface } from '../engine/neighbours.js';
+import { formatMac, parseIPv4, parseMac, type ServiceTable } from '../model/index.js';
 
 export interface RouterInterface {
   name: string;
@@ -39,24 +39,9 @@ export function routerInterfaces(table: ServiceTable, macs: Record<string, strin
   });
 }
 
-/**
- * The interface an address is on-link for: the device of an owned address
- * whose prefix contains it; else, for real servers, the NAT router's device
- * (NAT) or the first device; -1 when nothing fits and no fallback is wanted.
- */
-export function interfaceFor(table: ServiceTable, devices: string[], addr: number, fallback = true): number {
-  let best = -1;
-  let bestLen = -1;
-  for (const a of table.addresses) {
-    const mask = prefixToMask(a.prefixLen);
-    if (((addr & mask) >>> 0) === ((a.address & mask) >>> 0) && a.prefixLen > bestLen) {
-      best = devices.indexOf(a.device);
-      bestLen = a.prefixLen;
-    }
-  }
-  if (best >= 0 || !fallback) return best;
-  const nat = table.addresses.find((a) => a.role === 'nat_router');
-  return nat ? devices.indexOf(nat.device) : 0;
+/** The interface for an address (neighbours.ts's rule); with `fallback` false, -1 when no owned prefix holds it. */
+export function interfaceFor(table: ServiceTable, devices: readonly string[], addr: number, fallback = true): number {
+  return fallback ? routeIf(table.addresses, devices, addr) : onLinkInterface(table.addresses, devices, addr);
 }
 
 /** Adds `IP=MAC` neighbours as static entries on the interface the IP is on-link for. */
@@ -67,7 +52,7 @@ export function addNeighbours(engine: Engine, table: ServiceTable, specs: string
     const addr = m ? parseIPv4(m[1]) : null;
     const mac = m ? parseMac(m[2]) : null;
     if (addr === null || !mac) throw new Error(`--neigh ${spec}: want IP=MAC, e.g. 198.19.0.11=52:54:00:12:34:56`);
-    engine.l2.learn(addr, mac, 0, interfaceFor(table, devices, addr), NEIGH_STATIC);
+    engine.neigh.setStatic(addr, mac, 0, interfaceFor(table, devices, addr));
   }
 }
 

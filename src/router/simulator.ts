@@ -4,7 +4,6 @@
 import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { dropName, PASS_NAMES } from '../engine/counters.js';
 import { Engine } from '../engine/engine.js';
-import { NEIGH_STATIC } from '../engine/l2.js';
 import { FWD_NAT } from '../engine/services.js';
 import { formatIPv4, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
 import { buildTcp, buildUdp } from '../packet/build.js';
@@ -46,7 +45,7 @@ export class Simulator {
     for (const svc of table.services) {
       for (const rs of svc.servers) {
         const mac = Uint8Array.from([0x02, 0x72, rs.address >>> 24, (rs.address >>> 16) & 255, (rs.address >>> 8) & 255, rs.address & 255]);
-        this.engine.l2.learn(rs.address, mac, 0, interfaceFor(table, names, rs.address), NEIGH_STATIC);
+        this.engine.neigh.setStatic(rs.address, mac, 0, interfaceFor(table, names, rs.address));
       }
     }
   }
@@ -94,10 +93,11 @@ export class Simulator {
   private fromServer(f: FlowSpec, slot: number, flags: number, now: number): void {
     const c = this.engine.conns;
     const l2 = this.engine.l2;
-    const neigh = l2.resolve(c.daddrOf(slot));
-    const itf = l2.neighIf[neigh];
+    const nb = this.engine.neigh;
+    const neigh = nb.resolve(c.daddrOf(slot));
+    const itf = nb.neighIf[neigh];
     const o = {
-      srcMac: l2.neighMac.subarray(6 * neigh, 6 * neigh + 6),
+      srcMac: nb.neighMac.subarray(6 * neigh, 6 * neigh + 6),
       dstMac: l2.ifMac.subarray(6 * itf, 6 * itf + 6),
       src: c.daddrOf(slot), dst: f.client, sport: c.dportOf(slot), dport: f.cport,
     };

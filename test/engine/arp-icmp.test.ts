@@ -36,9 +36,9 @@ describe('ARP', () => {
   it('learns neighbours from the ARP it sees', () => {
     const eng = engine(table([service([{ addr: '198.19.0.11' }])]), { neighbours: false });
     run(eng, request(NAT_ROUTER, RS, rsMac(RS)), 1);
-    const n = eng.l2.resolve(RS);
+    const n = eng.neigh.resolve(RS);
     expect(n).toBeGreaterThan(0);
-    expect(eng.l2.neighIf[n]).toBe(1);
+    expect(eng.neigh.neighIf[n]).toBe(1);
     const syn = buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 1234, dport: 80, flags: SYN });
     expect(run(eng, syn, 0).frame.subarray(0, 6)).toEqual(rsMac(RS));
   });

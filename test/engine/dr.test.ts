@@ -22,10 +22,10 @@ describe('DR', () => {
     const e = engine(table([service([{ addr: '198.18.0.22' }], { forward: 'dr' })]), { neighbours: false });
     const rs = ip('198.18.0.22');
     const f = (flags: number) => buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5555, dport: 80, flags });
-    e.l2.learn(rs, rsMac(rs), 0, 0);
+    e.neigh.heard(rs, rsMac(rs), 0, 0, 0);
     expect(hex(run(e, f(SYN), 0).frame.subarray(0, 12))).toBe(hex(rsMac(rs)) + hex(ETH0_MAC));
     const moved = Uint8Array.from([2, 0x99, 0, 0, 0, 7]);
-    e.l2.learn(rs, moved, 0, 0);
+    e.neigh.heard(rs, moved, 0, 0, 0);
     expect(hex(run(e, f(ACK), 0).frame.subarray(0, 12))).toBe(hex(moved) + hex(ETH0_MAC));
   });
 

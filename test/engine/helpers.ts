@@ -2,7 +2,6 @@
 // on eth1, real servers as static neighbours, frames built from scratch.
 import { Batch } from '../../src/frames/batch.js';
 import { Engine } from '../../src/engine/engine.js';
-import { NEIGH_STATIC } from '../../src/engine/l2.js';
 import { buildTable, parseIPv4, type ForwardMethod, type RealServer, type ServiceTable, type Switches, type VirtualService } from '../../src/model/index.js';
 
 export const ip = (s: string): number => parseIPv4(s)!;
@@ -54,7 +53,7 @@ export function engine(t: ServiceTable, o: { connCapacity?: number; neighbours?:
 
 export function addNeighbours(e: Engine, t: ServiceTable): void {
   for (const s of t.services) {
-    for (const r of s.servers) e.l2.learn(r.address, rsMac(r.address), 0, r.forward === 'nat' ? 1 : 0, NEIGH_STATIC);
+    for (const r of s.servers) e.neigh.setStatic(r.address, rsMac(r.address), 0, r.forward === 'nat' ? 1 : 0);
   }
 }
 

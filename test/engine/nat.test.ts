@@ -96,6 +96,6 @@ describe('NAT', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]), { neighbours: false });
     const out = run(e, fromClient(SYN), 0);
     expect(dropName(out.reason)).toBe('next_hop_unknown');
-    expect(e.l2.describeMissing()).toEqual(['198.19.0.11 (1 frame)']);
+    expect(e.neigh.describeMissing()).toEqual(['198.19.0.11 (1 frame)']);
   });
 });

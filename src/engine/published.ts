@@ -1,0 +1,75 @@
+// What the data plane publishes for the control plane to read without stopping
+// it: the engine's per-server counters and state, its drop/pass counters, and a
+// few figures of the loop around it (router/dataplane-host.ts). In the router
+// these are views of shared memory (the data plane runs in a worker thread);
+// inline, the same arrays.
+import type { Engine } from './engine.js';
+
+/** Upper bounds of the batch-size and batch-time histograms (frames; microseconds). */
+export const BATCH_FRAME_BOUNDS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+export const BATCH_MICRO_BOUNDS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 100_000];
+
+/** Slots of DataPlaneMemory.host. */
+export const H_CONNS = 0;
+export const H_CONN_CAPACITY = 1;
+export const H_BATCHES = 2;
+export const H_VERSION = 3;
+export const H_FIELDS = 4;
+
+export interface DataPlaneMemory {
+  // Per dest id (see conn/dests.ts and engine/services.ts).
+  weight: Int32Array;
+  flags: Uint8Array;
+  active: Uint32Array;
+  inactive: Uint32Array;
+  persist: Uint32Array;
+  upper: Uint32Array;
+  lower: Uint32Array;
+  addr: Uint32Array;
+  port: Uint16Array;
+  destSvc: Uint32Array;
+  destFwd: Uint8Array;
+  destConns: Float64Array;
+  destInPkts: Float64Array;
+  destOutPkts: Float64Array;
+  destInBytes: Float64Array;
+  destOutBytes: Float64Array;
+  /** Stats of freed dests, per service id and in total (engine/services.ts). */
+  retiredSvc: Float64Array;
+  retiredTotal: Float64Array;
+  /** [0]: dest ids in use are below this. */
+  highWater: Uint32Array;
+  // The engine's counters (engine/counters.ts).
+  drops: Float64Array;
+  passes: Float64Array;
+  totals: Float64Array;
+  /** H_* figures of the data plane's loop. */
+  host: Float64Array;
+  /** Per bucket (BATCH_*_BOUNDS, then +Inf), then the count and the sum. */
+  batchFrames: Float64Array;
+  batchMicros: Float64Array;
+}
+
+/** The engine's arrays, plus the loop's own (made with the engine's alloc). */
+export function memoryOf(engine: Engine, host: Float64Array, batchFrames: Float64Array, batchMicros: Float64Array): DataPlaneMemory {
+  const rt = engine.services;
+  const d = rt.dests;
+  return {
+    weight: d.weight, flags: d.flags, active: d.active, inactive: d.inactive, persist: d.persist,
+    upper: d.upper, lower: d.lower, addr: d.addr, port: d.port,
+    destSvc: rt.destSvc, destFwd: rt.destFwd,
+    destConns: rt.destConns, destInPkts: rt.destInPkts, destOutPkts: rt.destOutPkts, destInBytes: rt.destInBytes, destOutBytes: rt.destOutBytes,
+    retiredSvc: rt.retiredSvc, retiredTotal: rt.retiredTotal, highWater: rt.highWater,
+    drops: engine.counters.drops, passes: engine.counters.passes, totals: engine.counters.n,
+    host, batchFrames, batchMicros,
+  };
+}
+
+/** Counts `value` into a histogram laid out as in DataPlaneMemory. */
+export function observe(h: Float64Array, bounds: readonly number[], value: number): void {
+  let b = 0;
+  while (b < bounds.length && value > bounds[b]) b++;
+  h[b]++;
+  h[bounds.length + 1]++;
+  h[bounds.length + 2] += value;
+}

@@ -1,0 +1,135 @@
+// The change from one table version to the next, as the data plane applies it.
+// The control plane holds whole validated tables; the data plane gets only what
+// changed, so a change to one real server among ten thousand costs the data
+// plane one server's work between two batches, not a rebuild of everything (as
+// an ipvsadm command changes one entry of the kernel's table, not all of them).
+// A delta is plain data: it crosses to the data plane's worker by postMessage.
+import { serviceKey } from './table.js';
+import type { MarkRule, OwnedAddress, RealServer, ServiceTable, Switches, Timeouts, VirtualService } from './types.js';
+
+/** A service's settings without its servers (VirtualService with `servers: []`). */
+export type ServiceSettings = VirtualService;
+
+export interface ServiceDelta {
+  key: string;
+  /** The settings when the service is new or they changed; null when only servers changed. */
+  settings: ServiceSettings | null;
+  /** Servers new to the service or changed, in table order (a new one goes to the head of the list). */
+  upsert: RealServer[];
+  /** Servers that left, as address, port pairs. */
+  remove: number[];
+}
+
+export interface GlobalsDelta {
+  addresses: readonly OwnedAddress[];
+  timeouts: Timeouts;
+  marks: readonly MarkRule[];
+  switches: Switches;
+}
+
+export interface TableDelta {
+  /** The version this delta produces. */
+  version: number;
+  /** Keys of services that left. */
+  removed: string[];
+  services: ServiceDelta[];
+  /** Addresses, timeouts, mark rules and switches, when any of them changed. */
+  globals: GlobalsDelta | null;
+}
+
+const EMPTY: ServiceTable = {
+  version: 0,
+  services: [],
+  addresses: [],
+  timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
+  marks: [],
+  switches: { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false },
+};
+
+/**
+ * What turns `prev` (null: an empty data plane) into `next`. Services and
+ * servers that are the same objects in both tables (tables share what a change
+ * did not touch) are skipped without looking inside.
+ */
+export function diffTables(prev: ServiceTable | null, next: ServiceTable): TableDelta {
+  const before = prev ?? EMPTY;
+  const old = new Map<string, VirtualService>();
+  for (const s of before.services) old.set(serviceKey(s), s);
+  const services: ServiceDelta[] = [];
+  for (const s of next.services) {
+    const key = serviceKey(s);
+    const was = old.get(key);
+    old.delete(key);
+    if (was === s) continue;
+    const d = diffService(key, was, s);
+    if (d) services.push(d);
+  }
+  return { version: next.version, removed: [...old.keys()], services, globals: prev && sameGlobals(before, next) ? null : globalsOf(next) };
+}
+
+/** A delta that rebuilds `table` from nothing (a data plane that starts, or lost track). */
+export function fullDelta(table: ServiceTable): TableDelta {
+  return diffTables(null, table);
+}
+
+function diffService(key: string, was: VirtualService | undefined, s: VirtualService): ServiceDelta | null {
+  const settings = was && sameSettings(was, s) ? null : settingsOf(s);
+  if (was && was.servers === s.servers) return settings ? { key, settings, upsert: [], remove: [] } : null;
+  // Versions share the server objects a change did not touch, and a change adds,
+  // replaces or removes a few: skip the common head and tail by identity, and
+  // compare only what lies between by address and port.
+  const a = was?.servers ?? [];
+  const b = s.servers;
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const oldServers = new Map<string, RealServer>();
+  for (let i = head; i < a.length - tail; i++) oldServers.set(serverKey(a[i]), a[i]);
+  const upsert: RealServer[] = [];
+  for (let i = head; i < b.length - tail; i++) {
+    const r = b[i];
+    const k = serverKey(r);
+    const o = oldServers.get(k);
+    oldServers.delete(k);
+    if (o === r || (o && sameServer(o, r))) continue;
+    upsert.push(r);
+  }
+  const remove: number[] = [];
+  for (const r of oldServers.values()) remove.push(r.address, r.port);
+  if (!settings && upsert.length === 0 && remove.length === 0) return null;
+  return { key, settings, upsert, remove };
+}
+
+/** A number naming a server within its service: address and port. */
+export function destKey(address: number, port: number): number {
+  return address * 65536 + port;
+}
+
+function serverKey(r: RealServer): string {
+  return `${r.address}:${r.port}`;
+}
+
+export function settingsOf(s: VirtualService): ServiceSettings {
+  return s.servers.length === 0 ? s : { ...s, servers: [] };
+}
+
+function sameSettings(a: VirtualService, b: VirtualService): boolean {
+  return a.name === b.name && a.protocol === b.protocol && a.address === b.address && a.port === b.port && a.fwmark === b.fwmark &&
+    a.scheduler === b.scheduler && a.schedFlags.join(',') === b.schedFlags.join(',') && a.persistence === b.persistence &&
+    a.persistMask === b.persistMask && a.onePacket === b.onePacket;
+}
+
+function sameServer(a: RealServer, b: RealServer): boolean {
+  return a.name === b.name && a.weight === b.weight && a.forward === b.forward &&
+    a.upperThreshold === b.upperThreshold && a.lowerThreshold === b.lowerThreshold;
+}
+
+function globalsOf(t: ServiceTable): GlobalsDelta {
+  return { addresses: t.addresses, timeouts: t.timeouts, marks: t.marks, switches: t.switches };
+}
+
+function sameGlobals(a: ServiceTable, b: ServiceTable): boolean {
+  if (a.addresses === b.addresses && a.timeouts === b.timeouts && a.marks === b.marks && a.switches === b.switches) return true;
+  return JSON.stringify(globalsOf(a)) === JSON.stringify(globalsOf(b));
+}
