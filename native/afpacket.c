@@ -491,12 +491,30 @@ static napi_value js_netns_leave(napi_env env, napi_callback_info info) {
   return r < 0 ? throw_errno(env, e, "setns(back)") : NULL;
 }
 
+// ---- peerCred(fd) -> { pid, uid, gid }: who is at the other end of a unix socket ----
+// SO_PEERCRED, so the control API can log and authorise a client by its uid.
+static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
+  ARGS(1, "peerCred(fd)");
+  int32_t fd;
+  if (ints(env, argv, 0, 1, &fd)) return throw_code(env, "EINVAL", "peerCred(fd): bad arguments");
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return throw_errno(env, errno, "getsockopt(SO_PEERCRED)");
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "pid", num(env, cred.pid));
+  napi_set_named_property(env, o, "uid", num(env, cred.uid));
+  napi_set_named_property(env, o, "gid", num(env, cred.gid));
+  return o;
+}
+
 #define FN(name, fn) { name, 0, fn, 0, 0, 0, napi_enumerable, 0 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
     FN("open", js_open), FN("rx", js_rx), FN("tx", js_tx), FN("stats", js_stats), FN("poll", js_poll),
     FN("close", js_close), FN("ifInfo", js_if_info), FN("netnsEnter", js_netns_enter), FN("netnsLeave", js_netns_leave),
+    FN("peerCred", js_peer_cred),
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

@@ -63,7 +63,7 @@ export const tsvs: Director = {
   native: true,
   async start(lab) {
     writeFileSync(lab.configPath, tsvsConfig(readFileSync(lab.configPath, 'utf8'), lab));
-    const p = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'native', '--log-level', 'warn'], {
+    const p = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'native', '--log-level', 'warn', '--control-socket', join(lab.stateDir, 'tsvs.sock')], {
       label: 'tsvs',
       cpus: String(ROUTER_CPU),
     });

@@ -46,7 +46,7 @@ export async function demo(o: DemoOptions): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const statsPath = join(lab.stateDir, 'stats.json');
-    router = lab.spawn('router', [process.execPath, mainJs, 'start', '-c', lab.configPath, '--stats-file', statsPath], { label: 'router' });
+    router = lab.spawn('router', [process.execPath, mainJs, 'start', '-c', lab.configPath, '--stats-file', statsPath, '--control-socket', join(lab.stateDir, 'tsvs.sock')], { label: 'router' });
     await waitRouter(lab, router, statsPath);
     write(`router up in ${lab.ns('router')}; VIP ${lab.vip}; ${o.durationS} s of HTTP from ${lab.clientAddr}\n`);
     const gen = lab.spawn('client', [process.execPath, loadgenJs, '--url', `http://${lab.vip}/`, '--concurrency', String(o.concurrency), '--duration', String(o.durationS), ...(o.keepAlive ? ['--keep-alive'] : [])], { label: 'loadgen', pipeStdout: true });

@@ -114,6 +114,9 @@ export interface ConnPage {
   conns: ConnView[];
 }
 
+/** Where the router's control API listens unless told otherwise. */
+export const DEFAULT_SOCKET = '/run/tsvs/tsvs.sock';
+
 // ---- Changes ----
 
 /** A service as ipvsadm names it: -t/-u ADDR:PORT, or -f MARK. */

@@ -46,6 +46,8 @@ export interface NativeAddon {
   ifInfo(name: string): { index: number; mac: Uint8Array; mtu: number };
   netnsEnter(path: string): number;
   netnsLeave(fd: number): void;
+  /** SO_PEERCRED of a connected unix socket. */
+  peerCred(fd: number): { pid: number; uid: number; gid: number };
 }
 
 export type NativeLoad = { addon: NativeAddon; reason: null } | { addon: null; reason: string };

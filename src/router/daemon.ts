@@ -1,60 +1,98 @@
-// The router process (`tsvs start`): wires lvs.cf, the engine, a live packet
-// port, the ARP agent and the nftables fence. Every input is injected (port,
-// clock, host, nft), so the daemon runs as a step function in tests: frames
-// in, frames and log lines out, no sleeps.
-import { Batch, VERDICT_TX } from '../frames/batch.js';
-import { Engine } from '../engine/engine.js';
-import type { LivePort } from '../frames/port.js';
-import { formatIPv4, formatMac, type ServiceTable } from '../model/index.js';
-import { ArpAgent, type OutFrame } from './arp.js';
-import { Fence, fenceSpec, type NftRunner } from './fence.js';
+// The router process (`tsvs start`): a host of components (the nftables fence,
+// the data plane in its worker thread, the rate estimator, the control API, the
+// stats file) around one desired state (control/desired.ts). Every change of the
+// running table - a reload, an API change, a health verdict - takes the same
+// path, one at a time: plan and validate, fence the new addresses (one nft
+// transaction), hand the data plane the delta, then commit; a failure anywhere
+// leaves the running table and the fence as they were. Inputs are injected (data
+// plane, host, nft, clock), so tests drive the daemon as a step function.
+import { countersSnapshot } from '../engine/counters.js';
+import { BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, type DataPlaneMemory } from '../engine/published.js';
+import type { ServiceLayout } from '../engine/services.js';
+import { diffTables, fullDelta } from '../model/diff.js';
+import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
+import { DesiredState, type Verdict } from '../control/desired.js';
+import { OpError } from '../control/ops.js';
+import { ControlServer, type ControlBackend, type Peer } from '../control/server.js';
+import type {
+  ChangeResult, ConnPage, DataPlaneView, Histogram, Op, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
+} from '../control/types.js';
+import { rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
+import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
+import { Components } from './components.js';
+import type { DataPlane, DataPlaneSpec } from './dataplane.js';
+import { Fence, fenceSpec, sameSpec, unionSpec, type FenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
 import type { Logger } from './log.js';
 import { preflight, type HostInfo } from './preflight.js';
-import { snapshot, writeSnapshot, type StatsSnapshot } from './stats.js';
-import { tableDevices, type RouterInterface } from './setup.js';
+import { tableDevices } from './setup.js';
+import { snapshotOf, writeSnapshot } from './stats.js';
+
+/** Rates as the kernel estimates them (control/estimator.ts): fed every 2 s. */
+export interface RateSource {
+  sample(key: string, stats: StatsView): void;
+  /** Keys not sampled since the last call are forgotten. */
+  endPeriod(): void;
+  read(key: string): RatesView;
+  zero(key: string, stats: StatsView): void;
+}
 
 export interface RouterDeps {
   configPath: string;
   log: Logger;
   host: HostInfo;
-  openPort(devices: string[]): LivePort;
+  /** Makes the data plane: the worker thread (tsvs start) or inline (tests). */
+  dataPlane(spec: DataPlaneSpec): DataPlane;
+  backend?: string;
   nft?: NftRunner;
-  clock?: () => number;
+  /** Wall clock in ms (status, reload times). */
+  now?: () => number;
   /** Connection table slots; overrides lvs.cf conn_capacity (tsvs start --conn-capacity). */
   connCapacity?: number;
-  /** Frames per batch and batches per wake-up: the cap keeps the event loop breathing. */
-  batchFrames?: number;
-  maxBatchesPerWake?: number;
+  /** The control API's socket; null runs without one. */
+  controlSocket?: string | null;
+  peerOf?: (fd: number) => Peer | null;
+  statsFile?: string;
+  rates?: RateSource;
+  /** Timers the daemon runs (rates every 2 s, the stats file every 1 s); false in step-function tests. */
+  timers?: boolean;
 }
 
 export class StartError extends Error {}
 
-const REFRESH_MS = 30_000;
+const RATE_PERIOD_MS = 2000;
 
-export class Router {
-  engine!: Engine;
-  private table!: ServiceTable;
-  private port: LivePort | null = null;
-  private arp!: ArpAgent;
+export class Router implements ControlBackend {
+  private desired!: DesiredState;
+  private running!: ServiceTable;
+  private devices: string[] = [];
+  private dp!: DataPlane;
+  private readonly layouts = new Map<string, Layout>();
   private readonly fence: Fence;
-  private readonly batch: Batch;
-  private readonly out: Batch;
-  private readonly clock: () => number;
-  private nextRefresh = 0;
-  running = false;
+  private readonly components = new Components();
+  private readonly baselines = new Map<string, StatsView>();
+  private timeoutsNow: TimeoutsView = { tcp: TCP_TIMEOUTS_S[TCP_S_ESTABLISHED], tcpfin: TCP_TIMEOUTS_S[TCP_S_FIN_WAIT], udp: UDP_TIMEOUT_S };
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly reloads = { ok: 0, failed: 0, last: null as ReloadView | null };
+  private startedAt = 0;
+  private local: number[] = [];
+  private connCapacity = 0;
+  private server: ControlServer | null = null;
+  /** Resolves when the router stops on its own (its data plane died): the exit status. */
+  readonly done: Promise<number>;
+  private finish!: (code: number) => void;
 
   constructor(private readonly deps: RouterDeps) {
     this.fence = new Fence(deps.nft);
-    this.clock = deps.clock ?? (() => performance.now());
-    const frames = deps.batchFrames ?? 256;
-    // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones.
-    this.batch = new Batch(frames, 8 << 20);
-    this.out = new Batch(64, 64 * 2048);
+    this.done = new Promise((resolve) => (this.finish = resolve));
   }
 
-  /** Checks, fences, opens the port, announces the addresses. Throws StartError with one line per problem. */
-  start(): void {
+  private get now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Checks, fences, starts the data plane and the control plane. Throws StartError with one line per problem. */
+  async start(): Promise<void> {
     const log = this.deps.log;
     let loaded;
     try {
@@ -62,124 +100,301 @@ export class Router {
     } catch (e) {
       throw new StartError((e as Error).message);
     }
-    this.table = loaded.table;
     for (const n of loaded.notes) log.info('lvs.cf key not acted on yet', { where: n });
-    const devices = tableDevices(this.table);
-    const problems = preflight(this.table, devices, this.deps.host);
+    this.devices = tableDevices(loaded.table);
+    const problems = preflight(loaded.table, this.devices, this.deps.host);
     if (problems.length) throw new StartError(problems.join('\n'));
-    const interfaces: RouterInterface[] = devices.map((name) => ({ name, mac: this.deps.host.macOf(name)!, defaulted: false }));
-    this.engine = new Engine({ interfaces, table: this.table, connCapacity: this.deps.connCapacity ?? loaded.connCapacity });
-    this.arp = new ArpAgent(this.engine, this.table);
-    const local = [...this.deps.host.kernelAddresses().keys()];
-    for (const line of this.fence.install(fenceSpec(this.table, devices, local))) log.info(line);
+    this.local = [...this.deps.host.kernelAddresses().keys()];
+    this.connCapacity = this.deps.connCapacity ?? loaded.connCapacity;
+    this.desired = new DesiredState(loaded.table, this.devices);
+    this.running = this.desired.effective();
+    this.noteTimeouts(this.running);
+    this.startedAt = this.now;
+    this.addComponents();
     try {
-      this.port = this.deps.openPort(devices);
+      await this.components.start();
     } catch (e) {
-      this.fence.remove();
       throw new StartError((e as Error).message);
     }
-    this.port.onReadable(() => this.drain());
-    this.running = true;
-    const now = this.clock();
-    this.arp.announce(now);
-    this.nextRefresh = now + REFRESH_MS;
+    this.reloads.last = { at: this.startedAt, ok: true, version: this.running.version, trigger: 'start', errors: [], notes: loaded.notes, discarded: [] };
     log.info('router started', {
-      devices: interfaces.map((i) => `${i.name}=${formatMac(i.mac)}`).join(','),
-      addresses: this.table.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
-      services: this.table.services.length,
+      devices: this.devices.map((d) => `${d}=${formatMac(this.deps.host.macOf(d)!)}`).join(','),
+      addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+      services: this.running.services.length,
+      version: this.running.version,
+      ...(this.server ? { control: this.server.path } : {}),
     });
-    this.tick();
   }
 
-  /** Reads, processes and sends batches until the port is empty or the per-wake cap is hit. */
-  drain(): number {
-    if (!this.port || !this.running) return 0;
-    const b = this.batch;
-    const max = this.deps.maxBatchesPerWake ?? 16;
-    let frames = 0;
-    for (let k = 0; k < max; k++) {
-      b.reset();
-      const n = this.port.rx(b, b.capacity);
-      if (n === 0) break;
-      frames += n;
-      this.engine.process(b, this.clock());
-      this.port.tx(b);
+  async stop(): Promise<void> {
+    await this.components.stop();
+    this.deps.log.info('router stopped', { version: this.running?.version ?? 0 });
+  }
+
+  private addComponents(): void {
+    const deps = this.deps;
+    this.components.add({
+      name: 'fence',
+      start: () => {
+        for (const line of this.fence.install(this.fenceFor(this.running))) deps.log.info(line);
+      },
+      stop: () => {
+        deps.log.info('nftables fence removed', { fence_removed: this.fence.remove() });
+      },
+    });
+    this.components.add({
+      name: 'dataplane',
+      start: async () => {
+        const macs = this.devices.map((d) => deps.host.macOf(d)!);
+        this.dp = deps.dataPlane({ devices: this.devices, macs, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
+        this.dp.onFailure((why) => this.died(why));
+        this.noteLayouts(await this.dp.start(fullDelta(this.running)), []);
+      },
+      stop: async () => {
+        const c = countersSnapshot(this.dp.memory.drops, this.dp.memory.passes, this.dp.memory.totals, false);
+        await this.dp.stop();
+        deps.log.info('data plane stopped', c);
+      },
+    });
+    if (deps.timers !== false) this.components.add(this.every('rates', RATE_PERIOD_MS, () => this.sampleRates()));
+    if (deps.controlSocket !== null) {
+      this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
+      const server = this.server;
+      this.components.add({ name: 'control-api', start: () => server.start(), stop: () => server.stop() });
     }
-    if (this.engine.l2.missing.size > 0) this.sendArp(false);
-    return frames;
+    const file = deps.statsFile;
+    if (file) {
+      const write = (): void => writeSnapshot(file, snapshotOf(this.table(), this.dataplane(), this.now));
+      this.components.add({ name: 'stats-file', start: write, stop: () => {} });
+      if (deps.timers !== false) this.components.add(this.every('stats-file-timer', 1000, write));
+    }
   }
 
-  /** Periodic work (call about once a second): expiry while idle, gratuitous and refresh ARP. */
-  tick(): void {
-    if (!this.running) return;
-    const now = this.clock();
-    this.engine.conns.expire(now);
-    const refresh = now >= this.nextRefresh;
-    if (refresh) this.nextRefresh = now + REFRESH_MS;
-    this.sendArp(refresh);
+  /** A component that runs fn every ms. */
+  private every(name: string, ms: number, fn: () => void): { name: string; start(): void; stop(): void } {
+    let t: NodeJS.Timeout | null = null;
+    return {
+      name,
+      start: () => {
+        t = setInterval(fn, ms);
+      },
+      stop: () => {
+        if (t) clearInterval(t);
+        t = null;
+      },
+    };
   }
 
-  stats(): StatsSnapshot {
-    return snapshot(this.engine, this.clock());
+  // ---- Changes: one at a time, each a table version ----
+
+  /** Runs fn after every change already queued (concurrent clients are serialized). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
   }
 
-  writeStats(path: string): void {
-    writeSnapshot(path, this.stats());
+  /** Applies ops from the API as one version. Throws OpError (nothing changed). */
+  change(ops: Op[], who: string): Promise<ChangeResult> {
+    return this.serial(async () => {
+      const log = this.deps.log;
+      let c;
+      try {
+        c = this.desired.plan(ops);
+      } catch (e) {
+        if (e instanceof OpError) log.warn('change refused', { who, code: e.code, problem: e.message, ...(e.index >= 0 ? { op: e.index } : {}) });
+        throw e;
+      }
+      const next = this.desired.effective(c.configured);
+      if (next !== this.running) {
+        try {
+          await this.switchTo(next);
+        } catch (e) {
+          log.warn('change refused', { who, problem: (e as Error).message });
+          throw new OpError('EINVAL', (e as Error).message);
+        }
+      }
+      this.desired.commit(c, who);
+      this.desired.prune();
+      for (const svc of c.plan.zero) this.zero(svc);
+      for (const line of c.plan.done) log.info('change', { who, what: line, version: this.running.version });
+      for (const w of c.plan.warnings) log.warn('change accepted with a warning', { who, warning: w });
+      return { version: this.running.version, done: c.plan.done, warnings: c.plan.warnings };
+    });
   }
 
-  /** SIGHUP: re-read lvs.cf; a bad file is reported and the running table stays. Connections survive. */
-  reload(): boolean {
+  /** SIGHUP or the API: re-reads lvs.cf; a bad file is reported and the running table stays. */
+  reload(trigger: string): Promise<ReloadView> {
+    return this.serial(async () => {
+      const view = await this.reloadNow(trigger);
+      this.reloads.last = view;
+      if (view.ok) this.reloads.ok++;
+      else this.reloads.failed++;
+      return view;
+    });
+  }
+
+  private async reloadNow(trigger: string): Promise<ReloadView> {
     const log = this.deps.log;
+    const failed = (errors: string[]): ReloadView => {
+      for (const line of errors) log.error('reload failed; the running table stays', { problem: line, trigger });
+      return { at: this.now, ok: false, version: this.running.version, trigger, errors, notes: [], discarded: [] };
+    };
+    let loaded;
     try {
-      const { table, connCapacity } = loadConfig(this.deps.configPath);
-      const devices = tableDevices(table);
-      const missing = devices.filter((d) => this.engine.l2.ifIndex(d) < 0);
+      loaded = loadConfig(this.deps.configPath);
+      const missing = tableDevices(loaded.table).filter((d) => !this.devices.includes(d));
       if (missing.length) throw new Error(`lvs.cf now names device(s) ${missing.join(', ')}; adding devices needs a restart`);
-      this.engine.apply(table);
-      this.table = table;
-      this.arp.setTable(table);
-      const local = [...this.deps.host.kernelAddresses().keys()];
-      this.fence.install(fenceSpec(table, devices, local));
-      log.info('reloaded lvs.cf', { services: table.services.length, version: table.version, connections: this.engine.conns.count });
-      // The table's arrays are sized once; a new size waits for a restart, and says so.
-      const running = this.engine.conns.capacity;
-      if (this.deps.connCapacity === undefined && connCapacity !== running) {
-        log.warn('conn_capacity changed; it takes effect at the next start', { running, configured: connCapacity });
-      }
-      this.arp.announce(this.clock());
-      this.sendArp(false);
-      return true;
     } catch (e) {
-      for (const line of (e as Error).message.split('\n')) log.error('reload failed; the running table stays', { problem: line });
-      return false;
+      return failed((e as Error).message.split('\n'));
+    }
+    const before = this.desired.snapshot();
+    const discarded = this.desired.reload(loaded.table);
+    try {
+      await this.switchTo(this.desired.effective());
+    } catch (e) {
+      this.desired.restore(before.base, before.configured, before.edits);
+      return failed([(e as Error).message]);
+    }
+    this.desired.prune();
+    // The table's arrays are sized once; a new size waits for a restart, and says so.
+    if (this.deps.connCapacity === undefined && loaded.connCapacity !== this.connCapacity) {
+      log.warn('conn_capacity changed; it takes effect at the next start', { running: this.connCapacity, configured: loaded.connCapacity });
+    }
+    log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });
+    for (const d of discarded) log.info('reload discarded a runtime change', { change: d });
+    return { at: this.now, ok: true, version: this.running.version, trigger, errors: [], notes: loaded.notes, discarded };
+  }
+
+  /** A health check's verdict on a real server (the health-check component calls this). */
+  setVerdict(service: string, address: number, port: number, v: Verdict | null): Promise<void> {
+    return this.serial(async () => {
+      this.desired.setVerdict(service, address, port, v);
+      const next = this.desired.effective();
+      if (next !== this.running) await this.switchTo(next);
+    });
+  }
+
+  /**
+   * Moves the data plane to `next`: the fence of both tables first (so no
+   * address is unfenced while the tables change), then the delta, then the new
+   * table's fence. A refused delta puts the old fence back and throws.
+   */
+  private async switchTo(next: ServiceTable): Promise<void> {
+    const before = this.fenceFor(this.running);
+    const after = this.fenceFor(next);
+    const both = unionSpec(before, after);
+    if (!sameSpec(both, before)) this.fence.install(both);
+    let layouts: ServiceLayout[];
+    try {
+      layouts = await this.dp.apply(diffTables(this.running, next));
+    } catch (e) {
+      if (!sameSpec(both, before)) this.fence.install(before);
+      throw e;
+    }
+    const removed = this.running.services.map(serviceKey).filter((k) => !next.services.some((s) => serviceKey(s) === k));
+    this.running = next;
+    this.noteLayouts(layouts, removed);
+    this.noteTimeouts(next);
+    if (!sameSpec(after, both)) this.fence.install(after);
+  }
+
+  private fenceFor(t: ServiceTable): FenceSpec {
+    return fenceSpec(t, this.devices, this.local);
+  }
+
+  private noteLayouts(layouts: ServiceLayout[], removed: string[]): void {
+    for (const k of removed) this.layouts.delete(k);
+    for (const l of layouts) {
+      const before = this.layouts.get(l.key);
+      this.layouts.set(l.key, { id: l.id, ids: l.ids });
+      // A server new to its list starts its -Z baseline afresh.
+      if (before) for (const d of l.ids) if (!before.ids.includes(d)) this.baselines.delete(statsKey(l.key, this.mem.addr[d], this.mem.port[d]));
     }
   }
 
-  stop(): void {
-    if (!this.running) return;
-    this.running = false;
-    this.port?.close();
-    this.port = null;
-    const removed = this.fence.remove();
-    this.deps.log.info('router stopped', { fence_removed: removed, ...this.engine.counters.snapshot() });
+  /** ipvsadm --set semantics: 0 keeps the value in force. */
+  private noteTimeouts(t: ServiceTable): void {
+    const cur = this.timeoutsNow;
+    this.timeoutsNow = { tcp: t.timeouts.tcp || cur.tcp, tcpfin: t.timeouts.tcpfin || cur.tcpfin, udp: t.timeouts.udp || cur.udp };
   }
 
-  private sendArp(refresh: boolean): void {
-    const frames = this.arp.due(this.clock(), refresh);
-    if (frames.length) this.send(frames);
+  private died(why: string): void {
+    this.deps.log.error('the data plane stopped; the router cannot forward and exits', { why });
+    this.components.failed('dataplane', why);
+    void this.components.stop().then(() => this.finish(1));
   }
 
-  private send(frames: OutFrame[]): void {
-    if (!this.port) return;
-    const o = this.out;
-    for (let k = 0; k < frames.length; k += o.capacity) {
-      o.reset();
-      for (const f of frames.slice(k, k + o.capacity)) {
-        o.push(f.frame, f.itf);
-        o.ifOut[o.count - 1] = f.itf;
-        o.verdict[o.count - 1] = VERDICT_TX;
-      }
-      this.port.tx(o);
+  // ---- Counters ----
+
+  private get mem(): DataPlaneMemory {
+    return this.dp.memory;
+  }
+
+  /** ipvsadm -Z: counters of one service (and its servers) or of everything start again from here. */
+  private zero(service: string | undefined): void {
+    const raw = rawStats(this.running, this.layouts, this.mem);
+    for (const [key, st] of raw) {
+      if (service !== undefined && key !== service && !key.startsWith(`${service}>`)) continue;
+      this.baselines.set(key, st);
+      this.deps.rates?.zero(key, st);
     }
   }
+
+  private sampleRates(): void {
+    const r = this.deps.rates;
+    if (!r) return;
+    for (const [key, st] of rawStats(this.running, this.layouts, this.mem)) r.sample(key, st);
+    r.endPeriod();
+  }
+
+  // ---- Reads (ControlBackend) ----
+
+  table(): TableView {
+    const rates = this.deps.rates;
+    const raw = rawStats(this.running, this.layouts, this.mem);
+    return tableView(this.running, this.layouts, this.mem, raw, this.baselines, rates ? (k) => rates.read(k) : () => ZERO_RATES, 4096);
+  }
+
+  timeouts(): TimeoutsView {
+    return { ...this.timeoutsNow };
+  }
+
+  connections(offset: number, limit: number): Promise<ConnPage> {
+    return this.dp.conns(offset, limit);
+  }
+
+  dataplane(): DataPlaneView {
+    const m = this.mem;
+    const all = countersSnapshot(m.drops, m.passes, m.totals, true);
+    const pick = (prefix: string): Record<string, number> =>
+      Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    return {
+      rxFrames: all.rx_frames, txFrames: all.tx_frames, connsCreated: all.conns_created,
+      drops: pick('drop_'), passes: pick('pass_'),
+      conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
+      batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
+    };
+  }
+
+  status(): StatusView {
+    return {
+      pid: process.pid,
+      uptime: Math.floor((this.now - this.startedAt) / 1000),
+      config: this.deps.configPath,
+      version: this.running.version,
+      components: this.components.states(),
+      backend: this.deps.backend ?? 'auto',
+      devices: this.devices,
+      reloads: { ...this.reloads },
+    };
+  }
+}
+
+/** A histogram laid out per bucket (published.ts) as Prometheus's cumulative one. */
+function histogram(h: Float64Array, bounds: readonly number[]): Histogram {
+  const counts: number[] = [];
+  let acc = 0;
+  for (let b = 0; b < bounds.length; b++) counts.push((acc += h[b]));
+  return { le: [...bounds], counts, count: h[bounds.length + 1], sum: h[bounds.length + 2] };
 }

@@ -63,15 +63,38 @@ export const runNft: NftRunner = (script) => {
   return { ok: r.status === 0, error: (r.stderr || '').trim() };
 };
 
+/** What both specs fence: in force while a change moves from one table to the other. */
+export function unionSpec(a: FenceSpec, b: FenceSpec): FenceSpec {
+  const replies = new Map<string, FenceSpec['natReplies'][number]>();
+  for (const r of [...a.natReplies, ...b.natReplies]) replies.set(`${r.proto} ${r.addr} ${r.port}`, r);
+  return {
+    devices: a.devices,
+    owned: [...new Set([...a.owned, ...b.owned])].sort((x, y) => x - y),
+    natReplies: [...replies.values()],
+    local: a.local,
+  };
+}
+
+export function sameSpec(a: FenceSpec, b: FenceSpec): boolean {
+  return fenceRuleset(a) === fenceRuleset(b);
+}
+
 export class Fence {
   installed = false;
   constructor(private readonly nft: NftRunner = runNft) {}
 
-  /** Removes a leftover table (from a crash), then installs this one. Returns what was done, for the log. */
+  /**
+   * Replaces the fence with this one in one nft transaction: the script creates
+   * the table if it is missing, deletes it and defines it anew, and nft applies a
+   * script whole or not at all, so there is never a moment without a fence.
+   * Returns what was done, for the log; throws, leaving the old fence, on failure.
+   */
   install(spec: FenceSpec): string[] {
     const done: string[] = [];
-    if (this.nft(`delete table netdev ${FENCE_TABLE}\n`).ok) done.push(`removed a leftover nftables table netdev ${FENCE_TABLE} (an earlier run did not exit cleanly)`);
-    const r = this.nft(fenceRuleset(spec));
+    if (!this.installed && this.nft(`list table netdev ${FENCE_TABLE}\n`).ok) {
+      done.push(`replacing a leftover nftables table netdev ${FENCE_TABLE} (an earlier run did not exit cleanly)`);
+    }
+    const r = this.nft(`add table netdev ${FENCE_TABLE}\ndelete table netdev ${FENCE_TABLE}\n${fenceRuleset(spec)}`);
     if (!r.ok) throw new Error(`cannot install the nftables fence: ${r.error}`);
     this.installed = true;
     done.push(`installed nftables table netdev ${FENCE_TABLE} on ${spec.devices.join(', ')}: the kernel no longer sees traffic to ${spec.owned.map(formatIPv4).join(', ')}${spec.natReplies.length ? ' nor NAT replies from the real servers' : ''}`);

@@ -2,6 +2,7 @@
 // shows it, in JSON: written by `tsvs start --stats-file` and read by
 // `tsvs demo` (and anything else that wants figures without a control API).
 import { renameSync, writeFileSync } from 'node:fs';
+import type { DataPlaneView, TableView } from '../control/types.js';
 import type { Engine } from '../engine/engine.js';
 import { formatIPv4 } from '../model/index.js';
 
@@ -58,6 +59,28 @@ export function snapshot(engine: Engine, now: number): StatsSnapshot {
     });
   }
   return { now, connections: engine.conns.count, counters: engine.counters.snapshot(), services };
+}
+
+/** The same snapshot from the control plane's views (the router, whose engine runs in another thread). */
+export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsSnapshot {
+  const counters: Record<string, number> = { rx_frames: dp.rxFrames, tx_frames: dp.txFrames, conns_created: dp.connsCreated };
+  for (const [k, v] of Object.entries(dp.drops)) if (v) counters[`drop_${k}`] = v;
+  for (const [k, v] of Object.entries(dp.passes)) if (v) counters[`pass_${k}`] = v;
+  const services = t.services.map((s) => ({
+    service: s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${s.address}:${s.port}`,
+    scheduler: s.scheduler,
+    dests: [...s.servers]
+      .sort((a, b) => ipNum(a.address) - ipNum(b.address) || a.port - b.port)
+      .map((d) => ({
+        name: d.name, address: `${d.address}:${d.port}`, weight: d.weight, active: d.activeConns, inactive: d.inactiveConns,
+        conns: d.stats.conns, inPkts: d.stats.inPkts, outPkts: d.stats.outPkts, inBytes: d.stats.inBytes, outBytes: d.stats.outBytes,
+      })),
+  }));
+  return { now, connections: dp.conns, counters, services };
+}
+
+function ipNum(a: string): number {
+  return a.split('.').reduce((n, x) => n * 256 + Number(x), 0);
 }
 
 /** Written whole and renamed into place, so a reader never sees half a file. */

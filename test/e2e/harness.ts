@@ -25,7 +25,7 @@ export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; off
   try {
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
     const statsPath = join(lab.stateDir, 'stats.json');
-    const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath], { label: 'router' });
+    const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath, '--control-socket', join(lab.stateDir, 'tsvs.sock')], { label: 'router' });
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (!router.alive()) throw new Error(`router exited: ${router.log().slice(-2000)}`);

@@ -1,5 +1,5 @@
-// The router daemon as a step function: fake port, host, nft and clock; frames
-// in, frames and log lines out.
+// The router daemon as a step function: fake port, host, nft and clock, the data
+// plane inline (its ticks called by hand); frames in, frames and log lines out.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { MemoryPort } from '../../src/io/memory.js';
 import { formatIPv4, formatMac, parseIPv4 } from '../../src/model/index.js';
 import { buildArp, buildTcp } from '../../src/packet/build.js';
 import { Router, StartError } from '../../src/router/daemon.js';
+import { InlineDataPlane } from '../../src/router/dataplane.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { createLogger } from '../../src/router/log.js';
 import type { HostInfo } from '../../src/router/preflight.js';
@@ -51,27 +52,37 @@ function setup(o: { host?: HostInfo } = {}) {
   const scripts: string[] = [];
   const port = new FakePort();
   let now = 1000;
+  let installed = false;
+  const log = createLogger({ write: (l) => logs.push(l) });
+  const made: { dp?: InlineDataPlane } = {};
   const router = new Router({
     configPath: cfg,
-    log: createLogger({ write: (l) => logs.push(l) }),
+    log,
     host: o.host ?? host(),
-    openPort: () => port,
-    nft: (s) => {
-      scripts.push(s);
-      return { ok: !s.startsWith('delete') || scripts.some((x) => x.startsWith('table')), error: 'No such file or directory' };
+    dataPlane: (spec) => (made.dp = new InlineDataPlane({ ...spec, log, openPort: () => port, clock: () => now }, false)),
+    nft: (script) => {
+      scripts.push(script);
+      if (script.startsWith('list')) return { ok: installed, error: 'No such file or directory' };
+      installed = !script.startsWith('delete');
+      return { ok: true, error: '' };
     },
-    clock: () => now,
+    controlSocket: null,
+    timers: false,
   });
-  return { router, port, logs, scripts, cfg, advance: (ms: number) => (now += ms) };
+  const tick = (): void => made.dp!.host.tick();
+  const engine = () => made.dp!.host.engine;
+  return { router, port, logs, scripts, cfg, tick, engine, advance: (ms: number) => (now += ms) };
 }
 
 const arpTargets = (frames: Uint8Array[]) => frames.filter((f) => f[12] === 8 && f[13] === 6).map((f) => `${f[21]}:${formatIPv4(((f[38] << 24) | (f[39] << 16) | (f[40] << 8) | f[41]) >>> 0)}`);
 
 describe('router daemon', () => {
-  it('starts: fences the kernel, announces its addresses by gratuitous ARP, asks for the real servers', () => {
+  it('starts: fences the kernel, announces its addresses by gratuitous ARP, asks for the real servers', async () => {
     const { router, port, scripts, logs } = setup();
-    router.start();
-    const fence = scripts.find((s) => s.startsWith('table netdev tsvs'))!;
+    await router.start();
+    const fence = scripts.find((s) => s.includes('table netdev tsvs {'))!;
+    // One transaction: the table is created if missing, deleted and defined anew.
+    expect(fence.startsWith('add table netdev tsvs\ndelete table netdev tsvs\ntable netdev tsvs {')).toBe(true);
     expect(fence).toContain('type filter hook ingress device "eth0"');
     expect(fence).toContain('arp operation request arp daddr ip { 198.18.0.10, 198.19.0.1 } drop');
     expect(fence).toContain('ip saddr 198.19.0.12 tcp sport 80 ip daddr != { 198.18.0.2 } drop');
@@ -81,21 +92,21 @@ describe('router daemon', () => {
     expect(logs.some((l) => l.includes('msg="router started"'))).toBe(true);
   });
 
-  it('sends five gratuitous ARPs one second apart, as pulse does', () => {
-    const { router, port, advance } = setup();
-    router.start();
+  it('sends five gratuitous ARPs one second apart, as pulse does', async () => {
+    const { router, port, advance, tick } = setup();
+    await router.start();
     let garps = arpTargets(port.takeSent(0)).length;
     for (let s = 0; s < 8; s++) {
       advance(1000);
-      router.tick();
+      tick();
       garps += arpTargets(port.takeSent(0)).length;
     }
     expect(garps).toBe(5);
   });
 
-  it('forwards once the real servers answered ARP; a bad reload keeps the table; a good one keeps connections', () => {
+  it('forwards once the real servers answered ARP; a bad reload keeps the table; a good one keeps connections', async () => {
     const { router, port, logs, cfg } = setup();
-    router.start();
+    await router.start();
     port.takeSent(1);
     for (const n of [11, 12, 13]) {
       port.inject(1, buildArp({ srcMac: rsMac(n), dstMac: MACS.eth1, op: 2, senderMac: rsMac(n), senderIp: ip(`198.19.0.${n}`), targetMac: MACS.eth1, targetIp: ip('198.19.0.1') }));
@@ -106,10 +117,10 @@ describe('router daemon', () => {
     const [fwd] = port.takeSent(1);
     expect(formatMac(fwd, 0)).toBe('02:52:00:00:00:0d');
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('scheduler = wlc', 'scheduler = nosuch'));
-    expect(router.reload()).toBe(false);
+    expect((await router.reload('test')).ok).toBe(false);
     expect(logs.some((l) => l.includes('reload failed') && l.includes('nosuch'))).toBe(true);
     writeFileSync(cfg, readFileSync('test/fixtures/config/nat.cf', 'utf8').replace(/weight = 2/, 'weight = 0'));
-    expect(router.reload()).toBe(true);
+    expect((await router.reload('test')).ok).toBe(true);
     // The running flow stays on its (now quiesced) server; the next one avoids it.
     port.inject(0, buildTcp({ srcMac: GW, dstMac: MACS.eth0, src: ip('198.18.1.1'), dst: ip('198.18.0.10'), sport: 1000, dport: 80, flags: 0x10 }));
     port.inject(0, syn(2000));
@@ -118,21 +129,21 @@ describe('router daemon', () => {
     expect(sent.map((f) => f[33])).toEqual([13, 12]);
   });
 
-  it('sizes the connection table from lvs.cf conn_capacity; a changed value at reload waits for a restart, and says so', () => {
-    const { router, logs, cfg } = setup();
+  it('sizes the connection table from lvs.cf conn_capacity; a changed value at reload waits for a restart, and says so', async () => {
+    const { router, logs, cfg, engine } = setup();
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('service = lvs', 'service = lvs\nconn_capacity = 4096'));
-    router.start();
-    expect(router.engine.conns.capacity).toBe(4096);
+    await router.start();
+    expect(engine().conns.capacity).toBe(4096);
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('conn_capacity = 4096', 'conn_capacity = 8192'));
-    expect(router.reload()).toBe(true);
-    expect(router.engine.conns.capacity).toBe(4096);
+    expect((await router.reload('test')).ok).toBe(true);
+    expect(engine().conns.capacity).toBe(4096);
     expect(logs.some((l) => l.includes('conn_capacity changed') && l.includes('8192'))).toBe(true);
-    router.stop();
+    await router.stop();
   });
 
-  it('neighbour timeouts: a real server that stops answering ARP is not used after 90 s, and is again once it answers', () => {
-    const { router, port, advance } = setup();
-    router.start();
+  it('neighbour timeouts: a real server that stops answering ARP is not used after 90 s, and is again once it answers', async () => {
+    const { router, port, advance, tick, engine } = setup();
+    await router.start();
     const answer = (n: number) =>
       port.inject(1, buildArp({ srcMac: rsMac(n), dstMac: MACS.eth1, op: 2, senderMac: rsMac(n), senderIp: ip(`198.19.0.${n}`), targetMac: MACS.eth1, targetIp: ip('198.19.0.1') }));
     [11, 12, 13].forEach(answer);
@@ -141,22 +152,23 @@ describe('router daemon', () => {
     // 120 s refresh it has been unconfirmed for more than 90 s.
     for (let s = 0; s < 125; s++) {
       advance(1000);
-      router.tick();
+      tick();
       if (s % 30 === 29) {
         answer(11);
         answer(12);
         port.wake();
       }
     }
-    // Since it failed, the router asks for it every second.
+    // Asked at start, at the refreshes 30, 60 and 90 s after it answered, then, failed at 91 s,
+    // at once and again after 1, 2, 4, 8 and 16 s, backing off (at 91, 92, 94, 98, 106 and 122 s).
     const asking = arpTargets(port.takeSent(1));
-    expect(asking.filter((t) => t === '1:198.19.0.13').length).toBeGreaterThanOrEqual(4);
+    expect(asking.filter((t) => t === '1:198.19.0.13').length).toBe(10);
     const syn = (sport: number) => buildTcp({ srcMac: GW, dstMac: MACS.eth0, src: ip('198.18.1.9'), dst: ip('198.18.0.10'), sport, dport: 80, flags: 2 });
     // wlc's list head is .13: its frame is dropped (next hop failed), counted, not sent to the old MAC.
     port.inject(0, syn(7000));
     port.wake();
     expect(port.takeSent(1).filter((f) => f[12] === 8 && f[13] === 0)).toHaveLength(0);
-    expect(router.engine.counters.snapshot().drop_next_hop_unknown).toBe(1);
+    expect(engine().counters.snapshot().drop_next_hop_unknown).toBe(1);
     answer(13);
     // The client retransmits its SYN: the connection made for the first one now reaches .13.
     port.inject(0, syn(7000));
@@ -166,21 +178,21 @@ describe('router daemon', () => {
     expect(formatMac(fwd[0], 0)).toBe('02:52:00:00:00:0d');
   });
 
-  it('stops cleanly: port closed, fence removed', () => {
+  it('stops cleanly: port closed, fence removed', async () => {
     const { router, port, scripts } = setup();
-    router.start();
-    router.stop();
+    await router.start();
+    await router.stop();
     expect(port.closed).toBe(true);
     expect(scripts.at(-1)).toBe('delete table netdev tsvs\n');
   });
 
-  it('refuses to start with one clear line per problem', () => {
+  it('refuses to start with one clear line per problem', async () => {
     const { router } = setup({
       host: host({ isRoot: () => false, hasDevice: (d) => d === 'eth0', kernelAddresses: () => new Map([[ip('198.18.0.10'), 'eth0']]) }),
     });
     let err: unknown;
     try {
-      router.start();
+      await router.start();
     } catch (e) {
       err = e;
     }

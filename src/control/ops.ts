@@ -1,0 +1,295 @@
+// The table changes of the control API (types.ts Op), applied to a table the way
+// the kernel's IPVS applies ipvsadm's commands: the same refusals with the same
+// errno (EEXIST "Service already exists", ESRCH "No such service", ENOENT "No
+// such destination", ...), the same defaults, a new server at the head of its
+// list. Every value goes through the model's own validation, as lvs.cf does. A
+// list of ops is planned whole on a working copy: one refused op refuses them
+// all and the table is untouched.
+import { MAX_TIMEOUT_S } from '../conn/timeouts.js';
+import { onLinkInterface } from '../engine/neighbours.js';
+import {
+  formatIPv4, ModelError, parseIPv4, parseNetmask, serviceKey, validateServer, validateService,
+  type OwnedAddress, type RealServer, type ServiceTable, type Timeouts, type VirtualService,
+} from '../model/index.js';
+import { implementedSchedulers } from '../sched/registry.js';
+import { IPVS_SCHED_FLAGS } from '../sched/names.js';
+import type { Op, ServerSelector, ServerSettings, ServiceSelector, ServiceSettings } from './types.js';
+
+/** A refused op: errno-style code (types.ts ApiError), message, and which op. */
+export class OpError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly index = -1,
+  ) {
+    super(message);
+    this.name = 'OpError';
+  }
+}
+
+/** The table parts a plan produces (the desired state builds the version from them). */
+export interface Plan {
+  services: VirtualService[];
+  addresses: OwnedAddress[];
+  timeouts: Timeouts;
+  /** One line per op done, for the log and the answer. */
+  done: string[];
+  warnings: string[];
+  /** Counters to zero after the change: undefined = all, else service keys. */
+  zero: Array<string | undefined>;
+}
+
+/**
+ * Plans ops on `table`. `devices` are the data plane's: a VIP added at run time
+ * is answered on the device whose network holds it (that of another VIP or the
+ * NAT router), else on the first VIP's device.
+ */
+export function planOps(table: ServiceTable, ops: readonly Op[], devices: readonly string[], base: readonly OwnedAddress[]): Plan {
+  const p = new Planner(table, devices, base);
+  ops.forEach((op, i) => {
+    try {
+      p.apply(op);
+    } catch (e) {
+      if (e instanceof OpError) throw new OpError(e.code, e.message, i);
+      if (e instanceof ModelError) throw new OpError('EINVAL', e.message, i);
+      throw e;
+    }
+  });
+  return p.result();
+}
+
+class Planner {
+  private readonly services: VirtualService[];
+  private readonly byKey = new Map<string, number>();
+  private timeouts: Timeouts;
+  private readonly done: string[] = [];
+  private readonly warnings: string[] = [];
+  private readonly zero: Array<string | undefined> = [];
+
+  constructor(
+    table: ServiceTable,
+    private readonly devices: readonly string[],
+    private readonly base: readonly OwnedAddress[],
+  ) {
+    this.services = [...table.services];
+    this.services.forEach((s, i) => this.byKey.set(serviceKey(s), i));
+    this.timeouts = table.timeouts;
+  }
+
+  apply(op: Op): void {
+    switch (op.op) {
+      case 'add-service': return this.addService(op.service, op);
+      case 'edit-service': return this.editService(op.service, op);
+      case 'delete-service': return this.deleteService(op.service);
+      case 'clear':
+        this.services.length = 0;
+        this.byKey.clear();
+        this.done.push('cleared every virtual service');
+        return;
+      case 'add-server': return this.addServer(op.service, op.server, op);
+      case 'edit-server': return this.editServer(op.service, op.server, op);
+      case 'delete-server': return this.deleteServer(op.service, op.server);
+      case 'zero':
+        if (op.service) this.find(op.service);
+        this.zero.push(op.service ? keyOf(op.service) : undefined);
+        this.done.push(op.service ? `zeroed the counters of ${keyOf(op.service)}` : 'zeroed every counter');
+        return;
+      case 'set-timeouts': return this.setTimeouts(op.tcp, op.tcpfin, op.udp);
+      default:
+        throw new OpError('EINVAL', `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
+    }
+  }
+
+  result(): Plan {
+    return { services: this.services, addresses: this.addresses(), timeouts: this.timeouts, done: this.done, warnings: this.warnings, zero: this.zero };
+  }
+
+  private addService(sel: ServiceSelector, set: ServiceSettings): void {
+    const key = keyOf(sel);
+    if (this.byKey.has(key)) throw new OpError('EEXIST', `service ${key} already exists`);
+    const s = selectorFields(sel);
+    const svc = settings({
+      name: key, ...s, scheduler: 'wlc', schedFlags: [], persistence: 0, persistMask: 0xffffffff, onePacket: false, servers: [],
+    }, set);
+    validateService(svc);
+    this.byKey.set(key, this.services.length);
+    this.services.push(svc);
+    this.done.push(`added service ${key} (${describe(svc)})`);
+  }
+
+  private editService(sel: ServiceSelector, set: ServiceSettings): void {
+    const [i, old] = this.find(sel);
+    const svc = settings({ ...old }, set);
+    validateService({ ...svc, servers: [] });
+    this.services[i] = svc;
+    this.done.push(`edited service ${serviceKey(old)} (${describe(svc)})`);
+  }
+
+  private deleteService(sel: ServiceSelector): void {
+    const [i, old] = this.find(sel);
+    const key = serviceKey(old);
+    this.services.splice(i, 1);
+    this.byKey.clear();
+    this.services.forEach((s, k) => this.byKey.set(serviceKey(s), k));
+    this.done.push(`deleted service ${key}`);
+  }
+
+  private addServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
+    const [i, svc] = this.find(sel);
+    const [address, port] = serverAddr(svc, at);
+    if (svc.servers.some((r) => r.address === address && r.port === port)) {
+      throw new OpError('EEXIST', `real server ${formatIPv4(address)}:${port} is already in ${serviceKey(svc)}`);
+    }
+    const rs = server({ name: formatIPv4(address), address, port, weight: 1, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 }, set, svc);
+    validateServer(svc, rs);
+    this.services[i] = { ...svc, servers: [...svc.servers, rs] };
+    this.done.push(`added real server ${formatIPv4(address)}:${port} to ${serviceKey(svc)} (${describeServer(rs)})`);
+    this.warnTunnel(rs);
+  }
+
+  private editServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
+    const [i, svc] = this.find(sel);
+    const [address, port] = serverAddr(svc, at);
+    const k = svc.servers.findIndex((r) => r.address === address && r.port === port);
+    if (k < 0) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
+    const rs = server({ ...svc.servers[k] }, set, svc);
+    validateServer(svc, rs);
+    const servers = [...svc.servers];
+    servers[k] = rs;
+    this.services[i] = { ...svc, servers };
+    this.done.push(`edited real server ${formatIPv4(address)}:${port} of ${serviceKey(svc)} (${describeServer(rs)})`);
+    this.warnTunnel(rs);
+  }
+
+  private deleteServer(sel: ServiceSelector, at: ServerSelector): void {
+    const [i, svc] = this.find(sel);
+    const [address, port] = serverAddr(svc, at);
+    const k = svc.servers.findIndex((r) => r.address === address && r.port === port);
+    if (k < 0) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
+    this.services[i] = { ...svc, servers: svc.servers.filter((_, j) => j !== k) };
+    this.done.push(`deleted real server ${formatIPv4(address)}:${port} from ${serviceKey(svc)}`);
+  }
+
+  private setTimeouts(tcp: number, tcpfin: number, udp: number): void {
+    for (const [name, v] of [['tcp', tcp], ['tcpfin', tcpfin], ['udp', udp]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > MAX_TIMEOUT_S) throw new OpError('EINVAL', `timeout ${name} must be 0..${MAX_TIMEOUT_S} seconds, got ${v}`);
+    }
+    // ipvsadm --set: "0 means no change".
+    const t = this.timeouts;
+    this.timeouts = { tcp: tcp || t.tcp, tcpfin: tcpfin || t.tcpfin, udp: udp || t.udp };
+    this.done.push(`set timeouts (tcp tcpfin udp) to ${[tcp, tcpfin, udp].join(' ')}`);
+  }
+
+  private warnTunnel(rs: RealServer): void {
+    if (rs.forward === 'tunnel') this.warnings.push(`forwarding by IPIP tunnel (-i) is not built yet: packets for ${formatIPv4(rs.address)} are dropped and counted (forwarding_method_unsupported)`);
+  }
+
+  private find(sel: ServiceSelector): [number, VirtualService] {
+    const key = keyOf(sel);
+    const i = this.byKey.get(key);
+    if (i === undefined) throw new OpError('ESRCH', `no service ${key}`);
+    return [i, this.services[i]];
+  }
+
+  /**
+   * The owned addresses: lvs.cf's (base) always, and the VIP of every service
+   * added at run time that lvs.cf does not bring up, on the device that reaches it.
+   */
+  private addresses(): OwnedAddress[] {
+    const out = [...this.base];
+    const have = new Set(out.map((a) => a.address));
+    const vipDevice = this.base.find((a) => a.role === 'vip')?.device ?? this.devices[0];
+    for (const s of this.services) {
+      if (s.fwmark || have.has(s.address)) continue;
+      have.add(s.address);
+      const on = onLinkInterface(this.base, this.devices, s.address);
+      out.push({ address: s.address, prefixLen: 32, device: on >= 0 ? this.devices[on] : vipDevice, role: 'vip' });
+    }
+    return out;
+  }
+}
+
+/** The service key of a selector, checking what tsvs can run. */
+export function keyOf(sel: ServiceSelector): string {
+  return serviceKey(selectorFields(sel));
+}
+
+function selectorFields(sel: ServiceSelector): Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'> {
+  if ('fwmark' in sel) {
+    if (!Number.isInteger(sel.fwmark) || sel.fwmark < 1 || sel.fwmark > 0xffffffff) throw new OpError('EINVAL', `firewall mark must be 1..4294967295, got ${sel.fwmark}`);
+    return { protocol: 'tcp', address: 0, port: 0, fwmark: sel.fwmark };
+  }
+  if (sel.protocol !== 'tcp' && sel.protocol !== 'udp') throw new OpError('ENOPROTOOPT', `protocol ${String(sel.protocol)} is not available (tsvs serves tcp and udp)`);
+  const address = ipv4(sel.address);
+  if (!Number.isInteger(sel.port) || sel.port < 0 || sel.port > 65535) throw new OpError('EINVAL', `port must be 0..65535, got ${sel.port}`);
+  return { protocol: sel.protocol, address, port: sel.port, fwmark: 0 };
+}
+
+function ipv4(text: string): number {
+  if (typeof text === 'string' && text.includes(':')) throw new OpError('EAFNOSUPPORT', `${text}: IPv6 is not supported yet`);
+  const a = typeof text === 'string' ? parseIPv4(text) : null;
+  if (a === null || a === 0) throw new OpError('EINVAL', `${String(text)} is not an IPv4 address`);
+  return a;
+}
+
+/** A server's address and port: port 0 (not given) means the service's port, as ipvsadm sends it. */
+function serverAddr(svc: VirtualService, at: ServerSelector): [number, number] {
+  const address = ipv4(at.address);
+  const port = at.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OpError('EINVAL', `port must be 0..65535, got ${port}`);
+  return [address, port === 0 && !svc.fwmark ? svc.port : port];
+}
+
+function settings(svc: VirtualService, set: ServiceSettings): VirtualService {
+  const out: { -readonly [K in keyof VirtualService]: VirtualService[K] } = { ...svc };
+  if (set.persistenceEngine !== undefined && set.persistenceEngine !== '') {
+    throw new OpError('ENOENT', `persistence engine ${set.persistenceEngine} not found (tsvs has none)`);
+  }
+  if (set.scheduler !== undefined) {
+    if (!implementedSchedulers().includes(set.scheduler)) throw new OpError('ENOENT', `scheduler ${set.scheduler} not found`);
+    out.scheduler = set.scheduler;
+  }
+  if (set.schedFlags !== undefined) {
+    const bad = set.schedFlags.find((f) => !(IPVS_SCHED_FLAGS as readonly string[]).includes(f));
+    if (bad !== undefined) throw new OpError('EINVAL', `unknown scheduler flag ${bad}`);
+    out.schedFlags = [...set.schedFlags];
+  }
+  if (set.persistence !== undefined) out.persistence = set.persistence;
+  if (set.persistMask !== undefined) {
+    const m = parseNetmask(String(set.persistMask));
+    if (m === null) throw new OpError('EINVAL', `persistence netmask ${set.persistMask} is not a netmask`);
+    out.persistMask = m;
+  }
+  if (set.onePacket !== undefined) out.onePacket = set.onePacket;
+  return out;
+}
+
+function server(rs: RealServer, set: ServerSettings, svc: VirtualService): RealServer {
+  const out: { -readonly [K in keyof RealServer]: RealServer[K] } = { ...rs };
+  if (set.forward !== undefined) {
+    if (!['nat', 'dr', 'tunnel'].includes(set.forward)) throw new OpError('EINVAL', `forwarding method ${set.forward} is not one of nat, dr, tunnel`);
+    out.forward = set.forward;
+  }
+  if (set.tunnelType !== undefined && set.tunnelType !== 'ipip') throw new OpError('EINVAL', `tunnel type ${set.tunnelType} is not supported (only ipip)`);
+  if (set.weight !== undefined) out.weight = set.weight;
+  if (set.upperThreshold !== undefined) out.upperThreshold = set.upperThreshold;
+  if (set.lowerThreshold !== undefined) out.lowerThreshold = set.lowerThreshold;
+  // ipvsadm: for -g and -i "the port must be equal to the service port".
+  if (out.forward !== 'nat' && !svc.fwmark && svc.port !== 0) out.port = svc.port;
+  return out;
+}
+
+function describe(s: VirtualService): string {
+  const parts = [s.scheduler];
+  if (s.schedFlags.length) parts.push(`flags ${s.schedFlags.join(',')}`);
+  if (s.persistence) parts.push(`persistent ${s.persistence}${s.persistMask !== 0xffffffff ? ` mask ${formatIPv4(s.persistMask)}` : ''}`);
+  if (s.onePacket) parts.push('ops');
+  return parts.join(', ');
+}
+
+function describeServer(r: RealServer): string {
+  const parts = [r.forward, `weight ${r.weight}`];
+  if (r.upperThreshold) parts.push(`upper ${r.upperThreshold}`);
+  if (r.lowerThreshold) parts.push(`lower ${r.lowerThreshold}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,139 @@
+// The running table as the control API shows it: the model of the running
+// version (names, settings, forwarding methods) joined with what the data plane
+// publishes (list order, weights, connection counts, counters), with ipvsadm -Z
+// applied as baselines and rates from the estimator. Reading allocates a view
+// per request; the data plane is never stopped or asked.
+import { formatIPv4, serviceKey, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
+import { destKey } from '../model/diff.js';
+import { FWD_DR, FWD_NAT, STAT_FIELDS } from '../engine/services.js';
+import type { DataPlaneMemory } from '../engine/published.js';
+import type { ForwardName, RatesView, ServerView, ServiceView, StatsView, TableView } from './types.js';
+
+/** What the data plane said a service lists, in IPVS order, at the last change. */
+export interface Layout {
+  id: number;
+  ids: Uint32Array;
+}
+
+/** Rates by stats key (see statsKey), from the estimator. */
+export type RatesOf = (key: string) => RatesView;
+
+export const ZERO_RATES: RatesView = { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 };
+
+/** The key of a stats object: the total, a service, or a server of a service. */
+export function statsKey(svc?: string, addr?: number, port?: number): string {
+  if (svc === undefined) return 'total';
+  return addr === undefined ? svc : `${svc}>${formatIPv4(addr)}:${port}`;
+}
+
+/** The service's id in URLs: tcp-198.18.0.10-80, udp-..., fwm-1. */
+export function serviceId(s: Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'>): string {
+  return s.fwmark ? `fwm-${s.fwmark}` : `${s.protocol}-${formatIPv4(s.address)}-${s.port}`;
+}
+
+/**
+ * Raw counters of every stats object the table has now (each server, each
+ * service with what its freed servers left, the total), by statsKey.
+ */
+export function rawStats(table: ServiceTable, layouts: ReadonlyMap<string, Layout>, m: DataPlaneMemory): Map<string, StatsView> {
+  const out = new Map<string, StatsView>();
+  const bySvc = new Map<number, number[]>();
+  const total = fromArray(m.retiredTotal, 0);
+  const top = m.highWater[0];
+  for (let d = 1; d < top; d++) {
+    const svc = m.destSvc[d];
+    if (svc === 0) continue;
+    let acc = bySvc.get(svc);
+    if (!acc) bySvc.set(svc, (acc = [0, 0, 0, 0, 0]));
+    acc[0] += m.destConns[d];
+    acc[1] += m.destInPkts[d];
+    acc[2] += m.destOutPkts[d];
+    acc[3] += m.destInBytes[d];
+    acc[4] += m.destOutBytes[d];
+  }
+  for (const acc of bySvc.values()) add(total, acc);
+  out.set('total', total);
+  for (const s of table.services) {
+    const key = serviceKey(s);
+    const l = layouts.get(key);
+    if (!l) continue;
+    const st = fromArray(m.retiredSvc, STAT_FIELDS * l.id);
+    add(st, bySvc.get(l.id) ?? [0, 0, 0, 0, 0]);
+    out.set(key, st);
+    for (const d of l.ids) out.set(statsKey(key, m.addr[d], m.port[d]), destStats(m, d));
+  }
+  return out;
+}
+
+/** The table view, with counters less their -Z baselines. */
+export function tableView(
+  table: ServiceTable, layouts: ReadonlyMap<string, Layout>, m: DataPlaneMemory, raw: Map<string, StatsView>,
+  baselines: ReadonlyMap<string, StatsView>, rates: RatesOf, connTabSize: number,
+): TableView {
+  const since = (key: string): StatsView => minus(raw.get(key) ?? zeroStats(), baselines.get(key));
+  const services: ServiceView[] = [];
+  for (const s of table.services) {
+    const key = serviceKey(s);
+    const l = layouts.get(key);
+    if (l) services.push(serviceView(s, key, l, m, since, rates));
+  }
+  return { version: table.version, services, stats: since('total'), rates: rates('total'), connTabSize };
+}
+
+function serviceView(s: VirtualService, key: string, l: Layout, m: DataPlaneMemory, since: (k: string) => StatsView, rates: RatesOf): ServiceView {
+  const model = new Map<number, RealServer>();
+  for (const r of s.servers) model.set(destKey(r.address, r.port), r);
+  const servers: ServerView[] = [];
+  for (const d of l.ids) {
+    const r = model.get(destKey(m.addr[d], m.port[d]));
+    const k = statsKey(key, m.addr[d], m.port[d]);
+    servers.push({
+      name: r?.name ?? formatIPv4(m.addr[d]),
+      address: formatIPv4(m.addr[d]),
+      port: m.port[d],
+      forward: forwardName(m.destFwd[d]),
+      weight: m.weight[d],
+      upperThreshold: m.upper[d],
+      lowerThreshold: m.lower[d],
+      activeConns: m.active[d],
+      inactiveConns: m.inactive[d],
+      persistConns: m.persist[d],
+      stats: since(k),
+      rates: rates(k),
+    });
+  }
+  return {
+    id: serviceId(s), name: s.name, protocol: s.protocol, address: formatIPv4(s.address), port: s.port, fwmark: s.fwmark,
+    scheduler: s.scheduler, schedFlags: [...s.schedFlags], persistence: s.persistence, persistMask: formatIPv4(s.persistMask),
+    onePacket: s.onePacket, stats: since(key), rates: rates(key), servers,
+  };
+}
+
+export function forwardName(code: number): ForwardName {
+  return code === FWD_NAT ? 'nat' : code === FWD_DR ? 'dr' : 'tunnel';
+}
+
+function destStats(m: DataPlaneMemory, d: number): StatsView {
+  return { conns: m.destConns[d], inPkts: m.destInPkts[d], outPkts: m.destOutPkts[d], inBytes: m.destInBytes[d], outBytes: m.destOutBytes[d] };
+}
+
+function fromArray(a: Float64Array, at: number): StatsView {
+  return { conns: a[at], inPkts: a[at + 1], outPkts: a[at + 2], inBytes: a[at + 3], outBytes: a[at + 4] };
+}
+
+function add(s: StatsView, acc: number[]): void {
+  s.conns += acc[0];
+  s.inPkts += acc[1];
+  s.outPkts += acc[2];
+  s.inBytes += acc[3];
+  s.outBytes += acc[4];
+}
+
+export function zeroStats(): StatsView {
+  return { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
+}
+
+function minus(a: StatsView, b: StatsView | undefined): StatsView {
+  if (!b) return a;
+  return { conns: a.conns - b.conns, inPkts: a.inPkts - b.inPkts, outPkts: a.outPkts - b.outPkts, inBytes: a.inBytes - b.inBytes, outBytes: a.outBytes - b.outBytes };
+}

@@ -1,0 +1,200 @@
+// The data plane's loop: the engine, the live packet port, the neighbours'
+// ARP and the gratuitous ARP, driven by the port's readable events and a
+// one-second tick. It runs in the data plane's worker thread (dataplane-worker.ts)
+// or, for tests and the inline mode, in the caller's thread; either way it only
+// takes table deltas and answers questions between batches, so the engine stays
+// pure and synchronous and swaps versions with no frame half-processed.
+import { sharedAlloc, privateAlloc } from '../conn/memory.js';
+import { TCP_STATE_NAMES, TEMPLATE_STATE_NAMES, UDP_STATE_NAMES } from '../conn/tcp-states.js';
+import { CONN_F_TEMPLATE } from '../conn/table.js';
+import type { ConnPage, ConnView } from '../control/types.js';
+import { Engine } from '../engine/engine.js';
+import type { ArpOut, NeighEvent } from '../engine/neighbours.js';
+import { FWD_DR, FWD_NAT, type ServiceLayout } from '../engine/services.js';
+import { Batch, VERDICT_TX } from '../frames/batch.js';
+import type { LivePort } from '../frames/port.js';
+import type { TableDelta } from '../model/diff.js';
+import { formatIPv4, PROTO_TCP, PROTO_UDP } from '../model/index.js';
+import {
+  BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_FIELDS, H_VERSION, memoryOf, observe, type DataPlaneMemory,
+} from '../engine/published.js';
+import { Announcer } from './garp.js';
+import type { Logger } from './log.js';
+
+export interface HostOptions {
+  devices: string[];
+  /** Each device's MAC, in order. */
+  macs: Uint8Array[];
+  connCapacity: number;
+  openPort(devices: string[]): LivePort;
+  log: Logger;
+  /** Counters in shared memory (the worker) or not (inline). */
+  shared: boolean;
+  clock?: () => number;
+  /** Frames per batch and batches per wake-up: the cap keeps the event loop breathing. */
+  batchFrames?: number;
+  maxBatchesPerWake?: number;
+}
+
+export class DataPlaneHost {
+  readonly engine: Engine;
+  readonly memory: DataPlaneMemory;
+  private port: LivePort | null = null;
+  private readonly batch: Batch;
+  private readonly out: Batch;
+  private readonly clock: () => number;
+  private readonly garp: Announcer;
+  private readonly host: Float64Array;
+  running = false;
+
+  constructor(private readonly opts: HostOptions) {
+    this.clock = opts.clock ?? (() => performance.now());
+    const alloc = opts.shared ? sharedAlloc : privateAlloc;
+    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i] }));
+    this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
+    // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones.
+    this.batch = new Batch(opts.batchFrames ?? 256, 8 << 20);
+    this.out = new Batch(64, 64 * 2048);
+    this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
+    this.host = alloc(Float64Array, H_FIELDS);
+    this.host[H_CONN_CAPACITY] = this.engine.conns.capacity;
+    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3));
+  }
+
+  /** Applies the first table, opens the port, announces the addresses. Throws when the port cannot be opened. */
+  start(delta: TableDelta): ServiceLayout[] {
+    const layouts = this.apply(delta);
+    this.port = this.opts.openPort(this.opts.devices);
+    this.port.onReadable(() => this.drain());
+    this.running = true;
+    this.announce();
+    this.tick();
+    return layouts;
+  }
+
+  /** A new table version, between two batches; throws (changing nothing) when the engine cannot run it. */
+  apply(delta: TableDelta): ServiceLayout[] {
+    const layouts = this.engine.applyDelta(delta);
+    this.host[H_VERSION] = delta.version;
+    this.logNeighbours(this.engine.neighEvents.splice(0));
+    if (delta.globals && this.running) this.announce();
+    return layouts;
+  }
+
+  /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart. */
+  announce(): void {
+    this.garp.start(this.engine.addresses, this.clock());
+  }
+
+  /** Reads, processes and sends batches until the port is empty or the per-wake cap is hit. */
+  drain(): number {
+    const port = this.port;
+    if (!port || !this.running) return 0;
+    const b = this.batch;
+    const max = this.opts.maxBatchesPerWake ?? 16;
+    const m = this.memory;
+    let frames = 0;
+    for (let k = 0; k < max; k++) {
+      b.reset();
+      const n = port.rx(b, b.capacity);
+      if (n === 0) break;
+      frames += n;
+      const t0 = this.clock();
+      this.engine.process(b, t0);
+      port.tx(b);
+      observe(m.batchFrames, BATCH_FRAME_BOUNDS, n);
+      observe(m.batchMicros, BATCH_MICRO_BOUNDS, (this.clock() - t0) * 1000);
+      this.host[H_BATCHES]++;
+    }
+    this.host[H_CONNS] = this.engine.conns.count;
+    if (this.engine.neigh.pending(this.clock())) this.sendArp(false);
+    return frames;
+  }
+
+  /** Periodic work (about once a second): expiry while idle, freeing unused dests, ARP. */
+  tick(): void {
+    if (!this.running) return;
+    const e = this.engine;
+    e.conns.expire(this.clock());
+    if (e.services.collectDests() > 0) this.logNeighbours(e.refreshNeighbours(this.clock()));
+    this.host[H_CONNS] = e.conns.count;
+    this.sendArp(true);
+  }
+
+  /** Connections and templates, `limit` from the `offset`-th live one, as /proc/net/ip_vs_conn lists them. */
+  conns(offset: number, limit: number): ConnPage {
+    const c = this.engine.conns;
+    const now = this.clock();
+    const out: ConnView[] = [];
+    let seen = 0;
+    c.forEach((s) => {
+      if (seen++ < offset || out.length >= limit) return;
+      out.push(connView(this.engine, s, now));
+    });
+    return { total: c.count, offset, conns: out };
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.port?.close();
+    this.port = null;
+  }
+
+  private sendArp(periodic: boolean): void {
+    const events: NeighEvent[] = [];
+    const now = this.clock();
+    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events)];
+    this.logNeighbours(events);
+    if (frames.length) this.send(frames);
+  }
+
+  private send(frames: ArpOut[]): void {
+    if (!this.port) return;
+    const o = this.out;
+    for (let k = 0; k < frames.length; k += o.capacity) {
+      o.reset();
+      for (const f of frames.slice(k, k + o.capacity)) {
+        o.push(f.frame, f.itf);
+        o.ifOut[o.count - 1] = f.itf;
+        o.verdict[o.count - 1] = VERDICT_TX;
+      }
+      this.port.tx(o);
+    }
+  }
+
+  private logNeighbours(events: NeighEvent[]): void {
+    const log = this.opts.log;
+    for (const ev of events) {
+      const fields = { address: ev.address, device: ev.device };
+      if (ev.what === 'resolved') log.info('real server answers ARP again', fields);
+      else if (ev.what === 'not answering') log.warn('real server does not answer ARP; its frames are dropped until it does', fields);
+      else if (ev.what === 'failed') log.warn('real server stopped answering ARP (90 s); its frames are dropped until it answers', fields);
+      else log.error('neighbour table full; this real server cannot be resolved', fields);
+    }
+  }
+}
+
+const FORWARD = ['nat', 'dr', 'tunnel'] as const;
+
+/** One entry as ipvsadm -L -c shows it. */
+function connView(engine: Engine, s: number, now: number): ConnView {
+  const c = engine.conns;
+  const proto = c.protoOf(s);
+  const template = (c.flagsOf(s) & CONN_F_TEMPLATE) !== 0;
+  const state = template ? TEMPLATE_STATE_NAMES[0] : proto === PROTO_UDP ? UDP_STATE_NAMES[0] : TCP_STATE_NAMES[c.stateOf(s)] ?? 'ERR!';
+  const fwd = engine.services.destFwd[c.destOf(s)];
+  return {
+    protocol: proto === PROTO_TCP ? 'TCP' : proto === PROTO_UDP ? 'UDP' : 'IP',
+    client: formatIPv4(c.caddrOf(s) >>> 0),
+    clientPort: c.cportOf(s),
+    virtual: formatIPv4(c.vaddrOf(s) >>> 0),
+    virtualPort: c.vportOf(s),
+    dest: formatIPv4(c.daddrOf(s) >>> 0),
+    destPort: c.dportOf(s),
+    state,
+    expires: Math.max(0, Math.floor(c.remaining(s, now) / 1000)),
+    template,
+    forward: FORWARD[fwd === FWD_NAT ? 0 : fwd === FWD_DR ? 1 : 2],
+  };
+}

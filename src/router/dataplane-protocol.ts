@@ -1,0 +1,22 @@
+// The messages between the control plane and the data plane's worker. Every
+// request carries an id that its answer repeats; the worker also sends logs.
+import type { ConnPage } from '../control/types.js';
+import type { ServiceLayout } from '../engine/services.js';
+import type { TableDelta } from '../model/diff.js';
+import type { DataPlaneMemory } from '../engine/published.js';
+import type { Level } from './log.js';
+
+export type Request =
+  | { kind: 'start'; id: number; delta: TableDelta }
+  | { kind: 'apply'; id: number; delta: TableDelta }
+  | { kind: 'conns'; id: number; offset: number; limit: number }
+  | { kind: 'announce'; id: number }
+  | { kind: 'stop'; id: number };
+
+export type Response =
+  | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory }
+  | { kind: 'applied'; id: number; layouts: ServiceLayout[] }
+  | { kind: 'conns'; id: number; page: ConnPage }
+  | { kind: 'done'; id: number }
+  | { kind: 'error'; id: number; message: string }
+  | { kind: 'log'; level: Level; msg: string; fields?: Record<string, unknown> };

@@ -1,0 +1,60 @@
+// The data plane's worker thread: it opens the packet port here, so the port's
+// readable events and the engine run on this thread's event loop alone, and
+// answers the control plane's messages (table deltas, connection pages,
+// announcements) between batches. Its counters live in shared memory that the
+// control plane reads without a message. Logs go to the control plane's logger.
+import { parentPort, workerData } from 'node:worker_threads';
+import { DataPlaneHost } from './dataplane-host.js';
+import type { DataPlaneSpec } from './dataplane.js';
+import type { Level, Logger } from './log.js';
+import { openLivePort, type Backend } from './ports.js';
+import type { Request, Response } from './dataplane-protocol.js';
+
+const port = parentPort!;
+const spec = workerData as DataPlaneSpec;
+
+const emit = (level: Level) => (msg: string, fields?: Record<string, unknown>): void => port.postMessage({ kind: 'log', level, msg, fields } satisfies Response);
+const log: Logger = { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+
+const host = new DataPlaneHost({
+  devices: spec.devices,
+  macs: spec.macs,
+  connCapacity: spec.connCapacity,
+  batchFrames: spec.batchFrames,
+  maxBatchesPerWake: spec.maxBatchesPerWake,
+  shared: true,
+  log,
+  openPort: (devices) => openLivePort(devices, spec.backend as Backend, log),
+});
+let timer: NodeJS.Timeout | null = null;
+
+port.on('message', (req: Request) => {
+  try {
+    port.postMessage(answer(req));
+  } catch (e) {
+    port.postMessage({ kind: 'error', id: req.id, message: (e as Error).message } satisfies Response);
+  }
+});
+
+function answer(req: Request): Response {
+  switch (req.kind) {
+    case 'start': {
+      const layouts = host.start(req.delta);
+      timer = setInterval(() => host.tick(), 1000);
+      return { kind: 'started', id: req.id, layouts, memory: host.memory };
+    }
+    case 'apply':
+      return { kind: 'applied', id: req.id, layouts: host.apply(req.delta) };
+    case 'conns':
+      return { kind: 'conns', id: req.id, page: host.conns(req.offset, req.limit) };
+    case 'announce':
+      host.announce();
+      return { kind: 'done', id: req.id };
+    case 'stop':
+      if (timer) clearInterval(timer);
+      host.stop();
+      // Nothing else keeps the thread alive: it ends once this answer is out.
+      port.unref();
+      return { kind: 'done', id: req.id };
+  }
+}

@@ -1,0 +1,85 @@
+// The data plane as the control plane sees it: a component that takes table
+// deltas, answers for its connections and publishes its counters in memory the
+// control plane reads. Two implementations behind this one interface: the worker
+// thread the router runs it in (dataplane-worker.ts, dataplane-client.ts), so
+// health checks, heartbeats and HTTP never share its event loop; and inline, in
+// the caller's thread, for step-function tests.
+import type { ConnPage } from '../control/types.js';
+import type { ServiceLayout } from '../engine/services.js';
+import type { LivePort } from '../frames/port.js';
+import type { TableDelta } from '../model/diff.js';
+import { DataPlaneHost, type HostOptions } from './dataplane-host.js';
+import type { DataPlaneMemory } from '../engine/published.js';
+
+export interface DataPlane {
+  /** Applies the first table and opens the port. Rejects when the port cannot be opened. */
+  start(delta: TableDelta): Promise<ServiceLayout[]>;
+  /** A new table version; rejects (changing nothing) when the engine cannot run it. */
+  apply(delta: TableDelta): Promise<ServiceLayout[]>;
+  conns(offset: number, limit: number): Promise<ConnPage>;
+  /** Gratuitous ARP for every owned address, 5 times 1 s apart. */
+  announce(): void;
+  stop(): Promise<void>;
+  /** The counters, readable at any time after start. */
+  readonly memory: DataPlaneMemory;
+  /** Said when the data plane dies on its own (the router cannot forward any more). */
+  onFailure(cb: (why: string) => void): void;
+}
+
+/** In the caller's thread: the host itself, ticked by the caller (tests) or by a timer. */
+export class InlineDataPlane implements DataPlane {
+  readonly host: DataPlaneHost;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    opts: Omit<HostOptions, 'shared'>,
+    private readonly ownTimer = true,
+  ) {
+    this.host = new DataPlaneHost({ ...opts, shared: false });
+  }
+
+  get memory(): DataPlaneMemory {
+    return this.host.memory;
+  }
+
+  async start(delta: TableDelta): Promise<ServiceLayout[]> {
+    const layouts = this.host.start(delta);
+    if (this.ownTimer) this.timer = setInterval(() => this.host.tick(), 1000);
+    return layouts;
+  }
+
+  async apply(delta: TableDelta): Promise<ServiceLayout[]> {
+    return this.host.apply(delta);
+  }
+
+  async conns(offset: number, limit: number): Promise<ConnPage> {
+    return this.host.conns(offset, limit);
+  }
+
+  announce(): void {
+    this.host.announce();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.host.stop();
+  }
+
+  onFailure(): void {
+    // Inline, a failure is an exception in the caller's own thread.
+  }
+}
+
+/** What a data plane needs to start, whichever thread it runs in. */
+export interface DataPlaneSpec {
+  devices: string[];
+  macs: Uint8Array[];
+  connCapacity: number;
+  /** auto | native | pcap (router/ports.ts). */
+  backend: string;
+  batchFrames?: number;
+  maxBatchesPerWake?: number;
+}
+
+export type PortOpener = (devices: string[]) => LivePort;
