@@ -30,6 +30,7 @@ export const rate = (perSecond: number): string => (perSecond < 99.95 ? perSecon
 
 /** `share` (0..1) of `width` as '#', the rest '.', so the full bar is 100%. */
 export function bar(share: number, width: number): string {
+  if (width <= 0) return '';
   const filled = Math.round(Math.min(1, Math.max(0, share)) * width);
   return '#'.repeat(filled) + '.'.repeat(width - filled);
 }

@@ -90,9 +90,12 @@ async function onTerminal(read: () => Promise<TopSnapshot>, opts: TopLoopOptions
   const draw = (): void => {
     const width = opts.out.columns || DEFAULT_COLUMNS;
     const height = opts.out.rows || DEFAULT_ROWS;
-    const text = failure !== null || !last
-      ? `tsvs top: cannot read the router's state: ${failure ?? 'no answer yet'}\n\nretrying every ${opts.interval} s; q quits`
-      : renderTop(last, prev, width, height, { conns: limit, hint });
+    const text =
+      failure !== null
+        ? `tsvs top: cannot read the router's state: ${failure}\n\nretrying every ${opts.interval} s; q quits`
+        : last
+          ? renderTop(last, prev, width, height, { conns: limit, hint })
+          : 'tsvs top: waiting for the router to answer; q quits';
     opts.out.write(frame(fitWidth(text, width)));
   };
 
@@ -110,7 +113,19 @@ async function onTerminal(read: () => Promise<TopSnapshot>, opts: TopLoopOptions
     if (isQuitKey(chunk)) stop();
   });
   for (const s of STOP_SIGNALS) signals.on(s, stop);
-  opts.out.on?.('resize', draw);
+  // Someone calling process.exit() while top runs skips the finally below, not this.
+  process.on('exit', restore);
+  // A resize draws from an event handler: an error there ends the loop and is thrown from it.
+  let resizeError: unknown = null;
+  const onResize = (): void => {
+    try {
+      draw();
+    } catch (e) {
+      resizeError ??= e;
+      stop();
+    }
+  };
+  opts.out.on?.('resize', onResize);
   try {
     for (let i = 0; !quit && !done(opts, i); i++) {
       if (i) await sleep(opts.interval * 1000, wake.signal);
@@ -125,10 +140,12 @@ async function onTerminal(read: () => Promise<TopSnapshot>, opts: TopLoopOptions
       draw();
     }
   } finally {
-    opts.out.off?.('resize', draw);
+    opts.out.off?.('resize', onResize);
     for (const s of STOP_SIGNALS) signals.off(s, stop);
+    process.off('exit', restore);
     restore();
   }
+  if (resizeError) throw resizeError;
   return 0;
 }
 

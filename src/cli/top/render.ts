@@ -62,18 +62,21 @@ function serviceRows(table: TableView, width: number): string[] {
   const fixed = nameW + COLUMNS.reduce((w, [, cw]) => w + 1 + cw, 0);
   const barW = width - fixed - 1;
   const withBar = barW >= MIN_BAR;
-  const row = (name: string, cells: string[], last: () => string): string =>
-    [name.padEnd(nameW), ...cells.map((c, i) => c.padStart(COLUMNS[i][1])), ...(withBar ? [last()] : [])].join(' ').trimEnd();
+  /** Counts exact while they fit their column; rates come already shortened. */
+  const row = (name: string, cells: Array<number | string>, last: string): string =>
+    [name.padEnd(nameW), ...cells.map((c, i) => (typeof c === 'number' ? fit(c, COLUMNS[i][1]) : c.padStart(COLUMNS[i][1]))), ...(withBar ? [last.slice(0, barW)] : [])]
+      .join(' ')
+      .trimEnd();
 
-  const out = [row(NAME_HEADER, COLUMNS.map(([h]) => h), () => 'Share of conns'.slice(0, barW)), '  -> RemoteAddress:Port'];
+  const out = [row(NAME_HEADER, COLUMNS.map(([h]) => h), 'Share of conns'), '  -> RemoteAddress:Port'];
   for (const svc of services) {
     const active = svc.servers.reduce((n, rs) => n + rs.activeConns, 0);
     const inactive = svc.servers.reduce((n, rs) => n + rs.inactiveConns, 0);
     // The service row's share column names its scheduler, as ipvsadm -L does after the address.
-    out.push(row(serviceName(svc), ['', fit(active, 6), fit(inactive, 5), ...rateCells(svc.rates)], () => serviceFlags(svc).slice(0, barW)));
+    out.push(row(serviceName(svc), ['', active, inactive, ...rateCells(svc.rates)], serviceFlags(svc)));
     for (const rs of [...svc.servers].sort(compareServers)) {
       const share = active + inactive ? (rs.activeConns + rs.inactiveConns) / (active + inactive) : 0;
-      out.push(row(`  -> ${rs.address}:${rs.port}`, [fit(rs.weight, 6), fit(rs.activeConns, 6), fit(rs.inactiveConns, 5), ...rateCells(rs.rates)], () => bar(share, barW)));
+      out.push(row(`  -> ${rs.address}:${rs.port}`, [rs.weight, rs.activeConns, rs.inactiveConns, ...rateCells(rs.rates)], bar(share, barW)));
     }
   }
   return out;

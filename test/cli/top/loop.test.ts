@@ -87,7 +87,7 @@ function setup(o: Partial<TopLoopOptions> & { onSleep?: (n: number) => void } = 
     },
     ...o,
   };
-  return { out, input, err, signals, sleeps, opts };
+  return { out, input, err, signals, sleeps, opts, exitListeners: process.listenerCount('exit') };
 }
 
 /** Everything top took from the terminal is given back. */
@@ -100,6 +100,7 @@ function expectRestored(s: ReturnType<typeof setup>): void {
   expect(s.input.listenerCount('data')).toBe(0);
   expect(s.out.listenerCount('resize')).toBe(0);
   expect(s.signals.eventNames()).toEqual([]);
+  expect(process.listenerCount('exit')).toBe(s.exitListeners);
 }
 
 describe('topMain off a terminal', () => {
@@ -223,6 +224,24 @@ describe('topMain on a terminal', () => {
     const s = setup();
     await expect(topMain(api, s.opts)).rejects.toThrow(TypeError);
     expectRestored(s);
+  });
+
+  it('an error while redrawing for a resize ends the loop, gives the terminal back and is thrown', async () => {
+    const { api } = fakeApi();
+    const s = setup({
+      onSleep: () => {
+        Object.defineProperty(s.out, 'columns', {
+          get() {
+            throw new RangeError('no size');
+          },
+        });
+        s.out.emit('resize');
+      },
+    });
+    await expect(topMain(api, s.opts)).rejects.toThrow('no size');
+    expect(s.input.rawCalls).toEqual([true, false]);
+    expect(s.out.text.endsWith(LEAVE)).toBe(true);
+    expect(process.listenerCount('exit')).toBe(s.exitListeners);
   });
 
   it('with stdin not a terminal there is no raw mode to set', async () => {
