@@ -1,0 +1,128 @@
+// The screen of `tsvs top`, as a pure function of two snapshots: ipvsadm -L -n
+// and --rate in one table (rates are the router's kernel-style estimates),
+// each real server's share of its service's connections as a bar, the drop
+// counters with their rate since the previous refresh, and the most recently
+// active connections. Plain text: the loop adds the escape codes on a TTY.
+import type { ConnPage, DataPlaneView, ServiceView, TableView, TimeoutsView } from '../../control/types.js';
+import { busiest } from './busiest.js';
+import { bar, compareServers, compareServices, fit, human, mmss, rate, serviceFlags, serviceName } from './format.js';
+
+export interface TopSnapshot {
+  /** When it was read, in ms of the loop's clock (only differences are used). */
+  at: number;
+  table: TableView;
+  dataplane: DataPlaneView;
+  timeouts: TimeoutsView;
+  /** The first entries of the connection table, among which the busiest are picked. */
+  conns: ConnPage;
+}
+
+export interface RenderOptions {
+  /** How many connections to list (0: none). Default 10. */
+  conns?: number;
+  /** Put after "tsvs top" on the first line, where a narrow window still shows it (how to quit, on a terminal). */
+  hint?: string;
+}
+
+/** The numeric columns: header and width. ipvsadm's names, shortened where top has no room. */
+const COLUMNS: ReadonlyArray<readonly [string, number]> = [
+  ['Weight', 6],
+  ['Active', 6],
+  ['InAct', 5],
+  ['CPS', 5],
+  ['InPPS', 5],
+  ['OutPPS', 6],
+  ['InBPS', 5],
+  ['OutBPS', 6],
+];
+const NAME_HEADER = 'Prot LocalAddress:Port';
+/** Narrower than this, the share column is left out. */
+const MIN_BAR = 3;
+
+export function renderTop(snap: TopSnapshot, previous: TopSnapshot | null, width: number, height: number, opts: RenderOptions = {}): string {
+  const dt = previous && snap.at > previous.at ? (snap.at - previous.at) / 1000 : 0;
+  /** Per-second change of a counter since the previous refresh, or null on the first. */
+  const perSecond = (now: number, before: number | undefined): number | null => (dt && before !== undefined && now >= before ? (now - before) / dt : null);
+  const { table, dataplane: dp } = snap;
+  const rx = perSecond(dp.rxFrames, previous?.dataplane.rxFrames);
+  const tx = perSecond(dp.txFrames, previous?.dataplane.txFrames);
+  const title = `tsvs top${opts.hint ?? ''} - table v${table.version}, ${count(table.services.length, 'service')}, ${dp.conns}/${dp.connCapacity} conns, ` +
+    `rx ${rx === null ? '-' : human(rx)}/s, tx ${tx === null ? '-' : human(tx)}/s`;
+  const sections = [[title], serviceRows(table, width), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
+  const lines = sections.filter((s) => s.length).flatMap((s, i) => (i ? ['', ...s] : s));
+  return fitScreen(lines, width, height).join('\n');
+}
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function serviceRows(table: TableView, width: number): string[] {
+  const services = [...table.services].sort(compareServices);
+  const names = services.flatMap((svc) => [serviceName(svc), ...svc.servers.map((rs) => `  -> ${rs.address}:${rs.port}`)]);
+  const nameW = Math.max(NAME_HEADER.length, ...names.map((n) => n.length));
+  const fixed = nameW + COLUMNS.reduce((w, [, cw]) => w + 1 + cw, 0);
+  const barW = width - fixed - 1;
+  const withBar = barW >= MIN_BAR;
+  /** Counts exact while they fit their column; rates come already shortened. */
+  const row = (name: string, cells: Array<number | string>, last: string): string =>
+    [name.padEnd(nameW), ...cells.map((c, i) => (typeof c === 'number' ? fit(c, COLUMNS[i][1]) : c.padStart(COLUMNS[i][1]))), ...(withBar ? [last.slice(0, barW)] : [])]
+      .join(' ')
+      .trimEnd();
+
+  const out = [row(NAME_HEADER, COLUMNS.map(([h]) => h), 'Share of conns'), '  -> RemoteAddress:Port'];
+  for (const svc of services) {
+    const active = svc.servers.reduce((n, rs) => n + rs.activeConns, 0);
+    const inactive = svc.servers.reduce((n, rs) => n + rs.inactiveConns, 0);
+    // The service row's share column names its scheduler, as ipvsadm -L does after the address.
+    out.push(row(serviceName(svc), ['', active, inactive, ...rateCells(svc.rates)], serviceFlags(svc)));
+    for (const rs of [...svc.servers].sort(compareServers)) {
+      const share = active + inactive ? (rs.activeConns + rs.inactiveConns) / (active + inactive) : 0;
+      out.push(row(`  -> ${rs.address}:${rs.port}`, [rs.weight, rs.activeConns, rs.inactiveConns, ...rateCells(rs.rates)], bar(share, barW)));
+    }
+  }
+  return out;
+}
+
+/** Rates always shortened (counts stay exact while they fit), so a column reads alike down the screen. */
+const rateCells = (r: ServiceView['rates']): string[] => [r.cps, r.inPps, r.outPps, r.inBps, r.outBps].map(human);
+
+function dropRows(dp: DataPlaneView, perSecond: (now: number, before: number | undefined) => number | null, before: DataPlaneView | undefined): string[] {
+  const drops = Object.entries(dp.drops).filter(([, n]) => n > 0);
+  if (!drops.length) return ['Drops: none'];
+  const w = Math.max(...drops.map(([reason]) => reason.length), 'Drops'.length);
+  const out = [`${'Drops'.padEnd(w + 2)}     total   per s`];
+  for (const [reason, n] of drops) {
+    const r = perSecond(n, before?.drops[reason] ?? (before ? 0 : undefined));
+    out.push(`  ${reason.padEnd(w)} ${fit(n, 9)} ${(r === null ? '-' : rate(r)).padStart(7)}`);
+  }
+  return out;
+}
+
+function connRows(snap: TopSnapshot, limit: number): string[] {
+  if (limit <= 0) return [];
+  const page = snap.conns;
+  const top = busiest(page.conns, snap.timeouts, limit);
+  const scope = page.conns.length < page.total ? `first ${page.conns.length} of ${page.total} entries` : `${page.total} entries`;
+  const title = `Most recently active connections (ESTABLISHED and UDP; ${scope})`;
+  if (!top.length) return [title, '  none'];
+  const ep = (a: string, p: number): string => `${a}:${p}`;
+  const srcW = Math.max('source'.length, ...top.map(({ conn: c }) => ep(c.client, c.clientPort).length));
+  const vipW = Math.max('virtual'.length, ...top.map(({ conn: c }) => ep(c.virtual, c.virtualPort).length));
+  // ipvsadm -L -c -n's columns, with how long each has been idle after expire.
+  const out = [title, `pro expire  idle state       ${'source'.padEnd(srcW)} ${'virtual'.padEnd(vipW)} destination`];
+  for (const { conn: c, idle } of top) {
+    out.push(
+      `${c.protocol.padEnd(3)} ${mmss(c.expires)} ${fit(idle, 5)} ${c.state.padEnd(11)} ${ep(c.client, c.clientPort).padEnd(srcW)} ${ep(c.virtual, c.virtualPort).padEnd(vipW)} ${ep(c.dest, c.destPort)}`,
+    );
+  }
+  return out;
+}
+
+/** Cuts lines to the width, and to the height with a last line saying how many more there are. */
+function fitScreen(lines: string[], width: number, height: number): string[] {
+  let out = lines;
+  if (out.length > height) {
+    const keep = Math.max(0, height - 1);
+    out = [...out.slice(0, keep), `... ${out.length - keep} more lines (a taller window shows them)`];
+  }
+  return out.map((l) => (l.length > width ? l.slice(0, width) : l));
+}

@@ -1,0 +1,126 @@
+// The router's state in the Prometheus text format, from one snapshot of the
+// control API's views. node_exporter's ipvs families keep their names (so IPVS
+// dashboards work unchanged, see metrics-ipvs.ts); everything else is tsvs_*.
+//
+// Each render fills a Registry of its own from the snapshot and throws it
+// away: the values are the snapshot's, so nothing carries over between
+// scrapes (a removed server's series just stops), and two scrapes at once
+// cannot see each other's half-filled families. The registry carries no
+// default process metrics: the forwarding runs in worker threads, so the main
+// thread's heap, event-loop lag and CPU would describe the control plane and
+// be read as the data plane's; tsvs_uptime_seconds and node_exporter's own
+// process collectors cover the rest.
+//
+// Rates are not exported: Prometheus computes them from the counters with
+// rate(), which is what the kernel estimator's smoothed figures approximate.
+import { Counter, Gauge, Registry } from 'prom-client';
+import { histogramText } from './metrics-histogram.js';
+import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
+import type { DataPlaneView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+
+export interface MetricsSnapshot {
+  table: TableView;
+  dataplane: DataPlaneView;
+  status: StatusView;
+}
+
+/** The text format's content type, as prom-client names it. */
+export const METRICS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
+
+const SERVICE_LABELS = ['service', 'protocol', 'address', 'port', 'fwmark'] as const;
+const SERVER_LABELS = [...SERVICE_LABELS, 'server_address', 'server_port'] as const;
+
+export async function renderMetrics(snap: MetricsSnapshot): Promise<string> {
+  const registry = new Registry();
+  const f: Families = {
+    counter: (name, help, labels = []) => new Counter({ name, help, labelNames: labels, registers: [registry] }),
+    gauge: (name, help, labels = []) => new Gauge({ name, help, labelNames: labels, registers: [registry] }),
+  };
+  addIpvsFamilies(f, snap.table);
+  addTableFamilies(f, snap.table);
+  addDataPlaneFamilies(f, snap.dataplane);
+  addStatusFamilies(f, snap.status);
+  const { batchFrames, batchMicros } = snap.dataplane;
+  const frames = histogramText('tsvs_dataplane_batch_frames', 'Frames per batch the data plane processed.', batchFrames);
+  const micros = histogramText('tsvs_dataplane_batch_duration_seconds', 'Time the data plane spent on one batch.', batchMicros, 1e6);
+  // prom-client ends its text with a newline and parts families with a blank line; so do these.
+  return `${await registry.metrics()}\n${frames}\n\n${micros}\n`;
+}
+
+const serviceLabels = (svc: ServiceView) => ({ service: svc.id, protocol: svc.protocol, address: svc.address, port: String(svc.port), fwmark: String(svc.fwmark) });
+
+/** The five counters of struct ip_vs_stats, under a prefix. */
+function statsFamilies<L extends string>(f: Families, prefix: string, what: string, labels: readonly L[]) {
+  const c = (name: string, help: string) => f.counter(`${prefix}_${name}`, help, labels);
+  // OutPkts and OutBytes count replies the router forwards: NAT's, not DR's,
+  // whose replies go straight from the real server to the client.
+  const families = {
+    conns: c('connections_total', `Connections scheduled to this ${what} (ipvsadm --stats Conns).`),
+    inPkts: c('incoming_packets_total', `Packets from clients to this ${what} (InPkts).`),
+    outPkts: c('outgoing_packets_total', `Reply packets from this ${what} through the router (OutPkts).`),
+    inBytes: c('incoming_bytes_total', `Bytes from clients to this ${what} (InBytes).`),
+    outBytes: c('outgoing_bytes_total', `Reply bytes from this ${what} through the router (OutBytes).`),
+  };
+  return (l: Record<L, string>, s: StatsView): void => {
+    for (const k of Object.keys(families) as Array<keyof StatsView>) families[k].inc(l, s[k]);
+  };
+}
+
+function addTableFamilies(f: Families, table: TableView): void {
+  f.gauge('tsvs_table_version', 'The table version running in the data plane.').set(table.version);
+
+  const svcStats = statsFamilies(f, 'tsvs_service', 'service', SERVICE_LABELS);
+  const svcInfo = f.gauge('tsvs_service_info', 'A virtual service, its lvs.cf name and scheduler (value 1).', [...SERVICE_LABELS, 'name', 'scheduler']);
+  const svcActive = f.gauge('tsvs_service_connections_active', 'Active connections of the service (its real servers\' ActiveConn summed).', SERVICE_LABELS);
+  const svcInactive = f.gauge('tsvs_service_connections_inactive', 'Inactive connections of the service (its real servers\' InActConn summed).', SERVICE_LABELS);
+
+  const rsStats = statsFamilies(f, 'tsvs_real_server', 'real server', SERVER_LABELS);
+  const rsActive = f.gauge('tsvs_real_server_connections_active', 'Active connections (ipvsadm ActiveConn): TCP established.', SERVER_LABELS);
+  const rsInactive = f.gauge('tsvs_real_server_connections_inactive', 'Inactive connections (ipvsadm InActConn): other TCP states and UDP.', SERVER_LABELS);
+  const rsPersist = f.gauge('tsvs_real_server_persistent_connections', 'Persistence templates bound to the real server (ipvsadm --persistent-conn).', SERVER_LABELS);
+  const rsWeight = f.gauge('tsvs_real_server_weight', 'The weight the running table uses, after health verdicts.', SERVER_LABELS);
+
+  for (const svc of table.services) {
+    const sl = serviceLabels(svc);
+    svcStats(sl, svc.stats);
+    svcInfo.set({ ...sl, name: svc.name, scheduler: svc.scheduler }, 1);
+    svcActive.set(sl, svc.servers.reduce((n, rs) => n + rs.activeConns, 0));
+    svcInactive.set(sl, svc.servers.reduce((n, rs) => n + rs.inactiveConns, 0));
+    for (const rs of svc.servers) {
+      const rl = { ...sl, server_address: rs.address, server_port: String(rs.port) };
+      rsStats(rl, rs.stats);
+      rsActive.set(rl, rs.activeConns);
+      rsInactive.set(rl, rs.inactiveConns);
+      rsPersist.set(rl, rs.persistConns);
+      rsWeight.set(rl, rs.weight);
+    }
+  }
+}
+
+function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
+  f.counter('tsvs_frames_received_total', 'Frames the data plane read from its devices.').inc(dp.rxFrames);
+  f.counter('tsvs_frames_sent_total', 'Frames the data plane sent.').inc(dp.txFrames);
+  const dropped = f.counter('tsvs_frames_dropped_total', 'Frames dropped, by reason (every reason listed, zeros included).', ['reason']);
+  for (const [reason, n] of Object.entries(dp.drops)) dropped.inc({ reason }, n);
+  const passed = f.counter('tsvs_frames_passed_total', 'Frames passed over as not the data plane\'s business, by reason.', ['reason']);
+  for (const [reason, n] of Object.entries(dp.passes)) passed.inc({ reason }, n);
+  f.counter('tsvs_connections_created_total', 'Connection entries the data plane created.').inc(dp.connsCreated);
+  f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
+  f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);
+}
+
+function addStatusFamilies(f: Families, st: StatusView): void {
+  f.gauge('tsvs_info', 'The running router: its I/O backend and configuration file (value 1).', ['backend', 'config']).set({ backend: st.backend, config: st.config }, 1);
+  f.gauge('tsvs_uptime_seconds', 'Seconds since the router started.').set(st.uptime);
+  const up = f.gauge('tsvs_component_up', 'Whether each component of the router is running (1) or not (0: stopped or failed).', ['component']);
+  for (const [component, state] of Object.entries(st.components)) up.set({ component }, state === 'running' ? 1 : 0);
+  const reloads = f.counter('tsvs_reloads_total', 'Configuration reloads, by result: ok (applied) or failed (the running table kept).', ['result']);
+  reloads.inc({ result: 'ok' }, st.reloads.ok);
+  reloads.inc({ result: 'failed' }, st.reloads.failed);
+  // Absent until the first reload, as a timestamp of 0 would read as 1970.
+  const last = st.reloads.last;
+  if (last) {
+    f.gauge('tsvs_last_reload_timestamp_seconds', 'When the last reload was tried (Unix time).').set(last.at / 1000);
+    f.gauge('tsvs_last_reload_success', 'Whether the last reload was applied (1) or refused (0).').set(last.ok ? 1 : 0);
+  }
+}

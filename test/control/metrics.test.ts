@@ -1,0 +1,154 @@
+// The exposition read back with a Prometheus text-format parser: the values a
+// dashboard or an alert reads must be the views' values.
+import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
+import { describe, expect, it } from 'vitest';
+import { renderMetrics, type MetricsSnapshot } from '../../src/control/metrics.js';
+import { dataplane, service, server, stats, status, table } from './fixtures.js';
+
+async function scrape(over: Partial<MetricsSnapshot> = {}): Promise<ParsedFamily[]> {
+  return parsePrometheusTextFormat(await renderMetrics({ table: table(), dataplane: dataplane(), status: status(), ...over }));
+}
+
+function family(fams: ParsedFamily[], name: string): ParsedFamily {
+  const f = fams.find((x) => x.name === name);
+  if (!f) throw new Error(`no family ${name}`);
+  return f;
+}
+
+/** Every series of a family as [labels, value]. */
+const series = (fams: ParsedFamily[], name: string) => family(fams, name).metrics.map((m) => [m.labels ?? {}, Number(m.value)] as const);
+
+const WEB = { local_address: '198.18.0.10', local_port: '80', proto: 'TCP', local_mark: '' };
+const MARK = { local_address: '', local_port: '0', proto: 'FWM', local_mark: '00000001' };
+
+describe("node_exporter's ipvs families", () => {
+  it('per backend: active, inactive and weight are the table view\'s, under node_exporter\'s labels', async () => {
+    const fams = await scrape();
+    const backends = [
+      { ...WEB, remote_address: '10.0.0.3', remote_port: '80' },
+      { ...WEB, remote_address: '10.0.0.2', remote_port: '80' },
+      { ...MARK, remote_address: '10.0.0.4', remote_port: '0' },
+    ];
+    expect(series(fams, 'node_ipvs_backend_connections_active')).toEqual([
+      [backends[0], 30],
+      [backends[1], 10],
+      [backends[2], 4],
+    ]);
+    expect(series(fams, 'node_ipvs_backend_connections_inactive').map(([, v]) => v)).toEqual([10, 0, 1]);
+    expect(series(fams, 'node_ipvs_backend_weight')).toEqual([
+      [backends[0], 3],
+      [backends[1], 1],
+      [backends[2], 2],
+    ]);
+    expect(family(fams, 'node_ipvs_backend_weight').type).toBe('GAUGE');
+  });
+
+  it('the totals are the table\'s, as counters without labels', async () => {
+    const fams = await scrape();
+    const totals = ['connections', 'incoming_packets', 'outgoing_packets', 'incoming_bytes', 'outgoing_bytes'].map((n) => {
+      const f = family(fams, `node_ipvs_${n}_total`);
+      expect(f.type).toBe('COUNTER');
+      return series(fams, f.name);
+    });
+    expect(totals).toEqual([[[{}, 307]], [[{}, 9070]], [[{}, 8000]], [[{}, 1_204_200]], [[{}, 9_600_000]]]);
+  });
+
+  it('a firewall-mark service is proto FWM, its mark in the 8 hex digits /proc/net/ip_vs prints, no address', async () => {
+    const t = table();
+    t.services = [service({ id: 'fwm-6699', fwmark: 0x1a2b, protocol: 'udp', servers: [server('10.0.0.9', 53, { weight: 7 })] })];
+    const fams = await scrape({ table: t });
+    expect(series(fams, 'node_ipvs_backend_weight')).toEqual([
+      [{ local_address: '', local_port: '0', proto: 'FWM', local_mark: '00001A2B', remote_address: '10.0.0.9', remote_port: '53' }, 7],
+    ]);
+  });
+
+  it('a UDP service is proto UDP', async () => {
+    const t = table();
+    t.services = [service({ id: 'udp-198.18.0.53-53', protocol: 'udp', address: '198.18.0.53', port: 53, servers: [server('10.0.0.5', 53)] })];
+    const [[labels]] = series(await scrape({ table: t }), 'node_ipvs_backend_connections_active');
+    expect(labels).toMatchObject({ proto: 'UDP', local_address: '198.18.0.53', local_port: '53', local_mark: '' });
+  });
+});
+
+describe('tsvs families', () => {
+  it('per service and per real server: counters, connections and weight under the service\'s labels', async () => {
+    const fams = await scrape();
+    const web = { service: 'tcp-198.18.0.10-80', protocol: 'tcp', address: '198.18.0.10', port: '80', fwmark: '0' };
+    const mark = { service: 'fwm-1', protocol: 'tcp', address: '0.0.0.0', port: '0', fwmark: '1' };
+    expect(series(fams, 'tsvs_service_connections_total')).toEqual([
+      [web, 300],
+      [mark, 7],
+    ]);
+    expect(series(fams, 'tsvs_service_outgoing_bytes_total').map(([, v]) => v)).toEqual([9_600_000, 0]);
+    expect(series(fams, 'tsvs_service_connections_active').map(([, v]) => v)).toEqual([40, 4]);
+    expect(series(fams, 'tsvs_service_connections_inactive').map(([, v]) => v)).toEqual([10, 1]);
+    expect(series(fams, 'tsvs_service_info')[0]).toEqual([{ ...web, name: 'web', scheduler: 'wlc' }, 1]);
+    expect(series(fams, 'tsvs_real_server_incoming_packets_total')).toEqual([
+      [{ ...web, server_address: '10.0.0.3', server_port: '80' }, 6000],
+      [{ ...web, server_address: '10.0.0.2', server_port: '80' }, 3000],
+      [{ ...mark, server_address: '10.0.0.4', server_port: '0' }, 70],
+    ]);
+    expect(series(fams, 'tsvs_real_server_weight').map(([, v]) => v)).toEqual([3, 1, 2]);
+    expect(series(fams, 'tsvs_real_server_persistent_connections').map(([, v]) => v)).toEqual([0, 0, 3]);
+    expect(family(fams, 'tsvs_real_server_connections_total').type).toBe('COUNTER');
+  });
+
+  it('every drop and pass reason, zeros included, and the frame counters', async () => {
+    const fams = await scrape();
+    expect(Object.fromEntries(series(fams, 'tsvs_frames_dropped_total').map(([l, v]) => [l.reason, v]))).toEqual(dataplane().drops);
+    expect(Object.fromEntries(series(fams, 'tsvs_frames_passed_total').map(([l, v]) => [l.reason, v]))).toEqual(dataplane().passes);
+    expect(series(fams, 'tsvs_frames_received_total')).toEqual([[{}, 17070]]);
+    expect(series(fams, 'tsvs_frames_sent_total')).toEqual([[{}, 17000]]);
+    expect(series(fams, 'tsvs_connections_created_total')).toEqual([[{}, 307]]);
+    expect(series(fams, 'tsvs_connection_table_entries')).toEqual([[{}, 45]]);
+    expect(series(fams, 'tsvs_connection_table_capacity')).toEqual([[{}, 65536]]);
+    expect(series(fams, 'tsvs_table_version')).toEqual([[{}, 12]]);
+  });
+
+  it('batch sizes and times are histograms: cumulative buckets, +Inf = count, time in seconds', async () => {
+    const fams = await scrape();
+    const frames = family(fams, 'tsvs_dataplane_batch_frames');
+    expect(frames.type).toBe('HISTOGRAM');
+    expect(frames.metrics[0]).toEqual({ buckets: { '1': '2', '8': '5', '64': '9', '256': '10', '+Inf': '10' }, count: '10', sum: '300' });
+    const time = family(fams, 'tsvs_dataplane_batch_duration_seconds').metrics[0];
+    expect(time).toEqual({ buckets: { '0.00001': '1', '0.0001': '6', '0.001': '9', '+Inf': '10' }, count: '10', sum: '0.0025' });
+    const counts = Object.values(time.buckets!).map(Number);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+  });
+
+  it('a histogram whose bounds already end in +Inf gets one +Inf bucket, from count', async () => {
+    const dp = dataplane({ batchFrames: { le: [4, Infinity], counts: [3, 5], count: 5, sum: 12 } });
+    const text = await renderMetrics({ table: table(), dataplane: dp, status: status() });
+    expect(text.match(/tsvs_dataplane_batch_frames_bucket\{le="\+Inf"\} 5/g)).toHaveLength(1);
+  });
+
+  it('reloads by result, and when the last one happened and whether it was applied', async () => {
+    const fams = await scrape();
+    expect(series(fams, 'tsvs_reloads_total')).toEqual([
+      [{ result: 'ok' }, 3],
+      [{ result: 'failed' }, 1],
+    ]);
+    expect(series(fams, 'tsvs_last_reload_timestamp_seconds')).toEqual([[{}, 1_700_000_000.5]]);
+    expect(series(fams, 'tsvs_last_reload_success')).toEqual([[{}, 0]]);
+    const none = await scrape({ status: status({ reloads: { ok: 0, failed: 0, last: null } }) });
+    expect(none.map((f) => f.name)).not.toContain('tsvs_last_reload_timestamp_seconds');
+    expect(none.map((f) => f.name)).not.toContain('tsvs_last_reload_success');
+  });
+
+  it('components, uptime and the router\'s backend and config (label values escaped and read back)', async () => {
+    const fams = await scrape({ status: status({ config: '/etc/ha/"odd"\\lvs.cf' }) });
+    expect(series(fams, 'tsvs_component_up')).toEqual([
+      [{ component: 'dataplane' }, 1],
+      [{ component: 'control' }, 1],
+      [{ component: 'health' }, 0],
+    ]);
+    expect(series(fams, 'tsvs_uptime_seconds')).toEqual([[{}, 3600]]);
+    expect(series(fams, 'tsvs_info')).toEqual([[{ backend: 'native', config: '/etc/ha/"odd"\\lvs.cf' }, 1]]);
+  });
+
+  it('an empty table has the totals and no backend series', async () => {
+    const fams = await scrape({ table: { version: 1, services: [], stats: stats(0), rates: table().rates, connTabSize: 4096 } });
+    expect(series(fams, 'node_ipvs_connections_total')).toEqual([[{}, 0]]);
+    expect(fams.find((f) => f.name === 'node_ipvs_backend_weight')?.metrics ?? []).toEqual([]);
+  });
+});
