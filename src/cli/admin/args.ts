@@ -71,5 +71,5 @@ function daemonState(ce: CommandEntry, cmd: 'start-daemon' | 'stop-daemon', arg:
   if (arg !== 'master' && arg !== 'backup') {
     fail(cmd === 'start-daemon' ? 'illegal start-daemon parameter specified' : 'illegal start_daemon specified');
   }
-  ce.daemonState = arg;
+  ce.daemon.state = arg;
 }

@@ -5,10 +5,9 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { fail } from './errors.js';
 import type { TunnelType } from './opt-check.js';
-import type { ListFormat } from './command.js';
-import { DEFAULT_FORMAT } from './command.js';
+import { DEFAULT_FORMAT, type DaemonSettings, type ListFormat } from './command.js';
 import type { NameService } from './names.js';
-import { OPTION_OF, type Cmd, type OptName, type OptVal } from './options.js';
+import { OPTION_OF, type OptName, type OptVal } from './options.js';
 import { parseNetmask, parseService, SERVICE_ADDR, type AddrPort } from './service-arg.js';
 import { atoi, INT_MAX, MAX_TIMEOUT, parseFwmark, parseIntRange, parseTimeout } from './values.js';
 
@@ -33,7 +32,6 @@ export interface DestEntry extends AddrPort {
 }
 
 export class CommandEntry {
-  cmd: Cmd | null = null;
   readonly options = new Set<OptName>();
   readonly format: ListFormat = { ...DEFAULT_FORMAT };
   // process_options' defaults: weight 1, direct routing, a /32 persistence mask.
@@ -44,13 +42,11 @@ export class CommandEntry {
   readonly dest: DestEntry = {
     af: 0, address: '0.0.0.0', port: 0, forward: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunType: 'ipip',
   };
-  daemon = { mcastInterface: '', syncid: undefined as number | undefined, mcastGroup: undefined as string | undefined,
-    mcastPort: undefined as number | undefined, mcastTtl: undefined as number | undefined, syncMaxlen: undefined as number | undefined };
+  readonly daemon: DaemonSettings = { state: 'master', mcastInterface: '' };
   timeouts: { tcp: number; tcpfin: number; udp: number } | null = null;
   schedFlagsArg = '';
   /** The -b names once checked; null when -b was not given (or was empty, which ipvsadm ignores). */
   schedFlags: string[] | null = null;
-  daemonState: 'master' | 'backup' = 'master';
 
   constructor(private readonly names: NameService) {}
 
@@ -160,6 +156,7 @@ export class CommandEntry {
         if (s !== 'ipip' && s !== 'gue' && s !== 'gre') fail('illegal tunnel type specified');
         this.dest.tunType = s;
         return true;
+      // Checked, then dropped: only ipip is built, and ipip takes no tunnel port or checksum option.
       case 'tun-port': parseIntRange(s, 1, 65535, 'illegal tunnel port specified'); return true;
       case 'tun-nocsum': case 'tun-csum': case 'tun-remcsum': return true;
       default: return false;

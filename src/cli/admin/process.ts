@@ -55,16 +55,8 @@ export function processOptions(ce: CommandEntry, cmd: Cmd, ctx: ParseContext): A
     case 'save':
       return { kind: 'save', format: ce.format };
     case 'start-daemon':
-    case 'stop-daemon': {
-      const d = ce.daemon;
-      return {
-        kind: 'daemon', cmd,
-        daemon: {
-          state: ce.daemonState, mcastInterface: d.mcastInterface, syncid: d.syncid, mcastGroup: d.mcastGroup,
-          mcastPort: d.mcastPort, mcastTtl: d.mcastTtl, syncMaxlen: d.syncMaxlen,
-        },
-      };
-    }
+    case 'stop-daemon':
+      return { kind: 'daemon', cmd, daemon: { ...ce.daemon } };
     default:
       return change(ce, cmd);
   }

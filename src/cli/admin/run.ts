@@ -66,11 +66,16 @@ async function execute(cmd: AdminCommand, api: ControlApi, io: AdminIO, ctx: Par
       return 0;
     }
     case 'list':
-      break;
+      return list(cmd, api, io, ctx, pageSize);
   }
+}
+
+async function list(cmd: Extract<AdminCommand, { kind: 'list' }>, api: ControlApi, io: AdminIO, ctx: ParseContext, pageSize: number): Promise<number> {
+  const { names } = ctx;
   const f = cmd.format;
   switch (cmd.what) {
     case 'timeouts': {
+      // ipvsadm exits 1 without a word when it cannot read the timeouts; tsvs says why.
       const t = await call(() => api.timeouts(), 'get_timeout');
       io.stdout(f.json ? json(t) : formatTimeouts(t));
       return 0;
