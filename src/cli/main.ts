@@ -2,7 +2,7 @@
 // The tsvs command: a thin entry point that parses arguments and calls the
 // command modules. Errors are one clear line on stderr and exit status 2.
 import { parseArgs } from 'node:util';
-import { checkFile } from '../config/check.js';
+import { checkFile } from './check.js';
 import { replay } from './replay.js';
 import { simulate } from './simulate.js';
 import { startCommand } from './start.js';

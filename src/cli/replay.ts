@@ -13,7 +13,7 @@ import { readU32 } from '../packet/bytes.js';
 import { ARP_SHA, ARP_SPA } from '../packet/arp.js';
 import { addNeighbours, describeInterfaces, interfaceFor, routerInterfaces } from '../router/setup.js';
 import { loadConfig } from '../router/load.js';
-import { formatStats } from './stats-format.js';
+import { replayTables } from './replay-table.js';
 
 export interface ReplayOptions {
   config: string;
@@ -83,7 +83,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
     lines.push(`next hop unknown (frames dropped, not lost silently): ${missing.join(', ')}`);
     lines.push('  give their MACs with --neigh IP=MAC, or replay a capture that shows their ARP or traffic');
   }
-  lines.push('', formatStats(engine));
+  lines.push('', replayTables(engine).trimEnd());
   return { read, sent: sentBy, counters, missing, report: lines.join('\n'), engine };
 }
 

@@ -1,5 +1,5 @@
-// config/: lvs.cf (Piranha format) and ipvsadm text formats: parse, validate,
-// compile into the service table, write back.
+// config/: lvs.cf (Piranha format): parse, validate, compile into the service
+// table, write back; iptables-save mark rules.
 export * from './errors.js';
 export * from './ast.js';
 export * from './keys.js';
@@ -11,5 +11,3 @@ export { compileLvsCf, type CompileOptions, type CompileResult, type NotActedOn 
 export { importPath } from './compile-marks.js';
 export { importIptablesSave, type IptablesImport } from './iptables-save.js';
 export { expandMarkSpec, formatMarkRule, groupMarkRules, parseMarkRule, type MarkSpec } from './mark-rule.js';
-export { formatList, formatSave, schedFlagNames, type ConnCounts } from './ipvsadm-format.js';
-export { checkFile, checkText, type CheckResult } from './check.js';

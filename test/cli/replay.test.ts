@@ -49,7 +49,12 @@ describe('tsvs replay', () => {
       expect(formatMac(f, 0)).toBe('02:67:77:00:00:01');
     }
     expect(res.counters).toMatchObject({ conns_created: 3, arp_replies: 4, drop_tcp_no_connection: 1, drop_malformed_truncated_ethernet: 1 });
-    expect(res.report).toContain('TCP  198.18.0.10:80');
+    // The table as `tsvs admin -L -n` and `--stats` print it: one finished
+    // connection per server, five client segments in and three replies out each.
+    const report = res.report.split('\n');
+    expect(report).toContain('  -> 198.19.0.13:80               Masq    2      0          1         ');
+    expect(report).toContain('TCP  198.18.0.10:80                      3       15        9      654      480');
+    expect(report).toContain('  -> 198.19.0.11:80                      1        5        3      218      160');
     expect(res.missing).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 // compileLvsCf with firewall marks (fwmark_rule, fwmark_rules_from) and the IPVS
 // switches, and lvsCfFromTable keeping both through a table -> lvs.cf round trip.
 import { describe, expect, it } from 'vitest';
-import { checkText, compileLvsCf, lvsCfFromTable, parseLvsCf, writeLvsCf, type CompileOptions } from '../../src/config/index.js';
+import { checkText } from '../../src/cli/check.js';
+import { compileLvsCf, lvsCfFromTable, parseLvsCf, writeLvsCf, type CompileOptions } from '../../src/config/index.js';
 import { buildTable, DEFAULT_SWITCHES, parseIPv4, type MarkRule, type ServiceTable } from '../../src/model/index.js';
 import { codes, errorsOf, fixture, fixturePath } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkFile, checkText } from '../../src/config/index.js';
-import { fixturePath } from './helpers.js';
+import { checkFile, checkText } from '../../src/cli/check.js';
+import { fixturePath } from '../config/helpers.js';
 
 describe('checkFile (tsvs check -c FILE)', () => {
   it('prints the table in the -L -n layout, then what is not acted on yet', () => {

@@ -1,12 +1,14 @@
 // `tsvs check -c FILE`: parse and compile an lvs.cf without running anything.
-// On success it prints the table the file builds, in the `ipvsadm -L -n` layout,
-// then each key that is present but not acted on yet; on failure every error of
-// the file as `file:line: CODE: message`. The CLI only wires this to argv.
+// On success it prints the table the file builds through `tsvs admin -L -n`'s
+// own formatter (every counter zero, as before anything has run), then each key
+// that is present but not acted on yet; on failure every error of the file as
+// `file:line: CODE: message`. The CLI only wires this to argv.
 import { readFileSync } from 'node:fs';
-import { compileLvsCf } from './compile.js';
-import { ConfigError, ConfigErrors } from './errors.js';
-import { formatList } from './ipvsadm-format.js';
-import { parseLvsCf } from './lvscf-parse.js';
+import { compileLvsCf, ConfigError, ConfigErrors, parseLvsCf } from '../config/index.js';
+import { tableViewFromModel } from '../control/from-model.js';
+import { DEFAULT_FORMAT } from './admin/command.js';
+import { formatList } from './admin/format-list.js';
+import { numericNamer } from './admin/names.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -28,7 +30,7 @@ export function checkFile(path: string): CheckResult {
 export function checkText(text: string, file: string): CheckResult {
   try {
     const { table, notActedOn } = compileLvsCf(parseLvsCf(text, file));
-    let output = formatList(table);
+    let output = formatList(tableViewFromModel(table), { ...DEFAULT_FORMAT, numeric: true }, numericNamer);
     if (notActedOn.length) {
       output += `\nNot yet acted on (${notActedOn.length}):\n`;
       output += notActedOn.map((n) => `${n.file}:${n.line} ${n.key}: ${n.why}\n`).join('');
