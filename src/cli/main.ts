@@ -10,6 +10,7 @@ import { demo } from './demo.js';
 import { labCommand } from '../lab/cli.js';
 import { benchSchedCommand } from './bench/sched-command.js';
 import { captureCommand } from './capture.js';
+import { adminCommand, topCommand } from './control-commands.js';
 
 const USAGE = `usage: tsvs <command> [options]
 
@@ -19,8 +20,11 @@ commands:
         [--mac IFACE=MAC]... [--neigh IP=MAC]... [--in IFACE]
   simulate -c FILE [TRACE]      print the real server chosen for each "open" event
         [--json]                 (trace lines: TIME open|close PROTO CLIENT:PORT VIP:PORT)
-  start -c FILE                 run the router in the foreground (root): SIGHUP reloads, SIGTERM stops
+  start [-c FILE]               run the router in the foreground (root): SIGHUP reloads, SIGTERM stops
         [--backend auto|native|pcap] [--log-level L] [--log-json] [--stats-file PATH] [--conn-capacity N]
+        [--control-socket PATH | --no-control] [--metrics ADDR] [--dataplane worker|inline]
+  admin ARGS...                 ipvsadm 1.31 against the running router (tsvs admin -h); --json on listings
+  top [--interval S]            live view of the running router: rates, per-server bars, connections, drops
   lab up nat|dr [--servers N] [--name NAME] [--httpd KIND] [--no-offloads] [--private-addr]
   lab down [--name NAME] | lab status [--name NAME]
                                 network-namespace testbeds with built-in real servers (root)
@@ -52,6 +56,8 @@ function needConfig(c: string | undefined, cmd: string): string {
 
 const commands: Record<string, Handler> = {
   start: (args) => startCommand(args),
+  admin: (args) => adminCommand(args),
+  top: (args) => topCommand(args),
   lab: (args) => labCommand(args),
   capture: (args) => captureCommand(args),
   bench(args) {

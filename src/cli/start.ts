@@ -10,6 +10,7 @@ import { Router, StartError } from '../router/daemon.js';
 import { createLogger, type Level } from '../router/log.js';
 import { openLivePort, type Backend } from '../router/ports.js';
 import { linuxHost } from '../router/preflight.js';
+import { Estimator } from '../control/estimator.js';
 import { DEFAULT_SOCKET } from '../control/types.js';
 
 /** Piranha's default lvs.cf (pulse and lvsd read it unless told otherwise). */
@@ -28,6 +29,7 @@ export async function startCommand(args: string[]): Promise<number> {
       'control-socket': { type: 'string', default: DEFAULT_SOCKET },
       'no-control': { type: 'boolean', default: false },
       dataplane: { type: 'string', default: 'worker' },
+      metrics: { type: 'string' },
     },
   });
   const level = values['log-level'] as Level;
@@ -54,6 +56,8 @@ export async function startCommand(args: string[]): Promise<number> {
     controlSocket: values['no-control'] ? null : values['control-socket'],
     peerOf: native ? (fd) => native.peerCred(fd) : undefined,
     statsFile: values['stats-file'],
+    metrics: values.metrics,
+    rates: new Estimator(),
   });
   try {
     await router.start();

@@ -120,7 +120,7 @@ function isPort(p: number): boolean {
  * build tables this way, sharing every service object a change did not touch.
  */
 export function assembleTable(parts: Omit<ServiceTable, 'version'>): ServiceTable {
-  return deepFreeze({ version: ++lastVersion, ...parts });
+  return deepFreeze({ ...parts, version: ++lastVersion });
 }
 
 /** Freezes o and everything it holds; what is frozen already (shared with an older table) is not walked again. */

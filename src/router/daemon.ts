@@ -13,6 +13,7 @@ import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
 import { DesiredState, type Verdict } from '../control/desired.js';
 import { OpError } from '../control/ops.js';
+import { MetricsServer } from '../control/metrics-server.js';
 import { ControlServer, type ControlBackend, type Peer } from '../control/server.js';
 import type {
   ChangeResult, ConnPage, DataPlaneView, Histogram, Op, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
@@ -53,6 +54,8 @@ export interface RouterDeps {
   controlSocket?: string | null;
   peerOf?: (fd: number) => Peer | null;
   statsFile?: string;
+  /** Where /metrics listens (host:port, or a port on 127.0.0.1); none: no metrics endpoint. */
+  metrics?: string;
   rates?: RateSource;
   /** Timers the daemon runs (rates every 2 s, the stats file every 1 s); false in step-function tests. */
   timers?: boolean;
@@ -161,6 +164,22 @@ export class Router implements ControlBackend {
       this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
       const server = this.server;
       this.components.add({ name: 'control-api', start: () => server.start(), stop: () => server.stop() });
+    }
+    if (deps.metrics) {
+      const m = new MetricsServer({
+        listen: deps.metrics,
+        snapshot: async () => ({ table: this.table(), dataplane: this.dataplane(), status: this.status() }),
+        onError: (e) => deps.log.warn('a metrics scrape failed', { problem: (e as Error).message ?? String(e) }),
+      });
+      this.components.add({
+        name: 'metrics',
+        start: async () => {
+          await m.start();
+          const a = m.address();
+          deps.log.info('metrics endpoint', { url: `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/metrics` });
+        },
+        stop: () => m.stop(),
+      });
     }
     const file = deps.statsFile;
     if (file) {
