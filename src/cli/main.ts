@@ -8,7 +8,7 @@ import { simulate } from './simulate.js';
 import { startCommand } from './start.js';
 import { demo } from './demo.js';
 import { labCommand } from '../lab/cli.js';
-import { benchSchedCommand } from './bench/sched-command.js';
+import { benchSchedCommand } from './bench-sched.js';
 import { captureCommand } from './capture.js';
 
 const USAGE = `usage: tsvs <command> [options]

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { loadConfig } from '../router/load.js';
 import { formatEndpoint, Simulator } from '../router/simulator.js';
-import { parseTraceLine } from './trace.js';
+import { parseTraceLine } from '../schedbench/trace.js';
 
 export interface SimulateOptions {
   config: string;
