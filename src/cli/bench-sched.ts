@@ -3,13 +3,12 @@
 // simulator is src/schedbench/). Prints a table (or JSON with --json), writes
 // <results>/sched.json and <results>/sched.svg, and with --svg PATH a copy of the
 // chart there. This file only reads the flags, prints and writes files.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveSchedOptions, SchedOptionsError, type SchedBenchInput } from '../schedbench/options.js';
 import { chart, footnotes, headerLines, tableRows } from '../schedbench/report.js';
-import { formatTable, report } from '../../bench/lib/report.js';
+import { formatTable, report, resultsDir } from '../schedbench/results.js';
 import { runSchedBench, type SchedBenchResult } from '../schedbench/run-bench.js';
 
 export interface SchedCommandIo {
@@ -123,18 +122,6 @@ function parseSchedArgs(args: string[]): Parsed | 'help' {
     svg: v.svg ?? null,
     outDir: v['out-dir'] ?? null,
   };
-}
-
-/** bench/results of the repository (or $TSVS_BENCH_RESULTS), as bench/lib/report.ts chooses it. */
-export function resultsDir(): string {
-  if (process.env.TSVS_BENCH_RESULTS) return process.env.TSVS_BENCH_RESULTS;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) return join(process.cwd(), 'bench', 'results');
-    dir = up;
-  }
-  return join(dir, 'bench', 'results');
 }
 
 function writeFile(path: string, text: string): void {

@@ -1,6 +1,6 @@
 // How a scheduler benchmark reads: the table rows, the lines around them, and
 // the chart, all from a SchedBenchResult.
-import { formatRate, type Row } from '../../bench/lib/report.js';
+import { formatRate, type Row } from './results.js';
 import type { SchedBenchResult } from './run-bench.js';
 import type { SchedRunResult } from './run-scheduler.js';
 import { renderChart, type Panel } from './svg-chart.js';

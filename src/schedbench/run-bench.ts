@@ -15,7 +15,7 @@
 //   of a new table, as a reload or a health-check verdict is.
 // - decision-log.ts: decisions/s from replaying the run's own scheduler calls.
 // - metrics.ts, tally.ts: imbalance, percentiles, disruption; self-checks.
-// - report.ts, svg-chart.ts: the table rows and the chart.
+// - report.ts, svg-chart.ts, results.ts: the table, the chart and the JSON file.
 import { runScheduler, type SchedRunResult } from './run-scheduler.js';
 import type { SchedBenchOptions } from './options.js';
 import { generateWorkload, traceWorkload, type Workload } from './workload.js';
