@@ -58,7 +58,7 @@ export const benchSchedCommand = defineCommand({
     'fail-server': { type: 'number', arg: 'N', integer: true, min: 1, defaultText: 'the last', help: 'which one, 1-based' },
     'proxy-share': { type: 'number', arg: 'X', min: 0, max: 1, defaultText: String(D.proxyShare), help: 'share of connections from one proxy address' },
     clients: { type: 'number', arg: 'N', integer: true, min: 1, max: 1 << 24, defaultText: String(D.clients), help: 'client addresses besides the proxy' },
-    persistence: { type: 'number', arg: 'S', integer: true, min: 0, max: 4294967, defaultText: String(D.persistence), help: 'persistence timeout, ipvsadm -p (0 = off)' },
+    persistence: { type: 'number', arg: 'S', integer: true, min: 0, max: 4294967, defaultText: String(D.persistence), help: 'persistence timeout in seconds, ipvsadm -p; 0 = off' },
     trace: { type: 'string', arg: 'FILE', help: 'replay a `tsvs simulate` trace instead of generating arrivals' },
     seed: { type: 'number', arg: 'N', integer: true, min: 0, max: 0xffffffff, defaultText: String(D.seed), help: 'random seed' },
     sample: { type: 'number', arg: 'S', min: 0.001, defaultText: String(D.sample), help: 'seconds between load samples' },
