@@ -3,12 +3,12 @@
 // debugging; bounded by --count and --seconds. The pcap backend cannot carry
 // GSO super-frames: turn the interface's offloads off to see TCP whole
 // (ethtool -K IFACE tso off gso off gro off tx off rx off); it warns when on.
-import { parseArgs } from 'node:util';
 import { Batch } from '../frames/batch.js';
 import { PcapPort } from '../io/pcap-port.js';
 import { PcapWriter } from '../io/pcap-writer.js';
 import { formatIPv4, formatMac } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_RESULT_NAMES } from '../packet/parse.js';
+import { defineCommand } from './registry.js';
 
 const PROTO: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP' };
 const FLAGS = 'FSRPAUEC';
@@ -28,20 +28,25 @@ export function describeFrame(frame: Uint8Array, info = new FrameInfo()): string
   return `${macs} ${p} ${src} > ${dst}${flags}${icmp} len ${info.totalLen}${info.isFragment ? ' frag' : ''}`;
 }
 
-export async function captureCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      interface: { type: 'string', short: 'i' },
-      filter: { type: 'string', short: 'f' },
-      write: { type: 'string', short: 'w' },
-      count: { type: 'string', short: 'c', default: '100' },
-      seconds: { type: 'string', default: '10' },
-    },
-  });
-  if (!values.interface) throw new Error('-i IFACE is required');
-  const count = Math.max(1, Number(values.count));
-  const seconds = Math.max(0.1, Math.min(3600, Number(values.seconds)));
+export const captureCommand = defineCommand({
+  name: 'capture',
+  summary: 'what the router sees on an interface (pcap backend): one line per frame, or a pcap file',
+  description: 'What the router sees on an interface, through the pcap backend: one tcpdump-like line per frame\n' +
+    'from tsvs\'s own parser, or a pcap file with -w. Bounded by --count and --seconds. The pcap backend\n' +
+    'cannot carry GSO super-frames: turn the interface\'s offloads off to see TCP whole\n' +
+    '(ethtool -K IFACE tso off gso off gro off tx off rx off); it warns when they are on.',
+  options: {
+    interface: { type: 'string', short: 'i', arg: 'IFACE', required: true, help: 'the interface to capture on' },
+    filter: { type: 'string', short: 'f', arg: 'FILTER', help: 'a libpcap filter, e.g. "tcp port 80"' },
+    write: { type: 'string', short: 'w', arg: 'FILE', help: 'write the frames to a pcap file instead of printing them' },
+    count: { type: 'number', short: 'c', arg: 'N', integer: true, min: 1, default: 100, help: 'stop after N frames' },
+    seconds: { type: 'number', arg: 'S', min: 0.1, max: 3600, default: 10, help: 'stop after S seconds' },
+  },
+  run: ({ values }) => capture(values),
+});
+
+async function capture(values: { interface: string; filter?: string; write?: string; count: number; seconds: number }): Promise<number> {
+  const { count, seconds } = values;
   const port = new PcapPort([values.interface], { filter: values.filter, warn: (m) => process.stderr.write(`tsvs capture: ${m}\n`) });
   const writer = values.write ? new PcapWriter(values.write) : null;
   const batch = new Batch(256, 4 << 20);

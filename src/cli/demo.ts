@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { labUp, type Lab, type LabProcess } from '../lab/index.js';
 import type { StatsSnapshot } from '../router/stats.js';
 import { renderDemo, type ClientFigures } from './demo-view.js';
+import { labNameOption } from './lab.js';
+import { defineCommand } from './registry.js';
 
 export interface DemoOptions {
   durationS: number;
@@ -19,6 +21,28 @@ export interface DemoOptions {
   scheduler?: string;
   write?: (s: string) => void;
 }
+
+export const demoCommand = defineCommand({
+  name: 'demo',
+  summary: 'NAT lab + router + live HTTP traffic with live figures, then teardown (root)',
+  description: 'Builds the NAT lab in network namespaces, starts the router in it, drives HTTP traffic from the\n' +
+    'client for a bounded time with live per-real-server figures, and tears everything down at the end\n' +
+    'or on Ctrl-C. Exit status 1 when no request succeeded or any failed.',
+  options: {
+    duration: { type: 'number', integer: true, min: 1, max: 600, default: 20, arg: 'S', help: 'seconds of traffic' },
+    servers: { type: 'number', integer: true, min: 1, max: 16, default: 3, arg: 'N', help: 'real servers' },
+    concurrency: { type: 'number', integer: true, min: 1, max: 256, default: 8, arg: 'C', help: 'requests in flight' },
+    name: labNameOption('demo'),
+    'keep-alive': { type: 'boolean', help: 'reuse connections (default: a new connection per request)' },
+  },
+  run: ({ values }) => demo({
+    durationS: values.duration,
+    servers: values.servers,
+    concurrency: values.concurrency,
+    name: values.name,
+    keepAlive: values['keep-alive'],
+  }),
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

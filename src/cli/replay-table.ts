@@ -13,7 +13,7 @@ import { numericNamer } from './admin/names.js';
 const snapshotKey = (s: ServiceView): string => (s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${s.address}:${s.port}`);
 
 export function replayTableView(engine: Engine): TableView {
-  const view = tableViewFromModel(engine.services.table!);
+  const view = tableViewFromModel(engine.table!);
   const counted = new Map(snapshot(engine, 0).services.map((s) => [s.service, s.dests]));
   for (const svc of view.services) {
     const dests = new Map((counted.get(snapshotKey(svc)) ?? []).map((d) => [d.address, d]));

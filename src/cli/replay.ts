@@ -7,12 +7,13 @@ import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { Engine } from '../engine/engine.js';
 import { PcapReader } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';
-import type { ServiceTable } from '../model/index.js';
+import { parseIPv4, parseMac, type ServiceTable } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4 } from '../packet/parse.js';
 import { readU32 } from '../packet/bytes.js';
 import { ARP_SHA, ARP_SPA } from '../packet/arp.js';
 import { addNeighbours, describeInterfaces, interfaceFor, routerInterfaces } from '../router/setup.js';
 import { loadConfig } from '../router/load.js';
+import { defineCommand, EXIT_OK } from './registry.js';
 import { replayTables } from './replay-table.js';
 
 export interface ReplayOptions {
@@ -121,3 +122,51 @@ function learnFromCapture(engine: Engine, input: string): void {
     reader.close();
   }
 }
+
+/** NAME=VALUE with both parts checked; the value as given. */
+function pair(raw: string, checkName: (s: string) => boolean, checkValue: (s: string) => boolean, want: string): [string, string] {
+  const m = /^([^=]+)=(.+)$/.exec(raw);
+  if (!m || !checkName(m[1]) || !checkValue(m[2])) throw new Error(`want ${want}`);
+  return [m[1], m[2]];
+}
+
+const isMac = (s: string): boolean => parseMac(s) !== null;
+
+export const replayCommand = defineCommand({
+  name: 'replay',
+  summary: 'run a capture through the engine; write OUTDIR/<iface>.pcap and the counters',
+  description: 'Runs a capture through the engine, the capture\'s timestamps as the clock, and writes what the\n' +
+    'router would send, one pcap per egress interface (OUTDIR/<iface>.pcap), plus counters and\n' +
+    'ipvsadm --stats figures. ARP and real-server traffic in the capture are learnt; a frame whose\n' +
+    'next hop is unknown is counted and reported by address.',
+  options: {
+    config: { type: 'string', short: 'c', arg: 'FILE', required: true, help: 'the lvs.cf to use' },
+    mac: {
+      type: 'custom', arg: 'IFACE=MAC', want: 'IFACE=MAC, e.g. eth0=52:54:00:12:34:56', repeatable: true,
+      help: 'the router\'s MAC on an interface (deterministic defaults are printed)',
+      parse: (raw: string) => pair(raw, () => true, isMac, 'IFACE=MAC, e.g. eth0=52:54:00:12:34:56'),
+    },
+    neigh: {
+      type: 'custom', arg: 'IP=MAC', want: 'IP=MAC, e.g. 198.19.0.11=52:54:00:12:34:56', repeatable: true,
+      help: 'a neighbour\'s MAC address',
+      parse: (raw: string) => pair(raw, (s) => parseIPv4(s) !== null, isMac, 'IP=MAC, e.g. 198.19.0.11=52:54:00:12:34:56').join('='),
+    },
+    in: { type: 'string', arg: 'IFACE', help: 'treat every frame as arriving on this interface' },
+  },
+  positionals: [
+    { name: 'IN.pcap', help: 'the capture to run through the engine' },
+    { name: 'OUTDIR', help: 'where the pcaps the router would send go' },
+  ],
+  run({ values, positionals, io }) {
+    const res = replay({
+      config: values.config,
+      input: positionals[0],
+      outDir: positionals[1],
+      macs: Object.fromEntries(values.mac),
+      neighbours: values.neigh,
+      inIface: values.in,
+    });
+    io.out(res.report + '\n');
+    return EXIT_OK;
+  },
+});

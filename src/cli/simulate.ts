@@ -5,7 +5,8 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { loadConfig } from '../router/load.js';
 import { formatEndpoint, Simulator } from '../router/simulator.js';
-import { parseTraceLine } from './trace.js';
+import { parseTraceLine } from '../schedbench/trace.js';
+import { defineCommand, EXIT_OK } from './registry.js';
 
 export interface SimulateOptions {
   config: string;
@@ -51,3 +52,20 @@ export async function simulate(opts: SimulateOptions): Promise<{ opens: number; 
   }
   return { opens, placed };
 }
+
+export const simulateCommand = defineCommand({
+  name: 'simulate',
+  summary: 'print the real server the engine chooses for each "open" of a flow trace',
+  description: 'Flow events from a file or stdin drive the real engine with synthetic frames (handshake, FIN\n' +
+    'exchange); prints CLIENT VIP -> RIP:PORT, or -> none (reason), per open. Trace lines:\n' +
+    '  TIME open|close PROTO CLIENT_IP:PORT VIP:PORT     # comment',
+  options: {
+    config: { type: 'string', short: 'c', arg: 'FILE', required: true, help: 'the lvs.cf to use' },
+    json: { type: 'boolean', help: 'one JSON object per open' },
+  },
+  positionals: [{ name: 'TRACE', help: 'the trace file (- or none: stdin)', optional: true }],
+  async run({ values, positionals, io }) {
+    await simulate({ config: values.config, trace: positionals[0], json: values.json, out: (l) => io.out(l + '\n') });
+    return EXIT_OK;
+  },
+});

@@ -2,7 +2,8 @@
 // cleanly (fence removed, socket gone), SIGHUP reloads lvs.cf (a bad file is
 // reported and the running table stays). Start-up problems are one line each,
 // exit status 1; so is a data plane that dies (systemd then restarts the router).
-import { parseArgs } from 'node:util';
+import { Estimator } from '../control/estimator.js';
+import { DEFAULT_SOCKET } from '../control/types.js';
 import { loadNative } from '../io/native.js';
 import { WorkerDataPlane } from '../router/dataplane-client.js';
 import { InlineDataPlane } from '../router/dataplane.js';
@@ -10,33 +11,40 @@ import { Router, StartError } from '../router/daemon.js';
 import { createLogger, type Level } from '../router/log.js';
 import { openLivePort, type Backend } from '../router/ports.js';
 import { linuxHost } from '../router/preflight.js';
-import { Estimator } from '../control/estimator.js';
-import { DEFAULT_SOCKET } from '../control/types.js';
+import type { OptionSpecs, Values } from './options.js';
+import { defineCommand } from './registry.js';
 
 /** Piranha's default lvs.cf (pulse and lvsd read it unless told otherwise). */
 export const DEFAULT_CONFIG = '/etc/sysconfig/ha/lvs.cf';
 
-export async function startCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string', short: 'c', default: DEFAULT_CONFIG },
-      backend: { type: 'string', default: 'auto' },
-      'log-level': { type: 'string', default: 'info' },
-      'log-json': { type: 'boolean', default: false },
-      'stats-file': { type: 'string' },
-      'conn-capacity': { type: 'string' },
-      'control-socket': { type: 'string', default: DEFAULT_SOCKET },
-      'no-control': { type: 'boolean', default: false },
-      dataplane: { type: 'string', default: 'worker' },
-      metrics: { type: 'string' },
-    },
-  });
+const START_OPTIONS = {
+  config: { type: 'string', short: 'c', arg: 'FILE', default: DEFAULT_CONFIG, help: 'the lvs.cf to serve' },
+  backend: { type: 'enum', choices: ['auto', 'native', 'pcap'], default: 'auto', help: 'packet I/O: native (the AF_PACKET ring), pcap, or auto: native when built and usable, else pcap' },
+  'log-level': { type: 'enum', choices: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'least severe log line printed' },
+  'log-json': { type: 'boolean', help: 'log lines as JSON' },
+  'stats-file': { type: 'string', arg: 'PATH', help: 'write a JSON snapshot of the counters there every second' },
+  'conn-capacity': { type: 'number', integer: true, min: 1, max: 2 ** 28, arg: 'N', help: 'connection table slots (overrides lvs.cf\'s conn_capacity)' },
+  'control-socket': { type: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'the control API\'s unix socket (tsvs admin, tsvs top)' },
+  'no-control': { type: 'boolean', help: 'run without the control API' },
+  metrics: { type: 'string', arg: 'ADDR', help: 'serve Prometheus metrics on ADDR (host:port; a port alone listens on 127.0.0.1)' },
+  dataplane: { type: 'enum', choices: ['worker', 'inline'], default: 'worker', help: 'run the data plane in its own thread (worker) or in the main one (inline)' },
+} as const satisfies OptionSpecs;
+
+export const startCommand = defineCommand({
+  name: 'start',
+  summary: 'run the router in the foreground (root): SIGHUP reloads lvs.cf, SIGTERM stops',
+  description: 'Runs the router in the foreground (root): takes its devices from lvs.cf, answers ARP for the VIPs\n' +
+    'and the NAT router address, fences the kernel off its flows (nftables table netdev tsvs, removed at\n' +
+    'exit), and serves the control API that tsvs admin and tsvs top use. The data plane runs in a thread\n' +
+    'of its own. SIGHUP reloads lvs.cf (a bad file is reported and the running table stays); SIGTERM and\n' +
+    'SIGINT stop it cleanly. Start-up problems (not root, a missing device, ...) exit with status 1.',
+  options: START_OPTIONS,
+  run: ({ values }) => runStart(values),
+});
+
+async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
   const level = values['log-level'] as Level;
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`--log-level ${level}: want debug, info, warn or error`);
   const backend = values.backend as Backend;
-  if (!['auto', 'native', 'pcap'].includes(backend)) throw new Error(`--backend ${backend}: want auto, native or pcap`);
-  if (!['worker', 'inline'].includes(values.dataplane)) throw new Error(`--dataplane ${values.dataplane}: want worker or inline`);
   const log = createLogger({ level, json: values['log-json'] });
   const native = loadNative().addon;
   // The pcap package's poll handles cannot be closed from JS (it never uv_close()s
@@ -52,7 +60,7 @@ export async function startCommand(args: string[]): Promise<number> {
     dataPlane: (spec) => inline
       ? new InlineDataPlane({ ...spec, log, openPort: (devices) => openLivePort(devices, backend, log) })
       : new WorkerDataPlane(spec, log),
-    connCapacity: values['conn-capacity'] ? Number(values['conn-capacity']) : undefined,
+    connCapacity: values['conn-capacity'],
     controlSocket: values['no-control'] ? null : values['control-socket'],
     peerOf: native ? (fd) => native.peerCred(fd) : undefined,
     statsFile: values['stats-file'],

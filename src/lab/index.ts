@@ -3,7 +3,7 @@
 export { labUp, openLab, Lab, type LabUpOptions, type ExecOptions, type SpawnOptions, type LabProcess } from './lab.js';
 export { labDown, type DownReport } from './down.js';
 export { labStatus, formatStatus, healthy, type LabStatus, type NamespaceStatus, type ServerStatus } from './status.js';
-export { labCommand, describeLab, LAB_USAGE } from './cli.js';
+export { describeLab } from './describe.js';
 export { planLab, labMac, LAB_ADDRS, MAX_SERVERS, type LabMode, type LabPlan, type PlanOptions } from './plan.js';
 export { labLvsCf } from './lvscf.js';
 export { checkLabName, isLabNamespace, nsName, nsPrefix, stateDir, DEFAULT_LAB_NAME, STATE_ROOT } from './names.js';

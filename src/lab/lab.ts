@@ -180,7 +180,7 @@ export function openLab(name = DEFAULT_LAB_NAME): Lab {
 }
 
 export async function labUp(o: LabUpOptions): Promise<Lab> {
-  if (process.getuid?.() !== 0) throw new LabError('tsvs lab needs root: it creates network namespaces, veth pairs and bridges');
+  if (process.getuid?.() !== 0) throw new LabError('the lab needs root: it creates network namespaces, veth pairs and bridges');
   const name = checkLabName(o.name ?? DEFAULT_LAB_NAME);
   const httpd = o.httpd ?? 'builtin';
   if (httpd !== 'builtin' && httpd !== 'nginx') throw new LabError(`--httpd ${String(httpd)}: want builtin or nginx`);

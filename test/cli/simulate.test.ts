@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/cli/simulate.js';
-import { parseTrace, TraceError } from '../../src/cli/trace.js';
+import { parseTrace, TraceError } from '../../src/schedbench/trace.js';
 
 async function lines(opts: { trace: string; json?: boolean; config?: string }): Promise<string[]> {
   const out: string[] = [];

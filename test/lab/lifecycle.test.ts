@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { healthy, labCommand, labDown, labStatus, labUp, LabError, openLab, run } from '../../src/lab/index.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+import { runCli } from '../../src/cli/run.js';
+import { healthy, labDown, labStatus, labUp, LabError, openLab, run } from '../../src/lab/index.js';
 import { isAlive } from '../../src/lab/procs.js';
 import { findNginx, NGINX_MISSING } from '../../src/lab/servers.js';
 import { IS_ROOT, labNamespaces, ROOT_REASON, uniqueName } from './helpers.js';
@@ -137,28 +139,30 @@ describe.skipIf(!IS_ROOT)(`tsvs lab CLI${ROOT_REASON}`, () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   }
 
+  const tsvsLab = (args: string[]): Promise<number> => runCli(COMMANDS, ['lab', ...args]);
+
   it('up prints how to start the router and curl the VIP; status and down work; bad usage is status 2', async () => {
     const n = name('f');
     capture();
-    expect(await labCommand(['up', 'dr', '--servers', '1', '--name', n])).toBe(0);
+    expect(await tsvsLab(['up', 'dr', '--servers', '1', '--name', n])).toBe(0);
     expect(out).toContain(`ip netns exec tsvs-${n}-router tsvs start -c /run/tsvs/lab-${n}/lvs.cf`);
     expect(out).toContain(`ip netns exec tsvs-${n}-client curl http://198.18.0.10/`);
     capture();
-    expect(await labCommand(['status', '--name', n])).toBe(0);
+    expect(await tsvsLab(['status', '--name', n])).toBe(0);
     expect(out).toMatch(/rs1\s+198\.18\.0\.21\s+ok\s+rs1 198\.18\.0\.21/);
     capture();
-    expect(await labCommand(['status', '--name', n, '--json'])).toBe(0);
+    expect(await tsvsLab(['status', '--name', n, '--json'])).toBe(0);
     expect(JSON.parse(out).state.mode).toBe('dr');
     capture();
-    expect(await labCommand(['down', '--name', n])).toBe(0);
+    expect(await tsvsLab(['down', '--name', n])).toBe(0);
     expect(out).toMatch(/is down: deleted 5 namespaces, ended 1 processes/);
     capture();
-    expect(await labCommand(['status', '--name', n])).toBe(1);
-    expect(await labCommand(['up', 'tunnel'])).toBe(2);
-    expect(await labCommand(['up', 'nat', '--name', 'Bad-Name'])).toBe(1);
-    expect(err).toMatch(/lab name "Bad-Name"/);
-    expect(await labCommand(['frobnicate'])).toBe(2);
-    expect(await labCommand(['up', 'nat', '--bogus'])).toBe(2);
+    expect(await tsvsLab(['status', '--name', n])).toBe(1);
+    expect(await tsvsLab(['up', 'tunnel'])).toBe(2);
+    expect(await tsvsLab(['up', 'nat', '--name', 'Bad-Name'])).toBe(2);
+    expect(err).toMatch(/^tsvs lab up: --name Bad-Name: want 1-20 lower-case letters or digits/m);
+    expect(await tsvsLab(['frobnicate'])).toBe(2);
+    expect(await tsvsLab(['up', 'nat', '--bogus'])).toBe(2);
     vi.restoreAllMocks();
     expect(await labNamespaces(n)).toEqual([]);
   }, 30_000);

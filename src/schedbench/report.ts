@@ -1,9 +1,9 @@
 // How a scheduler benchmark reads: the table rows, the lines around them, and
 // the chart, all from a SchedBenchResult.
-import { formatRate, type Row } from '../../../bench/lib/report.js';
-import type { SchedBenchResult } from './sched-bench.js';
-import type { SchedRunResult } from './sched-run.js';
-import { renderChart, type Panel } from './svg.js';
+import { formatRate, type Row } from './results.js';
+import type { SchedBenchResult } from './run-bench.js';
+import type { SchedRunResult } from './run-scheduler.js';
+import { renderChart, type Panel } from './svg-chart.js';
 
 function share(r: SchedRunResult, name: string): number | null {
   const ev = r.disruption.find((e) => e.name === name);

@@ -1,4 +1,5 @@
-// The flow-event trace of `tsvs simulate` (and the scheduler benchmark):
+// The flow-event trace of `tsvs simulate` and the scheduler benchmark (here,
+// below cli/, since the benchmark's workloads are read from it):
 //   TIME open|close PROTO CLIENT_IP:PORT VIP:PORT     # comment
 // TIME in seconds (fractions allowed), non-decreasing.
 import { parseIPv4 } from '../model/index.js';

@@ -8,14 +8,14 @@
 // New connections go through the engine's own NewConnections (reuse checks,
 // persistence templates, scheduling), with the kernel's default sysctls; a test
 // checks the placements against the real Engine driven through the Simulator.
-import { ConnTable } from '../../conn/table.js';
-import { DIR_INPUT, DIR_OUTPUT, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../../conn/tcp-states.js';
-import { Timeouts } from '../../conn/timeouts.js';
-import { DROP_NO_DEST } from '../../engine/counters.js';
-import { HIT_GONE, HIT_KEEP, NewConnections } from '../../engine/new-conn.js';
-import { ServiceRuntime, type ServiceEntry } from '../../engine/services.js';
-import { buildTable, PROTO_TCP, PROTO_UDP, type RealServer, type VirtualService } from '../../model/index.js';
-import type { Scheduler } from '../../sched/types.js';
+import { ConnTable } from '../conn/table.js';
+import { DIR_INPUT, DIR_OUTPUT, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../conn/tcp-states.js';
+import { Timeouts } from '../conn/timeouts.js';
+import { DROP_NO_DEST } from '../engine/counters.js';
+import { HIT_GONE, HIT_KEEP, NewConnections } from '../engine/new-conn.js';
+import { ServiceRuntime, type ServiceEntry } from '../engine/services.js';
+import { buildTable, PROTO_TCP, PROTO_UDP, type RealServer, type VirtualService } from '../model/index.js';
+import type { Scheduler } from '../sched/types.js';
 import { DecisionLog } from './decision-log.js';
 
 /** Real servers are 10.0.0.1, 10.0.0.2, ... port 80, NAT. */

@@ -3,8 +3,8 @@
 // against a fresh scheduler in a tight loop times the scheduler alone under
 // the run's real counter states, and checks that its answers depend on nothing
 // but what it was shown (each replayed answer must equal the logged one).
-import { createScheduler } from '../../sched/registry.js';
-import type { DestView, Scheduler } from '../../sched/types.js';
+import { createScheduler } from '../sched/registry.js';
+import type { DestView, Scheduler } from '../sched/types.js';
 
 const OP_CHANGE = 1;
 const OP_SCHED = 2;

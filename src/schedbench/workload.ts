@@ -2,10 +2,10 @@
 // run (so each scheduler sees exactly the same clients, times and demands) or
 // read from a `tsvs simulate` trace. Columns of typed arrays, one row per open.
 import { readFileSync } from 'node:fs';
-import { formatIPv4, PROTO_TCP, PROTO_UDP } from '../../model/index.js';
-import { parseTrace } from '../trace.js';
+import { formatIPv4, PROTO_TCP, PROTO_UDP } from '../model/index.js';
+import { parseTrace } from './trace.js';
 import { demandSampler, exponential, seededUniform } from './rng.js';
-import type { SchedBenchOptions } from './sched-options.js';
+import type { SchedBenchOptions } from './options.js';
 
 /** Clients are 198.18.0.0/15 (RFC 2544 benchmarking), the proxy its last address. */
 export const CLIENT_BASE = 0xc6120001;

@@ -2,11 +2,11 @@
 // over arrivals, request completions (the processor-sharing servers), samples,
 // keep-alive refreshes and membership events, with the connection table's
 // timers swept at every step as the engine sweeps them at every batch.
-import { PROTO_TCP } from '../../model/index.js';
+import { PROTO_TCP } from '../model/index.js';
 import { DisruptionMeter, ImbalanceMeter, Samples, type Disruption } from './metrics.js';
 import { PsServer } from './ps-server.js';
 import { checkTally, type Tally } from './tally.js';
-import type { SchedBenchOptions } from './sched-options.js';
+import type { SchedBenchOptions } from './options.js';
 import type { Workload } from './workload.js';
 import { OPEN_BUSY, OPEN_TABLE_FULL, World } from './world.js';
 

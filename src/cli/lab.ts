@@ -1,0 +1,83 @@
+// tsvs lab up|down|status: argument parsing and printing only; the work is in
+// src/lab/. Exit status: 0 ok, 1 an operation failed or (status) the lab is not
+// healthy, 2 usage.
+import { checkLabName, DEFAULT_LAB_NAME, describeLab, formatStatus, healthy, labDown, labStatus, labUp, MAX_SERVERS } from '../lab/index.js';
+import { defineCommand, defineGroup, EXIT_FAILURE, EXIT_OK } from './registry.js';
+
+/** --name NAME of a lab, checked before anything runs (it becomes part of namespace names). */
+export const labNameOption = (dflt: string) => ({
+  type: 'custom' as const,
+  arg: 'NAME',
+  want: '1-20 lower-case letters or digits',
+  help: 'lab name: lower-case letters and digits',
+  default: dflt,
+  parse: (raw: string): string => {
+    try {
+      return checkLabName(raw);
+    } catch {
+      throw new Error('want 1-20 lower-case letters or digits (it becomes part of namespace names tsvs-<name>-<role>)');
+    }
+  },
+});
+
+const up = defineCommand({
+  name: 'up',
+  summary: 'build the Red Hat guide\'s LVS-NAT or LVS-DR topology in network namespaces (root)',
+  description: 'Builds the Red Hat guide\'s LVS-NAT or LVS-DR topology in network namespaces tsvs-<name>-*,\n' +
+    'starts the real servers and writes a matching lvs.cf; prints how to start the router and reach the VIP.',
+  options: {
+    servers: { type: 'number', integer: true, min: 1, max: MAX_SERVERS, default: 3, arg: 'N', help: 'real servers' },
+    name: labNameOption(DEFAULT_LAB_NAME),
+    httpd: { type: 'enum', choices: ['builtin', 'nginx'], default: 'builtin', arg: 'KIND', help: 'real servers\' HTTP server: builtin or nginx (if installed)' },
+    'no-offloads': { type: 'boolean', help: 'turn veth offloads off on the router\'s interfaces and their peers' },
+    'private-addr': { type: 'boolean', help: 'NAT: give the router\'s kernel 198.19.0.2 on eth1 (e.g. for health checks)' },
+  },
+  positionals: [{ name: 'nat|dr', help: 'the routing method', choices: ['nat', 'dr'] }],
+  async run({ values, positionals, io }) {
+    const lab = await labUp({
+      mode: positionals[0] as 'nat' | 'dr',
+      servers: values.servers,
+      name: values.name,
+      httpd: values.httpd,
+      offloads: !values['no-offloads'],
+      routerPrivateAddr: values['private-addr'],
+    });
+    io.out(describeLab(lab));
+    return EXIT_OK;
+  },
+});
+
+const down = defineCommand({
+  name: 'down',
+  summary: 'end a lab\'s processes and delete its namespaces',
+  options: { name: labNameOption(DEFAULT_LAB_NAME) },
+  async run({ values, io }) {
+    const name = values.name;
+    const r = await labDown(name);
+    if (r.namespaces.length === 0 && r.processes.length === 0) io.out(`lab ${name}: nothing to remove\n`);
+    else io.out(`lab ${name} is down: deleted ${r.namespaces.length} namespaces, ended ${r.processes.length} processes\n`);
+    return EXIT_OK;
+  },
+});
+
+const status = defineCommand({
+  name: 'status',
+  summary: 'a lab\'s namespaces, addresses, processes and real servers answering (1 if not healthy)',
+  options: {
+    name: labNameOption(DEFAULT_LAB_NAME),
+    json: { type: 'boolean', help: 'the status as JSON' },
+  },
+  async run({ values, io }) {
+    const s = await labStatus(values.name);
+    io.out(values.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+    return s.exists && healthy(s) ? EXIT_OK : EXIT_FAILURE;
+  },
+});
+
+export const labCommand = defineGroup({
+  name: 'lab',
+  summary: 'network-namespace testbeds with built-in real servers (root)',
+  description: 'Network-namespace testbeds: the Red Hat guide\'s LVS-NAT and LVS-DR topologies with built-in\n' +
+    'HTTP real servers, for the demo, the end-to-end tests and bench/lab (root).',
+  commands: [up, down, status],
+});

@@ -1,0 +1,32 @@
+// What `tsvs lab up` prints: the lab's hosts and addresses, and how to start the
+// router in it and reach the VIP (the command itself is src/cli/lab.ts).
+import type { Lab } from './lab.js';
+import { DEFAULT_LAB_NAME } from './names.js';
+import { LAB_ADDRS } from './plan.js';
+
+export function describeLab(lab: Lab): string {
+  const ns = lab.namespaces;
+  const nat = lab.mode === 'nat';
+  const lines = [
+    `lab ${lab.name} is up: ${nat ? 'LVS-NAT' : 'LVS-DR'} with ${lab.serverAddrs.length} real servers`,
+    `  client   ${ns.client.padEnd(22)} ${lab.clientAddr}${nat ? '' : ` (gateway ${lab.gatewayAddr})`}`,
+  ];
+  if (ns.gw) lines.push(`  gateway  ${ns.gw.padEnd(22)} ${LAB_ADDRS.dr.gwClientSide} (client side), ${LAB_ADDRS.dr.gwServerSide} (server LAN)`);
+  lines.push(
+    `  router   ${ns.router.padEnd(22)} eth0 ${lab.routerAddr}${nat ? ', eth1 on the private LAN' : ''}; ip_forward off`,
+    `           VIP ${lab.vip}${nat ? ` and nat_router ${lab.natRouter}` : ''}: answered by tsvs, not by the kernel`,
+  );
+  lab.serverAddrs.forEach((a, k) => lines.push(`  ${lab.serverNames[k].padEnd(8)} ${ns.servers[k].padEnd(22)} ${a}${nat ? ` (gateway ${lab.natRouter})` : ` (VIP on lo)`}`));
+  lines.push(
+    `  lvs.cf   ${lab.configPath}`,
+    '',
+    'start the router (in its namespace):',
+    `  ip netns exec ${ns.router} tsvs start -c ${lab.configPath}`,
+    'then, from the client:',
+    `  ip netns exec ${ns.client} curl http://${lab.vip}/`,
+    `  ip netns exec ${ns.client} curl -s 'http://${lab.vip}/bytes?n=52428800' | sha256sum`,
+    'see it:     tsvs lab status' + (lab.name === DEFAULT_LAB_NAME ? '' : ` --name ${lab.name}`),
+    'take down:  tsvs lab down' + (lab.name === DEFAULT_LAB_NAME ? '' : ` --name ${lab.name}`),
+  );
+  return lines.join('\n') + '\n';
+}
