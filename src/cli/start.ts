@@ -8,7 +8,7 @@ import { loadNative } from '../io/native.js';
 import { WorkerDataPlane } from '../router/dataplane-client.js';
 import { InlineDataPlane } from '../router/dataplane.js';
 import { Router, StartError } from '../router/daemon.js';
-import { createLogger, type Level } from '../router/log.js';
+import { createLogger, stderrIsJournal, type Level } from '../router/log.js';
 import { openLivePort, type Backend } from '../router/ports.js';
 import { linuxHost } from '../router/preflight.js';
 import type { OptionSpecs, Values } from './options.js';
@@ -45,7 +45,7 @@ export const startCommand = defineCommand({
 async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
   const level = values['log-level'] as Level;
   const backend = values.backend as Backend;
-  const log = createLogger({ level, json: values['log-json'] });
+  const log = createLogger({ level, json: values['log-json'], journal: stderrIsJournal() });
   const native = loadNative().addon;
   // The pcap package's poll handles cannot be closed from JS (it never uv_close()s
   // them), and a worker thread aborts when its loop ends with handles open: with the
