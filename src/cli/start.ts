@@ -66,6 +66,7 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
     statsFile: values['stats-file'],
     metrics: values.metrics,
     rates: new Estimator(),
+    signals: process,
   });
   try {
     await router.start();
@@ -76,17 +77,5 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
     }
     throw e;
   }
-  return new Promise<number>((resolve) => {
-    const stop = (sig: string): void => {
-      log.info('signal received, stopping', { signal: sig });
-      void router.stop().then(() => resolve(0));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      log.info('SIGHUP: reloading lvs.cf', { config: values.config });
-      void router.reload('SIGHUP');
-    });
-    void router.done.then(resolve);
-  });
+  return router.done;
 }

@@ -59,6 +59,8 @@ export interface RouterDeps {
   rates?: RateSource;
   /** Timers the daemon runs (rates every 2 s, the stats file every 1 s); false in step-function tests. */
   timers?: boolean;
+  /** Process signals: SIGHUP reloads, SIGTERM and SIGINT stop (done resolves 0). Off unless asked. */
+  signals?: NodeJS.Process;
 }
 
 export class StartError extends Error {}
@@ -81,7 +83,7 @@ export class Router implements ControlBackend {
   private local: number[] = [];
   private connCapacity = 0;
   private server: ControlServer | null = null;
-  /** Resolves when the router stops on its own (its data plane died): the exit status. */
+  /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
 
@@ -181,12 +183,39 @@ export class Router implements ControlBackend {
         stop: () => m.stop(),
       });
     }
+    if (deps.signals) this.components.add(this.signalHandlers(deps.signals));
     const file = deps.statsFile;
     if (file) {
       const write = (): void => writeSnapshot(file, snapshotOf(this.table(), this.dataplane(), this.now));
       this.components.add({ name: 'stats-file', start: write, stop: () => {} });
       if (deps.timers !== false) this.components.add(this.every('stats-file-timer', 1000, write));
     }
+  }
+
+  /** SIGHUP reloads lvs.cf; SIGTERM and SIGINT stop the router, and done resolves 0. */
+  private signalHandlers(proc: NodeJS.Process): { name: string; start(): void; stop(): void } {
+    const log = this.deps.log;
+    const hup = (): void => {
+      log.info('SIGHUP: reloading lvs.cf', { config: this.deps.configPath });
+      void this.reload('SIGHUP');
+    };
+    const stop = (sig: NodeJS.Signals): void => {
+      log.info('signal received, stopping', { signal: sig });
+      void this.stop().then(() => this.finish(0));
+    };
+    return {
+      name: 'signals',
+      start: () => {
+        proc.on('SIGHUP', hup);
+        proc.once('SIGTERM', stop);
+        proc.once('SIGINT', stop);
+      },
+      stop: () => {
+        proc.off('SIGHUP', hup);
+        proc.off('SIGTERM', stop);
+        proc.off('SIGINT', stop);
+      },
+    };
   }
 
   /** A component that runs fn every ms. */

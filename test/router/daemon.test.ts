@@ -1,5 +1,6 @@
 // The router daemon as a step function: fake port, host, nft and clock, the data
 // plane inline (its ticks called by hand); frames in, frames and log lines out.
+import { EventEmitter } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function setup(o: { host?: HostInfo } = {}) {
+function setup(o: { host?: HostInfo; signals?: NodeJS.Process } = {}) {
   const cfg = join(dir, 'lvs.cf');
   copyFileSync('test/fixtures/config/nat.cf', cfg);
   const logs: string[] = [];
@@ -68,6 +69,7 @@ function setup(o: { host?: HostInfo } = {}) {
     },
     controlSocket: null,
     timers: false,
+    signals: o.signals,
   });
   const tick = (): void => made.dp!.host.tick();
   const engine = () => made.dp!.host.engine;
@@ -176,6 +178,21 @@ describe('router daemon', () => {
     const fwd = port.takeSent(1).filter((f) => f[12] === 8 && f[13] === 0);
     expect(fwd).toHaveLength(1);
     expect(formatMac(fwd[0], 0)).toBe('02:52:00:00:00:0d');
+  });
+
+  it('owns its signals: SIGHUP reloads lvs.cf, SIGTERM stops it cleanly and it ends with status 0', async () => {
+    const signals = new EventEmitter() as unknown as NodeJS.Process;
+    const { router, port, logs, cfg, scripts } = setup({ signals });
+    await router.start();
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('scheduler = wlc', 'scheduler = rr'));
+    signals.emit('SIGHUP');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(logs.some((l) => l.includes('msg="reloaded lvs.cf" trigger=SIGHUP'))).toBe(true);
+    signals.emit('SIGTERM');
+    expect(await router.done).toBe(0);
+    expect(port.closed).toBe(true);
+    expect(scripts.at(-1)).toBe('delete table netdev tsvs\n');
+    expect((signals as unknown as EventEmitter).listenerCount('SIGHUP')).toBe(0);
   });
 
   it('stops cleanly: port closed, fence removed', async () => {
