@@ -22,7 +22,7 @@ import { rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../contr
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components } from './components.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
-import { Fence, fenceSpec, sameSpec, unionSpec, type FenceSpec, type NftRunner } from './fence.js';
+import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
 import type { Logger } from './log.js';
 import { preflight, type HostInfo } from './preflight.js';
@@ -324,27 +324,33 @@ export class Router implements ControlBackend {
   }
 
   /**
-   * Moves the data plane to `next`: the fence of both tables first (so no
-   * address is unfenced while the tables change), then the delta, then the new
-   * table's fence. A refused delta puts the old fence back and throws.
+   * Moves the data plane to `next`: the new table's fence elements are added
+   * first (so nothing tsvs is about to serve reaches the kernel), then the delta,
+   * then the old table's extra elements go. A refused delta puts the old fence
+   * back and throws. Each fence step is one nft transaction.
    */
   private async switchTo(next: ServiceTable): Promise<void> {
     const before = this.fenceFor(this.running);
     const after = this.fenceFor(next);
-    const both = unionSpec(before, after);
-    if (!sameSpec(both, before)) this.fence.install(both);
+    this.fence.update(after, false);
     let layouts: ServiceLayout[];
     try {
       layouts = await this.dp.apply(diffTables(this.running, next));
     } catch (e) {
-      if (!sameSpec(both, before)) this.fence.install(before);
+      this.fence.update(before, true);
       throw e;
     }
-    const removed = this.running.services.map(serviceKey).filter((k) => !next.services.some((s) => serviceKey(s) === k));
+    const keep = new Set(next.services.map(serviceKey));
+    const removed = this.running.services.map(serviceKey).filter((k) => !keep.has(k));
     this.running = next;
     this.noteLayouts(layouts, removed);
     this.noteTimeouts(next);
-    if (!sameSpec(after, both)) this.fence.install(after);
+    try {
+      this.fence.update(after, true);
+    } catch (e) {
+      // The new table runs; the fence only still holds what the old one had too.
+      this.deps.log.warn('the nftables fence still fences addresses of the previous table', { problem: (e as Error).message });
+    }
   }
 
   private fenceFor(t: ServiceTable): FenceSpec {
@@ -357,7 +363,10 @@ export class Router implements ControlBackend {
       const before = this.layouts.get(l.key);
       this.layouts.set(l.key, { id: l.id, ids: l.ids });
       // A server new to its list starts its -Z baseline afresh.
-      if (before) for (const d of l.ids) if (!before.ids.includes(d)) this.baselines.delete(statsKey(l.key, this.mem.addr[d], this.mem.port[d]));
+      if (before && this.baselines.size) {
+        const had = new Set(before.ids);
+        for (const d of l.ids) if (!had.has(d)) this.baselines.delete(statsKey(l.key, this.mem.addr[d], this.mem.port[d]));
+      }
     }
   }
 

@@ -38,11 +38,14 @@ let router: Router | null = null;
 let logs: string[] = [];
 let uid = 0;
 let nftFails = false;
+/** nft scripts run and data-plane applies, in order. */
+let steps: string[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsvs-api-'));
   logs = [];
   uid = 0;
   nftFails = false;
+  steps = [];
 });
 afterEach(async () => {
   await router?.stop();
@@ -57,8 +60,19 @@ async function start(): Promise<{ client: ControlClient; cfg: string; socket: st
   const log = createLogger({ write: (l) => logs.push(l) });
   router = new Router({
     configPath: cfg, log, host, controlSocket: socket, timers: false,
-    dataPlane: (spec) => new InlineDataPlane({ ...spec, log, openPort: () => new FakePort() }, false),
-    nft: (s) => ({ ok: s.startsWith('list') ? false : !(nftFails && s.startsWith('add')), error: nftFails ? 'Operation not permitted' : '' }),
+    dataPlane: (spec) => {
+      const dp = new InlineDataPlane({ ...spec, log, openPort: () => new FakePort() }, false);
+      const apply = dp.apply.bind(dp);
+      dp.apply = (d) => {
+        steps.push('apply');
+        return apply(d);
+      };
+      return dp;
+    },
+    nft: (s) => {
+      steps.push(s.trim());
+      return { ok: s.startsWith('list') ? false : !(nftFails && s.startsWith('add')), error: nftFails ? 'Operation not permitted' : '' };
+    },
     peerOf: () => ({ uid, pid: 4242 }),
   });
   await router.start();
@@ -177,8 +191,27 @@ describe('control API', () => {
     const before = await client.table();
     nftFails = true;
     const r = await refusal(client.change([{ op: 'add-service', service: { ...WEB, address: '198.18.0.20' } }]));
-    expect(r.message).toContain('cannot install the nftables fence');
+    expect(r.message).toContain('cannot update the nftables fence');
     expect(await client.table()).toEqual(before);
+  });
+
+  it('fences what a change adds before the data plane serves it, and unfences what it removes after, as set elements', async () => {
+    const { client } = await start();
+    steps = [];
+    await client.change([
+      { op: 'add-service', service: { ...WEB, address: '198.18.0.20' } },
+      { op: 'add-server', service: { ...WEB, address: '198.18.0.20' }, server: { address: '198.19.0.14', port: 80 }, forward: 'nat' },
+      { op: 'delete-server', service: WEB, server: { address: '198.19.0.11', port: 80 } },
+    ]);
+    expect(steps).toEqual([
+      'add element netdev tsvs owned { 198.18.0.20 }\nadd element netdev tsvs nat_tcp { 198.19.0.14 . 80 }',
+      'apply',
+      'delete element netdev tsvs nat_tcp { 198.19.0.11 . 80 }',
+    ]);
+    // A change that touches no fenced address runs no nft at all.
+    steps = [];
+    await client.change([{ op: 'edit-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, weight: 7 }]);
+    expect(steps).toEqual(['apply']);
   });
 
   it('zeroes the counters of one service or all (ipvsadm -Z)', async () => {

@@ -86,8 +86,11 @@ describe('router daemon', () => {
     // One transaction: the table is created if missing, deleted and defined anew.
     expect(fence.startsWith('add table netdev tsvs\ndelete table netdev tsvs\ntable netdev tsvs {')).toBe(true);
     expect(fence).toContain('type filter hook ingress device "eth0"');
-    expect(fence).toContain('arp operation request arp daddr ip { 198.18.0.10, 198.19.0.1 } drop');
-    expect(fence).toContain('ip saddr 198.19.0.12 tcp sport 80 ip daddr != { 198.18.0.2 } drop');
+    expect(fence).toContain('set owned { type ipv4_addr; elements = { 198.18.0.10, 198.19.0.1 } }');
+    expect(fence).toContain('set local { type ipv4_addr; elements = { 198.18.0.2 } }');
+    expect(fence).toContain('set nat_tcp { type ipv4_addr . inet_service; elements = { 198.19.0.11 . 80, 198.19.0.12 . 80, 198.19.0.13 . 80 } }');
+    expect(fence).toContain('arp operation request arp daddr ip @owned drop');
+    expect(fence).toContain('ip daddr != @local ip saddr . tcp sport @nat_tcp drop');
     expect(arpTargets(port.takeSent(0))).toEqual(['1:198.18.0.10']);
     // Gratuitous for the NAT address (op 1, target = itself), then who-has for each real server.
     expect(arpTargets(port.takeSent(1))).toEqual(['1:198.19.0.1', '1:198.19.0.11', '1:198.19.0.12', '1:198.19.0.13']);
