@@ -101,7 +101,8 @@ function connRows(snap: TopSnapshot, limit: number): string[] {
   if (limit <= 0) return [];
   const page = snap.conns;
   const top = busiest(page.conns, snap.timeouts, limit);
-  const scope = page.conns.length < page.total ? `first ${page.conns.length} of ${page.total} entries` : `${page.total} entries`;
+  const entries = (n: number): string => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+  const scope = page.conns.length < page.total ? `first ${page.conns.length} of ${entries(page.total)}` : entries(page.total);
   const title = `Most recently active connections (ESTABLISHED and UDP; ${scope})`;
   if (!top.length) return [title, '  none'];
   const ep = (a: string, p: number): string => `${a}:${p}`;
