@@ -3,7 +3,10 @@
 // usage errors (one line, one prefix, status 2, never Node's own parser text),
 // numeric validation, and failures (status 1).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { flatten } from '../../src/cli/help.js';
@@ -151,5 +154,42 @@ describe('tsvs (the built command)', () => {
     expect(noCapture.code).toBe(1);
     expect(noCapture.err.split('\n')[0]).toMatch(/^tsvs replay: .*no-such\.pcap/);
     expect(noCapture.err.split('tsvs replay:')).toHaveLength(2);
+  });
+
+  it('prints all of a listing into a pipe that is read slowly (past the pipe\'s 64 KiB), then exits', async () => {
+    // A stand-in for the router's control API: 3000 connections, about 700 KiB of JSON from -c --json.
+    const dir = mkdtempSync(join(tmpdir(), 'tsvs-main-'));
+    const socket = join(dir, 'tsvs.sock');
+    const conn = (k: number) => ({
+      protocol: 'TCP', client: '198.18.0.100', clientPort: 1024 + k, virtual: '198.18.0.10', virtualPort: 80,
+      dest: '198.19.0.11', destPort: 80, state: 'TIME_WAIT', expires: 100, template: false, forward: 'nat',
+    });
+    const server = createServer((req, res) => {
+      const offset = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('offset') ?? 0);
+      const conns = offset === 0 ? Array.from({ length: 3000 }, (_, k) => conn(k)) : [];
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ total: 3000, offset, conns }));
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const r = await new Promise<Run>((resolve, reject) => {
+        const child = spawn(process.execPath, [MAIN, 'admin', '--control-socket', socket, '-L', '-n', '-c', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+        let out = '';
+        let err = '';
+        // Read nothing for a while: the child fills the pipe and must wait for it rather than exit.
+        child.stdout.pause();
+        setTimeout(() => child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d)).resume(), 500);
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, out, err }));
+      });
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out.length).toBeGreaterThan(1 << 17);
+      expect((JSON.parse(r.out) as { conns: unknown[] }).conns).toHaveLength(3000);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,12 +20,12 @@ export interface Running {
   statsPath: string;
 }
 
-export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string }): Promise<Running> {
+export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[] }): Promise<Running> {
   const lab = await labUp({ mode: o.mode, servers: 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true });
   try {
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
     const statsPath = join(lab.stateDir, 'stats.json');
-    const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath, '--control-socket', join(lab.stateDir, 'tsvs.sock')], { label: 'router' });
+    const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath, '--control-socket', join(lab.stateDir, 'tsvs.sock'), ...(o.args ?? [])], { label: 'router' });
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (!router.alive()) throw new Error(`router exited: ${router.log().slice(-2000)}`);
@@ -41,9 +41,9 @@ export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; off
   }
 }
 
-/** n sequential new-connection requests; replies per real server name. */
-export async function requests(lab: Lab, n: number): Promise<Record<string, number>> {
-  const r = await lab.exec('client', [process.execPath, LOADGEN, '--url', `http://${lab.vip}/`, '--concurrency', '1', '--max-requests', String(n), '--duration', '60'], { timeoutMs: 70_000 });
+/** n sequential new-connection requests (to the VIP's port 80 unless told); replies per real server name. */
+export async function requests(lab: Lab, n: number, url = `http://${lab.vip}/`): Promise<Record<string, number>> {
+  const r = await lab.exec('client', [process.execPath, LOADGEN, '--url', url, '--concurrency', '1', '--max-requests', String(n), '--duration', '60'], { timeoutMs: 70_000 });
   const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ok: number; errors: number; byServer: Record<string, number> };
   if (last.errors) throw new Error(`${last.errors} requests failed: ${r.stdout.slice(-500)}`);
   return last.byServer;
@@ -60,10 +60,38 @@ export function expectedSha(n: number): string {
   return h.digest('hex');
 }
 
-/** Downloads n bytes through the VIP in the background; resolves to the sha256 of what arrived. */
-export function download(lab: Lab, n: number, rate?: string): Promise<string> {
+/** Downloads n bytes through the VIP (port 80 unless told) in the background; resolves to the sha256 of what arrived. */
+export function download(lab: Lab, n: number, rate?: string, port = 80): Promise<string> {
   const limit = rate ? `--limit-rate ${rate}` : '';
-  return lab.exec('client', ['sh', '-c', `curl -s -m 100 ${limit} 'http://${lab.vip}/bytes?n=${n}' | sha256sum`], { timeoutMs: 110_000 }).then((r) => r.stdout.split(' ')[0]);
+  return lab.exec('client', ['sh', '-c', `curl -s -m 100 ${limit} 'http://${lab.vip}:${port}/bytes?n=${n}' | sha256sum`], { timeoutMs: 110_000 }).then((r) => r.stdout.split(' ')[0]);
+}
+
+// A reader that keeps to its pace from the first byte: curl's --limit-rate averages
+// over "the last few seconds, though always at least three" and can finish a
+// download limited to 2M at several times that (seen here: 8 MiB in 0.4 s), which
+// is no use when a test needs the connection to stay open for a known time.
+const PACED = `const [url, n, rate] = process.argv.slice(1);
+const h = require('node:crypto').createHash('sha256');
+let got = 0;
+const t0 = Date.now();
+setTimeout(() => { console.error('paced download: no end within 100 s'); process.exit(1); }, 100000).unref();
+require('node:http').get(url, (res) => {
+  res.on('data', (c) => {
+    h.update(c);
+    got += c.length;
+    const wait = t0 + (got / Number(rate)) * 1000 - Date.now();
+    if (wait > 0) { res.pause(); setTimeout(() => res.resume(), wait); }
+  });
+  res.on('end', () => console.log(h.digest('hex') + ' ' + got));
+}).on('error', (e) => { console.error(e.message); process.exit(1); });`;
+
+/**
+ * Downloads n bytes through the VIP at `bytesPerSecond` (read no faster, from the
+ * start: it lasts n / bytesPerSecond seconds); resolves to the sha256 of what arrived.
+ */
+export function pacedDownload(lab: Lab, n: number, bytesPerSecond: number, port = 80): Promise<string> {
+  return lab.exec('client', [process.execPath, '-e', PACED, `http://${lab.vip}:${port}/bytes?n=${n}`, String(n), String(bytesPerSecond)], { timeoutMs: 110_000 })
+    .then((r) => r.stdout.split(' ')[0]);
 }
 
 export function stats(path: string): StatsSnapshot {
