@@ -136,7 +136,9 @@ async function call<T>(fn: () => Promise<T>, func: IpvsFunc): Promise<T> {
  */
 function unreachable(e: unknown): AdminError {
   const why = e instanceof Error ? e.message : String(e);
-  return new AdminError(`Can't reach the tsvs control API: ${why}\nIs the router running (tsvs start)?\n`, 2);
+  // A client refused by the socket's permissions reached a running router: no hint to start one.
+  const denied = (e as { code?: string } | null)?.code === 'EPERM';
+  return new AdminError(`Can't reach the tsvs control API: ${why}\n${denied ? '' : 'Is the router running (tsvs start)?\n'}`, 2);
 }
 
 /** -c reads the whole table, a page at a time. */

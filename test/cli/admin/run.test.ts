@@ -138,6 +138,9 @@ describe('the rest', () => {
     expect(await run('-C', api)).toEqual({
       code: 2, out: '', err: "Can't reach the tsvs control API: connect ENOENT /run/tsvs/control.sock\nIs the router running (tsvs start)?\n",
     });
+    // Refused by the socket's mode: the router runs; no hint to start it.
+    api.failWith = Object.assign(new Error('Permission denied (you must be root): /run/tsvs/tsvs.sock is root\'s'), { code: 'EPERM' });
+    expect((await run('-C', api)).err).toBe("Can't reach the tsvs control API: Permission denied (you must be root): /run/tsvs/tsvs.sock is root's\n");
   });
 
   it('--start-daemon and --stop-daemon: not built yet, exit 1', async () => {
