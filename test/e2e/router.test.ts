@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PcapReader } from '../../src/io/pcap-reader.js';
 import { loadNative } from '../../src/io/native.js';
-import { download, expectedSha, reload, requests, ROOT, setScheduler, setWeight, sleep, stats, upWithRouter, type Running } from './harness.js';
+import { download, expectedSha, pacedDownload, reload, requests, ROOT, setScheduler, setWeight, sleep, stats, upWithRouter, type Running } from './harness.js';
 
 const MB50 = 50 * 1024 * 1024;
 const SHA50 = ROOT ? expectedSha(MB50) : '';
@@ -49,7 +49,8 @@ for (const b of backends) {
     }, 60_000);
 
     it('quiescing a server (weight 0) keeps its running download alive while new connections avoid it', async () => {
-      const dl = download(r.lab, 20 * 1024 * 1024, '4M');
+      // Paced from its first byte (curl's --limit-rate averages over seconds and sometimes finishes early): 5 s.
+      const dl = pacedDownload(r.lab, 20 * 1024 * 1024, 4 * 1024 * 1024);
       await sleep(1500);
       const busy = stats(r.statsPath).services[0].dests.find((d) => d.active > 0);
       expect(busy).toBeDefined();
@@ -62,7 +63,7 @@ for (const b of backends) {
 
     it('a reload that adds a real server breaks no running connection, and the new server gets traffic', async () => {
       await reload(r, (cf) => cf.replace(/(server rs3 \{\s*address = \S+\s*active = )1/, '$10'));
-      const dl = download(r.lab, 20 * 1024 * 1024, '4M');
+      const dl = pacedDownload(r.lab, 20 * 1024 * 1024, 4 * 1024 * 1024);
       await sleep(1000);
       await reload(r, (cf) => cf.replace(/(server rs3 \{\s*address = \S+\s*active = )0/, '$11'));
       const spread = await requests(r.lab, 30);
