@@ -1,6 +1,7 @@
 // Runs the benchmarks and prints each as a table (and JSON under bench/results).
 //   npm run bench             all
 //   npm run bench -- engine   one group; --quick for a short smoke run
+import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
 import { report } from './lib/report.js';
 import { runForwardBench } from './io/forward.bench.js';
@@ -12,6 +13,7 @@ const only = args.filter((a) => !a.startsWith('--'));
 const want = (name: string): boolean => only.length === 0 || only.includes(name);
 
 if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench({ quick }));
+if (want('alloc')) report('engine A/B: counters in private vs shared memory (ratio = shared / private)', runAllocAb({ quick }));
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
 if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
