@@ -1,6 +1,8 @@
 // Runs the benchmarks and prints each as a table (and JSON under bench/results).
 //   npm run bench             all
 //   npm run bench -- engine   one group; --quick for a short smoke run
+//   npm run bench -- control  table changes and data plane stalls (--inline: no lab even as root)
+import { runControlBench } from './control/control.bench.js';
 import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
 import { report } from './lib/report.js';
@@ -18,3 +20,4 @@ if (want('memory')) report('engine: connection table memory', runMemoryBench({ q
 if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
 if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await import('./lab/lab.bench.js')).runLabBench({ quick }));
+if (want('control')) for (const t of await runControlBench({ quick, inline: args.includes('--inline') })) report(t.title, t.rows);
