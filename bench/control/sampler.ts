@@ -2,7 +2,7 @@
 // reads the batch count and the frames sent that the data plane publishes in shared
 // memory (engine/published.ts), every ~50 µs, with a clock every thread shares. From
 // those samples: the gaps between batches (how long the data plane's loop did no
-// batch) and the frames sent per millisecond, in given windows of time.
+// batch) and the frames read and sent, in given windows of time.
 import { Worker } from 'node:worker_threads';
 import type { DataPlaneMemory } from '../../src/engine/published.js';
 import type { SamplerData } from './sampler-worker.js';
@@ -11,9 +11,10 @@ import type { SamplerData } from './sampler-worker.js';
 export const clockMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export interface Samples {
-  /** Per sample: time (clockMs), batches so far, frames sent so far. */
+  /** Per sample: time (clockMs), batches so far, frames read and sent so far. */
   t: Float64Array;
   batches: Float64Array;
+  rx: Float64Array;
   tx: Float64Array;
 }
 
@@ -25,7 +26,7 @@ export class Sampler {
 
   /** Starts sampling `memory` (SharedArrayBuffer-backed: the worker data plane's) for at most `seconds`. */
   constructor(memory: DataPlaneMemory, seconds: number, periodUs = 50) {
-    this.out = new Float64Array(new SharedArrayBuffer(3 * 8 * Math.ceil((seconds * 1e6) / periodUs)));
+    this.out = new Float64Array(new SharedArrayBuffer(4 * 8 * Math.ceil((seconds * 1e6) / periodUs)));
     const data: SamplerData = { host: memory.host, totals: memory.totals, ctl: this.ctl, out: this.out, periodUs };
     this.worker = new Worker(new URL('./sampler-worker.js', import.meta.url), { workerData: data, name: 'tsvs bench sampler' });
     this.done = new Promise((resolve, reject) => {
@@ -38,13 +39,14 @@ export class Sampler {
     Atomics.store(this.ctl, 0, 1);
     await this.done;
     const n = Atomics.load(this.ctl, 1);
-    const t = new Float64Array(n), batches = new Float64Array(n), tx = new Float64Array(n);
+    const t = new Float64Array(n), batches = new Float64Array(n), rx = new Float64Array(n), tx = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      t[i] = this.out[3 * i];
-      batches[i] = this.out[3 * i + 1];
-      tx[i] = this.out[3 * i + 2];
+      t[i] = this.out[4 * i];
+      batches[i] = this.out[4 * i + 1];
+      rx[i] = this.out[4 * i + 2];
+      tx[i] = this.out[4 * i + 3];
     }
-    return { t, batches, tx };
+    return { t, batches, rx, tx };
   }
 }
 
@@ -58,7 +60,8 @@ export interface WindowStats {
    */
   proven: number;
   bounded: number;
-  /** Frames sent in the window (counts interpolated linearly between samples). */
+  /** Frames read and sent in the window (counts interpolated linearly between samples). */
+  read: number;
   sent: number;
   /** Longest time between two samples in the window (the sampler's own resolution there). */
   samplerMax: number;
@@ -75,13 +78,13 @@ function at(t: Float64Array, x: number): number {
   return lo;
 }
 
-/** Frames sent by time x, interpolated between the samples around it. */
-export function sentBy(s: Samples, x: number): number {
+/** A counter's value at time x, interpolated between the samples around it. */
+export function valueAt(s: Samples, counter: Float64Array, x: number): number {
   const i = at(s.t, x);
-  if (i === 0) return s.tx[0];
-  if (i >= s.t.length) return s.tx[s.t.length - 1];
+  if (i === 0) return counter[0];
+  if (i >= s.t.length) return counter[s.t.length - 1];
   const f = (x - s.t[i - 1]) / (s.t[i] - s.t[i - 1]);
-  return s.tx[i - 1] + f * (s.tx[i] - s.tx[i - 1]);
+  return counter[i - 1] + f * (counter[i] - counter[i - 1]);
 }
 
 export function windowStats(s: Samples, from: number, to: number): WindowStats {
@@ -110,7 +113,8 @@ export function windowStats(s: Samples, from: number, to: number): WindowStats {
     proven = Math.max(proven, t[j - 1] - t[since]);
     bounded = Math.max(bounded, j < t.length ? t[j] - t[since] : proven);
   }
-  return { proven, bounded, sent: sentBy(s, to) - sentBy(s, from), samplerMax };
+  const read = valueAt(s, s.rx, to) - valueAt(s, s.rx, from);
+  return { proven, bounded, read, sent: valueAt(s, s.tx, to) - valueAt(s, s.tx, from), samplerMax };
 }
 
 /**

@@ -9,7 +9,8 @@ import { runChangesBench } from '../../bench/control/changes.bench.js';
 import { windowMaxima, windowStats, type Samples } from '../../bench/control/sampler.js';
 
 const samples = (rows: Array<[number, number, number]>): Samples => ({
-  t: Float64Array.from(rows, (r) => r[0]), batches: Float64Array.from(rows, (r) => r[1]), tx: Float64Array.from(rows, (r) => r[2]),
+  t: Float64Array.from(rows, (r) => r[0]), batches: Float64Array.from(rows, (r) => r[1]),
+  rx: Float64Array.from(rows, (r) => 2 * r[2]), tx: Float64Array.from(rows, (r) => r[2]),
 });
 
 describe('control benchmarks (--quick, in-process)', () => {
@@ -49,6 +50,8 @@ describe('the sampler arithmetic', () => {
     expect(w.sent).toBe(0);
     expect(windowStats(s, 7, 9).proven).toBe(0);
     expect(windowStats(s, 0, 2).sent).toBe(20);
+    expect(windowStats(s, 0, 2).read).toBe(40);
+    expect(windowStats(s, 7.5, 8).sent).toBe(5); // interpolated between 7 ms (40) and 8 ms (50)
   });
 
   it('gives the longest gap of every same-length window, for the no-change comparison', () => {
