@@ -60,7 +60,8 @@ export interface WindowStats {
    */
   proven: number;
   bounded: number;
-  /** Frames read and sent in the window (counts interpolated linearly between samples). */
+  /** Batches, frames read and frames sent in the window (counts interpolated linearly between samples). */
+  batches: number;
   read: number;
   sent: number;
   /** Longest time between two samples in the window (the sampler's own resolution there). */
@@ -114,7 +115,8 @@ export function windowStats(s: Samples, from: number, to: number): WindowStats {
     bounded = Math.max(bounded, j < t.length ? t[j] - t[since] : proven);
   }
   const read = valueAt(s, s.rx, to) - valueAt(s, s.rx, from);
-  return { proven, bounded, read, sent: valueAt(s, s.tx, to) - valueAt(s, s.tx, from), samplerMax };
+  const b = valueAt(s, s.batches, to) - valueAt(s, s.batches, from);
+  return { proven, bounded, batches: b, read, sent: valueAt(s, s.tx, to) - valueAt(s, s.tx, from), samplerMax };
 }
 
 /**

@@ -11,7 +11,9 @@
 // request to 10 ms after the answer; in it: the longest time without a batch, and
 // the frames read short of the no-change rate, in ms of it. A stretch of flood
 // with no change before them is the noise floor; the flood keeps the ring full
-// (every batch full), so a gap is the loop not reading, not a lack of frames.
+// (every batch full), so a gap is the loop not reading, not a lack of frames. The
+// frames per batch of each kind of change say whether that held: on two CPUs the
+// generator shares one with the control plane, and a long reload starves it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +95,7 @@ export async function runStallLab(o: StallLabOptions): Promise<Row[]> {
       let pinning: Pinning | null = null;
       try {
         announce(o, n);
-        await sleep(1500); // the flows' connections made, their real servers known
+        await sleep(o.quick ? 800 : 1500); // the flows' connections made, their real servers known
         // The data plane's thread: new with this router, and the busiest under the flood.
         const dpTid = hasProc() ? busiest(tids().filter((t) => !before.includes(t))) : 0;
         if (o.pin && dpTid) pinning = pinDataPlane(dpTid);
@@ -180,6 +182,8 @@ function summarize(sched: string, s: Samples, [b0, b1]: [number, number], baseWa
       'gap p50 ms': ms(pct(gap, 50)), 'gap max ms': ms(gap[gap.length - 1]), 'gap max, bounded': ms(Math.max(...st.map((x) => x.bounded))),
       'no change, same length: gap p50 / max ms': `${ms(pct(noChange, 50))} / ${ms(noChange[noChange.length - 1])}`,
       'read lost p50 / max ms': `${ms(pct(lost, 50))} / ${ms(lost[lost.length - 1])}`,
+      // Full batches: the ring had frames waiting all along, so reading less was the loop's doing, not a lack of frames.
+      'frames/batch': +pct(sorted(st.map((x) => x.read / Math.max(1, x.batches))), 50).toFixed(1),
       'dp waited for CPU ms': `${ms(pct(sorted(ws.map((w) => w.waitMs)), 50))} / ${ms(Math.max(...ws.map((w) => w.waitMs)))}`,
       'sampler max ms': ms(Math.max(...st.map((x) => x.samplerMax))),
     });
