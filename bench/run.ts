@@ -1,6 +1,9 @@
 // Runs the benchmarks and prints each as a table (and JSON under bench/results).
 //   npm run bench             all
 //   npm run bench -- engine   one group; --quick for a short smoke run
+//   npm run bench -- control  table changes and data plane stalls (--inline: no lab even as root)
+import { runControlBench } from './control/control.bench.js';
+import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
 import { report } from './lib/report.js';
 import { runForwardBench } from './io/forward.bench.js';
@@ -12,7 +15,9 @@ const only = args.filter((a) => !a.startsWith('--'));
 const want = (name: string): boolean => only.length === 0 || only.includes(name);
 
 if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench({ quick }));
+if (want('alloc')) report('engine A/B: counters in private vs shared memory (ratio = shared / private)', runAllocAb({ quick }));
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
 if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
 if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await import('./lab/lab.bench.js')).runLabBench({ quick }));
+if (want('control')) for (const t of await runControlBench({ quick, inline: args.includes('--inline') })) report(t.title, t.rows);

@@ -18,6 +18,8 @@ type Workloads = Record<string, () => number>;
 export interface AbOptions {
   rounds?: number;
   quick?: boolean;
+  /** Column names of the two sides (default base, this). */
+  labels?: [string, string];
 }
 
 /** Loads the base build's engine benchmark module: a repository (its dist/) or the module file itself. */
@@ -38,6 +40,7 @@ const median = (x: number[]): number => {
 /** Rows: per workload the medians of both builds and the median and range of the per-round ratios. */
 export function runAb(base: Workloads, self: Workloads, opts: AbOptions = {}): Row[] {
   const rounds = opts.rounds ?? 15;
+  const [la, lb] = opts.labels ?? ['base', 'this'];
   const names = Object.keys(self).filter((k) => k in base);
   // Warm-up: both builds' code optimised before anything counts.
   for (const k of names) {
@@ -64,7 +67,7 @@ export function runAb(base: Workloads, self: Workloads, opts: AbOptions = {}): R
       ratio.push(rs / rb);
     }
     rows.push({
-      workload: k, 'base M/s': +(median(a) / 1e6).toFixed(2), 'this M/s': +(median(b) / 1e6).toFixed(2),
+      workload: k, [`${la} M/s`]: +(median(a) / 1e6).toFixed(2), [`${lb} M/s`]: +(median(b) / 1e6).toFixed(2),
       'ratio (median)': +median(ratio).toFixed(3), 'ratio range': `${Math.min(...ratio).toFixed(2)}-${Math.max(...ratio).toFixed(2)}`,
     });
   }

@@ -1,6 +1,7 @@
 // Engine alone, 64-byte frames: established NAT flows (both directions), new
 // connections (SYN -> schedule -> create), DR, lookups with 1 M live
 // connections, bytes per connection, and heap growth over 10 M frames.
+import type { Alloc } from '../../src/conn/memory.js';
 import { Batch } from '../../src/frames/batch.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { writeTcp } from '../../src/packet/build.js';
@@ -136,13 +137,15 @@ export function runEngineBench(opts: { quick?: boolean } = {}): Row[] {
 /**
  * The engine rows as repeatable short passes, for bench/engine/ab.ts: each call of a
  * workload measures one pass and returns frames (or connections) per second. A
- * build's own modules are used, so two builds can be timed side by side.
+ * build's own modules are used, so two builds can be timed side by side. `alloc`:
+ * where the engine's counters live (bench/engine/alloc-ab.ts; older builds ignore it).
  */
-export function abWorkloads(opts: { quick?: boolean } = {}): Record<string, () => number> {
+export function abWorkloads(opts: { quick?: boolean; alloc?: Alloc } = {}): Record<string, () => number> {
   const scale = opts.quick ? 0.05 : 1;
-  const nat = benchEngine('nat', 1 << 16);
+  const alloc = opts.alloc;
+  const nat = benchEngine('nat', 1 << 16, 'wlc', alloc);
   establish(nat, 10_000);
-  const dr = benchEngine('dr', 1 << 16);
+  const dr = benchEngine('dr', 1 << 16, 'wlc', alloc);
   establish(dr, 10_000);
   const n = Math.round(1e5 * scale);
   const syns = frames(n, SYN);
@@ -152,7 +155,7 @@ export function abWorkloads(opts: { quick?: boolean } = {}): Record<string, () =
     'NAT established, 10k flows (in+out)': () => establishedRate(nat, 10_000, true, 1e6 * scale),
     'DR established, 10k flows': () => establishedRate(dr, 10_000, false, 1e6 * scale),
     [`NAT new connections, ${n / 1000} k into a fresh table`]: () => {
-      const e = benchEngine('nat', 1 << 18);
+      const e = benchEngine('nat', 1 << 18, 'wlc', alloc);
       syns.set(pristine);
       runOnce(e, warm.slice(), 500);
       return runOnce(e, syns, 1000);

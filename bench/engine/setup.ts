@@ -1,6 +1,7 @@
 // Shared set-up for the engine benchmarks: a NAT and a DR table with three real
 // servers, an engine with static neighbours, and batches of 64-byte frames.
 import { Batch } from '../../src/frames/batch.js';
+import type { Alloc } from '../../src/conn/memory.js';
 import { Engine } from '../../src/engine/engine.js';
 import { buildTable, parseIPv4, type ForwardMethod } from '../../src/model/index.js';
 import { writeTcp } from '../../src/packet/build.js';
@@ -13,7 +14,8 @@ export const PEER_MAC = Uint8Array.from([2, 0, 0, 0, 0, 0xfe]);
 export const FRAME = 64;
 const PAYLOAD = new Uint8Array(FRAME - 54);
 
-export function benchEngine(forward: ForwardMethod, connCapacity: number, scheduler = 'wlc'): Engine {
+/** `alloc`: where the counters live (shared memory as in the router's worker, or private; bench/engine/alloc-ab.ts). */
+export function benchEngine(forward: ForwardMethod, connCapacity: number, scheduler = 'wlc', alloc?: Alloc): Engine {
   const table = buildTable({
     services: [{
       name: 'web', protocol: 'tcp', address: VIP, port: 80, fwmark: 0, scheduler, schedFlags: [],
@@ -25,7 +27,7 @@ export function benchEngine(forward: ForwardMethod, connCapacity: number, schedu
       { address: parseIPv4('198.19.0.1')!, prefixLen: 24, device: 'eth1', role: 'nat_router' },
     ],
   });
-  const engine = new Engine({ interfaces: [{ name: 'eth0', mac: ROUTER_MAC[0] }, { name: 'eth1', mac: ROUTER_MAC[1] }], table, connCapacity });
+  const engine = new Engine({ interfaces: [{ name: 'eth0', mac: ROUTER_MAC[0] }, { name: 'eth1', mac: ROUTER_MAC[1] }], table, connCapacity, alloc });
   RIPS.forEach((a, i) => engine.neigh.setStatic(a, Uint8Array.from([2, 0x52, 0, 0, 0, i + 1]), 0, forward === 'nat' ? 1 : 0));
   return engine;
 }

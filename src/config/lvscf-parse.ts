@@ -4,7 +4,7 @@
 // error and goes on, then throws them together as ConfigErrors, so one run of
 // `tsvs check` lists all the mistakes of a file.
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
-import { blocks, findKey, type Block, type Item, type LvsConfig } from './ast.js';
+import { findKey, type Block, type Item, type LvsConfig } from './ast.js';
 import { GLOBAL_KEYS, SERVER_KEYS, VIRTUAL_KEYS, keysOf, type BlockType } from './keys.js';
 import { lexLine, type Token } from './tokens.js';
 import { parseValue } from './values.js';
@@ -17,6 +17,8 @@ interface Open {
   readonly type: 'global' | BlockType;
   readonly block: Block | null;
   readonly items: Item[];
+  /** The first block of each type and name among `items` ("server web1"): a duplicate is found without a scan. */
+  readonly named: Map<string, Block>;
 }
 
 /**
@@ -32,7 +34,7 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
 
   const lines = text.split(/\r\n|\r|\n/);
   if (lines[lines.length - 1] === '') lines.pop();
-  const stack: Open[] = [{ type: 'global', block: null, items: cfg.items }];
+  const stack: Open[] = [{ type: 'global', block: null, items: cfg.items, named: new Map() }];
   let pending: string[] = [];
 
   lines.forEach((raw, index) => {
@@ -58,7 +60,7 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
     if (!first.quoted && BLOCK_WORDS.has(first.text) && !isEquals(words[1])) {
       const block = openBlock(first.text as BlockType, toks, top, line, raw, lexed.comment, pending, err);
       pending = [];
-      if (block) stack.push({ type: block.type, block, items: block.items });
+      if (block) stack.push({ type: block.type, block, items: block.items, named: new Map() });
       return;
     }
 
@@ -107,7 +109,7 @@ function openBlock(
   if (!placed) {
     err(line, 'BADCOMMAND', type === 'server' ? 'a server block belongs inside a virtual block' : `a ${type} block cannot be inside a ${top.type} block`);
   } else if (name !== undefined) {
-    const twin = blocks(top.items, type).find((b) => b.name === name);
+    const twin = top.named.get(`${type} ${name}`);
     if (twin) err(line, 'DUPLICATE', `${type} ${name} is already defined at line ${twin.line}`);
   }
   // Open the block even after an error, so that its `}` does not close the parent.
@@ -124,6 +126,7 @@ function openBlock(
     close: { line: 0, raw: null, comments: [] },
   };
   top.items.push(block);
+  if (!top.named.has(`${type} ${block.name}`)) top.named.set(`${type} ${block.name}`, block);
   return block;
 }
 

@@ -127,6 +127,8 @@ export class DesiredState {
 
   /** Forgets verdicts of servers no longer in the configured table (after a reload or a delete). */
   prune(): void {
+    // Nothing to forget: skip building the set of every server (each change calls this).
+    if (this.verdicts.size === 0) return;
     const present = new Map<string, Set<string>>();
     for (const s of this.conf.services) present.set(serviceKey(s), new Set(s.servers.map((r) => `${formatIPv4(r.address)}:${r.port}`)));
     for (const [svc, m] of this.verdicts) {

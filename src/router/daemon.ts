@@ -362,7 +362,8 @@ export class Router implements ControlBackend {
     for (const l of layouts) {
       const before = this.layouts.get(l.key);
       this.layouts.set(l.key, { id: l.id, ids: l.ids });
-      // A server new to its list starts its -Z baseline afresh.
+      // A server new to its list starts its -Z baseline afresh (a Set: lists run to
+      // thousands, and includes() per id made each change quadratic in their length).
       if (before && this.baselines.size) {
         const had = new Set(before.ids);
         for (const d of l.ids) if (!had.has(d)) this.baselines.delete(statsKey(l.key, this.mem.addr[d], this.mem.port[d]));

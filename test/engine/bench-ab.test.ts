@@ -4,6 +4,7 @@
 // a workload missing, builds swapped into one column) shows here.
 import { describe, expect, it } from 'vitest';
 import { loadBase, runAb } from '../../bench/engine/ab.js';
+import { runAllocAb } from '../../bench/engine/alloc-ab.js';
 import { abWorkloads } from '../../bench/engine/engine.bench.js';
 
 describe('bench:ab', () => {
@@ -17,6 +18,15 @@ describe('bench:ab', () => {
       expect(r['base M/s']).toBeGreaterThan(0);
       expect(r['this M/s']).toBeGreaterThan(0);
       expect(r['ratio (median)']).toBeGreaterThan(0);
+    }
+  }, 60_000);
+
+  it('times the workloads with the counters in private and in shared memory (npm run bench -- alloc)', () => {
+    const rows = runAllocAb({ quick: true, rounds: 2 });
+    expect(rows.map((r) => r.workload)).toHaveLength(3);
+    for (const r of rows) {
+      expect(r['private M/s']).toBeGreaterThan(0);
+      expect(r['shared M/s']).toBeGreaterThan(0);
     }
   }, 60_000);
 

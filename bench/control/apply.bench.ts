@@ -1,0 +1,97 @@
+// The lower-level measure of the data plane's stall during a change, in one
+// process: the real router with the data plane inline (InlineDataPlane, a memory
+// port), a batch of frames through it before and after each change, and the time
+// DataPlaneHost.apply(delta) runs in between: the data plane's loop does nothing
+// else for that long. In the router the delta crosses to the worker by
+// postMessage first: `clone` is structuredClone(delta), both halves of that copy,
+// of which the worker's thread pays the deserializing one before apply starts.
+// The same changes as the lab's stall bench (scenarios.ts).
+import { buildUdp } from '../../src/packet/build.js';
+import { parseIPv4 } from '../../src/model/index.js';
+import { InlineDataPlane, type DataPlane } from '../../src/router/dataplane.js';
+import type { TableDelta } from '../../src/model/diff.js';
+import type { Row } from '../lib/report.js';
+import { scenarios, startCf } from './scenarios.js';
+import { ms, pct, startRouter, VIP, VPORT, type MemoryLivePort } from './setup.js';
+
+const FRAMES = 256;
+
+/** InlineDataPlane with apply() timed: host.apply runs synchronously inside it. */
+class TimedInline implements DataPlane {
+  readonly apply_: number[] = [];
+  readonly clone: number[] = [];
+  readonly size: number[] = [];
+  constructor(readonly inner: InlineDataPlane) {}
+  get memory() {
+    return this.inner.memory;
+  }
+  start: DataPlane['start'] = (d) => this.inner.start(d);
+  apply(delta: TableDelta) {
+    const t0 = performance.now();
+    structuredClone(delta);
+    const t1 = performance.now();
+    const p = this.inner.apply(delta); // InlineDataPlane.apply: host.apply(delta), then a resolved promise
+    const t2 = performance.now();
+    this.clone.push(t1 - t0);
+    this.apply_.push(t2 - t1);
+    this.size.push(delta.services.reduce((a, s) => a + s.upsert.length + s.remove.length / 2, 0) + delta.removed.length);
+    return p;
+  }
+  conns: DataPlane['conns'] = (o, l) => this.inner.conns(o, l);
+  announce(): void {
+    this.inner.announce();
+  }
+  stop: DataPlane['stop'] = () => this.inner.stop();
+  onFailure(): void {}
+}
+
+/** FRAMES client -> VIP datagrams of distinct flows, into the port, then one wake-up (what the port's readable event does). */
+function batch(port: MemoryLivePort, round: number): void {
+  const client = parseIPv4('198.18.128.0')!;
+  for (let k = 0; k < FRAMES; k++) {
+    port.inject(0, buildUdp({
+      srcMac: '02:00:00:00:00:fe', dstMac: '02:00:00:00:00:01', src: client + ((round * FRAMES + k) % 30000), dst: parseIPv4(VIP)!,
+      sport: 1024 + k, dport: VPORT, payload: new Uint8Array(18),
+    }));
+  }
+  port.wake();
+}
+
+export async function runApplyBench(o: { quick?: boolean; schedulers?: string[] } = {}): Promise<Row[]> {
+  const n = o.quick ? 500 : 10_000;
+  const rows: Row[] = [];
+  for (const sched of o.schedulers ?? ['wlc', 'rr']) {
+    const so = { n, quick: o.quick, cf: { scheduler: sched, forward: 'dr' as const, vipDevice: 'eth0' } };
+    let timed: TimedInline | undefined;
+    const r = await startRouter({ kind: 'inline', cf: startCf(so), wrap: (dp) => (timed = new TimedInline(dp as InlineDataPlane)) });
+    try {
+      const t = timed!;
+      let round = 0;
+      for (const s of scenarios(r, so)) {
+        const from = t.apply_.length;
+        const api: number[] = [];
+        for (let k = 0; k < s.count; k++) {
+          batch(r.port!, round++);
+          const t0 = performance.now();
+          await s.change(k);
+          api.push(performance.now() - t0);
+          batch(r.port!, round++);
+        }
+        const a = t.apply_.slice(from).sort((x, y) => x - y);
+        const c = t.clone.slice(from).sort((x, y) => x - y);
+        const sz = t.size.slice(from).sort((x, y) => x - y);
+        rows.push({
+          sched, change: s.name, changes: s.count, 'servers in delta (p50)': pct(sz, 50),
+          'apply p50 ms': ms(pct(a, 50)), 'apply max ms': ms(a[a.length - 1]),
+          'clone p50 ms': ms(pct(c, 50)), 'clone max ms': ms(c[c.length - 1]),
+          'API p50 ms': ms(pct(api.sort((x, y) => x - y), 50)),
+        });
+      }
+      const rx = r.dp.memory.totals[0];
+      if (rx !== round * FRAMES) throw new Error(`bench set-up wrong: the data plane read ${rx} of ${round * FRAMES} frames`);
+    } finally {
+      await r.stop();
+    }
+  }
+  return rows;
+}
