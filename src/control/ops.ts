@@ -65,6 +65,8 @@ class Planner {
   private readonly done: string[] = [];
   private readonly warnings: string[] = [];
   private readonly zero: Array<string | undefined> = [];
+  /** Server lists this plan changed, by service key (serversOf). */
+  private readonly lists = new Map<string, { servers: RealServer[]; index: Map<number, number> }>();
 
   constructor(
     table: ServiceTable,
@@ -84,6 +86,7 @@ class Planner {
       case 'clear':
         this.services.length = 0;
         this.byKey.clear();
+        this.lists.clear();
         this.done.push('cleared every virtual service');
         return;
       case 'add-server': return this.addServer(op.service, op.server, op);
@@ -101,6 +104,10 @@ class Planner {
   }
 
   result(): Plan {
+    this.services.forEach((svc, i) => {
+      const list = this.lists.get(serviceKey(svc));
+      if (list) this.services[i] = { ...svc, servers: list.servers };
+    });
     return { services: this.services, addresses: this.addresses(), timeouts: this.timeouts, done: this.done, warnings: this.warnings, zero: this.zero };
   }
 
@@ -129,6 +136,7 @@ class Planner {
     const [i, old] = this.find(sel);
     const key = serviceKey(old);
     this.services.splice(i, 1);
+    this.lists.delete(key);
     this.byKey.clear();
     this.services.forEach((s, k) => this.byKey.set(serviceKey(s), k));
     this.done.push(`deleted service ${key}`);
@@ -137,12 +145,14 @@ class Planner {
   private addServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
     const [i, svc] = this.find(sel);
     const [address, port] = serverAddr(svc, at);
-    if (svc.servers.some((r) => r.address === address && r.port === port)) {
+    const list = this.serversOf(i);
+    if (list.index.has(destId(address, port))) {
       throw new OpError('EEXIST', `real server ${formatIPv4(address)}:${port} is already in ${serviceKey(svc)}`);
     }
     const rs = server({ name: formatIPv4(address), address, port, weight: 1, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 }, set, svc);
     validateServer(svc, rs);
-    this.services[i] = { ...svc, servers: [...svc.servers, rs] };
+    list.index.set(destId(address, port), list.servers.length);
+    list.servers.push(rs);
     this.done.push(`added real server ${formatIPv4(address)}:${port} to ${serviceKey(svc)} (${describeServer(rs)})`);
     this.warnTunnel(rs);
   }
@@ -150,13 +160,12 @@ class Planner {
   private editServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
     const [i, svc] = this.find(sel);
     const [address, port] = serverAddr(svc, at);
-    const k = svc.servers.findIndex((r) => r.address === address && r.port === port);
-    if (k < 0) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
-    const rs = server({ ...svc.servers[k] }, set, svc);
+    const list = this.serversOf(i);
+    const k = list.index.get(destId(address, port));
+    if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
+    const rs = server({ ...list.servers[k] }, set, svc);
     validateServer(svc, rs);
-    const servers = [...svc.servers];
-    servers[k] = rs;
-    this.services[i] = { ...svc, servers };
+    list.servers[k] = rs;
     this.done.push(`edited real server ${formatIPv4(address)}:${port} of ${serviceKey(svc)} (${describeServer(rs)})`);
     this.warnTunnel(rs);
   }
@@ -164,10 +173,29 @@ class Planner {
   private deleteServer(sel: ServiceSelector, at: ServerSelector): void {
     const [i, svc] = this.find(sel);
     const [address, port] = serverAddr(svc, at);
-    const k = svc.servers.findIndex((r) => r.address === address && r.port === port);
-    if (k < 0) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
-    this.services[i] = { ...svc, servers: svc.servers.filter((_, j) => j !== k) };
+    const list = this.serversOf(i);
+    const k = list.index.get(destId(address, port));
+    if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
+    list.servers.splice(k, 1);
+    list.index.clear();
+    list.servers.forEach((r, j) => list.index.set(destId(r.address, r.port), j));
     this.done.push(`deleted real server ${formatIPv4(address)}:${port} from ${serviceKey(svc)}`);
+  }
+
+  /**
+   * The servers of service i as this plan changes them: copied once, on the
+   * first server op of the plan, with an index by address and port, so a list
+   * of ten thousand adds costs ten thousand small steps, not a copy each.
+   */
+  private serversOf(i: number): { servers: RealServer[]; index: Map<number, number> } {
+    const key = serviceKey(this.services[i]);
+    let list = this.lists.get(key);
+    if (!list) {
+      const servers = [...this.services[i].servers];
+      list = { servers, index: new Map(servers.map((r, j) => [destId(r.address, r.port), j])) };
+      this.lists.set(key, list);
+    }
+    return list;
   }
 
   private setTimeouts(tcp: number, tcpfin: number, udp: number): void {
@@ -207,6 +235,11 @@ class Planner {
     }
     return out;
   }
+}
+
+/** A server within its service: address and port, as one number. */
+function destId(address: number, port: number): number {
+  return address * 65536 + port;
 }
 
 /** The service key of a selector, checking what tsvs can run. */

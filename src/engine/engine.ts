@@ -106,7 +106,7 @@ export class Engine {
       this.marks = new MarkClassifier(g.marks);
     }
     this.version = delta.version;
-    this.neighEvents.push(...this.refreshNeighbours(this.now));
+    this.neighEvents.push(...(g ? this.refreshNeighbours(this.now) : this.syncNeighbours(this.now)));
     return layouts;
   }
 
@@ -280,25 +280,35 @@ export class Engine {
 
   /**
    * The addresses the router must resolve, each with its interface: those of
-   * the real servers in a list, and of removed ones whose connections still
-   * run. Everything else is neither learned nor asked for (neighbours.ts).
+   * the real servers, in a list or out of it with connections still running.
+   * Everything else is neither learned nor asked for (neighbours.ts).
    */
   wantedNeighbours(): Map<number, number> {
-    const rt = this.services;
-    const d = rt.dests;
     const out = new Map<number, number>();
-    const top = rt.highWater[0];
-    for (let id = 1; id < top; id++) {
-      if ((d.flags[id] & DEST_F_AVAILABLE) === 0 && d.active[id] + d.inactive[id] + d.persist[id] === 0) continue;
-      const addr = rt.destAddr[id];
-      if (addr !== 0 && !out.has(addr)) out.set(addr, interfaceFor(this.addresses, this.l2.ifNames, addr));
-    }
+    for (const addr of this.services.addresses()) out.set(addr, interfaceFor(this.addresses, this.l2.ifNames, addr));
     return out;
   }
 
-  /** Brings the neighbour table in line with the running table; returns what did not fit. */
+  /** Brings the neighbour table in line with the running table, all of it (the owned addresses changed). */
   refreshNeighbours(now: number): NeighEvent[] {
+    this.services.takeAddressChanges();
     return this.neigh.want(this.wantedNeighbours(), this.addresses, now);
+  }
+
+  /**
+   * Only the addresses that gained their first real server or lost their last
+   * one since the last call: a change of one server among ten thousand costs
+   * the data plane that server's work, not a walk of every neighbour.
+   */
+  syncNeighbours(now: number): NeighEvent[] {
+    const { added, removed } = this.services.takeAddressChanges();
+    const events: NeighEvent[] = [];
+    for (const a of removed) this.neigh.drop(a);
+    for (const a of added) {
+      const ev = this.neigh.add(a, interfaceFor(this.addresses, this.l2.ifNames, a), now);
+      if (ev) events.push(ev);
+    }
+    return events;
   }
 
   /** Ethernet header for a neighbour: its MAC as destination, our interface's as source. */

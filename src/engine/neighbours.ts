@@ -8,9 +8,9 @@
 // segment full of ARP senders (or one spoofing many) cannot fill the table. The
 // table holds the wanted addresses and nothing else; an address nobody wants any
 // more is evicted. Requests for an unresolved address back off (1 s, 2 s, 4 s,
-// ... 60 s) and all requests share a rate limit, so ten thousand silent servers
-// cost a trickle of ARP, not a flood; an address that does not answer is logged
-// once, and again when it does.
+// ... 60 s) and all requests share a rate limit (addresses that frames wait for
+// first), so ten thousand silent servers cost a trickle of ARP, not a flood; an
+// address that does not answer is logged once, and again when it does.
 //
 // Entries keep their index while they live, so dests cache it and the packet
 // path reads typed arrays only (neighHdr: the two MACs as three words).
@@ -33,8 +33,8 @@ export const REFRESH_MS = 30_000;
 export const NEIGH_MAX_AGE_MS = 90_000;
 /** Unanswered requests back off from 1 s, doubling, to this. */
 const BACKOFF_MAX_MS = 60_000;
-/** Requests sent per second at most, all addresses together. */
-export const REQUESTS_PER_S = 200;
+/** Requests sent per second at most, all addresses together: ten thousand new servers resolve in 10 s. */
+export const REQUESTS_PER_S = 1000;
 /** Requests unanswered before an address is logged as not answering. */
 const LOG_AFTER_TRIES = 3;
 
@@ -137,24 +137,33 @@ export class Neighbours {
    */
   want(wanted: ReadonlyMap<number, number>, addresses: readonly OwnedAddress[], now: number): NeighEvent[] {
     this.senders = this.ifs.names.map((dev) => addresses.find((a) => a.role === 'nat_router' && a.device === dev)?.address ?? 0);
-    for (const [addr, n] of this.byAddr) {
-      if (this.neighState[n] !== NEIGH_STATIC && !wanted.has(addr)) this.evict(addr, n);
-    }
+    for (const addr of [...this.byAddr.keys()]) if (!wanted.has(addr)) this.drop(addr);
     const events: NeighEvent[] = [];
     for (const [addr, itf] of wanted) {
-      let n = this.byAddr.get(addr) ?? 0;
-      if (n !== 0) {
-        if (this.neighIf[n] !== itf && this.neighState[n] !== NEIGH_STATIC) this.reset(n, itf, now);
-        continue;
-      }
-      n = this.alloc(addr);
-      if (n === 0) {
-        events.push({ address: formatIPv4(addr), device: this.ifs.names[itf], what: 'table full' });
-        continue;
-      }
-      this.reset(n, itf, now);
+      const ev = this.add(addr, itf, now);
+      if (ev) events.push(ev);
     }
     return events;
+  }
+
+  /** One more address the router needs, on interface itf (asked for at once); an event when the table is full. */
+  add(addr: number, itf: number, now: number): NeighEvent | null {
+    let n = this.byAddr.get(addr) ?? 0;
+    if (n !== 0) {
+      if (this.neighIf[n] !== itf && this.neighState[n] !== NEIGH_STATIC) this.reset(n, itf, now);
+      return null;
+    }
+    n = this.alloc(addr);
+    if (n === 0) return { address: formatIPv4(addr), device: this.ifs.names[itf], what: 'table full' };
+    this.reset(n, itf, now);
+    return null;
+  }
+
+  /** An address the router no longer needs leaves the table (a static entry stays). */
+  drop(addr: number): void {
+    const n = this.byAddr.get(addr) ?? 0;
+    if (n !== 0 && this.neighState[n] !== NEIGH_STATIC) this.evict(addr, n);
+    this.missing.delete(addr);
   }
 
   /** A neighbour given by the user (--neigh, tests): never aged, never replaced by ARP. */
@@ -210,7 +219,12 @@ export class Neighbours {
       this.budgetAt = now;
     }
     const out: ArpOut[] = [];
-    for (const [addr, n] of this.byAddr) {
+    // Addresses frames are waiting for go first: what traffic needs now.
+    for (const addr of this.missing.keys()) {
+      const n = this.byAddr.get(addr) ?? 0;
+      if (n !== 0 && this.neighState[n] !== NEIGH_LEARNED && this.neighState[n] !== NEIGH_STATIC && now - this.lastAsk[n] >= 1000) this.ask(n, now, out, events);
+    }
+    for (const n of this.byAddr.values()) {
       const state = this.neighState[n];
       if (state === NEIGH_STATIC) continue;
       if (state === NEIGH_LEARNED && now - this.confirmed[n] > NEIGH_MAX_AGE_MS) {
@@ -220,17 +234,21 @@ export class Neighbours {
         this.nextAsk[n] = now;
         events.push(this.event(n, 'failed'));
       }
-      const hot = state !== NEIGH_LEARNED && this.missing.has(addr) && now - this.lastAsk[n] >= 1000;
-      if (now < this.nextAsk[n] && !hot) continue;
-      if (this.budget === 0) break;
-      this.budget--;
-      out.push(this.request(n));
-      this.lastAsk[n] = now;
-      if (this.neighState[n] !== NEIGH_LEARNED) this.tries[n]++;
-      if (this.tries[n] === LOG_AFTER_TRIES && this.neighState[n] === NEIGH_INCOMPLETE) events.push(this.event(n, 'not answering'));
-      this.nextAsk[n] = now + (this.neighState[n] === NEIGH_LEARNED ? REFRESH_MS : this.backoff(n));
+      if (now >= this.nextAsk[n] && this.lastAsk[n] !== now) this.ask(n, now, out, events);
     }
     return out;
+  }
+
+  /** One request for entry n, within the shared budget; the next one is due after a refresh period (learned) or a backoff. */
+  private ask(n: number, now: number, out: ArpOut[], events: NeighEvent[]): void {
+    if (this.budget === 0) return;
+    this.budget--;
+    out.push(this.request(n));
+    this.lastAsk[n] = now;
+    const learned = this.neighState[n] === NEIGH_LEARNED;
+    if (!learned) this.tries[n]++;
+    if (this.tries[n] === LOG_AFTER_TRIES && this.neighState[n] === NEIGH_INCOMPLETE) events.push(this.event(n, 'not answering'));
+    this.nextAsk[n] = now + (learned ? REFRESH_MS : this.backoff(n));
   }
 
   /** Entries in use. */

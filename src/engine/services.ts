@@ -95,6 +95,14 @@ export class ServiceRuntime {
   private readonly svcIds = new Map<string, number>();
   private readonly freeSvcIds: number[] = [];
   private readonly serviceCapacity: number;
+  /**
+   * Dests per address, over every dest id given out (in a list, or out of it
+   * and still in use): the addresses the router must resolve. Addresses whose
+   * count went from 0 to 1 or back since takeAddressChanges() are queued there.
+   */
+  private readonly addrRefs = new Map<number, number>();
+  private addedAddrs: number[] = [];
+  private removedAddrs: number[] = [];
   /** Dests out of their list but still referred to: collectDests() frees them once unused. */
   private readonly retired = new Set<number>();
   private readonly freeDests: number[] = [];
@@ -249,6 +257,7 @@ export class ServiceRuntime {
       if (id === undefined) {
         id = this.allocDest();
         entry.byDest.set(k, id);
+        this.refAddress(rs.address, 1);
       }
       if ((this.dests.flags[id] & DEST_F_AVAILABLE) === 0) {
         this.retired.delete(id);
@@ -317,12 +326,34 @@ export class ServiceRuntime {
       entry.byDest.delete(destKey(this.destAddr[d], this.destPort[d]));
       entry.scheduler.forget?.(d);
       this.keepStats(d, entry.id);
+      this.refAddress(this.destAddr[d], -1);
       this.resetDest(d);
       this.freeDests.push(d);
       freed++;
       if (!entry.live && entry.byDest.size === 0) this.freeService(entry);
     }
     return freed;
+  }
+
+  /** Addresses that gained their first dest, and lost their last, since the last call. */
+  takeAddressChanges(): { added: number[]; removed: number[] } {
+    const out = { added: this.addedAddrs, removed: this.removedAddrs };
+    this.addedAddrs = [];
+    this.removedAddrs = [];
+    return out;
+  }
+
+  /** Every address some dest has (for a full resync of the neighbours). */
+  addresses(): IterableIterator<number> {
+    return this.addrRefs.keys();
+  }
+
+  private refAddress(addr: number, by: 1 | -1): void {
+    const n = (this.addrRefs.get(addr) ?? 0) + by;
+    if (n > 0) this.addrRefs.set(addr, n);
+    else this.addrRefs.delete(addr);
+    if (by === 1 && n === 1) this.addedAddrs.push(addr);
+    if (by === -1 && n === 0) this.removedAddrs.push(addr);
   }
 
   private keepStats(d: number, svc: number): void {

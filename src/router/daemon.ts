@@ -74,6 +74,8 @@ export class Router implements ControlBackend {
   private dp!: DataPlane;
   private readonly layouts = new Map<string, Layout>();
   private readonly fence: Fence;
+  /** The fence of the running table (what `fence` holds once a change is done). */
+  private fenced!: FenceSpec;
   private readonly components = new Components();
   private readonly baselines = new Map<string, StatsView>();
   private timeoutsNow: TimeoutsView = { tcp: TCP_TIMEOUTS_S[TCP_S_ESTABLISHED], tcpfin: TCP_TIMEOUTS_S[TCP_S_FIN_WAIT], udp: UDP_TIMEOUT_S };
@@ -141,7 +143,8 @@ export class Router implements ControlBackend {
     this.components.add({
       name: 'fence',
       start: () => {
-        for (const line of this.fence.install(this.fenceFor(this.running))) deps.log.info(line);
+        this.fenced = this.fenceFor(this.running);
+        for (const line of this.fence.install(this.fenced)) deps.log.info(line);
       },
       stop: () => {
         deps.log.info('nftables fence removed', { fence_removed: this.fence.remove() });
@@ -330,7 +333,7 @@ export class Router implements ControlBackend {
    * back and throws. Each fence step is one nft transaction.
    */
   private async switchTo(next: ServiceTable): Promise<void> {
-    const before = this.fenceFor(this.running);
+    const before = this.fenced;
     const after = this.fenceFor(next);
     this.fence.update(after, false);
     let layouts: ServiceLayout[];
@@ -343,6 +346,7 @@ export class Router implements ControlBackend {
     const keep = new Set(next.services.map(serviceKey));
     const removed = this.running.services.map(serviceKey).filter((k) => !keep.has(k));
     this.running = next;
+    this.fenced = after;
     this.noteLayouts(layouts, removed);
     this.noteTimeouts(next);
     try {

@@ -116,7 +116,7 @@ export class DataPlaneHost {
     if (!this.running) return;
     const e = this.engine;
     e.conns.expire(this.clock());
-    if (e.services.collectDests() > 0) this.logNeighbours(e.refreshNeighbours(this.clock()));
+    if (e.services.collectDests() > 0) this.logNeighbours(e.syncNeighbours(this.clock()));
     this.host[H_CONNS] = e.conns.count;
     this.sendArp(true);
   }

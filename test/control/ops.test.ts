@@ -80,6 +80,28 @@ describe('control ops', () => {
     expect(t.services[0].servers).toHaveLength(1);
   });
 
+  it('a list of server ops on one service sees each earlier op: add, edit, delete, add again', () => {
+    const p = plan([
+      { op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'nat' },
+      { op: 'add-server', service: WEB, server: { address: '198.19.0.13', port: 80 }, forward: 'nat' },
+      { op: 'edit-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, weight: 5 },
+      { op: 'delete-server', service: WEB, server: { address: '198.19.0.11', port: 80 } },
+      { op: 'add-server', service: WEB, server: { address: '198.19.0.11', port: 80 }, forward: 'nat', weight: 2 },
+      { op: 'edit-service', service: WEB, scheduler: 'rr' },
+    ]);
+    expect(p.services[0].scheduler).toBe('rr');
+    expect(p.services[0].servers.map((r) => `${formatIPv4(r.address)} w${r.weight}`)).toEqual(['198.19.0.12 w5', '198.19.0.13 w1', '198.19.0.11 w2']);
+    expect(refused([
+      { op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'nat' },
+      { op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'nat' },
+    ])).toMatchObject({ code: 'EEXIST', index: 1 });
+    expect(refused([
+      { op: 'delete-service', service: WEB },
+      { op: 'add-service', service: WEB },
+      { op: 'delete-server', service: WEB, server: { address: '198.19.0.11', port: 80 } },
+    ])).toMatchObject({ code: 'ENOENT', index: 2 });
+  });
+
   it('a port-zero service must be persistent, as ipvsadm requires', () => {
     expect(refused([{ op: 'add-service', service: { ...WEB, port: 0 } }])).toMatchObject({ code: 'EINVAL', message: expect.stringContaining('needs persistence') });
     const p = plan([{ op: 'add-service', service: { ...WEB, address: '198.18.0.11', port: 0 }, persistence: 300 }]);

@@ -127,3 +127,29 @@ describe('neighbours', () => {
     expect(events).toEqual([{ address: '198.19.0.13', device: 'eth1', what: 'table full' }]);
   });
 });
+
+describe('neighbours of a running engine', () => {
+  it('a table change brings in the new servers\' addresses and lets go of those no server has any more', async () => {
+    const { engine, table, service } = await import('./helpers.js');
+    const three = table([service([{ addr: '198.19.0.11' }, { addr: '198.19.0.12' }, { addr: '198.19.0.13' }])]);
+    const e = engine(three, { neighbours: false });
+    expect(e.neigh.size).toBe(3);
+    e.apply(table([service([{ addr: '198.19.0.11' }, { addr: '198.19.0.12' }, { addr: '198.19.0.14' }])]));
+    expect([ip('198.19.0.13'), ip('198.19.0.14')].map((a) => e.neigh.resolve(a) !== 0)).toEqual([false, true]);
+    expect(e.neigh.size).toBe(3);
+    // The new one is asked for at once, on the interface that reaches it.
+    expect(asked(e.neigh.due(0)).filter((x) => x.endsWith('.14'))).toEqual(['1:198.19.0.14']);
+  });
+
+  it('asks first for the addresses frames are waiting for when the budget is short', () => {
+    const n = new Neighbours(IFS);
+    const many = new Map<number, number>();
+    for (let k = 0; k < 3000; k++) many.set(ip('198.19.0.0') + 256 + k, 1);
+    n.want(many, ADDRS, 0);
+    const last = ip('198.19.0.0') + 256 + 2999;
+    n.noteMissing(last);
+    const first = n.due(0);
+    expect(first).toHaveLength(REQUESTS_PER_S);
+    expect(asked(first)[0]).toBe(`1:${formatIPv4(last)}`);
+  });
+});
