@@ -6,8 +6,9 @@
 import { formatIPv4, serviceKey, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
 import { destKey } from '../model/diff.js';
 import { FWD_DR, FWD_NAT, STAT_FIELDS } from '../engine/services.js';
-import type { DataPlaneMemory } from '../engine/published.js';
-import type { ForwardName, RatesView, ServerView, ServiceView, StatsView, TableView } from './types.js';
+import { countersSnapshot } from '../engine/counters.js';
+import { BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, type DataPlaneMemory } from '../engine/published.js';
+import type { DataPlaneView, ForwardName, Histogram, RatesView, ServerView, ServiceView, StatsView, TableView } from './types.js';
 
 /** What the data plane said a service lists, in IPVS order, at the last change. */
 export interface Layout {
@@ -136,4 +137,25 @@ export function zeroStats(): StatsView {
 function minus(a: StatsView, b: StatsView | undefined): StatsView {
   if (!b) return a;
   return { conns: a.conns - b.conns, inPkts: a.inPkts - b.inPkts, outPkts: a.outPkts - b.outPkts, inBytes: a.inBytes - b.inBytes, outBytes: a.outBytes - b.outBytes };
+}
+
+/** The data plane's counters and loop figures, from the memory it publishes. */
+export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
+  const all = countersSnapshot(m.drops, m.passes, m.totals, true);
+  const pick = (prefix: string): Record<string, number> =>
+    Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return {
+    rxFrames: all.rx_frames, txFrames: all.tx_frames, connsCreated: all.conns_created,
+    drops: pick('drop_'), passes: pick('pass_'),
+    conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
+    batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
+  };
+}
+
+/** A histogram laid out per bucket (published.ts) as Prometheus's cumulative one. */
+function histogram(h: Float64Array, bounds: readonly number[]): Histogram {
+  const counts: number[] = [];
+  let acc = 0;
+  for (let b = 0; b < bounds.length; b++) counts.push((acc += h[b]));
+  return { le: [...bounds], counts, count: h[bounds.length + 1], sum: h[bounds.length + 2] };
 }

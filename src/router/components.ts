@@ -54,3 +54,37 @@ export class Components {
     return Object.fromEntries(this.list.map((e) => [e.c.name, e.state]));
   }
 }
+
+/** A component that runs fn every `ms` while it runs. */
+export function every(name: string, ms: number, fn: () => void): Component {
+  let t: NodeJS.Timeout | null = null;
+  return {
+    name,
+    start: () => {
+      t = setInterval(fn, ms);
+    },
+    stop: () => {
+      if (t) clearInterval(t);
+      t = null;
+    },
+  };
+}
+
+/** The process's signals while it runs: SIGHUP to `on.SIGHUP`, the first SIGTERM or SIGINT to `on.stop`. */
+export function signals(proc: NodeJS.Process, on: { SIGHUP: () => void; stop: (sig: NodeJS.Signals) => void }): Component {
+  const hup = (): void => on.SIGHUP();
+  const stop = (sig: NodeJS.Signals): void => on.stop(sig);
+  return {
+    name: 'signals',
+    start: () => {
+      proc.on('SIGHUP', hup);
+      proc.once('SIGTERM', stop);
+      proc.once('SIGINT', stop);
+    },
+    stop: () => {
+      proc.off('SIGHUP', hup);
+      proc.off('SIGTERM', stop);
+      proc.off('SIGINT', stop);
+    },
+  };
+}

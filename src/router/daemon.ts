@@ -7,7 +7,7 @@
 // leaves the running table and the fence as they were. Inputs are injected (data
 // plane, host, nft, clock), so tests drive the daemon as a step function.
 import { countersSnapshot } from '../engine/counters.js';
-import { BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, type DataPlaneMemory } from '../engine/published.js';
+import type { DataPlaneMemory } from '../engine/published.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
@@ -16,11 +16,11 @@ import { OpError } from '../control/ops.js';
 import { MetricsServer } from '../control/metrics-server.js';
 import { ControlServer, type ControlBackend, type Peer } from '../control/server.js';
 import type {
-  ChangeResult, ConnPage, DataPlaneView, Histogram, Op, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
+  ChangeResult, ConnPage, DataPlaneView, Op, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
 } from '../control/types.js';
-import { rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
+import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
-import { Components } from './components.js';
+import { Components, every, signals } from './components.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
@@ -164,7 +164,7 @@ export class Router implements ControlBackend {
         deps.log.info('data plane stopped', c);
       },
     });
-    if (deps.timers !== false) this.components.add(this.every('rates', RATE_PERIOD_MS, () => this.sampleRates()));
+    if (deps.timers !== false) this.components.add(every('rates', RATE_PERIOD_MS, () => this.sampleRates()));
     if (deps.controlSocket !== null) {
       this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
       const server = this.server;
@@ -186,54 +186,24 @@ export class Router implements ControlBackend {
         stop: () => m.stop(),
       });
     }
-    if (deps.signals) this.components.add(this.signalHandlers(deps.signals));
+    if (deps.signals) {
+      this.components.add(signals(deps.signals, {
+        SIGHUP: () => {
+          deps.log.info('SIGHUP: reloading lvs.cf', { config: deps.configPath });
+          void this.reload('SIGHUP');
+        },
+        stop: (sig) => {
+          deps.log.info('signal received, stopping', { signal: sig });
+          void this.stop().then(() => this.finish(0));
+        },
+      }));
+    }
     const file = deps.statsFile;
     if (file) {
       const write = (): void => writeSnapshot(file, snapshotOf(this.table(), this.dataplane(), this.now));
       this.components.add({ name: 'stats-file', start: write, stop: () => {} });
-      if (deps.timers !== false) this.components.add(this.every('stats-file-timer', 1000, write));
+      if (deps.timers !== false) this.components.add(every('stats-file-timer', 1000, write));
     }
-  }
-
-  /** SIGHUP reloads lvs.cf; SIGTERM and SIGINT stop the router, and done resolves 0. */
-  private signalHandlers(proc: NodeJS.Process): { name: string; start(): void; stop(): void } {
-    const log = this.deps.log;
-    const hup = (): void => {
-      log.info('SIGHUP: reloading lvs.cf', { config: this.deps.configPath });
-      void this.reload('SIGHUP');
-    };
-    const stop = (sig: NodeJS.Signals): void => {
-      log.info('signal received, stopping', { signal: sig });
-      void this.stop().then(() => this.finish(0));
-    };
-    return {
-      name: 'signals',
-      start: () => {
-        proc.on('SIGHUP', hup);
-        proc.once('SIGTERM', stop);
-        proc.once('SIGINT', stop);
-      },
-      stop: () => {
-        proc.off('SIGHUP', hup);
-        proc.off('SIGTERM', stop);
-        proc.off('SIGINT', stop);
-      },
-    };
-  }
-
-  /** A component that runs fn every ms. */
-  private every(name: string, ms: number, fn: () => void): { name: string; start(): void; stop(): void } {
-    let t: NodeJS.Timeout | null = null;
-    return {
-      name,
-      start: () => {
-        t = setInterval(fn, ms);
-      },
-      stop: () => {
-        if (t) clearInterval(t);
-        t = null;
-      },
-    };
   }
 
   // ---- Changes: one at a time, each a table version ----
@@ -427,16 +397,7 @@ export class Router implements ControlBackend {
   }
 
   dataplane(): DataPlaneView {
-    const m = this.mem;
-    const all = countersSnapshot(m.drops, m.passes, m.totals, true);
-    const pick = (prefix: string): Record<string, number> =>
-      Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    return {
-      rxFrames: all.rx_frames, txFrames: all.tx_frames, connsCreated: all.conns_created,
-      drops: pick('drop_'), passes: pick('pass_'),
-      conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
-      batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
-    };
+    return dataPlaneView(this.mem);
   }
 
   status(): StatusView {
@@ -451,12 +412,4 @@ export class Router implements ControlBackend {
       reloads: { ...this.reloads },
     };
   }
-}
-
-/** A histogram laid out per bucket (published.ts) as Prometheus's cumulative one. */
-function histogram(h: Float64Array, bounds: readonly number[]): Histogram {
-  const counts: number[] = [];
-  let acc = 0;
-  for (let b = 0; b < bounds.length; b++) counts.push((acc += h[b]));
-  return { le: [...bounds], counts, count: h[bounds.length + 1], sum: h[bounds.length + 2] };
 }
