@@ -11,7 +11,7 @@ import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import type { Alloc } from '../conn/memory.js';
 import { Timeouts } from '../conn/timeouts.js';
 import { diffTables, type TableDelta } from '../model/diff.js';
-import { formatIPv4, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type OwnedAddress, type ServiceTable } from '../model/index.js';
+import { formatIPv4, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type OwnedAddress, type RealServer, type ServiceTable } from '../model/index.js';
 import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
 import { viewOf } from '../packet/bytes.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
@@ -108,6 +108,16 @@ export class Engine {
     this.version = delta.version;
     this.neighEvents.push(...(g ? this.refreshNeighbours(this.now) : this.syncNeighbours(this.now)));
     return layouts;
+  }
+
+  /**
+   * Servers of a coming version's delta, ahead of it (ServiceRuntime.stage):
+   * written, out of every list until the delta comes. Their addresses are asked
+   * for already. Throws when they do not fit.
+   */
+  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): void {
+    this.services.stage(version, key, servers, remove);
+    this.neighEvents.push(...this.syncNeighbours(this.now));
   }
 
   /** Processes every frame of the batch in place; returns how many are to be sent. */

@@ -42,6 +42,18 @@ export interface ServiceEntry {
   live: boolean;
 }
 
+/** Servers of one service staged for a coming version (ServiceRuntime.stage). */
+interface StagedService {
+  /** Dests to put at the head of the list, in upsert order: new ones, and ones back from the trash. */
+  added: number[];
+  /** Which of `added` were allocated by the staging (freed if it is dropped). */
+  fresh: Set<number>;
+  /** Dests already in the list whose settings the version changes. */
+  changed: Array<{ id: number; rs: RealServer }>;
+  /** Dests the version takes out of the list. */
+  removed: number[];
+}
+
 /** Which dest ids a service lists, in order, after a change (what the control plane shows). */
 export interface ServiceLayout {
   key: string;
@@ -103,6 +115,8 @@ export class ServiceRuntime {
   private readonly addrRefs = new Map<number, number>();
   private addedAddrs: number[] = [];
   private removedAddrs: number[] = [];
+  /** Servers prepared ahead of a version's delta (stage()), by service key. */
+  private staged: { version: number; services: Map<string, StagedService> } | null = null;
   /** Dests out of their list but still referred to: collectDests() frees them once unused. */
   private readonly retired = new Set<number>();
   private readonly freeDests: number[] = [];
@@ -149,6 +163,10 @@ export class ServiceRuntime {
    * new layout of every service the delta touched.
    */
   applyDelta(delta: TableDelta): ServiceLayout[] {
+    if (this.staged && this.staged.version !== delta.version) this.dropStaged();
+    for (const d of delta.services) {
+      if (d.staged && !this.staged?.services.has(d.key)) throw new Error(`delta ${delta.version} names staged servers of ${d.key} that were not staged`);
+    }
     const schedulers = delta.services.map((d) => this.check(d));
     this.checkCapacity(delta);
     const touched: ServiceEntry[] = [];
@@ -159,8 +177,69 @@ export class ServiceRuntime {
     }
     delta.services.forEach((d, i) => touched.push(this.applyService(d, schedulers[i])));
     if (delta.removed.length || delta.services.some((d) => d.settings)) this.rebuildIndex();
+    this.staged = null;
     this.collectDests();
     return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
+  }
+
+  /**
+   * Prepares servers of a coming version's delta before the delta itself, so
+   * that a delta of thousands of servers reaches the data plane in slices taken
+   * between batches: a new dest is allocated and written but stays unavailable
+   * and out of every list until applyDelta of that version (whose service delta
+   * says `staged`) puts them all in at once. A dest already in the list keeps its
+   * settings, and one that leaves (`remove`, address and port pairs) stays,
+   * until then. Staging for another version drops what was staged.
+   */
+  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): void {
+    if (this.staged && this.staged.version !== version) this.dropStaged();
+    const staged = (this.staged ??= { version, services: new Map() });
+    let st = staged.services.get(key);
+    if (!st) staged.services.set(key, (st = { added: [], fresh: new Set(), changed: [], removed: [] }));
+    const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
+    if (servers.length > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
+    const entry = this.entryFor(key, null, false);
+    for (const rs of servers) {
+      const k = destKey(rs.address, rs.port);
+      let id = entry.byDest.get(k);
+      if (id !== undefined && (this.dests.flags[id] & DEST_F_AVAILABLE) !== 0) {
+        st.changed.push({ id, rs });
+        continue;
+      }
+      if (id === undefined) {
+        id = this.allocDest();
+        entry.byDest.set(k, id);
+        this.refAddress(rs.address, 1);
+        st.fresh.add(id);
+      } else {
+        this.retired.delete(id); // back from the trash: not to be freed before the commit
+      }
+      this.writeDest(id, entry, rs);
+      st.added.push(id);
+    }
+    for (let k = 0; k < remove.length; k += 2) {
+      const id = entry.byDest.get(destKey(remove[k], remove[k + 1]));
+      if (id !== undefined) st.removed.push(id);
+    }
+  }
+
+  /** Undoes stage(): fresh dests are freed, dests back from the trash go back to it. */
+  private dropStaged(): void {
+    for (const [key, st] of this.staged?.services ?? []) {
+      const entry = this.services[this.svcIds.get(key)!];
+      for (const id of st.added) {
+        if (!st.fresh.has(id)) {
+          this.retired.add(id);
+          continue;
+        }
+        entry.byDest.delete(destKey(this.destAddr[id], this.destPort[id]));
+        this.refAddress(this.destAddr[id], -1);
+        this.resetDest(id);
+        this.freeDests.push(id);
+      }
+      if (!entry.live && entry.byDest.size === 0) this.freeService(entry);
+    }
+    this.staged = null;
   }
 
   /**
@@ -225,14 +304,14 @@ export class ServiceRuntime {
   }
 
   /** The entry of a key: the live one, a retired one coming back, or a new id. */
-  private entryFor(key: string, fresh: Scheduler | null): ServiceEntry {
+  private entryFor(key: string, fresh: Scheduler | null, live = true): ServiceEntry {
     const known = this.svcIds.get(key);
     if (known !== undefined) return this.services[known]!;
     const id = this.freeSvcIds.pop() ?? this.services.length;
     this.retiredSvc.fill(0, STAT_FIELDS * id, STAT_FIELDS * id + STAT_FIELDS);
     const entry: ServiceEntry = {
       id, key, model: undefined as unknown as VirtualService, proto: 0, scheduler: fresh!, schedSpec: '',
-      ids: new Uint32Array(0), byDest: new Map(), persistMs: 0, persistMask: 0, live: true,
+      ids: new Uint32Array(0), byDest: new Map(), persistMs: 0, persistMask: 0, live,
     };
     this.services[id] = entry;
     this.svcIds.set(key, id);
@@ -241,16 +320,18 @@ export class ServiceRuntime {
 
   /** Keeps the IPVS list order: dests that stay keep their places, new ones go to the head. */
   private applyDests(entry: ServiceEntry, d: ServiceDelta): ServiceEntry {
-    if (d.remove.length === 0 && d.upsert.length === 0) return entry;
-    const gone = new Set<number>();
+    const st = d.staged ? this.staged!.services.get(d.key)! : null;
+    if (d.remove.length === 0 && d.upsert.length === 0 && !st) return entry;
+    let removed = st ? this.retire(st.removed) : 0;
     for (let k = 0; k < d.remove.length; k += 2) {
       const id = entry.byDest.get(destKey(d.remove[k], d.remove[k + 1]));
-      if (id === undefined || (this.dests.flags[id] & DEST_F_AVAILABLE) === 0) continue;
-      this.dests.flags[id] &= ~DEST_F_AVAILABLE;
-      this.retired.add(id);
-      gone.add(id);
+      if (id !== undefined) removed += this.retire([id]);
     }
-    const added: number[] = [];
+    const added: number[] = st ? st.added : [];
+    if (st) {
+      for (const id of st.added) this.dests.flags[id] |= DEST_F_AVAILABLE;
+      for (const { id, rs } of st.changed) this.updateDest(id, entry, rs);
+    }
     for (const rs of d.upsert) {
       const k = destKey(rs.address, rs.port);
       let id = entry.byDest.get(k);
@@ -265,7 +346,9 @@ export class ServiceRuntime {
       }
       this.updateDest(id, entry, rs);
     }
-    const kept = gone.size ? entry.ids.filter((id) => !gone.has(id)) : entry.ids;
+    // What left is unavailable now; the list keeps the rest in their places.
+    const flags = this.dests.flags;
+    const kept = removed ? entry.ids.filter((id) => (flags[id] & DEST_F_AVAILABLE) !== 0) : entry.ids;
     const ids = new Uint32Array(added.length + kept.length);
     // Each new dest goes to the head in turn (list_add_rcu), so the last added is first.
     for (let k = 0; k < added.length; k++) ids[added.length - 1 - k] = added[k];
@@ -274,11 +357,29 @@ export class ServiceRuntime {
     return entry;
   }
 
+  /** Takes these dests out of service (to the trash, freed once unused); returns how many were in it. */
+  private retire(ids: readonly number[]): number {
+    const flags = this.dests.flags;
+    let n = 0;
+    for (const id of ids) {
+      if ((flags[id] & DEST_F_AVAILABLE) === 0) continue;
+      flags[id] &= ~DEST_F_AVAILABLE;
+      this.retired.add(id);
+      n++;
+    }
+    return n;
+  }
+
   private updateDest(d: number, entry: ServiceEntry, rs: RealServer): void {
+    this.writeDest(d, entry, rs);
+    this.dests.flags[d] |= DEST_F_AVAILABLE;
+  }
+
+  /** A dest's settings, all but its availability. */
+  private writeDest(d: number, entry: ServiceEntry, rs: RealServer): void {
     const dests = this.dests;
     // __ip_vs_update_dest: a new or raised upper threshold clears the overload flag.
     if (rs.upperThreshold === 0 || rs.upperThreshold > dests.upper[d]) dests.flags[d] &= ~DEST_F_OVERLOAD;
-    dests.flags[d] |= DEST_F_AVAILABLE;
     dests.weight[d] = rs.weight;
     dests.upper[d] = rs.upperThreshold;
     dests.lower[d] = rs.lowerThreshold;
@@ -316,10 +417,12 @@ export class ServiceRuntime {
    * keeping their counters in their service's and the total's retired stats; a
    * removed service whose dests are all freed gives up its id.
    */
-  collectDests(): number {
+  collectDests(max = 256): number {
     const dests = this.dests;
     let freed = 0;
     for (const d of this.retired) {
+      // A bounded slice per call: freeing ten thousand dests at once would stall the data plane.
+      if (freed === max) break;
       if (dests.active[d] + dests.inactive[d] + dests.persist[d] > 0) continue;
       this.retired.delete(d);
       const entry = this.services[this.destSvc[d]];

@@ -18,6 +18,11 @@ export interface ServiceDelta {
   upsert: RealServer[];
   /** Servers that left, as address, port pairs. */
   remove: number[];
+  /**
+   * The upserts were handed over ahead, in slices (ServiceRuntime.stage), under
+   * this delta's version; `upsert` is then empty.
+   */
+  staged?: boolean;
 }
 
 export interface GlobalsDelta {
@@ -132,4 +137,24 @@ function globalsOf(t: ServiceTable): GlobalsDelta {
 function sameGlobals(a: ServiceTable, b: ServiceTable): boolean {
   if (a.addresses === b.addresses && a.timeouts === b.timeouts && a.marks === b.marks && a.switches === b.switches) return true;
   return JSON.stringify(globalsOf(a)) === JSON.stringify(globalsOf(b));
+}
+
+/** Servers handed to the data plane per slice of a big delta (a slice costs it a fraction of a millisecond). */
+export const STAGE_SLICE = 512;
+
+/**
+ * A delta in slices: the upserts and removes of every service with more than
+ * `slice` of them, `slice` at a time, to stage ahead; then the delta itself,
+ * those services marked `staged` with no servers left in it. A small delta is
+ * one final.
+ */
+export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Array<{ key: string; servers: RealServer[]; remove: number[] }>; final: TableDelta } {
+  const stages: Array<{ key: string; servers: RealServer[]; remove: number[] }> = [];
+  const services = delta.services.map((d) => {
+    if (d.upsert.length + d.remove.length / 2 <= slice) return d;
+    for (let k = 0; k < d.upsert.length; k += slice) stages.push({ key: d.key, servers: d.upsert.slice(k, k + slice), remove: [] });
+    for (let k = 0; k < d.remove.length; k += 2 * slice) stages.push({ key: d.key, servers: [], remove: d.remove.slice(k, k + 2 * slice) });
+    return { ...d, upsert: [], remove: [], staged: true };
+  });
+  return { stages, final: stages.length ? { ...delta, services } : delta };
 }

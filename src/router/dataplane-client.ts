@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { ConnPage } from '../control/types.js';
 import type { ServiceLayout } from '../engine/services.js';
-import type { TableDelta } from '../model/diff.js';
+import { sliceDelta, type TableDelta } from '../model/diff.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { Request, Response } from './dataplane-protocol.js';
@@ -52,8 +52,16 @@ export class WorkerDataPlane implements DataPlane {
     return r.layouts;
   }
 
+  /**
+   * A big delta goes in slices: each is a message of its own that the worker
+   * stages between two batches, the next one sent once it is done, so neither
+   * copying nor applying thousands of servers stalls the forwarding; the delta
+   * itself then switches the version at once.
+   */
   async apply(delta: TableDelta): Promise<ServiceLayout[]> {
-    const r = await this.request('apply', { delta });
+    const { stages, final } = sliceDelta(delta);
+    for (const s of stages) await this.request('stage', { version: delta.version, key: s.key, servers: s.servers, remove: s.remove });
+    const r = await this.request('apply', { delta: final });
     return r.kind === 'applied' ? r.layouts : [];
   }
 

@@ -14,7 +14,7 @@ import { FWD_DR, FWD_NAT, type ServiceLayout } from '../engine/services.js';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
 import type { LivePort } from '../frames/port.js';
 import type { TableDelta } from '../model/diff.js';
-import { formatIPv4, PROTO_TCP, PROTO_UDP } from '../model/index.js';
+import { formatIPv4, PROTO_TCP, PROTO_UDP, type RealServer } from '../model/index.js';
 import {
   BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_FIELDS, H_VERSION, memoryOf, observe, type DataPlaneMemory,
 } from '../engine/published.js';
@@ -79,6 +79,12 @@ export class DataPlaneHost {
     this.logNeighbours(this.engine.neighEvents.splice(0));
     if (delta.globals && this.running) this.announce();
     return layouts;
+  }
+
+  /** Servers of a coming version, ahead of its delta (Engine.stage); throws when they do not fit. */
+  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): void {
+    this.engine.stage(version, key, servers, remove);
+    this.logNeighbours(this.engine.neighEvents.splice(0));
   }
 
   /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart. */

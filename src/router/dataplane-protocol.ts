@@ -3,11 +3,13 @@
 import type { ConnPage } from '../control/types.js';
 import type { ServiceLayout } from '../engine/services.js';
 import type { TableDelta } from '../model/diff.js';
+import type { RealServer } from '../model/index.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { Level } from './log.js';
 
 export type Request =
   | { kind: 'start'; id: number; delta: TableDelta }
+  | { kind: 'stage'; id: number; version: number; key: string; servers: RealServer[]; remove: number[] }
   | { kind: 'apply'; id: number; delta: TableDelta }
   | { kind: 'conns'; id: number; offset: number; limit: number }
   | { kind: 'announce'; id: number }

@@ -43,6 +43,9 @@ function answer(req: Request): Response {
       timer = setInterval(() => host.tick(), 1000);
       return { kind: 'started', id: req.id, layouts, memory: host.memory };
     }
+    case 'stage':
+      host.stage(req.version, req.key, req.servers, req.remove);
+      return { kind: 'done', id: req.id };
     case 'apply':
       return { kind: 'applied', id: req.id, layouts: host.apply(req.delta) };
     case 'conns':

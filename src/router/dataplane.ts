@@ -7,7 +7,7 @@
 import type { ConnPage } from '../control/types.js';
 import type { ServiceLayout } from '../engine/services.js';
 import type { LivePort } from '../frames/port.js';
-import type { TableDelta } from '../model/diff.js';
+import { sliceDelta, type TableDelta } from '../model/diff.js';
 import { DataPlaneHost, type HostOptions } from './dataplane-host.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 
@@ -48,8 +48,14 @@ export class InlineDataPlane implements DataPlane {
     return layouts;
   }
 
+  /** A big delta in slices, as the worker takes it, with the event loop (and the port's batches) between them. */
   async apply(delta: TableDelta): Promise<ServiceLayout[]> {
-    return this.host.apply(delta);
+    const { stages, final } = sliceDelta(delta);
+    for (const s of stages) {
+      this.host.stage(delta.version, s.key, s.servers, s.remove);
+      await new Promise((r) => setImmediate(r));
+    }
+    return this.host.apply(final);
   }
 
   async conns(offset: number, limit: number): Promise<ConnPage> {
