@@ -57,8 +57,7 @@ export class Engine {
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   owned = new OwnedAddresses([]);
-  /** The table version running, and the whole table when apply() was given one (the synchronous path). */
-  version = 0;
+  /** The whole table apply() was last given (the synchronous path). */
   table: ServiceTable | null = null;
   /** The owned addresses of the running version (VIPs, NAT router), with their prefixes and devices. */
   addresses: readonly OwnedAddress[] = [];
@@ -105,7 +104,6 @@ export class Engine {
       this.admit.switches = g.switches;
       this.marks = new MarkClassifier(g.marks);
     }
-    this.version = delta.version;
     this.neighEvents.push(...(g ? this.refreshNeighbours(this.now) : this.syncNeighbours(this.now)));
     return layouts;
   }

@@ -256,10 +256,6 @@ export class Neighbours {
     return this.byAddr.size;
   }
 
-  describe(n: number): string {
-    return `${formatIPv4(this.neighAddr[n])} on ${this.ifs.names[this.neighIf[n]]}`;
-  }
-
   private backoff(n: number): number {
     return Math.min(BACKOFF_MAX_MS, 1000 * 2 ** Math.max(0, this.tries[n] - 1));
   }

@@ -8,9 +8,10 @@ import { sharedAlloc, privateAlloc } from '../conn/memory.js';
 import { TCP_STATE_NAMES, TEMPLATE_STATE_NAMES, UDP_STATE_NAMES } from '../conn/tcp-states.js';
 import { CONN_F_TEMPLATE } from '../conn/table.js';
 import type { ConnPage, ConnView } from '../control/types.js';
+import { forwardName } from '../control/views.js';
 import { Engine } from '../engine/engine.js';
 import type { ArpOut, NeighEvent } from '../engine/neighbours.js';
-import { FWD_DR, FWD_NAT, type ServiceLayout } from '../engine/services.js';
+import type { ServiceLayout } from '../engine/services.js';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
 import type { LivePort } from '../frames/port.js';
 import type { TableDelta } from '../model/diff.js';
@@ -181,15 +182,12 @@ export class DataPlaneHost {
   }
 }
 
-const FORWARD = ['nat', 'dr', 'tunnel'] as const;
-
 /** One entry as ipvsadm -L -c shows it. */
 function connView(engine: Engine, s: number, now: number): ConnView {
   const c = engine.conns;
   const proto = c.protoOf(s);
   const template = (c.flagsOf(s) & CONN_F_TEMPLATE) !== 0;
   const state = template ? TEMPLATE_STATE_NAMES[0] : proto === PROTO_UDP ? UDP_STATE_NAMES[0] : TCP_STATE_NAMES[c.stateOf(s)] ?? 'ERR!';
-  const fwd = engine.services.destFwd[c.destOf(s)];
   return {
     protocol: proto === PROTO_TCP ? 'TCP' : proto === PROTO_UDP ? 'UDP' : 'IP',
     client: formatIPv4(c.caddrOf(s) >>> 0),
@@ -201,6 +199,6 @@ function connView(engine: Engine, s: number, now: number): ConnView {
     state,
     expires: Math.max(0, Math.floor(c.remaining(s, now) / 1000)),
     template,
-    forward: FORWARD[fwd === FWD_NAT ? 0 : fwd === FWD_DR ? 1 : 2],
+    forward: forwardName(engine.services.destFwd[c.destOf(s)]),
   };
 }

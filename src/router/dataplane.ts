@@ -6,7 +6,6 @@
 // the caller's thread, for step-function tests.
 import type { ConnPage } from '../control/types.js';
 import type { ServiceLayout } from '../engine/services.js';
-import type { LivePort } from '../frames/port.js';
 import { sliceDelta, type TableDelta } from '../model/diff.js';
 import { DataPlaneHost, type HostOptions } from './dataplane-host.js';
 import type { DataPlaneMemory } from '../engine/published.js';
@@ -87,5 +86,3 @@ export interface DataPlaneSpec {
   batchFrames?: number;
   maxBatchesPerWake?: number;
 }
-
-export type PortOpener = (devices: string[]) => LivePort;
