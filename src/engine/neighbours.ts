@@ -17,6 +17,7 @@
 import { formatIPv4, prefixToMask, type OwnedAddress } from '../model/index.js';
 import { buildArp } from '../packet/build.js';
 import { copyMac } from '../packet/ethernet.js';
+import { IntMap } from './int-map.js';
 
 export const NEIGH_FREE = 0;
 export const NEIGH_STATIC = 1;
@@ -90,7 +91,8 @@ export class Neighbours {
   private readonly lastAsk: Float64Array;
   private readonly nextAsk: Float64Array;
   private readonly tries: Uint16Array;
-  private readonly byAddr = new Map<number, number>();
+  /** Entry by address; sized for the table, so it never rehashes in a step between batches (int-map.ts). */
+  private readonly byAddr: IntMap;
   private readonly free: number[] = [];
   private next = 1;
   /** Frames dropped because their next hop is unresolved, by address, until it resolves. */
@@ -107,6 +109,7 @@ export class Neighbours {
     capacity = 65536,
   ) {
     this.capacity = capacity;
+    this.byAddr = new IntMap(capacity);
     this.neighAddr = new Uint32Array(capacity);
     this.neighMac = new Uint8Array(6 * capacity);
     this.neighHdr = new Int32Array(3 * capacity);
@@ -120,7 +123,7 @@ export class Neighbours {
 
   /** Entry index of an address, or 0 when it is not in the table. */
   resolve(addr: number): number {
-    return this.byAddr.get(addr) ?? 0;
+    return Math.max(this.byAddr.get(addr), 0);
   }
 
   /** True when frames can be sent to entry n (static or learned). */
@@ -137,7 +140,7 @@ export class Neighbours {
    */
   want(wanted: ReadonlyMap<number, number>, addresses: readonly OwnedAddress[], now: number): NeighEvent[] {
     this.senders = this.ifs.names.map((dev) => addresses.find((a) => a.role === 'nat_router' && a.device === dev)?.address ?? 0);
-    for (const addr of [...this.byAddr.keys()]) if (!wanted.has(addr)) this.drop(addr);
+    for (const addr of this.byAddr.keyList()) if (!wanted.has(addr)) this.drop(addr);
     const events: NeighEvent[] = [];
     for (const [addr, itf] of wanted) {
       const ev = this.add(addr, itf, now);
@@ -148,7 +151,7 @@ export class Neighbours {
 
   /** One more address the router needs, on interface itf (asked for at once); an event when the table is full. */
   add(addr: number, itf: number, now: number): NeighEvent | null {
-    let n = this.byAddr.get(addr) ?? 0;
+    let n = this.resolve(addr);
     if (n !== 0) {
       if (this.neighIf[n] !== itf && this.neighState[n] !== NEIGH_STATIC) this.reset(n, itf, now);
       return null;
@@ -161,14 +164,14 @@ export class Neighbours {
 
   /** An address the router no longer needs leaves the table (a static entry stays). */
   drop(addr: number): void {
-    const n = this.byAddr.get(addr) ?? 0;
+    const n = this.resolve(addr);
     if (n !== 0 && this.neighState[n] !== NEIGH_STATIC) this.evict(addr, n);
     this.missing.delete(addr);
   }
 
   /** A neighbour given by the user (--neigh, tests): never aged, never replaced by ARP. */
   setStatic(addr: number, mac: Uint8Array, macOff: number, itf: number): number {
-    const n = this.byAddr.get(addr) ?? this.alloc(addr);
+    const n = this.resolve(addr) || this.alloc(addr);
     if (n === 0) return 0;
     this.set(n, mac, macOff, itf, NEIGH_STATIC, 0);
     return n;
@@ -179,7 +182,7 @@ export class Neighbours {
    * when the router wants addr on that very interface. Returns the entry or 0.
    */
   heard(addr: number, buf: Uint8Array, macOff: number, itf: number, now: number): number {
-    const n = this.byAddr.get(addr) ?? 0;
+    const n = this.resolve(addr);
     if (n === 0 || this.neighIf[n] !== itf || this.neighState[n] === NEIGH_STATIC) return 0;
     this.set(n, buf, macOff, itf, NEIGH_LEARNED, now);
     return n;
@@ -221,12 +224,13 @@ export class Neighbours {
     const out: ArpOut[] = [];
     // Addresses frames are waiting for go first: what traffic needs now.
     for (const addr of this.missing.keys()) {
-      const n = this.byAddr.get(addr) ?? 0;
+      const n = this.resolve(addr);
       if (n !== 0 && this.neighState[n] !== NEIGH_LEARNED && this.neighState[n] !== NEIGH_STATIC && now - this.lastAsk[n] >= 1000) this.ask(n, now, out, events);
     }
-    for (const n of this.byAddr.values()) {
+    // Entries in use are the ones not free; walking the arrays allocates nothing.
+    for (let n = 1; n < this.next; n++) {
       const state = this.neighState[n];
-      if (state === NEIGH_STATIC) continue;
+      if (state === NEIGH_STATIC || state === NEIGH_FREE) continue;
       if (state === NEIGH_LEARNED && now - this.confirmed[n] > NEIGH_MAX_AGE_MS) {
         // Failed: ask at once, then back off as for an address never resolved.
         this.neighState[n] = NEIGH_FAILED;
@@ -274,7 +278,7 @@ export class Neighbours {
   private alloc(addr: number): number {
     const n = this.free.pop() ?? (this.next < this.capacity ? this.next++ : 0);
     if (n === 0) return 0;
-    this.byAddr.set(addr, n);
+    this.byAddr.set(addr, 0, n);
     this.neighAddr[n] = addr;
     return n;
   }

@@ -10,6 +10,8 @@ import { destKey, diffTables, type ServiceDelta, type TableDelta } from '../mode
 import { PROTO_TCP, PROTO_UDP, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
 import { createScheduler, type Scheduler } from '../sched/index.js';
 import { ServiceIndex } from './service-index.js';
+import { IntMap } from './int-map.js';
+import { DestTrash } from './trash.js';
 
 export const FWD_NAT = 0;
 export const FWD_DR = 1;
@@ -34,8 +36,8 @@ export interface ServiceEntry {
   schedSpec: string;
   /** Dest ids in IPVS list order (the newest added first). */
   ids: Uint32Array;
-  /** Dest id by destKey(address, port): the list's, and removed ones still in use. */
-  readonly byDest: Map<number, number>;
+  /** Dests of this service in ServiceRuntime.destIds: the list's, and removed ones still in use. */
+  destCount: number;
   /** Persistence timeout in ms (0 = off) and client netmask. */
   persistMs: number;
   persistMask: number;
@@ -46,8 +48,14 @@ export interface ServiceEntry {
 interface StagedService {
   /** Dests to put at the head of the list, in upsert order: new ones, and ones back from the trash. */
   added: number[];
-  /** Which of `added` were allocated by the staging (freed if it is dropped). */
-  fresh: Set<number>;
+  /**
+   * Which of `added` came back from the trash (connections may still refer to
+   * them, so they become available only at the switch); the others were
+   * allocated by the staging, are marked available at once (nothing refers to
+   * them and no list holds them yet, so the mark is only seen after the switch)
+   * and are freed if the staging is dropped.
+   */
+  back: number[];
   /** Dests already in the list whose settings the version changes. */
   changed: Array<{ id: number; rs: RealServer }>;
   /** Dests the version takes out of the list. */
@@ -81,7 +89,8 @@ export class ServiceRuntime {
   readonly destOutPkts: Float64Array;
   readonly destInBytes: Float64Array;
   readonly destOutBytes: Float64Array;
-  readonly destNames: string[] = [];
+  /** Filled up front: an array that grows copies itself, in whatever step needs one more slot. */
+  readonly destNames: string[];
   /**
    * Counters of dests freed since their service id was given out (STAT_FIELDS per
    * service id), and of every dest ever freed (`retiredTotal`): IPVS keeps a
@@ -112,13 +121,15 @@ export class ServiceRuntime {
    * and still in use): the addresses the router must resolve. Addresses whose
    * count went from 0 to 1 or back since takeAddressChanges() are queued there.
    */
-  private readonly addrRefs = new Map<number, number>();
+  private readonly addrRefs: IntMap;
+  /** Dest id by destKey(address, port) and service id: every service's list, and removed dests still in use. */
+  private readonly destIds: IntMap;
   private addedAddrs: number[] = [];
   private removedAddrs: number[] = [];
   /** Servers prepared ahead of a version's delta (stage()), by service key. */
   private staged: { version: number; services: Map<string, StagedService> } | null = null;
   /** Dests out of their list but still referred to: collectDests() frees them once unused. */
-  private readonly retired = new Set<number>();
+  private readonly retired: DestTrash;
   private readonly freeDests: number[] = [];
   private nextDest = 1;
 
@@ -128,6 +139,10 @@ export class ServiceRuntime {
     const cap = o.destCapacity ?? 65536;
     this.serviceCapacity = o.serviceCapacity ?? 65536;
     this.dests = new Dests(cap, alloc);
+    this.retired = new DestTrash(cap);
+    this.destNames = new Array<string>(cap).fill('');
+    this.destIds = new IntMap(cap);
+    this.addrRefs = new IntMap(cap);
     this.destAddr = this.dests.addr;
     this.destPort = this.dests.port;
     this.destFwd = alloc(Uint8Array, cap);
@@ -178,7 +193,8 @@ export class ServiceRuntime {
     delta.services.forEach((d, i) => touched.push(this.applyService(d, schedulers[i])));
     if (delta.removed.length || delta.services.some((d) => d.settings)) this.rebuildIndex();
     this.staged = null;
-    this.collectDests();
+    // A few now, the rest on the data plane's tick: freeing is not part of the switch.
+    this.collectDests(32);
     return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
   }
 
@@ -195,31 +211,31 @@ export class ServiceRuntime {
     if (this.staged && this.staged.version !== version) this.dropStaged();
     const staged = (this.staged ??= { version, services: new Map() });
     let st = staged.services.get(key);
-    if (!st) staged.services.set(key, (st = { added: [], fresh: new Set(), changed: [], removed: [] }));
+    if (!st) staged.services.set(key, (st = { added: [], back: [], changed: [], removed: [] }));
     const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
     if (servers.length > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
     const entry = this.entryFor(key, null, false);
     for (const rs of servers) {
-      const k = destKey(rs.address, rs.port);
-      let id = entry.byDest.get(k);
-      if (id !== undefined && (this.dests.flags[id] & DEST_F_AVAILABLE) !== 0) {
+      let id = this.destOf(entry, rs.address, rs.port);
+      if (id > 0 && (this.dests.flags[id] & DEST_F_AVAILABLE) !== 0) {
         st.changed.push({ id, rs });
         continue;
       }
-      if (id === undefined) {
+      if (id < 0) {
         id = this.allocDest();
-        entry.byDest.set(k, id);
-        this.refAddress(rs.address, 1);
-        st.fresh.add(id);
+        this.bindDest(entry, rs.address, rs.port, id);
+        this.writeDest(id, entry, rs);
+        this.dests.flags[id] |= DEST_F_AVAILABLE; // done here, not in the switch: see StagedService.back
       } else {
-        this.retired.delete(id); // back from the trash: not to be freed before the commit
+        this.retired.restore(id); // back from the trash: not to be freed before the commit
+        this.writeDest(id, entry, rs);
+        st.back.push(id);
       }
-      this.writeDest(id, entry, rs);
       st.added.push(id);
     }
     for (let k = 0; k < remove.length; k += 2) {
-      const id = entry.byDest.get(destKey(remove[k], remove[k + 1]));
-      if (id !== undefined) st.removed.push(id);
+      const id = this.destOf(entry, remove[k], remove[k + 1]);
+      if (id > 0) st.removed.push(id);
     }
   }
 
@@ -227,17 +243,17 @@ export class ServiceRuntime {
   private dropStaged(): void {
     for (const [key, st] of this.staged?.services ?? []) {
       const entry = this.services[this.svcIds.get(key)!];
+      const back = new Set(st.back);
       for (const id of st.added) {
-        if (!st.fresh.has(id)) {
+        if (back.has(id)) {
           this.retired.add(id);
           continue;
         }
-        entry.byDest.delete(destKey(this.destAddr[id], this.destPort[id]));
-        this.refAddress(this.destAddr[id], -1);
+        this.unbindDest(entry, id);
         this.resetDest(id);
         this.freeDests.push(id);
       }
-      if (!entry.live && entry.byDest.size === 0) this.freeService(entry);
+      if (!entry.live && entry.destCount === 0) this.freeService(entry);
     }
     this.staged = null;
   }
@@ -276,7 +292,7 @@ export class ServiceRuntime {
     let needed = 0;
     for (const d of delta.services) {
       const entry = this.svcIds.has(d.key) ? this.services[this.svcIds.get(d.key)!] : undefined;
-      for (const rs of d.upsert) if (!entry?.byDest.has(destKey(rs.address, rs.port))) needed++;
+      for (const rs of d.upsert) if (!entry || this.destOf(entry, rs.address, rs.port) < 0) needed++;
     }
     const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
     if (needed > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
@@ -311,7 +327,7 @@ export class ServiceRuntime {
     this.retiredSvc.fill(0, STAT_FIELDS * id, STAT_FIELDS * id + STAT_FIELDS);
     const entry: ServiceEntry = {
       id, key, model: undefined as unknown as VirtualService, proto: 0, scheduler: fresh!, schedSpec: '',
-      ids: new Uint32Array(0), byDest: new Map(), persistMs: 0, persistMask: 0, live,
+      ids: new Uint32Array(0), destCount: 0, persistMs: 0, persistMask: 0, live,
     };
     this.services[id] = entry;
     this.svcIds.set(key, id);
@@ -324,37 +340,50 @@ export class ServiceRuntime {
     if (d.remove.length === 0 && d.upsert.length === 0 && !st) return entry;
     let removed = st ? this.retire(st.removed) : 0;
     for (let k = 0; k < d.remove.length; k += 2) {
-      const id = entry.byDest.get(destKey(d.remove[k], d.remove[k + 1]));
-      if (id !== undefined) removed += this.retire([id]);
+      const id = this.destOf(entry, d.remove[k], d.remove[k + 1]);
+      if (id > 0) removed += this.retire([id]);
     }
     const added: number[] = st ? st.added : [];
     if (st) {
-      for (const id of st.added) this.dests.flags[id] |= DEST_F_AVAILABLE;
+      for (const id of st.back) this.dests.flags[id] |= DEST_F_AVAILABLE;
       for (const { id, rs } of st.changed) this.updateDest(id, entry, rs);
     }
     for (const rs of d.upsert) {
-      const k = destKey(rs.address, rs.port);
-      let id = entry.byDest.get(k);
-      if (id === undefined) {
+      let id = this.destOf(entry, rs.address, rs.port);
+      if (id < 0) {
         id = this.allocDest();
-        entry.byDest.set(k, id);
-        this.refAddress(rs.address, 1);
+        this.bindDest(entry, rs.address, rs.port, id);
       }
       if ((this.dests.flags[id] & DEST_F_AVAILABLE) === 0) {
-        this.retired.delete(id);
+        this.retired.restore(id);
         added.push(id);
       }
       this.updateDest(id, entry, rs);
     }
-    // What left is unavailable now; the list keeps the rest in their places.
-    const flags = this.dests.flags;
-    const kept = removed ? entry.ids.filter((id) => (flags[id] & DEST_F_AVAILABLE) !== 0) : entry.ids;
-    const ids = new Uint32Array(added.length + kept.length);
-    // Each new dest goes to the head in turn (list_add_rcu), so the last added is first.
-    for (let k = 0; k < added.length; k++) ids[added.length - 1 - k] = added[k];
-    ids.set(kept, added.length);
-    entry.ids = ids;
+    entry.ids = this.relist(entry.ids, added, removed);
     return entry;
+  }
+
+  /**
+   * The new list: `added` at the head, then the old list without what left
+   * (which is unavailable now), in place. This runs in the step that switches
+   * a version, for up to every server of a service, and runs cold (the
+   * interpreter, not optimised code): native copies where the shape allows.
+   */
+  private relist(old: Uint32Array, added: readonly number[], removed: number): Uint32Array {
+    // Every listed dest was available, and `removed` of them are not any more.
+    const ids = new Uint32Array(added.length + old.length - removed);
+    ids.set(added);
+    // Each new dest goes to the head in turn (list_add_rcu), so the last added is first.
+    ids.subarray(0, added.length).reverse();
+    if (removed === 0) {
+      ids.set(old, added.length);
+    } else if (removed < old.length) {
+      const flags = this.dests.flags;
+      let n = added.length;
+      for (let k = 0; k < old.length; k++) if ((flags[old[k]] & DEST_F_AVAILABLE) !== 0) ids[n++] = old[k];
+    }
+    return ids;
   }
 
   /** Takes these dests out of service (to the trash, freed once unused); returns how many were in it. */
@@ -419,23 +448,18 @@ export class ServiceRuntime {
    */
   collectDests(max = 256): number {
     const dests = this.dests;
-    let freed = 0;
-    for (const d of this.retired) {
-      // A bounded slice per call: freeing ten thousand dests at once would stall the data plane.
-      if (freed === max) break;
-      if (dests.active[d] + dests.inactive[d] + dests.persist[d] > 0) continue;
-      this.retired.delete(d);
+    // A bounded slice per call: freeing ten thousand dests at once would stall the data plane.
+    return this.retired.walk(4 * max, max, (d) => {
+      if (dests.active[d] + dests.inactive[d] + dests.persist[d] > 0) return false;
       const entry = this.services[this.destSvc[d]];
-      entry.byDest.delete(destKey(this.destAddr[d], this.destPort[d]));
+      this.unbindDest(entry, d);
       entry.scheduler.forget?.(d);
       this.keepStats(d, entry.id);
-      this.refAddress(this.destAddr[d], -1);
       this.resetDest(d);
       this.freeDests.push(d);
-      freed++;
-      if (!entry.live && entry.byDest.size === 0) this.freeService(entry);
-    }
-    return freed;
+      if (!entry.live && entry.destCount === 0) this.freeService(entry);
+      return true;
+    });
   }
 
   /** Addresses that gained their first dest, and lost their last, since the last call. */
@@ -447,13 +471,30 @@ export class ServiceRuntime {
   }
 
   /** Every address some dest has (for a full resync of the neighbours). */
-  addresses(): IterableIterator<number> {
-    return this.addrRefs.keys();
+  addresses(): number[] {
+    return this.addrRefs.keyList();
+  }
+
+  /** The id of a service's dest, in its list or still in use after leaving it; -1 if none. */
+  private destOf(entry: ServiceEntry, address: number, port: number): number {
+    return this.destIds.get(destKey(address, port), entry.id);
+  }
+
+  private bindDest(entry: ServiceEntry, address: number, port: number, id: number): void {
+    this.destIds.set(destKey(address, port), entry.id, id);
+    entry.destCount++;
+    this.refAddress(address, 1);
+  }
+
+  private unbindDest(entry: ServiceEntry, id: number): void {
+    this.destIds.delete(destKey(this.destAddr[id], this.destPort[id]), entry.id);
+    entry.destCount--;
+    this.refAddress(this.destAddr[id], -1);
   }
 
   private refAddress(addr: number, by: 1 | -1): void {
-    const n = (this.addrRefs.get(addr) ?? 0) + by;
-    if (n > 0) this.addrRefs.set(addr, n);
+    const n = Math.max(this.addrRefs.get(addr), 0) + by;
+    if (n > 0) this.addrRefs.set(addr, 0, n);
     else this.addrRefs.delete(addr);
     if (by === 1 && n === 1) this.addedAddrs.push(addr);
     if (by === -1 && n === 0) this.removedAddrs.push(addr);
