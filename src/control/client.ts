@@ -5,8 +5,9 @@
 import { request } from 'node:http';
 import { serviceIdOf } from './service-id.js';
 import {
-  ApiRequestError, DEFAULT_SOCKET, type ApiError, type ChangeResult, type ConnPage, type ControlApi, type DataPlaneView, type Op, type ReloadView,
-  type ServiceView, type StatusView, type TableView, type TimeoutsView,
+  ApiRequestError, DEFAULT_SOCKET, type ApiError, type ChangeResult, type ConnPage, type ControlApi, type DataPlaneView, type HealthForce,
+  type HealthServerView, type HealthView, type Op, type ReloadView, type ServiceSelector, type ServiceView, type StatusView, type TableView,
+  type TimeoutsView,
 } from './types.js';
 
 /** The router could not be asked (not running, no permission, it broke the connection). */
@@ -56,6 +57,14 @@ export class ControlClient implements ControlApi {
 
   reload(): Promise<ReloadView> {
     return this.call('POST', '/v1/reload', {});
+  }
+
+  health(): Promise<HealthView> {
+    return this.call('GET', '/v1/health');
+  }
+
+  forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce): Promise<HealthServerView> {
+    return this.call('POST', `/v1/health/${serviceIdOf(service)}/${server.address}:${server.port}`, { force });
   }
 
   /** One request; resolves with the JSON answer of a 2xx. */

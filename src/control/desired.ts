@@ -19,6 +19,14 @@ export interface Verdict {
   weight?: number;
 }
 
+/** What the health checks put over a whole service (health/monitor.ts Overlay). */
+export interface ServiceOverlay {
+  /** Run this server (weight 1) in the service: Piranha's sorry_server. */
+  sorry: { address: number; port: number } | null;
+  /** Quorum lost: none of the service's real servers takes new connections. */
+  suspended: boolean;
+}
+
 /** A planned change: the configured table it would make, and what it did. */
 export interface Candidate {
   configured: ServiceTable;
@@ -34,6 +42,8 @@ export class DesiredState {
   private readonly edits: string[] = [];
   /** Verdicts by service key, then "address:port". */
   private readonly verdicts = new Map<string, Map<string, Verdict>>();
+  /** Overlays by service key. */
+  private readonly overlays = new Map<string, ServiceOverlay>();
   /** Effective services by configured service object, valid while its verdict revision holds. */
   private readonly cache = new WeakMap<VirtualService, { rev: number; eff: VirtualService }>();
   private readonly revs = new Map<string, number>();
@@ -102,6 +112,14 @@ export class DesiredState {
     this.rev++;
   }
 
+  /** Sets (or with null clears) a service's overlay. */
+  setOverlay(service: string, o: ServiceOverlay | null): void {
+    if (o) this.overlays.set(service, o);
+    else if (!this.overlays.delete(service)) return;
+    this.revs.set(service, (this.revs.get(service) ?? 0) + 1);
+    this.rev++;
+  }
+
   verdictOf(service: string, address: number, port: number): Verdict | undefined {
     return this.verdicts.get(service)?.get(`${formatIPv4(address)}:${port}`);
   }
@@ -141,17 +159,22 @@ export class DesiredState {
   private effectiveService(s: VirtualService): VirtualService {
     const key = serviceKey(s);
     const m = this.verdicts.get(key);
-    if (!m || m.size === 0) return s;
+    const o = this.overlays.get(key);
+    if ((!m || m.size === 0) && !o) return s;
     const rev = this.revs.get(key) ?? 0;
     const hit = this.cache.get(s);
     if (hit && hit.rev === rev) return hit.eff;
     const servers: RealServer[] = [];
-    for (const r of s.servers) {
-      const v = m.get(`${formatIPv4(r.address)}:${r.port}`);
+    for (const r of o?.suspended ? [] : s.servers) {
+      const v = m?.get(`${formatIPv4(r.address)}:${r.port}`);
       if (!v) servers.push(r);
       else if (!v.up) {
         if (v.quiesce) servers.push({ ...r, weight: 0 });
       } else servers.push(v.weight === undefined ? r : { ...r, weight: v.weight });
+    }
+    if (o?.sorry && !servers.some((r) => r.address === o.sorry!.address && r.port === o.sorry!.port)) {
+      // lvsd adds the sorry server with weight 1 and the service's forwarding method.
+      servers.unshift({ name: 'sorry_server', address: o.sorry.address, port: o.sorry.port, weight: 1, forward: s.servers[0]?.forward ?? 'nat', upperThreshold: 0, lowerThreshold: 0 });
     }
     const eff = { ...s, servers };
     this.cache.set(s, { rev, eff });

@@ -14,7 +14,7 @@ import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { OpError } from './ops.js';
 import { parseServiceId } from './service-id.js';
-import { DEFAULT_SOCKET, type ChangeResult, type ConnPage, type DataPlaneView, type Op, type ReloadView, type StatusView, type TableView, type TimeoutsView } from './types.js';
+import { DEFAULT_SOCKET, type HealthForce, type HealthServerView, type HealthView, type ServiceSelector, type ChangeResult, type ConnPage, type DataPlaneView, type Op, type ReloadView, type StatusView, type TableView, type TimeoutsView } from './types.js';
 
 /** Largest request body: a restore of some ten thousand servers. */
 const MAX_BODY = 16 << 20;
@@ -37,6 +37,10 @@ export interface ControlBackend {
   /** Applies the ops as one version; throws OpError (nothing changed). */
   change(ops: Op[], who: string): Promise<ChangeResult>;
   reload(who: string): Promise<ReloadView>;
+  /** Health of every checked real server. */
+  health(): HealthView;
+  /** Forces a server (nanny's SIGUSR1/SIGUSR2), drains it, or gives it back to its checks; throws OpError. */
+  forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce, who: string): Promise<HealthServerView>;
 }
 
 export interface ServerOptions {
@@ -127,6 +131,16 @@ export class ControlServer {
     app.delete('/v1/services/:id/servers/:server', (c) => this.change(c, async () => [{ op: 'delete-server', service: service(c), server: server(c) }]));
     app.post('/v1/zero', (c) => this.change(c, async () => [{ op: 'zero' }]));
     app.put('/v1/timeouts', (c) => this.change(c, async (body) => [{ ...(body as object), op: 'set-timeouts' } as Op]));
+    app.get('/v1/health', (c) => c.json(b.health()));
+    app.post('/v1/health/:id/:server', async (c) => {
+      const who = this.authorize(c);
+      if (typeof who !== 'string') return who;
+      const force = (await readJson(c) as { force?: unknown }).force;
+      if (force !== 'up' && force !== 'down' && force !== 'drain' && force !== 'auto') {
+        throw new OpError('EINVAL', `want {"force": "up" | "down" | "drain" | "auto"}, got ${JSON.stringify(force)}`);
+      }
+      return c.json(await b.forceHealth(service(c), server(c), force, who));
+    });
     app.post('/v1/reload', async (c) => {
       const who = this.authorize(c);
       if (typeof who !== 'string') return who;

@@ -256,6 +256,8 @@ export interface ControlApi {
   /** Applies the ops atomically as one table version; rejects with an ApiRequestError. */
   change(ops: Op[]): Promise<ChangeResult>;
   reload(): Promise<ReloadView>;
+  health(): Promise<HealthView>;
+  forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce): Promise<HealthServerView>;
 }
 
 /** A refused request, as the client sees it: the HTTP status and the API's error. */
@@ -268,3 +270,44 @@ export class ApiRequestError extends Error {
     this.name = 'ApiRequestError';
   }
 }
+
+/** One checked real server (GET /v1/health). */
+export interface HealthServerView {
+  service: string;
+  address: string;
+  port: number;
+  /** What the checks say. */
+  state: 'up' | 'down';
+  /** Whether it takes new connections now: its state, forcing, and its service's quorum. */
+  serving: boolean;
+  /** Forced by an operator: up, down, drain (weight 0); null: its checks decide. */
+  force: 'up' | 'down' | 'drain' | null;
+  weight: number;
+  configuredWeight: number;
+  okStreak: number;
+  failStreak: number;
+  riseNeeded: number;
+  fall: number;
+  checks: string[];
+  last: { at: number; ok: boolean; detail: string } | null;
+  lastChange: { at: number; to: 'up' | 'down'; reason: string } | null;
+}
+
+/** A virtual server's checks, quorum and sorry server. */
+export interface HealthServiceView {
+  service: string;
+  quorum: number;
+  hysteresis: number;
+  quorumUp: boolean;
+  sorryServer: string | null;
+  sorryActive: boolean;
+  servers: HealthServerView[];
+}
+
+/** GET /v1/health. */
+export interface HealthView {
+  services: HealthServiceView[];
+}
+
+/** POST /v1/health/:service/:server: force a server, drain it, or (auto) give it back to its checks. */
+export type HealthForce = 'up' | 'down' | 'drain' | 'auto';

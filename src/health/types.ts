@@ -76,7 +76,7 @@ export interface CheckTiming {
 
 /** Everything that checks one real server. */
 export interface ServerChecks {
-  /** "tcp|198.18.0.10|80" (model serviceKey) of the virtual server. */
+  /** The virtual server's model serviceKey: "TCP 198.18.0.10:80", "FWM 5". */
   service: string;
   address: string;
   port: number;
@@ -105,4 +105,26 @@ export interface ProbeTarget {
   address: string;
   port: number;
   bindTo?: string;
+}
+
+/** A virtual server's checks and what it does when its servers fail. */
+export interface ServiceHealth {
+  /** The model serviceKey. */
+  service: string;
+  /** Piranha's sorry_server: put in (weight 1) when no real server is up (keepalived: when quorum is lost). */
+  sorryServer: { address: string; port: number } | null;
+  /** keepalived: the least weight of the servers up for the service to be up (default 1). */
+  quorum: number;
+  hysteresis: number;
+  quorumUp: string | null;
+  quorumDown: string | null;
+  /** Every active real server. */
+  servers: ServerChecks[];
+}
+
+/** The health part of a compiled lvs.cf. */
+export interface HealthConfig {
+  services: ServiceHealth[];
+  /** lvsd: a checker that dies stops the router (so the backup takes over) instead of only logging. */
+  hardShutdown: boolean;
 }

@@ -12,11 +12,13 @@ import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
 import { DesiredState, type Verdict } from '../control/desired.js';
-import { OpError } from '../control/ops.js';
+import { HealthMonitor, type HealthUpdate } from '../health/monitor.js';
+import type { Probe } from '../health/round.js';
+import { keyOf, OpError } from '../control/ops.js';
 import { MetricsServer } from '../control/metrics-server.js';
 import { ControlServer, type ControlBackend, type Peer } from '../control/server.js';
 import type {
-  ChangeResult, ConnPage, DataPlaneView, Op, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
+  ChangeResult, ConnPage, DataPlaneView, HealthForce, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
 } from '../control/types.js';
 import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
@@ -61,6 +63,10 @@ export interface RouterDeps {
   timers?: boolean;
   /** Process signals: SIGHUP reloads, SIGTERM and SIGINT stop (done resolves 0). Off unless asked. */
   signals?: NodeJS.Process;
+  /** Runs one attempt of a health check (health/probes); none: real servers are not checked. */
+  probe?: Probe;
+  /** The health monitor's clock and timers (tests step them). */
+  healthDeps?: Partial<ConstructorParameters<typeof HealthMonitor>[0]>;
 }
 
 export class StartError extends Error {}
@@ -85,6 +91,8 @@ export class Router implements ControlBackend {
   private local: number[] = [];
   private connCapacity = 0;
   private server: ControlServer | null = null;
+  /** The health checks (health/monitor.ts); null when they do not run. */
+  private monitor: HealthMonitor | null = null;
   /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -114,6 +122,8 @@ export class Router implements ControlBackend {
     this.local = [...this.deps.host.kernelAddresses().keys()];
     this.connCapacity = this.deps.connCapacity ?? loaded.connCapacity;
     this.desired = new DesiredState(loaded.table, this.devices);
+    this.monitor = this.deps.probe ? this.makeMonitor(this.deps.probe) : null;
+    if (this.monitor) this.putHealth(this.monitor.configure(loaded.health));
     this.running = this.desired.effective();
     this.noteTimeouts(this.running);
     this.startedAt = this.now;
@@ -165,6 +175,8 @@ export class Router implements ControlBackend {
       },
     });
     if (deps.timers !== false) this.components.add(every('rates', RATE_PERIOD_MS, () => this.sampleRates()));
+    const monitor = this.monitor;
+    if (monitor) this.components.add({ name: 'health', start: () => monitor.start(), stop: () => monitor.stop() });
     if (deps.controlSocket !== null) {
       this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
       const server = this.server;
@@ -271,6 +283,8 @@ export class Router implements ControlBackend {
     }
     const before = this.desired.snapshot();
     const discarded = this.desired.reload(loaded.table);
+    // Servers that stay keep their health; new ones start as their checks say (alpha: down).
+    if (this.monitor) this.putHealth(this.monitor.configure(loaded.health));
     try {
       await this.switchTo(this.desired.effective());
     } catch (e) {
@@ -287,12 +301,48 @@ export class Router implements ControlBackend {
     return { at: this.now, ok: true, version: this.running.version, trigger, errors: [], notes: loaded.notes, discarded };
   }
 
-  /** A health check's verdict on a real server (the health-check component calls this). */
+  /** A health check's verdict on a real server. */
   setVerdict(service: string, address: number, port: number, v: Verdict | null): Promise<void> {
+    return this.applyHealth({ verdicts: [{ service, address, port, verdict: v }], overlays: [] });
+  }
+
+  /** Verdicts and service overlays from the health checks, as one table version. */
+  applyHealth(u: HealthUpdate): Promise<void> {
     return this.serial(async () => {
-      this.desired.setVerdict(service, address, port, v);
+      this.putHealth(u);
       const next = this.desired.effective();
       if (next !== this.running) await this.switchTo(next);
+    });
+  }
+
+  /** Health of every checked server (GET /v1/health). */
+  health(): HealthView {
+    return { services: this.monitor?.view() ?? [] };
+  }
+
+  /** Forces a server up or down, drains it, or (auto) gives it back to its checks. */
+  async forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce, who: string): Promise<HealthServerView> {
+    if (!this.monitor) throw new OpError('ENOENT', 'health checks are not running (tsvs start runs them unless --no-health-checks)');
+    const key = keyOf(service);
+    try {
+      return await this.monitor.force(key, server.address, server.port, force === 'auto' ? null : force, who);
+    } catch (e) {
+      throw new OpError('ESRCH', (e as Error).message);
+    }
+  }
+
+  private putHealth(u: HealthUpdate): void {
+    for (const v of u.verdicts) this.desired.setVerdict(v.service, v.address, v.port, v.verdict);
+    for (const o of u.overlays) this.desired.setOverlay(o.service, o.overlay);
+  }
+
+  private makeMonitor(probe: Probe): HealthMonitor {
+    return new HealthMonitor({
+      probe,
+      apply: (u) => this.applyHealth(u),
+      log: this.deps.log,
+      onDead: (why) => this.died(why),
+      ...this.deps.healthDeps,
     });
   }
 

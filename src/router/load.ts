@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { compileLvsCf } from '../config/compile.js';
 import { parseLvsCf } from '../config/lvscf-parse.js';
+import type { HealthConfig } from '../health/types.js';
 import type { ServiceTable } from '../model/index.js';
 
 export interface LoadedConfig {
@@ -9,6 +10,8 @@ export interface LoadedConfig {
   notes: string[];
   /** lvs.cf conn_capacity (default 1048576). */
   connCapacity: number;
+  /** The health checks lvs.cf asks for. */
+  health: HealthConfig;
 }
 
 /** Throws an Error whose message lists every problem as file:line: CODE: message. */
@@ -20,6 +23,8 @@ export function loadConfig(path: string): LoadedConfig {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const cfg = parseLvsCf(text, path);
-  const { table, notActedOn, connCapacity } = compileLvsCf(cfg);
-  return { table, connCapacity, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
+  const r = compileLvsCf(cfg);
+  const { table, notActedOn, connCapacity } = r;
+  const health = (r as { health?: HealthConfig }).health ?? { services: [], hardShutdown: true }; // until the config layer compiles checks
+  return { table, connCapacity, health, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
 }

@@ -75,4 +75,20 @@ describe('desired state', () => {
     d.restore(snap.base, snap.configured, snap.edits);
     expect(d.configured).toBe(before);
   });
+
+  it('a service overlay from the health checks: the sorry server (weight 1) runs instead of the real servers, and leaves with the overlay', () => {
+    const d = new DesiredState(lvscf([3, 2]), ['eth0']);
+    d.setOverlay(KEY, { sorry: { address: ip('198.19.0.99'), port: 80 }, suspended: true });
+    const t = d.effective();
+    expect(weights(t)).toEqual([['198.19.0.99', 1]]);
+    expect(t.services[0].servers[0]).toMatchObject({ name: 'sorry_server', forward: 'nat', port: 80 });
+    d.setOverlay(KEY, null);
+    expect(weights(d.effective())).toEqual([['198.19.0.11', 3], ['198.19.0.12', 2]]);
+  });
+
+  it('quorum lost without a sorry server leaves the service with no real server', () => {
+    const d = new DesiredState(lvscf([1, 1]), ['eth0']);
+    d.setOverlay(KEY, { sorry: null, suspended: true });
+    expect(weights(d.effective())).toEqual([]);
+  });
 });

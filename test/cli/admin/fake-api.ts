@@ -3,7 +3,7 @@
 // (EEXIST, ESRCH, ENOENT), adds servers at the head of the list as IPVS
 // does, and records every call.
 import {
-  ApiRequestError, type ChangeResult, type ConnPage, type ConnView, type ControlApi, type Op, type ServerView,
+  ApiRequestError, type ChangeResult, type ConnPage, type ConnView, type ControlApi, type HealthForce, type HealthServerView, type HealthView, type Op, type ServerView,
   type ServiceSelector, type ServiceView, type TableView, type TimeoutsView,
 } from '../../../src/control/types.js';
 import { IPVS_SCHEDULERS } from '../../../src/sched/names.js';
@@ -74,6 +74,21 @@ export class FakeApi implements ControlApi {
   }
   async reload(): Promise<never> {
     throw new Error('not faked');
+  }
+  health_: HealthView = { services: [] };
+  readonly forced: string[] = [];
+  async health(): Promise<HealthView> {
+    if (this.failWith) throw this.failWith;
+    return structuredClone(this.health_);
+  }
+  async forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce): Promise<HealthServerView> {
+    if (this.failWith) throw this.failWith;
+    const svc = this.health_.services.find((s) => s.service === ('fwmark' in service ? `FWM ${service.fwmark}` : `${service.protocol.toUpperCase()} ${service.address}:${service.port}`));
+    const rs = svc?.servers.find((r) => r.address === server.address && r.port === server.port);
+    if (!rs) throw new ApiRequestError(404, { code: 'ESRCH', message: `no checked real server ${server.address}:${server.port}` });
+    this.forced.push(`${svc!.service} ${server.address}:${server.port} ${force}`);
+    rs.force = force === 'auto' ? null : force;
+    return structuredClone(rs);
   }
 }
 

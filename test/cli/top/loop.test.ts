@@ -61,6 +61,8 @@ function fakeApi(over: Partial<ControlApi> = {}) {
     },
     change: () => Promise.reject(new Error('not used')),
     reload: () => Promise.reject(new Error('not used')),
+    health: async () => ({ services: [] }),
+    forceHealth: () => Promise.reject(new Error('not used')),
     ...over,
   };
   return { api, calls };
