@@ -4,6 +4,7 @@ import { benchSchedCommand } from './bench-sched.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { adminCommand, topCommand } from './control-commands.js';
+import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
 import { labCommand } from './lab.js';
 import { defineGroup, type Command } from './registry.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   adminCommand,
   topCommand,
+  healthCommand,
   labCommand,
   captureCommand,
   benchCommand,

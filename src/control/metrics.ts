@@ -16,12 +16,13 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { DataPlaneView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { DataPlaneView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
   dataplane: DataPlaneView;
   status: StatusView;
+  health?: HealthView;
 }
 
 /** The text format's content type, as prom-client names it. */
@@ -40,6 +41,7 @@ export async function renderMetrics(snap: MetricsSnapshot): Promise<string> {
   addTableFamilies(f, snap.table);
   addDataPlaneFamilies(f, snap.dataplane);
   addStatusFamilies(f, snap.status);
+  if (snap.health) addHealthFamilies(f, snap.health);
   const { batchFrames, batchMicros } = snap.dataplane;
   const frames = histogramText('tsvs_dataplane_batch_frames', 'Frames per batch the data plane processed.', batchFrames);
   const micros = histogramText('tsvs_dataplane_batch_duration_seconds', 'Time the data plane spent on one batch.', batchMicros, 1e6);
@@ -123,4 +125,34 @@ function addStatusFamilies(f: Families, st: StatusView): void {
     f.gauge('tsvs_last_reload_timestamp_seconds', 'When the last reload was tried (Unix time).').set(last.at / 1000);
     f.gauge('tsvs_last_reload_success', 'Whether the last reload was applied (1) or refused (0).').set(last.ok ? 1 : 0);
   }
+}
+
+/** Health checks: per real server its checked state, whether it serves, its last round; per service its quorum; totals. */
+function addHealthFamilies(f: Families, h: HealthView): void {
+  const labels = ['service', 'server_address', 'server_port'] as const;
+  const up = f.gauge('tsvs_real_server_check_up', 'What the real server\'s health checks say: up (1) or down (0).', labels);
+  const serving = f.gauge('tsvs_real_server_serving', 'Whether the real server takes new connections (1): its checks, forcing by an operator and its service\'s quorum.', labels);
+  const forced = f.gauge('tsvs_real_server_forced', 'Whether an operator forced the real server up, down or drain (1) instead of its checks.', labels);
+  const last = f.gauge('tsvs_real_server_check_duration_seconds', 'How long the real server\'s last round of checks took.', labels);
+  const quorum = f.gauge('tsvs_service_quorum_up', 'Whether the virtual service has its quorum (1); 0: its sorry server, if any, serves.', ['service']);
+  for (const svc of h.services) {
+    quorum.set({ service: svc.service }, svc.quorumUp ? 1 : 0);
+    for (const r of svc.servers) {
+      const l = { service: svc.service, server_address: r.address, server_port: String(r.port) };
+      up.set(l, r.state === 'up' ? 1 : 0);
+      serving.set(l, r.serving ? 1 : 0);
+      forced.set(l, r.force ? 1 : 0);
+      if (r.last?.ms !== undefined) last.set(l, r.last.ms / 1000);
+    }
+  }
+  const t = h.totals;
+  if (!t) return;
+  const rounds = f.counter('tsvs_health_check_rounds_total', 'Rounds of health checks, by result.', ['result']);
+  rounds.inc({ result: 'ok' }, t.roundsOk);
+  rounds.inc({ result: 'failed' }, t.roundsFailed);
+  const changes = f.counter('tsvs_health_state_changes_total', 'Real servers that went up or down by their checks.', ['to']);
+  changes.inc({ to: 'up' }, t.wentUp);
+  changes.inc({ to: 'down' }, t.wentDown);
+  f.gauge('tsvs_health_checks_in_flight', 'Rounds of health checks running now.').set(t.inFlight);
+  f.gauge('tsvs_health_checks_waiting', 'Rounds of health checks due but waiting for a slot (the concurrency bound).').set(t.waiting);
 }

@@ -289,7 +289,8 @@ export interface HealthServerView {
   riseNeeded: number;
   fall: number;
   checks: string[];
-  last: { at: number; ok: boolean; detail: string } | null;
+  /** The last round: when, its result, what it said, how long it took (ms). */
+  last: { at: number; ok: boolean; detail: string; ms?: number } | null;
   lastChange: { at: number; to: 'up' | 'down'; reason: string } | null;
 }
 
@@ -307,6 +308,8 @@ export interface HealthServiceView {
 /** GET /v1/health. */
 export interface HealthView {
   services: HealthServiceView[];
+  /** Since the router started: rounds of checks by result, changes of state, rounds in flight and waiting for a slot. */
+  totals?: { roundsOk: number; roundsFailed: number; wentUp: number; wentDown: number; inFlight: number; waiting: number };
 }
 
 /** POST /v1/health/:service/:server: force a server, drain it, or (auto) give it back to its checks. */

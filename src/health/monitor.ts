@@ -63,6 +63,8 @@ interface Entry {
   running: AbortController | null;
   /** The verdict last handed to the router (undefined: none yet). */
   given: Verdict | null | undefined;
+  /** How long the last round took (ms). */
+  lastMs: number;
 }
 
 interface Svc {
@@ -102,6 +104,7 @@ export class HealthMonitor {
   private readonly random: () => number;
   private readonly run: (cmd: string) => void;
   private readonly max: number;
+  private readonly totals = { roundsOk: 0, roundsFailed: 0, wentUp: 0, wentDown: 0 };
 
   constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
@@ -193,6 +196,11 @@ export class HealthMonitor {
     return this.serverView(e);
   }
 
+  /** Rounds by result and changes of state since the start; rounds in flight and waiting. */
+  counts(): { roundsOk: number; roundsFailed: number; wentUp: number; wentDown: number; inFlight: number; waiting: number } {
+    return { ...this.totals, inFlight: this.running, waiting: this.waiting.length };
+  }
+
   view(): ServiceView[] {
     return [...this.services.values()].map((svc) => ({
       service: svc.cfg.service,
@@ -223,7 +231,7 @@ export class HealthMonitor {
   }
 
   private entry(svc: Svc, key: string, s: ServerChecks, now: number): Entry {
-    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? 0, timer: null, running: null, given: undefined };
+    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? 0, timer: null, running: null, given: undefined, lastMs: 0 };
   }
 
   private retire(e: Entry): void {
@@ -263,6 +271,9 @@ export class HealthMonitor {
       .then((r) => {
         if (ac.signal.aborted) return;
         const change = e.health.record(r, this.now());
+        e.lastMs = r.ms;
+        if (r.ok) this.totals.roundsOk++;
+        else this.totals.roundsFailed++;
         if (change) this.changed(e, change);
         e.health.tick(this.now());
         this.afterChange(e);
@@ -281,6 +292,8 @@ export class HealthMonitor {
   private changed(e: Entry, c: Change): void {
     const s = e.health.spec;
     const t = s.timing;
+    if (c.to === 'down') this.totals.wentDown++;
+    else this.totals.wentUp++;
     if (c.to === 'down') {
       this.deps.log.warn(`shutting down ${s.address}:${s.port} due to connection failure`, { service: s.service, reason: c.reason, quiesce: t.inhibitOnFailure });
       if (t.notifyDown) this.run(t.notifyDown);
@@ -357,7 +370,7 @@ export class HealthMonitor {
     return {
       service: s.service, address: s.address, port: s.port, state: h.state, serving: h.serving && e.svc.quorum.up, force: h.force,
       weight: h.weight, configuredWeight: s.weight, okStreak: h.okStreak, failStreak: h.failStreak, riseNeeded: h.riseNeeded,
-      fall: s.timing.fall, checks: s.checks.map(describeCheck), last: h.last, lastChange: h.lastChange,
+      fall: s.timing.fall, checks: s.checks.map(describeCheck), last: h.last && { ...h.last, ms: e.lastMs }, lastChange: h.lastChange,
     };
   }
 }

@@ -185,7 +185,7 @@ export class Router implements ControlBackend {
     if (deps.metrics) {
       const m = new MetricsServer({
         listen: deps.metrics,
-        snapshot: async () => ({ table: this.table(), dataplane: this.dataplane(), status: this.status() }),
+        snapshot: async () => ({ table: this.table(), dataplane: this.dataplane(), status: this.status(), health: this.health() }),
         onError: (e) => deps.log.warn('a metrics scrape failed', { problem: (e as Error).message ?? String(e) }),
       });
       this.components.add({
@@ -317,7 +317,8 @@ export class Router implements ControlBackend {
 
   /** Health of every checked server (GET /v1/health). */
   health(): HealthView {
-    return { services: this.monitor?.view() ?? [] };
+    const m = this.monitor;
+    return m ? { services: m.view(), totals: m.counts() } : { services: [] };
   }
 
   /** Forces a server up or down, drains it, or (auto) gives it back to its checks. */

@@ -152,3 +152,30 @@ describe('tsvs families', () => {
     expect(fams.find((f) => f.name === 'node_ipvs_backend_weight')?.metrics ?? []).toEqual([]);
   });
 });
+
+describe('health-check families', () => {
+  it('per real server: what its checks say, whether it serves, whether it is forced, its last round; per service the quorum; totals', async () => {
+    const rs = (address: string, o: object) => ({
+      service: 'TCP 198.18.0.10:80', address, port: 80, state: 'up' as const, serving: true, force: null, weight: 1, configuredWeight: 1,
+      okStreak: 1, failStreak: 0, riseNeeded: 1, fall: 1, checks: ['tcp'], last: { at: 0, ok: true, detail: 'ok', ms: 12 }, lastChange: null, ...o,
+    });
+    const fams = await scrape({
+      health: {
+        services: [{
+          service: 'TCP 198.18.0.10:80', quorum: 1, hysteresis: 0, quorumUp: true, sorryServer: null, sorryActive: false,
+          servers: [rs('10.0.0.2', {}), rs('10.0.0.3', { state: 'down', serving: true, force: 'up', last: { at: 0, ok: false, detail: 'refused', ms: 3 } })],
+        }],
+        totals: { roundsOk: 40, roundsFailed: 2, wentUp: 1, wentDown: 2, inFlight: 3, waiting: 0 },
+      },
+    });
+    const l = (a: string) => ({ service: 'TCP 198.18.0.10:80', server_address: a, server_port: '80' });
+    expect(series(fams, 'tsvs_real_server_check_up')).toEqual([[l('10.0.0.2'), 1], [l('10.0.0.3'), 0]]);
+    expect(series(fams, 'tsvs_real_server_serving')).toEqual([[l('10.0.0.2'), 1], [l('10.0.0.3'), 1]]);
+    expect(series(fams, 'tsvs_real_server_forced')).toEqual([[l('10.0.0.2'), 0], [l('10.0.0.3'), 1]]);
+    expect(series(fams, 'tsvs_real_server_check_duration_seconds')).toEqual([[l('10.0.0.2'), 0.012], [l('10.0.0.3'), 0.003]]);
+    expect(series(fams, 'tsvs_service_quorum_up')).toEqual([[{ service: 'TCP 198.18.0.10:80' }, 1]]);
+    expect(series(fams, 'tsvs_health_check_rounds_total')).toEqual([[{ result: 'ok' }, 40], [{ result: 'failed' }, 2]]);
+    expect(series(fams, 'tsvs_health_state_changes_total')).toEqual([[{ to: 'up' }, 1], [{ to: 'down' }, 2]]);
+    expect(series(fams, 'tsvs_health_checks_in_flight')).toEqual([[{}, 3]]);
+  });
+});
