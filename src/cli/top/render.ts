@@ -3,7 +3,7 @@
 // each real server's share of its service's connections as a bar, the drop
 // counters with their rate since the previous refresh, and the most recently
 // active connections. Plain text: the loop adds the escape codes on a TTY.
-import type { ConnPage, DataPlaneView, ServiceView, TableView, TimeoutsView } from '../../control/types.js';
+import type { ConnPage, DataPlaneView, HealthView, ServiceView, TableView, TimeoutsView } from '../../control/types.js';
 import { busiest } from './busiest.js';
 import { bar, compareServers, compareServices, fit, human, mmss, rate, serviceFlags, serviceName } from './format.js';
 
@@ -15,6 +15,8 @@ export interface TopSnapshot {
   timeouts: TimeoutsView;
   /** The first entries of the connection table, among which the busiest are picked. */
   conns: ConnPage;
+  /** The health checks; null or absent: not known. */
+  health?: HealthView | null;
 }
 
 export interface RenderOptions {
@@ -48,7 +50,7 @@ export function renderTop(snap: TopSnapshot, previous: TopSnapshot | null, width
   const tx = perSecond(dp.txFrames, previous?.dataplane.txFrames);
   const title = `tsvs top${opts.hint ?? ''} - table v${table.version}, ${count(table.services.length, 'service')}, ${dp.conns}/${dp.connCapacity} conns, ` +
     `rx ${rx === null ? '-' : human(rx)}/s, tx ${tx === null ? '-' : human(tx)}/s`;
-  const sections = [[title], serviceRows(table, width), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
+  const sections = [[title], serviceRows(table, width), healthRows(snap.health), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
   const lines = sections.filter((s) => s.length).flatMap((s, i) => (i ? ['', ...s] : s));
   return fitScreen(lines, width, height).join('\n');
 }
@@ -78,6 +80,26 @@ function serviceRows(table: TableView, width: number): string[] {
       const share = active + inactive ? (rs.activeConns + rs.inactiveConns) / (active + inactive) : 0;
       out.push(row(`  -> ${rs.address}:${rs.port}`, [rs.weight, rs.activeConns, rs.inactiveConns, ...rateCells(rs.rates)], bar(share, barW)));
     }
+  }
+  return out;
+}
+
+/**
+ * The health checks in a line when all is well; otherwise a line per real
+ * server that is not serving as configured (down, forced, drained, or out with
+ * its service's quorum): the table above no longer lists a server taken out.
+ */
+function healthRows(h: HealthView | null | undefined): string[] {
+  if (!h || h.services.length === 0) return [];
+  const all = h.services.flatMap((s) => s.servers);
+  const odd = h.services.flatMap((s) => s.servers.filter((r) => !r.serving || r.force !== null || r.weight !== r.configuredWeight).map((r) => ({ s, r })));
+  const lost = h.services.filter((s) => !s.quorumUp);
+  if (!odd.length && !lost.length) return [`Health: all ${count(all.length, 'checked server')} up`];
+  const out = [`Health: ${all.length - odd.length} of ${count(all.length, 'checked server')} serving as configured`];
+  for (const s of lost) out.push(`  ${s.service}: quorum lost${s.sorryActive ? `, sorry server ${s.sorryServer} serving` : ''}`);
+  for (const { s, r } of odd) {
+    const why = r.force ? `forced ${r.force}` : r.state === 'down' ? `down: ${r.lastChange?.reason ?? r.last?.detail ?? ''}` : `weight ${r.weight}/${r.configuredWeight}`;
+    out.push(`  -> ${r.address}:${r.port} (${s.service}) ${r.serving ? 'serving' : 'out'}, ${why}`);
   }
   return out;
 }

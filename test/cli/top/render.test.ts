@@ -130,6 +130,36 @@ describe('renderTop', () => {
   });
 });
 
+describe('renderTop: health', () => {
+  const rs = (address: string, o: object) => ({
+    service: 'TCP 198.18.0.10:80', address, port: 80, state: 'up' as const, serving: true, force: null, weight: 1, configuredWeight: 1,
+    okStreak: 1, failStreak: 0, riseNeeded: 1, fall: 1, checks: ['tcp'], last: null, lastChange: null, ...o,
+  });
+  const withHealth = (servers: ReturnType<typeof rs>[], o: object = {}): TopSnapshot => ({
+    ...snapshot(),
+    health: { services: [{ service: 'TCP 198.18.0.10:80', quorum: 1, hysteresis: 0, quorumUp: true, sorryServer: null, sorryActive: false, servers, ...o }] },
+  });
+
+  it('one line when every checked server serves as configured', () => {
+    expect(renderTop(withHealth([rs('10.0.0.2', {}), rs('10.0.0.3', {})]), null, 100, 40)).toContain('\nHealth: all 2 checked servers up\n');
+  });
+
+  it('a line per server out of service, forced or drained, and a lost quorum with its sorry server', () => {
+    const snap = withHealth([
+      rs('10.0.0.2', { state: 'down', serving: false, lastChange: { at: 0, to: 'down', reason: 'status 500' } }),
+      rs('10.0.0.3', { force: 'drain', weight: 0 }),
+      rs('10.0.0.4', {}),
+    ], { quorumUp: false, sorryServer: '10.0.0.9:80', sorryActive: true });
+    const text = renderTop(snap, null, 100, 40);
+    expect(text).toContain([
+      'Health: 1 of 3 checked servers serving as configured',
+      '  TCP 198.18.0.10:80: quorum lost, sorry server 10.0.0.9:80 serving',
+      '  -> 10.0.0.2:80 (TCP 198.18.0.10:80) out, down: status 500',
+      '  -> 10.0.0.3:80 (TCP 198.18.0.10:80) serving, forced drain',
+    ].join('\n'));
+  });
+});
+
 describe('format', () => {
   it('human: exact below 10000, then 4 characters with a unit', () => {
     expect([0, 999, 9999, 10_000, 12_345, 999_499, 999_500, 1_000_000, 9_949_999, 12_500_000_000].map(human)).toEqual([
