@@ -23,7 +23,7 @@ export interface LabUpOptions {
   /** false: ethtool -K ... tso gso gro tx rx off on the router's interfaces and their peers. Default true (veth defaults). */
   offloads?: boolean;
   httpd?: HttpdKind;
-  /** NAT only: the router's kernel also gets 198.19.0.2/24 on eth1 (never nat_router), e.g. for health checks. */
+  /** NAT only: the router's kernel also gets 198.19.0.2/24 on eth1 (never nat_router), for the health checks. Default true for NAT. */
   routerPrivateAddr?: boolean;
 }
 
@@ -186,7 +186,9 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
   if (httpd !== 'builtin' && httpd !== 'nginx') throw new LabError(`--httpd ${String(httpd)}: want builtin or nginx`);
   if (httpd === 'nginx' && !findNginx()) throw new LabError(NGINX_MISSING);
   if (o.routerPrivateAddr && o.mode !== 'nat') throw new LabError('routerPrivateAddr is for NAT labs (the DR router is on the server LAN already)');
-  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? false });
+  // NAT: the router's kernel gets an address on the server LAN by default, so that
+  // health checks (which run in the router's own stack) reach the real servers.
+  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat' });
 
   const dir = stateDir(name);
   const clash = (await netnsList()).filter((ns) => isLabNamespace(name, ns));
