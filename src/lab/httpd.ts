@@ -3,6 +3,9 @@
 //   GET /            -> "rs2 198.19.0.12\n" (names the server that answered)
 //   GET /bytes?n=N   -> N deterministic bytes (fillPattern), streamed, for download tests with a checksum
 //   GET /sleep?ms=N  -> answers after N ms (at most 120 s): a connection that stays open on purpose
+//   GET /health      -> the server's health status (200 "ok" unless set), for HTTP health checks
+//   GET /health?set=N -> sets it (100..599), from the server's own namespace only (loopback):
+//                       a test or the demo makes one server "sick" while it still serves /
 // HTTP/1.1 keep-alive; logs nothing per request; prints one "listening ..." line when ready.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';
@@ -47,6 +50,8 @@ export interface HttpdOptions {
   addr: string;
   port: number;
   host: string;
+  /** What GET /health answers; changed by GET /health?set=N from loopback. */
+  health?: number;
 }
 
 function intParam(url: URL, key: string, max: number): number | null {
@@ -92,6 +97,7 @@ export function handle(req: IncomingMessage, res: ServerResponse, o: HttpdOption
     if (n === null) return text(res, 400, `/bytes?n=N: want 0 <= N <= ${MAX_BYTES}\n`, o.name);
     return streamBytes(req, res, n, o.name);
   }
+  if (url.pathname === '/health') return health(req, res, url, o);
   if (url.pathname === '/sleep') {
     const ms = intParam(url, 'ms', MAX_SLEEP_MS);
     if (ms === null) return text(res, 400, `/sleep?ms=N: want 0 <= N <= ${MAX_SLEEP_MS}\n`, o.name);
@@ -99,7 +105,21 @@ export function handle(req: IncomingMessage, res: ServerResponse, o: HttpdOption
     res.once('close', () => clearTimeout(t));
     return;
   }
-  text(res, 404, 'not found: try /, /bytes?n=N or /sleep?ms=N\n', o.name);
+  text(res, 404, 'not found: try /, /bytes?n=N, /sleep?ms=N or /health\n', o.name);
+}
+
+function health(req: IncomingMessage, res: ServerResponse, url: URL, o: HttpdOptions): void {
+  const set = url.searchParams.get('set');
+  if (set === null) {
+    const code = o.health ?? 200;
+    return text(res, code, code < 400 ? 'ok\n' : `sick (${code})\n`, o.name);
+  }
+  const from = req.socket.remoteAddress ?? '';
+  if (from !== '127.0.0.1' && from !== '::1' && from !== '::ffff:127.0.0.1') return text(res, 403, '/health?set=N only from loopback\n', o.name);
+  const code = Number(set);
+  if (!Number.isInteger(code) || code < 100 || code > 599) return text(res, 400, '/health?set=N: want 100..599\n', o.name);
+  o.health = code;
+  text(res, 200, `health ${code}\n`, o.name);
 }
 
 function firstAddress(): string {

@@ -37,6 +37,21 @@ describe.skipIf(!IS_ROOT)(`NAT lab, 2 real servers${ROOT_REASON}`, () => {
     }
   });
 
+  it("the router's kernel reaches the real servers (for health checks); /health?set=N from a server's own namespace makes it answer N", async () => {
+    const probe = () => lab.exec('router', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '3', `http://${lab.serverAddrs[0]}/health`]);
+    expect((await probe()).stdout).toBe('200');
+    try {
+      // Only from loopback: the router may not set it.
+      const refused = await lab.exec('router', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '3', `http://${lab.serverAddrs[0]}/health?set=500`]);
+      expect(refused.stdout).toBe('403');
+      await lab.exec('rs1', ['curl', '-sS', '--max-time', '3', 'http://127.0.0.1/health?set=500'], { check: true });
+      expect((await probe()).stdout).toBe('500');
+    } finally {
+      await lab.exec('rs1', ['curl', '-sS', '--max-time', '3', 'http://127.0.0.1/health?set=200']);
+    }
+    expect((await probe()).stdout).toBe('200');
+  });
+
   it('streams 50 MB of /bytes with the checksum the pattern gives, over keep-alive', async () => {
     const n = 50 * 1024 * 1024;
     const url = `http://${lab.serverAddrs[0]}/bytes?n=${n}`;
