@@ -27,7 +27,7 @@ import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
 import type { Logger } from './log.js';
-import { preflight, type HostInfo } from './preflight.js';
+import { preflight, unreachableChecks, type HostInfo } from './preflight.js';
 import { tableDevices } from './setup.js';
 import { snapshotOf, writeSnapshot } from './stats.js';
 
@@ -123,7 +123,11 @@ export class Router implements ControlBackend {
     this.connCapacity = this.deps.connCapacity ?? loaded.connCapacity;
     this.desired = new DesiredState(loaded.table, this.devices);
     this.monitor = this.deps.probe ? this.makeMonitor(this.deps.probe) : null;
-    if (this.monitor) this.putHealth(this.monitor.configure(loaded.health));
+    if (this.monitor) {
+      this.putHealth(this.monitor.configure(loaded.health));
+      const lost = unreachableChecks(loaded.health, this.deps.host.kernelRoutes?.() ?? [[0, 0]]);
+      if (lost) log.warn(lost);
+    }
     this.running = this.desired.effective();
     this.noteTimeouts(this.running);
     this.startedAt = this.now;

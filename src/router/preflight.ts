@@ -2,6 +2,7 @@
 // trace. What the host has is read from /sys and `ip`, injectable for tests.
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import type { HealthConfig } from '../health/types.js';
 import { formatIPv4, parseIPv4, parseMac, type ServiceTable } from '../model/index.js';
 
 export interface HostInfo {
@@ -10,6 +11,8 @@ export interface HostInfo {
   macOf(name: string): Uint8Array | null;
   /** IPv4 addresses the kernel holds: address -> device. */
   kernelAddresses(): Map<number, string>;
+  /** The kernel's IPv4 routes, as [network, prefix length] (default: [0, 0]). */
+  kernelRoutes?(): Array<[number, number]>;
 }
 
 export const linuxHost: HostInfo = {
@@ -32,7 +35,40 @@ export const linuxHost: HostInfo = {
     }
     return out;
   },
+  kernelRoutes: () => {
+    const out: Array<[number, number]> = [];
+    const r = spawnSync('ip', ['-4', '-o', 'route', 'show'], { encoding: 'utf8' });
+    for (const line of (r.stdout ?? '').split('\n')) {
+      const dest = line.split(' ')[0];
+      if (dest === 'default') out.push([0, 0]);
+      const m = /^([\d.]+)(?:\/(\d+))?$/.exec(dest);
+      const a = m ? parseIPv4(m[1]) : null;
+      if (m && a !== null) out.push([a, m[2] === undefined ? 32 : Number(m[2])]);
+    }
+    return out;
+  },
 };
+
+/**
+ * Checked real servers the router's own stack has no route to: their checks
+ * would fail and take them out. tsvs answers for the NAT router address itself,
+ * so the kernel needs an address of its own on the real servers' network.
+ */
+export function unreachableChecks(health: HealthConfig, routes: Array<[number, number]>): string | null {
+  const lost: string[] = [];
+  for (const svc of health.services) {
+    for (const s of svc.servers) {
+      const a = parseIPv4(s.address);
+      if (s.checks.length === 0 || a === null) continue;
+      if (!routes.some(([net, len]) => len === 0 || ((a ^ net) >>> (32 - len)) === 0)) lost.push(s.address);
+    }
+  }
+  if (!lost.length) return null;
+  const names = [...new Set(lost)];
+  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+  return `health checks cannot reach ${shown}: the router's own network stack has no route to them, so their checks fail and take them out. ` +
+    'Give the kernel an address on their network (ip addr add ADDR/PREFIX dev DEV; not the nat_router address, which tsvs answers for), or set checks = none';
+}
 
 /** Every start-up problem, one line each; empty when the router can start. */
 export function preflight(table: ServiceTable, devices: string[], host: HostInfo): string[] {
