@@ -4,6 +4,7 @@
 // exit status 1; so is a data plane that dies (systemd then restarts the router).
 import { Estimator } from '../control/estimator.js';
 import { DEFAULT_SOCKET } from '../control/types.js';
+import { runProbe } from '../health/probes/index.js';
 import { loadNative } from '../io/native.js';
 import { WorkerDataPlane } from '../router/dataplane-client.js';
 import { InlineDataPlane } from '../router/dataplane.js';
@@ -26,6 +27,7 @@ const START_OPTIONS = {
   'conn-capacity': { type: 'number', integer: true, min: 1, max: 2 ** 28, arg: 'N', help: 'connection table slots (overrides lvs.cf\'s conn_capacity)' },
   'control-socket': { type: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'the control API\'s unix socket (tsvs admin, tsvs top)' },
   'no-control': { type: 'boolean', help: 'run without the control API' },
+  'no-health-checks': { type: 'boolean', help: "run no health checks (every real server stays in as configured; lvs.cf's checks = none, for all)" },
   metrics: { type: 'string', arg: 'ADDR', help: 'serve Prometheus metrics on ADDR (host:port; a port alone listens on 127.0.0.1)' },
   dataplane: { type: 'enum', choices: ['worker', 'inline'], default: 'worker', help: 'run the data plane in its own thread (worker) or in the main one (inline)' },
 } as const satisfies OptionSpecs;
@@ -62,6 +64,7 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
       : new WorkerDataPlane(spec, log),
     connCapacity: values['conn-capacity'],
     controlSocket: values['no-control'] ? null : values['control-socket'],
+    probe: values['no-health-checks'] ? undefined : runProbe,
     peerOf: native ? (fd) => native.peerCred(fd) : undefined,
     statsFile: values['stats-file'],
     metrics: values.metrics,
