@@ -1,7 +1,8 @@
 // `tsvs check -c FILE`: parse and compile an lvs.cf without running anything.
 // On success it prints the table the file builds through `tsvs admin -L -n`'s
-// own formatter (every counter zero, as before anything has run), then each key
-// that is present but not acted on yet; on failure every error of the file as
+// own formatter (every counter zero, as before anything has run), then how each
+// service's servers are checked (check-health.ts), then each key that is present
+// but not acted on yet; on failure every error of the file as
 // `file:line: CODE: message`. The CLI only wires this to argv.
 import { readFileSync } from 'node:fs';
 import { compileLvsCf, ConfigError, ConfigErrors, parseLvsCf } from '../config/index.js';
@@ -9,6 +10,7 @@ import { tableViewFromModel } from '../control/from-model.js';
 import { DEFAULT_FORMAT } from './admin/command.js';
 import { formatList } from './admin/format-list.js';
 import { numericNamer } from './admin/names.js';
+import { formatHealth } from './check-health.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK } from './registry.js';
 
 export interface CheckResult {
@@ -30,8 +32,10 @@ export function checkFile(path: string): CheckResult {
 /** checkFile on text already read (for the web tool and tests). */
 export function checkText(text: string, file: string): CheckResult {
   try {
-    const { table, notActedOn } = compileLvsCf(parseLvsCf(text, file));
+    const { table, notActedOn, health } = compileLvsCf(parseLvsCf(text, file));
     let output = formatList(tableViewFromModel(table), { ...DEFAULT_FORMAT, numeric: true }, numericNamer);
+    const checks = formatHealth(health);
+    if (checks) output += `\n${checks}`;
     if (notActedOn.length) {
       output += `\nNot yet acted on (${notActedOn.length}):\n`;
       output += notActedOn.map((n) => `${n.file}:${n.line} ${n.key}: ${n.why}\n`).join('');
@@ -47,7 +51,8 @@ export const checkCommand = defineCommand({
   name: 'check',
   summary: 'validate an lvs.cf and print the table it builds (ipvsadm -L -n layout)',
   description: 'Validates a Piranha lvs.cf: prints every error as file:line: CODE: message (exit status 1),\n' +
-    'or the table it would build in the ipvsadm -L -n layout and the keys it parsed but does not act on yet.',
+    'or the table it would build in the ipvsadm -L -n layout, how each service\'s servers are checked,\n' +
+    'and the keys it parsed but does not act on yet.',
   options: {
     config: { type: 'string', short: 'c', arg: 'FILE', required: true, help: 'the lvs.cf to check' },
   },

@@ -5,10 +5,13 @@
 // Typed views with defaults (globalSettings(), ...) are computed from the tree on
 // demand, so an edit of the tree can never leave a stale copy behind.
 import {
+  CHECK_KEYS,
   GLOBAL_KEYS,
   SERVER_KEYS,
   VIRTUAL_KEYS,
   type BlockType,
+  type CheckKind,
+  type CheckSettings,
   type GlobalSettings,
   type KeyTable,
   type ServerSettings,
@@ -36,6 +39,7 @@ export interface KeyLine {
 export interface Block {
   readonly kind: 'block';
   readonly type: BlockType;
+  /** The block's name; for a `check` block its KIND (tcp, http, ...). */
   name: string;
   line: number;
   raw: string | null;
@@ -101,4 +105,13 @@ export function virtualSettings(block: Block): VirtualSettings {
 export function serverSettings(block: Block, virtual: VirtualSettings): ServerSettings {
   const s = settingsOf<ServerSettings & { port: number | null }>(block.items, SERVER_KEYS);
   return { ...s, port: s.port ?? (virtual.fwmark ? 0 : virtual.port) };
+}
+
+/**
+ * Every key of a `check KIND {}` block, typed, with the kind's defaults. Defaults
+ * that depend on the virtual server (delay_loop, alpha, inhibit_on_failure) are
+ * null here; compileLvsCf resolves them.
+ */
+export function checkSettings<K extends CheckKind>(block: Block, kind: K): CheckSettings<K> {
+  return settingsOf(block.items, CHECK_KEYS[kind]);
 }

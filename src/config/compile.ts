@@ -5,12 +5,17 @@
 // (fwmark_rule, fwmark_rules_from: compile-marks.ts) and the IPVS sysctls the
 // engine honours (conn_reuse_mode, expire_nodest_conn, expire_quiescent_template),
 // and conn_capacity, the size of the connection table of an engine started on the file.
-// Every key the table does not use is reported in notActedOn with its line; every
+// Beside the table, `health` holds what the health monitor needs: each service's
+// checks (nanny's from send/expect/..., or the check blocks), sorry server and
+// quorum (compile-health.ts); it stays out of the table, which crosses to the data
+// plane. Every key neither uses is reported in notActedOn with its line; every
 // error (semantic, or the model's) gets the file and line of the key or block at
 // fault, and all of them are thrown together.
 import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey, validateService } from '../model/index.js';
 import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, VirtualService } from '../model/index.js';
 import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
+import type { HealthConfig, ServiceHealth } from '../health/types.js';
+import { compileHealth } from './compile-health.js';
 import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
 import type { GlobalSettings, VirtualSettings } from './keys.js';
@@ -33,6 +38,8 @@ export interface CompileResult {
   notActedOn: NotActedOn[];
   /** conn_capacity: connection table slots for an engine started on this file (read at start only). */
   connCapacity: number;
+  /** The health checks of the table's services, in table order (the data plane never sees them). */
+  health: HealthConfig;
 }
 
 /** lvs.cf `network` -> ipvsadm forwarding switch (-m / -g / -i). */
@@ -74,6 +81,7 @@ class Compiler {
   /** Marks some rule sets, and the marks of the active firewall-mark services. */
   readonly ruleMarks: Set<number>;
   readonly serviceMarks = new Set<number>();
+  readonly health: ServiceHealth[] = [];
 
   constructor(
     readonly cfg: LvsConfig,
@@ -137,7 +145,7 @@ class Compiler {
     // By line, the lvs.cf first, then the imported file.
     const files = [cfg.file, ...new Set(this.notes.map((n) => n.file))];
     const notActedOn = this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
-    return { table, notActedOn, connCapacity: g.conn_capacity };
+    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown } };
   }
 
   virtual(b: Block): VirtualService | null {
@@ -177,6 +185,7 @@ class Compiler {
     if (this.validate({ ...svc, servers: [] }, b, b.items, SERVICE_ERROR_KEY)) {
       for (const s of servers) this.validate({ ...svc, servers: [s.rs] }, s.block, s.block.items, SERVER_ERROR_KEY);
     }
+    this.health.push(compileHealth(b, vs, svc, servers, this));
     return svc;
   }
 

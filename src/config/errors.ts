@@ -27,6 +27,7 @@ export type ConfigErrorCode =
   | 'MISSINGKEY' // a required key is absent (a server with no address, ...)
   | 'UNREPRESENTABLE' // a table that lvs.cf cannot express (lvsCfFromTable)
   | 'UNSUPPORTED' // an iptables rule tsvs cannot reproduce (fwmark_rules_from: -s, !, -m state, ...)
+  | 'CONFLICT' // two check blocks of one server give one timing key (delay_loop, rise, ...) different values
   // Model codes (src/model/table.ts ModelError) pass through unchanged:
   | (string & {});
 

@@ -22,6 +22,95 @@
 // | virtual | ops                        | 0/1, 0             | ipvsadm -o one-packet scheduling (UDP only)  |
 // | server  | uthreshold                 | int 0..65535, 0    | ipvsadm -x upper connection threshold        |
 // | server  | lthreshold                 | int 0..65535, 0    | ipvsadm -y lower connection threshold        |
+// | virtual | checks                     | nanny|none, nanny  | what a server with no check block gets:      |
+// |         |                            |                    | Piranha's nanny check (send, expect,         |
+// |         |                            |                    | send_program) or none (never checked, up)    |
+// | virtual | alpha                      | 0/1, see below     | a new server starts down until checked       |
+// | virtual | quorum                     | int >= 1, 1        | least total weight of up servers for the     |
+// |         |                            |                    | service to be up (else the sorry server)     |
+// | virtual | hysteresis                 | int < quorum, 0    | down below quorum-h, up again at quorum+h    |
+// | virtual | quorum_up, quorum_down     | command, none      | run when the service comes up / goes down    |
+// | virtual | check KIND { ... }         | block              | a check of every server (below)              |
+// | server  | check KIND { ... }         | block              | a check of this server, beside the virtual's |
+//
+// Health checks. Without a check block a server gets Piranha's nanny check from
+// the virtual's send, expect, use_regex and send_program, every `timeout` seconds,
+// back after `reentry` seconds of success (quiesce_server: weight 0 instead of
+// removal). A `check KIND { ... }` block (keepalived's checkers, with keepalived's
+// option names in lvs.cf's `key = value` form) replaces it: inside `virtual` it
+// applies to every server, inside `server` to that server, added to the virtual's;
+// all of a server's checks must pass. KIND is tcp (TCP_CHECK), http (HTTP_GET),
+// https (SSL_GET), dns (DNS_CHECK), udp (UDP_CHECK), icmp (PING_CHECK) or misc
+// (MISC_CHECK). Keys (times in whole seconds):
+//
+// | kinds           | key                | type / default     | meaning                                     |
+// |-----------------|--------------------|--------------------|---------------------------------------------|
+// | all but icmp,   | port               | port, the server's | connect_port (a firewall-mark service's     |
+// | misc            |                    |                    | servers: the virtual's port)                |
+// | all             | connect_timeout    | int >= 1, 5        | seconds one attempt may take                |
+// | all             | retry              | int, 1 (dns 3,     | attempts after a failed one before the      |
+// |                 |                    | misc 0)            | round fails                                 |
+// | all             | delay_before_retry | int, 3 (http,      | seconds between those attempts              |
+// |                 |                    | https), else 1     |                                             |
+// | all             | delay_loop         | int >= 1, the      | seconds between rounds (keepalived: 60; the |
+// |                 |                    | virtual's timeout  | nanny interval, `timeout`, is kept instead) |
+// | all             | rise, fall         | int >= 1, 1 / 1    | good rounds to come up, bad rounds to go    |
+// |                 |                    |                    | down                                        |
+// | all             | warmup             | int, 0             | first round at a random time within it      |
+// | all             | alpha              | 0/1, the virtual's | start down (virtual's default: 0 for check  |
+// |                 |                    |                    | blocks, 1 for nanny, which only adds a      |
+// |                 |                    |                    | server once a check passed)                 |
+// | all             | inhibit_on_failure | 0/1, the virtual's | down = weight 0 instead of removal          |
+// |                 |                    | quiesce_server     |                                             |
+// | all             | notify_up,         | command, none      | run when the server goes up / down          |
+// |                 | notify_down        |                    |                                             |
+// | http, https     | path               | string, /          | the URL path asked for                      |
+// | http, https     | status             | ranges, 200-299    | accepted status codes: 200-299,301          |
+// | http, https     | digest             | 32 hex digits      | MD5 the body must have (genhash)            |
+// | http, https     | regex              | regex, none        | the body must match (JavaScript syntax)     |
+// | http, https     | regex_no_match     | 0/1, 0             | ... must not match instead                  |
+// | http, https     | virtualhost        | string, none       | Host header (default: the server's address) |
+// | https           | sni                | string, none       | TLS server name                             |
+// | dns             | type               | A NS CNAME SOA MX  | the query type                              |
+// |                 |                    | TXT AAAA, SOA      |                                             |
+// | dns             | name               | string, .          | the name asked for                          |
+// | udp             | payload            | hex, none          | the datagram sent (e.g. 0102ff)             |
+// | udp             | require_reply      | hex with XX, none  | a reply must come and its first bytes match |
+// |                 |                    |                    | these, XX any byte (0102XX04; "" any reply) |
+// | udp             | min_reply_length,  | int, 0 / 255       | reply length bounds (min <= max)            |
+// |                 | max_reply_length   |                    |                                             |
+// | misc            | path               | command, required  | exit 0 = up (%h %p: address, port)          |
+// | misc            | misc_timeout       | int >= 1, the      | seconds the command may run                 |
+// |                 |                    | delay_loop         |                                             |
+// | misc            | misc_dynamic       | 0/1, 0             | exit 2..255 = up with weight exit-2         |
+//
+// A server's checks run together, one round every delay_loop, so the timing keys
+// (connect_timeout .. notify_down) belong to the server, not to one check: a key
+// set in the server's check blocks overrides the virtual's; two blocks of one
+// level that give one key different values are an error (CONFLICT). Without a
+// value anywhere, retry and delay_before_retry take the largest default of the
+// server's kinds. In the commands (misc path, notify_up, notify_down) %h and %p
+// stand for the server's address and port, as in Piranha's send_program (keepalived
+// runs them as written, but a check block in a virtual serves many servers).
+// Values in quotes decode \n \r \t \\ \' \" (a regex keeps \d, \.).
+//
+//   virtual web {
+//       ...
+//       check http {
+//           path = /healthz
+//           status = 200-299,301
+//           delay_loop = 2
+//           rise = 2
+//           fall = 3
+//       }
+//       server db-backed {
+//           ...
+//           check misc {
+//               path = "/usr/local/bin/db-ok %h"
+//               misc_timeout = 3
+//           }
+//       }
+//   }
 //
 // Firewall marks. The kernel sets marks after AF_PACKET has seen a frame, so tsvs
 // classifies packets itself; a `virtual` with `fwmark = N` (ipvsadm -A -f N) then
@@ -37,7 +126,8 @@
 // last matching rule wins; the rules of fwmark_rule lines come first, in file
 // order, then the imported ones in theirs.
 import { IPVS_SCHEDULERS } from '../sched/names.js';
-import { bool, flags, host, int, ip, ipdev, list, markRules, netmask, oneOf, optNetmask, optOneOf, optPort, optStr, port, str, type KeySpec } from './values.js';
+import { digest, hexBytes, hexPattern, regex, statusRanges } from './check-values.js';
+import { bool, flags, host, int, ip, ipdev, list, markRules, netmask, oneOf, optBool, optInt, optNetmask, optOneOf, optPort, optStr, port, str, type KeySpec } from './values.js';
 
 export const GLOBAL_KEYS = {
   serial_no: int(0),
@@ -93,12 +183,13 @@ export const VIRTUAL_KEYS = {
   persistent: int(0),
   // Piranha stores 255.255.255.255 as 0 = "do not pass -M"; the value is the same.
   pmask: netmask(0xffffffff),
-  send: optStr({ maxLen: 255, quote: true }),
-  expect: optStr({ maxLen: 255, quote: true }),
+  send: optStr({ maxLen: 255, quote: true, escapes: true }),
+  expect: optStr({ maxLen: 255, quote: true, escapes: true }),
   use_regex: bool(false),
   send_program: optStr({ maxLen: 255, quote: true }),
   load_monitor: oneOf(['uptime', 'rup', 'ruptime', 'none'], 'none'),
-  timeout: int(10),
+  // nanny divides by it (countThresh = reentry / interval): 0 would crash it.
+  timeout: int(10, 1),
   reentry: int(180),
   quiesce_server: bool(false),
   client_monitor: str('/usr/sbin/nanny'),
@@ -110,6 +201,12 @@ export const VIRTUAL_KEYS = {
   // tsvs extensions (table above).
   scheduler_flags: flags(),
   ops: bool(false),
+  checks: oneOf(['nanny', 'none'], 'nanny'),
+  alpha: optBool(),
+  quorum: int(1, 1),
+  hysteresis: int(0),
+  quorum_up: optStr({ quote: true }),
+  quorum_down: optStr({ quote: true }),
 } as const;
 
 export const SERVER_KEYS = {
@@ -122,16 +219,84 @@ export const SERVER_KEYS = {
   lthreshold: int(0, 0, 65535),
 } as const;
 
-export type BlockType = 'virtual' | 'server' | 'failover';
+// --- check blocks (table above) ----------------------------------------------
+
+export const CHECK_KINDS = ['tcp', 'http', 'https', 'dns', 'udp', 'icmp', 'misc'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
+
+const checkPort = (): KeySpec<number | null> => ({ kind: 'port', def: null, min: 1, max: 65535 });
+
+/** The timing keys: they set the server's CheckTiming (one per server, see above). */
+function timing(retry: number, delayBeforeRetry: number) {
+  return {
+    connect_timeout: int(5, 1),
+    retry: int(retry),
+    delay_before_retry: int(delayBeforeRetry),
+    /** null: the virtual's `timeout`. */
+    delay_loop: optInt(1),
+    rise: int(1, 1),
+    fall: int(1, 1),
+    warmup: int(0),
+    /** null: the virtual's alpha. */
+    alpha: optBool(),
+    /** null: the virtual's quiesce_server. */
+    inhibit_on_failure: optBool(),
+    notify_up: optStr({ quote: true }),
+    notify_down: optStr({ quote: true }),
+  };
+}
+export const TIMING_KEYS: readonly string[] = Object.keys(timing(0, 0));
+
+const HTTP_KEYS = {
+  ...timing(1, 3),
+  port: checkPort(),
+  path: str('/'),
+  status: statusRanges(),
+  digest: digest(),
+  regex: regex(),
+  regex_no_match: bool(false),
+  virtualhost: optStr(),
+};
+
+export const CHECK_KEYS = {
+  tcp: { ...timing(1, 1), port: checkPort() },
+  http: HTTP_KEYS,
+  https: { ...HTTP_KEYS, sni: optStr() },
+  dns: { ...timing(3, 1), port: checkPort(), type: oneOf(DNS_TYPES, 'SOA'), name: str('.') },
+  udp: {
+    ...timing(1, 1),
+    port: checkPort(),
+    payload: hexBytes(),
+    require_reply: hexPattern(),
+    min_reply_length: int(0, 0, 65535),
+    max_reply_length: int(255, 0, 65535),
+  },
+  icmp: timing(1, 1),
+  misc: { ...timing(0, 1), path: optStr({ quote: true }), misc_timeout: optInt(1), misc_dynamic: bool(false) },
+} as const satisfies Record<CheckKind, KeyTable>;
+
+/** Every check key of any kind: the table of a check block whose KIND is wrong, so that only its KIND is reported. */
+const ANY_CHECK_KEYS: KeyTable = Object.assign({}, ...Object.values(CHECK_KEYS));
+
+export function isCheckKind(kind: string): kind is CheckKind {
+  return (CHECK_KINDS as readonly string[]).includes(kind);
+}
+
+export type BlockType = 'virtual' | 'server' | 'failover' | 'check';
 export type KeyTable = Readonly<Record<string, KeySpec<unknown>>>;
 
-export function keysOf(scope: 'global' | BlockType): KeyTable {
+/** The keys of a scope; a check block's depend on its KIND (its block name). */
+export function keysOf(scope: 'global' | BlockType, kind?: string): KeyTable {
+  if (scope === 'check') return kind !== undefined && isCheckKind(kind) ? CHECK_KEYS[kind] : ANY_CHECK_KEYS;
   return scope === 'global' ? GLOBAL_KEYS : scope === 'server' ? SERVER_KEYS : VIRTUAL_KEYS;
 }
 
 type Typed<S> = { -readonly [K in keyof S]: S[K] extends KeySpec<infer T> ? T : never };
 export type GlobalSettings = Typed<typeof GLOBAL_KEYS>;
 export type VirtualSettings = Typed<typeof VIRTUAL_KEYS>;
+/** The keys of a `check KIND {}` block, typed, with defaults. */
+export type CheckSettings<K extends CheckKind> = Typed<(typeof CHECK_KEYS)[K]>;
 /** Server settings with `port` resolved against the virtual server. */
 export type ServerSettings = Omit<Typed<typeof SERVER_KEYS>, 'port'> & { port: number };
 

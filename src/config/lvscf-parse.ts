@@ -1,21 +1,26 @@
 // lvs.cf parser (Piranha format). Line based like Piranha's getNextToks(): a line
-// is blank/comment, `key = value...`, `virtual|failover NAME {`, `server NAME {`
-// or `}`. Unlike Piranha, which returns at the first bad line, it records every
-// error and goes on, then throws them together as ConfigErrors, so one run of
-// `tsvs check` lists all the mistakes of a file.
+// is blank/comment, `key = value...`, `virtual|failover NAME {`, `server NAME {`,
+// tsvs's `check KIND {` (inside virtual or server, keys.ts) or `}`. Unlike
+// Piranha, which returns at the first bad line, it records every error and goes
+// on, then throws them together as ConfigErrors, so one run of `tsvs check` lists
+// all the mistakes of a file.
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
 import { findKey, type Block, type Item, type LvsConfig } from './ast.js';
-import { GLOBAL_KEYS, SERVER_KEYS, VIRTUAL_KEYS, keysOf, type BlockType } from './keys.js';
-import { lexLine, type Token } from './tokens.js';
+import { CHECK_KEYS, CHECK_KINDS, GLOBAL_KEYS, SERVER_KEYS, VIRTUAL_KEYS, isCheckKind, keysOf, type BlockType, type KeyTable } from './keys.js';
+import { decodeEscapes, lexLine, type Token } from './tokens.js';
 import { parseValue } from './values.js';
 
 /** Piranha's LVS_MAX_TOKENS: the tokenizer holds at most 100 words per line. */
 const MAX_TOKENS = 100;
-const BLOCK_WORDS = new Set(['virtual', 'failover', 'server']);
+const BLOCK_WORDS = new Set(['virtual', 'failover', 'server', 'check']);
+
+type Err = (line: number, code: ConfigErrorCode, msg: string) => void;
 
 interface Open {
   readonly type: 'global' | BlockType;
   readonly block: Block | null;
+  /** The keys allowed here (a check block's depend on its KIND). */
+  readonly table: KeyTable;
   readonly items: Item[];
   /** The first block of each type and name among `items` ("server web1"): a duplicate is found without a scan. */
   readonly named: Map<string, Block>;
@@ -34,7 +39,7 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
 
   const lines = text.split(/\r\n|\r|\n/);
   if (lines[lines.length - 1] === '') lines.pop();
-  const stack: Open[] = [{ type: 'global', block: null, items: cfg.items, named: new Map() }];
+  const stack: Open[] = [{ type: 'global', block: null, table: keysOf('global'), items: cfg.items, named: new Map() }];
   let pending: string[] = [];
 
   lines.forEach((raw, index) => {
@@ -53,6 +58,7 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
       top.block.close = { line, raw, comments: pending };
       pending = [];
       stack.pop();
+      if (top.type === 'check') closeCheck(top.block, err);
       return;
     }
 
@@ -60,15 +66,16 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
     if (!first.quoted && BLOCK_WORDS.has(first.text) && !isEquals(words[1])) {
       const block = openBlock(first.text as BlockType, toks, top, line, raw, lexed.comment, pending, err);
       pending = [];
-      if (block) stack.push({ type: block.type, block, items: block.items, named: new Map() });
+      if (block) stack.push({ type: block.type, block, table: keysOf(block.type, block.name), items: block.items, named: new Map() });
       return;
     }
 
     const key = first.quoted ? `"${first.text}"` : words[0].text;
-    const table = keysOf(top.type);
-    if (first.quoted || !Object.hasOwn(table, key)) return err(line, 'BADCOMMAND', unknownKey(key, top.type));
+    const table = top.table;
+    if (first.quoted || !Object.hasOwn(table, key)) return err(line, 'BADCOMMAND', unknownKey(key, top.type, top.block?.name));
     if (!isEquals(words[1])) return err(line, 'EQUALEXPECTED', `"=" expected after ${key}`);
-    const args = words.slice(2).map((t) => t.text);
+    // nanny decodes escapes in send/expect whether or not they were quoted (convert_str).
+    const args = words.slice(2).map((t) => (!t.quoted && table[key].escapes ? decodeEscapes(t.text) : t.text));
     const parsed = parseValue(key, table[key], args);
     if ('code' in parsed) return err(line, parsed.code, parsed.message);
     const earlier = table[key].repeat ? undefined : findKey(top.items, key);
@@ -94,7 +101,7 @@ function openBlock(
   raw: string,
   inlineComment: string | null,
   comments: string[],
-  err: (line: number, code: ConfigErrorCode, msg: string) => void,
+  err: Err,
 ): Block | null {
   // A name may be quoted (`virtual "web 1" {`); a bare `{` in its place means no name.
   const name = toks[1] && (toks[1].quoted || toks[1].text !== '{') ? toks[1].text : undefined;
@@ -105,9 +112,17 @@ function openBlock(
   } else if (toks.length > 3) {
     err(line, 'EXTRAARGS', `unexpected "${toks[3].text}" after "${type} ${name} {"`);
   }
-  const placed = type === 'server' ? top.type === 'virtual' || top.type === 'failover' : top.type === 'global';
+  const placed =
+    type === 'server' ? top.type === 'virtual' || top.type === 'failover' : type === 'check' ? top.type === 'virtual' || top.type === 'server' : top.type === 'global';
   if (!placed) {
-    err(line, 'BADCOMMAND', type === 'server' ? 'a server block belongs inside a virtual block' : `a ${type} block cannot be inside a ${top.type} block`);
+    const where = top.type === 'global' ? 'at the top level' : `inside a ${top.type} block`;
+    err(line, 'BADCOMMAND',
+      type === 'server' ? 'a server block belongs inside a virtual block'
+        : type === 'check' ? `a check block belongs inside a virtual or server block, not ${where}`
+          : `a ${type} block cannot be inside a ${top.type} block`);
+  } else if (type === 'check') {
+    // Several checks of one kind are fine (two URLs, say): no duplicate test.
+    if (name !== undefined && !isCheckKind(name)) err(line, 'BADARGUMENT', `check "${name}" is not one of ${CHECK_KINDS.join(', ')}`);
   } else if (name !== undefined) {
     const twin = top.named.get(`${type} ${name}`);
     if (twin) err(line, 'DUPLICATE', `${type} ${name} is already defined at line ${twin.line}`);
@@ -147,12 +162,29 @@ function isEquals(t: Token | undefined): boolean {
   return t !== undefined && !t.quoted && t.text === '=';
 }
 
-function unknownKey(key: string, scope: 'global' | BlockType): string {
-  const where = scope === 'global' ? 'at the top level' : `in a ${scope} block`;
+function unknownKey(key: string, scope: 'global' | BlockType, name: string | undefined): string {
+  const where = scope === 'global' ? 'at the top level' : scope === 'check' ? `in a check ${name} block` : `in a ${scope} block`;
+  if (scope === 'check') {
+    const kinds = CHECK_KINDS.filter((k) => Object.hasOwn(CHECK_KEYS[k], key));
+    if (kinds.length) return `${key} is not a key of check ${name} (it belongs to check ${kinds.join(', ')})`;
+  }
   const elsewhere = [
     ['global (top-level)', GLOBAL_KEYS],
     ['virtual', VIRTUAL_KEYS],
     ['server', SERVER_KEYS],
+    ['check block (check KIND { ... })', keysOf('check')],
   ].find(([, t]) => Object.hasOwn(t as object, key));
   return elsewhere ? `${key} is a ${elsewhere[0]} key, not valid ${where}` : `unknown key ${key} ${where}`;
+}
+
+/** What one check block needs as a whole, checked at its `}`. */
+function closeCheck(block: Block, err: Err): void {
+  if (block.name === 'misc' && !findKey(block.items, 'path')) {
+    err(block.line, 'MISSINGKEY', 'check misc needs path = "COMMAND" (the program to run; %h and %p are the address and port)');
+  }
+  const min = findKey(block.items, 'min_reply_length');
+  const max = findKey(block.items, 'max_reply_length');
+  const lo = (min?.value as number | undefined) ?? 0;
+  const hi = (max?.value as number | undefined) ?? 255;
+  if (block.name === 'udp' && lo > hi) err((max ?? min)!.line, 'RANGE', `max_reply_length ${hi} is less than min_reply_length ${lo}`);
 }

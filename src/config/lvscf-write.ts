@@ -11,14 +11,14 @@ import { formatValue, type Value } from './values.js';
 
 export function writeLvsCf(cfg: LvsConfig): string {
   const out: string[] = [];
-  writeItems(cfg.items, 'global', 0, out);
+  writeItems(cfg.items, keysOf('global'), 0, out);
   out.push(...cfg.trailing);
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-function writeItems(items: readonly Item[], scope: 'global' | BlockType, depth: number, out: string[]): void {
+/** Writes the items of one level; blocks of any depth (check blocks inside server blocks) recurse. */
+function writeItems(items: readonly Item[], table: KeyTable, depth: number, out: string[]): void {
   const indent = indentOf(items, depth);
-  const table = keysOf(scope);
   for (const item of items) {
     out.push(...item.comments);
     if (item.kind === 'key') {
@@ -26,7 +26,7 @@ function writeItems(items: readonly Item[], scope: 'global' | BlockType, depth: 
       continue;
     }
     out.push(item.raw ?? withComment(`${indent}${item.type} ${quoteToken(item.name)} {`, item.inlineComment));
-    writeItems(item.items, item.type, depth + 1, out);
+    writeItems(item.items, keysOf(item.type, item.name), depth + 1, out);
     out.push(...item.close.comments);
     out.push(item.close.raw ?? `${indent}}`);
   }

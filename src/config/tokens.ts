@@ -1,9 +1,12 @@
 // Splits one lvs.cf line into tokens. Piranha's tokenizeString() splits on blanks
 // and lets a token start with " or ' and run to the matching quote; we do the same
-// and also decode the escapes that nanny understands in send/expect strings
-// (\n \r \\ \') plus \" so that a double quote can be written inside "...".
-// Any other backslash pair is kept as written (backslash included), so that a
-// value like "C:\temp" survives a write/parse round trip unchanged.
+// and decode, in quoted values, the escapes nanny's convert_str() decodes in
+// send/expect strings: \n \r \t \\ \' \" (Piranha decodes them in nanny, so only
+// send/expect saw them; tsvs decodes every quoted value alike, so that a quote or a
+// newline can be written in any of them). Any other backslash pair is kept as
+// written (backslash included), so that a value like "C:\data" or a regex such as
+// "^OK \d+\." survives a write/parse round trip unchanged. Unquoted send/expect
+// values are decoded by the parser (decodeEscapes), as nanny would.
 // `#` starts a comment anywhere outside quotes (Piranha only allowed it at the
 // start of a line; a trailing comment is a tsvs convenience).
 
@@ -19,7 +22,12 @@ export interface LexedLine {
   readonly comment: string | null;
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', r: '\r', '\\': '\\', "'": "'", '"': '"' };
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
+
+/** Applies the escapes above to text read without quotes (nanny's convert_str on an unquoted send/expect). */
+export function decodeEscapes(text: string): string {
+  return text.replace(/\\(.)/g, (pair, e: string) => ESCAPES[e] ?? pair);
+}
 
 function isBlank(c: string): boolean {
   return c === ' ' || c === '\t';
@@ -78,5 +86,5 @@ export function lexLine(line: string): LexedLine | { error: string } {
 /** Quotes a value for writing when reading it back unquoted would change it. */
 export function quoteToken(text: string, always = false): string {
   if (!always && text !== '' && !/[\s#"'\\{}=[\]]/.test(text)) return text;
-  return `"${text.replace(/[\\"\n\r]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`))}"`;
+  return `"${text.replace(/[\\"\n\r\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\${c}`))}"`;
 }

@@ -5,6 +5,7 @@
 import { formatIPv4, maskToPrefix, parseIPv4 } from '../model/addr.js';
 import { IPVS_SCHED_FLAGS } from '../sched/names.js';
 import type { ConfigErrorCode } from './errors.js';
+import { CHECK_KINDS, formatStatusRanges, parseCheckValue } from './check-values.js';
 import { formatMarkRule, parseMarkRule, type MarkSpec } from './mark-rule.js';
 
 /** `address = 198.18.0.10 eth0:1`: the IP, the device and its alias part. */
@@ -16,7 +17,13 @@ export interface IpDev {
   readonly alias: string | null;
 }
 
-export type KeyKind = 'int' | 'bool' | 'port' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule';
+export type KeyKind =
+  | 'int' | 'bool' | 'port' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule'
+  // check blocks (check-values.ts):
+  | 'status' | 'digest' | 'hex' | 'hexpattern' | 'regex';
+
+/** HTTP status ranges of `status = 200-299,301`: inclusive pairs, in the order written. */
+export type StatusRanges = ReadonlyArray<readonly [number, number]>;
 
 export interface KeySpec<T> {
   readonly kind: KeyKind;
@@ -29,6 +36,8 @@ export interface KeySpec<T> {
   readonly maxLen?: number;
   /** Always written quoted, as the Piranha GUI writes send/expect/send_program. */
   readonly quote?: boolean;
+  /** Backslash escapes are decoded even in an unquoted value (nanny's send/expect). */
+  readonly escapes?: boolean;
   /**
    * The key may appear on many lines of one block (tsvs's fwmark_rule); each line
    * holds one item and the typed setting is the list of them, in file order.
@@ -36,13 +45,16 @@ export interface KeySpec<T> {
   readonly repeat?: boolean;
 }
 
-export type Value = number | boolean | string | readonly string[] | IpDev | MarkSpec | null;
+export type Value = number | boolean | string | readonly string[] | IpDev | MarkSpec | StatusRanges | null;
 export type Parsed = { value: Value } | { code: ConfigErrorCode; message: string };
 
 const INT_MAX = 2 ** 31 - 1;
 
 export const int = (def: number, min = 0, max = INT_MAX): KeySpec<number> => ({ kind: 'int', def, min, max });
 export const bool = (def: boolean): KeySpec<boolean> => ({ kind: 'bool', def });
+/** A 0/1 whose default depends on where it is used (null: not given). */
+export const optBool = (): KeySpec<boolean | null> => ({ kind: 'bool', def: null });
+export const optInt = (min = 0, max = INT_MAX): KeySpec<number | null> => ({ kind: 'int', def: null, min, max });
 export const port = (def: number): KeySpec<number> => ({ kind: 'port', def, min: 0, max: 65535 });
 export const optPort = (): KeySpec<number | null> => ({ kind: 'port', def: null, min: 0, max: 65535 });
 export const ip = (): KeySpec<number | null> => ({ kind: 'ip', def: null });
@@ -53,7 +65,7 @@ export const optNetmask = (): KeySpec<number | null> => ({ kind: 'netmask', def:
 export const oneOf = (values: readonly string[], def: string): KeySpec<string> => ({ kind: 'enum', def, values });
 export const optOneOf = (values: readonly string[]): KeySpec<string | null> => ({ kind: 'enum', def: null, values });
 export const str = (def: string): KeySpec<string> => ({ kind: 'string', def });
-export const optStr = (opts: { maxLen?: number; quote?: boolean } = {}): KeySpec<string | null> => ({ kind: 'string', def: null, ...opts });
+export const optStr = (opts: { maxLen?: number; quote?: boolean; escapes?: boolean } = {}): KeySpec<string | null> => ({ kind: 'string', def: null, ...opts });
 export const list = (): KeySpec<readonly string[]> => ({ kind: 'list', def: [] });
 export const flags = (): KeySpec<readonly string[]> => ({ kind: 'flags', def: [] });
 /** Repeatable `fwmark_rule = PROTOCOL DESTINATION PORTS MARK` (mark-rule.ts). */
@@ -72,6 +84,7 @@ const fail = (code: ConfigErrorCode, message: string): Parsed => ({ code, messag
 
 /** Parses the tokens after `=` of key `key`. */
 export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly string[]): Parsed {
+  if (CHECK_KINDS.has(spec.kind)) return parseCheckValue(key, spec.kind, args);
   if (spec.kind === 'list') return parseList(key, args);
   if (spec.kind === 'markrule') return parseMarkRule(key, args);
   if (args.length === 0) return fail('MISSINGARGS', `${key} needs a value`);
@@ -125,6 +138,8 @@ export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly s
       if (bad !== undefined) return fail('BADARGUMENT', `${key}: "${bad}" is not one of ${IPVS_SCHED_FLAGS.join(', ')}`);
       return { value: names };
     }
+    default:
+      throw new Error(`no parser for value kind ${spec.kind}`);
   }
 }
 
@@ -165,6 +180,8 @@ export function formatValue(spec: KeySpec<unknown>, value: Value): string[] {
       return [(value as string[]).join(',')];
     case 'markrule':
       return formatMarkRule(value as MarkSpec);
+    case 'status':
+      return [formatStatusRanges(value as StatusRanges)];
     default:
       return [String(value)];
   }

@@ -296,10 +296,10 @@ export class HealthMonitor {
     else this.totals.wentUp++;
     if (c.to === 'down') {
       this.deps.log.warn(`shutting down ${s.address}:${s.port} due to connection failure`, { service: s.service, reason: c.reason, quiesce: t.inhibitOnFailure });
-      if (t.notifyDown) this.run(t.notifyDown);
+      if (t.notifyDown) this.run(substitute(t.notifyDown, s));
     } else {
       this.deps.log.info(`making ${s.address}:${s.port} available`, { service: s.service, reason: c.reason });
-      if (t.notifyUp) this.run(t.notifyUp);
+      if (t.notifyUp) this.run(substitute(t.notifyUp, s));
     }
   }
 
@@ -373,6 +373,11 @@ export class HealthMonitor {
       fall: s.timing.fall, checks: s.checks.map(describeCheck), last: h.last && { ...h.last, ms: e.lastMs }, lastChange: h.lastChange,
     };
   }
+}
+
+/** %h and %p as nanny's send_program has them: a check block of a virtual serves many servers. */
+function substitute(cmd: string, s: ServerChecks): string {
+  return cmd.replace(/%h/g, s.address).replace(/%p/g, String(s.port));
 }
 
 function sameVerdict(a: Verdict | null, b: Verdict | null | undefined): boolean {

@@ -5,7 +5,8 @@
 //   once), or down with `alpha` until it passes;
 // - `fall` failed rounds in a row take it down (nanny: 1);
 // - it comes back after `rise` good rounds in a row, or, for nanny, after
-//   `reentry` seconds of them: countThresh = reentry / interval rounds;
+//   `reentry` seconds of them: countThresh = reentry / interval rounds (only
+//   after a failure: nanny adds a server it has not seen fail at its first pass);
 // - nanny brings a server back with a slow start: weight max(1, weight >> 5),
 //   doubled every max(interval, 20 s) until it reaches the configured weight;
 // - a dynamic check (MISC_CHECK misc_dynamic) sets the running weight;
@@ -45,6 +46,8 @@ export class ServerHealth {
   private dynamicWeight: number | null = null;
   /** While a slow start runs: its weight now and when it doubles next (ms). */
   private slow: { weight: number; next: number } | null = null;
+  /** Whether it went down since it was created (nanny counts reentry only then). */
+  private failed = false;
 
   constructor(
     public spec: ServerChecks,
@@ -58,7 +61,7 @@ export class ServerHealth {
   get riseNeeded(): number {
     const t = this.spec.timing;
     // nanny: countThresh = reentryTime / interval (integer division), at least one.
-    if (this.spec.reentry > 0) return Math.max(1, Math.floor(this.spec.reentry / Math.max(1, t.interval)));
+    if (this.spec.reentry > 0) return this.failed ? Math.max(1, Math.floor(this.spec.reentry / Math.max(1, t.interval))) : 1;
     return Math.max(1, t.rise);
   }
 
@@ -118,6 +121,7 @@ export class ServerHealth {
 
   private change(to: 'up' | 'down', reason: string, now: number): Change {
     this.state = to;
+    if (to === 'down') this.failed = true;
     this.lastChange = { at: now, to, reason };
     this.slow = null;
     // Only nanny slow-starts (keepalived and IPVS put the full weight in at once).
@@ -133,6 +137,6 @@ export class ServerHealth {
 
   private riseReason(): string {
     const n = this.okStreak;
-    return this.spec.reentry > 0 ? `passed for ${this.spec.reentry} s (${n} check${n === 1 ? '' : 's'})` : `${n} check${n === 1 ? '' : 's'} passed`;
+    return this.spec.reentry > 0 && this.failed ? `passed for ${this.spec.reentry} s (${n} check${n === 1 ? '' : 's'})` : `${n} check${n === 1 ? '' : 's'} passed`;
   }
 }

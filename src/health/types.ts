@@ -19,7 +19,18 @@ export interface NannyCheck {
   kind: 'nanny';
   /** The virtual server's protocol: UDP services get a UDP check. */
   protocol: 'tcp' | 'udp';
-  /** Decoded (Piranha's escapes applied); null: send nothing (port 80: `GET / HTTP/1.0\r\n\r\n`). */
+  /**
+   * Added for firewall-mark services: their servers have port 0 in the table (the
+   * packet keeps its port) and nanny checks the virtual's port (lvsd's -r). Absent:
+   * the server's port.
+   */
+  port?: number;
+  /**
+   * Decoded (Piranha's escapes applied); null: send nothing. config/ already applies
+   * nanny's port-80 rule (virtual port 80 and no send, expect or send_program: send
+   * `GET / HTTP/1.0\r\n\r\n`, expect `HTTP`), and drops send when send_program is
+   * set (nanny ignores it then), so a probe takes these fields as they are.
+   */
   send: string | null;
   /** null: any answer, or none (a successful connect is enough); "*": any first byte. */
   expect: string | null;
@@ -89,6 +100,38 @@ export interface ServerChecks {
   reentry: number;
 }
 
+/**
+ * The health side of one virtual server (config/ compileLvsCf's `health`): its
+ * servers' checks and what the service does as a whole. keepalived's quorum: while
+ * the weight of the servers that are up is at least `quorum` the service is up; it
+ * goes down below `quorum - hysteresis` and comes back at `quorum + hysteresis`.
+ * Piranha's sorry server is the quorum-down case of quorum 1.
+ */
+export interface ServiceHealth {
+  /** model serviceKey of the VirtualService, as ServerChecks.service. */
+  service: string;
+  /** Put in the table (weight 1) while the service is down; port: the virtual's (0 for a mark). */
+  sorryServer: { address: string; port: number } | null;
+  quorum: number;
+  hysteresis: number;
+  /** Commands run when the service comes up / goes down; null: none. */
+  quorumUp: string | null;
+  quorumDown: string | null;
+  /** Every active real server of the service, in table order. */
+  servers: ServerChecks[];
+}
+
+/** Everything the health monitor needs from an lvs.cf (compileLvsCf's `health`). */
+export interface HealthConfig {
+  services: ServiceHealth[];
+  /**
+   * Piranha's hard_shutdown (default 1): when the checking itself breaks down (in
+   * Piranha a nanny process dies), true stops the router so that the backup takes
+   * over; false only logs that manual action is needed.
+   */
+  hardShutdown: boolean;
+}
+
 /** One attempt of one check. */
 export interface ProbeResult {
   ok: boolean;
@@ -105,26 +148,4 @@ export interface ProbeTarget {
   address: string;
   port: number;
   bindTo?: string;
-}
-
-/** A virtual server's checks and what it does when its servers fail. */
-export interface ServiceHealth {
-  /** The model serviceKey. */
-  service: string;
-  /** Piranha's sorry_server: put in (weight 1) when no real server is up (keepalived: when quorum is lost). */
-  sorryServer: { address: string; port: number } | null;
-  /** keepalived: the least weight of the servers up for the service to be up (default 1). */
-  quorum: number;
-  hysteresis: number;
-  quorumUp: string | null;
-  quorumDown: string | null;
-  /** Every active real server. */
-  servers: ServerChecks[];
-}
-
-/** The health part of a compiled lvs.cf. */
-export interface HealthConfig {
-  services: ServiceHealth[];
-  /** lvsd: a checker that dies stops the router (so the backup takes over) instead of only logging. */
-  hardShutdown: boolean;
 }

@@ -23,8 +23,6 @@ export function loadConfig(path: string): LoadedConfig {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const cfg = parseLvsCf(text, path);
-  const r = compileLvsCf(cfg);
-  const { table, notActedOn, connCapacity } = r;
-  const health = (r as { health?: HealthConfig }).health ?? { services: [], hardShutdown: true }; // until the config layer compiles checks
+  const { table, notActedOn, connCapacity, health } = compileLvsCf(cfg);
   return { table, connCapacity, health, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
 }

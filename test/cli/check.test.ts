@@ -3,7 +3,7 @@ import { checkFile, checkText } from '../../src/cli/check.js';
 import { fixturePath } from '../config/helpers.js';
 
 describe('checkFile (tsvs check -c FILE)', () => {
-  it('prints the table in the -L -n layout, then what is not acted on yet', () => {
+  it('prints the table in the -L -n layout, then how servers are checked, then what is not acted on yet', () => {
     const path = fixturePath('dr.cf');
     const res = checkFile(path);
     expect(res.ok).toBe(true);
@@ -16,6 +16,10 @@ describe('checkFile (tsvs check -c FILE)', () => {
         '  -> 198.18.0.21:80               Route   1      0          0         ',
         '  -> 198.18.0.22:80               Route   1      0          0         ',
         '  -> 198.18.0.23:80               Route   1      0          0         ',
+        '',
+        // No check block, no send/expect, port 80: nanny's default web check, as Piranha runs it.
+        'Health checks:',
+        'TCP 198.18.0.10:80: nanny tcp send "GET / HTTP/1.0\\r\\n\\r\\n" expect "HTTP", every 10s, timeout 10s, re-entry after 180s',
         '',
         'Not yet acted on (4):',
         `${path}:4 serial_no: only a revision number for the GUI`,
@@ -51,6 +55,27 @@ describe('checkFile (tsvs check -c FILE)', () => {
     const res = checkFile(fixturePath('no-such-file.cf'));
     expect(res.ok).toBe(false);
     expect(res.output).toBe(`${fixturePath('no-such-file.cf')}:0: READ: cannot read the file (ENOENT)\n`);
+  });
+
+  it('says per service how its servers are checked, and each server whose checks differ', () => {
+    const text =
+      'network = direct\nvirtual web {\n active = 1\n address = 198.18.0.10 eth0\n sorry_server = 198.18.0.99\n quorum = 2\n' +
+      ' check http {\n  path = /healthz\n  delay_loop = 2\n  rise = 2\n  fall = 3\n }\n' +
+      ' server a {\n  active = 1\n  address = 198.18.0.21\n }\n' +
+      ' server b {\n  active = 1\n  address = 198.18.0.22\n  check misc {\n   path = "/usr/local/bin/db-ok %h"\n  }\n }\n}\n' +
+      'virtual dns {\n active = 1\n address = 198.18.0.53 eth0\n protocol = udp\n port = 53\n checks = none\n server c {\n  active = 1\n  address = 198.18.0.54\n }\n}\n';
+    const res = checkText(text, 'lvs.cf');
+    expect(res.ok).toBe(true);
+    expect(res.output.slice(res.output.indexOf('\nHealth checks:'))).toBe(
+      [
+        '',
+        'Health checks:',
+        'TCP 198.18.0.10:80: http /healthz 200-299, every 2s, timeout 5s, retry 1 after 3s, rise 2 fall 3; sorry server 198.18.0.99:80; quorum 2 hysteresis 0',
+        '  -> 198.18.0.22:80: http /healthz 200-299 + misc "/usr/local/bin/db-ok %h" (timeout 2s), every 2s, timeout 5s, retry 1 after 3s, rise 2 fall 3',
+        'UDP 198.18.0.53:53: not checked (checks = none): always up',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('omits the not-acted-on section when there is nothing to say', () => {

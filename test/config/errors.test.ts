@@ -11,7 +11,7 @@ describe('error codes, one bad file each', () => {
   it('has a file for every Piranha code and every tsvs code', () => {
     const have = BAD.map((f) => f.replace(/\.cf$/, ''));
     for (const code of ['BADQUOTING', 'EOF', 'EXTRAARGS', 'EQUALEXPECTED', 'MISSINGARGS', 'BADHOSTNAME', 'BADARGUMENT', 'INTEXPECTED', 'BOOLEXPECTED',
-      'BADCOMMAND', 'LISTEXPECTED', 'TOOMANYARGS', 'ONLYONESERVICE', 'BADNETMASK', 'EMPTY', 'DUPLICATE', 'RANGE', 'MISSINGKEY']) {
+      'BADCOMMAND', 'LISTEXPECTED', 'TOOMANYARGS', 'ONLYONESERVICE', 'BADNETMASK', 'EMPTY', 'DUPLICATE', 'RANGE', 'MISSINGKEY', 'CONFLICT']) {
       expect(have).toContain(code);
     }
   });

@@ -89,6 +89,12 @@ describe('parseLvsCf: every key with its type', () => {
       dirs: ['/var/named', '/etc/named'],
       scheduler_flags: ['sh-fallback', 'sh-port'],
       ops: true,
+      checks: 'none',
+      alpha: false,
+      quorum: 3,
+      hysteresis: 1,
+      quorum_up: '/usr/local/bin/page dns up',
+      quorum_down: '/usr/local/bin/page dns down',
     });
   });
 
@@ -137,6 +143,7 @@ describe('parseLvsCf: defaults', () => {
       active: false, address: null, protocol: 'tcp', port: 80, scheduler: 'wlc', persistent: 0, pmask: 0xffffffff, vip_nmask: null,
       timeout: 10, reentry: 180, client_monitor: '/usr/sbin/nanny', load_monitor: 'none', fwmark: 0, scheduler_flags: [], ops: false,
       send: null, expect: null, send_program: null, use_regex: false, quiesce_server: false, sorry_server: null, dirs: [],
+      checks: 'nanny', alpha: null, quorum: 1, hysteresis: 0, quorum_up: null, quorum_down: null,
     });
   });
 

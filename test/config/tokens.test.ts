@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lexLine, quoteToken } from '../../src/config/tokens.js';
+import { decodeEscapes, lexLine, quoteToken } from '../../src/config/tokens.js';
 
 const texts = (line: string) => {
   const r = lexLine(line);
@@ -12,13 +12,20 @@ describe('lexLine', () => {
     expect(texts('  address =\t198.18.0.10   eth0:1 ')).toEqual(['address', '=', '198.18.0.10', 'eth0:1']);
   });
 
-  it('decodes the escapes nanny knows, plus \\"', () => {
+  it("decodes the escapes of nanny's convert_str: \\n \\r \\t \\\\ \\' \\\"", () => {
     expect(texts(String.raw`send = "GET / HTTP/1.0\r\n\r\n"`)).toEqual(['send', '=', 'GET / HTTP/1.0\r\n\r\n']);
     expect(texts(String.raw`expect = "a \\ b \' c \" d"`)).toEqual(['expect', '=', `a \\ b ' c " d`]);
+    expect(texts(String.raw`send = "PING\tx\r\n"`)).toEqual(['send', '=', 'PING\tx\r\n']);
   });
 
-  it('keeps an unknown escape as written', () => {
-    expect(texts(String.raw`send = "C:\temp"`)).toEqual(['send', '=', 'C:\\temp']);
+  it('keeps an unknown escape as written (a regex keeps its \\d and \\.)', () => {
+    expect(texts(String.raw`send = "C:\data"`)).toEqual(['send', '=', 'C:\\data']);
+    expect(texts(String.raw`regex = "^OK \d+\.$"`)).toEqual(['regex', '=', '^OK \\d+\\.$']);
+  });
+
+  it('decodeEscapes applies the same escapes to an unquoted word', () => {
+    expect(decodeEscapes(String.raw`PING\r\n`)).toBe('PING\r\n');
+    expect(decodeEscapes(String.raw`a\\n\q`)).toBe('a\\n\\q');
   });
 
   it('accepts single quotes like Piranha', () => {
@@ -53,7 +60,7 @@ describe('quoteToken', () => {
   });
 
   it('round-trips through lexLine', () => {
-    for (const v of ['a b', '', 'x#y', 'GET / HTTP/1.0\r\n\r\n', `it's "quoted" \\ here`, '{', '=', 'C:\\temp']) {
+    for (const v of ['a b', '', 'x#y', 'GET / HTTP/1.0\r\n\r\n', `it's "quoted" \\ here`, '{', '=', 'C:\\temp', 'tab\there', '\\t is not a tab']) {
       expect(texts(`send = ${quoteToken(v)}`)[2]).toBe(v);
     }
   });

@@ -161,15 +161,15 @@ describe('HealthMonitor', () => {
     expect(probe.calls).toBe(1);
   });
 
-  it('notify_up and notify_down run on changes of the checked state', async () => {
+  it('notify_up and notify_down run on changes of the checked state, with %h and %p substituted', async () => {
     const { clock, probe, m, ran } = setup();
-    m.configure(config([server(1, { t: { notifyUp: 'up 11', notifyDown: 'down 11' } })]));
+    m.configure(config([server(1, { t: { notifyUp: 'up %h:%p', notifyDown: 'down %h' } })]));
     m.start();
     probe.results.set('198.19.0.11:80', false);
     await clock.advance(600);
     probe.results.set('198.19.0.11:80', true);
     await clock.advance(2000);
-    expect(ran).toEqual(['down 11', 'up 11']);
+    expect(ran).toEqual(['down 198.19.0.11', 'up 198.19.0.11:80']);
   });
 
   it('a checker that dies stops the router with hard_shutdown = 1, and only logs with 0', async () => {

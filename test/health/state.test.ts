@@ -31,8 +31,8 @@ describe('ServerHealth', () => {
 
   it('nanny: comes back after reentry / interval good rounds, then slow-starts from weight >> 5, doubling every max(interval, 20 s)', () => {
     const h = new ServerHealth(server(1, { checks: [NANNY], weight: 64, reentry: 30, t: { interval: 10 } }), 0);
-    expect(h.riseNeeded).toBe(3);
     h.record(bad, 0);
+    expect(h.riseNeeded).toBe(3);
     h.record(ok, 10_000);
     h.record(ok, 20_000);
     expect(h.serving).toBe(false);
@@ -46,7 +46,14 @@ describe('ServerHealth', () => {
 
   it('nanny with reentry shorter than the interval needs one good round', () => {
     const h = new ServerHealth(server(1, { checks: [NANNY], reentry: 5, t: { interval: 10 } }), 0);
+    h.record(bad, 0);
     expect(h.riseNeeded).toBe(1);
+  });
+
+  it('nanny adds a new server (alpha) at its first pass; reentry counts only after it has failed', () => {
+    const h = new ServerHealth(server(1, { checks: [NANNY], reentry: 30, t: { interval: 10, alpha: true } }), 0);
+    expect(h.serving).toBe(false);
+    expect(h.record(ok, 1)).toEqual({ to: 'up', reason: '1 check passed' });
   });
 
   it('alpha: a server starts down and out of service until it passes', () => {
