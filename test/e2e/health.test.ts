@@ -3,7 +3,7 @@
 // tests break and mend real servers as an operator would see it happen: a
 // daemon stopped and started again, a /health page that answers 500, a DNS
 // server, a script. Each test builds its own lab and takes it down even on failure.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/control/client.js';
@@ -158,19 +158,46 @@ run(`health checks end to end in a NAT lab${why ? ` (skipped: ${why})` : ''}`, (
     });
   }, 60_000);
 
-  it('a DNS check against dnsmasq, a UDP check, and a send_program script check', async () => {
-    await withRouter([
-      'send_program = "/bin/sh -c \'test -e /tmp/tsvs-e2e-ok-%h || echo FAIL; echo OK %h:%p\'"', 'expect = "OK"', 'timeout = 1', 'reentry = 1',
-    ], async (r, api) => {
-      // The virtual's send_program checks every server; rs1's marker file is missing, so it prints FAIL first.
+  it('a DNS check against dnsmasq, a UDP check against an echo server, and a send_program script check', async () => {
+    const fast = ['delay_loop = 1', 'connect_timeout = 1', 'retry = 0'];
+    const block = (kind: string, keys: string[]) => [`check ${kind} {`, ...[...keys, ...fast].map((k) => `    ${k}`), '}'];
+    const udpVirtual = (name: string, port: number, checks: string[], rs: string[]) => [
+      '', `virtual ${name} {`, '    active = 1', '    address = 198.18.0.10 eth0:1', `    port = ${port}`, '    protocol = udp', '    scheduler = rr',
+      ...checks.map((l) => `    ${l}`),
+      ...rs.flatMap((a, k) => [`    server ${name}${k} {`, `        address = ${a}`, '        active = 1', '    }']), '}',
+    ].join('\n') + '\n';
+    // The http virtual is checked by a script: "OK" when its marker file exists.
+    const marker = (r: Running) => join(r.lab.stateDir, 'ok-');
+    const r = await upWithRouter({ mode: 'nat', backend: 'native', edit: (cf) => cf });
+    const api = new ControlClient(join(r.lab.stateDir, 'tsvs.sock'));
+    try {
       const [a1, a2, a3] = r.lab.serverAddrs;
-      try {
-        for (const a of [a2, a3]) writeFileSync(`/tmp/tsvs-e2e-ok-${a}`, '');
-        await until('rs1 out by its script', 5000, async () => Object.keys(listed(await api.table())).sort().join() === [a2, a3].join());
-      } finally {
-        for (const a of [a2, a3]) writeFileSync(`/tmp/tsvs-e2e-ok-${a}`, '');
-      }
-      void a1;
-    });
-  }, 60_000);
+      for (const a of r.lab.serverAddrs) writeFileSync(`${marker(r)}${a}`, '');
+      r.lab.spawn('rs1', ['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', `--listen-address=${a1}`, '--bind-interfaces', '--port=53',
+        `--address=/svc.lab/${a1}`, '--pid-file='], { label: 'dnsmasq rs1' });
+      r.lab.spawn('rs3', [process.execPath, '-e', "const s=require('dgram').createSocket('udp4');s.on('message',(m,f)=>s.send(m,f.port,f.address));s.bind(7)"], { label: 'udp echo rs3' });
+      const servers = r.lab.serverAddrs;
+      await reload(r, (cf) => withChecks([`send_program = "/bin/sh -c 'test -e ${marker(r)}%h && echo OK %h:%p'"`, 'expect = "OK"', 'timeout = 1', 'reentry = 2'])(cf) +
+        udpVirtual('dns', 53, block('dns', ['type = A', 'name = svc.lab']), servers) +
+        udpVirtual('echo', 7, block('udp', ['payload = 74737673', 'require_reply = 74XX7673', 'min_reply_length = 4', 'max_reply_length = 4']), servers));
+      const of = async (port: number) => {
+        const t = await api.table();
+        return t.services.find((s) => s.port === port)?.servers.map((x) => x.address).sort() ?? [];
+      };
+      await until('dns: only rs1 (dnsmasq) up', 6000, async () => (await of(53)).join() === a1);
+      await until('echo: only rs3 (the echo server) up', 6000, async () => (await of(7)).join() === a3);
+      await until('http: all three pass their script', 6000, async () => (await of(80)).length === 3);
+      const h = await api.health();
+      const dnsRs2 = h.services.find((s) => s.service === 'UDP 198.18.0.10:53')!.servers.find((x) => x.address === a2)!;
+      expect(dnsRs2.state).toBe('down');
+      expect(dnsRs2.last?.detail).toMatch(/unreachable|refused/);
+
+      unlinkSync(`${marker(r)}${a2}`);
+      await until('http: rs2 out by its script', 5000, async () => !(await of(80)).includes(a2));
+      process.kill(r.lab.processes.find((p) => p.label === 'dnsmasq rs1')!.pid, 'SIGTERM');
+      await until('dns: rs1 out once dnsmasq stops', 5000, async () => (await of(53)).length === 0);
+    } finally {
+      await r.lab.down();
+    }
+  }, 90_000);
 });
