@@ -1,5 +1,6 @@
 // The live screen of `tsvs demo`: per-real-server figures from two router stats
 // snapshots (rates are their difference over time) and the client's counts.
+import type { HealthView } from '../control/types.js';
 import type { StatsSnapshot } from '../router/stats.js';
 
 export interface ClientFigures {
@@ -12,6 +13,10 @@ export interface ClientFigures {
 export interface ViewMeta {
   title: string;
   secondsLeft: number;
+  /** The health checks, from the control API; absent: not shown. */
+  health?: HealthView | null;
+  /** What the demo did so far ("12 s: stopped rs2's web server"), oldest first. */
+  events?: string[];
 }
 
 const n = (v: number, w: number, digits = 0): string => v.toFixed(digits).padStart(w);
@@ -33,8 +38,23 @@ export function renderDemo(prev: StatsSnapshot | null, cur: StatsSnapshot, clien
       );
     }
   }
+  if (meta.health) lines.push('', ...healthLines(meta.health));
+  if (meta.events?.length) lines.push('', ...meta.events);
   const drops = Object.entries(cur.counters).filter(([k]) => k.startsWith('drop_'));
   lines.push('', `connections in the table: ${cur.connections}   frames: ${cur.counters.rx_frames ?? 0} in, ${cur.counters.tx_frames ?? 0} out` + (drops.length ? `   drops: ${drops.map(([k, v]) => `${k.slice(5)} ${v}`).join(', ')}` : ''));
   lines.push(`client: ${client.ok} requests answered, ${client.errors} failed, ${client.rate} req/s`);
   return lines.join('\n');
+}
+
+/** A line per checked real server: what its checks say and why, as nanny logs it. */
+function healthLines(h: HealthView): string[] {
+  const out = ['health checks (nanny, in the router\'s own stack):'];
+  for (const svc of h.services) {
+    for (const r of svc.servers) {
+      const state = r.serving ? 'up, serving' : `DOWN: ${r.lastChange?.reason ?? r.last?.detail ?? ''}`;
+      const back = !r.serving && r.last?.ok ? ` (passing again: ${r.okStreak} of ${r.riseNeeded} checks to return)` : '';
+      out.push(`  ${`${r.address}:${r.port}`.padEnd(22)} ${state}${back}`);
+    }
+  }
+  return out;
 }
