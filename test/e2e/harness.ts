@@ -26,6 +26,10 @@ export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; off
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
     const statsPath = join(lab.stateDir, 'stats.json');
     const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath, '--control-socket', join(lab.stateDir, 'tsvs.sock'), ...(o.args ?? [])], { label: 'router' });
+    const running = { lab, router, statsPath };
+    // As nanny, the health checks add each server at its first good check: wait for
+    // every one before the first request, so that none of them starts with a head start.
+    await serversInTable(running, lab.serverAddrs);
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (!router.alive()) throw new Error(`router exited: ${router.log().slice(-2000)}`);
@@ -34,7 +38,7 @@ export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; off
       if (Date.now() > deadline) throw new Error(`router not serving after 15 s: ${router.log().slice(-2000)}`);
       await sleep(200);
     }
-    return { lab, router, statsPath };
+    return running;
   } catch (e) {
     await lab.down();
     throw e;
@@ -92,6 +96,21 @@ require('node:http').get(url, (res) => {
 export function pacedDownload(lab: Lab, n: number, bytesPerSecond: number, port = 80): Promise<string> {
   return lab.exec('client', [process.execPath, '-e', PACED, `http://${lab.vip}:${port}/bytes?n=${n}`, String(n), String(bytesPerSecond)], { timeoutMs: 110_000 })
     .then((r) => r.stdout.split(' ')[0]);
+}
+
+/** Waits (at most 15 s) until the first service's table lists every one of these addresses. */
+export async function serversInTable(run: Running, addrs: string[]): Promise<void> {
+  for (let k = 0; k < 150; k++) {
+    if (!run.router.alive()) throw new Error(`router exited: ${run.router.log().slice(-2000)}`);
+    try {
+      const listed = stats(run.statsPath).services[0]?.dests.map((d) => d.address.split(':')[0]) ?? [];
+      if (addrs.every((a) => listed.includes(a))) return;
+    } catch {
+      // not written yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`real servers ${addrs.join(', ')} not all in the table within 15 s: ${run.router.log().slice(-1500)}`);
 }
 
 export function stats(path: string): StatsSnapshot {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PcapReader } from '../../src/io/pcap-reader.js';
 import { loadNative } from '../../src/io/native.js';
-import { download, expectedSha, pacedDownload, reload, requests, ROOT, setScheduler, setWeight, sleep, stats, upWithRouter, type Running } from './harness.js';
+import { download, expectedSha, pacedDownload, reload, requests, ROOT, serversInTable, setScheduler, setWeight, sleep, stats, upWithRouter, type Running } from './harness.js';
 
 const MB50 = 50 * 1024 * 1024;
 const SHA50 = ROOT ? expectedSha(MB50) : '';
@@ -66,6 +66,7 @@ for (const b of backends) {
       const dl = pacedDownload(r.lab, 20 * 1024 * 1024, 4 * 1024 * 1024);
       await sleep(1000);
       await reload(r, (cf) => cf.replace(/(server rs3 \{\s*address = \S+\s*active = )0/, '$11'));
+      await serversInTable(r, r.lab.serverAddrs); // a new server serves from its first good check, as with nanny
       const spread = await requests(r.lab, 30);
       expect(spread.rs3).toBeGreaterThan(0);
       expect(await dl).toBe(expectedSha(20 * 1024 * 1024));
