@@ -41,7 +41,7 @@ const NANNY_KEYS = ['send', 'expect', 'use_regex', 'send_program', 'reentry'];
 /** Explicit timing keys of one level of check blocks: key -> the line that set it. */
 type Explicit = Map<string, KeyLine>;
 
-export function compileHealth(vb: Block, vs: VirtualSettings, svc: VirtualService, servers: ReadonlyArray<{ rs: RealServer; block: Block }>, sink: HealthSink): ServiceHealth {
+export function compileHealth(vb: Block, vs: VirtualSettings, svc: VirtualService, servers: ReadonlyArray<{ rs: RealServer; block: Block }>, sink: HealthSink, rsh = 'rsh'): ServiceHealth {
   const vChecks = checkBlocks(vb);
   const vTiming = explicitTiming(vChecks, sink);
   const service = serviceKey(svc);
@@ -62,6 +62,9 @@ export function compileHealth(vb: Block, vs: VirtualSettings, svc: VirtualServic
   });
   nannyNotes(vb, vs, servers.length > 0 && nannyUsers === 0, sink);
   quorum(vb, vs, sink);
+  // nanny -U: the virtual's load monitor moves the weight of each of its servers (health/load.ts).
+  const tool = vs.load_monitor;
+  if (tool !== 'none') for (const s of out) s.loadMonitor = { tool: tool as 'uptime' | 'rup' | 'ruptime', rsh };
   return {
     service,
     sorryServer: vs.sorry_server === null ? null : { address: formatIPv4(vs.sorry_server), port: svc.fwmark ? 0 : vs.port },

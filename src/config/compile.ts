@@ -185,7 +185,7 @@ class Compiler {
     if (this.validate({ ...svc, servers: [] }, b, b.items, SERVICE_ERROR_KEY)) {
       for (const s of servers) this.validate({ ...svc, servers: [s.rs] }, s.block, s.block.items, SERVER_ERROR_KEY);
     }
-    this.health.push(compileHealth(b, vs, svc, servers, this));
+    this.health.push(compileHealth(b, vs, svc, servers, this, this.g.rsh_command));
     return svc;
   }
 

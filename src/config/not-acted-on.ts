@@ -37,7 +37,7 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   backup_shared: FOS,
   reservation_conflict_action: FOS,
   debug_level: 'unused, as in Piranha',
-  rsh_command: 'file sync and the uptime load monitor are not built yet',
+  rsh_command: 'file sync is not built yet (the uptime load monitor uses it)',
   sync: 'config file sync is not built yet',
   ipvsadm: 'tsvs keeps its own table; no ipvsadm binary is run',
   syncdaemon: SYNCD,
@@ -52,7 +52,6 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
  * notes those that a file makes useless, such as send beside send_program).
  */
 export const VIRTUAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
-  load_monitor: "adjusting weights from the servers' load (nanny -U) is the health monitor's job and is not built yet",
   client_monitor: 'tsvs checks the servers itself; no nanny program is started',
   start_cmd: 'failover-service (fos) key; not used in a virtual server',
   stop_cmd: 'failover-service (fos) key; not used in a virtual server',

@@ -7,11 +7,12 @@
 // servers and service overlays (sorry server, quorum lost), batched, so that a
 // hundred servers failing together make one table version, not a hundred.
 // Nothing here blocks: probes are sockets and child processes.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { Verdict } from '../control/desired.js';
 import type { HealthServerView as ServerView, HealthServiceView as ServiceView } from '../control/types.js';
 import { parseIPv4 } from '../model/index.js';
 import type { Logger } from '../router/log.js';
+import { loadCommand, LOAD_MIN_PERIOD_S, parseLoad } from './load.js';
 import { Quorum } from './quorum.js';
 import { runRound, type Probe, type Sleep } from './round.js';
 import { ServerHealth, type Change, type Force } from './state.js';
@@ -52,6 +53,8 @@ export interface MonitorDeps {
   maxConcurrent?: number;
   /** hard_shutdown: a checker died; the router should stop so that the backup takes over. */
   onDead?: (why: string) => void;
+  /** Runs a load monitor's command and resolves with its output (rejects when it fails). */
+  readLoad?: (cmd: string, timeoutMs: number) => Promise<string>;
 }
 
 interface Entry {
@@ -65,6 +68,10 @@ interface Entry {
   given: Verdict | null | undefined;
   /** How long the last round took (ms). */
   lastMs: number;
+  /** The load monitor's timer (nanny -U), when the server has one. */
+  loadTimer: unknown;
+  /** Whether its load tool failed last time (logged once, until it answers). */
+  loadFailed: boolean;
 }
 
 interface Svc {
@@ -74,12 +81,21 @@ interface Svc {
   overlay: Overlay | null;
 }
 
+/** Entry.loadTimer while a load reading runs. */
+const READING = Symbol('reading');
+
 const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
 
 function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+function readCommand(cmd: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', cmd], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
 }
 
@@ -104,6 +120,7 @@ export class HealthMonitor {
   private readonly random: () => number;
   private readonly run: (cmd: string) => void;
   private readonly max: number;
+  private readonly readLoad: (cmd: string, timeoutMs: number) => Promise<string>;
   private readonly totals = { roundsOk: 0, roundsFailed: 0, wentUp: 0, wentDown: 0 };
 
   constructor(private readonly deps: MonitorDeps) {
@@ -113,6 +130,7 @@ export class HealthMonitor {
     this.random = deps.random ?? Math.random;
     this.run = deps.run ?? runDetached;
     this.max = deps.maxConcurrent ?? 512;
+    this.readLoad = deps.readLoad ?? readCommand;
   }
 
   /**
@@ -231,12 +249,14 @@ export class HealthMonitor {
   }
 
   private entry(svc: Svc, key: string, s: ServerChecks, now: number): Entry {
-    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? 0, timer: null, running: null, given: undefined, lastMs: 0 };
+    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? 0, timer: null, running: null, given: undefined, lastMs: 0, loadTimer: null, loadFailed: false };
   }
 
   private retire(e: Entry): void {
     if (e.timer !== null) this.timers.clear(e.timer);
     e.timer = null;
+    if (e.loadTimer !== null && e.loadTimer !== READING) this.timers.clear(e.loadTimer);
+    e.loadTimer = null;
     e.running?.abort();
     e.running = null;
     const i = this.waiting.indexOf(e);
@@ -252,6 +272,7 @@ export class HealthMonitor {
   }
 
   private schedule(e: Entry, ms: number): void {
+    if (e.loadTimer === null && e.health.spec.loadMonitor) this.scheduleLoad(e);
     if (e.health.spec.checks.length === 0) return;
     e.timer = this.timers.set(() => {
       e.timer = null;
@@ -286,6 +307,42 @@ export class HealthMonitor {
         const next = this.waiting.shift();
         if (next) this.due(next);
       });
+  }
+
+  /** nanny's load monitor: every max(interval, 20 s), the server's load moves its weight. */
+  private scheduleLoad(e: Entry): void {
+    const period = 1000 * Math.max(e.health.spec.timing.interval, LOAD_MIN_PERIOD_S);
+    e.loadTimer = this.timers.set(() => {
+      e.loadTimer = READING; // not null: a round ending meanwhile must not start a second timer
+      void this.readServerLoad(e).finally(() => {
+        if (e.loadTimer !== READING) return; // retired meanwhile
+        e.loadTimer = null;
+        if (this.started) this.scheduleLoad(e);
+      });
+    }, period);
+  }
+
+  private async readServerLoad(e: Entry): Promise<void> {
+    const s = e.health.spec;
+    const lm = s.loadMonitor;
+    if (!lm || !e.health.serving) return;
+    const cmd = loadCommand(lm.tool, s.address, lm.rsh);
+    let load: number | null = null;
+    try {
+      load = parseLoad(await this.readLoad(cmd, 1000 * Math.max(1, s.timing.connectTimeout)));
+    } catch {
+      load = null;
+    }
+    if (load === null) {
+      if (!e.loadFailed) this.deps.log.warn(`load monitor: no load from ${s.address}:${s.port}; its weight stays`, { service: s.service, command: cmd });
+      e.loadFailed = true;
+      return;
+    }
+    e.loadFailed = false;
+    if (e.health.applyLoad(load)) {
+      this.deps.log.info(`load of ${s.address}:${s.port} is ${load}: weight ${e.health.weight}`, { service: s.service });
+      this.afterChange(e);
+    }
   }
 
   /** A checked state changed: log it as nanny does and run its notify command. */

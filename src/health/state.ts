@@ -14,6 +14,7 @@
 //   glasses" / "opaque glasses") or drain it (weight 0, connections finish),
 //   while its checks keep running and its own state keeps moving underneath.
 import type { Verdict } from '../control/desired.js';
+import { loadWeight as loadWeightAfter } from './load.js';
 import type { ServerChecks } from './types.js';
 
 export type Force = 'up' | 'down' | 'drain' | null;
@@ -44,6 +45,8 @@ export class ServerHealth {
   lastChange: { at: number; to: 'up' | 'down'; reason: string } | null = null;
   /** Weight from a dynamic check; null: the configured one. */
   private dynamicWeight: number | null = null;
+  /** Weight from nanny's load monitor; null: the configured one. */
+  private loadWeight: number | null = null;
   /** While a slow start runs: its weight now and when it doubles next (ms). */
   private slow: { weight: number; next: number } | null = null;
   /** Whether it went down since it was created (nanny counts reentry only then). */
@@ -103,7 +106,19 @@ export class ServerHealth {
   get weight(): number {
     if (this.force === 'drain') return 0;
     if (this.slow) return this.slow.weight;
-    return this.dynamicWeight ?? this.spec.weight;
+    return this.dynamicWeight ?? this.loadWeight ?? this.spec.weight;
+  }
+
+  /**
+   * A load reading (nanny's adjustWeight): moves the weight once a slow start is
+   * over; returns true when the weight changed.
+   */
+  applyLoad(load: number): boolean {
+    if (this.slow || this.state !== 'up') return false;
+    const next = loadWeightAfter(this.loadWeight ?? this.spec.weight, this.spec.weight, load);
+    if (next === null) return false;
+    this.loadWeight = next;
+    return true;
   }
 
   /** What the router's desired state should hold for this server; null: run it as configured. */
@@ -122,6 +137,7 @@ export class ServerHealth {
   private change(to: 'up' | 'down', reason: string, now: number): Change {
     this.state = to;
     if (to === 'down') this.failed = true;
+    this.loadWeight = null;
     this.lastChange = { at: now, to, reason };
     this.slow = null;
     // Only nanny slow-starts (keepalived and IPVS put the full weight in at once).

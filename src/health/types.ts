@@ -98,6 +98,8 @@ export interface ServerChecks {
   timing: CheckTiming;
   /** nanny: how long a server must keep passing before it comes back (s); 0: `rise` decides. */
   reentry: number;
+  /** nanny's load monitor (health/load.ts): the tool, and the remote shell for `uptime`; absent: none. */
+  loadMonitor?: { tool: 'uptime' | 'rup' | 'ruptime'; rsh: string };
 }
 
 /**

@@ -60,16 +60,17 @@ describe('compileLvsCf: the example files', () => {
     expect(notActedOn[1]).toEqual({ key: 'primary', line: 6, file: 'nat.cf', why: 'heartbeat and failover (pulse) are not built yet' });
   });
 
-  it('the reference sample file compiles; its heartbeat keys and load monitor are reported, and send beside send_program', () => {
-    const { table, notActedOn } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
+  it('the reference sample file compiles; its heartbeat keys are reported, and send beside send_program', () => {
+    const { table, notActedOn, health } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
     expect(table.services[0].servers).toHaveLength(2);
     expect(table.addresses).toEqual([
       { address: ip('198.19.122.254'), prefixLen: 32, device: 'eth2', role: 'nat_router' },
       { address: ip('198.18.30.100'), prefixLen: 24, device: 'eth0', role: 'vip' },
     ]);
     const keys = notActedOn.map((n) => n.key);
-    for (const k of ['heartbeat', 'keepalive', 'deadtime', 'backup', 'syncdaemon', 'load_monitor']) expect(keys).toContain(k);
-    for (const k of ['network', 'nat_router', 'send_program', 'expect', 'use_regex', 'timeout', 'reentry', 'quiesce_server']) expect(keys).not.toContain(k);
+    for (const k of ['heartbeat', 'keepalive', 'deadtime', 'backup', 'syncdaemon']) expect(keys).toContain(k);
+    for (const k of ['network', 'nat_router', 'send_program', 'expect', 'use_regex', 'timeout', 'reentry', 'quiesce_server', 'load_monitor']) expect(keys).not.toContain(k);
+    expect(health.services[0].servers.map((s) => s.loadMonitor)).toEqual([undefined, undefined]); // load_monitor = none
     expect(notActedOn.find((n) => n.key === 'send')).toEqual({ key: 'send', line: 26, file: 'sample-gui.cf', why: 'send_program is set and overrides send (nanny ignores send then)' });
   });
 });

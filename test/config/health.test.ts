@@ -363,3 +363,11 @@ describe('the check key tables', () => {
     for (const k of ['path', 'misc_timeout', 'misc_dynamic']) expect(used(['misc']).has(k), k).toBe(true);
   });
 });
+
+describe('load_monitor (nanny -U)', () => {
+  it('gives every server of the virtual the tool, and uptime the global rsh_command', () => {
+    expect(server(cf('    load_monitor = rup\n')).loadMonitor).toEqual({ tool: 'rup', rsh: 'rsh' });
+    expect(server(cf('    load_monitor = uptime\n', '', 'rsh_command = ssh\n')).loadMonitor).toEqual({ tool: 'uptime', rsh: 'ssh' });
+    expect(server(cf('    load_monitor = none\n')).loadMonitor).toBeUndefined();
+  });
+});

@@ -184,6 +184,23 @@ describe('HealthMonitor', () => {
     }
   });
 
+  it("load_monitor: every max(interval, 20 s) the server's load moves its weight; a tool that does not answer is logged once and changes nothing", async () => {
+    const outputs: Record<string, string> = { 'rup 198.19.0.11': 'rs1 up 2 days, load average: 0.00, 0.01, 0.02', 'rup 198.19.0.12': 'rup: RPC: Program not registered' };
+    const cmds: string[] = [];
+    const { clock, m, applied, log } = setup({ readLoad: async (cmd) => (cmds.push(cmd), outputs[cmd]) });
+    const lm = { tool: 'rup' as const, rsh: 'rsh' };
+    m.configure(config([server(1, { weight: 8, loadMonitor: lm }), server(2, { weight: 8, loadMonitor: lm })]));
+    m.start();
+    await clock.advance(19_000);
+    expect(cmds).toEqual([]);
+    await clock.advance(1_000);
+    expect(cmds.sort()).toEqual(['rup 198.19.0.11', 'rup 198.19.0.12']);
+    expect(verdictsOf(applied)).toEqual([{ service: SERVICE, address: addr(1), port: 80, verdict: { up: true, weight: 12 } }]);
+    await clock.advance(20_000);
+    expect(verdictsOf(applied).at(-1)).toEqual({ service: SERVICE, address: addr(1), port: 80, verdict: { up: true, weight: 16 } });
+    expect(log.lines.filter((l) => l.includes('load monitor: no load from 198.19.0.12:80'))).toHaveLength(1);
+  });
+
   it('stop() ends every timer', async () => {
     const { clock, m } = setup();
     m.configure(config([server(1), server(2)]));
