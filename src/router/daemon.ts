@@ -346,7 +346,7 @@ export class Router implements ControlBackend {
       probe,
       apply: (u) => this.applyHealth(u),
       log: this.deps.log,
-      onDead: (why) => this.died(why),
+      onDead: (why) => this.shutdownForChecks(why),
       ...this.deps.healthDeps,
     });
   }
@@ -404,6 +404,13 @@ export class Router implements ControlBackend {
   private noteTimeouts(t: ServiceTable): void {
     const cur = this.timeoutsNow;
     this.timeoutsNow = { tcp: t.timeouts.tcp || cur.tcp, tcpfin: t.timeouts.tcpfin || cur.tcpfin, udp: t.timeouts.udp || cur.udp };
+  }
+
+  /** hard_shutdown = 1 (lvsd): a checker that breaks stops the router, so that the backup router takes over. */
+  private shutdownForChecks(why: string): void {
+    this.deps.log.error('hard_shutdown: the health checks broke; stopping the router', { why });
+    this.components.failed('health', why);
+    void this.components.stop().then(() => this.finish(1));
   }
 
   private died(why: string): void {

@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryPort } from '../../src/io/memory.js';
 import { formatIPv4, formatMac, parseIPv4 } from '../../src/model/index.js';
 import { buildArp, buildTcp } from '../../src/packet/build.js';
-import { Router, StartError } from '../../src/router/daemon.js';
+import type { Probe } from '../../src/health/round.js';
+import { Router, StartError, type RouterDeps } from '../../src/router/daemon.js';
+import { FakeClock, ScriptedProbe } from '../health/helpers.js';
 import { InlineDataPlane } from '../../src/router/dataplane.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { createLogger } from '../../src/router/log.js';
@@ -46,7 +48,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function setup(o: { host?: HostInfo; signals?: NodeJS.Process } = {}) {
+function setup(o: { host?: HostInfo; signals?: NodeJS.Process; probe?: Probe; healthDeps?: RouterDeps['healthDeps'] } = {}) {
   const cfg = join(dir, 'lvs.cf');
   copyFileSync('test/fixtures/config/nat.cf', cfg);
   const logs: string[] = [];
@@ -70,6 +72,8 @@ function setup(o: { host?: HostInfo; signals?: NodeJS.Process } = {}) {
     controlSocket: null,
     timers: false,
     signals: o.signals,
+    probe: o.probe,
+    healthDeps: o.healthDeps,
   });
   const tick = (): void => made.dp!.host.tick();
   const engine = () => made.dp!.host.engine;
@@ -222,5 +226,51 @@ describe('router daemon', () => {
       'lvs.cf puts addresses on device eth1, which this host does not have (see: ip link)',
       '198.18.0.10 (a VIP) is configured on eth0 by the kernel; tsvs answers for it itself: remove it first (ip addr del 198.18.0.10/32 dev eth0)',
     ]);
+  });
+
+  describe('with health checks', () => {
+    const servers = (r: Router) => r.table().services[0].servers.map((x) => `${x.address}:${x.weight}`).sort();
+    function checked() {
+      const clock = new FakeClock();
+      const probe = new ScriptedProbe();
+      const t = setup({ probe: probe.probe, healthDeps: { now: () => clock.t, timers: { set: clock.set, clear: clock.clear }, sleep: clock.sleep, random: () => 0.5, run: () => {} } });
+      return { ...t, clock, probe };
+    }
+
+    it("nanny's check (the fixture's send/expect, every 6 s): a failing server leaves the table, returns after reentry (15 s), and a reload does not flap it", async () => {
+      const { router, clock, probe, logs, cfg } = checked();
+      await router.start();
+      try {
+        await clock.advance(1000); // first rounds (jitter up to 1 s): nanny adds each server at its first pass,
+        // with its slow start: weight max(1, weight >> 5), doubled every max(interval, 20 s) (at the round after).
+        expect(servers(router)).toEqual(['198.19.0.11:1', '198.19.0.12:1', '198.19.0.13:1']);
+        probe.results.set('198.19.0.12:80', false);
+        await clock.advance(6000);
+        expect(servers(router)).toEqual(['198.19.0.11:1', '198.19.0.13:1']);
+        await clock.advance(18_000);
+        expect(servers(router)).toEqual(['198.19.0.11:1', '198.19.0.13:2']);
+        expect(logs.some((l) => l.includes('shutting down 198.19.0.12:80 due to connection failure'))).toBe(true);
+        writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('serial_no = 1', 'serial_no = 2'));
+        expect((await router.reload('test')).ok).toBe(true);
+        expect(servers(router)).toEqual(['198.19.0.11:1', '198.19.0.13:2']);
+        probe.results.set('198.19.0.12:80', true);
+        await clock.advance(6000);
+        expect(servers(router)).toEqual(['198.19.0.11:1', '198.19.0.13:2']);
+        await clock.advance(6000); // two good rounds: 15 / 6 = 2 (nanny's countThresh)
+        expect(servers(router)).toEqual(['198.19.0.11:1', '198.19.0.12:1', '198.19.0.13:2']);
+      } finally {
+        await router.stop();
+      }
+    });
+
+    it('hard_shutdown = 1: a checker that breaks stops the router with status 1 and removes the fence', async () => {
+      const clock = new FakeClock();
+      const t = setup({ probe: () => Promise.reject(new Error('boom')), healthDeps: { now: () => clock.t, timers: { set: clock.set, clear: clock.clear }, sleep: clock.sleep, random: () => 0.5 } });
+      await t.router.start();
+      await clock.advance(1000);
+      expect(await t.router.done).toBe(1);
+      expect(t.logs.some((l) => l.includes('hard_shutdown: the health checks broke; stopping the router'))).toBe(true);
+      expect(t.scripts.at(-1)).toMatch(/^delete table netdev tsvs/);
+    });
   });
 });
