@@ -10,6 +10,7 @@ import { ControlClient } from '../../src/control/client.js';
 import type { HealthView, TableView } from '../../src/control/types.js';
 import { httpdScript } from '../../src/lab/servers.js';
 import { loadNative } from '../../src/io/native.js';
+import { cli } from './admin.js';
 import { expectedSha, LOADGEN, pacedDownload, reload, ROOT, sleep, upWithRouter, type Running } from './harness.js';
 
 const nativeBuilt = ROOT && loadNative().addon !== null;
@@ -76,6 +77,9 @@ run(`health checks end to end in a NAT lab${why ? ` (skipped: ${why})` : ''}`, (
       const gone = await until('rs2 out of the table', 5000, async () => !(a2 in listed(await api.table())));
       expect(gone).toBeLessThan(3.5); // one failed round at a 1 s interval (+ the 1 s connect timeout)
       expect(r.router.log()).toContain(`shutting down ${a2}:80 due to connection failure`);
+      const listing = await cli(['health', '--control-socket', join(r.lab.stateDir, 'tsvs.sock')]);
+      expect(listing.code).toBe(0);
+      expect(listing.out).toMatch(new RegExp(`-> ${a2.replace(/\./g, '\\.')}:80\\s+down\\s+no\\s`));
       const after = await requests(r, 30);
       expect(after.errors).toBe(0);
       expect(Object.keys(after.byServer).sort()).toEqual(['rs1', 'rs3']);
