@@ -1,0 +1,171 @@
+// Piranha's pulse (LVS-REFERENCE 1.3), as a state machine on a clock: no
+// sockets, no timers, no child processes. The daemon feeds it what happened
+// (a heartbeat datagram, the clock, a link going down) and carries out the
+// actions it returns (send heartbeats, become active or inactive, re-send the
+// gratuitous ARPs, run active_cmd / inactive_cmd, log), so that every rule can
+// be stepped in a test. The rules, from pulse.c:
+// - every `keepalive` seconds a 4-byte heartbeat goes to the partner's public and
+//   (if set) private address: RUNNING when this router is active, else STOPPED;
+// - a partner not heard for `deadtime` seconds is dead: an inactive router
+//   activates ("partner dead: activating lvs");
+// - "If both are running, backup stops and master rearps. If neither is
+//   running, master starts. Otherwise keep the status quo." A heartbeat from
+//   the partner saying STOPPED starts an inactive primary ("backup inactive")
+//   and an inactive backup ("primary inactive");
+// - heartbeats from another source, of another size or with an unknown magic
+//   are logged and ignored;
+// - monitor_links: a link of its own down disables the router (it deactivates
+//   and does not activate until the link is back), so the partner takes over.
+
+import { formatIPv4 } from '../model/index.js';
+
+/** pulse.c's magics, sent as a host-order (x86: little-endian) 32-bit integer. */
+export const HEARTBEAT_RUNNING_MAGIC = 0xbdaddbda;
+export const HEARTBEAT_STOPPED_MAGIC = 0xadbddabd;
+
+export interface PulseConfig {
+  /** Which router this is: its addresses matched lvs.cf's primary or backup. */
+  role: 'primary' | 'backup';
+  /** The partner's public address and, when set, private (int32 form, as model addresses). */
+  partner: number[];
+  keepalive: number;
+  deadtime: number;
+  /** --forceactive: become active at start, whatever the partner says. */
+  forceActive: boolean;
+}
+
+export type PulseAction =
+  | { kind: 'send'; magic: number }
+  | { kind: 'activate'; reason: string }
+  | { kind: 'deactivate'; reason: string }
+  /** Claim the addresses again: gratuitous ARPs (5, 1 s apart) and active_cmd. */
+  | { kind: 'rearp'; reason: string }
+  | { kind: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> };
+
+export class Pulse {
+  active = false;
+  /** monitor_links saw a link of this router down. */
+  linkFail = false;
+  /** An operator asked this router to stay inactive (maintenance). */
+  standby = false;
+  /** When the partner was last heard (ms); when the next heartbeat goes out. */
+  lastHeard: number;
+  private nextSend: number;
+
+  constructor(
+    readonly cfg: PulseConfig,
+    now: number,
+  ) {
+    this.lastHeard = now;
+    this.nextSend = now;
+  }
+
+  /** Start-up: inactive (pulse runs inactive_cmd first), or active at once with --forceactive. */
+  start(now: number): PulseAction[] {
+    const out: PulseAction[] = [{ kind: 'log', level: 'info', msg: `pulse: starting as ${this.cfg.role}`, fields: { keepalive: this.cfg.keepalive, deadtime: this.cfg.deadtime } }];
+    this.lastHeard = now;
+    if (this.cfg.forceActive) out.push(...this.activate('--forceactive'));
+    return [...out, ...this.tick(now)];
+  }
+
+  /** The clock moved: heartbeats due, and the partner's dead time. */
+  tick(now: number): PulseAction[] {
+    const out: PulseAction[] = [];
+    if (now >= this.nextSend) {
+      out.push({ kind: 'send', magic: this.active ? HEARTBEAT_RUNNING_MAGIC : HEARTBEAT_STOPPED_MAGIC });
+      this.nextSend = now + this.cfg.keepalive * 1000;
+    }
+    if (now - this.lastHeard >= this.cfg.deadtime * 1000 && !this.active && this.mayRun()) {
+      out.push({ kind: 'log', level: 'warn', msg: 'partner dead: activating lvs', fields: { silent_s: Math.round((now - this.lastHeard) / 1000) } });
+      out.push(...this.activate('partner dead'));
+    }
+    return out;
+  }
+
+  /** When tick() next has something to do (ms). */
+  nextDeadline(): number {
+    return Math.min(this.nextSend, this.lastHeard + this.cfg.deadtime * 1000);
+  }
+
+  /** A datagram on heartbeat_port from `from`. */
+  heartbeat(from: number, data: Uint8Array, now: number): PulseAction[] {
+    if (!this.cfg.partner.includes(from)) return [{ kind: 'log', level: 'warn', msg: 'heartbeat from an unexpected source ignored', fields: { from: formatIPv4(from) } }];
+    if (data.length !== 4) return [{ kind: 'log', level: 'warn', msg: 'bad heartbeat packet', fields: { from: formatIPv4(from), bytes: data.length } }];
+    const magic = readMagic(data);
+    if (magic !== HEARTBEAT_RUNNING_MAGIC && magic !== HEARTBEAT_STOPPED_MAGIC) {
+      return [{ kind: 'log', level: 'warn', msg: 'Incompatible heartbeat received', fields: { from: formatIPv4(from), magic: `0x${magic.toString(16)}` } }];
+    }
+    this.lastHeard = now;
+    return magic === HEARTBEAT_RUNNING_MAGIC ? this.partnerRunning() : this.partnerStopped();
+  }
+
+  /** monitor_links: whether every link of this router is up. */
+  links(up: boolean): PulseAction[] {
+    if (!up && !this.linkFail) {
+      this.linkFail = true;
+      const out: PulseAction[] = [{ kind: 'log', level: 'warn', msg: 'Local NIC link failure: Pulse disabled' }];
+      return this.active ? [...out, ...this.deactivate('link failure')] : out;
+    }
+    if (up && this.linkFail) {
+      this.linkFail = false;
+      return [{ kind: 'log', level: 'info', msg: 'Local NIC link(s) restored' }];
+    }
+    return [];
+  }
+
+  /** An operator's maintenance switch: on, the router becomes (and stays) inactive. */
+  setStandby(on: boolean): PulseAction[] {
+    this.standby = on;
+    if (on && this.active) return this.deactivate('standby (operator)');
+    return [{ kind: 'log', level: 'info', msg: on ? 'standby: staying inactive' : 'standby off: pulse rules again' }];
+  }
+
+  /** Both running: the backup stops, the primary claims its addresses again. */
+  private partnerRunning(): PulseAction[] {
+    if (!this.active) return [];
+    if (this.cfg.role === 'backup') {
+      // pulse sends one last heartbeat before it shuts its services down.
+      return [...this.deactivate('partner active'), { kind: 'send', magic: HEARTBEAT_STOPPED_MAGIC }];
+    }
+    return [{ kind: 'log', level: 'info', msg: 'partner active: resending arps' }, { kind: 'rearp', reason: 'partner active' }];
+  }
+
+  /** The partner says it is inactive: an inactive router starts (pulse.c, both roles). */
+  private partnerStopped(): PulseAction[] {
+    if (this.active || !this.mayRun()) return [];
+    return this.activate(this.cfg.role === 'primary' ? 'backup inactive' : 'primary inactive');
+  }
+
+  private mayRun(): boolean {
+    return !this.linkFail && !this.standby;
+  }
+
+  private activate(reason: string): PulseAction[] {
+    this.active = true;
+    // The partner learns at once: the next heartbeat is due now.
+    this.nextSend = -Infinity;
+    return [{ kind: 'activate', reason }];
+  }
+
+  private deactivate(reason: string): PulseAction[] {
+    this.active = false;
+    this.nextSend = -Infinity;
+    return [{ kind: 'deactivate', reason }];
+  }
+}
+
+/** The 4 bytes a heartbeat carries: the magic in x86 (little-endian) host order, as pulse writes it. */
+export function heartbeatBytes(magic: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, magic >>> 0, true);
+  return b;
+}
+
+/** Reads a heartbeat's magic; a big-endian pulse's bytes are accepted too (its magic reversed). */
+function readMagic(data: Uint8Array): number {
+  const v = new DataView(data.buffer, data.byteOffset, 4);
+  const le = v.getUint32(0, true);
+  if (le === HEARTBEAT_RUNNING_MAGIC || le === HEARTBEAT_STOPPED_MAGIC) return le;
+  const be = v.getUint32(0, false);
+  return be === HEARTBEAT_RUNNING_MAGIC || be === HEARTBEAT_STOPPED_MAGIC ? be : le;
+}
