@@ -51,7 +51,7 @@ export interface StallLabOptions {
  * Gratuitous ARP from the generator's side for real servers [0, n): the router
  * learns an address it wants from any ARP that names it as the sender.
  */
-function announce(o: StallLabOptions, n: number): void {
+export function announce(o: StallLabOptions, n: number): void {
   const port = new AfPacketPort([o.genDev], { netns: o.genNs, blocks: 0, vnetHdr: false });
   try {
     const b = new Batch(256, 256 * 64);
@@ -71,7 +71,7 @@ function announce(o: StallLabOptions, n: number): void {
 }
 
 /** One frame per flow: 256 clients, one datagram each, all 60 bytes. */
-function flowFrames(o: StallLabOptions): Uint8Array[] {
+export function flowFrames(o: StallLabOptions): Uint8Array[] {
   return Array.from({ length: 256 }, (_, k) => buildUdp({
     srcMac: o.genMac, dstMac: o.devMac, src: ipv4Addr('198.18.8.1') + k, dst: ipv4Addr(VIP), sport: 4000 + k, dport: VPORT, payload: new Uint8Array(18),
   }));

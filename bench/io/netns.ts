@@ -1,8 +1,9 @@
 // A throw-away lab of network namespaces joined by veth pairs, for the io tests and
-// benches. Everything lives inside namespaces named tsvs-io-<pid>-<n>-<name>: the
-// root namespace's addresses, routes and links are never touched (veths are created
-// directly in their namespaces). cleanup() kills the processes started in them and
-// deletes them; it also runs at process exit in case a caller forgets.
+// benches. Everything lives inside namespaces named tsvs-<tag>-<pid>-<n>-<name> (tag
+// "io" unless a bench names its own): the root namespace's addresses, routes and
+// links are never touched (veths are created directly in their namespaces).
+// cleanup() kills the processes started in them and deletes them; it also runs at
+// process exit in case a caller forgets.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 let labs = 0;
@@ -19,8 +20,8 @@ export class NetnsLab {
   private readonly names: string[] = [];
   private readonly children: ChildProcess[] = [];
 
-  constructor() {
-    this.prefix = `tsvs-io-${process.pid}-${labs++}`;
+  constructor(tag = 'io') {
+    this.prefix = `tsvs-${tag}-${process.pid}-${labs++}`;
     live.add(this);
   }
 
