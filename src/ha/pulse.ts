@@ -18,6 +18,7 @@
 //   and does not activate until the link is back), so the partner takes over.
 
 import { formatIPv4 } from '../model/index.js';
+import type { FailoverAction, FailoverMachine } from './machine.js';
 
 /** pulse.c's magics, sent as a host-order (x86: little-endian) 32-bit integer. */
 export const HEARTBEAT_RUNNING_MAGIC = 0xbdaddbda;
@@ -34,15 +35,9 @@ export interface PulseConfig {
   forceActive: boolean;
 }
 
-export type PulseAction =
-  | { kind: 'send'; magic: number }
-  | { kind: 'activate'; reason: string }
-  | { kind: 'deactivate'; reason: string }
-  /** Claim the addresses again: gratuitous ARPs (5, 1 s apart) and active_cmd. */
-  | { kind: 'rearp'; reason: string }
-  | { kind: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> };
+export type PulseAction = FailoverAction;
 
-export class Pulse {
+export class Pulse implements FailoverMachine {
   active = false;
   /** monitor_links saw a link of this router down. */
   linkFail = false;
@@ -72,7 +67,7 @@ export class Pulse {
   tick(now: number): PulseAction[] {
     const out: PulseAction[] = [];
     if (now >= this.nextSend) {
-      out.push({ kind: 'send', magic: this.active ? HEARTBEAT_RUNNING_MAGIC : HEARTBEAT_STOPPED_MAGIC });
+      out.push(send(this.active ? HEARTBEAT_RUNNING_MAGIC : HEARTBEAT_STOPPED_MAGIC));
       this.nextSend = now + this.cfg.keepalive * 1000;
     }
     if (now - this.lastHeard >= this.cfg.deadtime * 1000 && !this.active && this.mayRun()) {
@@ -85,6 +80,20 @@ export class Pulse {
   /** When tick() next has something to do (ms). */
   nextDeadline(): number {
     return Math.min(this.nextSend, this.lastHeard + this.cfg.deadtime * 1000);
+  }
+
+  state(): string {
+    return `${this.cfg.role} ${this.active ? 'active' : 'inactive'}${this.linkFail ? ' (link failure)' : ''}${this.standby ? ' (standby)' : ''}`;
+  }
+
+  /** A datagram on heartbeat_port from `from`. */
+  receive(from: number, data: Uint8Array, now: number): PulseAction[] {
+    return this.heartbeat(from, data, now);
+  }
+
+  /** pulse sends nothing more when it stops (SIGTERM deactivates; the partner's dead time takes over). */
+  stop(): PulseAction[] {
+    return this.active ? this.deactivate('stopping') : [];
   }
 
   /** A datagram on heartbeat_port from `from`. */
@@ -125,7 +134,7 @@ export class Pulse {
     if (!this.active) return [];
     if (this.cfg.role === 'backup') {
       // pulse sends one last heartbeat before it shuts its services down.
-      return [...this.deactivate('partner active'), { kind: 'send', magic: HEARTBEAT_STOPPED_MAGIC }];
+      return [...this.deactivate('partner active'), send(HEARTBEAT_STOPPED_MAGIC)];
     }
     return [{ kind: 'log', level: 'info', msg: 'partner active: resending arps' }, { kind: 'rearp', reason: 'partner active' }];
   }
@@ -154,7 +163,12 @@ export class Pulse {
   }
 }
 
+function send(magic: number): PulseAction {
+  return { kind: 'send', bytes: heartbeatBytes(magic), what: magic === HEARTBEAT_RUNNING_MAGIC ? 'RUNNING' : 'STOPPED' };
+}
+
 /** The 4 bytes a heartbeat carries: the magic in x86 (little-endian) host order, as pulse writes it. */
+
 export function heartbeatBytes(magic: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, magic >>> 0, true);

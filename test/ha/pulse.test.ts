@@ -5,7 +5,7 @@ import { parseIPv4 } from '../../src/model/index.js';
 const PUB = parseIPv4('198.18.0.3')!;
 const PRIV = parseIPv4('198.19.0.3')!;
 const cfg = (o: Partial<PulseConfig> = {}): PulseConfig => ({ role: 'backup', partner: [PUB, PRIV], keepalive: 2, deadtime: 5, forceActive: false, ...o });
-const kinds = (a: PulseAction[]) => a.filter((x) => x.kind !== 'log').map((x) => (x.kind === 'send' ? `send ${x.magic === RUNNING ? 'RUNNING' : 'STOPPED'}` : `${x.kind}${'reason' in x ? `: ${x.reason}` : ''}`));
+const kinds = (a: PulseAction[]) => a.filter((x) => x.kind !== 'log').map((x) => (x.kind === 'send' ? `send ${x.what}` : `${x.kind}${'reason' in x ? `: ${x.reason}` : ''}`));
 const logs = (a: PulseAction[]) => a.filter((x): x is Extract<PulseAction, { kind: 'log' }> => x.kind === 'log').map((x) => x.msg);
 
 describe('pulse', () => {
