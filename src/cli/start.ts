@@ -29,6 +29,7 @@ const START_OPTIONS = {
   'no-control': { type: 'boolean', help: 'run without the control API' },
   'no-health-checks': { type: 'boolean', help: "run no health checks (every real server stays in as configured; lvs.cf's checks = none, for all)" },
   metrics: { type: 'string', arg: 'ADDR', help: 'serve Prometheus metrics on ADDR (host:port; a port alone listens on 127.0.0.1)' },
+  forceactive: { type: 'boolean', help: 'with a backup router (lvs.cf backup_active = 1): become active at once, whatever the partner says (pulse --forceactive)' },
   dataplane: { type: 'enum', choices: ['worker', 'inline'], default: 'worker', help: 'run the data plane in its own thread (worker) or in the main one (inline)' },
 } as const satisfies OptionSpecs;
 
@@ -39,7 +40,10 @@ export const startCommand = defineCommand({
     'and the NAT router address, fences the kernel off its flows (nftables table netdev tsvs, removed at\n' +
     'exit), and serves the control API that tsvs admin and tsvs top use. The data plane runs in a thread\n' +
     'of its own. SIGHUP reloads lvs.cf (a bad file is reported and the running table stays); SIGTERM and\n' +
-    'SIGINT stop it cleanly. Start-up problems (not root, a missing device, ...) exit with status 1.',
+    'SIGINT stop it cleanly. Start-up problems (not root, a missing device, ...) exit with status 1.\n' +
+    'With backup_active = 1 it runs as pulse did, from the same lvs.cf on both routers: primary or backup\n' +
+    'by its own addresses, heartbeats on heartbeat_port, active (answering for the addresses) only while\n' +
+    'pulse\'s rules say so; tsvs failover shows and switches it.',
   options: START_OPTIONS,
   run: ({ values }) => runStart(values),
 });
@@ -70,6 +74,7 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
     metrics: values.metrics,
     rates: new Estimator(),
     signals: process,
+    forceActive: values.forceactive,
   });
   try {
     await router.start();

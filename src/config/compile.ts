@@ -15,6 +15,7 @@ import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey, validateS
 import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, VirtualService } from '../model/index.js';
 import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
 import type { HealthConfig, ServiceHealth } from '../health/types.js';
+import { compileFailover, NO_BACKUP, PULSE_KEYS, type FailoverSettings } from './compile-failover.js';
 import { compileHealth } from './compile-health.js';
 import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
@@ -40,6 +41,8 @@ export interface CompileResult {
   connCapacity: number;
   /** The health checks of the table's services, in table order (the data plane never sees them). */
   health: HealthConfig;
+  /** pulse's settings when backup_active = 1; null: the router runs alone, always active. */
+  failover: FailoverSettings | null;
 }
 
 /** lvs.cf `network` -> ipvsadm forwarding switch (-m / -g / -i). */
@@ -111,7 +114,8 @@ class Compiler {
     }
     for (const k of keyLines(cfg.items)) {
       const natOnly = (k.key === 'nat_router' || k.key === 'nat_nmask') && g.network !== 'nat';
-      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : undefined);
+      const pulseOff = !g.backup_active && (PULSE_KEYS as readonly string[]).includes(k.key);
+      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : undefined);
       if (why) this.note(k.key, k.line, why);
     }
     if (g.network === 'nat' && g.nat_router) {
@@ -128,6 +132,7 @@ class Compiler {
       byKey.set(key, b);
       services.push(svc);
     }
+    const failover = compileFailover(cfg, g, (line, code, msg) => this.fail(line, code, msg));
     for (const b of blocks(cfg.items, 'failover')) this.note(`failover ${b.name}`, b.line, FAILOVER_BLOCK);
     this.notes.push(...unusedMarkNotes(this.marks, this.serviceMarks, cfg.file));
     this.errors.push(...this.markErrors);
@@ -145,7 +150,7 @@ class Compiler {
     // By line, the lvs.cf first, then the imported file.
     const files = [cfg.file, ...new Set(this.notes.map((n) => n.file))];
     const notActedOn = this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
-    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown } };
+    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown }, failover };
   }
 
   virtual(b: Block): VirtualService | null {

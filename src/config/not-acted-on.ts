@@ -9,7 +9,6 @@ export interface NotActedOn {
   readonly why: string;
 }
 
-const PULSE = 'heartbeat and failover (pulse) are not built yet';
 const FOS = 'failover services (fos) are not run; tsvs runs service = lvs';
 const SYNCD = 'the connection sync daemon is not built yet';
 
@@ -17,22 +16,11 @@ const SYNCD = 'the connection sync daemon is not built yet';
  * Global keys that the table does not use. `service`, `network`, `nat_router`,
  * `nat_nmask`, the timeouts, the switches (conn_reuse_mode, expire_nodest_conn,
  * expire_quiescent_template), the mark rules (fwmark_rule, fwmark_rules_from),
- * conn_capacity (read when an engine starts) and hard_shutdown (health) are used.
+ * conn_capacity (read when an engine starts) and hard_shutdown (health) are used;
+ * pulse's keys (compile-failover.ts) are used when backup_active = 1.
  */
 export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   serial_no: 'only a revision number for the GUI',
-  primary: PULSE,
-  primary_private: PULSE,
-  backup_active: PULSE,
-  backup: PULSE,
-  backup_private: PULSE,
-  heartbeat: PULSE,
-  heartbeat_port: PULSE,
-  keepalive: PULSE,
-  deadtime: PULSE,
-  monitor_links: PULSE,
-  active_cmd: PULSE,
-  inactive_cmd: PULSE,
   primary_shared: FOS,
   backup_shared: FOS,
   reservation_conflict_action: FOS,

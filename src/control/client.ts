@@ -5,6 +5,7 @@
 import { request } from 'node:http';
 import { serviceIdOf } from './service-id.js';
 import {
+  type FailoverView,
   ApiRequestError, DEFAULT_SOCKET, type ApiError, type ChangeResult, type ConnPage, type ControlApi, type DataPlaneView, type HealthForce,
   type HealthServerView, type HealthView, type Op, type ReloadView, type ServiceSelector, type ServiceView, type StatusView, type TableView,
   type TimeoutsView,
@@ -65,6 +66,14 @@ export class ControlClient implements ControlApi {
 
   forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce): Promise<HealthServerView> {
     return this.call('POST', `/v1/health/${serviceIdOf(service)}/${server.address}:${server.port}`, { force });
+  }
+
+  failover(): Promise<FailoverView> {
+    return this.call('GET', '/v1/failover');
+  }
+
+  standby(on: boolean): Promise<FailoverView> {
+    return this.call('POST', '/v1/failover', { standby: on });
   }
 
   /** One request; resolves with the JSON answer of a 2xx. */

@@ -14,7 +14,7 @@ import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { OpError } from './ops.js';
 import { parseServiceId } from './service-id.js';
-import { DEFAULT_SOCKET, type HealthForce, type HealthServerView, type HealthView, type ServiceSelector, type ChangeResult, type ConnPage, type DataPlaneView, type Op, type ReloadView, type StatusView, type TableView, type TimeoutsView } from './types.js';
+import { DEFAULT_SOCKET, type FailoverView, type HealthForce, type HealthServerView, type HealthView, type ServiceSelector, type ChangeResult, type ConnPage, type DataPlaneView, type Op, type ReloadView, type StatusView, type TableView, type TimeoutsView } from './types.js';
 
 /** Largest request body: a restore of some ten thousand servers. */
 const MAX_BODY = 16 << 20;
@@ -41,6 +41,9 @@ export interface ControlBackend {
   health(): HealthView;
   /** Forces a server (nanny's SIGUSR1/SIGUSR2), drains it, or gives it back to its checks; throws OpError. */
   forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce, who: string): Promise<HealthServerView>;
+  /** The failover component; throws OpError ENOENT when there is none. */
+  failover(): FailoverView;
+  standby(on: boolean, who: string): Promise<FailoverView>;
 }
 
 export interface ServerOptions {
@@ -140,6 +143,14 @@ export class ControlServer {
         throw new OpError('EINVAL', `want {"force": "up" | "down" | "drain" | "auto"}, got ${JSON.stringify(force)}`);
       }
       return c.json(await b.forceHealth(service(c), server(c), force, who));
+    });
+    app.get('/v1/failover', (c) => c.json(b.failover()));
+    app.post('/v1/failover', async (c) => {
+      const who = this.authorize(c);
+      if (typeof who !== 'string') return who;
+      const standby = (await readJson(c) as { standby?: unknown }).standby;
+      if (typeof standby !== 'boolean') throw new OpError('EINVAL', `want {"standby": true | false}, got ${JSON.stringify(standby)}`);
+      return c.json(await b.standby(standby, who));
     });
     app.post('/v1/reload', async (c) => {
       const who = this.authorize(c);

@@ -244,6 +244,35 @@ export interface StatusView {
   backend: string;
   devices: string[];
   reloads: { ok: number; failed: number; last: ReloadView | null };
+  /** pulse's heartbeat and this router's part (lvs.cf backup_active = 1); null: no backup router, always active. */
+  failover: FailoverView | null;
+}
+
+/** The failover component (GET /v1/failover): pulse's role, state and heartbeat. */
+export interface FailoverView {
+  role: 'primary' | 'backup';
+  /** "primary active", "backup inactive (link failure)", ... */
+  state: string;
+  /** Whether this router answers for the VIPs and the NAT router address. */
+  active: boolean;
+  /** The partner's addresses the heartbeat goes to (public, then private). */
+  partner: string[];
+  port: number;
+  keepalive: number;
+  deadtime: number;
+  /** Seconds since the partner was last heard; null: never heard. */
+  lastHeard: number | null;
+  /** What the partner said last: RUNNING (it is active) or STOPPED. */
+  partnerSays: string | null;
+  /** The operator's maintenance switch (POST /v1/failover {"standby": true}). */
+  standby: boolean;
+  /** monitor_links: each monitored device and whether its link is up. */
+  links: Record<string, boolean>;
+  /** Changes of state since start; when the last one was (ms since the epoch) and why. */
+  transitions: number;
+  since: number;
+  reason: string;
+  heartbeats: { sent: number; received: number; ignored: number; sendErrors: number };
 }
 
 /** What every client of the control API (admin, top, the web tool) calls. */
@@ -258,6 +287,10 @@ export interface ControlApi {
   reload(): Promise<ReloadView>;
   health(): Promise<HealthView>;
   forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce): Promise<HealthServerView>;
+  /** The failover component's view; rejects (ENOENT) when the router runs without a backup. */
+  failover(): Promise<FailoverView>;
+  /** Standby on: this router releases the addresses and stays inactive; off: pulse's rules again. */
+  standby(on: boolean): Promise<FailoverView>;
 }
 
 /** A refused request, as the client sees it: the HTTP status and the API's error. */

@@ -27,6 +27,10 @@ export interface FailoverMachine {
   receive(from: number, data: Uint8Array, now: number): FailoverAction[];
   /** Whether every monitored link of this router is up. */
   links(up: boolean, now: number): FailoverAction[];
+  /** The partner as last heard: when (ms on the machine's clock; null: never) and what it said (pulse: RUNNING or STOPPED). */
+  peer(): { heardAt: number | null; says: string | null };
+  /** Whether the operator's maintenance switch is on. */
+  readonly standby: boolean;
   /** An operator's maintenance switch: on, the router becomes and stays inactive. */
   setStandby(on: boolean, now: number): FailoverAction[];
   /** Stopping: the last words (pulse: nothing; VRRP: an advertisement with priority 0). */

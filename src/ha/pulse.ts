@@ -11,7 +11,12 @@
 // - "If both are running, backup stops and master rearps. If neither is
 //   running, master starts. Otherwise keep the status quo." A heartbeat from
 //   the partner saying STOPPED starts an inactive primary ("backup inactive")
-//   and an inactive backup ("primary inactive");
+//   and an inactive backup ("primary inactive"). One change from pulse: the
+//   backup starts only once the primary has said STOPPED for half a keepalive
+//   or more. When both start together each hears the other's STOPPED, and pulse
+//   activated both until the backup heard RUNNING (both answered ARP for a
+//   moment); the primary, which activates at the first STOPPED and says RUNNING
+//   at once, now wins alone;
 // - heartbeats from another source, of another size or with an unknown magic
 //   are logged and ignored;
 // - monitor_links: a link of its own down disables the router (it deactivates
@@ -46,6 +51,11 @@ export class Pulse implements FailoverMachine {
   /** When the partner was last heard (ms); when the next heartbeat goes out. */
   lastHeard: number;
   private nextSend: number;
+  /** Whether a valid heartbeat was ever heard, and what the last one said. */
+  private heardAny = false;
+  private says: string | null = null;
+  /** Since when the partner says STOPPED without a break (null: it said RUNNING last, or nothing). */
+  private stoppedSince: number | null = null;
 
   constructor(
     readonly cfg: PulseConfig,
@@ -79,11 +89,17 @@ export class Pulse implements FailoverMachine {
 
   /** When tick() next has something to do (ms). */
   nextDeadline(): number {
-    return Math.min(this.nextSend, this.lastHeard + this.cfg.deadtime * 1000);
+    // The dead time matters only to a router that would activate on it (else: no busy wake-ups while active).
+    const dead = !this.active && this.mayRun() ? this.lastHeard + this.cfg.deadtime * 1000 : Infinity;
+    return Math.min(this.nextSend, dead);
   }
 
   state(): string {
     return `${this.cfg.role} ${this.active ? 'active' : 'inactive'}${this.linkFail ? ' (link failure)' : ''}${this.standby ? ' (standby)' : ''}`;
+  }
+
+  peer(): { heardAt: number | null; says: string | null } {
+    return { heardAt: this.heardAny ? this.lastHeard : null, says: this.says };
   }
 
   /** A datagram on heartbeat_port from `from`. */
@@ -105,7 +121,14 @@ export class Pulse implements FailoverMachine {
       return [{ kind: 'log', level: 'warn', msg: 'Incompatible heartbeat received', fields: { from: formatIPv4(from), magic: `0x${magic.toString(16)}` } }];
     }
     this.lastHeard = now;
-    return magic === HEARTBEAT_RUNNING_MAGIC ? this.partnerRunning() : this.partnerStopped();
+    this.heardAny = true;
+    this.says = magic === HEARTBEAT_RUNNING_MAGIC ? 'RUNNING' : 'STOPPED';
+    if (magic === HEARTBEAT_RUNNING_MAGIC) {
+      this.stoppedSince = null;
+      return this.partnerRunning();
+    }
+    this.stoppedSince ??= now;
+    return this.partnerStopped(now);
   }
 
   /** monitor_links: whether every link of this router is up. */
@@ -140,8 +163,9 @@ export class Pulse implements FailoverMachine {
   }
 
   /** The partner says it is inactive: an inactive router starts (pulse.c, both roles). */
-  private partnerStopped(): PulseAction[] {
+  private partnerStopped(now: number): PulseAction[] {
     if (this.active || !this.mayRun()) return [];
+    if (this.cfg.role === 'backup' && now - this.stoppedSince! < (this.cfg.keepalive * 1000) / 2) return [];
     return this.activate(this.cfg.role === 'primary' ? 'backup inactive' : 'primary inactive');
   }
 
@@ -168,7 +192,6 @@ function send(magic: number): PulseAction {
 }
 
 /** The 4 bytes a heartbeat carries: the magic in x86 (little-endian) host order, as pulse writes it. */
-
 export function heartbeatBytes(magic: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, magic >>> 0, true);

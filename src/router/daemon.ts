@@ -18,11 +18,12 @@ import { keyOf, OpError } from '../control/ops.js';
 import { MetricsServer } from '../control/metrics-server.js';
 import { ControlServer, type ControlBackend, type Peer } from '../control/server.js';
 import type {
-  ChangeResult, ConnPage, DataPlaneView, HealthForce, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
+  ChangeResult, ConnPage, DataPlaneView, FailoverView, HealthForce, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
 } from '../control/types.js';
 import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components, every, signals } from './components.js';
+import { Failover, type FailoverDeps } from './failover.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
@@ -67,11 +68,16 @@ export interface RouterDeps {
   probe?: Probe;
   /** The health monitor's clock and timers (tests step them). */
   healthDeps?: Partial<ConstructorParameters<typeof HealthMonitor>[0]>;
+  /** tsvs start --forceactive: active at once, whatever the partner says (pulse --forceactive). */
+  forceActive?: boolean;
+  /** The failover component's socket, clock, timers and commands (tests give memory ones). */
+  failoverDeps?: Partial<FailoverDeps>;
 }
 
 export class StartError extends Error {}
 
 const RATE_PERIOD_MS = 2000;
+const NO_ADDRESSES: ServiceTable['addresses'] = [];
 
 export class Router implements ControlBackend {
   private desired!: DesiredState;
@@ -93,6 +99,14 @@ export class Router implements ControlBackend {
   private server: ControlServer | null = null;
   /** The health checks (health/monitor.ts); null when they do not run. */
   private monitor: HealthMonitor | null = null;
+  /** pulse's heartbeat (lvs.cf backup_active = 1); null: no backup router, always active. */
+  private ha: Failover | null = null;
+  /** Whether this router answers for the table's addresses (VIPs, NAT router): false while failover holds it inactive. */
+  private claimed = true;
+  /** The inactive form of each table handed to the data plane (same services, no addresses). */
+  private readonly released = new WeakMap<ServiceTable, ServiceTable>();
+  /** lvs.cf's failover settings at start, to tell a reload that changes them (they need a restart). */
+  private failoverSettings = 'null';
   /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -130,6 +144,12 @@ export class Router implements ControlBackend {
     }
     this.running = this.desired.effective();
     this.noteTimeouts(this.running);
+    this.failoverSettings = JSON.stringify(loaded.failover);
+    if (loaded.failover) {
+      // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
+      this.claimed = false;
+      this.ha = this.makeFailover(loaded.failover);
+    }
     this.startedAt = this.now;
     this.addComponents();
     try {
@@ -170,7 +190,7 @@ export class Router implements ControlBackend {
         const macs = this.devices.map((d) => deps.host.macOf(d)!);
         this.dp = deps.dataPlane({ devices: this.devices, macs, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
         this.dp.onFailure((why) => this.died(why));
-        this.noteLayouts(await this.dp.start(fullDelta(this.running)), []);
+        this.noteLayouts(await this.dp.start(fullDelta(this.served(this.running))), []);
       },
       stop: async () => {
         const c = countersSnapshot(this.dp.memory.drops, this.dp.memory.passes, this.dp.memory.totals, false);
@@ -181,6 +201,8 @@ export class Router implements ControlBackend {
     if (deps.timers !== false) this.components.add(every('rates', RATE_PERIOD_MS, () => this.sampleRates()));
     const monitor = this.monitor;
     if (monitor) this.components.add({ name: 'health', start: () => monitor.start(), stop: () => monitor.stop() });
+    const ha = this.ha;
+    if (ha) this.components.add({ name: 'failover', start: () => ha.start(), stop: () => ha.stop() });
     if (deps.controlSocket !== null) {
       this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
       const server = this.server;
@@ -300,6 +322,9 @@ export class Router implements ControlBackend {
     if (this.deps.connCapacity === undefined && loaded.connCapacity !== this.connCapacity) {
       log.warn('conn_capacity changed; it takes effect at the next start', { running: this.connCapacity, configured: loaded.connCapacity });
     }
+    if (JSON.stringify(loaded.failover) !== this.failoverSettings) {
+      log.warn('the heartbeat settings (primary, backup, backup_active, heartbeat_port, keepalive, deadtime, ...) changed; they take effect at the next start');
+    }
     log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });
     for (const d of discarded) log.info('reload discarded a runtime change', { change: d });
     return { at: this.now, ok: true, version: this.running.version, trigger, errors: [], notes: loaded.notes, discarded };
@@ -363,7 +388,7 @@ export class Router implements ControlBackend {
     this.fence.update(after, false);
     let layouts: ServiceLayout[];
     try {
-      layouts = await this.dp.apply(diffTables(this.running, next));
+      layouts = await this.dp.apply(diffTables(this.served(this.running), this.served(next)));
     } catch (e) {
       this.fence.update(before, true);
       throw e;
@@ -380,6 +405,52 @@ export class Router implements ControlBackend {
       // The new table runs; the fence only still holds what the old one had too.
       this.deps.log.warn('the nftables fence still fences addresses of the previous table', { problem: (e as Error).message });
     }
+  }
+
+  /**
+   * The table as the data plane gets it: whole while this router is active; while
+   * inactive the same services with no addresses, so that it answers no ARP for
+   * a VIP or the NAT router address and announces none (pulse's backup has them
+   * down). The fence always holds the whole table: the kernel never serves a VIP.
+   */
+  private served(t: ServiceTable): ServiceTable {
+    if (this.claimed) return t;
+    let r = this.released.get(t);
+    if (!r) {
+      r = { ...t, addresses: NO_ADDRESSES };
+      this.released.set(t, r);
+    }
+    return r;
+  }
+
+  /** Becoming active (claim the addresses: the data plane announces them, 5 GARPs 1 s apart) or inactive (stop answering at once). */
+  private claim(active: boolean, reason: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.claimed === active) return;
+      const before = this.served(this.running);
+      this.claimed = active;
+      try {
+        await this.dp.apply(diffTables(before, this.served(this.running)));
+      } catch (e) {
+        this.claimed = !active;
+        throw e;
+      }
+      this.deps.log.info(active ? 'failover: active, the addresses are claimed' : 'failover: inactive, the addresses are released', {
+        reason, addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+      });
+    });
+  }
+
+  private makeFailover(settings: NonNullable<ReturnType<typeof loadConfig>['failover']>): Failover {
+    return new Failover({
+      settings,
+      local: this.deps.host.kernelAddresses(),
+      forceActive: this.deps.forceActive ?? false,
+      log: this.deps.log,
+      claim: (active, reason) => this.claim(active, reason),
+      rearp: () => this.dp.announce(),
+      ...this.deps.failoverDeps,
+    });
   }
 
   private fenceFor(t: ServiceTable): FenceSpec {
@@ -472,6 +543,21 @@ export class Router implements ControlBackend {
       backend: this.deps.backend ?? 'auto',
       devices: this.devices,
       reloads: { ...this.reloads },
+      failover: this.ha?.view() ?? null,
     };
+  }
+
+  failover(): FailoverView {
+    return this.needHa().view();
+  }
+
+  /** Maintenance: standby on releases the addresses (the partner takes over) and stays inactive until off. */
+  standby(on: boolean, who: string): Promise<FailoverView> {
+    return this.needHa().setStandby(on, who);
+  }
+
+  private needHa(): Failover {
+    if (!this.ha) throw new OpError('ENOENT', 'this router runs without a backup router (lvs.cf backup_active = 0): no failover');
+    return this.ha;
   }
 }

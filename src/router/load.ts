@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { compileLvsCf } from '../config/compile.js';
 import { parseLvsCf } from '../config/lvscf-parse.js';
+import type { FailoverSettings } from '../config/compile-failover.js';
 import type { HealthConfig } from '../health/types.js';
 import type { ServiceTable } from '../model/index.js';
 
@@ -12,6 +13,8 @@ export interface LoadedConfig {
   connCapacity: number;
   /** The health checks lvs.cf asks for. */
   health: HealthConfig;
+  /** pulse's settings (backup_active = 1), or null: no backup router. */
+  failover: FailoverSettings | null;
 }
 
 /** Throws an Error whose message lists every problem as file:line: CODE: message. */
@@ -23,6 +26,6 @@ export function loadConfig(path: string): LoadedConfig {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const cfg = parseLvsCf(text, path);
-  const { table, notActedOn, connCapacity, health } = compileLvsCf(cfg);
-  return { table, connCapacity, health, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
+  const { table, notActedOn, connCapacity, health, failover } = compileLvsCf(cfg);
+  return { table, connCapacity, health, failover, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
 }

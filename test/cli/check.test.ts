@@ -23,9 +23,9 @@ describe('checkFile (tsvs check -c FILE)', () => {
         '',
         'Not yet acted on (4):',
         `${path}:4 serial_no: only a revision number for the GUI`,
-        `${path}:5 primary: heartbeat and failover (pulse) are not built yet`,
-        `${path}:7 backup_active: heartbeat and failover (pulse) are not built yet`,
-        `${path}:8 heartbeat: heartbeat and failover (pulse) are not built yet`,
+        `${path}:5 primary: backup_active = 0: no backup router, so no heartbeat; this router is always active (as pulse)`,
+        `${path}:7 backup_active: backup_active = 0: no backup router, so no heartbeat; this router is always active (as pulse)`,
+        `${path}:8 heartbeat: backup_active = 0: no backup router, so no heartbeat; this router is always active (as pulse)`,
         '',
       ].join('\n'),
     );

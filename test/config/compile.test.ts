@@ -57,25 +57,41 @@ describe('compileLvsCf: the example files', () => {
   it('nat.cf: reports each key it does not act on, with its line; the nanny keys go to the health checks', () => {
     const { notActedOn } = compile(fixture('nat.cf'), 'nat.cf');
     expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['5 serial_no', '6 primary', '8 backup_active', '9 heartbeat']);
-    expect(notActedOn[1]).toEqual({ key: 'primary', line: 6, file: 'nat.cf', why: 'heartbeat and failover (pulse) are not built yet' });
+    expect(notActedOn[1]).toEqual({ key: 'primary', line: 6, file: 'nat.cf', why: 'backup_active = 0: no backup router, so no heartbeat; this router is always active (as pulse)' });
   });
 
-  it('the reference sample file compiles; its heartbeat keys are reported, and send beside send_program', () => {
-    const { table, notActedOn, health } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
+  it('the reference sample file compiles; its heartbeat keys make the failover settings; send beside send_program is reported', () => {
+    const { table, notActedOn, health, failover } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
+    expect(failover).toEqual({
+      primary: '198.18.30.14', primaryPrivate: '198.19.122.246', backup: '198.18.30.15', backupPrivate: '198.19.122.247',
+      port: 539, keepalive: 6, deadtime: 18, activeCmd: null, inactiveCmd: null, monitorLinks: false,
+    });
     expect(table.services[0].servers).toHaveLength(2);
     expect(table.addresses).toEqual([
       { address: ip('198.19.122.254'), prefixLen: 32, device: 'eth2', role: 'nat_router' },
       { address: ip('198.18.30.100'), prefixLen: 24, device: 'eth0', role: 'vip' },
     ]);
     const keys = notActedOn.map((n) => n.key);
-    for (const k of ['heartbeat', 'keepalive', 'deadtime', 'backup', 'syncdaemon']) expect(keys).toContain(k);
-    for (const k of ['network', 'nat_router', 'send_program', 'expect', 'use_regex', 'timeout', 'reentry', 'quiesce_server', 'load_monitor']) expect(keys).not.toContain(k);
+    expect(keys).toContain('syncdaemon');
+    for (const k of ['heartbeat', 'keepalive', 'deadtime', 'backup', 'primary_private', 'monitor_links', 'network', 'nat_router', 'send_program', 'expect', 'use_regex', 'timeout', 'reentry', 'quiesce_server', 'load_monitor']) expect(keys).not.toContain(k);
     expect(health.services[0].servers.map((s) => s.loadMonitor)).toEqual([undefined, undefined]); // load_monitor = none
     expect(notActedOn.find((n) => n.key === 'send')).toEqual({ key: 'send', line: 26, file: 'sample-gui.cf', why: 'send_program is set and overrides send (nanny ignores send then)' });
   });
 });
 
 describe('compileLvsCf: rules', () => {
+  it('backup_active = 1 needs both routers, distinct addresses and a deadtime longer than keepalive; each error at its line', () => {
+    const e = errorsOf(() => compile('primary = 198.18.0.2\nbackup_active = 1\nkeepalive = 4\ndeadtime = 4\n'));
+    expect(e.errors.map(String)).toEqual([
+      "lvs.cf:2: MISSINGKEY: backup_active = 1 needs backup = the backup router's public address",
+      'lvs.cf:4: RANGE: deadtime = 4 must be longer than keepalive = 4, or the partner is declared dead between two heartbeats',
+    ]);
+    const same = errorsOf(() => compile('primary = 198.18.0.2\nbackup_active = 1\nbackup = 198.18.0.2\n'));
+    expect(codes(same)).toEqual(['3 CONFLICT']);
+    const { failover } = compile('primary = 198.18.0.2\nbackup_active = 1\nbackup = 198.18.0.3\nactive_cmd = "/usr/local/bin/up %s"\nmonitor_links = 1\n');
+    expect(failover).toMatchObject({ primary: '198.18.0.2', backup: '198.18.0.3', port: 539, keepalive: 2, deadtime: 5, activeCmd: '/usr/local/bin/up %s', monitorLinks: true });
+  });
+
   it('leaves out inactive and active-less blocks, and says so', () => {
     const { table, notActedOn } = compile(
       'virtual a {\n  address = 198.18.0.10 eth0\n}\nvirtual b {\n  active = 0\n  address = 198.18.0.11 eth0\n}\n' +

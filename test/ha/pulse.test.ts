@@ -45,14 +45,20 @@ describe('pulse', () => {
     expect(p.active).toBe(true);
   });
 
-  it('the partner inactive: an inactive primary starts ("backup inactive"), so does an inactive backup ("primary inactive"); an active one keeps on', () => {
+  it('the partner inactive: an inactive primary starts ("backup inactive") at once; an inactive backup ("primary inactive") once the primary kept saying so for half a keepalive', () => {
     const p = new Pulse(cfg({ role: 'primary' }), 0);
     p.start(0);
     expect(kinds(p.heartbeat(PUB, heartbeatBytes(STOPPED), 100))).toEqual(['activate: backup inactive']);
     expect(kinds(p.heartbeat(PUB, heartbeatBytes(STOPPED), 200))).toEqual([]);
     const b = new Pulse(cfg({ role: 'backup' }), 0);
     b.start(0);
-    expect(kinds(b.heartbeat(PRIV, heartbeatBytes(STOPPED), 100))).toEqual(['activate: primary inactive']);
+    // Public and private copies of one heartbeat arrive together: not yet.
+    expect(kinds(b.heartbeat(PUB, heartbeatBytes(STOPPED), 100))).toEqual([]);
+    expect(kinds(b.heartbeat(PRIV, heartbeatBytes(STOPPED), 101))).toEqual([]);
+    // A RUNNING in between starts the count again.
+    expect(kinds(b.heartbeat(PUB, heartbeatBytes(RUNNING), 900))).toEqual([]);
+    expect(kinds(b.heartbeat(PUB, heartbeatBytes(STOPPED), 2100))).toEqual([]);
+    expect(kinds(b.heartbeat(PRIV, heartbeatBytes(STOPPED), 4100))).toEqual(['activate: primary inactive']);
   });
 
   it('ignores, and logs, heartbeats from another source, of another size, or with an unknown magic', () => {

@@ -1,0 +1,326 @@
+// The router's failover component: pulse's heartbeat on UDP heartbeat_port and
+// what it decides. It owns the socket and the timers and feeds a FailoverMachine
+// (ha/pulse.ts) with datagrams, the clock and the state of the router's links;
+// it carries out what the machine returns: heartbeats to the partner's public and
+// private address, and becoming active or inactive, which is an operation on the
+// daemon (claim: answer ARP for every VIP and the NAT router address and announce
+// them, or stop answering at once), with active_cmd / inactive_cmd run as pulse
+// runs them (sh -c, not waited for by the heartbeat).
+import { spawn } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import type { FailoverSettings } from '../config/compile-failover.js';
+import type { FailoverView } from '../control/types.js';
+import type { FailoverAction, FailoverMachine } from '../ha/machine.js';
+import { Pulse } from '../ha/pulse.js';
+import { formatIPv4, parseIPv4 } from '../model/index.js';
+import type { Timers } from '../health/monitor.js';
+import type { Logger } from './log.js';
+
+/** A datagram socket as the component uses it (tests give it a memory one). */
+export interface HeartbeatSocket {
+  bind(port: number): Promise<void>;
+  onMessage(fn: (data: Uint8Array, from: number) => void): void;
+  /** Sends; `done` gets the error of a send that failed (dgram reports them asynchronously). */
+  send(data: Uint8Array, port: number, to: number, done: (err: Error | null) => void): void;
+  close(): void;
+}
+
+export interface FailoverDeps {
+  settings: FailoverSettings;
+  /** The router's kernel addresses and their devices: the role and the monitored links come from them. */
+  local: Map<number, string>;
+  forceActive: boolean;
+  log: Logger;
+  /** Claims (true) or releases (false) the addresses: a change of the daemon, serialized with the others. */
+  claim(active: boolean, reason: string): Promise<void>;
+  /** Gratuitous ARPs for every claimed address again (5, 1 s apart). */
+  rearp(): void;
+  /** Runs active_cmd / inactive_cmd; default sh -c, logged with its exit status. */
+  run?: (cmd: string, what: string) => void;
+  /** Whether a device's link is up (monitor_links); default: its carrier in sysfs. */
+  linkUp?: (dev: string) => boolean;
+  socket?: () => HeartbeatSocket;
+  /** Resolves a host name of lvs.cf to an IPv4 address (pulse: gethostbyname). */
+  resolve?: (host: string) => Promise<number>;
+  now?: () => number;
+  /** setTimeout and clearTimeout (tests give a fake clock's). */
+  timers?: Timers;
+}
+
+const LINK_POLL_MS = 1000;
+const CMD_TIMEOUT_MS = 60_000;
+
+export class Failover {
+  private machine!: FailoverMachine;
+  private role!: 'primary' | 'backup';
+  private partner: number[] = [];
+  private sock: HeartbeatSocket | null = null;
+  private timer: unknown = null;
+  private linkTimer: unknown = null;
+  private readonly timers: Timers;
+  private readonly monitored: string[] = [];
+  private linkState: Record<string, boolean> = {};
+  private transitions = 0;
+  private since = 0;
+  private reason = 'starting';
+  private readonly counts = { sent: 0, received: 0, ignored: 0, sendErrors: 0 };
+  private lastSendError = '';
+  /** Claims run one after another, in the order the machine decided them. */
+  private claims: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly deps: FailoverDeps) {
+    this.timers = deps.timers ?? { set: (fn, ms) => setTimeout(fn, ms).unref(), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
+  }
+
+  private get now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Resolves the routers' addresses, finds this router's role, binds the heartbeat port and starts inactive (or active with --forceactive). */
+  async start(): Promise<void> {
+    const s = this.deps.settings;
+    const resolve = this.deps.resolve ?? resolveHost;
+    const [primary, primaryPrivate, backup, backupPrivate] = await Promise.all(
+      [s.primary, s.primaryPrivate, s.backup, s.backupPrivate].map((h) => (h ? resolve(h) : Promise.resolve(null))),
+    );
+    const local = this.deps.local;
+    const isPrimary = local.has(primary!);
+    const isBackup = local.has(backup!);
+    if (isPrimary === isBackup) {
+      throw new Error(isPrimary
+        ? `failover: this router has both the primary (${s.primary}) and the backup (${s.backup}) address`
+        : `failover: this router has neither the primary (${s.primary}) nor the backup (${s.backup}) address; pulse decides the role by them`);
+    }
+    this.role = isPrimary ? 'primary' : 'backup';
+    this.partner = (isPrimary ? [backup, backupPrivate] : [primary, primaryPrivate]).filter((a): a is number => a !== null);
+    const own = (isPrimary ? [primary, primaryPrivate] : [backup, backupPrivate]).filter((a): a is number => a !== null);
+    if (s.monitorLinks) {
+      for (const a of own) {
+        const dev = local.get(a);
+        if (dev && !this.monitored.includes(dev)) this.monitored.push(dev);
+      }
+    }
+    const now = this.now;
+    this.machine = new Pulse({ role: this.role, partner: this.partner, keepalive: s.keepalive, deadtime: s.deadtime, forceActive: this.deps.forceActive }, now);
+    this.since = now;
+    this.sock = (this.deps.socket ?? udpSocket)();
+    this.sock.onMessage((data, from) => this.received(data, from));
+    await this.sock.bind(s.port);
+    // pulse runs inactive_cmd at start-up (the router may have been active before a crash).
+    if (!this.deps.forceActive && s.inactiveCmd) this.runCmd(s.inactiveCmd, 'inactive_cmd');
+    this.carryOut(this.machine.start(now));
+    if (this.monitored.length) this.pollLinks();
+  }
+
+  /** Stops the heartbeat; an active router releases its addresses (pulse on SIGTERM). */
+  async stop(): Promise<void> {
+    if (this.stopped || !this.machine) return;
+    this.carryOut(this.machine.stop(this.now));
+    this.stopped = true;
+    if (this.timer !== null) this.timers.clear(this.timer);
+    if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
+    this.sock?.close();
+    await this.claims;
+  }
+
+  get active(): boolean {
+    return this.machine?.active ?? false;
+  }
+
+  /** The clock moved: heartbeats due, the partner's dead time. */
+  private step(): void {
+    this.timer = null;
+    if (!this.stopped) this.carryOut(this.machine.tick(this.now));
+  }
+
+  /** The operator's maintenance switch: on, this router releases the addresses and stays inactive. */
+  async setStandby(on: boolean, who: string): Promise<FailoverView> {
+    this.deps.log.info(on ? 'failover: standby requested; this router stays inactive' : 'failover: standby ended', { who });
+    this.carryOut(this.machine.setStandby(on, this.now));
+    await this.claims;
+    return this.view();
+  }
+
+  /** Resolves once every claim decided so far is done (tests). */
+  settled(): Promise<void> {
+    return this.claims;
+  }
+
+  view(): FailoverView {
+    const s = this.deps.settings;
+    const peer = this.machine.peer();
+    return {
+      role: this.role,
+      state: this.machine.state(),
+      active: this.machine.active,
+      partner: this.partner.map(formatIPv4),
+      port: s.port,
+      keepalive: s.keepalive,
+      deadtime: s.deadtime,
+      lastHeard: peer.heardAt === null ? null : Math.max(0, (this.now - peer.heardAt) / 1000),
+      partnerSays: peer.says,
+      standby: this.machine.standby,
+      links: { ...this.linkState },
+      transitions: this.transitions,
+      since: this.since,
+      reason: this.reason,
+      heartbeats: { ...this.counts },
+    };
+  }
+
+  private received(data: Uint8Array, from: number): void {
+    if (this.stopped) return;
+    const heard = this.machine.peer().heardAt;
+    const out = this.machine.receive(from, data, this.now);
+    if (this.machine.peer().heardAt !== heard) this.counts.received++;
+    else this.counts.ignored++;
+    this.carryOut(out);
+  }
+
+  /** monitor_links: every second, as pulse checks before each select(). */
+  private pollLinks(): void {
+    this.linkTimer = null;
+    if (this.stopped) return;
+    const up = this.deps.linkUp ?? carrierUp;
+    let all = true;
+    for (const dev of this.monitored) {
+      const ok = up(dev);
+      if (this.linkState[dev] !== undefined && this.linkState[dev] !== ok) this.deps.log.warn(`failover: link of ${dev} is ${ok ? 'up' : 'down'}`);
+      this.linkState[dev] = ok;
+      all &&= ok;
+    }
+    this.carryOut(this.machine.links(all, this.now));
+    this.linkTimer = this.timers.set(() => this.pollLinks(), LINK_POLL_MS);
+  }
+
+  /** Sleeps until the machine's next deadline. */
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.timer !== null) this.timers.clear(this.timer);
+    this.timer = this.timers.set(() => this.step(), Math.max(0, this.machine.nextDeadline() - this.now));
+  }
+
+  private carryOut(actions: FailoverAction[]): void {
+    const s = this.deps.settings;
+    const log = this.deps.log;
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'send':
+          this.send(a.bytes);
+          break;
+        case 'log':
+          log[a.level](a.msg, a.fields);
+          break;
+        case 'activate':
+          this.changed(a.reason);
+          if (s.activeCmd) this.runCmd(s.activeCmd, 'active_cmd');
+          this.claim(true, a.reason);
+          break;
+        case 'deactivate':
+          this.changed(a.reason);
+          if (s.inactiveCmd) this.runCmd(s.inactiveCmd, 'inactive_cmd');
+          this.claim(false, a.reason);
+          break;
+        case 'rearp':
+          if (s.activeCmd) this.runCmd(s.activeCmd, 'active_cmd');
+          this.deps.rearp();
+          break;
+      }
+    }
+    // A change of state may bring the next heartbeat forward (the partner learns at once).
+    this.schedule();
+  }
+
+  private changed(reason: string): void {
+    this.transitions++;
+    this.since = this.now;
+    this.reason = reason;
+  }
+
+  private claim(active: boolean, reason: string): void {
+    const log = this.deps.log;
+    this.claims = this.claims.then(() => this.deps.claim(active, reason)).catch((e) => {
+      log.error(`failover: could not ${active ? 'claim' : 'release'} the addresses`, { reason, problem: (e as Error).message });
+    });
+  }
+
+  private send(bytes: Uint8Array): void {
+    const sock = this.sock;
+    if (!sock) return;
+    for (const to of this.partner) {
+      sock.send(bytes, this.deps.settings.port, to, (err) => {
+        if (err) return this.sendFailed(to, err);
+        this.counts.sent++;
+        this.lastSendError = '';
+      });
+    }
+  }
+
+  /** A send error is logged when it changes, not once per heartbeat. */
+  private sendFailed(to: number, e: Error): void {
+    this.counts.sendErrors++;
+    const what = `${formatIPv4(to)}: ${(e as NodeJS.ErrnoException).code ?? e.message}`;
+    if (what !== this.lastSendError) this.deps.log.warn('failover: a heartbeat could not be sent', { to: formatIPv4(to), problem: e.message });
+    this.lastSendError = what;
+  }
+
+  private runCmd(cmd: string, what: string): void {
+    if (this.deps.run) return this.deps.run(cmd, what);
+    const log = this.deps.log;
+    const child = spawn('/bin/sh', ['-c', cmd], { stdio: 'ignore', timeout: CMD_TIMEOUT_MS });
+    child.on('error', (e) => log.error(`failover: ${what} could not run`, { cmd, problem: e.message }));
+    child.on('exit', (code, sig) => {
+      if (code === 0) log.info(`failover: ${what} done`, { cmd });
+      else log.warn(`failover: ${what} failed`, { cmd, ...(sig ? { signal: sig } : { status: code }) });
+    });
+  }
+}
+
+async function resolveHost(host: string): Promise<number> {
+  const direct = parseIPv4(host);
+  if (direct !== null) return direct;
+  const r = await lookup(host, { family: 4 }).catch(() => null);
+  const a = r ? parseIPv4(r.address) : null;
+  if (a === null) throw new Error(`failover: cannot resolve ${host} to an IPv4 address`);
+  return a;
+}
+
+/** A device's carrier, as the kernel shows it in sysfs (the router's namespace mounts its own /sys). */
+function carrierUp(dev: string): boolean {
+  try {
+    return readFileSync(`/sys/class/net/${dev}/carrier`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+function udpSocket(): HeartbeatSocket {
+  const s: Socket = createSocket({ type: 'udp4', reuseAddr: false });
+  let onMsg: (data: Uint8Array, from: number) => void = () => {};
+  s.on('message', (msg, rinfo) => {
+    const from = parseIPv4(rinfo.address);
+    if (from !== null) onMsg(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), from);
+  });
+  return {
+    bind: (port) => new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.bind(port, () => {
+        s.off('error', reject);
+        s.on('error', () => {});
+        resolve();
+      });
+    }),
+    onMessage: (fn) => (onMsg = fn),
+    send: (data, port, to, done) => {
+      try {
+        s.send(data, port, formatIPv4(to), (err) => done(err ?? null));
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+    close: () => s.close(),
+  };
+}

@@ -1,0 +1,304 @@
+// Two routers from one lvs.cf with backup_active = 1, as pulse ran them: each a
+// real Router with an inline data plane on a memory port, their heartbeats over a
+// memory network, time stepped by a fake clock. What a user relies on: one of the
+// two answers for the VIP and the NAT router address, never both, and the one
+// that takes over announces them.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryPort } from '../../src/io/memory.js';
+import { formatIPv4, parseIPv4 } from '../../src/model/index.js';
+import { buildArp } from '../../src/packet/build.js';
+import { heartbeatBytes, HEARTBEAT_RUNNING_MAGIC } from '../../src/ha/pulse.js';
+import { Router, StartError } from '../../src/router/daemon.js';
+import { InlineDataPlane } from '../../src/router/dataplane.js';
+import type { HeartbeatSocket } from '../../src/router/failover.js';
+import type { LivePort } from '../../src/frames/port.js';
+import { createLogger } from '../../src/router/log.js';
+import { FakeClock, settle } from '../health/helpers.js';
+
+const ip = (s: string) => parseIPv4(s)!;
+const PRIMARY = '198.18.0.2';
+const BACKUP = '198.18.0.3';
+const VIP = '198.18.0.10';
+const NAT_ROUTER = '198.19.0.1';
+
+class FakePort extends MemoryPort implements LivePort {
+  wake: () => void = () => {};
+  onReadable(cb: () => void): void {
+    this.wake = cb;
+  }
+  override close(): void {}
+}
+
+/** UDP between the routers' addresses: sends queue, deliver() hands them over; a cut address gets nothing. */
+class Net {
+  private readonly bound = new Map<number, (data: Uint8Array, from: number) => void>();
+  private queue: Array<{ to: number; from: number; data: Uint8Array }> = [];
+  readonly cut = new Set<string>();
+  log: string[] = [];
+
+  socket(own: number[]): HeartbeatSocket {
+    let handler: (data: Uint8Array, from: number) => void = () => {};
+    return {
+      bind: async () => {
+        for (const a of own) this.bound.set(a, (d, f) => handler(d, f));
+      },
+      onMessage: (fn) => (handler = fn),
+      send: (data, _port, to, done) => {
+        this.queue.push({ to, from: own[0], data: data.slice() });
+        this.log.push(`${formatIPv4(own[0])}>${formatIPv4(to)}`);
+        done(null);
+      },
+      close: () => {
+        for (const a of own) this.bound.delete(a);
+      },
+    };
+  }
+
+  /** Sends a datagram as if from `from` (a stranger, a bad packet). */
+  inject(to: string, from: string, data: Uint8Array): void {
+    this.queue.push({ to: ip(to), from: ip(from), data });
+  }
+
+  deliver(): void {
+    for (let round = 0; round < 10 && this.queue.length; round++) {
+      const q = this.queue;
+      this.queue = [];
+      for (const m of q) if (!this.cut.has(formatIPv4(m.to)) && !this.cut.has(formatIPv4(m.from))) this.bound.get(m.to)?.(m.data, m.from);
+    }
+  }
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsvs-failover-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function lvsCf(extra = ''): string {
+  const cf = join(dir, 'lvs.cf');
+  writeFileSync(cf, readFileSync('test/fixtures/config/nat.cf', 'utf8')
+    .replace('backup_active = 0', `backup_active = 1\nbackup = ${BACKUP}\nkeepalive = 2\ndeadtime = 5\nactive_cmd = "echo active"\ninactive_cmd = "echo inactive"${extra}`)
+    .replace('heartbeat = 0', 'heartbeat = 1'));
+  return cf;
+}
+
+interface Node {
+  router: Router;
+  port: FakePort;
+  logs: string[];
+  cmds: string[];
+  links: { up: boolean };
+  dp(): InlineDataPlane;
+}
+
+function node(name: string, own: string, cf: string, net: Net, clock: FakeClock, o: { forceActive?: boolean } = {}): Node {
+  const port = new FakePort();
+  const logs: string[] = [];
+  const cmds: string[] = [];
+  const links = { up: true };
+  const made: { dp?: InlineDataPlane } = {};
+  const mac = (n: number) => Uint8Array.of(2, 0, 0, 0, own === PRIMARY ? 1 : 2, n);
+  const router = new Router({
+    configPath: cf,
+    log: createLogger({ write: (l) => logs.push(`${name} ${l}`) }),
+    host: {
+      isRoot: () => true,
+      hasDevice: (d) => d === 'eth0' || d === 'eth1',
+      macOf: (d) => (d === 'eth0' ? mac(1) : d === 'eth1' ? mac(2) : null),
+      kernelAddresses: () => new Map([[ip(own), 'eth0']]),
+    },
+    dataPlane: (spec) => (made.dp = new InlineDataPlane({ ...spec, log: createLogger({ write: () => {} }), openPort: () => port, clock: () => clock.t }, false)),
+    nft: (script) => ({ ok: !script.startsWith('list'), error: 'No such file or directory' }),
+    controlSocket: null,
+    timers: false,
+    forceActive: o.forceActive,
+    failoverDeps: {
+      socket: () => net.socket([ip(own)]),
+      timers: clock,
+      now: () => clock.t,
+      run: (cmd, what) => cmds.push(`${what}: ${cmd}`),
+      linkUp: () => links.up,
+    },
+  });
+  return { router, port, logs, cmds, links, dp: () => made.dp! };
+}
+
+/** Steps the clock a second at a time, delivering heartbeats and running each data plane's tick (GARPs). */
+async function run(net: Net, clock: FakeClock, nodes: Node[], seconds: number): Promise<void> {
+  for (let s = 0; s < seconds; s++) {
+    await clock.advance(1000);
+    net.deliver();
+    await settle();
+    for (const n of nodes) if (n.dp()?.host.running) n.dp().host.tick();
+  }
+}
+
+/** Who-has VIP from a client on eth0: whether this router answers. */
+function answersArp(n: Node, target: string): boolean {
+  n.port.takeSent(0);
+  n.port.inject(0, buildArp({ srcMac: Uint8Array.of(2, 9, 9, 9, 9, 9), dstMac: new Uint8Array(6).fill(255), op: 1, senderMac: Uint8Array.of(2, 9, 9, 9, 9, 9), senderIp: ip('198.18.1.1'), targetMac: new Uint8Array(6), targetIp: ip(target) }));
+  n.port.wake();
+  return n.port.takeSent(0).some((f) => f[12] === 8 && f[13] === 6 && f[21] === 2);
+}
+
+/** Gratuitous ARPs (op 1, sender = target) for `addr` sent on `dev` since the last call. */
+function garps(n: Node, dev: number, addr: string): number {
+  const a = ip(addr);
+  return n.port.takeSent(dev).filter((f) => f[12] === 8 && f[13] === 6 && f[21] === 1 && ((f[28] << 24) | (f[29] << 16) | (f[30] << 8) | f[31]) >>> 0 === a && ((f[38] << 24) | (f[39] << 16) | (f[40] << 8) | f[41]) >>> 0 === a).length;
+}
+
+describe('failover: pulse in the router', () => {
+  it('primary and backup from one lvs.cf: exactly one answers for the VIP; the backup takes over after deadtime and gives back on failback', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const cf = lvsCf();
+    const p = node('primary', PRIMARY, cf, net, clock);
+    const b = node('backup', BACKUP, cf, net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      // Neither active at start: both send STOPPED; the primary starts on hearing the backup's.
+      await run(net, clock, [p, b], 3);
+      expect(p.router.failover()).toMatchObject({ role: 'primary', active: true, reason: 'backup inactive', partner: [BACKUP] });
+      expect(b.router.failover()).toMatchObject({ role: 'backup', active: false, partnerSays: 'RUNNING' });
+      expect(answersArp(p, VIP)).toBe(true);
+      expect(answersArp(b, VIP)).toBe(false);
+      expect(answersArp(b, NAT_ROUTER)).toBe(false);
+      expect(p.cmds).toEqual(['inactive_cmd: echo inactive', 'active_cmd: echo active']);
+      expect(b.cmds).toEqual(['inactive_cmd: echo inactive']);
+
+      // The primary dies (no more heartbeats): the backup activates after deadtime, announcing both addresses 5 times.
+      p.port.takeSent(0);
+      net.cut.add(PRIMARY);
+      b.port.takeSent(0);
+      b.port.takeSent(1);
+      await run(net, clock, [b], 4);
+      expect(b.router.failover().active).toBe(false);
+      await run(net, clock, [b], 8);
+      expect(b.router.failover()).toMatchObject({ active: true, reason: 'partner dead', transitions: 1 });
+      expect(b.logs.some((l) => l.includes('partner dead: activating lvs'))).toBe(true);
+      expect(garps(b, 0, VIP)).toBe(5);
+      expect(garps(b, 1, NAT_ROUTER)).toBe(5);
+      expect(answersArp(b, VIP)).toBe(true);
+
+      // The primary comes back (it never stopped here, so both are active): the backup steps down, the primary re-ARPs.
+      net.cut.delete(PRIMARY);
+      p.port.takeSent(0);
+      await run(net, clock, [p, b], 3);
+      expect(b.router.failover()).toMatchObject({ active: false, reason: 'partner active', transitions: 2 });
+      expect(answersArp(b, VIP)).toBe(false);
+      expect(p.router.failover().active).toBe(true);
+      expect(p.logs.some((l) => l.includes('partner active: resending arps'))).toBe(true);
+      expect(garps(p, 0, VIP)).toBeGreaterThanOrEqual(1);
+      expect(b.cmds.at(-1)).toBe('inactive_cmd: echo inactive');
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('the inactive router keeps the whole table and the fence; status and the API say which role and state', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const b = node('backup', BACKUP, lvsCf(), net, clock);
+    await b.router.start();
+    try {
+      expect(b.router.table().services).toHaveLength(1);
+      expect(b.router.status().failover).toMatchObject({ role: 'backup', state: 'backup inactive', active: false, port: 539, keepalive: 2, deadtime: 5, lastHeard: null });
+      await run(net, clock, [b], 2);
+      // Heartbeats go to the primary's address every keepalive, saying STOPPED.
+      expect(net.log.filter((l) => l === `${BACKUP}>${PRIMARY}`).length).toBe(2);
+      expect(b.router.failover().heartbeats.sent).toBe(2);
+    } finally {
+      await b.router.stop();
+    }
+  });
+
+  it('heartbeats from a stranger, of the wrong size or with an unknown magic are logged and ignored', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const b = node('backup', BACKUP, lvsCf(), net, clock);
+    await b.router.start();
+    try {
+      net.inject(BACKUP, '198.18.0.99', heartbeatBytes(HEARTBEAT_RUNNING_MAGIC));
+      net.inject(BACKUP, PRIMARY, Uint8Array.of(1, 2, 3));
+      net.inject(BACKUP, PRIMARY, heartbeatBytes(0xdeadbeef));
+      net.deliver();
+      const v = b.router.failover();
+      expect(v.heartbeats).toMatchObject({ received: 0, ignored: 3 });
+      expect(v.lastHeard).toBeNull();
+      expect(b.logs.filter((l) => /unexpected source|bad heartbeat packet|Incompatible heartbeat/.test(l))).toHaveLength(3);
+      // The primary still counts as silent: the backup activates at deadtime.
+      await run(net, clock, [b], 6);
+      expect(b.router.failover().active).toBe(true);
+    } finally {
+      await b.router.stop();
+    }
+  });
+
+  it('monitor_links: a link down releases the addresses so the partner takes over; back up, the router may run again', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const b = node('backup', BACKUP, lvsCf('\nmonitor_links = 1'), net, clock, { forceActive: true });
+    await b.router.start();
+    try {
+      expect(b.router.failover().active).toBe(true);
+      expect(answersArp(b, VIP)).toBe(true);
+      b.links.up = false;
+      await run(net, clock, [b], 2);
+      expect(b.router.failover()).toMatchObject({ active: false, state: 'backup inactive (link failure)', links: { eth0: false } });
+      expect(answersArp(b, VIP)).toBe(false);
+      expect(b.logs.some((l) => l.includes('Local NIC link failure: Pulse disabled'))).toBe(true);
+      // Still no partner, but a failed link never activates.
+      await run(net, clock, [b], 10);
+      expect(b.router.failover().active).toBe(false);
+      b.links.up = true;
+      await run(net, clock, [b], 2);
+      expect(b.logs.some((l) => l.includes('Local NIC link(s) restored'))).toBe(true);
+      expect(b.router.failover().active).toBe(true);
+    } finally {
+      await b.router.stop();
+    }
+  });
+
+  it('standby: the operator releases an active router and it stays inactive until standby ends', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const b = node('backup', BACKUP, lvsCf(), net, clock, { forceActive: true });
+    await b.router.start();
+    try {
+      expect((await b.router.standby(true, 'uid 0')).active).toBe(false);
+      expect(answersArp(b, VIP)).toBe(false);
+      await run(net, clock, [b], 10);
+      expect(b.router.failover()).toMatchObject({ active: false, standby: true });
+      expect((await b.router.standby(false, 'uid 0')).standby).toBe(false);
+      await run(net, clock, [b], 1);
+      expect(b.router.failover().active).toBe(true);
+    } finally {
+      await b.router.stop();
+    }
+  });
+
+  it('a router with neither address refuses to start, saying why; without backup_active it is always active', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const stranger = node('x', '198.18.0.7', lvsCf(), net, clock);
+    const refused = await stranger.router.start().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StartError);
+    expect((refused as Error).message).toMatch(/neither the primary \(198\.18\.0\.2\) nor the backup \(198\.18\.0\.3\) address/);
+    const cf = join(dir, 'alone.cf');
+    writeFileSync(cf, readFileSync('test/fixtures/config/nat.cf', 'utf8'));
+    const alone = node('alone', PRIMARY, cf, net, clock);
+    await alone.router.start();
+    try {
+      expect(alone.router.status().failover).toBeNull();
+      expect(() => alone.router.failover()).toThrow(/without a backup router/);
+      expect(answersArp(alone, VIP)).toBe(true);
+    } finally {
+      await alone.router.stop();
+    }
+  });
+});
