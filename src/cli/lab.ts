@@ -31,6 +31,7 @@ const up = defineCommand({
     httpd: { type: 'enum', choices: ['builtin', 'nginx'], default: 'builtin', arg: 'KIND', help: 'real servers\' HTTP server: builtin or nginx (if installed)' },
     'no-offloads': { type: 'boolean', help: 'turn veth offloads off on the router\'s interfaces and their peers' },
     'private-addr': { type: 'boolean', help: 'NAT: give the router\'s kernel 198.19.0.2 on eth1 (e.g. for health checks)' },
+    ha: { type: 'boolean', help: 'NAT: a backup router too (namespace tsvs-<name>-backup, 198.18.0.3 / 198.19.0.3) and an lvs.cf for both (backup_active = 1)' },
   },
   positionals: [{ name: 'nat|dr', help: 'the routing method', choices: ['nat', 'dr'] }],
   async run({ values, positionals, io }) {
@@ -41,6 +42,7 @@ const up = defineCommand({
       httpd: values.httpd,
       offloads: !values['no-offloads'],
       routerPrivateAddr: values['private-addr'],
+      ha: values.ha,
     });
     io.out(describeLab(lab));
     return EXIT_OK;

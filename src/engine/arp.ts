@@ -15,7 +15,7 @@ export function handleArp(engine: Engine, batch: Batch, i: number, info: FrameIn
   // Sender 0.0.0.0 is an address probe (RFC 5227): nothing to learn from it.
   if (info.arpSpa !== 0) engine.neigh.heard(info.arpSpa, buf, arp + ARP_SHA, itf, engine.now);
   if (info.arpOp !== ARP_OP_REQUEST) return engine.pass(PASS_ARP);
-  if (engine.owned.get(info.arpTpa) !== itf) return engine.pass(PASS_ARP);
+  if (engine.released || engine.owned.get(info.arpTpa) !== itf) return engine.pass(PASS_ARP);
   const mac = engine.l2.ifMac;
   arpToReply(buf, arp, mac, 6 * itf);
   ethToReply(buf, batch.off[i], mac, 6 * itf);

@@ -57,6 +57,8 @@ export class Engine {
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   owned = new OwnedAddresses([]);
+  /** The owned addresses are not claimed (failover: the inactive router): no ARP answers, no announcements. */
+  released = false;
   /** The whole table apply() was last given (the synchronous path). */
   table: ServiceTable | null = null;
   /** The owned addresses of the running version (VIPs, NAT router), with their prefixes and devices. */
@@ -99,6 +101,7 @@ export class Engine {
     const layouts = this.services.applyDelta(delta);
     if (g) {
       this.addresses = g.addresses;
+      this.released = g.released;
       this.owned = new OwnedAddresses(g.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
       this.admit.switches = g.switches;
@@ -308,7 +311,7 @@ export class Engine {
   /** Brings the neighbour table in line with the running table, all of it (the owned addresses changed). */
   refreshNeighbours(now: number): NeighEvent[] {
     this.services.takeAddressChanges();
-    return this.neigh.want(this.wantedNeighbours(), this.addresses, now);
+    return this.neigh.want(this.wantedNeighbours(), this.addresses, now, this.released);
   }
 
   /**

@@ -136,10 +136,12 @@ export class Neighbours {
    * The addresses the router needs, each with its interface; everything else
    * leaves the table (static entries stay). New ones are asked for at once.
    * `addresses` names the owned addresses, whose NAT router address is the
-   * sender of requests on its interface. Returns events for addresses that did not fit.
+   * sender of requests on its interface, unless `released` (an inactive router
+   * must not make the real servers learn its MAC for that address: it asks from
+   * 0.0.0.0, as an RFC 5227 probe). Returns events for addresses that did not fit.
    */
-  want(wanted: ReadonlyMap<number, number>, addresses: readonly OwnedAddress[], now: number): NeighEvent[] {
-    this.senders = this.ifs.names.map((dev) => addresses.find((a) => a.role === 'nat_router' && a.device === dev)?.address ?? 0);
+  want(wanted: ReadonlyMap<number, number>, addresses: readonly OwnedAddress[], now: number, released = false): NeighEvent[] {
+    this.senders = this.ifs.names.map((dev) => (released ? 0 : addresses.find((a) => a.role === 'nat_router' && a.device === dev)?.address ?? 0));
     for (const addr of this.byAddr.keyList()) if (!wanted.has(addr)) this.drop(addr);
     const events: NeighEvent[] = [];
     for (const [addr, itf] of wanted) {

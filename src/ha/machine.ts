@@ -27,8 +27,8 @@ export interface FailoverMachine {
   receive(from: number, data: Uint8Array, now: number): FailoverAction[];
   /** Whether every monitored link of this router is up. */
   links(up: boolean, now: number): FailoverAction[];
-  /** The partner as last heard: when (ms on the machine's clock; null: never) and what it said (pulse: RUNNING or STOPPED). */
-  peer(): { heardAt: number | null; says: string | null };
+  /** The partner as last heard: when (ms on the machine's clock; null: never), what it said (pulse: RUNNING or STOPPED), and how many valid messages came. */
+  peer(): { heardAt: number | null; says: string | null; valid: number };
   /** Whether the operator's maintenance switch is on. */
   readonly standby: boolean;
   /** An operator's maintenance switch: on, the router becomes and stays inactive. */

@@ -51,8 +51,8 @@ export class Pulse implements FailoverMachine {
   /** When the partner was last heard (ms); when the next heartbeat goes out. */
   lastHeard: number;
   private nextSend: number;
-  /** Whether a valid heartbeat was ever heard, and what the last one said. */
-  private heardAny = false;
+  /** How many valid heartbeats were heard, and what the last one said. */
+  private valid = 0;
   private says: string | null = null;
   /** Since when the partner says STOPPED without a break (null: it said RUNNING last, or nothing). */
   private stoppedSince: number | null = null;
@@ -98,8 +98,8 @@ export class Pulse implements FailoverMachine {
     return `${this.cfg.role} ${this.active ? 'active' : 'inactive'}${this.linkFail ? ' (link failure)' : ''}${this.standby ? ' (standby)' : ''}`;
   }
 
-  peer(): { heardAt: number | null; says: string | null } {
-    return { heardAt: this.heardAny ? this.lastHeard : null, says: this.says };
+  peer(): { heardAt: number | null; says: string | null; valid: number } {
+    return { heardAt: this.valid ? this.lastHeard : null, says: this.says, valid: this.valid };
   }
 
   /** A datagram on heartbeat_port from `from`. */
@@ -121,7 +121,7 @@ export class Pulse implements FailoverMachine {
       return [{ kind: 'log', level: 'warn', msg: 'Incompatible heartbeat received', fields: { from: formatIPv4(from), magic: `0x${magic.toString(16)}` } }];
     }
     this.lastHeard = now;
-    this.heardAny = true;
+    this.valid++;
     this.says = magic === HEARTBEAT_RUNNING_MAGIC ? 'RUNNING' : 'STOPPED';
     if (magic === HEARTBEAT_RUNNING_MAGIC) {
       this.stoppedSince = null;

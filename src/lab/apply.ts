@@ -42,10 +42,10 @@ export async function applyPlan(plan: LabPlan): Promise<void> {
   await Promise.all(plan.hosts.map((h) => nsSysctl(h.ns, h.deviceSysctls)));
 }
 
-/** The router's interfaces and their switch-side peers: `ethtool -K DEV tso off gso off gro off tx off rx off`. */
+/** The router's (and the backup router's) interfaces and their switch-side peers: `ethtool -K DEV tso off gso off gro off tx off rx off`. */
 export async function disableRouterOffloads(plan: LabPlan): Promise<void> {
   const targets = plan.links
-    .filter((l) => l.ns === plan.namespaces.router)
+    .filter((l) => l.ns === plan.namespaces.router || l.ns === plan.namespaces.backup)
     .flatMap((l) => [
       { ns: l.ns, dev: l.dev },
       { ns: l.peerNs, dev: l.peerDev },

@@ -16,12 +16,14 @@ export function describeLab(lab: Lab): string {
     `  router   ${ns.router.padEnd(22)} eth0 ${lab.routerAddr}${nat ? ', eth1 on the private LAN' : ''}; ip_forward off`,
     `           VIP ${lab.vip}${nat ? ` and nat_router ${lab.natRouter}` : ''}: answered by tsvs, not by the kernel`,
   );
+  if (ns.backup) lines.push(`  backup   ${ns.backup.padEnd(22)} eth0 ${lab.backupAddr}, eth1 ${LAB_ADDRS.nat.backupPrivate}: the backup router (pulse's heartbeat on both LANs)`);
   lab.serverAddrs.forEach((a, k) => lines.push(`  ${lab.serverNames[k].padEnd(8)} ${ns.servers[k].padEnd(22)} ${a}${nat ? ` (gateway ${lab.natRouter})` : ` (VIP on lo)`}`));
   lines.push(
     `  lvs.cf   ${lab.configPath}`,
     '',
     'start the router (in its namespace):',
     `  ip netns exec ${ns.router} tsvs start -c ${lab.configPath}`,
+    ...(ns.backup ? [`  ip netns exec ${ns.backup} tsvs start -c ${lab.configPath}   # the backup, same file`] : []),
     'then, from the client:',
     `  ip netns exec ${ns.client} curl http://${lab.vip}/`,
     `  ip netns exec ${ns.client} curl -s 'http://${lab.vip}/bytes?n=52428800' | sha256sum`,

@@ -25,6 +25,8 @@ export interface LabUpOptions {
   httpd?: HttpdKind;
   /** NAT only: the router's kernel also gets 198.19.0.2/24 on eth1 (never nat_router), for the health checks. Default true for NAT. */
   routerPrivateAddr?: boolean;
+  /** NAT: a backup router (namespace "backup") and an lvs.cf with backup_active = 1. */
+  ha?: boolean;
 }
 
 export interface ExecOptions {
@@ -80,6 +82,10 @@ export class Lab {
   }
   get routerAddr(): string {
     return this.state.routerAddr;
+  }
+  /** --ha: the backup router's public address (null: no backup router). */
+  get backupAddr(): string | null {
+    return this.state.backupAddr ?? null;
   }
   get clientAddr(): string {
     return this.state.clientAddr;
@@ -188,7 +194,8 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
   if (o.routerPrivateAddr && o.mode !== 'nat') throw new LabError('routerPrivateAddr is for NAT labs (the DR router is on the server LAN already)');
   // NAT: the router's kernel gets an address on the server LAN by default, so that
   // health checks (which run in the router's own stack) reach the real servers.
-  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat' });
+  if (o.ha && o.mode !== 'nat') throw new LabError('--ha: the lab has a backup router in NAT mode only');
+  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat', ha: o.ha });
 
   const dir = stateDir(name);
   const clash = (await netnsList()).filter((ns) => isLabNamespace(name, ns));
@@ -208,6 +215,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
     ...(plan.natRouter ? { natRouter: plan.natRouter } : {}),
     routerAddr: plan.routerAddr,
     ...(plan.routerPrivateAddr ? { routerPrivateAddr: plan.routerPrivateAddr } : {}),
+    ...(plan.backupAddr ? { backupAddr: plan.backupAddr, backupPrivateAddr: plan.backupPrivateAddr } : {}),
     clientAddr: plan.clientAddr,
     ...(plan.gatewayAddr ? { gatewayAddr: plan.gatewayAddr } : {}),
     serverNames: plan.serverNames,

@@ -3,14 +3,27 @@ import type { LabPlan } from './plan.js';
 
 export function labLvsCf(plan: LabPlan): string {
   const nat = plan.mode === 'nat';
+  const ha = plan.backupAddr !== undefined;
   const lines = [
     `# tsvs lab "${plan.name}" (${nat ? 'LVS-NAT' : 'LVS-DR'}), written by tsvs lab up.`,
     `# Start the router: ip netns exec ${plan.namespaces.router} tsvs start -c <this file>`,
+    ...(ha ? [
+      `# and the backup, from this same file: ip netns exec ${plan.namespaces.backup} tsvs start -c <this file>`,
+      '# (the lab\'s heartbeat is quicker than Piranha\'s default keepalive 2, deadtime 5)',
+    ] : []),
     'serial_no = 1',
     `primary = ${plan.routerAddr}`,
+    ...(ha ? [`primary_private = ${plan.routerPrivateAddr}`] : []),
     'service = lvs',
-    'backup_active = 0',
-    'heartbeat = 0',
+    ...(ha ? [
+      'backup_active = 1',
+      `backup = ${plan.backupAddr}`,
+      `backup_private = ${plan.backupPrivateAddr}`,
+      'heartbeat = 1',
+      'heartbeat_port = 539',
+      'keepalive = 1',
+      'deadtime = 3',
+    ] : ['backup_active = 0', 'heartbeat = 0']),
     `network = ${nat ? 'nat' : 'direct'}`,
   ];
   if (nat) lines.push(`nat_router = ${plan.natRouter} eth1:0`, 'nat_nmask = 255.255.255.0');

@@ -9,6 +9,11 @@
 //                 VIP 198.18.0.10 and nat_router 198.19.0.1 are answered by tsvs, not the kernel;
 //                 real servers' default route: via 198.19.0.1.
 //
+// NAT with --ha (the guide's figure with a backup router): a second router,
+// "backup", on both bridges: eth0 198.18.0.3, eth1 198.19.0.3; the primary gets
+// 198.19.0.2 on eth1. The lvs.cf names both (backup_active = 1), and pulse's
+// heartbeat runs over the public and the private LAN.
+//
 // DR (LVS-DR):
 //
 //   client 198.18.1.100 ── eth0 gw eth1 ── [lan: br0] ── eth0 router 198.18.0.2 (VIP 198.18.0.10 by tsvs)
@@ -24,7 +29,8 @@ export const MAX_SERVERS = 32;
 export const LAB_ADDRS = {
   vip: '198.18.0.10',
   routerAdmin: '198.18.0.2',
-  nat: { client: '198.18.0.100', natRouter: '198.19.0.1', routerPrivate: '198.19.0.2', serverBase: '198.19.0.', serverFirst: 11 },
+  backupAdmin: '198.18.0.3',
+  nat: { client: '198.18.0.100', natRouter: '198.19.0.1', routerPrivate: '198.19.0.2', backupPrivate: '198.19.0.3', serverBase: '198.19.0.', serverFirst: 11 },
   dr: { client: '198.18.1.100', gwClientSide: '198.18.1.1', gwServerSide: '198.18.0.1', serverBase: '198.18.0.', serverFirst: 21 },
 } as const;
 
@@ -70,11 +76,14 @@ export interface LabPlan {
   links: LinkPlan[];
   addrs: AddrPlan[];
   routes: RoutePlan[];
-  namespaces: { client: string; router: string; servers: string[]; switches: string[]; gw?: string; all: string[] };
+  namespaces: { client: string; router: string; servers: string[]; switches: string[]; gw?: string; backup?: string; all: string[] };
   vip: string;
   natRouter?: string;
   routerAddr: string;
   routerPrivateAddr?: string;
+  /** --ha: the backup router's public and private addresses (its namespace is namespaces.backup). */
+  backupAddr?: string;
+  backupPrivateAddr?: string;
   clientAddr: string;
   gatewayAddr?: string;
   serverNames: string[];
@@ -89,9 +98,11 @@ export interface PlanOptions {
   servers: number;
   /** NAT only: give the router's kernel an admin address on the private LAN (198.19.0.2), e.g. for health checks. */
   routerPrivateAddr?: boolean;
+  /** NAT only: a backup router beside the primary (implies routerPrivateAddr). */
+  ha?: boolean;
 }
 
-const HOST_ID = { client: 0x01, router: 0x02, gw: 0x03 } as const;
+const HOST_ID = { client: 0x01, router: 0x02, gw: 0x03, backup: 0x04 } as const;
 
 /** Stable, locally administered: 02:6c:61:62:HH:II ("lab"), HH the host, II its interface. */
 export function labMac(host: number, itf: number): string {
@@ -131,6 +142,7 @@ export function planLab(o: PlanOptions): LabPlan {
     throw new Error(`--servers ${o.servers}: want 1 to ${MAX_SERVERS}`);
   }
   if (o.mode !== 'nat' && o.mode !== 'dr') throw new Error(`lab mode "${String(o.mode)}": want nat or dr`);
+  if (o.ha && o.mode !== 'nat') throw new Error('--ha: the lab has a backup router in NAT mode only');
   return o.mode === 'nat' ? planNat(o) : planDr(o);
 }
 
@@ -152,27 +164,37 @@ function planNat(o: PlanOptions): LabPlan {
   const A = LAB_ADDRS.nat;
   const client = host('client', o.name, 'host', clientSysctls());
   const router = host('router', o.name, 'host', routerSysctls());
+  const backup = o.ha ? host('backup', o.name, 'host', routerSysctls()) : null;
   const pub = host('pub', o.name, 'switch');
   const priv = host('priv', o.name, 'switch');
   const servers = serverHosts(o);
   const serverAddrs = servers.map((_, k) => `${A.serverBase}${A.serverFirst + k}`);
+  const privateAddr = o.routerPrivateAddr || o.ha;
   const links: LinkPlan[] = [
     { ns: client.ns, dev: 'eth0', mac: labMac(HOST_ID.client, 0), peerNs: pub.ns, peerDev: 'client', bridge: 'br0' },
     { ns: router.ns, dev: 'eth0', mac: labMac(HOST_ID.router, 0), peerNs: pub.ns, peerDev: 'router', bridge: 'br0' },
     { ns: router.ns, dev: 'eth1', mac: labMac(HOST_ID.router, 1), peerNs: priv.ns, peerDev: 'router', bridge: 'br0' },
+    ...(backup ? [
+      { ns: backup.ns, dev: 'eth0', mac: labMac(HOST_ID.backup, 0), peerNs: pub.ns, peerDev: 'backup', bridge: 'br0' },
+      { ns: backup.ns, dev: 'eth1', mac: labMac(HOST_ID.backup, 1), peerNs: priv.ns, peerDev: 'backup', bridge: 'br0' },
+    ] : []),
     ...servers.map((s, k) => ({ ns: s.ns, dev: 'eth0', mac: labMac(serverHostId(k + 1), 0), peerNs: priv.ns, peerDev: s.role, bridge: 'br0' })),
   ];
   const addrs: AddrPlan[] = [
     { ns: client.ns, dev: 'eth0', cidr: `${A.client}/24` },
     { ns: router.ns, dev: 'eth0', cidr: `${LAB_ADDRS.routerAdmin}/24` },
-    ...(o.routerPrivateAddr ? [{ ns: router.ns, dev: 'eth1', cidr: `${A.routerPrivate}/24` }] : []),
+    ...(privateAddr ? [{ ns: router.ns, dev: 'eth1', cidr: `${A.routerPrivate}/24` }] : []),
+    ...(backup ? [
+      { ns: backup.ns, dev: 'eth0', cidr: `${LAB_ADDRS.backupAdmin}/24` },
+      { ns: backup.ns, dev: 'eth1', cidr: `${A.backupPrivate}/24` },
+    ] : []),
     ...servers.map((s, k) => ({ ns: s.ns, dev: 'eth0', cidr: `${serverAddrs[k]}/24` })),
   ];
   const routes: RoutePlan[] = servers.map((s) => ({ ns: s.ns, dst: 'default', via: A.natRouter }));
   return {
     name: o.name,
     mode: 'nat',
-    hosts: [pub, priv, client, router, ...servers],
+    hosts: [pub, priv, client, router, ...(backup ? [backup] : []), ...servers],
     bridges: [
       { ns: pub.ns, dev: 'br0' },
       { ns: priv.ns, dev: 'br0' },
@@ -185,12 +207,14 @@ function planNat(o: PlanOptions): LabPlan {
       router: router.ns,
       servers: servers.map((s) => s.ns),
       switches: [pub.ns, priv.ns],
-      all: [pub.ns, priv.ns, client.ns, router.ns, ...servers.map((s) => s.ns)],
+      ...(backup ? { backup: backup.ns } : {}),
+      all: [pub.ns, priv.ns, client.ns, router.ns, ...(backup ? [backup.ns] : []), ...servers.map((s) => s.ns)],
     },
     vip: LAB_ADDRS.vip,
     natRouter: A.natRouter,
     routerAddr: LAB_ADDRS.routerAdmin,
-    ...(o.routerPrivateAddr ? { routerPrivateAddr: A.routerPrivate } : {}),
+    ...(privateAddr ? { routerPrivateAddr: A.routerPrivate } : {}),
+    ...(backup ? { backupAddr: LAB_ADDRS.backupAdmin, backupPrivateAddr: A.backupPrivate } : {}),
     clientAddr: A.client,
     serverNames: servers.map((s) => s.role),
     serverAddrs,

@@ -27,6 +27,8 @@ export interface ServiceDelta {
 
 export interface GlobalsDelta {
   addresses: readonly OwnedAddress[];
+  /** ServiceTable.released: the addresses are not claimed (an inactive router of a pair). */
+  released: boolean;
   timeouts: Timeouts;
   marks: readonly MarkRule[];
   switches: Switches;
@@ -131,10 +133,11 @@ function sameServer(a: RealServer, b: RealServer): boolean {
 }
 
 function globalsOf(t: ServiceTable): GlobalsDelta {
-  return { addresses: t.addresses, timeouts: t.timeouts, marks: t.marks, switches: t.switches };
+  return { addresses: t.addresses, released: t.released ?? false, timeouts: t.timeouts, marks: t.marks, switches: t.switches };
 }
 
 function sameGlobals(a: ServiceTable, b: ServiceTable): boolean {
+  if ((a.released ?? false) !== (b.released ?? false)) return false;
   if (a.addresses === b.addresses && a.timeouts === b.timeouts && a.marks === b.marks && a.switches === b.switches) return true;
   return JSON.stringify(globalsOf(a)) === JSON.stringify(globalsOf(b));
 }

@@ -101,4 +101,10 @@ export interface ServiceTable {
   /** Firewall-mark rules (empty when no service uses marks). */
   readonly marks: readonly MarkRule[];
   readonly switches: Switches;
+  /**
+   * The addresses are not claimed: this router is the inactive one of a pair
+   * (failover). The data plane answers no ARP for them and announces none, and
+   * asks for its neighbours from 0.0.0.0; absent means claimed.
+   */
+  readonly released?: boolean;
 }

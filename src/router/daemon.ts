@@ -77,7 +77,6 @@ export interface RouterDeps {
 export class StartError extends Error {}
 
 const RATE_PERIOD_MS = 2000;
-const NO_ADDRESSES: ServiceTable['addresses'] = [];
 
 export class Router implements ControlBackend {
   private desired!: DesiredState;
@@ -103,7 +102,7 @@ export class Router implements ControlBackend {
   private ha: Failover | null = null;
   /** Whether this router answers for the table's addresses (VIPs, NAT router): false while failover holds it inactive. */
   private claimed = true;
-  /** The inactive form of each table handed to the data plane (same services, no addresses). */
+  /** The inactive form of each table handed to the data plane (the same, its addresses released). */
   private readonly released = new WeakMap<ServiceTable, ServiceTable>();
   /** lvs.cf's failover settings at start, to tell a reload that changes them (they need a restart). */
   private failoverSettings = 'null';
@@ -161,6 +160,7 @@ export class Router implements ControlBackend {
     log.info('router started', {
       devices: this.devices.map((d) => `${d}=${formatMac(this.deps.host.macOf(d)!)}`).join(','),
       addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+      ...(this.ha ? { claimed: this.claimed } : {}),
       services: this.running.services.length,
       version: this.running.version,
       ...(this.server ? { control: this.server.path } : {}),
@@ -408,16 +408,17 @@ export class Router implements ControlBackend {
   }
 
   /**
-   * The table as the data plane gets it: whole while this router is active; while
-   * inactive the same services with no addresses, so that it answers no ARP for
-   * a VIP or the NAT router address and announces none (pulse's backup has them
-   * down). The fence always holds the whole table: the kernel never serves a VIP.
+   * The table as the data plane gets it: as it is while this router is active;
+   * while inactive marked released, so that it answers no ARP for a VIP or the
+   * NAT router address and announces none (pulse's backup has them down), yet
+   * still knows which interface reaches each real server. The fence always holds
+   * the whole table: the kernel never serves a VIP.
    */
   private served(t: ServiceTable): ServiceTable {
     if (this.claimed) return t;
     let r = this.released.get(t);
     if (!r) {
-      r = { ...t, addresses: NO_ADDRESSES };
+      r = { ...t, released: true };
       this.released.set(t, r);
     }
     return r;

@@ -88,9 +88,9 @@ export class DataPlaneHost {
     this.logNeighbours(this.engine.neighEvents.splice(0));
   }
 
-  /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart. */
+  /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart; none while they are released. */
   announce(): void {
-    this.garp.start(this.engine.addresses, this.clock());
+    this.garp.start(this.engine.released ? [] : this.engine.addresses, this.clock());
   }
 
   /** Reads, processes and sends batches until the port is empty or the per-wake cap is hit. */

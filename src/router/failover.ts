@@ -173,9 +173,9 @@ export class Failover {
 
   private received(data: Uint8Array, from: number): void {
     if (this.stopped) return;
-    const heard = this.machine.peer().heardAt;
+    const valid = this.machine.peer().valid;
     const out = this.machine.receive(from, data, this.now);
-    if (this.machine.peer().heardAt !== heard) this.counts.received++;
+    if (this.machine.peer().valid !== valid) this.counts.received++;
     else this.counts.ignored++;
     this.carryOut(out);
   }

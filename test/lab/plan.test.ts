@@ -58,6 +58,19 @@ describe('lab plans', () => {
     expect(p.addrs).toContainEqual({ ns: 'tsvs-lab-router', dev: 'eth1', cidr: '198.19.0.2/24' });
   });
 
+  it('NAT with --ha: a backup router on both switches, both routers with private addresses; the lvs.cf names both and compiles', () => {
+    const p = planLab({ name: 'lab', mode: 'nat', servers: 2, ha: true });
+    commonChecks(p);
+    expect(p.namespaces.backup).toBe('tsvs-lab-backup');
+    expect(p.links.filter((l) => l.ns === 'tsvs-lab-backup').map((l) => `${l.dev}>${l.peerNs}`)).toEqual(['eth0>tsvs-lab-pub', 'eth1>tsvs-lab-priv']);
+    expect(p.addrs.filter((a) => a.ns === 'tsvs-lab-backup' || a.ns === 'tsvs-lab-router').map((a) => `${a.ns.slice(9)} ${a.dev} ${a.cidr}`)).toEqual([
+      'router eth0 198.18.0.2/24', 'router eth1 198.19.0.2/24', 'backup eth0 198.18.0.3/24', 'backup eth1 198.19.0.3/24',
+    ]);
+    const { failover } = compileLvsCf(parseLvsCf(labLvsCf(p), 'lvs.cf'));
+    expect(failover).toMatchObject({ primary: '198.18.0.2', primaryPrivate: '198.19.0.2', backup: '198.18.0.3', backupPrivate: '198.19.0.3', keepalive: 1, deadtime: 3 });
+    expect(() => planLab({ name: 'lab', mode: 'dr', servers: 2, ha: true })).toThrow(/NAT mode only/);
+  });
+
   it('DR: client behind a gateway, server LAN with the router and real servers holding the VIP on lo', () => {
     const p = planLab({ name: 'x1', mode: 'dr', servers: 2 });
     commonChecks(p);

@@ -207,6 +207,11 @@ describe('failover: pulse in the router', () => {
     await b.router.start();
     try {
       expect(b.router.table().services).toHaveLength(1);
+      // It still resolves the real servers on the private LAN, asking from 0.0.0.0 so that they
+      // do not learn its MAC for the NAT router address; it announces nothing.
+      const asked = b.port.takeSent(1).filter((f) => f[12] === 8 && f[13] === 6).map((f) => `${f.slice(28, 32).join('.')} asks ${f.slice(38, 42).join('.')}`);
+      expect(asked).toEqual(['0.0.0.0 asks 198.19.0.11', '0.0.0.0 asks 198.19.0.12', '0.0.0.0 asks 198.19.0.13']);
+      expect(garps(b, 0, VIP)).toBe(0);
       expect(b.router.status().failover).toMatchObject({ role: 'backup', state: 'backup inactive', active: false, port: 539, keepalive: 2, deadtime: 5, lastHeard: null });
       await run(net, clock, [b], 2);
       // Heartbeats go to the primary's address every keepalive, saying STOPPED.
