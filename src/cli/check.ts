@@ -1,10 +1,12 @@
 // `tsvs check -c FILE`: parse and compile an lvs.cf without running anything.
 // On success it prints the table the file builds through `tsvs admin -L -n`'s
 // own formatter (every counter zero, as before anything has run), then how each
-// service's servers are checked (check-health.ts), then each key that is present
+// service's servers are checked (check-health.ts), what pulse will do when the
+// file names a backup router, then each key that is present
 // but not acted on yet; on failure every error of the file as
 // `file:line: CODE: message`. The CLI only wires this to argv.
 import { readFileSync } from 'node:fs';
+import type { FailoverSettings } from '../config/compile-failover.js';
 import { compileLvsCf, ConfigError, ConfigErrors, parseLvsCf } from '../config/index.js';
 import { tableViewFromModel } from '../control/from-model.js';
 import { DEFAULT_FORMAT } from './admin/command.js';
@@ -32,10 +34,11 @@ export function checkFile(path: string): CheckResult {
 /** checkFile on text already read (for the web tool and tests). */
 export function checkText(text: string, file: string): CheckResult {
   try {
-    const { table, notActedOn, health } = compileLvsCf(parseLvsCf(text, file));
+    const { table, notActedOn, health, failover } = compileLvsCf(parseLvsCf(text, file));
     let output = formatList(tableViewFromModel(table), { ...DEFAULT_FORMAT, numeric: true }, numericNamer);
     const checks = formatHealth(health);
     if (checks) output += `\n${checks}`;
+    if (failover) output += `\n${formatFailoverSettings(failover)}`;
     if (notActedOn.length) {
       output += `\nNot yet acted on (${notActedOn.length}):\n`;
       output += notActedOn.map((n) => `${n.file}:${n.line} ${n.key}: ${n.why}\n`).join('');
@@ -45,6 +48,18 @@ export function checkText(text: string, file: string): CheckResult {
     if (!(e instanceof ConfigErrors)) throw e;
     return { ok: false, output: e.errors.map((x) => `${x}\n`).join('') };
   }
+}
+
+/** What pulse will do with the file: both routers, the heartbeat, the commands. */
+function formatFailoverSettings(f: FailoverSettings): string {
+  const pair = (pub: string, priv: string | null) => (priv ? `${pub} (private ${priv})` : pub);
+  return [
+    'Failover (pulse):',
+    `primary ${pair(f.primary, f.primaryPrivate)}, backup ${pair(f.backup, f.backupPrivate)}`,
+    `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}`,
+    ...(f.activeCmd ? [`active_cmd: ${f.activeCmd}`] : []),
+    ...(f.inactiveCmd ? [`inactive_cmd: ${f.inactiveCmd}`] : []),
+  ].join('\n') + '\n';
 }
 
 export const checkCommand = defineCommand({

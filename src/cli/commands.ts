@@ -4,6 +4,7 @@ import { benchSchedCommand } from './bench-sched.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { adminCommand, topCommand } from './control-commands.js';
+import { failoverCommand } from './failover.js';
 import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
 import { labCommand } from './lab.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   adminCommand,
   topCommand,
   healthCommand,
+  failoverCommand,
   labCommand,
   captureCommand,
   benchCommand,

@@ -90,7 +90,7 @@ function serverLine(r: HealthServerView, now: number): string {
   return `  -> ${`${r.address}:${r.port}`.padEnd(28)} ${state.padEnd(5)} ${(r.serving ? 'yes' : 'no').padEnd(7)} ${`${r.weight}/${r.configuredWeight}`.padEnd(7)} ${streak.padEnd(9)} ${last.slice(0, 31).padEnd(31)} ${change}${forced}`;
 }
 
-function ago(ms: number): string {
+export function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''} ago`;

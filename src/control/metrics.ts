@@ -16,7 +16,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { DataPlaneView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { DataPlaneView, FailoverView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
@@ -125,6 +125,22 @@ function addStatusFamilies(f: Families, st: StatusView): void {
     f.gauge('tsvs_last_reload_timestamp_seconds', 'When the last reload was tried (Unix time).').set(last.at / 1000);
     f.gauge('tsvs_last_reload_success', 'Whether the last reload was applied (1) or refused (0).').set(last.ok ? 1 : 0);
   }
+  if (st.failover) addFailoverFamilies(f, st.failover);
+}
+
+/** pulse: whether this router is the active one of its pair, its changes and the heartbeat (absent without a backup). */
+function addFailoverFamilies(f: Families, v: FailoverView): void {
+  f.gauge('tsvs_failover_active', 'Whether this router answers for the VIPs and the NAT router address (1) or its partner does (0).', ['role']).set({ role: v.role }, v.active ? 1 : 0);
+  f.gauge('tsvs_failover_standby', 'Whether an operator holds this router inactive (tsvs failover standby).').set(v.standby ? 1 : 0);
+  f.counter('tsvs_failover_transitions_total', 'Changes between active and inactive since the router started.').inc({}, v.transitions);
+  const hb = f.counter('tsvs_failover_heartbeats_total', 'Heartbeats sent, received (valid, from the partner), ignored (a stranger, a bad size or magic) and not sent (errors).', ['result']);
+  hb.inc({ result: 'sent' }, v.heartbeats.sent);
+  hb.inc({ result: 'received' }, v.heartbeats.received);
+  hb.inc({ result: 'ignored' }, v.heartbeats.ignored);
+  hb.inc({ result: 'send_error' }, v.heartbeats.sendErrors);
+  if (v.lastHeard !== null) f.gauge('tsvs_failover_partner_last_heard_seconds', 'Seconds since the partner\'s last valid heartbeat.').set(v.lastHeard);
+  const link = f.gauge('tsvs_failover_link_up', 'monitor_links: whether each monitored device\'s link is up.', ['device']);
+  for (const [device, up] of Object.entries(v.links)) link.set({ device }, up ? 1 : 0);
 }
 
 /** Health checks: per real server its checked state, whether it serves, its last round; per service its quorum; totals. */

@@ -78,6 +78,20 @@ describe('checkFile (tsvs check -c FILE)', () => {
     );
   });
 
+  it('says what pulse will do when the file names a backup router', () => {
+    const text = 'primary = 198.18.0.2\nprimary_private = 198.19.0.2\nbackup_active = 1\nbackup = 198.18.0.3\nkeepalive = 1\ndeadtime = 3\n' +
+      'monitor_links = 1\ninactive_cmd = "/usr/local/bin/down"\nvirtual v {\n active = 1\n address = 198.18.0.10 eth0\n checks = none\n}\n';
+    const res = checkText(text, 'lvs.cf');
+    expect(res.output.slice(res.output.indexOf('\nFailover'))).toBe([
+      '',
+      'Failover (pulse):',
+      'primary 198.18.0.2 (private 198.19.0.2), backup 198.18.0.3',
+      'heartbeat UDP 539 every 1s, partner dead after 3s, monitor_links on',
+      'inactive_cmd: /usr/local/bin/down',
+      '',
+    ].join('\n'));
+  });
+
   it('omits the not-acted-on section when there is nothing to say', () => {
     const res = checkText('virtual v {\n active = 1\n address = 198.18.0.10 eth0\n}\n', 'lvs.cf');
     expect(res.output).toBe(

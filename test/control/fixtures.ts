@@ -107,6 +107,7 @@ export function status(over: Partial<StatusView> = {}): StatusView {
       failed: 1,
       last: { at: 1_700_000_000_500, ok: false, version: 11, trigger: 'SIGHUP', errors: ['lvs.cf:3: E_SYNTAX: bad'], notes: [], discarded: [] },
     },
+    failover: null,
     ...over,
   };
 }

@@ -146,6 +146,24 @@ describe('tsvs families', () => {
     expect(series(fams, 'tsvs_info')).toEqual([[{ backend: 'native', config: '/etc/ha/"odd"\\lvs.cf' }, 1]]);
   });
 
+  it('failover: active by role, standby, transitions, heartbeats by result, the partner last heard, monitored links; none without a backup', async () => {
+    const failover = {
+      role: 'backup' as const, state: 'backup active', active: true, partner: ['198.18.0.2'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 0.5,
+      partnerSays: 'STOPPED', standby: false, links: { eth0: true, eth1: false }, transitions: 3, since: 0, reason: 'partner dead',
+      heartbeats: { sent: 100, received: 90, ignored: 4, sendErrors: 1 },
+    };
+    const fams = await scrape({ status: status({ failover }) });
+    expect(series(fams, 'tsvs_failover_active')).toEqual([[{ role: 'backup' }, 1]]);
+    expect(series(fams, 'tsvs_failover_standby')).toEqual([[{}, 0]]);
+    expect(series(fams, 'tsvs_failover_transitions_total')).toEqual([[{}, 3]]);
+    expect(series(fams, 'tsvs_failover_heartbeats_total')).toEqual([
+      [{ result: 'sent' }, 100], [{ result: 'received' }, 90], [{ result: 'ignored' }, 4], [{ result: 'send_error' }, 1],
+    ]);
+    expect(series(fams, 'tsvs_failover_partner_last_heard_seconds')).toEqual([[{}, 0.5]]);
+    expect(series(fams, 'tsvs_failover_link_up')).toEqual([[{ device: 'eth0' }, 1], [{ device: 'eth1' }, 0]]);
+    expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_failover'))).toEqual([]);
+  });
+
   it('an empty table has the totals and no backend series', async () => {
     const fams = await scrape({ table: { version: 1, services: [], stats: stats(0), rates: table().rates, connTabSize: 4096 } });
     expect(series(fams, 'node_ipvs_connections_total')).toEqual([[{}, 0]]);

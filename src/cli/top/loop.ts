@@ -39,15 +39,17 @@ export async function topMain(api: ControlApi, opts: TopLoopOptions): Promise<nu
   const now = opts.now ?? (() => performance.now());
   const limit = opts.conns ?? 10;
   const read = async (): Promise<TopSnapshot> => {
-    const [table, dataplane, timeouts, conns, health] = await Promise.all([
+    const [table, dataplane, timeouts, conns, health, failover] = await Promise.all([
       api.table(),
       api.dataplane(),
       api.timeouts(),
       limit > 0 ? api.connections(0, CONN_SCAN) : Promise.resolve({ total: 0, offset: 0, conns: [] }),
       // A router from before health checks answers 404: top still shows the rest.
       api.health().catch(() => null),
+      // A router without a backup answers 404 (ENOENT): no failover line.
+      api.failover().catch(() => null),
     ]);
-    return { at: now(), table, dataplane, timeouts, conns, health };
+    return { at: now(), table, dataplane, timeouts, conns, health, failover };
   };
   return opts.tty ? onTerminal(read, opts, limit) : plain(read, opts, limit);
 }

@@ -3,7 +3,7 @@
 // each real server's share of its service's connections as a bar, the drop
 // counters with their rate since the previous refresh, and the most recently
 // active connections. Plain text: the loop adds the escape codes on a TTY.
-import type { ConnPage, DataPlaneView, HealthView, ServiceView, TableView, TimeoutsView } from '../../control/types.js';
+import type { ConnPage, DataPlaneView, FailoverView, HealthView, ServiceView, TableView, TimeoutsView } from '../../control/types.js';
 import { busiest } from './busiest.js';
 import { bar, compareServers, compareServices, fit, human, mmss, rate, serviceFlags, serviceName } from './format.js';
 
@@ -17,6 +17,8 @@ export interface TopSnapshot {
   conns: ConnPage;
   /** The health checks; null or absent: not known. */
   health?: HealthView | null;
+  /** The router's part in its pair; null or absent: no backup router (or not known). */
+  failover?: FailoverView | null;
 }
 
 export interface RenderOptions {
@@ -50,9 +52,16 @@ export function renderTop(snap: TopSnapshot, previous: TopSnapshot | null, width
   const tx = perSecond(dp.txFrames, previous?.dataplane.txFrames);
   const title = `tsvs top${opts.hint ?? ''} - table v${table.version}, ${count(table.services.length, 'service')}, ${dp.conns}/${dp.connCapacity} conns, ` +
     `rx ${rx === null ? '-' : human(rx)}/s, tx ${tx === null ? '-' : human(tx)}/s`;
-  const sections = [[title], serviceRows(table, width), healthRows(snap.health), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
+  const sections = [[title, ...failoverRow(snap.failover)], serviceRows(table, width), healthRows(snap.health), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
   const lines = sections.filter((s) => s.length).flatMap((s, i) => (i ? ['', ...s] : s));
   return fitScreen(lines, width, height).join('\n');
+}
+
+/** One line under the title: which router of the pair this is, whether it is active, what the partner says. */
+function failoverRow(f: FailoverView | null | undefined): string[] {
+  if (!f) return [];
+  const heard = f.lastHeard === null ? 'partner never heard' : `partner ${f.partnerSays} ${f.lastHeard.toFixed(1)}s ago`;
+  return [`failover: ${f.state.replace(/\bactive\b/, 'ACTIVE')} since ${f.reason}, ${heard}`];
 }
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

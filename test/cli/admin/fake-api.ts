@@ -3,6 +3,7 @@
 // (EEXIST, ESRCH, ENOENT), adds servers at the head of the list as IPVS
 // does, and records every call.
 import {
+  type FailoverView,
   ApiRequestError, type ChangeResult, type ConnPage, type ConnView, type ControlApi, type HealthForce, type HealthServerView, type HealthView, type Op, type ServerView,
   type ServiceSelector, type ServiceView, type TableView, type TimeoutsView,
 } from '../../../src/control/types.js';
@@ -89,6 +90,17 @@ export class FakeApi implements ControlApi {
     this.forced.push(`${svc!.service} ${server.address}:${server.port} ${force}`);
     rs.force = force === 'auto' ? null : force;
     return structuredClone(rs);
+  }
+  /** null: the router runs without a backup (the API answers 404 ENOENT). */
+  failover_: FailoverView | null = null;
+  async failover(): Promise<FailoverView> {
+    if (!this.failover_) throw new ApiRequestError(404, { code: 'ENOENT', message: 'this router runs without a backup router (lvs.cf backup_active = 0): no failover' });
+    return structuredClone(this.failover_);
+  }
+  async standby(on: boolean): Promise<FailoverView> {
+    const v = await this.failover();
+    this.failover_ = { ...v, standby: on, active: on ? false : v.active, state: `${v.role} ${on ? 'inactive (standby)' : v.active ? 'active' : 'inactive'}` };
+    return this.failover();
   }
 }
 

@@ -63,6 +63,8 @@ function fakeApi(over: Partial<ControlApi> = {}) {
     reload: () => Promise.reject(new Error('not used')),
     health: async () => ({ services: [] }),
     forceHealth: () => Promise.reject(new Error('not used')),
+    failover: () => Promise.reject(new Error('no backup router')),
+    standby: () => Promise.reject(new Error('not used')),
     ...over,
   };
   return { api, calls };

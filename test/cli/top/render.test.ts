@@ -182,3 +182,17 @@ describe('format', () => {
     expect(mmss(5)).toBe('00:05');
   });
 });
+
+describe('renderTop: failover', () => {
+  it('a line under the title says which router of the pair this is, whether active and why, and what the partner says', () => {
+    const s: TopSnapshot = {
+      ...snapshot(),
+      failover: {
+        role: 'backup', state: 'backup active', active: true, partner: ['198.18.0.2'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 12.34,
+        partnerSays: 'RUNNING', standby: false, links: {}, transitions: 1, since: 0, reason: 'partner dead', heartbeats: { sent: 1, received: 1, ignored: 0, sendErrors: 0 },
+      },
+    };
+    expect(renderTop(s, null, 100, 40).split('\n')[1]).toBe('failover: backup ACTIVE since partner dead, partner RUNNING 12.3s ago');
+    expect(renderTop(snapshot(), null, 100, 40)).not.toContain('failover:');
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { failoverMain, formatFailover } from '../../src/cli/failover.js';
+import { UsageError } from '../../src/cli/registry.js';
+import { ApiRequestError, type FailoverView } from '../../src/control/types.js';
+import { FakeApi } from './admin/fake-api.js';
+
+const NOW = 1_000_000;
+
+function view(o: Partial<FailoverView> = {}): FailoverView {
+  return {
+    role: 'backup', state: 'backup active', active: true, partner: ['198.18.0.2', '198.19.0.2'], port: 539, keepalive: 2, deadtime: 5,
+    lastHeard: 0.4, partnerSays: 'STOPPED', standby: false, links: { eth0: true, eth1: false }, transitions: 1, since: NOW - 95_000,
+    reason: 'partner dead', heartbeats: { sent: 120, received: 80, ignored: 2, sendErrors: 0 }, ...o,
+  };
+}
+
+function io() {
+  const out: string[] = [];
+  return { out, io: { out: (t: string) => void out.push(t), err: () => {} } };
+}
+
+describe('tsvs failover', () => {
+  it('shows the role, whether active and why, the partner\'s heartbeat and the monitored links', () => {
+    expect(formatFailover(view(), NOW)).toBe([
+      'backup ACTIVE',
+      '  since      1m35s ago: partner dead (1 change since start)',
+      '  partner    198.18.0.2, 198.19.0.2: STOPPED 0.4s ago',
+      '  heartbeat  UDP 539, every 2s, partner dead after 5s; sent 120, received 80, ignored 2',
+      '  links      eth0 up, eth1 DOWN (monitor_links)',
+      '',
+    ].join('\n'));
+    expect(formatFailover(view({ lastHeard: null, partnerSays: null, links: {}, active: false, state: 'backup inactive', transitions: 0 }), NOW))
+      .toContain('198.18.0.2, 198.19.0.2: never heard');
+  });
+
+  it('standby releases the router and says so; resume hands it back; status by default', async () => {
+    const api = new FakeApi();
+    api.failover_ = view();
+    const a = io();
+    expect(await failoverMain(api, 'standby', false, a.io, NOW)).toBe(0);
+    expect(a.out.join('')).toMatch(/^backup inactive \(standby\)\n/);
+    const b = io();
+    await failoverMain(api, 'resume', true, b.io, NOW);
+    expect(JSON.parse(b.out.join(''))).toMatchObject({ standby: false });
+    await expect(failoverMain(api, 'flip', false, io().io, NOW)).rejects.toThrow(UsageError);
+  });
+
+  it('a router without a backup: the API\'s error reaches the user', async () => {
+    const err = await failoverMain(new FakeApi(), 'status', false, io().io, NOW).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiRequestError);
+    expect((err as Error).message).toBe('this router runs without a backup router (lvs.cf backup_active = 0): no failover');
+  });
+});
