@@ -5,8 +5,11 @@
 // datagrams, the clock and link state, and carries out the actions they return.
 
 export type FailoverAction =
-  /** Send these bytes to every peer (pulse: the partner's public and private address; VRRP: the group or unicast peers). */
-  | { kind: 'send'; bytes: Uint8Array; what: string }
+  /**
+   * Send these bytes to every peer (pulse: the partner's public and private address; VRRP: the group),
+   * or only to `to` (VRRP unicast: one copy per peer, as the v3 checksum covers the destination).
+   */
+  | { kind: 'send'; bytes: Uint8Array; what: string; to?: number }
   /** Become active: claim every VIP and the NAT router address (gratuitous ARPs), run active_cmd, sync as master. */
   | { kind: 'activate'; reason: string }
   /** Become inactive at once: stop answering for the addresses, run inactive_cmd, sync as backup. */
@@ -27,7 +30,10 @@ export interface FailoverMachine {
   receive(from: number, data: Uint8Array, now: number): FailoverAction[];
   /** Whether every monitored link of this router is up. */
   links(up: boolean, now: number): FailoverAction[];
-  /** The partner as last heard: when (ms on the machine's clock; null: never), what it said (pulse: RUNNING or STOPPED), and how many valid messages came. */
+  /**
+   * The partner as last heard: when (ms on the machine's clock; null: never), what it said
+   * (pulse: RUNNING or STOPPED; VRRP: "MASTER 198.18.0.2 prio 150"), and how many valid messages came.
+   */
   peer(): { heardAt: number | null; says: string | null; valid: number };
   /** Whether the operator's maintenance switch is on. */
   readonly standby: boolean;
