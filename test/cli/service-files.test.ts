@@ -15,7 +15,7 @@ describe('service files', () => {
     expect(keys.get('ExecStart')).toBe('/usr/local/bin/tsvs start -c /etc/sysconfig/ha/lvs.cf');
     expect(keys.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(keys.get('Restart')).toBe('on-failure');
-    expect(keys.get('CapabilityBoundingSet')).toBe('CAP_NET_RAW CAP_NET_ADMIN');
+    expect(keys.get('CapabilityBoundingSet')).toBe('CAP_NET_RAW CAP_NET_ADMIN CAP_NET_BIND_SERVICE');
     expect(keys.get('RuntimeDirectory')).toBe('tsvs');
   });
 
