@@ -56,7 +56,7 @@ function formatFailoverSettings(f: FailoverSettings): string {
   return [
     'Failover (pulse):',
     `primary ${pair(f.primary, f.primaryPrivate)}, backup ${pair(f.backup, f.backupPrivate)}`,
-    `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}`,
+    `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}${f.failback ? ', failback after deadtime' : ''}`,
     ...(f.activeCmd ? [`active_cmd: ${f.activeCmd}`] : []),
     ...(f.inactiveCmd ? [`inactive_cmd: ${f.inactiveCmd}`] : []),
   ].join('\n') + '\n';

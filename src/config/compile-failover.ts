@@ -21,12 +21,14 @@ export interface FailoverSettings {
   activeCmd: string | null;
   inactiveCmd: string | null;
   monitorLinks: boolean;
+  /** tsvs's `failback = 1`: a primary that hears an active backup takes over after deadtime (pulse never did). */
+  failback: boolean;
 }
 
 /** The global keys that only pulse uses. */
 export const PULSE_KEYS = [
   'primary', 'primary_private', 'backup_active', 'backup', 'backup_private', 'heartbeat', 'heartbeat_port',
-  'keepalive', 'deadtime', 'monitor_links', 'active_cmd', 'inactive_cmd',
+  'keepalive', 'deadtime', 'monitor_links', 'active_cmd', 'inactive_cmd', 'failback',
 ] as const;
 
 export const NO_BACKUP = 'backup_active = 0: no backup router, so no heartbeat; this router is always active (as pulse)';
@@ -57,5 +59,6 @@ export function compileFailover(cfg: LvsConfig, g: GlobalSettings, fail: Fail): 
     activeCmd: g.active_cmd,
     inactiveCmd: g.inactive_cmd,
     monitorLinks: g.monitor_links,
+    failback: g.failback,
   };
 }

@@ -12,6 +12,9 @@
 // | global  | conn_reuse_mode            | int 0..3, 1        | sysctl conn_reuse_mode (ipvs-sysctl.rst)     |
 // | global  | expire_nodest_conn         | 0/1, 0             | sysctl expire_nodest_conn                    |
 // | global  | expire_quiescent_template  | 0/1, 0             | sysctl expire_quiescent_template             |
+// | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
+// |         |                            |                    | from an active backup after deadtime (pulse: |
+// |         |                            |                    | never; compile-failover.ts)                  |
 // | global  | fwmark_rule (repeatable)   | PROTO DEST PORTS   | a firewall-mark rule, like iptables -t mangle |
 // |         |                            | MARK, none         | -A PREROUTING ... -j MARK (mark-rule.ts)     |
 // | global  | fwmark_rules_from          | path, none         | iptables-save output whose mangle PREROUTING |
@@ -163,6 +166,7 @@ export const GLOBAL_KEYS = {
   udp_timeout: int(0),
   // tsvs extensions (table above). 2^28 slots bounds a typo, not a real deployment.
   conn_capacity: int(1048576, 1, 2 ** 28),
+  failback: bool(false),
   conn_reuse_mode: int(1, 0, 3),
   expire_nodest_conn: bool(false),
   expire_quiescent_template: bool(false),

@@ -38,6 +38,12 @@ export interface PulseConfig {
   deadtime: number;
   /** --forceactive: become active at start, whatever the partner says. */
   forceActive: boolean;
+  /**
+   * tsvs's failback: a primary that hears an active backup for deadtime takes the
+   * addresses back (both active, pulse's rule makes the backup stop). The wait
+   * lets the backup's connections reach it by sync first. pulse: never.
+   */
+  failback?: boolean;
 }
 
 export type PulseAction = FailoverAction;
@@ -56,6 +62,8 @@ export class Pulse implements FailoverMachine {
   private says: string | null = null;
   /** Since when the partner says STOPPED without a break (null: it said RUNNING last, or nothing). */
   private stoppedSince: number | null = null;
+  /** Since when the partner says RUNNING without a break, while this router is inactive (failback). */
+  private runningSince: number | null = null;
 
   constructor(
     readonly cfg: PulseConfig,
@@ -80,6 +88,10 @@ export class Pulse implements FailoverMachine {
       out.push(send(this.active ? HEARTBEAT_RUNNING_MAGIC : HEARTBEAT_STOPPED_MAGIC));
       this.nextSend = now + this.cfg.keepalive * 1000;
     }
+    if (this.failbackDue(now)) {
+      out.push({ kind: 'log', level: 'info', msg: 'failback: the backup has been active for deadtime; taking the addresses back' });
+      out.push(...this.activate('failback'));
+    }
     if (now - this.lastHeard >= this.cfg.deadtime * 1000 && !this.active && this.mayRun()) {
       out.push({ kind: 'log', level: 'warn', msg: 'partner dead: activating lvs', fields: { silent_s: Math.round((now - this.lastHeard) / 1000) } });
       out.push(...this.activate('partner dead'));
@@ -90,8 +102,10 @@ export class Pulse implements FailoverMachine {
   /** When tick() next has something to do (ms). */
   nextDeadline(): number {
     // The dead time matters only to a router that would activate on it (else: no busy wake-ups while active).
-    const dead = !this.active && this.mayRun() ? this.lastHeard + this.cfg.deadtime * 1000 : Infinity;
-    return Math.min(this.nextSend, dead);
+    const idle = !this.active && this.mayRun();
+    const dead = idle ? this.lastHeard + this.cfg.deadtime * 1000 : Infinity;
+    const back = idle && this.wantsFailback() ? this.runningSince! + this.cfg.deadtime * 1000 : Infinity;
+    return Math.min(this.nextSend, dead, back);
   }
 
   state(): string {
@@ -125,8 +139,10 @@ export class Pulse implements FailoverMachine {
     this.says = magic === HEARTBEAT_RUNNING_MAGIC ? 'RUNNING' : 'STOPPED';
     if (magic === HEARTBEAT_RUNNING_MAGIC) {
       this.stoppedSince = null;
+      this.runningSince ??= now;
       return this.partnerRunning();
     }
+    this.runningSince = null;
     this.stoppedSince ??= now;
     return this.partnerStopped(now);
   }
@@ -140,6 +156,7 @@ export class Pulse implements FailoverMachine {
     }
     if (up && this.linkFail) {
       this.linkFail = false;
+      this.runningSince = null;
       return [{ kind: 'log', level: 'info', msg: 'Local NIC link(s) restored' }];
     }
     return [];
@@ -148,6 +165,8 @@ export class Pulse implements FailoverMachine {
   /** An operator's maintenance switch: on, the router becomes (and stays) inactive. */
   setStandby(on: boolean): PulseAction[] {
     this.standby = on;
+    // Failback counts its wait from the end of the maintenance, not from before it.
+    this.runningSince = null;
     if (on && this.active) return this.deactivate('standby (operator)');
     return [{ kind: 'log', level: 'info', msg: on ? 'standby: staying inactive' : 'standby off: pulse rules again' }];
   }
@@ -169,12 +188,22 @@ export class Pulse implements FailoverMachine {
     return this.activate(this.cfg.role === 'primary' ? 'backup inactive' : 'primary inactive');
   }
 
+  private wantsFailback(): boolean {
+    return !!this.cfg.failback && this.cfg.role === 'primary' && this.runningSince !== null;
+  }
+
+  /** An inactive primary with failback, hearing the backup run (and nothing else) for deadtime. */
+  private failbackDue(now: number): boolean {
+    return !this.active && this.mayRun() && this.wantsFailback() && now - this.runningSince! >= this.cfg.deadtime * 1000 && now - this.lastHeard < this.cfg.deadtime * 1000;
+  }
+
   private mayRun(): boolean {
     return !this.linkFail && !this.standby;
   }
 
   private activate(reason: string): PulseAction[] {
     this.active = true;
+    this.runningSince = null;
     // The partner learns at once: the next heartbeat is due now.
     this.nextSend = -Infinity;
     return [{ kind: 'activate', reason }];
@@ -182,6 +211,7 @@ export class Pulse implements FailoverMachine {
 
   private deactivate(reason: string): PulseAction[] {
     this.active = false;
+    this.runningSince = null;
     this.nextSend = -Infinity;
     return [{ kind: 'deactivate', reason }];
   }

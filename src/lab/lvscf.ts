@@ -9,7 +9,8 @@ export function labLvsCf(plan: LabPlan): string {
     `# Start the router: ip netns exec ${plan.namespaces.router} tsvs start -c <this file>`,
     ...(ha ? [
       `# and the backup, from this same file: ip netns exec ${plan.namespaces.backup} tsvs start -c <this file>`,
-      '# (the lab\'s heartbeat is quicker than Piranha\'s default keepalive 2, deadtime 5)',
+      '# (the lab\'s heartbeat is quicker than Piranha\'s default keepalive 2, deadtime 5; failback is',
+      '# tsvs\'s: the primary back takes the addresses again after deadtime, where pulse never did)',
     ] : []),
     'serial_no = 1',
     `primary = ${plan.routerAddr}`,
@@ -23,6 +24,7 @@ export function labLvsCf(plan: LabPlan): string {
       'heartbeat_port = 539',
       'keepalive = 1',
       'deadtime = 3',
+      'failback = 1',
     ] : ['backup_active = 0', 'heartbeat = 0']),
     `network = ${nat ? 'nat' : 'direct'}`,
   ];

@@ -104,7 +104,7 @@ export class Failover {
       }
     }
     const now = this.now;
-    this.machine = new Pulse({ role: this.role, partner: this.partner, keepalive: s.keepalive, deadtime: s.deadtime, forceActive: this.deps.forceActive }, now);
+    this.machine = new Pulse({ role: this.role, partner: this.partner, keepalive: s.keepalive, deadtime: s.deadtime, forceActive: this.deps.forceActive, failback: s.failback }, now);
     this.since = now;
     this.sock = (this.deps.socket ?? udpSocket)();
     this.sock.onMessage((data, from) => this.received(data, from));

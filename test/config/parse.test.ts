@@ -54,6 +54,7 @@ describe('parseLvsCf: every key with its type', () => {
       tcpfin_timeout: 121,
       udp_timeout: 301,
       conn_capacity: 65536,
+      failback: true,
       conn_reuse_mode: 2,
       expire_nodest_conn: true,
       expire_quiescent_template: true,
@@ -133,7 +134,7 @@ describe('parseLvsCf: defaults', () => {
       service: 'lvs', network: 'nat', heartbeat: false, heartbeat_port: 539, keepalive: 2, deadtime: 5, rsh_command: 'rsh', debug_level: 'NONE',
       ipvsadm: '/sbin/ipvsadm', hard_shutdown: true, syncdaemon: false, syncd_iface: 'eth0', syncd_id: 0,
       tcp_timeout: 0, tcpfin_timeout: 0, udp_timeout: 0, nat_router: null, nat_nmask: null, serial_no: 0, backup_active: false,
-      conn_capacity: 1048576, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
+      conn_capacity: 1048576, failback: false, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
       fwmark_rules_from: null, fwmark_rule: [],
     });
   });

@@ -65,7 +65,7 @@ async function clientSeesVipAt(lab: Lab): Promise<string | null> {
 const served = async (lab: Lab): Promise<boolean> => (await lab.exec('client', ['curl', '-s', '-m', '0.5', `http://${lab.vip}/`])).stdout.startsWith('rs');
 
 run(`failover: two routers from one lvs.cf ${why}`, () => {
-  it('the primary serves; killed, the backup takes over after deadtime and the client learns its MAC; the primary back stays inactive until the backup steps aside', async () => {
+  it('the primary serves; killed, the backup takes over after deadtime and the client learns its MAC; the primary back takes over again; standby hands over', async () => {
     await withPair(async (p) => {
       const { lab } = p;
       const primary = p.start('router');
@@ -87,20 +87,23 @@ run(`failover: two routers from one lvs.cf ${why}`, () => {
       const during = await requests(lab, 20);
       expect(Object.values(during).reduce((a, c) => a + c, 0)).toBe(20);
 
-      // The primary comes back: as pulse, it does not take the addresses from a running backup.
+      // The primary comes back (the lab's lvs.cf has failback = 1): it takes the addresses back after deadtime.
       p.start('router');
       await until(p, 'the primary back, inactive', 15_000, async () => (await p.api.router.failover().catch(() => null))?.partnerSays === 'RUNNING');
-      await sleep(DEADTIME_S * 1000);
       expect(await active(p.api.router)).toBe(false);
-      expect(await active(p.api.backup)).toBe(true);
-
-      // The operator puts the backup in standby: the primary takes over at its next heartbeat, and says so by GARP.
-      expect((await p.api.backup.standby(true)).active).toBe(false);
-      await until(p, 'the primary active again', 10_000, async () => (await active(p.api.router)) === true && (await served(lab)));
-      expect((await p.api.router.failover()).reason).toBe('backup inactive');
+      await until(p, 'the primary active again (failback)', (DEADTIME_S + 5) * 1000, async () => (await active(p.api.router)) === true && (await active(p.api.backup)) === false);
+      expect((await p.api.router.failover()).reason).toBe('failback');
+      expect((await p.api.backup.failover()).reason).toBe('partner active');
       // Linux takes a gratuitous ARP over a fresh entry only after its locktime (1 s): one of the five does it.
       await until(p, 'the client to learn the primary\'s MAC again', 6_000, async () => (await clientSeesVipAt(lab)) === PRIMARY_MAC);
       expect(Object.values(await requests(lab, 20)).reduce((a, c) => a + c, 0)).toBe(20);
+
+      // Maintenance: standby on the primary hands over to the backup at once and keeps it there.
+      expect((await p.api.router.standby(true)).active).toBe(false);
+      await until(p, 'the backup active for the standby', 10_000, async () => (await active(p.api.backup)) === true && (await served(lab)));
+      await sleep(DEADTIME_S * 1000);
+      expect(await active(p.api.router)).toBe(false);
+      await until(p, 'the client to learn the backup\'s MAC', 6_000, async () => (await clientSeesVipAt(lab)) === BACKUP_MAC);
     });
   }, 120_000);
 

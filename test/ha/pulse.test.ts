@@ -108,3 +108,39 @@ describe('pulse', () => {
     expect(p.nextDeadline()).toBe(4000);
   });
 });
+
+describe('pulse: failback (tsvs extension)', () => {
+  const BACKUP_PUB = parseIPv4('198.18.0.3')!;
+  const mk = (failback: boolean) => new Pulse({ role: 'primary', partner: [BACKUP_PUB], keepalive: 2, deadtime: 5, forceActive: false, failback }, 0);
+  const running = heartbeatBytes(RUNNING);
+
+  it('a primary that hears the backup active for deadtime takes the addresses back; pulse (off) never does', () => {
+    for (const failback of [true, false]) {
+      const p = mk(failback);
+      p.start(0);
+      const acts: string[] = [];
+      for (let t = 1000; t <= 12_000; t += 1000) {
+        acts.push(...kinds(p.heartbeat(BACKUP_PUB, running, t)), ...kinds(p.tick(t)));
+      }
+      // Once active, each RUNNING it hears makes it re-announce (the backup, hearing it, stops).
+      expect(acts.filter((a) => a.startsWith('activate'))).toEqual(failback ? ['activate: failback'] : []);
+      expect(acts.indexOf('activate: failback')).toBe(failback ? acts.findIndex((a) => !a.startsWith('send')) : -1);
+      expect(p.active).toBe(failback);
+    }
+  });
+
+  it('the wait starts again after standby, and a backup that stops being heard is not failed back to', () => {
+    const p = mk(true);
+    p.start(0);
+    p.heartbeat(BACKUP_PUB, running, 1000);
+    p.setStandby(true);
+    p.heartbeat(BACKUP_PUB, running, 3000);
+    p.setStandby(false);
+    p.heartbeat(BACKUP_PUB, running, 5000);
+    // 5 s after the end of standby, not after the first RUNNING heard.
+    expect(kinds(p.tick(9000)).filter((k) => k.startsWith('activate'))).toEqual([]);
+    p.heartbeat(BACKUP_PUB, running, 9000);
+    expect(kinds(p.tick(10_000)).filter((k) => k.startsWith('activate'))).toEqual(['activate: failback']);
+    expect(p.nextDeadline()).toBe(-Infinity);
+  });
+});
