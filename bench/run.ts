@@ -4,6 +4,7 @@
 //   npm run bench -- control  table changes and data plane stalls (--inline: no lab even as root)
 //   npm run bench -- health   10,000 real servers checked every 2 s: control plane CPU, check
 //                             latency, failure detection, the data plane's rate meanwhile (root)
+//   npm run bench -- ha       two routers: takeover and failback as a client sees them (root)
 import { runControlBench } from './control/control.bench.js';
 import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
@@ -23,4 +24,5 @@ if (want('sched')) report('sched: decisions per second (benchmark package)', run
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
 if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await import('./lab/lab.bench.js')).runLabBench({ quick }));
 if (want('control')) for (const t of await runControlBench({ quick, inline: args.includes('--inline') })) report(t.title, t.rows);
+if (want('ha')) report('ha: takeover and failback, two routers (tsvs lab up nat --ha), SIGKILL of the primary', await (await import('./ha/takeover.bench.js')).runTakeoverBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);

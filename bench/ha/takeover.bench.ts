@@ -1,0 +1,124 @@
+// Failover as a client sees it (root): the two-router NAT lab (tsvs lab up nat
+// --ha: keepalive 1 s, deadtime 3 s, failback), a client in it opening a new
+// connection every 20 ms and holding long paced downloads, and the primary
+// killed with SIGKILL mid-stream, then started again (failback). Printed per
+// round: the takeover time (last reply before the kill to the first after), the
+// new connections that failed, the established downloads that survived, and the
+// same for the failback. Nothing here is asserted; the e2e tests assert the rules.
+import { join } from 'node:path';
+import { ControlClient } from '../../src/control/client.js';
+import { labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
+import type { Row } from '../lib/report.js';
+
+const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// The client: for `secs` seconds a GET on a new connection every 20 ms (200 ms
+// timeout each), and `flows` downloads of `bytes` read at `rate` bytes/s. Prints
+// one JSON line: the times (ms since the epoch) of answered GETs, the failed
+// ones, and per download the bytes it got and whether it ended cleanly.
+const CLIENT = `const [url, secs, flows, bytes, rate] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
+const http = require('node:http');
+const ok = [], failed = [], downloads = [];
+const end = Date.now() + secs * 1000;
+const agent = new http.Agent({ keepAlive: false });
+function probe() {
+  if (Date.now() >= end) return;
+  const t = Date.now();
+  const req = http.get(url, { agent, timeout: 200 }, (res) => { res.resume(); res.on('end', () => ok.push(t)); });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', () => failed.push(t));
+  setTimeout(probe, 20);
+}
+for (let k = 0; k < flows; k++) {
+  const d = { got: 0, ok: false };
+  downloads.push(d);
+  const t0 = Date.now();
+  const req = http.get(url.replace(/\\/$/, '') + '/bytes?n=' + bytes, { agent }, (res) => {
+    res.on('data', (c) => {
+      d.got += c.length;
+      const wait = t0 + (d.got / rate) * 1000 - Date.now();
+      if (wait > 0) { res.pause(); setTimeout(() => res.resume(), wait); }
+    });
+    res.on('end', () => (d.ok = d.got === bytes));
+    res.on('error', () => {});
+  });
+  req.setTimeout(secs * 1000 + 5000, () => req.destroy());
+  req.on('error', () => {});
+}
+probe();
+setTimeout(() => { console.log(JSON.stringify({ ok, failed, downloads })); process.exit(0); }, secs * 1000 + 6000);`;
+
+interface ClientResult {
+  ok: number[];
+  failed: number[];
+  downloads: Array<{ got: number; ok: boolean }>;
+}
+
+async function active(api: ControlClient): Promise<boolean | null> {
+  return api.failover().then((v) => v.active, () => null);
+}
+
+async function until(what: string, ms: number, cond: () => Promise<boolean>): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`bench set-up: ${what} not within ${ms} ms`);
+    await sleep(100);
+  }
+}
+
+/** The gap around `at`: last answered GET before it to the first after it (ms), and the GETs that failed within 10 s after it. */
+function gap(r: ClientResult, at: number): { ms: number; failed: number } {
+  const before = r.ok.filter((t) => t < at).at(-1) ?? at;
+  const after = r.ok.find((t) => t >= at);
+  return { ms: after === undefined ? NaN : after - before, failed: r.failed.filter((t) => t >= at && t < at + 10_000).length };
+}
+
+export async function runTakeoverBench(o: { quick?: boolean } = {}): Promise<Row[]> {
+  const rounds = o.quick ? 1 : 3;
+  const flows = o.quick ? 5 : 20;
+  const lab = await labUp({ mode: 'nat', servers: 2, name: `bha${process.pid % 10000}`, ha: true });
+  const rows: Row[] = [];
+  try {
+    const sock = (which: string) => join(lab.stateDir, `${which}.sock`);
+    const start = (which: 'router' | 'backup'): LabProcess =>
+      lab.spawn(which, [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'native', '--control-socket', sock(which)], { label: which });
+    const api = { router: new ControlClient(sock('router')), backup: new ControlClient(sock('backup')) };
+    let primary = start('router');
+    start('backup');
+    for (let round = 1; round <= rounds; round++) {
+      await until('the primary active', 30_000, async () => (await active(api.router)) === true && (await active(api.backup)) === false);
+      await sleep(1000);
+      const secs = 20;
+      const client = clientRun(lab, secs, flows);
+      await sleep(3000);
+      const killedAt = Date.now();
+      process.kill(primary.pid, 'SIGKILL');
+      await until('the backup active', 15_000, async () => (await active(api.backup)) === true);
+      await sleep(2000);
+      primary = start('router');
+      await until('the primary back (failback)', 20_000, async () => (await active(api.router)) === true);
+      const backAt = Date.now();
+      const r = await client;
+      const kill = gap(r, killedAt);
+      const back = gap(r, backAt);
+      rows.push({
+        round, 'new conns tried': r.ok.length + r.failed.length,
+        'takeover ms (last reply -> first)': kill.ms, 'failed in 10 s after kill': kill.failed,
+        'failback gap ms': back.ms, 'failed in 10 s after failback': back.failed,
+        [`downloads intact of ${flows}`]: r.downloads.filter((d) => d.ok).length,
+        'connection sync': 'not built yet',
+      });
+    }
+  } finally {
+    await lab.down();
+  }
+  return rows;
+}
+
+function clientRun(lab: Lab, secs: number, flows: number): Promise<ClientResult> {
+  // Each download: 40 MB read at 2 MB/s, 20 s, far more than the sockets' buffers
+  // hold (a few MB), so most of it crosses the routers after the kill at 3 s.
+  return lab.exec('client', [process.execPath, '-e', CLIENT, `http://${lab.vip}/`, String(secs), String(flows), '40000000', '2000000'], { timeoutMs: (secs + 20) * 1000 })
+    .then((res) => JSON.parse(res.stdout.trim().split('\n').at(-1)!) as ClientResult);
+}
