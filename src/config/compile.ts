@@ -17,6 +17,7 @@ import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSetti
 import type { HealthConfig, ServiceHealth } from '../health/types.js';
 import { compileFailover, NO_BACKUP, PULSE_KEYS, type FailoverSettings } from './compile-failover.js';
 import { compileHealth } from './compile-health.js';
+import { compileSync, NO_SYNC, SYNC_KEYS, type SyncSettings } from './compile-sync.js';
 import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
 import type { GlobalSettings, VirtualSettings } from './keys.js';
@@ -43,6 +44,8 @@ export interface CompileResult {
   health: HealthConfig;
   /** pulse's settings when backup_active = 1; null: the router runs alone, always active. */
   failover: FailoverSettings | null;
+  /** The IPVS sync daemon's settings when syncdaemon = 1, else null. */
+  sync: SyncSettings | null;
 }
 
 /** lvs.cf `network` -> ipvsadm forwarding switch (-m / -g / -i). */
@@ -115,7 +118,8 @@ class Compiler {
     for (const k of keyLines(cfg.items)) {
       const natOnly = (k.key === 'nat_router' || k.key === 'nat_nmask') && g.network !== 'nat';
       const pulseOff = !g.backup_active && (PULSE_KEYS as readonly string[]).includes(k.key);
-      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : undefined);
+      const syncOff = !g.syncdaemon && (SYNC_KEYS as readonly string[]).includes(k.key);
+      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : syncOff ? NO_SYNC : undefined);
       if (why) this.note(k.key, k.line, why);
     }
     if (g.network === 'nat' && g.nat_router) {
@@ -150,7 +154,7 @@ class Compiler {
     // By line, the lvs.cf first, then the imported file.
     const files = [cfg.file, ...new Set(this.notes.map((n) => n.file))];
     const notActedOn = this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
-    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown }, failover };
+    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown }, failover, sync: compileSync(g) };
   }
 
   virtual(b: Block): VirtualService | null {

@@ -12,6 +12,8 @@
 // | global  | conn_reuse_mode            | int 0..3, 1        | sysctl conn_reuse_mode (ipvs-sysctl.rst)     |
 // | global  | expire_nodest_conn         | 0/1, 0             | sysctl expire_nodest_conn                    |
 // | global  | expire_quiescent_template  | 0/1, 0             | sysctl expire_quiescent_template             |
+// | global  | syncd_version              | 0/1, 1             | IPVS sync protocol version sent (sysctl      |
+// |         |                            |                    | sync_version; 0 for kernels before 2.6.39)   |
 // | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
 // |         |                            |                    | from an active backup after deadtime (pulse: |
 // |         |                            |                    | never; compile-failover.ts)                  |
@@ -161,6 +163,7 @@ export const GLOBAL_KEYS = {
   syncdaemon: bool(false),
   syncd_iface: str('eth0'),
   syncd_id: int(0, 0, 255),
+  syncd_version: int(1, 0, 1),
   tcp_timeout: int(0),
   tcpfin_timeout: int(0),
   udp_timeout: int(0),

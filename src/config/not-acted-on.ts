@@ -10,14 +10,14 @@ export interface NotActedOn {
 }
 
 const FOS = 'failover services (fos) are not run; tsvs runs service = lvs';
-const SYNCD = 'the connection sync daemon is not built yet';
 
 /**
  * Global keys that the table does not use. `service`, `network`, `nat_router`,
  * `nat_nmask`, the timeouts, the switches (conn_reuse_mode, expire_nodest_conn,
  * expire_quiescent_template), the mark rules (fwmark_rule, fwmark_rules_from),
  * conn_capacity (read when an engine starts) and hard_shutdown (health) are used;
- * pulse's keys (compile-failover.ts) are used when backup_active = 1.
+ * pulse's keys (compile-failover.ts) are used when backup_active = 1, the sync
+ * daemon's (compile-sync.ts) when syncdaemon = 1.
  */
 export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   serial_no: 'only a revision number for the GUI',
@@ -28,9 +28,6 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   rsh_command: 'file sync is not built yet (the uptime load monitor uses it)',
   sync: 'config file sync is not built yet',
   ipvsadm: 'tsvs keeps its own table; no ipvsadm binary is run',
-  syncdaemon: SYNCD,
-  syncd_iface: SYNCD,
-  syncd_id: SYNCD,
 };
 
 /**

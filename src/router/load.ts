@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compileLvsCf } from '../config/compile.js';
 import { parseLvsCf } from '../config/lvscf-parse.js';
 import type { FailoverSettings } from '../config/compile-failover.js';
+import type { SyncSettings } from '../config/compile-sync.js';
 import type { HealthConfig } from '../health/types.js';
 import type { ServiceTable } from '../model/index.js';
 
@@ -15,6 +16,8 @@ export interface LoadedConfig {
   health: HealthConfig;
   /** pulse's settings (backup_active = 1), or null: no backup router. */
   failover: FailoverSettings | null;
+  /** The sync daemon's settings (syncdaemon = 1), or null. */
+  sync: SyncSettings | null;
 }
 
 /** Throws an Error whose message lists every problem as file:line: CODE: message. */
@@ -26,6 +29,6 @@ export function loadConfig(path: string): LoadedConfig {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const cfg = parseLvsCf(text, path);
-  const { table, notActedOn, connCapacity, health, failover } = compileLvsCf(cfg);
-  return { table, connCapacity, health, failover, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
+  const { table, notActedOn, connCapacity, health, failover, sync } = compileLvsCf(cfg);
+  return { table, connCapacity, health, failover, sync, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
 }

@@ -92,6 +92,17 @@ describe('compileLvsCf: rules', () => {
     expect(failover).toMatchObject({ primary: '198.18.0.2', backup: '198.18.0.3', port: 539, keepalive: 2, deadtime: 5, activeCmd: '/usr/local/bin/up %s', monitorLinks: true });
   });
 
+  it('syncdaemon = 1 gives the sync daemon its interface, syncid and version; off, its keys are reported as not acted on', () => {
+    expect(compile('syncdaemon = 1\nsyncd_iface = eth1\nsyncd_id = 7\n').sync).toEqual({ iface: 'eth1', syncid: 7, version: 1 });
+    expect(compile('syncdaemon = 1\nsyncd_version = 0\n').sync).toEqual({ iface: 'eth0', syncid: 0, version: 0 });
+    const off = compile('syncdaemon = 0\nsyncd_iface = eth1\n');
+    expect(off.sync).toBeNull();
+    expect(off.notActedOn.map((n) => `${n.key}: ${n.why}`)).toEqual([
+      'syncdaemon: syncdaemon = 0: connections are not synchronised to the partner router',
+      'syncd_iface: syncdaemon = 0: connections are not synchronised to the partner router',
+    ]);
+  });
+
   it('leaves out inactive and active-less blocks, and says so', () => {
     const { table, notActedOn } = compile(
       'virtual a {\n  address = 198.18.0.10 eth0\n}\nvirtual b {\n  active = 0\n  address = 198.18.0.11 eth0\n}\n' +

@@ -50,6 +50,7 @@ describe('parseLvsCf: every key with its type', () => {
       syncdaemon: true,
       syncd_iface: 'eth3',
       syncd_id: 42,
+      syncd_version: 0,
       tcp_timeout: 901,
       tcpfin_timeout: 121,
       udp_timeout: 301,
@@ -132,7 +133,7 @@ describe('parseLvsCf: defaults', () => {
   it("gives Piranha's global defaults (lvsParseConfig)", () => {
     expect(globalSettings(cfg)).toMatchObject({
       service: 'lvs', network: 'nat', heartbeat: false, heartbeat_port: 539, keepalive: 2, deadtime: 5, rsh_command: 'rsh', debug_level: 'NONE',
-      ipvsadm: '/sbin/ipvsadm', hard_shutdown: true, syncdaemon: false, syncd_iface: 'eth0', syncd_id: 0,
+      ipvsadm: '/sbin/ipvsadm', hard_shutdown: true, syncdaemon: false, syncd_iface: 'eth0', syncd_id: 0, syncd_version: 1,
       tcp_timeout: 0, tcpfin_timeout: 0, udp_timeout: 0, nat_router: null, nat_nmask: null, serial_no: 0, backup_active: false,
       conn_capacity: 1048576, failback: false, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
       fwmark_rules_from: null, fwmark_rule: [],
