@@ -43,7 +43,10 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
   const flags = tsvsFlagsFromKernel(kernelRxFlags(c.flags, version));
   const template = (flags & CONN_F_TEMPLATE) !== 0;
   let slot = template ? conns.lookupTemplate(c.protocol, c.caddr, c.vaddr, c.vport) : conns.lookupIn(c.protocol, c.caddr, c.cport, c.vaddr, c.vport);
-  // "cp->dport != dport || daddr differs": the master rescheduled the tuple.
+  // "cp->dport != dport || daddr differs": the master rescheduled the tuple; an
+  // inactive conn's message is the old one's last word. The kernel checks conns
+  // only and leaves a template on its old server; tsvs moves the template too, so
+  // the client's next conn here goes where the master now sends it.
   if (slot !== 0 && (conns.daddrOf(slot) !== c.daddr >>> 0 || conns.dportOf(slot) !== c.dport)) {
     if ((flags & CONN_F_INACTIVE) !== 0 && !template) {
       stats.stale++;

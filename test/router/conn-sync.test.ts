@@ -243,6 +243,23 @@ describe('connection sync: backup takes over', () => {
     expect(m.host.engine.conns.count).toBe(0);
   });
 
+  it('keeps persistence: a new conn of a synced client goes to the server its template names', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const t = table([service([{ addr: '198.19.0.11' }, { addr: '198.19.0.12' }], { persistence: 600 })]);
+    const m = router(t, group, clock), b = router(t, group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    const other = buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: ip('198.18.0.200'), dst: VIP, sport: 1000, dport: 80, flags: SYN });
+    // Another client takes rs2 (rr's first pick); this one lands on rs1 and is synced.
+    send(m, [[0, other], [0, fromClient(SYN)], [0, fromClient(ACK)], [0, fromClient(ACK)]]);
+    m.host.tick();
+    group.deliver();
+    const [[, f]] = send(b, [[0, fromClient(SYN, 40100)]]);
+    expect(f.subarray(30, 34)).toEqual(Uint8Array.from([198, 19, 0, 11]));
+    const tpl = b.host.engine.conns.lookupTemplate(6, CLIENT, VIP, 80);
+    expect(Math.round(b.host.engine.conns.remaining(tpl, clock.t) / 1000)).toBe(600);
+  });
+
   it('a UDP flow follows too', () => {
     const group = new Group(), clock = { t: 1000 };
     const t = table([service([{ addr: '198.19.0.11', port: 53 }, { addr: '198.19.0.12', port: 53 }], { protocol: 'udp', port: 53 })]);
