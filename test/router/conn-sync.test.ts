@@ -9,12 +9,12 @@ import { createLogger } from '../../src/router/log.js';
 import { MemoryPort } from '../../src/io/memory.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { diffTables } from '../../src/model/diff.js';
-import type { ServiceTable } from '../../src/model/index.js';
+import { buildTable, type ServiceTable } from '../../src/model/index.js';
 import { buildTcp, buildUdp } from '../../src/packet/build.js';
 import { parseSyncMessage, newSyncRxStats, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, SyncWriter, type SyncConn } from '../../src/sync/wire.js';
 import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED } from '../../src/engine/published.js';
 import { TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
-import { addNeighbours, CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, hex, ip, rsMac, service, table, VIP } from '../engine/helpers.js';
+import { addNeighbours, CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, hex, ip, NAT_ROUTER, rsMac, service, table, VIP } from '../engine/helpers.js';
 
 const SYN = 0x02, ACK = 0x10, FIN = 0x01;
 const MASTER = ip('198.18.0.2');
@@ -258,6 +258,28 @@ describe('connection sync: backup takes over', () => {
     expect(f.subarray(30, 34)).toEqual(Uint8Array.from([198, 19, 0, 11]));
     const tpl = b.host.engine.conns.lookupTemplate(6, CLIENT, VIP, 80);
     expect(Math.round(b.host.engine.conns.remaining(tpl, clock.t) / 1000)).toBe(600);
+  });
+
+  it('a firewall-mark service: conn and template carry the mark, and the backup finds the service by it', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const t = buildTable({
+      services: [service([{ addr: '198.19.0.11', port: 0 }, { addr: '198.19.0.12', port: 0 }], { address: 0, port: 0, fwmark: 80, persistence: 300 })],
+      addresses: [{ address: VIP, prefixLen: 24, device: 'eth0', role: 'vip' }, { address: NAT_ROUTER, prefixLen: 24, device: 'eth1', role: 'nat_router' }],
+      marks: [443, 80].map((port) => ({ protocol: 'tcp' as const, address: VIP, prefixLen: 32, portLo: port, portHi: port, mark: 80, origin: 'test' })),
+    });
+    const to443 = (flags: number, sport: number) => buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport, dport: 443, flags });
+    const m = router(t, group, clock), b = router(t, group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    const other = buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: ip('198.18.0.200'), dst: VIP, sport: 1000, dport: 443, flags: SYN });
+    send(m, [[0, other], [0, to443(SYN, 40000)], [0, to443(ACK, 40000)], [0, to443(ACK, 40000)]]);
+    m.host.tick();
+    const [conn, tpl] = conns(group);
+    expect([conn.fwmark, conn.daddr, conn.dport, tpl.fwmark, tpl.protocol, tpl.vaddr]).toEqual([80, RS1, 443, 80, 0, 80]);
+    group.deliver();
+    expect(b.host.syncStats()!.imported.created).toBe(2);
+    const [[, f]] = send(b, [[0, to443(ACK, 40000)]]);
+    expect(f.subarray(30, 34)).toEqual(Uint8Array.from([198, 19, 0, 11]));
   });
 
   it('a UDP flow follows too', () => {
