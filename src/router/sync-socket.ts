@@ -51,12 +51,26 @@ export const udpSyncTransport: SyncTransportFactory = (s, onMessage, log) => {
   const warn = (what: string) => (e: Error) => log.warn(`connection sync: ${what}`, { ...fields, error: e.message });
   const tx = isMaster(s) ? sender(local, s.ttl ?? 1, warn('send socket failed')) : null;
   const rx = isBackup(s) ? receiver(local, group, port, onMessage, warn('receive socket failed')) : null;
+  // A socket that cannot send fails every message: say so once, not per message.
+  let failed = false;
+  const sendFailed = (e: Error | null): void => {
+    if (e === null || failed) return;
+    failed = true;
+    warn('sending failed (said once)')(e);
+  };
   return {
-    // dgram sends later than it is called: the bytes are copied, once per message.
-    send: (bytes) => tx?.send(Buffer.from(bytes), port, group, (e) => e && warn('send failed')(e)),
+    send: (bytes) => {
+      if (tx === null) return;
+      // dgram sends later than it is called: the bytes are copied, once per message.
+      try {
+        tx.send(Buffer.from(bytes), port, group, sendFailed);
+      } catch (e) {
+        sendFailed(e as Error);
+      }
+    },
     close: () => {
-      tx?.close();
-      rx?.close();
+      closeQuietly(tx);
+      closeQuietly(rx);
     },
   };
 };
@@ -80,4 +94,13 @@ function receiver(local: string, group: string, port: number, onMessage: (bytes:
   sock.on('message', (msg, rinfo) => onMessage(msg, parseIPv4(rinfo.address) ?? 0));
   sock.bind({ address: group, port }, () => sock.addMembership(group, local));
   return sock;
+}
+
+/** close() throws on a socket that is already closed; stopping must not. */
+function closeQuietly(sock: Socket | null): void {
+  try {
+    sock?.close();
+  } catch {
+    // already closed
+  }
 }
