@@ -55,6 +55,7 @@ class TimedInline implements DataPlane {
     return layouts;
   }
   conns: DataPlane['conns'] = (o, l) => this.inner.conns(o, l);
+  setSync: DataPlane['setSync'] = (s) => this.inner.setSync(s);
   announce(): void {
     this.inner.announce();
   }

@@ -37,6 +37,7 @@ export class TimedDataPlane implements DataPlane {
     return r;
   }
   conns: DataPlane['conns'] = (o, l) => this.inner.conns(o, l);
+  setSync: DataPlane['setSync'] = (s) => this.inner.setSync(s);
   announce(): void {
     this.inner.announce();
   }

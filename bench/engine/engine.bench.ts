@@ -4,6 +4,7 @@
 import type { Alloc } from '../../src/conn/memory.js';
 import { Batch } from '../../src/frames/batch.js';
 import type { Engine } from '../../src/engine/engine.js';
+import { SyncQueue } from '../../src/engine/sync-queue.js';
 import { writeTcp } from '../../src/packet/build.js';
 import { benchEngine, client, FRAME, PEER_MAC, ROUTER_MAC, VIP } from './setup.js';
 import type { Row } from '../lib/report.js';
@@ -53,7 +54,7 @@ function establish(engine: Engine, flows: number): void {
  * (NAT) frames; restored from a pristine copy before each pass because the
  * engine rewrites in place (a 16 KiB copy per 256 frames, included in the time).
  */
-function establishedRate(engine: Engine, flows: number, withReplies: boolean, totalFrames: number): number {
+function establishedRate(engine: Engine, flows: number, withReplies: boolean, totalFrames: number, afterBatch?: () => void): number {
   const batch = new Batch(BATCH, BATCH * FRAME);
   for (let k = 0; k < BATCH; k++) {
     const f = (k * 7919) % flows;
@@ -78,6 +79,7 @@ function establishedRate(engine: Engine, flows: number, withReplies: boolean, to
   for (let r = 0; r < rounds; r++) {
     batch.buf.set(pristine);
     sent += engine.process(batch, 2000 + r / 1000);
+    afterBatch?.();
   }
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (sent !== rounds * BATCH) throw new Error(`bench set-up wrong: ${sent} of ${rounds * BATCH} frames forwarded`);
@@ -99,6 +101,19 @@ export function runEngineBench(opts: { quick?: boolean } = {}): Row[] {
   establish(e, 10_000);
   establishedRate(e, 10_000, true, 2e6 * scale); // warm-up
   rate('NAT established, 10k flows (in+out)', establishedRate(e, 10_000, true, 10e6 * scale));
+
+  // Connection sync on (a master): the packet path counts and queues; the ring is
+  // emptied after each batch as the data plane's loop does before encoding.
+  e = benchEngine('nat', 1 << 16);
+  establish(e, 10_000);
+  const q = new SyncQueue(e.conns);
+  q.master = true;
+  e.sync = q;
+  const take = (): void => {
+    while (q.take() !== 0);
+  };
+  establishedRate(e, 10_000, true, 2e6 * scale, take);
+  rate('NAT established, 10k flows, sync master', establishedRate(e, 10_000, true, 10e6 * scale, take), { note: `ring drops ${q.drops}` });
 
   e = benchEngine('dr', 1 << 16);
   establish(e, 10_000);

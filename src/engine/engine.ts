@@ -6,7 +6,7 @@
 // IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts. The per-packet
 // functions stay under V8's inlining limit (460 bytes of bytecode): cold branches live
 // in methods of their own (notTcpUdp, hitSlow, miss), or every frame pays the calls.
-import { ConnTable, CONN_F_ONE_PACKET } from '../conn/table.js';
+import { ConnTable, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import type { Alloc } from '../conn/memory.js';
 import { Timeouts } from '../conn/timeouts.js';
@@ -25,6 +25,7 @@ import { interfaceFor, Neighbours, type NeighEvent } from './neighbours.js';
 import { MarkClassifier } from './marks.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
+import type { SyncQueue } from './sync-queue.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 
 const TCP_SYN = 0x02;
@@ -65,6 +66,8 @@ export class Engine {
   addresses: readonly OwnedAddress[] = [];
   /** The clock of the last batch (what ARP learning stamps entries with). */
   now = 0;
+  /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
+  sync: SyncQueue | null = null;
   private readonly info = new FrameInfo();
 
   constructor(opts: EngineOptions) {
@@ -228,6 +231,7 @@ export class Engine {
     const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     if (slot <= 0) return this.drop(batch, i, -slot);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
+    if (this.sync !== null) this.sync.created(slot);
     this.counters.n[5]++;
     return this.inbound(batch, i, slot, now);
   }
@@ -240,6 +244,7 @@ export class Engine {
     const dest = conns.destOf(slot);
     if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 0, info.tcpFlags, now);
     else conns.udpTransition(slot, now);
+    if (this.sync !== null) this.sync.inbound(slot);
     rt.destInPkts[dest]++;
     rt.destInBytes[dest] += info.totalLen;
     const fwd = rt.destFwd[dest];
@@ -247,9 +252,21 @@ export class Engine {
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
+    // Before toNeighbour, which writes over the client's MAC.
+    if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
     this.toNeighbour(batch, i, neigh);
-    if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
     return VERDICT_TX;
+  }
+
+  /**
+   * A one-packet conn expires after its packet. A synced conn was made from a
+   * sync message, which has no client MAC: its first client packet supplies the
+   * peer that NAT replies go back through (outbound() drops them until then).
+   */
+  private inboundRare(batch: Batch, i: number, slot: number): void {
+    const conns = this.conns;
+    if (conns.peer[slot] === 0) conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
+    if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
   }
 
   /** Real server -> client (NAT only): state, stats, SNAT back to the VIP, out through the client's peer. */

@@ -14,7 +14,22 @@ export const H_CONNS = 0;
 export const H_CONN_CAPACITY = 1;
 export const H_BATCHES = 2;
 export const H_VERSION = 3;
-export const H_FIELDS = 4;
+// Connection sync (router/conn-sync.ts): master side, then backup side.
+/** Conns (and templates) put into sync messages. */
+export const H_SYNC_CONNS = 4;
+/** Sync messages handed to the socket. */
+export const H_SYNC_MESSAGES = 5;
+/** Conns not synced because the ring between the packet path and the encoder was full. */
+export const H_SYNC_RING_DROPS = 6;
+/** Sync messages received whose header passed (length, syncid). */
+export const H_SYNC_RX_MESSAGES = 7;
+/** Conns received and created or updated in the table. */
+export const H_SYNC_RX_CONNS = 8;
+/** Conns received and skipped: unknown service or real server, table full, stale. */
+export const H_SYNC_RX_SKIPPED = 9;
+/** Received messages or conns that were malformed: bad length, truncated, bad option, wrong protocol or state. */
+export const H_SYNC_RX_BAD = 10;
+export const H_FIELDS = 11;
 
 export interface DataPlaneMemory {
   // Per dest id (see conn/dests.ts and engine/services.ts).

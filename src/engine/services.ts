@@ -475,6 +475,20 @@ export class ServiceRuntime {
     return this.addrRefs.keyList();
   }
 
+  /**
+   * ip_vs_find_dest for a synced conn: the dest of service svcId at address:port
+   * that is in the service's list, or 0. A firewall-mark service's server of port
+   * 0 (the packet's port is kept) is found by its address alone, as the kernel
+   * retries with "port ^ dport".
+   */
+  findDest(svcId: number, address: number, port: number): number {
+    const entry = this.services[svcId];
+    if (entry === undefined || !entry.live) return 0;
+    let d = this.destOf(entry, address >>> 0, port);
+    if (d <= 0 && port !== 0) d = this.destOf(entry, address >>> 0, 0);
+    return d > 0 && (this.dests.flags[d] & DEST_F_AVAILABLE) !== 0 ? d : 0;
+  }
+
   /** The id of a service's dest, in its list or still in use after leaving it; -1 if none. */
   private destOf(entry: ServiceEntry, address: number, port: number): number {
     return this.destIds.get(destKey(address, port), entry.id);

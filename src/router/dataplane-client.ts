@@ -11,6 +11,7 @@ import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { Request, Response } from './dataplane-protocol.js';
 import type { Logger } from './log.js';
+import type { SyncSettings } from './sync-socket.js';
 
 type Pending = { resolve: (r: Response) => void; reject: (e: Error) => void };
 
@@ -73,6 +74,10 @@ export class WorkerDataPlane implements DataPlane {
 
   announce(): void {
     void this.request('announce', {}).catch(() => {});
+  }
+
+  async setSync(settings: SyncSettings): Promise<void> {
+    await this.request('sync', { settings });
   }
 
   async stop(): Promise<void> {

@@ -19,8 +19,10 @@ import { formatIPv4, PROTO_TCP, PROTO_UDP, type RealServer } from '../model/inde
 import {
   BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_FIELDS, H_VERSION, memoryOf, observe, type DataPlaneMemory,
 } from '../engine/published.js';
+import { ConnSync, type ConnSyncStats } from './conn-sync.js';
 import { Announcer } from './garp.js';
 import type { Logger } from './log.js';
+import { udpSyncTransport, type SyncSettings, type SyncTransport, type SyncTransportFactory } from './sync-socket.js';
 
 export interface HostOptions {
   devices: string[];
@@ -35,6 +37,8 @@ export interface HostOptions {
   /** Frames per batch and batches per wake-up: the cap keeps the event loop breathing. */
   batchFrames?: number;
   maxBatchesPerWake?: number;
+  /** Connection sync's sockets; default UDP multicast (sync-socket.ts). */
+  openSync?: SyncTransportFactory;
 }
 
 export class DataPlaneHost {
@@ -46,6 +50,8 @@ export class DataPlaneHost {
   private readonly clock: () => number;
   private readonly garp: Announcer;
   private readonly host: Float64Array;
+  private sync: ConnSync | null = null;
+  private syncTransport: SyncTransport | null = null;
   running = false;
 
   constructor(private readonly opts: HostOptions) {
@@ -109,6 +115,8 @@ export class DataPlaneHost {
       const t0 = this.clock();
       this.engine.process(b, t0);
       port.tx(b);
+      // Each batch queues at most two slots a frame: the ring never fills between drains.
+      if (this.sync !== null) this.sync.flush(false);
       observe(m.batchFrames, BATCH_FRAME_BOUNDS, n);
       observe(m.batchMicros, BATCH_MICRO_BOUNDS, (this.clock() - t0) * 1000);
       this.host[H_BATCHES]++;
@@ -126,6 +134,39 @@ export class DataPlaneHost {
     if (e.services.collectDests() > 0) this.logNeighbours(e.syncNeighbours(this.clock()));
     this.host[H_CONNS] = e.conns.count;
     this.sendArp(true);
+    // The part-filled message goes out too, as the kernel's master flushes its buffer.
+    if (this.sync !== null) this.sync.flush(true);
+  }
+
+  /**
+   * Starts, changes or (role null) stops connection sync: ipvsadm --start-daemon
+   * and --stop-daemon. Throws on bad settings (syncid, maxlen), keeping the old ones.
+   */
+  setSync(settings: SyncSettings): void {
+    const next = settings.role === null ? null : new ConnSync(this.engine, settings, (b) => this.syncTransport?.send(b), this.host);
+    this.closeSync();
+    if (next === null) return;
+    this.sync = next;
+    this.engine.sync = next.queue;
+    const open = this.opts.openSync ?? udpSyncTransport;
+    this.syncTransport = open(settings, (bytes, from) => this.receiveSync(bytes, from), this.opts.log);
+  }
+
+  /** A sync message from another router (from: its address, uint32). Bad input is counted, never thrown. */
+  receiveSync(bytes: Uint8Array, from = 0): void {
+    if (this.sync !== null && this.running) this.sync.receive(bytes, from, this.clock());
+  }
+
+  /** What connection sync counted; null while it is off. */
+  syncStats(): ConnSyncStats | null {
+    return this.sync?.stats ?? null;
+  }
+
+  private closeSync(): void {
+    this.syncTransport?.close();
+    this.syncTransport = null;
+    this.sync?.close();
+    this.sync = null;
   }
 
   /** Connections and templates, `limit` from the `offset`-th live one, as /proc/net/ip_vs_conn lists them. */
@@ -144,6 +185,7 @@ export class DataPlaneHost {
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    this.closeSync();
     this.port?.close();
     this.port = null;
   }

@@ -6,6 +6,7 @@ import type { TableDelta } from '../model/diff.js';
 import type { RealServer } from '../model/index.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { Level } from './log.js';
+import type { SyncSettings } from './sync-socket.js';
 
 export type Request =
   | { kind: 'start'; id: number; delta: TableDelta }
@@ -13,6 +14,7 @@ export type Request =
   | { kind: 'apply'; id: number; delta: TableDelta }
   | { kind: 'conns'; id: number; offset: number; limit: number }
   | { kind: 'announce'; id: number }
+  | { kind: 'sync'; id: number; settings: SyncSettings }
   | { kind: 'stop'; id: number };
 
 export type Response =

@@ -53,6 +53,10 @@ function answer(req: Request): Response {
     case 'announce':
       host.announce();
       return { kind: 'done', id: req.id };
+    case 'sync':
+      // The sockets open here, so sync messages are read on the data plane's own loop.
+      host.setSync(req.settings);
+      return { kind: 'done', id: req.id };
     case 'stop':
       if (timer) clearInterval(timer);
       host.stop();

@@ -9,6 +9,7 @@ import type { ServiceLayout } from '../engine/services.js';
 import { sliceDelta, type TableDelta } from '../model/diff.js';
 import { DataPlaneHost, type HostOptions } from './dataplane-host.js';
 import type { DataPlaneMemory } from '../engine/published.js';
+import type { SyncSettings } from './sync-socket.js';
 
 export interface DataPlane {
   /** Applies the first table and opens the port. Rejects when the port cannot be opened. */
@@ -18,6 +19,8 @@ export interface DataPlane {
   conns(offset: number, limit: number): Promise<ConnPage>;
   /** Gratuitous ARP for every owned address, 5 times 1 s apart. */
   announce(): void;
+  /** Starts, changes or (role null) stops connection sync; rejects on bad settings. */
+  setSync(settings: SyncSettings): Promise<void>;
   stop(): Promise<void>;
   /** The counters, readable at any time after start. */
   readonly memory: DataPlaneMemory;
@@ -63,6 +66,11 @@ export class InlineDataPlane implements DataPlane {
 
   announce(): void {
     this.host.announce();
+  }
+
+  /** Its sockets come from the host's openSync: tests connect two inline data planes in memory. */
+  async setSync(settings: SyncSettings): Promise<void> {
+    this.host.setSync(settings);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,114 @@
+// The backup side of connection sync: one connection of a sync message into the
+// engine's table, as a kernel backup takes it (ip_vs_proc_conn, ip_vs_sync.c).
+// A conn the table has is updated (activity, state, timeout); a new one is bound
+// to the real server of the running table that the message names, so that when
+// this router takes over, the flow's next packet finds its conn and goes to the
+// same server.
+import { CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_SYNC, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
+import { kernelRxFlags, tsvsFlagsFromKernel } from '../sync/kernel-flags.js';
+import type { SyncConn } from '../sync/layout.js';
+import type { Engine } from './engine.js';
+import { FWD_NAT } from './services.js';
+
+const IPPROTO_TCP = 6;
+/** ip_vs_proc_conn: a template, or a conn of a protocol with no timeout table, "cp->timeout = (3*60*HZ)". */
+const DEFAULT_SYNC_TIMEOUT_MS = 3 * 60 * 1000;
+
+/** What the backup did with each conn; one counter per outcome. */
+export interface SyncImportStats {
+  created: number;
+  updated: number;
+  /** No virtual service of the conn's protocol, address and port (or firewall mark). */
+  noService: number;
+  /** The service has no real server of the conn's address and port in its list. */
+  noServer: number;
+  /** The connection table is full. */
+  tableFull: number;
+  /** An inactive conn for a tuple now bound elsewhere: the old one's last message, ignored. */
+  stale: number;
+}
+
+export function newSyncImportStats(): SyncImportStats {
+  return { created: 0, updated: 0, noService: 0, noServer: 0, tableFull: 0, stale: 0 };
+}
+
+/**
+ * Takes conn `c` of a version-`version` message. The kernel creates a conn whose
+ * server it cannot find unbound, forwarding by the message's method until the
+ * server appears; tsvs forwards only conns bound to a real server, so it counts
+ * and skips those (noService, noServer).
+ */
+export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stats: SyncImportStats, now: number): void {
+  const conns = engine.conns;
+  const flags = tsvsFlagsFromKernel(kernelRxFlags(c.flags, version));
+  const template = (flags & CONN_F_TEMPLATE) !== 0;
+  let slot = template ? conns.lookupTemplate(c.protocol, c.caddr, c.vaddr, c.vport) : conns.lookupIn(c.protocol, c.caddr, c.cport, c.vaddr, c.vport);
+  // "cp->dport != dport || daddr differs": the master rescheduled the tuple; an
+  // inactive conn's message is the old one's last word. The kernel checks conns
+  // only and leaves a template on its old server; tsvs moves the template too, so
+  // the client's next conn here goes where the master now sends it.
+  if (slot !== 0 && (conns.daddrOf(slot) !== c.daddr >>> 0 || conns.dportOf(slot) !== c.dport)) {
+    if ((flags & CONN_F_INACTIVE) !== 0 && !template) {
+      stats.stale++;
+      return;
+    }
+    conns.expireNow(slot);
+    slot = 0;
+  }
+  if (slot !== 0) {
+    update(conns, slot, flags);
+    stats.updated++;
+  } else {
+    slot = create(engine, c, flags, stats, now);
+  }
+  if (slot === 0) return;
+  conns.setState(slot, c.state);
+  conns.setTimeout(slot, timeoutMs(engine, c, template), now);
+  // "atomic_set(&cp->in_pkts, sync_threshold); cp->old_state = cp->state": were
+  // this router master, it would not send the conn straight back.
+  const q = engine.sync;
+  if (q !== null) {
+    q.inPkts[slot] = q.threshold;
+    q.oldState[slot] = c.state;
+  }
+}
+
+/** "Bits allowed to update in backup server": the activity, with the dest's counts following it. */
+function update(conns: ConnTable, slot: number, flags: number): void {
+  const cur = conns.flagsOf(slot);
+  if (((cur ^ flags) & CONN_F_INACTIVE) === 0) return;
+  conns.setFlags(slot, (cur & ~CONN_F_INACTIVE) | (flags & CONN_F_INACTIVE));
+  const d = conns.destOf(slot);
+  if ((cur & CONN_F_TEMPLATE) !== 0 || d === 0) return;
+  if ((flags & CONN_F_INACTIVE) !== 0) conns.dests.toInactive(d);
+  else conns.dests.toActive(d);
+}
+
+/** ip_vs_find_dest + ip_vs_conn_new + ip_vs_bind_dest. Returns the slot, or 0 (counted). */
+function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportStats, now: number): number {
+  const rt = engine.services;
+  const svc = c.fwmark !== 0 ? rt.byMark.get(c.fwmark) ?? 0 : rt.lookup(c.protocol, c.vaddr | 0, c.vport);
+  if (svc === 0) {
+    stats.noService++;
+    return 0;
+  }
+  const dest = rt.findDest(svc, c.daddr, c.dport);
+  if (dest === 0) {
+    stats.noServer++;
+    return 0;
+  }
+  // "connections inherit forwarding method from dest"; templates carry none (new-conn.ts).
+  let f = flags & ~(CONN_F_NAT | CONN_F_NOOUTPUT);
+  if ((f & CONN_F_TEMPLATE) === 0) f |= rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT;
+  const slot = engine.conns.add(c.protocol, c.caddr, c.cport, c.vaddr, c.vport, c.daddr, c.dport, dest, f | CONN_F_SYNC, 0, now);
+  if (slot === 0) stats.tableFull++;
+  else stats.created++;
+  return slot;
+}
+
+/** v1 carries the master's timeout in seconds; v0 (0) means the state's own, as ip_vs_proc_conn. */
+function timeoutMs(engine: Engine, c: SyncConn, template: boolean): number {
+  if (c.timeout > 0) return c.timeout * 1000;
+  if (template) return DEFAULT_SYNC_TIMEOUT_MS;
+  return c.protocol === IPPROTO_TCP ? engine.timeouts.tcpMs[c.state] : engine.timeouts.udpMs;
+}

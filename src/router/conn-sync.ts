@@ -1,0 +1,134 @@
+// Connection sync in the data plane's loop, between batches: a master encodes
+// the conns the packet path queued (engine/sync-queue.ts) into sync messages
+// and sends each one when it is full, and what is left once a tick, as the
+// kernel's master thread sends a part-filled buffer after a flush time; a
+// backup reads messages into the engine's table (engine/sync-import.ts).
+// Nothing here allocates per conn: one reused record, one message buffer.
+import { CONN_F_TEMPLATE } from '../conn/table.js';
+import type { Engine } from '../engine/engine.js';
+import {
+  H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED,
+} from '../engine/published.js';
+import { importSyncConn, newSyncImportStats, type SyncImportStats } from '../engine/sync-import.js';
+import { SyncQueue } from '../engine/sync-queue.js';
+import { kernelFlagsFromTsvs } from '../sync/kernel-flags.js';
+import { syncMaxlen, V1_HDR_SIZE, V1_MAX_V4_CONN, type SyncConn } from '../sync/layout.js';
+import { newSyncRxStats, parseSyncMessage, type OnSyncConn, type SyncRxStats } from '../sync/parse.js';
+import { SyncWriter } from '../sync/writer.js';
+import type { SyncSettings } from './sync-socket.js';
+
+/** Everything connection sync counts, for the control plane and tests. */
+export interface ConnSyncStats {
+  /** Master: conns and templates put into messages, messages sent, conns the full ring lost. */
+  synced: number;
+  messages: number;
+  ringDrops: number;
+  /** Backup: messages from this router itself, ignored. */
+  own: number;
+  rx: SyncRxStats;
+  imported: SyncImportStats;
+}
+
+export class ConnSync {
+  readonly master: boolean;
+  readonly backup: boolean;
+  readonly queue: SyncQueue;
+  readonly stats: ConnSyncStats = { synced: 0, messages: 0, ringDrops: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats() };
+  private readonly writer: SyncWriter | null;
+  private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+  private readonly onConn: OnSyncConn;
+  private readonly parseOpts: { syncid: number };
+  private now = 0;
+
+  /** Installs itself as engine.sync; `send` gets each message (a view of a reused buffer). */
+  constructor(
+    private readonly engine: Engine,
+    readonly settings: SyncSettings,
+    private readonly send: (bytes: Uint8Array) => void,
+    private readonly published: Float64Array,
+  ) {
+    this.master = settings.role === 'master' || settings.role === 'both';
+    this.backup = settings.role === 'backup' || settings.role === 'both';
+    this.queue = new SyncQueue(engine.conns);
+    this.queue.master = this.master;
+    const maxlen = syncMaxlen('master', 1500, settings.maxlen ?? 0);
+    this.writer = this.master
+      ? new SyncWriter(new Uint8Array(Math.max(maxlen, V1_HDR_SIZE + V1_MAX_V4_CONN)), { version: settings.version ?? 1, syncid: settings.syncid ?? 0, maxlen })
+      : null;
+    this.parseOpts = { syncid: settings.syncid ?? 0 };
+    this.onConn = (c, version) => importSyncConn(engine, c, version, this.stats.imported, this.now);
+    engine.sync = this.queue; // last: settings the writer refuses leave the engine as it was
+  }
+
+  /** After a batch: the queued conns into messages; full ones are sent, and with `all` the last one too (the tick). */
+  flush(all: boolean): void {
+    const w = this.writer;
+    if (w === null) return;
+    const q = this.queue, conns = this.engine.conns;
+    for (let s = q.take(); s !== 0; s = q.take()) {
+      if (!conns.isLive(s)) continue; // expired within the batch
+      this.fill(s);
+      if (!w.add(this.rec)) {
+        this.emit(w);
+        w.add(this.rec); // an empty message takes any one conn
+      }
+      this.stats.synced++;
+    }
+    if (all && w.count > 0) this.emit(w);
+    this.stats.ringDrops = q.drops;
+    this.publish();
+  }
+
+  /** One datagram from `from` (uint32; 0 unknown). Malformed input is counted, never thrown. */
+  receive(bytes: Uint8Array, from: number, now: number): void {
+    if (!this.backup) return;
+    if (from !== 0 && from === this.settings.address) {
+      this.stats.own++; // our own multicast, looped back
+      return;
+    }
+    this.now = now;
+    parseSyncMessage(bytes, this.onConn, this.stats.rx, this.parseOpts);
+    this.publish();
+  }
+
+  /** Stops: the packet path stops counting and queueing. */
+  close(): void {
+    if (this.engine.sync === this.queue) this.engine.sync = null;
+  }
+
+  private emit(w: SyncWriter): void {
+    this.send(w.finish());
+    w.reset();
+    this.stats.messages++;
+  }
+
+  /** The conn in slot s as the kernel's master describes cp (ip_vs_sync_conn). */
+  private fill(s: number): void {
+    const c = this.engine.conns, rt = this.engine.services, r = this.rec;
+    const flags = c.flagsOf(s);
+    r.protocol = c.protoOf(s);
+    r.caddr = c.caddrOf(s);
+    r.cport = c.cportOf(s);
+    r.vaddr = c.vaddrOf(s);
+    r.vport = c.vportOf(s);
+    r.daddr = c.daddrOf(s);
+    r.dport = c.dportOf(s);
+    r.flags = kernelFlagsFromTsvs(flags);
+    // Templates have one state, IP_VS_CTPL_S_NONE.
+    r.state = (flags & CONN_F_TEMPLATE) !== 0 ? 0 : c.stateOf(s);
+    // cp->fwmark is its service's; the conn knows its service through its dest.
+    r.fwmark = rt.services[rt.destSvc[c.destOf(s)]]?.model.fwmark ?? 0;
+    r.timeout = Math.floor(c.timeoutOf(s) / 1000);
+  }
+
+  private publish(): void {
+    const h = this.published, st = this.stats, rx = st.rx, im = st.imported;
+    h[H_SYNC_CONNS] = st.synced;
+    h[H_SYNC_MESSAGES] = st.messages;
+    h[H_SYNC_RING_DROPS] = st.ringDrops;
+    h[H_SYNC_RX_MESSAGES] = rx.messages;
+    h[H_SYNC_RX_CONNS] = im.created + im.updated;
+    h[H_SYNC_RX_SKIPPED] = im.noService + im.noServer + im.tableFull + im.stale;
+    h[H_SYNC_RX_BAD] = rx.badLength + rx.truncated + rx.malformed + rx.skipped;
+  }
+}
