@@ -4,7 +4,9 @@
 // killed with SIGKILL mid-stream, then started again (failback). Printed per
 // round: the takeover time (last reply before the kill to the first after), the
 // new connections that failed, the established downloads that survived, and the
-// same for the failback. Nothing here is asserted; the e2e tests assert the rules.
+// same for the failback; with connection sync (the lab's lvs.cf) and without.
+// Nothing here is asserted; the e2e tests assert the rules.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlClient } from '../../src/control/client.js';
 import { labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
@@ -77,9 +79,17 @@ function gap(r: ClientResult, at: number): { ms: number; failed: number } {
 export async function runTakeoverBench(o: { quick?: boolean } = {}): Promise<Row[]> {
   const rounds = o.quick ? 1 : 3;
   const flows = o.quick ? 5 : 20;
-  const lab = await labUp({ mode: 'nat', servers: 2, name: `bha${process.pid % 10000}`, ha: true });
+  const rows: Row[] = [];
+  for (const syncOn of [true, false]) rows.push(...(await runVariant(syncOn, rounds, flows)));
+  return rows;
+}
+
+/** One lab, `rounds` kill-and-failback cycles; the lab's lvs.cf has connection sync on, or off for the baseline. */
+async function runVariant(syncOn: boolean, rounds: number, flows: number): Promise<Row[]> {
+  const lab = await labUp({ mode: 'nat', servers: 2, name: `bha${process.pid % 10000}${syncOn ? 's' : 'n'}`, ha: true });
   const rows: Row[] = [];
   try {
+    if (!syncOn) writeFileSync(lab.configPath, readFileSync(lab.configPath, 'utf8').replace('syncdaemon = 1', 'syncdaemon = 0'));
     const sock = (which: string) => join(lab.stateDir, `${which}.sock`);
     const start = (which: 'router' | 'backup'): LabProcess =>
       lab.spawn(which, [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'native', '--control-socket', sock(which)], { label: which });
@@ -103,11 +113,10 @@ export async function runTakeoverBench(o: { quick?: boolean } = {}): Promise<Row
       const kill = gap(r, killedAt);
       const back = gap(r, backAt);
       rows.push({
-        round, 'new conns tried': r.ok.length + r.failed.length,
+        sync: syncOn ? 'on' : 'off', round, 'new conns tried': r.ok.length + r.failed.length,
         'takeover ms (last reply -> first)': kill.ms, 'failed in 10 s after kill': kill.failed,
         'failback gap ms': back.ms, 'failed in 10 s after failback': back.failed,
         [`downloads intact of ${flows}`]: r.downloads.filter((d) => d.ok).length,
-        'connection sync': 'not built yet',
       });
     }
   } finally {

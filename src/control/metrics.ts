@@ -16,7 +16,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { DataPlaneView, FailoverView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
@@ -126,6 +126,22 @@ function addStatusFamilies(f: Families, st: StatusView): void {
     f.gauge('tsvs_last_reload_success', 'Whether the last reload was applied (1) or refused (0).').set(last.ok ? 1 : 0);
   }
   if (st.failover) addFailoverFamilies(f, st.failover);
+  if (st.sync) addSyncFamilies(f, st.sync);
+}
+
+/** The IPVS sync daemon: its role, and what it sent and received (absent when syncdaemon = 0). */
+function addSyncFamilies(f: Families, v: SyncView): void {
+  f.gauge('tsvs_sync_daemon_info', 'The sync daemon\'s role now (master while the router is active, backup while not), interface and syncid (value 1).', ['role', 'interface', 'syncid'])
+    .set({ role: v.role, interface: v.iface, syncid: String(v.syncid) }, 1);
+  const msgs = f.counter('tsvs_sync_messages_total', 'Sync messages sent (master) and received whole (backup).', ['direction']);
+  msgs.inc({ direction: 'sent' }, v.sent.messages);
+  msgs.inc({ direction: 'received' }, v.received.messages);
+  const conns = f.counter('tsvs_sync_conns_total', 'Connections synced: sent; received and created or updated; received and skipped (unknown service or server, an old message); lost to a full send queue.', ['result']);
+  conns.inc({ result: 'sent' }, v.sent.conns);
+  conns.inc({ result: 'applied' }, v.received.conns);
+  conns.inc({ result: 'skipped' }, v.received.skipped);
+  conns.inc({ result: 'queue_full' }, v.sent.queueDrops);
+  f.counter('tsvs_sync_bad_messages_total', 'Sync messages received that were malformed or truncated (counted and dropped).').inc({}, v.received.bad);
 }
 
 /** pulse: whether this router is the active one of its pair, its changes and the heartbeat (absent without a backup). */

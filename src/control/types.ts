@@ -246,6 +246,20 @@ export interface StatusView {
   reloads: { ok: number; failed: number; last: ReloadView | null };
   /** pulse's heartbeat and this router's part (lvs.cf backup_active = 1); null: no backup router, always active. */
   failover: FailoverView | null;
+  /** The IPVS sync daemon (lvs.cf syncdaemon = 1); null: off. */
+  sync: SyncView | null;
+}
+
+/** The sync daemon: its role now (master while active, backup while not), where, and its counters. */
+export interface SyncView {
+  role: 'master' | 'backup' | 'both';
+  iface: string;
+  syncid: number;
+  version: 0 | 1;
+  /** Master: connections and messages sent, and connections lost to a full queue. */
+  sent: { conns: number; messages: number; queueDrops: number };
+  /** Backup: messages taken, connections created or updated, skipped (unknown service or server, an old message) and bad messages. */
+  received: { messages: number; conns: number; skipped: number; bad: number };
 }
 
 /** The failover component (GET /v1/failover): pulse's role, state and heartbeat. */

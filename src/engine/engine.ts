@@ -21,7 +21,7 @@ import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
 import { L2Table, type InterfaceSpec } from './l2.js';
-import { interfaceFor, Neighbours, type NeighEvent } from './neighbours.js';
+import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './neighbours.js';
 import { MarkClassifier } from './marks.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
@@ -281,12 +281,40 @@ export class Engine {
     else conns.udpTransition(slot, now);
     rt.destOutPkts[dest]++;
     rt.destOutBytes[dest] += info.totalLen;
-    const peer = conns.peer[slot];
+    const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
     this.toPeer(batch, i, peer);
     return VERDICT_TX;
+  }
+
+  /**
+   * The client side of a connection made from a sync message, whose client has
+   * not sent through this router yet (sync carries no MAC; a download's client
+   * may only listen): its next hop by ARP for the client's address, on the
+   * interface of the owned network that holds it or else of the VIP. 0 until the
+   * client answers (the reply is dropped and counted meanwhile, and the server
+   * retransmits); then the connection keeps that peer. A client behind a gateway
+   * does not answer: its replies wait for its next packet (tsvs does not follow
+   * the kernel's routes yet).
+   */
+  private syncedPeer(slot: number, now: number): number {
+    const conns = this.conns;
+    if ((conns.flagsOf(slot) & CONN_F_SYNC) === 0) return 0;
+    const caddr = conns.caddrOf(slot);
+    const n = this.neigh.resolve(caddr);
+    if (n !== 0 && this.neigh.usable(n)) return (conns.peer[slot] = this.l2.internPeer(this.neigh.neighIf[n], this.neigh.neighMac, 6 * n));
+    // On the network of an owned address, else where the VIP is: the client reached it there.
+    let itf = onLinkInterface(this.addresses, this.l2.ifNames, caddr);
+    if (itf < 0) itf = this.owned.get(conns.vaddrOf(slot) | 0);
+    if (itf < 0) return 0;
+    if (n === 0) {
+      const ev = this.neigh.add(caddr, itf, now);
+      if (ev) this.neighEvents.push(ev);
+    }
+    this.neigh.noteMissing(caddr);
+    return 0;
   }
 
   /**

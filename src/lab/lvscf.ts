@@ -25,6 +25,8 @@ export function labLvsCf(plan: LabPlan): string {
       'keepalive = 1',
       'deadtime = 3',
       'failback = 1',
+      'syncdaemon = 1',
+      'syncd_iface = eth1',
     ] : ['backup_active = 0', 'heartbeat = 0']),
     `network = ${nat ? 'nat' : 'direct'}`,
   ];

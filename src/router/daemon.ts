@@ -7,7 +7,7 @@
 // leaves the running table and the fence as they were. Inputs are injected (data
 // plane, host, nft, clock), so tests drive the daemon as a step function.
 import { countersSnapshot } from '../engine/counters.js';
-import type { DataPlaneMemory } from '../engine/published.js';
+import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory } from '../engine/published.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
@@ -18,12 +18,14 @@ import { keyOf, OpError } from '../control/ops.js';
 import { MetricsServer } from '../control/metrics-server.js';
 import { ControlServer, type ControlBackend, type Peer } from '../control/server.js';
 import type {
-  ChangeResult, ConnPage, DataPlaneView, FailoverView, HealthForce, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
+  ChangeResult, ConnPage, DataPlaneView, FailoverView, HealthForce, SyncView, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
 } from '../control/types.js';
 import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components, every, signals } from './components.js';
 import { Failover, type FailoverDeps } from './failover.js';
+import type { SyncRole, SyncSettings as SyncSocketSettings } from './sync-socket.js';
+import type { SyncSettings } from '../config/compile-sync.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
 import { loadConfig } from './load.js';
@@ -106,6 +108,10 @@ export class Router implements ControlBackend {
   private readonly released = new WeakMap<ServiceTable, ServiceTable>();
   /** lvs.cf's failover settings at start, to tell a reload that changes them (they need a restart). */
   private failoverSettings = 'null';
+  /** The sync daemon (syncdaemon = 1) and this router's address on syncd_iface; null: off. */
+  private sync: { settings: SyncSettings; address: number } | null = null;
+  /** The sync daemon's role now: master while this router is active, backup while not (as pulse switched it). */
+  private syncRole: SyncRole | null = null;
   /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -143,7 +149,8 @@ export class Router implements ControlBackend {
     }
     this.running = this.desired.effective();
     this.noteTimeouts(this.running);
-    this.failoverSettings = JSON.stringify(loaded.failover);
+    this.failoverSettings = JSON.stringify({ failover: loaded.failover, sync: loaded.sync });
+    if (loaded.sync) this.sync = { settings: loaded.sync, address: this.syncAddress(loaded.sync.iface) };
     if (loaded.failover) {
       // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
       this.claimed = false;
@@ -191,6 +198,7 @@ export class Router implements ControlBackend {
         this.dp = deps.dataPlane({ devices: this.devices, macs, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
         this.dp.onFailure((why) => this.died(why));
         this.noteLayouts(await this.dp.start(fullDelta(this.served(this.running))), []);
+        await this.followSync();
       },
       stop: async () => {
         const c = countersSnapshot(this.dp.memory.drops, this.dp.memory.passes, this.dp.memory.totals, false);
@@ -322,8 +330,8 @@ export class Router implements ControlBackend {
     if (this.deps.connCapacity === undefined && loaded.connCapacity !== this.connCapacity) {
       log.warn('conn_capacity changed; it takes effect at the next start', { running: this.connCapacity, configured: loaded.connCapacity });
     }
-    if (JSON.stringify(loaded.failover) !== this.failoverSettings) {
-      log.warn('the heartbeat settings (primary, backup, backup_active, heartbeat_port, keepalive, deadtime, ...) changed; they take effect at the next start');
+    if (JSON.stringify({ failover: loaded.failover, sync: loaded.sync }) !== this.failoverSettings) {
+      log.warn('the heartbeat or sync daemon settings (primary, backup, backup_active, keepalive, deadtime, syncdaemon, ...) changed; they take effect at the next start');
     }
     log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });
     for (const d of discarded) log.info('reload discarded a runtime change', { change: d });
@@ -439,7 +447,43 @@ export class Router implements ControlBackend {
       this.deps.log.info(active ? 'failover: active, the addresses are claimed' : 'failover: inactive, the addresses are released', {
         reason, addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
       });
+      await this.followSync();
     });
+  }
+
+  /**
+   * The sync daemon follows the router's state, as pulse ran ipvsadm --start-daemon:
+   * master while active (it multicasts its connections), backup while inactive (it
+   * learns the partner's), so after a takeover or a failback the new active router
+   * already knows the flows. A router without a partner is master.
+   */
+  private async followSync(): Promise<void> {
+    const sync = this.sync;
+    if (!sync) return;
+    const role: SyncRole = this.claimed ? 'master' : 'backup';
+    if (role === this.syncRole) return;
+    const s: SyncSocketSettings = { role, address: sync.address, syncid: sync.settings.syncid, version: sync.settings.version };
+    await this.dp.setSync(s);
+    this.syncRole = role;
+    this.deps.log.info(`sync daemon: ${role}`, { mcast_interface: sync.settings.iface, address: formatIPv4(sync.address), syncid: sync.settings.syncid, version: sync.settings.version });
+  }
+
+  /** The router's IPv4 address on syncd_iface (the sync daemon's --mcast-interface); a StartError when it has none. */
+  private syncAddress(iface: string): number {
+    for (const [addr, dev] of this.deps.host.kernelAddresses()) if (dev === iface) return addr;
+    throw new StartError(`syncdaemon = 1: syncd_iface ${iface} has no IPv4 address (the sync daemon multicasts from it)`);
+  }
+
+  /** The sync daemon for the status (tsvs admin --daemon, metrics): its role, interface and counters, or null. */
+  private syncView(): SyncView | null {
+    const sync = this.sync;
+    if (!sync || !this.syncRole) return null;
+    const h = this.mem.host;
+    return {
+      role: this.syncRole, iface: sync.settings.iface, syncid: sync.settings.syncid, version: sync.settings.version,
+      sent: { conns: h[H_SYNC_CONNS], messages: h[H_SYNC_MESSAGES], queueDrops: h[H_SYNC_RING_DROPS] },
+      received: { messages: h[H_SYNC_RX_MESSAGES], conns: h[H_SYNC_RX_CONNS], skipped: h[H_SYNC_RX_SKIPPED], bad: h[H_SYNC_RX_BAD] },
+    };
   }
 
   private makeFailover(settings: NonNullable<ReturnType<typeof loadConfig>['failover']>): Failover {
@@ -545,6 +589,7 @@ export class Router implements ControlBackend {
       devices: this.devices,
       reloads: { ...this.reloads },
       failover: this.ha?.view() ?? null,
+      sync: this.syncView(),
     };
   }
 

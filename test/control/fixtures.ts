@@ -108,6 +108,7 @@ export function status(over: Partial<StatusView> = {}): StatusView {
       last: { at: 1_700_000_000_500, ok: false, version: 11, trigger: 'SIGHUP', errors: ['lvs.cf:3: E_SYNTAX: bad'], notes: [], discarded: [] },
     },
     failover: null,
+    sync: null,
     ...over,
   };
 }

@@ -9,8 +9,8 @@ import { createLogger } from '../../src/router/log.js';
 import { MemoryPort } from '../../src/io/memory.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { diffTables } from '../../src/model/diff.js';
-import { buildTable, type ServiceTable } from '../../src/model/index.js';
-import { buildTcp, buildUdp } from '../../src/packet/build.js';
+import { buildTable, formatIPv4, type ServiceTable } from '../../src/model/index.js';
+import { buildArp, buildTcp, buildUdp } from '../../src/packet/build.js';
 import { parseSyncMessage, newSyncRxStats, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, SyncWriter, type SyncConn } from '../../src/sync/wire.js';
 import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED } from '../../src/engine/published.js';
 import { TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
@@ -186,6 +186,26 @@ describe('connection sync: backup takes over', () => {
     const [[itf2, back]] = send(b, [[1, fromServer(RS1, ACK, 40001)]]);
     const reply = buildTcp({ srcMac: ETH0_MAC, dstMac: CLIENT_MAC, src: VIP, dst: CLIENT, sport: 80, dport: 40001, flags: ACK, seq: 500, ack: 101, ttl: 63 });
     expect([itf2, hex(back)]).toEqual([0, hex(reply)]);
+  });
+
+  it('a download whose client only listens: the first reply asks ARP for the client, and once it answers the replies reach it', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(natTable(), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    masterWithFlows(group, clock);
+    group.deliver();
+    // The server sends first after the takeover: no client MAC yet. Dropped, and the client asked for on eth0.
+    b.port.takeSent(0);
+    clock.t += 1000;
+    b.port.inject(1, fromServer(RS1, ACK, 40001));
+    b.host.drain();
+    expect(b.port.takeSent(0).filter((f) => f[12] === 8 && f[13] === 6 && f[21] === 1).map((f) => f.slice(38, 42).join('.'))).toEqual([formatIPv4(CLIENT)]);
+    expect(b.host.engine.counters.snapshot().drop_next_hop_unknown).toBe(1);
+    // The client answers; the server's retransmission goes through to the client's MAC.
+    b.port.inject(0, buildArp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, op: 2, senderMac: CLIENT_MAC, senderIp: CLIENT, targetMac: ETH0_MAC, targetIp: VIP }));
+    const [[itf, back]] = send(b, [[1, fromServer(RS1, ACK, 40001)]]);
+    const reply = buildTcp({ srcMac: ETH0_MAC, dstMac: CLIENT_MAC, src: VIP, dst: CLIENT, sport: 80, dport: 40001, flags: ACK, seq: 500, ack: 101, ttl: 63 });
+    expect([itf, hex(back)]).toEqual([0, hex(reply)]);
   });
 
   it('counts synced established conns as ActiveConn of their server, with the master timeout', () => {

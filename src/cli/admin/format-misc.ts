@@ -1,6 +1,5 @@
 // The small outputs: --timeout (list_timeout), -v (version) and -h (usage_exit).
-// `--daemon` prints one line per running sync daemon; tsvs runs none yet, so it
-// prints nothing, as ipvsadm does when no daemon runs.
+// (`--daemon` prints one line per running sync daemon: run.ts, from the status.)
 import type { TimeoutsView } from '../../control/types.js';
 import { IPVS_SCHEDULERS } from '../../sched/names.js';
 import { IPVS_VERSION } from './format-list.js';

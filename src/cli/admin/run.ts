@@ -52,7 +52,7 @@ async function execute(cmd: AdminCommand, api: ControlApi, io: AdminIO, ctx: Par
       io.stdout(versionText());
       return 0;
     case 'daemon':
-      io.stderr(`${ctx.program}: the connection sync daemon is not built yet; --${cmd.cmd} ${cmd.daemon.state} does nothing\n`);
+      io.stderr(`${ctx.program}: tsvs runs the connection sync daemon from lvs.cf (syncdaemon = 1, syncd_iface, syncd_id), master while the router is active and backup while not; --${cmd.cmd} ${cmd.daemon.state} does nothing\n`);
       return 1;
     case 'change':
       if (cmd.refuse) throw new AdminError(`${ipvsStrerror(FUNC_OF_OP[cmd.ops[0].op], cmd.refuse)}\n`, 255);
@@ -80,9 +80,14 @@ async function list(cmd: Extract<AdminCommand, { kind: 'list' }>, api: ControlAp
       io.stdout(f.json ? json(t) : formatTimeouts(t));
       return 0;
     }
-    case 'daemon':
-      if (f.json) io.stdout(json([]));
+    case 'daemon': {
+      // ipvsadm prints a line per daemon running (list_daemon), nothing when none does.
+      const sync = (await call(() => api.status(), 'get_daemon')).sync;
+      const states = !sync ? [] : sync.role === 'both' ? ['master', 'backup'] : [sync.role];
+      if (f.json) io.stdout(json(states.map((state) => ({ state, mcastInterface: sync!.iface, syncid: sync!.syncid }))));
+      else io.stdout(states.map((st) => `${st} sync daemon (mcast=${sync!.iface}, syncid=${sync!.syncid})\n`).join(''));
       return 0;
+    }
     case 'conns': {
       const conns = await allConnections(api, pageSize);
       if (f.json) io.stdout(json({ total: conns.length, offset: 0, conns }));

@@ -8,7 +8,7 @@ import type { Op } from '../../control/types.js';
 export type IpvsFunc =
   | 'add_service' | 'update_service' | 'del_service' | 'zero_service' | 'add_dest' | 'update_dest' | 'del_dest'
   | 'flush' | 'set_timeout' | 'start_daemon' | 'stop_daemon' | 'get_services' | 'get_dests' | 'get_service'
-  | 'get_timeout' | 'get_conns';
+  | 'get_timeout' | 'get_conns' | 'get_daemon';
 
 export const FUNC_OF_OP: Record<Op['op'], IpvsFunc> = {
   'add-service': 'add_service',

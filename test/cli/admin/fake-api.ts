@@ -3,7 +3,7 @@
 // (EEXIST, ESRCH, ENOENT), adds servers at the head of the list as IPVS
 // does, and records every call.
 import {
-  type FailoverView,
+  type FailoverView, type StatusView, type SyncView,
   ApiRequestError, type ChangeResult, type ConnPage, type ConnView, type ControlApi, type HealthForce, type HealthServerView, type HealthView, type Op, type ServerView,
   type ServiceSelector, type ServiceView, type TableView, type TimeoutsView,
 } from '../../../src/control/types.js';
@@ -67,8 +67,13 @@ export class FakeApi implements ControlApi {
     this.table_ = next;
     return { version: next.version, done: ops.map((o) => o.op), warnings: [] };
   }
-  async status(): Promise<never> {
-    throw new Error('not faked');
+  /** The sync daemon the status reports (tsvs admin --daemon); null: off. */
+  sync_: SyncView | null = null;
+  async status(): Promise<StatusView> {
+    return {
+      pid: 1, uptime: 0, config: 'lvs.cf', version: this.table_.version, components: {}, backend: 'memory', devices: [],
+      reloads: { ok: 0, failed: 0, last: null }, failover: this.failover_, sync: this.sync_,
+    };
   }
   async dataplane(): Promise<never> {
     throw new Error('not faked');

@@ -119,8 +119,12 @@ describe('listings', () => {
     expect(await run('-L --timeout', api)).toEqual({ code: 0, out: 'Timeout (tcp tcpfin udp): 900 120 60\n', err: '' });
   });
 
-  it('--daemon prints nothing: no sync daemon runs', async () => {
+  it('--daemon: nothing when no sync daemon runs; else ipvsadm\'s line per daemon, and JSON', async () => {
     expect(await run('-L --daemon', new FakeApi())).toEqual({ code: 0, out: '', err: '' });
+    const api = new FakeApi();
+    api.sync_ = { role: 'master', iface: 'eth1', syncid: 7, version: 1, sent: { conns: 1, messages: 1, queueDrops: 0 }, received: { messages: 0, conns: 0, skipped: 0, bad: 0 } };
+    expect(await run('-L --daemon', api)).toEqual({ code: 0, out: 'master sync daemon (mcast=eth1, syncid=7)\n', err: '' });
+    expect(JSON.parse((await run('-L --daemon --json', api)).out)).toEqual([{ state: 'master', mcastInterface: 'eth1', syncid: 7 }]);
   });
 
   it('a refused read prints ipvs_strerror and exits 1', async () => {
@@ -143,9 +147,9 @@ describe('the rest', () => {
     expect((await run('-C', api)).err).toBe("Can't reach the tsvs control API: Permission denied (you must be root): /run/tsvs/tsvs.sock is root's\n");
   });
 
-  it('--start-daemon and --stop-daemon: not built yet, exit 1', async () => {
+  it('--start-daemon and --stop-daemon: the sync daemon follows lvs.cf and the router\'s state; exit 1', async () => {
     expect(await run('--start-daemon master', new FakeApi())).toEqual({
-      code: 1, out: '', err: 'ipvsadm: the connection sync daemon is not built yet; --start-daemon master does nothing\n',
+      code: 1, out: '', err: 'ipvsadm: tsvs runs the connection sync daemon from lvs.cf (syncdaemon = 1, syncd_iface, syncd_id), master while the router is active and backup while not; --start-daemon master does nothing\n',
     });
     expect((await run('--stop-daemon backup', new FakeApi())).code).toBe(1);
   });
