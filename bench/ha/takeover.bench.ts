@@ -33,7 +33,7 @@ function probe() {
   setTimeout(probe, 20);
 }
 for (let k = 0; k < flows; k++) {
-  const d = { got: 0, ok: false };
+  const d = { got: 0, ok: false, ended: false };
   downloads.push(d);
   const t0 = Date.now();
   const req = http.get(url.replace(/\\/$/, '') + '/bytes?n=' + bytes, { agent }, (res) => {
@@ -42,14 +42,18 @@ for (let k = 0; k < flows; k++) {
       const wait = t0 + (d.got / rate) * 1000 - Date.now();
       if (wait > 0) { res.pause(); setTimeout(() => res.resume(), wait); }
     });
-    res.on('end', () => (d.ok = d.got === bytes));
-    res.on('error', () => {});
+    res.on('end', () => { d.ok = d.got === bytes; d.ended = true; });
+    res.on('error', () => (d.ended = true));
   });
-  req.setTimeout(secs * 1000 + 5000, () => req.destroy());
-  req.on('error', () => {});
+  req.setTimeout(30000, () => req.destroy());
+  req.on('error', () => (d.ended = true));
 }
 probe();
-setTimeout(() => { console.log(JSON.stringify({ ok, failed, downloads })); process.exit(0); }, secs * 1000 + 6000);`;
+// Done when every download ended (a stalled flow can take a few retransmission
+// timeouts to resume after a takeover) or, at the latest, 30 s after the probes.
+const done = () => { console.log(JSON.stringify({ ok, failed, downloads })); process.exit(0); };
+setInterval(() => { if (Date.now() >= end && downloads.every((d) => d.ended)) done(); }, 200);
+setTimeout(done, secs * 1000 + 30000);`;
 
 interface ClientResult {
   ok: number[];
@@ -128,6 +132,6 @@ async function runVariant(syncOn: boolean, rounds: number, flows: number): Promi
 function clientRun(lab: Lab, secs: number, flows: number): Promise<ClientResult> {
   // Each download: 40 MB read at 2 MB/s, 20 s, far more than the sockets' buffers
   // hold (a few MB), so most of it crosses the routers after the kill at 3 s.
-  return lab.exec('client', [process.execPath, '-e', CLIENT, `http://${lab.vip}/`, String(secs), String(flows), '40000000', '2000000'], { timeoutMs: (secs + 20) * 1000 })
+  return lab.exec('client', [process.execPath, '-e', CLIENT, `http://${lab.vip}/`, String(secs), String(flows), '40000000', '2000000'], { timeoutMs: (secs + 40) * 1000 })
     .then((res) => JSON.parse(res.stdout.trim().split('\n').at(-1)!) as ClientResult);
 }
