@@ -10,10 +10,16 @@ import { adminMain } from './admin/run.js';
 import { defineCommand, defineRawCommand } from './registry.js';
 import { topMain } from './top/index.js';
 
-const SOCKET_HELP = `the router's control socket (default $TSVS_CONTROL_SOCKET or ${DEFAULT_SOCKET})`;
+/** --control-socket PATH, for every command that talks to the router. */
+export const SOCKET_OPTION = { type: 'string', arg: 'PATH', help: `the router's control socket (default $TSVS_CONTROL_SOCKET or ${DEFAULT_SOCKET})` } as const;
 
 function defaultSocket(): string {
   return process.env.TSVS_CONTROL_SOCKET || DEFAULT_SOCKET;
+}
+
+/** A client of --control-socket PATH, else of the environment's socket, else the default. */
+export function clientOf(path: string | undefined): ControlClient {
+  return new ControlClient(path || defaultSocket());
 }
 
 /** Takes a leading --control-socket PATH (or =PATH) off argv; else the environment's, else the default. */
@@ -52,7 +58,7 @@ export const topCommand = defineCommand({
     interval: { type: 'number', min: 0.1, max: 3600, default: 1, arg: 'SECONDS', help: 'seconds between refreshes' },
     iterations: { type: 'number', integer: true, min: 1, arg: 'N', help: 'stop after N refreshes' },
     conns: { type: 'number', integer: true, min: 0, default: 10, arg: 'N', help: 'connections to list (0: none)' },
-    'control-socket': { type: 'string', arg: 'PATH', help: SOCKET_HELP },
+    'control-socket': SOCKET_OPTION,
   },
   run({ values }) {
     const api = new ControlClient(values['control-socket'] ?? defaultSocket());

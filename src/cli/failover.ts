@@ -2,9 +2,9 @@
 // the control API - its role, whether it is active, the partner's heartbeat -
 // and the operator's maintenance switch: standby releases the addresses so that
 // the partner takes over, and keeps this router inactive until `resume`.
-import { ControlClient } from '../control/client.js';
-import { DEFAULT_SOCKET, type ControlApi, type FailoverView } from '../control/types.js';
+import { type ControlApi, type FailoverView } from '../control/types.js';
 import { ago } from './health.js';
+import { clientOf, SOCKET_OPTION } from './control-commands.js';
 import { defineCommand, UsageError, type Io } from './registry.js';
 
 const ACTIONS = ['status', 'standby', 'resume'] as const;
@@ -20,11 +20,11 @@ export const failoverCommand = defineCommand({
     'pulse\'s rules (it does not take the addresses from an active partner).',
   options: {
     json: { type: 'boolean', help: 'print the control API\'s JSON' },
-    'control-socket': { type: 'string', arg: 'PATH', help: `the router's control socket (default $TSVS_CONTROL_SOCKET or ${DEFAULT_SOCKET})` },
+    'control-socket': SOCKET_OPTION,
   },
   positionals: [{ name: 'ACTION', help: 'status (default), standby or resume', optional: true, choices: ACTIONS }],
   run({ values, positionals, io }) {
-    const api = new ControlClient(values['control-socket'] || process.env.TSVS_CONTROL_SOCKET || DEFAULT_SOCKET);
+    const api = clientOf(values['control-socket']);
     return failoverMain(api, positionals[0] ?? 'status', values.json === true, io);
   },
 });

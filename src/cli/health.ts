@@ -4,9 +4,9 @@
 // (nanny's SIGUSR1 / SIGUSR2), drain (weight 0, its connections finish), or
 // auto (its checks decide again). ipvsadm has no such view, so it is a command
 // of its own rather than a listing of `tsvs admin`, whose formats stay ipvsadm's.
-import { ControlClient } from '../control/client.js';
-import { DEFAULT_SOCKET, type ControlApi, type HealthForce, type HealthServerView, type HealthView, type ServiceSelector } from '../control/types.js';
+import { type ControlApi, type HealthForce, type HealthServerView, type HealthView, type ServiceSelector } from '../control/types.js';
 import { parseIPv4 } from '../model/index.js';
+import { clientOf, SOCKET_OPTION } from './control-commands.js';
 import { defineCommand, UsageError, type Io } from './registry.js';
 
 const ACTIONS = ['list', 'up', 'down', 'drain', 'auto'] as const;
@@ -22,7 +22,7 @@ export const healthCommand = defineCommand({
     'auto hands it back to its checks. SERVICE is tcp:ADDR:PORT, udp:ADDR:PORT or fwm:MARK; SERVER ADDR:PORT.',
   options: {
     json: { type: 'boolean', help: 'print the control API\'s JSON' },
-    'control-socket': { type: 'string', arg: 'PATH', help: `the router's control socket (default $TSVS_CONTROL_SOCKET or ${DEFAULT_SOCKET})` },
+    'control-socket': SOCKET_OPTION,
   },
   positionals: [
     { name: 'ACTION', help: 'list (default), up, down, drain or auto', optional: true, choices: ACTIONS },
@@ -30,7 +30,7 @@ export const healthCommand = defineCommand({
     { name: 'SERVER', help: 'ADDR:PORT', optional: true },
   ],
   run({ values, positionals, io }) {
-    const api = new ControlClient(values['control-socket'] || process.env.TSVS_CONTROL_SOCKET || DEFAULT_SOCKET);
+    const api = clientOf(values['control-socket']);
     return healthMain(api, positionals, values.json === true, io);
   },
 });

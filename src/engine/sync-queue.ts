@@ -11,9 +11,9 @@
 // skipped (its slot is no longer live); one whose slot was reused within the
 // batch sends the newer conn, which is as true a state for the backup.
 import { CONN_F_ONE_PACKET, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
+import { PROTO_TCP } from '../model/index.js';
 import { TCP_S_CLOSE, TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
 
-const IPPROTO_TCP = 6;
 /** "Check if we sync in current state": the TCP states a master syncs in. */
 const TCP_SYNC_STATES = (1 << TCP_S_ESTABLISHED) | (1 << TCP_S_FIN_WAIT) | (1 << TCP_S_CLOSE)
   | (1 << TCP_S_CLOSE_WAIT) | (1 << TCP_S_TIME_WAIT);
@@ -99,7 +99,7 @@ export class SyncQueue {
   private needed(slot: number, pkts: number): boolean {
     const c = this.conns;
     const state = c.stateOf(slot);
-    if (c.protoOf(slot) === IPPROTO_TCP) {
+    if (c.protoOf(slot) === PROTO_TCP) {
       if (((1 << state) & TCP_SYNC_STATES) === 0) return false;
       if (state !== this.oldState[slot] && state !== TCP_S_ESTABLISHED) {
         this.oldState[slot] = state;

@@ -24,6 +24,18 @@ export function writeU32(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = v & 0xff;
 }
 
+/** Little-endian, for the few formats that carry a host's own byte order (IPVS sync v0's sequence block). */
+export function readU32LE(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+export function writeU32LE(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
 // A DataView over a frame buffer reads and writes 32-bit words with one load or
 // store instead of four. Backends keep one buffer for life, so the view is made
 // once per buffer, not per frame.

@@ -106,8 +106,8 @@ export class Router implements ControlBackend {
   private claimed = true;
   /** The inactive form of each table handed to the data plane (the same, its addresses released). */
   private readonly released = new WeakMap<ServiceTable, ServiceTable>();
-  /** lvs.cf's failover settings at start, to tell a reload that changes them (they need a restart). */
-  private failoverSettings = 'null';
+  /** lvs.cf's failover and sync settings at start, to tell a reload that changes them (they need a restart). */
+  private haSettings = 'null';
   /** The sync daemon (syncdaemon = 1) and this router's address on syncd_iface; null: off. */
   private sync: { settings: SyncSettings; address: number } | null = null;
   /** The sync daemon's role now: master while this router is active, backup while not (as pulse switched it). */
@@ -149,7 +149,7 @@ export class Router implements ControlBackend {
     }
     this.running = this.desired.effective();
     this.noteTimeouts(this.running);
-    this.failoverSettings = JSON.stringify({ failover: loaded.failover, sync: loaded.sync });
+    this.haSettings = JSON.stringify({ failover: loaded.failover, sync: loaded.sync });
     if (loaded.sync) this.sync = { settings: loaded.sync, address: this.syncAddress(loaded.sync.iface) };
     if (loaded.failover) {
       // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
@@ -330,7 +330,7 @@ export class Router implements ControlBackend {
     if (this.deps.connCapacity === undefined && loaded.connCapacity !== this.connCapacity) {
       log.warn('conn_capacity changed; it takes effect at the next start', { running: this.connCapacity, configured: loaded.connCapacity });
     }
-    if (JSON.stringify({ failover: loaded.failover, sync: loaded.sync }) !== this.failoverSettings) {
+    if (JSON.stringify({ failover: loaded.failover, sync: loaded.sync }) !== this.haSettings) {
       log.warn('the heartbeat or sync daemon settings (primary, backup, backup_active, keepalive, deadtime, syncdaemon, ...) changed; they take effect at the next start');
     }
     log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });

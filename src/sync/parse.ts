@@ -3,7 +3,7 @@
 // everything it drops. It never throws on bad input and never reads outside the
 // datagram. As in the kernel, conns are handed over as they are read: a
 // malformed conn stops the message, and the conns before it stay delivered.
-import { readU16, readU32 } from '../packet/bytes.js';
+import { readU16, readU32, readU32LE } from '../packet/bytes.js';
 import { IP_VS_CONN_F_SEQ_MASK, kernelStateValid } from './kernel-flags.js';
 import {
   HDR_SIZE, HDR_SYNCID, IPVS_OPT_F_PARAM, IPVS_OPT_PE_DATA, IPVS_OPT_PE_NAME, IPVS_OPT_SEQ_DATA, PE_NAME_MAXLEN,
@@ -225,8 +225,4 @@ function readSeq(b: Uint8Array, o: number, s: SyncSeq, little: boolean): SyncSeq
   s.delta = (little ? readU32LE(b, o + 4) : readU32(b, o + 4)) | 0;
   s.previousDelta = (little ? readU32LE(b, o + 8) : readU32(b, o + 8)) | 0;
   return s;
-}
-
-function readU32LE(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }

@@ -2,7 +2,7 @@
 // caller owns, the way the kernel master fills its sync_buff: conns are appended
 // until the next one would pass sync_maxlen, then the message goes out and a new
 // one starts. Nothing is allocated per conn.
-import { writeU16, writeU32 } from '../packet/bytes.js';
+import { writeU16, writeU32, writeU32LE } from '../packet/bytes.js';
 import { IP_VS_CONN_F_IN_SEQ, IP_VS_CONN_F_OUT_SEQ, IP_VS_CONN_F_SEQ_MASK, kernelTxFlags } from './kernel-flags.js';
 import {
   HDR_SIZE, HDR_SYNCID, IPVS_OPT_PE_DATA, IPVS_OPT_PE_NAME, IPVS_OPT_SEQ_DATA, MAX_NR_CONNS, PE_DATA_MAXLEN, PE_NAME_MAXLEN,
@@ -215,11 +215,4 @@ function writeSeq(b: Uint8Array, o: number, s: SyncSeq, little: boolean): void {
     writeU32(b, o + 4, s.delta);
     writeU32(b, o + 8, s.previousDelta);
   }
-}
-
-function writeU32LE(b: Uint8Array, o: number, v: number): void {
-  b[o] = v & 0xff;
-  b[o + 1] = (v >>> 8) & 0xff;
-  b[o + 2] = (v >>> 16) & 0xff;
-  b[o + 3] = (v >>> 24) & 0xff;
 }

@@ -8,6 +8,7 @@ import {
 } from '../../src/conn/flags.js';
 import * as tcp from '../../src/conn/tcp-states.js';
 import { parseIPv4 } from '../../src/model/index.js';
+import { prng } from '../packet/helpers.js';
 import {
   IP_VS_CONN_F_BACKUP_MASK, IP_VS_CONN_F_BACKUP_UPD_MASK, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_HASHED, IP_VS_CONN_F_INACTIVE,
   IP_VS_CONN_F_IN_SEQ, IP_VS_CONN_F_MASQ, IP_VS_CONN_F_NFCT, IP_VS_CONN_F_NOOUTPUT, IP_VS_CONN_F_ONE_PACKET, IP_VS_CONN_F_OUT_SEQ,
@@ -399,17 +400,6 @@ describe('sync wire: kernel flags and states', () => {
     expect(syncMaxlen('master', 1500, 70000)).toBe(65507);
   });
 });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Truncations, bit flips, byte sets; often with the size field repaired so the mutation reaches the conns. */
 function mutate(rnd: () => number, g: Uint8Array): Uint8Array {
