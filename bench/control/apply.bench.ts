@@ -56,6 +56,7 @@ class TimedInline implements DataPlane {
   }
   conns: DataPlane['conns'] = (o, l) => this.inner.conns(o, l);
   setSync: DataPlane['setSync'] = (s) => this.inner.setSync(s);
+  resync: DataPlane['resync'] = () => this.inner.resync();
   announce(): void {
     this.inner.announce();
   }

@@ -38,6 +38,7 @@ export class TimedDataPlane implements DataPlane {
   }
   conns: DataPlane['conns'] = (o, l) => this.inner.conns(o, l);
   setSync: DataPlane['setSync'] = (s) => this.inner.setSync(s);
+  resync: DataPlane['resync'] = () => this.inner.resync();
   announce(): void {
     this.inner.announce();
   }

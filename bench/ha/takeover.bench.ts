@@ -18,7 +18,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 // The client: for `secs` seconds a GET on a new connection every 20 ms (200 ms
 // timeout each), and `flows` downloads of `bytes` read at `rate` bytes/s. Prints
 // one JSON line: the times (ms since the epoch) of answered GETs, the failed
-// ones, and per download the bytes it got and whether it ended cleanly.
+// ones, and per download the bytes it got, whether it ended cleanly, its stalls
+// and why it ended (the bench explains each lost one on stderr).
 const CLIENT = `const [url, secs, flows, bytes, rate] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
 const http = require('node:http');
 const ok = [], failed = [], downloads = [];
@@ -33,20 +34,25 @@ function probe() {
   setTimeout(probe, 20);
 }
 for (let k = 0; k < flows; k++) {
-  const d = { got: 0, ok: false, ended: false };
+  const d = { got: 0, ok: false, ended: false, last: Date.now(), stalls: [], why: '', server: '', port: 0, endAt: 0 };
   downloads.push(d);
   const t0 = Date.now();
   const req = http.get(url.replace(/\\/$/, '') + '/bytes?n=' + bytes, { agent }, (res) => {
+    d.server = res.headers['x-server'] || '';
+    d.port = res.socket.localPort;
     res.on('data', (c) => {
+      const now = Date.now();
+      if (now - d.last > 500) d.stalls.push([d.last, now - d.last]);
+      d.last = now;
       d.got += c.length;
       const wait = t0 + (d.got / rate) * 1000 - Date.now();
       if (wait > 0) { res.pause(); setTimeout(() => res.resume(), wait); }
     });
-    res.on('end', () => { d.ok = d.got === bytes; d.ended = true; });
-    res.on('error', () => (d.ended = true));
+    res.on('end', () => { d.ok = d.got === bytes; d.ended = true; d.endAt = Date.now(); d.why = d.ok ? '' : 'short'; });
+    res.on('error', (e) => { d.ended = true; d.endAt = Date.now(); d.why = e.message; });
   });
-  req.setTimeout(30000, () => req.destroy());
-  req.on('error', () => (d.ended = true));
+  req.setTimeout(30000, () => req.destroy(new Error('idle 30 s')));
+  req.on('error', (e) => { d.ended = true; d.endAt = d.endAt || Date.now(); d.why = d.why || e.message; });
 }
 probe();
 // Done when every download ended (a stalled flow can take a few retransmission
@@ -58,7 +64,7 @@ setTimeout(done, secs * 1000 + 30000);`;
 interface ClientResult {
   ok: number[];
   failed: number[];
-  downloads: Array<{ got: number; ok: boolean }>;
+  downloads: Array<{ got: number; ok: boolean; last: number; stalls: Array<[number, number]>; why: string; server: string; port: number; endAt: number }>;
 }
 
 async function active(api: ControlClient): Promise<boolean | null> {
@@ -80,16 +86,22 @@ function gap(r: ClientResult, at: number): { ms: number; failed: number } {
   return { ms: after === undefined ? NaN : after - before, failed: r.failed.filter((t) => t >= at && t < at + 10_000).length };
 }
 
+/** Downloads per round and each one's read rate (bytes/s): 20 MB/s in all on the full run. */
+interface Flows {
+  flows: number;
+  rate: number;
+}
+
 export async function runTakeoverBench(o: { quick?: boolean } = {}): Promise<Row[]> {
   const rounds = o.quick ? 1 : 3;
-  const flows = o.quick ? 5 : 20;
+  const f: Flows = o.quick ? { flows: 5, rate: 2_000_000 } : { flows: 50, rate: 400_000 };
   const rows: Row[] = [];
-  for (const syncOn of [true, false]) rows.push(...(await runVariant(syncOn, rounds, flows)));
+  for (const syncOn of [true, false]) rows.push(...(await runVariant(syncOn, rounds, f)));
   return rows;
 }
 
 /** One lab, `rounds` kill-and-failback cycles; the lab's lvs.cf has connection sync on, or off for the baseline. */
-async function runVariant(syncOn: boolean, rounds: number, flows: number): Promise<Row[]> {
+async function runVariant(syncOn: boolean, rounds: number, { flows, rate }: Flows): Promise<Row[]> {
   const lab = await labUp({ mode: 'nat', servers: 2, name: `bha${process.pid % 10000}${syncOn ? 's' : 'n'}`, ha: true });
   const rows: Row[] = [];
   try {
@@ -104,7 +116,7 @@ async function runVariant(syncOn: boolean, rounds: number, flows: number): Promi
       await until('the primary active', 30_000, async () => (await active(api.router)) === true && (await active(api.backup)) === false);
       await sleep(1000);
       const secs = 20;
-      const client = clientRun(lab, secs, flows);
+      const client = clientRun(lab, secs, flows, rate);
       await sleep(3000);
       const killedAt = Date.now();
       process.kill(primary.pid, 'SIGKILL');
@@ -114,6 +126,7 @@ async function runVariant(syncOn: boolean, rounds: number, flows: number): Promi
       await until('the primary back (failback)', 20_000, async () => (await active(api.router)) === true);
       const backAt = Date.now();
       const r = await client;
+      explainLost(r, killedAt, backAt);
       const kill = gap(r, killedAt);
       const back = gap(r, backAt);
       rows.push({
@@ -121,6 +134,7 @@ async function runVariant(syncOn: boolean, rounds: number, flows: number): Promi
         'takeover ms (last reply -> first)': kill.ms, 'failed in 10 s after kill': kill.failed,
         'failback gap ms': back.ms, 'failed in 10 s after failback': back.failed,
         [`downloads intact of ${flows}`]: r.downloads.filter((d) => d.ok).length,
+        'established lost per 1,000': Math.round((1000 * r.downloads.filter((d) => !d.ok).length) / flows),
       });
     }
   } finally {
@@ -129,9 +143,20 @@ async function runVariant(syncOn: boolean, rounds: number, flows: number): Promi
   return rows;
 }
 
-function clientRun(lab: Lab, secs: number, flows: number): Promise<ClientResult> {
-  // Each download: 40 MB read at 2 MB/s, 20 s, far more than the sockets' buffers
-  // hold (a few MB), so most of it crosses the routers after the kill at 3 s.
-  return lab.exec('client', [process.execPath, '-e', CLIENT, `http://${lab.vip}/`, String(secs), String(flows), '40000000', '2000000'], { timeoutMs: (secs + 40) * 1000 })
+/** One stderr line per download that did not finish: what it got, when it stopped, why. */
+function explainLost(r: ClientResult, killedAt: number, backAt: number): void {
+  const at = (t: number) => `kill${t >= killedAt ? '+' : ''}${((t - killedAt) / 1000).toFixed(1)}s`;
+  console.error(`  (failback at ${at(backAt)})`);
+  for (const d of r.downloads) {
+    const stalls = d.stalls.map(([t, ms]) => `${at(t)} for ${(ms / 1000).toFixed(1)}s`).join(', ');
+    const how = d.why ? `, ${d.why} at ${at(d.endAt)}` : '';
+    console.error(`  download ${d.ok ? 'intact' : 'LOST'} (port ${d.port}, ${d.server}): ${(d.got / 1e6).toFixed(1)} MB, last byte ${at(d.last)}${how}${stalls ? `; stalls: ${stalls}` : ''}`);
+  }
+}
+
+function clientRun(lab: Lab, secs: number, flows: number, rate: number): Promise<ClientResult> {
+  // Each download lasts `secs` at `rate`: far more than the sockets' buffers hold
+  // (a few MB), so most of it crosses the routers after the kill at 3 s.
+  return lab.exec('client', [process.execPath, '-e', CLIENT, `http://${lab.vip}/`, String(secs), String(flows), String(rate * secs), String(rate)], { timeoutMs: (secs + 40) * 1000 })
     .then((res) => JSON.parse(res.stdout.trim().split('\n').at(-1)!) as ClientResult);
 }

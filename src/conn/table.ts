@@ -277,6 +277,11 @@ export class ConnTable extends ConnRows {
     return this.wheel.remaining(slot, now);
   }
 
+  /** Slots below this have been handed out at least once (a sweep of the table stops here). */
+  get highWater(): number {
+    return this.fresh;
+  }
+
   forEach(cb: (slot: number) => void): void {
     for (let s = 1; s < this.fresh; s++) if (this.stateOf(s) !== FREE) cb(s);
   }

@@ -141,6 +141,7 @@ function addSyncFamilies(f: Families, v: SyncView): void {
   conns.inc({ result: 'applied' }, v.received.conns);
   conns.inc({ result: 'skipped' }, v.received.skipped);
   conns.inc({ result: 'queue_full' }, v.sent.queueDrops);
+  f.counter('tsvs_sync_resyncs_total', 'Whole connection tables sent to a partner that came back (beyond the kernel: it syncs only as packets pass).').inc({}, v.sent.resyncs);
   f.counter('tsvs_sync_bad_messages_total', 'Sync messages received that were malformed or truncated (counted and dropped).').inc({}, v.received.bad);
 }
 

@@ -256,8 +256,8 @@ export interface SyncView {
   iface: string;
   syncid: number;
   version: 0 | 1;
-  /** Master: connections and messages sent, and connections lost to a full queue. */
-  sent: { conns: number; messages: number; queueDrops: number };
+  /** Master: connections and messages sent, connections lost to a full queue, and whole-table sends to a partner that came back. */
+  sent: { conns: number; messages: number; queueDrops: number; resyncs: number };
   /** Backup: messages taken, connections created or updated, skipped (unknown service or server, an old message) and bad messages. */
   received: { messages: number; conns: number; skipped: number; bad: number };
 }

@@ -29,7 +29,9 @@ export const H_SYNC_RX_CONNS = 8;
 export const H_SYNC_RX_SKIPPED = 9;
 /** Received messages or conns that were malformed: bad length, truncated, bad option, wrong protocol or state. */
 export const H_SYNC_RX_BAD = 10;
-export const H_FIELDS = 11;
+/** Whole-table sends to a partner that came back (router/conn-sync.ts resync). */
+export const H_SYNC_RESYNCS = 11;
+export const H_FIELDS = 12;
 
 export interface DataPlaneMemory {
   // Per dest id (see conn/dests.ts and engine/services.ts).

@@ -18,6 +18,18 @@ import { TCP_S_CLOSE, TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, TCP_S
 const TCP_SYNC_STATES = (1 << TCP_S_ESTABLISHED) | (1 << TCP_S_FIN_WAIT) | (1 << TCP_S_CLOSE)
   | (1 << TCP_S_CLOSE_WAIT) | (1 << TCP_S_TIME_WAIT);
 
+/**
+ * Whether a whole-table send (router/conn-sync.ts resync) includes the conn in
+ * `slot`: what the packet path would sync in its state (TCP in ESTABLISHED or a
+ * closing state; UDP and the rest always), every template, never a one-packet conn.
+ */
+export function worthSyncing(conns: ConnTable, slot: number): boolean {
+  const flags = conns.flagsOf(slot);
+  if ((flags & CONN_F_TEMPLATE) !== 0) return true;
+  if ((flags & CONN_F_ONE_PACKET) !== 0) return false;
+  return conns.protoOf(slot) !== PROTO_TCP || ((1 << conns.stateOf(slot)) & TCP_SYNC_STATES) !== 0;
+}
+
 export interface SyncQueueOptions {
   /** Ring entries (rounded up to a power of two). Default 4096. */
   ringSize?: number;

@@ -4,13 +4,19 @@
 // kernel's master thread sends a part-filled buffer after a flush time; a
 // backup reads messages into the engine's table (engine/sync-import.ts).
 // Nothing here allocates per conn: one reused record, one message buffer.
+//
+// Beyond the kernel: a master can send its whole table (resync, then sweep in
+// slices). The kernel syncs a conn only as its packets pass, so a backup that
+// (re)starts never learns an idle or stalled flow (a download waiting on a
+// retransmission timeout after a takeover sends nothing) and loses it at the
+// next takeover; the router resyncs when its partner comes back.
 import { CONN_F_TEMPLATE } from '../conn/table.js';
 import type { Engine } from '../engine/engine.js';
 import {
-  H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED,
+  H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED,
 } from '../engine/published.js';
 import { importSyncConn, newSyncImportStats, type SyncImportStats } from '../engine/sync-import.js';
-import { SyncQueue } from '../engine/sync-queue.js';
+import { SyncQueue, worthSyncing } from '../engine/sync-queue.js';
 import { kernelFlagsFromTsvs } from '../sync/kernel-flags.js';
 import { syncMaxlen, V1_HDR_SIZE, V1_MAX_V4_CONN, type SyncConn } from '../sync/layout.js';
 import { newSyncRxStats, parseSyncMessage, type OnSyncConn, type SyncRxStats } from '../sync/parse.js';
@@ -19,10 +25,11 @@ import type { SyncSettings } from './sync-socket.js';
 
 /** Everything connection sync counts, for the control plane and tests. */
 export interface ConnSyncStats {
-  /** Master: conns and templates put into messages, messages sent, conns the full ring lost. */
+  /** Master: conns and templates put into messages, messages sent, conns the full ring lost, whole-table sends begun. */
   synced: number;
   messages: number;
   ringDrops: number;
+  resyncs: number;
   /** Backup: messages from this router itself, ignored. */
   own: number;
   rx: SyncRxStats;
@@ -33,12 +40,14 @@ export class ConnSync {
   readonly master: boolean;
   readonly backup: boolean;
   readonly queue: SyncQueue;
-  readonly stats: ConnSyncStats = { synced: 0, messages: 0, ringDrops: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats() };
+  readonly stats: ConnSyncStats = { synced: 0, messages: 0, ringDrops: 0, resyncs: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats() };
   private readonly writer: SyncWriter | null;
   private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
   private readonly onConn: OnSyncConn;
   private readonly parseOpts: { syncid: number };
   private now = 0;
+  /** The next slot a whole-table send reads; 0 while none runs. */
+  private sweepAt = 0;
 
   /** Installs itself as engine.sync; `send` gets each message (a view of a reused buffer). */
   constructor(
@@ -66,17 +75,48 @@ export class ConnSync {
     if (w === null) return;
     const q = this.queue, conns = this.engine.conns;
     for (let s = q.take(); s !== 0; s = q.take()) {
-      if (!conns.isLive(s)) continue; // expired within the batch
-      this.fill(s);
-      if (!w.add(this.rec)) {
-        this.emit(w);
-        w.add(this.rec); // an empty message takes any one conn
-      }
-      this.stats.synced++;
+      if (conns.isLive(s)) this.put(w, s); // else expired within the batch
     }
     if (all && w.count > 0) this.emit(w);
     this.stats.ringDrops = q.drops;
     this.publish();
+  }
+
+  /** Begins sending the whole table (a master only); sweep() sends it a slice at a time. False on a backup. */
+  resync(): boolean {
+    if (this.writer === null) return false;
+    this.sweepAt = 1;
+    this.stats.resyncs++;
+    this.publish();
+    return true;
+  }
+
+  /**
+   * The next `slots` slots of a whole-table send into messages (the last one sent
+   * when the sweep ends); true while more remain. Conns created after the sweep
+   * passed their slot are synced by their packets as usual.
+   */
+  sweep(slots: number): boolean {
+    const w = this.writer;
+    if (w === null || this.sweepAt === 0) return false;
+    const conns = this.engine.conns;
+    const end = Math.min(conns.highWater, this.sweepAt + slots);
+    for (let s = this.sweepAt; s < end; s++) {
+      if (conns.isLive(s) && worthSyncing(conns, s)) this.put(w, s);
+    }
+    this.sweepAt = end >= conns.highWater ? 0 : end;
+    if (this.sweepAt === 0 && w.count > 0) this.emit(w);
+    this.publish();
+    return this.sweepAt !== 0;
+  }
+
+  private put(w: SyncWriter, s: number): void {
+    this.fill(s);
+    if (!w.add(this.rec)) {
+      this.emit(w);
+      w.add(this.rec); // an empty message takes any one conn
+    }
+    this.stats.synced++;
   }
 
   /** One datagram from `from` (uint32; 0 unknown). Malformed input is counted, never thrown. */
@@ -126,6 +166,7 @@ export class ConnSync {
     h[H_SYNC_CONNS] = st.synced;
     h[H_SYNC_MESSAGES] = st.messages;
     h[H_SYNC_RING_DROPS] = st.ringDrops;
+    h[H_SYNC_RESYNCS] = st.resyncs;
     h[H_SYNC_RX_MESSAGES] = rx.messages;
     h[H_SYNC_RX_CONNS] = im.created + im.updated;
     h[H_SYNC_RX_SKIPPED] = im.noService + im.noServer + im.tableFull + im.stale;

@@ -7,7 +7,7 @@
 // leaves the running table and the fence as they were. Inputs are injected (data
 // plane, host, nft, clock), so tests drive the daemon as a step function.
 import { countersSnapshot } from '../engine/counters.js';
-import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory } from '../engine/published.js';
+import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory } from '../engine/published.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
@@ -468,6 +468,22 @@ export class Router implements ControlBackend {
     this.deps.log.info(`sync daemon: ${role}`, { mcast_interface: sync.settings.iface, address: formatIPv4(sync.address), syncid: sync.settings.syncid, version: sync.settings.version });
   }
 
+  /**
+   * The partner came back (failover.ts partnerBack): while active, send it the
+   * whole connection table, as the kernel never does (it syncs a conn only as its
+   * packets pass, so a flow stalled or idle at the partner's return would be lost
+   * at the next takeover or failback).
+   */
+  private async resyncPartner(why: string): Promise<void> {
+    if (!this.claimed || this.syncRole !== 'master') return;
+    try {
+      const conns = await this.dp.resync();
+      if (conns !== null) this.deps.log.info('sync daemon: sending the whole connection table to the partner', { why, conns });
+    } catch (e) {
+      this.deps.log.warn('sync daemon: the connection table could not be resent', { why, problem: (e as Error).message });
+    }
+  }
+
   /** The router's IPv4 address on syncd_iface (the sync daemon's --mcast-interface); a StartError when it has none. */
   private syncAddress(iface: string): number {
     for (const [addr, dev] of this.deps.host.kernelAddresses()) if (dev === iface) return addr;
@@ -481,7 +497,7 @@ export class Router implements ControlBackend {
     const h = this.mem.host;
     return {
       role: this.syncRole, iface: sync.settings.iface, syncid: sync.settings.syncid, version: sync.settings.version,
-      sent: { conns: h[H_SYNC_CONNS], messages: h[H_SYNC_MESSAGES], queueDrops: h[H_SYNC_RING_DROPS] },
+      sent: { conns: h[H_SYNC_CONNS], messages: h[H_SYNC_MESSAGES], queueDrops: h[H_SYNC_RING_DROPS], resyncs: h[H_SYNC_RESYNCS] },
       received: { messages: h[H_SYNC_RX_MESSAGES], conns: h[H_SYNC_RX_CONNS], skipped: h[H_SYNC_RX_SKIPPED], bad: h[H_SYNC_RX_BAD] },
     };
   }
@@ -494,6 +510,7 @@ export class Router implements ControlBackend {
       log: this.deps.log,
       claim: (active, reason) => this.claim(active, reason),
       rearp: () => this.dp.announce(),
+      partnerBack: (why) => void this.resyncPartner(why),
       ...this.deps.failoverDeps,
     });
   }

@@ -80,6 +80,11 @@ export class WorkerDataPlane implements DataPlane {
     await this.request('sync', { settings });
   }
 
+  async resync(): Promise<number | null> {
+    const r = await this.request('resync', {});
+    return r.kind === 'resynced' ? r.conns : null;
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;

@@ -24,6 +24,15 @@ import { Announcer } from './garp.js';
 import type { Logger } from './log.js';
 import { udpSyncTransport, type SyncSettings, type SyncTransport, type SyncTransportFactory } from './sync-socket.js';
 
+/**
+ * A whole-table sync send (resync) goes out in slices: this many table slots
+ * every few ms, so the loop keeps forwarding between slices (a slice of live
+ * conns encodes in well under a millisecond) and the backup's socket buffer is
+ * not flooded: about 256 k conns a second, a million-conn table in 4 s.
+ */
+const SWEEP_SLOTS = 1024;
+const SWEEP_EVERY_MS = 4;
+
 export interface HostOptions {
   devices: string[];
   /** Each device's MAC, in order. */
@@ -52,6 +61,7 @@ export class DataPlaneHost {
   private readonly host: Float64Array;
   private sync: ConnSync | null = null;
   private syncTransport: SyncTransport | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
   running = false;
 
   constructor(private readonly opts: HostOptions) {
@@ -152,6 +162,24 @@ export class DataPlaneHost {
     this.syncTransport = open(settings, (bytes, from) => this.receiveSync(bytes, from), this.opts.log);
   }
 
+  /**
+   * Sends the whole connection table to the backup (conn-sync.ts resync), a slice
+   * every few ms; a send already under way starts again from the top. Returns the
+   * conns the table holds, or null when this router is not a sync master.
+   */
+  resync(): number | null {
+    if (this.sync === null || !this.running || !this.sync.resync()) return null;
+    if (this.sweepTimer === null) this.sweepStep();
+    return this.engine.conns.count;
+  }
+
+  private readonly sweepStep = (): void => {
+    this.sweepTimer = null;
+    if (this.sync === null || !this.running || !this.sync.sweep(SWEEP_SLOTS)) return;
+    this.sweepTimer = setTimeout(this.sweepStep, SWEEP_EVERY_MS);
+    this.sweepTimer.unref();
+  };
+
   /** A sync message from another router (from: its address, uint32). Bad input is counted, never thrown. */
   receiveSync(bytes: Uint8Array, from = 0): void {
     if (this.sync !== null && this.running) this.sync.receive(bytes, from, this.clock());
@@ -163,6 +191,8 @@ export class DataPlaneHost {
   }
 
   private closeSync(): void {
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
     this.syncTransport?.close();
     this.syncTransport = null;
     this.sync?.close();

@@ -15,12 +15,14 @@ export type Request =
   | { kind: 'conns'; id: number; offset: number; limit: number }
   | { kind: 'announce'; id: number }
   | { kind: 'sync'; id: number; settings: SyncSettings }
+  | { kind: 'resync'; id: number }
   | { kind: 'stop'; id: number };
 
 export type Response =
   | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory }
   | { kind: 'applied'; id: number; layouts: ServiceLayout[] }
   | { kind: 'conns'; id: number; page: ConnPage }
+  | { kind: 'resynced'; id: number; conns: number | null }
   | { kind: 'done'; id: number }
   | { kind: 'error'; id: number; message: string }
   | { kind: 'log'; level: Level; msg: string; fields?: Record<string, unknown> };

@@ -57,6 +57,8 @@ function answer(req: Request): Response {
       // The sockets open here, so sync messages are read on the data plane's own loop.
       host.setSync(req.settings);
       return { kind: 'done', id: req.id };
+    case 'resync':
+      return { kind: 'resynced', id: req.id, conns: host.resync() };
     case 'stop':
       if (timer) clearInterval(timer);
       host.stop();

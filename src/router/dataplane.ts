@@ -21,6 +21,12 @@ export interface DataPlane {
   announce(): void;
   /** Starts, changes or (role null) stops connection sync; rejects on bad settings. */
   setSync(settings: SyncSettings): Promise<void>;
+  /**
+   * A sync master sends its whole connection table to the backup, in slices
+   * (beyond the kernel: for a partner that came back knowing no flow). Resolves
+   * to the conns in the table, or null when this data plane is not a sync master.
+   */
+  resync(): Promise<number | null>;
   stop(): Promise<void>;
   /** The counters, readable at any time after start. */
   readonly memory: DataPlaneMemory;
@@ -71,6 +77,10 @@ export class InlineDataPlane implements DataPlane {
   /** Its sockets come from the host's openSync: tests connect two inline data planes in memory. */
   async setSync(settings: SyncSettings): Promise<void> {
     this.host.setSync(settings);
+  }
+
+  async resync(): Promise<number | null> {
+    return this.host.resync();
   }
 
   async stop(): Promise<void> {

@@ -37,6 +37,12 @@ export interface FailoverDeps {
   claim(active: boolean, reason: string): Promise<void>;
   /** Gratuitous ARPs for every claimed address again (5, 1 s apart). */
   rearp(): void;
+  /**
+   * The partner is heard for the first time, again after a silence, or saying
+   * something new: it may have (re)started knowing no flow (the daemon resends
+   * the connection table to it when this router is the active one).
+   */
+  partnerBack?: (why: string) => void;
   /** Runs active_cmd / inactive_cmd; default sh -c, logged with its exit status. */
   run?: (cmd: string, what: string) => void;
   /** Whether a device's link is up (monitor_links); default: its carrier in sysfs. */
@@ -173,11 +179,29 @@ export class Failover {
 
   private received(data: Uint8Array, from: number): void {
     if (this.stopped) return;
-    const valid = this.machine.peer().valid;
+    const { valid, heardAt, says } = this.machine.peer();
     const out = this.machine.receive(from, data, this.now);
-    if (this.machine.peer().valid !== valid) this.counts.received++;
-    else this.counts.ignored++;
+    if (this.machine.peer().valid !== valid) {
+      this.counts.received++;
+      this.noticeReturn(heardAt, says);
+    } else {
+      this.counts.ignored++;
+    }
     this.carryOut(out);
+  }
+
+  /**
+   * A heartbeat after none, after more than 1.5 intervals of silence (one or more
+   * lost: perhaps a restart quicker than deadtime), or with a new word from the
+   * partner tells the daemon (partnerBack). A false alarm costs one table resend.
+   */
+  private noticeReturn(heardAt: number | null, says: string | null): void {
+    const gap = heardAt === null ? Infinity : this.now - heardAt;
+    const now = this.machine.peer().says;
+    const why = heardAt === null ? 'first heard'
+      : gap > 1500 * this.deps.settings.keepalive ? `heard again after ${(gap / 1000).toFixed(1)} s`
+        : now !== says ? `now says ${now}` : null;
+    if (why !== null) this.deps.partnerBack?.(why);
   }
 
   /** monitor_links: every second, as pulse checks before each select(). */

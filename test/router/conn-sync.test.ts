@@ -2,9 +2,10 @@
 // port, their sync sockets a memory multicast group. What a user relies on: a
 // backup that takes over forwards established flows to the real servers the
 // master chose, and NAT replies go back to the client.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DataPlaneHost } from '../../src/router/dataplane-host.js';
-import type { SyncSettings, SyncTransportFactory } from '../../src/router/sync-socket.js';
+import type { SyncSettings } from '../../src/router/sync-socket.js';
+import { Group } from './sync-group.js';
 import { createLogger } from '../../src/router/log.js';
 import { MemoryPort } from '../../src/io/memory.js';
 import type { LivePort } from '../../src/frames/port.js';
@@ -12,7 +13,7 @@ import { diffTables } from '../../src/model/diff.js';
 import { buildTable, formatIPv4, type ServiceTable } from '../../src/model/index.js';
 import { buildArp, buildTcp, buildUdp } from '../../src/packet/build.js';
 import { parseSyncMessage, newSyncRxStats, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, SyncWriter, type SyncConn } from '../../src/sync/wire.js';
-import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED } from '../../src/engine/published.js';
+import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED } from '../../src/engine/published.js';
 import { TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
 import { addNeighbours, CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, hex, ip, NAT_ROUTER, rsMac, service, table, VIP } from '../engine/helpers.js';
 
@@ -28,28 +29,12 @@ class FakePort extends MemoryPort implements LivePort {
   override close(): void {}
 }
 
-/** The multicast group in memory: what each router sent, and delivery to the others' backups. */
-class Group {
-  readonly sent: Array<{ from: number; bytes: Uint8Array }> = [];
-  private readonly members: Array<{ s: SyncSettings; on: (b: Uint8Array, from: number) => void }> = [];
-  open: SyncTransportFactory = (s, on) => {
-    const m = { s, on };
-    this.members.push(m);
-    return { send: (b) => this.sent.push({ from: s.address, bytes: b.slice() }), close: () => this.members.splice(this.members.indexOf(m), 1) };
-  };
-
-  /** Every message so far to every member (its own too: the host must ignore those). */
-  deliver(): void {
-    for (const { from, bytes } of this.sent.splice(0)) for (const m of [...this.members]) m.on(bytes, from);
-  }
-}
-
 const silent = createLogger({ write: () => {} });
 
-function router(t: ServiceTable, group: Group, clock: { t: number }): { host: DataPlaneHost; port: FakePort } {
+function router(t: ServiceTable, group: Group, clock: { t: number }, connCapacity = 1024): { host: DataPlaneHost; port: FakePort } {
   const port = new FakePort();
   const host = new DataPlaneHost({
-    devices: ['eth0', 'eth1'], macs: [ETH0_MAC, ETH1_MAC], connCapacity: 1024, openPort: () => port,
+    devices: ['eth0', 'eth1'], macs: [ETH0_MAC, ETH1_MAC], connCapacity, openPort: () => port,
     log: silent, shared: false, clock: () => clock.t, openSync: group.open,
   });
   host.start(diffTables(null, t));
@@ -75,12 +60,7 @@ function send(r: { host: DataPlaneHost; port: FakePort }, frames: Array<[number,
   return out;
 }
 
-/** The conns of the messages the group carried (copies). */
-function conns(group: Group): SyncConn[] {
-  const got: SyncConn[] = [];
-  for (const { bytes } of group.sent) parseSyncMessage(bytes, (c) => got.push({ ...c }), newSyncRxStats());
-  return got;
-}
+const conns = (group: Group): SyncConn[] => group.conns();
 
 /** A master with two established NAT flows: port 40000 on rs2 (rr's first pick), 40001 on rs1. */
 function masterWithFlows(group: Group, clock: { t: number }, o: Partial<SyncSettings> = {}) {
@@ -164,6 +144,55 @@ describe('connection sync: master', () => {
     m.host.setSync({ role: 'master', address: MASTER });
     m.host.setSync({ role: null, address: MASTER });
     expect(m.host.engine.sync).toBeNull();
+  });
+});
+
+describe('connection sync: the whole table to a partner that came back (resync)', () => {
+  it('a backup started after the flows learns every established flow and template at once, without a packet passing', async () => {
+    const group = new Group(), clock = { t: 1000 };
+    const m = router(table([service([{ addr: '198.19.0.11', port: 8080 }], { persistence: 600 })]), group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    // Two established flows (synced at their 3rd packet) and one half-open: SYN only, which the kernel never syncs.
+    for (const sport of [40000, 40001]) send(m, [[0, fromClient(SYN, sport)], [0, fromClient(ACK, sport)], [0, fromClient(ACK, sport)]]);
+    send(m, [[0, fromClient(SYN, 40002)]]);
+    m.host.tick();
+    group.sent.length = 0; // said before the backup was there
+    const b = router(table([service([{ addr: '198.19.0.11', port: 8080 }], { persistence: 600 })]), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+
+    expect(b.host.resync()).toBeNull(); // a backup has nothing to send
+    expect(m.host.resync()).toBe(4); // the table: three conns and the template
+    expect(conns(group).map((c) => [c.cport, c.state, (c.flags & IP_VS_CONN_F_TEMPLATE) !== 0]).sort())
+      .toEqual([[0, 0, true], [40000, TCP_S_ESTABLISHED, false], [40001, TCP_S_ESTABLISHED, false]]);
+    group.deliver();
+    const page = await b.host.conns(0, 10);
+    expect(page.conns.map((c) => `${c.protocol} ${c.client}:${c.clientPort} ${c.dest}:${c.destPort} ${c.state}`).sort()).toEqual([
+      'TCP 198.18.0.100:0 198.19.0.11:8080 NONE', 'TCP 198.18.0.100:40000 198.19.0.11:8080 ESTABLISHED', 'TCP 198.18.0.100:40001 198.19.0.11:8080 ESTABLISHED',
+    ]);
+    expect(m.host.memory.host[H_SYNC_RESYNCS]).toBe(1);
+  });
+
+  it('a table bigger than a slice goes out a slice every few ms, all of it, and the loop forwards in between', () => {
+    vi.useFakeTimers();
+    try {
+      const group = new Group(), clock = { t: 1000 };
+      const m = router(natTable(), group, clock, 4096);
+      m.host.setSync({ role: 'master', address: MASTER });
+      for (let k = 0; k < 3000; k++) send(m, [[0, fromClient(SYN, 20000 + k)], [0, fromClient(ACK, 20000 + k)]]);
+      m.host.tick();
+      group.sent.length = 0;
+      m.host.resync();
+      const first = conns(group).length;
+      expect(first).toBeLessThan(3000);
+      expect(first).toBeGreaterThan(0);
+      // Between slices a client's packet is forwarded as ever.
+      expect(send(m, [[0, fromClient(ACK, 20000)]])).toHaveLength(1);
+      vi.advanceTimersByTime(100);
+      const ports = new Set(conns(group).filter((c) => c.cport >= 20000).map((c) => c.cport));
+      expect(ports.size).toBe(3000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -17,6 +17,8 @@ import type { HeartbeatSocket } from '../../src/router/failover.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { createLogger } from '../../src/router/log.js';
 import { FakeClock, settle } from '../health/helpers.js';
+import { buildTcp } from '../../src/packet/build.js';
+import { Group } from './sync-group.js';
 
 const ip = (s: string) => parseIPv4(s)!;
 const PRIMARY = '198.18.0.2';
@@ -94,7 +96,7 @@ interface Node {
   dp(): InlineDataPlane;
 }
 
-function node(name: string, own: string, cf: string, net: Net, clock: FakeClock, o: { forceActive?: boolean } = {}): Node {
+function node(name: string, own: string, cf: string, net: Net, clock: FakeClock, o: { forceActive?: boolean; sync?: Group } = {}): Node {
   const port = new FakePort();
   const logs: string[] = [];
   const cmds: string[] = [];
@@ -110,7 +112,7 @@ function node(name: string, own: string, cf: string, net: Net, clock: FakeClock,
       macOf: (d) => (d === 'eth0' ? mac(1) : d === 'eth1' ? mac(2) : null),
       kernelAddresses: () => new Map([[ip(own), 'eth0']]),
     },
-    dataPlane: (spec) => (made.dp = new InlineDataPlane({ ...spec, log: createLogger({ write: () => {} }), openPort: () => port, clock: () => clock.t }, false)),
+    dataPlane: (spec) => (made.dp = new InlineDataPlane({ ...spec, log: createLogger({ write: () => {} }), openPort: () => port, clock: () => clock.t, openSync: o.sync?.open }, false)),
     nft: (script) => ({ ok: !script.startsWith('list'), error: 'No such file or directory' }),
     controlSocket: null,
     timers: false,
@@ -126,13 +128,14 @@ function node(name: string, own: string, cf: string, net: Net, clock: FakeClock,
   return { router, port, logs, cmds, links, dp: () => made.dp! };
 }
 
-/** Steps the clock a second at a time, delivering heartbeats and running each data plane's tick (GARPs). */
-async function run(net: Net, clock: FakeClock, nodes: Node[], seconds: number): Promise<void> {
+/** Steps the clock a second at a time, delivering heartbeats (and sync messages) and running each data plane's tick (GARPs). */
+async function run(net: Net, clock: FakeClock, nodes: Node[], seconds: number, sync?: Group): Promise<void> {
   for (let s = 0; s < seconds; s++) {
     await clock.advance(1000);
     net.deliver();
     await settle();
     for (const n of nodes) if (n.dp()?.host.running) n.dp().host.tick();
+    sync?.deliver();
   }
 }
 
@@ -194,6 +197,46 @@ describe('failover: pulse in the router', () => {
       expect(p.logs.some((l) => l.includes('partner active: resending arps'))).toBe(true);
       expect(garps(p, 0, VIP)).toBeGreaterThanOrEqual(1);
       expect(b.cmds.at(-1)).toBe('inactive_cmd: echo inactive');
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('connection sync: a backup that restarts learns the flows of the active router at once, though no packet of theirs passes', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const group = new Group();
+    const cf = lvsCf('\nsyncdaemon = 1\nsyncd_iface = eth0');
+    writeFileSync(cf, readFileSync(cf, 'utf8').replace('scheduler = wlc', 'scheduler = wlc\n    checks = none'));
+    const p = node('primary', PRIMARY, cf, net, clock, { sync: group });
+    let b = node('backup', BACKUP, cf, net, clock, { sync: group });
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 3, group);
+      expect(p.router.failover().active).toBe(true);
+      // A client's flow through the primary, then silence (a download waiting on its window, an idle keep-alive).
+      for (const rs of ['198.19.0.11', '198.19.0.12', '198.19.0.13']) p.dp().host.engine.neigh.setStatic(ip(rs), Uint8Array.of(2, 0xee, 0, 0, 0, 1), 0, 1);
+      const client = Uint8Array.of(2, 9, 9, 9, 9, 9), eth0 = Uint8Array.of(2, 0, 0, 0, 1, 1);
+      for (const flags of [0x02, 0x10, 0x10]) {
+        p.port.inject(0, buildTcp({ srcMac: client, dstMac: eth0, src: ip('198.18.1.1'), dst: ip(VIP), sport: 45000, dport: 80, flags, seq: 1, ack: flags === 0x10 ? 1 : 0 }));
+        p.port.wake();
+      }
+      await run(net, clock, [p, b], 1, group);
+      const known = async (n: Node) => (await n.dp().host.conns(0, 10)).conns.map((c) => `${c.client}:${c.clientPort} ${c.state}`);
+      expect(await known(b)).toEqual(['198.18.1.1:45000 ESTABLISHED']);
+
+      // The backup restarts (3 s: heartbeats missed, less than deadtime): it knows nothing, and no packet of the flow passes.
+      await b.router.stop();
+      await run(net, clock, [p], 3, group);
+      b = node('backup', BACKUP, cf, net, clock, { sync: group });
+      await b.router.start();
+      expect(await known(b)).toEqual([]);
+      await run(net, clock, [p, b], 2, group);
+      expect(await known(b)).toEqual(['198.18.1.1:45000 ESTABLISHED']);
+      expect(p.logs.some((l) => l.includes('sync daemon: sending the whole connection table to the partner') && l.includes('heard again after'))).toBe(true);
+      expect(p.router.status().sync?.sent.resyncs).toBe(1);
     } finally {
       await p.router.stop();
       await b.router.stop();
