@@ -44,7 +44,7 @@ function runOnce(engine: Engine, buf: Uint8Array, now: number): number {
 }
 
 /** Opens `flows` connections and makes them ESTABLISHED (SYN, then ACK). */
-function establish(engine: Engine, flows: number): void {
+export function establish(engine: Engine, flows: number): void {
   runOnce(engine, frames(flows, SYN), 1000);
   runOnce(engine, frames(flows, ACK), 1001);
 }
@@ -54,7 +54,7 @@ function establish(engine: Engine, flows: number): void {
  * (NAT) frames; restored from a pristine copy before each pass because the
  * engine rewrites in place (a 16 KiB copy per 256 frames, included in the time).
  */
-function establishedRate(engine: Engine, flows: number, withReplies: boolean, totalFrames: number, afterBatch?: () => void): number {
+export function establishedRate(engine: Engine, flows: number, withReplies: boolean, totalFrames: number, afterBatch?: () => void): number {
   const batch = new Batch(BATCH, BATCH * FRAME);
   for (let k = 0; k < BATCH; k++) {
     const f = (k * 7919) % flows;
