@@ -1,5 +1,6 @@
 // The live screen of `tsvs demo`: per-real-server figures from two router stats
 // snapshots (rates are their difference over time) and the client's counts.
+import { readFileSync } from 'node:fs';
 import type { HealthView } from '../control/types.js';
 import type { StatsSnapshot } from '../router/stats.js';
 
@@ -57,4 +58,13 @@ function healthLines(h: HealthView): string[] {
     }
   }
   return out;
+}
+
+/** The router's stats file (--stats-file), or null while it is not (yet) there or half written. */
+export function readStats(path: string): StatsSnapshot | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as StatsSnapshot;
+  } catch {
+    return null;
+  }
 }

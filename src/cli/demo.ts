@@ -12,7 +12,8 @@ import type { HealthView } from '../control/types.js';
 import { labUp, type Lab, type LabProcess } from '../lab/index.js';
 import { httpdScript } from '../lab/servers.js';
 import type { StatsSnapshot } from '../router/stats.js';
-import { renderDemo, type ClientFigures } from './demo-view.js';
+import { demoHa } from './demo-ha.js';
+import { readStats, renderDemo, type ClientFigures } from './demo-view.js';
 import { labNameOption } from './lab.js';
 import { defineCommand } from './registry.js';
 
@@ -36,7 +37,9 @@ export const demoCommand = defineCommand({
     'or on Ctrl-C. A third of the way in it stops the web server of one real server and starts it again\n' +
     'at half time: nanny\'s check (every second here) takes it out and brings it back after 3 s of passing.\n' +
     'Exit status 1 when no request succeeded, or one failed other than in the moment between that stop\n' +
-    'and the check that noticed it (as with nanny, a check sees a failure only when it runs).',
+    'and the check that noticed it (as with nanny, a check sees a failure only when it runs).\n' +
+    'With --ha: the two-router lab instead, failover and failback live; exit status 1 when the long\n' +
+    'download is broken, no request succeeded, or the failback did not happen.',
   options: {
     duration: { type: 'number', integer: true, min: 1, max: 600, default: 20, arg: 'S', help: 'seconds of traffic' },
     servers: { type: 'number', integer: true, min: 1, max: 16, default: 3, arg: 'N', help: 'real servers' },
@@ -44,8 +47,9 @@ export const demoCommand = defineCommand({
     name: labNameOption('demo'),
     'keep-alive': { type: 'boolean', help: 'reuse connections (default: a new connection per request)' },
     'no-outage': { type: 'boolean', help: 'do not stop a real server midway' },
+    ha: { type: 'boolean', help: 'two routers (lab up nat --ha): kill the primary with SIGKILL a third of the way in, start it again at two thirds (failback), and check that a long download survives both' },
   },
-  run: ({ values }) => demo({
+  run: ({ values }) => (values.ha ? demoHa : demo)({
     durationS: values.duration,
     servers: values.servers,
     concurrency: values.concurrency,
@@ -143,14 +147,6 @@ async function waitRouter(lab: Lab, router: LabProcess, statsPath: string): Prom
     await sleep(300);
   }
   throw new Error(`the router did not start serving within 15 s:\n${router.log().slice(-3000)}`);
-}
-
-function readStats(path: string): StatsSnapshot | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as StatsSnapshot;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -7,6 +7,7 @@
 //   GET /health?set=N -> sets it (100..599), from the server's own namespace only (loopback):
 //                       a test or the demo makes one server "sick" while it still serves /
 // HTTP/1.1 keep-alive; logs nothing per request; prints one "listening ..." line when ready.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -39,6 +40,18 @@ export function fillPattern(buf: Uint8Array, offset: number): void {
   for (; i + 4 <= buf.length; i += 4, k++) dv.setUint32(i, mix(k >>> 0), true);
   pos = offset + i;
   while (i < buf.length) buf[i++] = patternByte(pos++);
+}
+
+/** The sha256 (hex) of /bytes?n=N: what a client's download must hash to. */
+export function patternSha(n: number): string {
+  const h = createHash('sha256');
+  const chunk = new Uint8Array(1 << 20);
+  for (let off = 0; off < n; off += chunk.length) {
+    const part = chunk.subarray(0, Math.min(chunk.length, n - off));
+    fillPattern(part, off);
+    h.update(part);
+  }
+  return h.digest('hex');
 }
 
 export const MAX_BYTES = 2 ** 40;

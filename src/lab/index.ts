@@ -8,7 +8,7 @@ export { planLab, labMac, LAB_ADDRS, MAX_SERVERS, type LabMode, type LabPlan, ty
 export { labLvsCf } from './lvscf.js';
 export { checkLabName, isLabNamespace, nsName, nsPrefix, stateDir, DEFAULT_LAB_NAME, STATE_ROOT } from './names.js';
 export { LabError, run, nsRun, netnsList, netnsPids, type RunResult, type RunOptions } from './netns.js';
-export { fillPattern, patternByte, MAX_BYTES } from './httpd.js';
+export { fillPattern, patternByte, patternSha, MAX_BYTES } from './httpd.js';
 export type { HttpdKind } from './servers.js';
 export type { LabState } from './state.js';
 export type { ProcRecord } from './procs.js';

@@ -30,4 +30,17 @@ run(`tsvs demo${ROOT ? '' : ' (skipped: needs root for network namespaces)'}`, (
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
     expect(left).not.toContain(`tsvs-${name}-`);
   }, 120_000);
+
+  it('--ha: two routers; the primary killed with SIGKILL, the backup takes over, the primary fails back, and a long download survives both', () => {
+    const name = `dha${process.pid % 100000}`;
+    const r = spawnSync(process.execPath, [MAIN, 'demo', '--ha', '--duration', '15', '--name', name], { encoding: 'utf8', timeout: 110_000 });
+    expect(r.status, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\d+\.\d s: killed the primary router \(SIGKILL\)/);
+    const taken = /takeover after the kill: ([\d.]+) s; failback after the restart: ([\d.]+) s/.exec(r.stdout);
+    expect(taken, r.stdout.slice(-2000)).not.toBeNull();
+    expect(Number(taken![1])).toBeGreaterThanOrEqual(3); // deadtime 3 s: not before
+    expect(r.stdout).toContain('one TCP connection through both changes): intact, checksum matches');
+    expect(r.stdout).toContain('lab torn down');
+    expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`tsvs-${name}-`);
+  }, 130_000);
 });

@@ -1,10 +1,9 @@
 // End-to-end harness: a lab in namespaces, the router started in it with a
 // chosen backend, and bounded clients. Everything here needs root and cleans
 // up after itself (lab.down() ends processes by PID and deletes namespaces).
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillPattern, labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
+import { labUp, patternSha, type Lab, type LabProcess } from '../../src/lab/index.js';
 import type { StatsSnapshot } from '../../src/router/stats.js';
 
 export const ROOT = process.getuid?.() === 0;
@@ -53,16 +52,7 @@ export async function requests(lab: Lab, n: number, url = `http://${lab.vip}/`):
   return last.byServer;
 }
 
-export function expectedSha(n: number): string {
-  const h = createHash('sha256');
-  const chunk = new Uint8Array(1 << 20);
-  for (let off = 0; off < n; off += chunk.length) {
-    const part = chunk.subarray(0, Math.min(chunk.length, n - off));
-    fillPattern(part, off);
-    h.update(part);
-  }
-  return h.digest('hex');
-}
+export const expectedSha = patternSha;
 
 /** Downloads n bytes through the VIP (port 80 unless told) in the background; resolves to the sha256 of what arrived. */
 export function download(lab: Lab, n: number, rate?: string, port = 80): Promise<string> {
