@@ -149,8 +149,10 @@ function blockTiming(checks: readonly Block[], explicit: Explicit, vs: VirtualSe
 function checkSpec(b: Block, markPort: number | null, timing: CheckTiming): CheckSpec {
   const kind = b.name as CheckKind;
   switch (kind) {
-    case 'tcp':
-      return { kind, port: checkSettings(b, kind).port ?? markPort };
+    case 'tcp': {
+      const s = checkSettings(b, kind);
+      return s.half_open ? { kind, port: s.port ?? markPort, halfOpen: true } : { kind, port: s.port ?? markPort };
+    }
     case 'http':
     case 'https': {
       const s = checkSettings(b, 'https');

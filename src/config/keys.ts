@@ -267,7 +267,8 @@ const HTTP_KEYS = {
 };
 
 export const CHECK_KEYS = {
-  tcp: { ...timing(1, 1), port: checkPort() },
+  /** half_open (a tsvs extension): SYN, SYN-ACK or RST, no connection (health/probes/syn.ts). */
+  tcp: { ...timing(1, 1), port: checkPort(), half_open: bool(false) },
   http: HTTP_KEYS,
   https: { ...HTTP_KEYS, sni: optStr() },
   dns: { ...timing(3, 1), port: checkPort(), type: oneOf(DNS_TYPES, 'SOA'), name: str('.') },

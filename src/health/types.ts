@@ -7,7 +7,8 @@
 /** What one check does, as lvs.cf says it (keepalived's checker names in lower case; `nanny` is Piranha's). */
 export type CheckSpec =
   | NannyCheck
-  | { kind: 'tcp'; port: number | null }
+  /** halfOpen: SYN out, SYN-ACK or RST back, no connection (probes/syn.ts); else a connect(). */
+  | { kind: 'tcp'; port: number | null; halfOpen?: boolean }
   | HttpCheck
   | { kind: 'dns'; port: number | null; type: DnsType; name: string }
   | { kind: 'udp'; port: number | null; payload: Uint8Array; reply: ReplyPattern | null; minReply: number; maxReply: number }

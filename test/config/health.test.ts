@@ -125,7 +125,7 @@ describe('check blocks: explicit values (checks.cf)', () => {
   it('checks = none: a server without a block is not checked; one with a block is', () => {
     expect(mark.service).toBe('FWM 7');
     expect(mark.servers.map((s) => [s.address, s.port, s.checks])).toEqual([
-      ['198.18.0.41', 0, [{ kind: 'tcp', port: 8443 }]],
+      ['198.18.0.41', 0, [{ kind: 'tcp', port: 8443, halfOpen: true }]],
       ['198.18.0.42', 0, []],
     ]);
   });

@@ -57,6 +57,12 @@ describe.skipIf(!ROOT)(`probes in namespaces${ROOT_REASON}`, () => {
       expect(aborted.ms).toBeLessThan(2000);
     });
 
+    it('half_open: a SYN-ACK passes and a RST fails with no connection made; silence times out', async () => {
+      const half = { kind: 'tcp' as const, port: null, halfOpen: true };
+      const r = await lab.probes([[half, at(7003)], [half, at(7999)], [half, { address: SILENT, port: 80 }, 500], [half, at(7003, CLIENT_2ND)]]);
+      expect(verdicts(r)).toEqual([ok('open (SYN-ACK)'), fail('connection refused (RST)'), fail('timed out after 500 ms'), ok('open (SYN-ACK)')]);
+    });
+
     it('binds bindTo, and fails when it is not a local address', async () => {
       const r = await lab.probes([
         [nanny({ expect: 'peer 198.18.1.3' }), at(7006, '198.18.1.3')],

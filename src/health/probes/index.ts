@@ -10,7 +10,7 @@ import { httpProbe } from './http.js';
 import { icmpProbe } from './icmp.js';
 import { miscProbe } from './misc.js';
 import { nannyProbe } from './nanny.js';
-import { tcpProbe } from './tcp.js';
+import { halfOpenProbe, tcpProbe } from './tcp.js';
 import { udpProbe } from './udp.js';
 
 export function runProbe(spec: CheckSpec, target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
@@ -27,7 +27,7 @@ function dispatch(spec: CheckSpec, target: ProbeTarget, timeoutMs: number, signa
     case 'nanny':
       return nannyProbe(spec, target, timeoutMs, signal);
     case 'tcp':
-      return tcpProbe(spec.port ?? target.port, target, timeoutMs, signal);
+      return (spec.halfOpen ? halfOpenProbe : tcpProbe)(spec.port ?? target.port, target, timeoutMs, signal);
     case 'http':
     case 'https':
       return httpProbe(spec, target, timeoutMs, signal);

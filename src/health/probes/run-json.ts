@@ -12,6 +12,7 @@
 // given as an array of byte values; abortAfterMs aborts a probe through its signal.
 import type { CheckSpec, ProbeTarget } from '../types.js';
 import { runProbe } from './index.js';
+import { closeHalfOpen } from './tcp.js';
 
 interface Job {
   spec: CheckSpec & { payload?: number[] | Uint8Array };
@@ -46,6 +47,8 @@ void process.stderr;
 const before = process.getActiveResourcesInfo();
 const input = JSON.parse(process.argv[2] ?? '{"probes":[]}') as { probes: Job[] };
 const results = await Promise.all(input.probes.map(run));
+// The half-open checks' shared raw socket lives as long as its process: close it as a monitor does when it stops.
+await closeHalfOpen();
 // Handles close asynchronously (a TLS socket over several turns of the loop):
 // look again for a while before calling what is left a leak.
 for (let turn = 0; turn < 50 && leftOpen(before).length > 0; turn++) await new Promise((r) => setImmediate(r));
