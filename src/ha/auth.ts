@@ -38,8 +38,6 @@ export const AUTH_TRAILER_BYTES = 32;
 export const AUTH_TAG_BYTES = 16;
 /** The anti-replay window: counters this far below the highest seen are still taken once each. */
 export const AUTH_WINDOW = 64;
-/** A key shorter than this is refused (config/ha-key.ts). */
-export const AUTH_MIN_KEY_BYTES = 16;
 
 export type AuthPurpose = 'heartbeat' | 'sync' | 'config';
 
