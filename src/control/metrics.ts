@@ -16,7 +16,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { AuthCounts, DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
@@ -145,6 +145,14 @@ function addSyncFamilies(f: Families, v: SyncView): void {
   f.counter('tsvs_sync_bad_messages_total', 'Sync messages received that were malformed or truncated (counted and dropped).').inc({}, v.received.bad);
 }
 
+/** What an authenticated channel dropped, by reason (present only with ha_key_file). */
+function addAuthFamily(f: Families, name: string, help: string, a: AuthCounts): void {
+  const c = f.counter(name, help, ['reason']);
+  c.inc({ reason: 'unauthenticated' }, a.unauthenticated);
+  c.inc({ reason: 'forged' }, a.forged);
+  c.inc({ reason: 'replayed' }, a.replayed);
+}
+
 /** pulse: whether this router is the active one of its pair, its changes and the heartbeat (absent without a backup). */
 function addFailoverFamilies(f: Families, v: FailoverView): void {
   f.gauge('tsvs_failover_active', 'Whether this router answers for the VIPs and the NAT router address (1) or its partner does (0).', ['role']).set({ role: v.role }, v.active ? 1 : 0);
@@ -155,6 +163,7 @@ function addFailoverFamilies(f: Families, v: FailoverView): void {
   hb.inc({ result: 'received' }, v.heartbeats.received);
   hb.inc({ result: 'ignored' }, v.heartbeats.ignored);
   hb.inc({ result: 'send_error' }, v.heartbeats.sendErrors);
+  if (v.auth) addAuthFamily(f, 'tsvs_failover_auth_dropped_total', 'Heartbeats dropped by ha_key_file\'s check: no envelope (unauthenticated), a bad tag or sender (forged), a counter already seen (replayed).', v.auth);
   if (v.lastHeard !== null) f.gauge('tsvs_failover_partner_last_heard_seconds', 'Seconds since the partner\'s last valid heartbeat.').set(v.lastHeard);
   const link = f.gauge('tsvs_failover_link_up', 'monitor_links: whether each monitored device\'s link is up.', ['device']);
   for (const [device, up] of Object.entries(v.links)) link.set({ device }, up ? 1 : 0);

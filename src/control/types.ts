@@ -287,6 +287,19 @@ export interface FailoverView {
   since: number;
   reason: string;
   heartbeats: { sent: number; received: number; ignored: number; sendErrors: number };
+  /**
+   * ha_key_file: heartbeats that opened (ok) and those dropped: without the envelope
+   * (unauthenticated), with a bad tag or sender (forged), or a counter already seen (replayed). null: no key.
+   */
+  auth: AuthCounts | null;
+}
+
+/** What an authenticated channel (ha/auth.ts) took and dropped. */
+export interface AuthCounts {
+  ok: number;
+  unauthenticated: number;
+  forged: number;
+  replayed: number;
 }
 
 /** What every client of the control API (admin, top, the web tool) calls. */

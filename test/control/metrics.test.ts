@@ -150,7 +150,7 @@ describe('tsvs families', () => {
     const failover = {
       role: 'backup' as const, state: 'backup active', active: true, partner: ['198.18.0.2'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 0.5,
       partnerSays: 'STOPPED', standby: false, links: { eth0: true, eth1: false }, transitions: 3, since: 0, reason: 'partner dead',
-      heartbeats: { sent: 100, received: 90, ignored: 4, sendErrors: 1 },
+      heartbeats: { sent: 100, received: 90, ignored: 4, sendErrors: 1 }, auth: null,
     };
     const fams = await scrape({ status: status({ failover }) });
     expect(series(fams, 'tsvs_failover_active')).toEqual([[{ role: 'backup' }, 1]]);
@@ -161,7 +161,11 @@ describe('tsvs families', () => {
     ]);
     expect(series(fams, 'tsvs_failover_partner_last_heard_seconds')).toEqual([[{}, 0.5]]);
     expect(series(fams, 'tsvs_failover_link_up')).toEqual([[{ device: 'eth0' }, 1], [{ device: 'eth1' }, 0]]);
+    expect(fams.map((f) => f.name)).not.toContain('tsvs_failover_auth_dropped_total');
     expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_failover'))).toEqual([]);
+    // With ha_key_file: what the check dropped, by reason.
+    const keyed = await scrape({ status: status({ failover: { ...failover, auth: { ok: 80, unauthenticated: 2, forged: 5, replayed: 1 } } }) });
+    expect(series(keyed, 'tsvs_failover_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 2], [{ reason: 'forged' }, 5], [{ reason: 'replayed' }, 1]]);
   });
 
   it('sync daemon: its role, messages by direction, connections by result, bad messages; none when it is off', async () => {

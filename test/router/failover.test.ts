@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryPort } from '../../src/io/memory.js';
 import { formatIPv4, parseIPv4 } from '../../src/model/index.js';
 import { buildArp } from '../../src/packet/build.js';
-import { heartbeatBytes, HEARTBEAT_RUNNING_MAGIC } from '../../src/ha/pulse.js';
+import { heartbeatBytes, HEARTBEAT_RUNNING_MAGIC, HEARTBEAT_STOPPED_MAGIC } from '../../src/ha/pulse.js';
+import { Sealer } from '../../src/ha/auth.js';
 import { Router, StartError } from '../../src/router/daemon.js';
 import { InlineDataPlane } from '../../src/router/dataplane.js';
 import type { HeartbeatSocket } from '../../src/router/failover.js';
@@ -40,6 +41,8 @@ class Net {
   private queue: Array<{ to: number; from: number; data: Uint8Array }> = [];
   readonly cut = new Set<string>();
   log: string[] = [];
+  /** Every datagram sent, as it went on the wire (to replay one). */
+  readonly wire: Array<{ to: number; from: number; data: Uint8Array }> = [];
 
   socket(own: number[]): HeartbeatSocket {
     let handler: (data: Uint8Array, from: number) => void = () => {};
@@ -50,6 +53,7 @@ class Net {
       onMessage: (fn) => (handler = fn),
       send: (data, _port, to, done) => {
         this.queue.push({ to, from: own[0], data: data.slice() });
+        this.wire.push({ to, from: own[0], data: data.slice() });
         this.log.push(`${formatIPv4(own[0])}>${formatIPv4(to)}`);
         done(null);
       },
@@ -347,6 +351,87 @@ describe('failover: pulse in the router', () => {
       expect(answersArp(alone, VIP)).toBe(true);
     } finally {
       await alone.router.stop();
+    }
+  });
+});
+
+describe('failover: authenticated heartbeats (ha_key_file)', () => {
+  const KEY = 'a-shared-secret-of-the-two-routers';
+  function keyed(name = 'lvs.cf', key = KEY): string {
+    writeFileSync(join(dir, `${name}.key`), `${key}\n`, { mode: 0o600 });
+    const cf = lvsCf(`\nha_key_file = ${name}.key`);
+    const to = join(dir, name);
+    if (to !== cf) writeFileSync(to, readFileSync(cf));
+    return to;
+  }
+
+  it('with a key on both: heartbeats are 36 bytes and flow; a forged, a replayed and a plain one are dropped and counted', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const cf = keyed();
+    const p = node('primary', PRIMARY, cf, net, clock);
+    const b = node('backup', BACKUP, cf, net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 3);
+      expect(p.router.failover()).toMatchObject({ active: true, reason: 'backup inactive' });
+      expect(b.router.failover()).toMatchObject({ active: false, partnerSays: 'RUNNING' });
+      expect(new Set(net.wire.map((w) => w.data.length))).toEqual(new Set([36]));
+      const heard = b.router.failover().heartbeats.received;
+      expect(b.router.failover().auth).toEqual({ ok: heard, unauthenticated: 0, forged: 0, replayed: 0 });
+
+      // An attacker without the key says "primary STOPPED" to make the backup take over.
+      net.inject(BACKUP, PRIMARY, new Sealer(new TextEncoder().encode('not-the-key-of-these-routers'), 'heartbeat', ip(PRIMARY)).seal(heartbeatBytes(HEARTBEAT_STOPPED_MAGIC)));
+      // A recorded heartbeat of the primary, sent again; and pulse's plain 4 bytes.
+      const recorded = net.wire.filter((w) => w.from === ip(PRIMARY)).at(-1)!.data;
+      net.inject(BACKUP, PRIMARY, recorded);
+      net.inject(BACKUP, PRIMARY, heartbeatBytes(HEARTBEAT_STOPPED_MAGIC));
+      net.deliver();
+      const v = b.router.failover();
+      expect(v.auth).toEqual({ ok: heard, unauthenticated: 1, forged: 1, replayed: 1 });
+      expect(v.heartbeats.received).toBe(heard);
+      expect(b.logs.filter((l) => /(forged|replayed|unauthenticated) heartbeat dropped/.test(l))).toHaveLength(3);
+      await run(net, clock, [p, b], 3);
+      expect(b.router.failover().active).toBe(false);
+      expect(answersArp(b, VIP)).toBe(false);
+      expect(b.router.status().failover?.auth?.forged).toBe(1);
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('with a key on one side only (or different keys), each sees its partner as dead', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const p = node('primary', PRIMARY, keyed('primary.cf'), net, clock);
+    const b = node('backup', BACKUP, lvsCf(), net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 8);
+      // The keyed primary drops the plain heartbeats; the plain backup finds 36 bytes a bad pulse packet.
+      expect(p.router.failover()).toMatchObject({ lastHeard: null, reason: 'partner dead' });
+      expect(p.router.failover().auth?.unauthenticated).toBeGreaterThanOrEqual(3);
+      expect(b.router.failover()).toMatchObject({ lastHeard: null, reason: 'partner dead' });
+      expect(b.logs.some((l) => l.includes('bad heartbeat packet'))).toBe(true);
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+    const q = node('primary', PRIMARY, keyed('one.cf', 'the-first-key-of-a-pair'), net, clock);
+    const c = node('backup', BACKUP, keyed('two.cf', 'the-second-key-of-a-pair'), net, clock);
+    await q.router.start();
+    await c.router.start();
+    try {
+      await run(net, clock, [q, c], 8);
+      expect(q.router.failover()).toMatchObject({ lastHeard: null, reason: 'partner dead' });
+      expect(c.router.failover().auth).toMatchObject({ ok: 0, unauthenticated: 0 });
+      expect(c.router.failover().auth!.forged).toBeGreaterThanOrEqual(3);
+    } finally {
+      await q.router.stop();
+      await c.router.stop();
     }
   });
 });
