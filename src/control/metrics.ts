@@ -143,6 +143,7 @@ function addSyncFamilies(f: Families, v: SyncView): void {
   conns.inc({ result: 'queue_full' }, v.sent.queueDrops);
   f.counter('tsvs_sync_resyncs_total', 'Whole connection tables sent to a partner that came back (beyond the kernel: it syncs only as packets pass).').inc({}, v.sent.resyncs);
   f.counter('tsvs_sync_bad_messages_total', 'Sync messages received that were malformed or truncated (counted and dropped).').inc({}, v.received.bad);
+  if (v.auth) addAuthFamily(f, 'tsvs_sync_auth_dropped_total', 'Sync messages dropped by ha_key_file\'s check: no envelope (unauthenticated), a bad tag (forged), a counter already seen or our own (replayed).', v.auth);
 }
 
 /** What an authenticated channel dropped, by reason (present only with ha_key_file). */

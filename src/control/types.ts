@@ -260,6 +260,8 @@ export interface SyncView {
   sent: { conns: number; messages: number; queueDrops: number; resyncs: number };
   /** Backup: messages taken, connections created or updated, skipped (unknown service or server, an old message) and bad messages. */
   received: { messages: number; conns: number; skipped: number; bad: number };
+  /** ha_key_file: messages that opened and those dropped, by reason; null: plain IPVS messages. */
+  auth: AuthCounts | null;
 }
 
 /** The failover component (GET /v1/failover): pulse's role, state and heartbeat. */

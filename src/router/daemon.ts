@@ -7,7 +7,10 @@
 // leaves the running table and the fence as they were. Inputs are injected (data
 // plane, host, nft, clock), so tests drive the daemon as a step function.
 import { countersSnapshot } from '../engine/counters.js';
-import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory } from '../engine/published.js';
+import {
+  H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS,
+  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory,
+} from '../engine/published.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
@@ -462,7 +465,8 @@ export class Router implements ControlBackend {
     if (!sync) return;
     const role: SyncRole = this.claimed ? 'master' : 'backup';
     if (role === this.syncRole) return;
-    const s: SyncSocketSettings = { role, address: sync.address, syncid: sync.settings.syncid, version: sync.settings.version };
+    const auth = sync.settings.auth ? { key: sync.settings.auth.key } : undefined;
+    const s: SyncSocketSettings = { role, address: sync.address, syncid: sync.settings.syncid, version: sync.settings.version, auth };
     await this.dp.setSync(s);
     this.syncRole = role;
     this.deps.log.info(`sync daemon: ${role}`, { mcast_interface: sync.settings.iface, address: formatIPv4(sync.address), syncid: sync.settings.syncid, version: sync.settings.version });
@@ -499,6 +503,9 @@ export class Router implements ControlBackend {
       role: this.syncRole, iface: sync.settings.iface, syncid: sync.settings.syncid, version: sync.settings.version,
       sent: { conns: h[H_SYNC_CONNS], messages: h[H_SYNC_MESSAGES], queueDrops: h[H_SYNC_RING_DROPS], resyncs: h[H_SYNC_RESYNCS] },
       received: { messages: h[H_SYNC_RX_MESSAGES], conns: h[H_SYNC_RX_CONNS], skipped: h[H_SYNC_RX_SKIPPED], bad: h[H_SYNC_RX_BAD] },
+      auth: sync.settings.auth
+        ? { ok: h[H_SYNC_AUTH_OK], unauthenticated: h[H_SYNC_AUTH_UNAUTHENTICATED], forged: h[H_SYNC_AUTH_FORGED], replayed: h[H_SYNC_AUTH_REPLAYED] }
+        : null,
     };
   }
 

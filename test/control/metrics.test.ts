@@ -169,7 +169,7 @@ describe('tsvs families', () => {
   });
 
   it('sync daemon: its role, messages by direction, connections by result, bad messages; none when it is off', async () => {
-    const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, bad: 2 } };
+    const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, bad: 2 }, auth: null };
     const fams = await scrape({ status: status({ sync }) });
     expect(series(fams, 'tsvs_sync_daemon_info')).toEqual([[{ role: 'backup', interface: 'eth1', syncid: '7' }, 1]]);
     expect(series(fams, 'tsvs_sync_messages_total')).toEqual([[{ direction: 'sent' }, 0], [{ direction: 'received' }, 40]]);
@@ -177,6 +177,9 @@ describe('tsvs families', () => {
     expect(series(fams, 'tsvs_sync_bad_messages_total')).toEqual([[{}, 2]]);
     expect(series(fams, 'tsvs_sync_resyncs_total')).toEqual([[{}, 2]]);
     expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_sync'))).toEqual([]);
+    expect(fams.map((f) => f.name)).not.toContain('tsvs_sync_auth_dropped_total');
+    const keyed = await scrape({ status: status({ sync: { ...sync, auth: { ok: 40, unauthenticated: 7, forged: 1, replayed: 0 } } }) });
+    expect(series(keyed, 'tsvs_sync_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 7], [{ reason: 'forged' }, 1], [{ reason: 'replayed' }, 0]]);
   });
 
   it('an empty table has the totals and no backend series', async () => {
