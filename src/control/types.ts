@@ -248,6 +248,8 @@ export interface StatusView {
   failover: FailoverView | null;
   /** The IPVS sync daemon (lvs.cf syncdaemon = 1); null: off. */
   sync: SyncView | null;
+  /** Config sync (lvs.cf config_sync = 1); null: off. */
+  configSync?: ConfigSyncView | null;
 }
 
 /** The sync daemon: its role now (master while active, backup while not), where, and its counters. */
@@ -294,6 +296,21 @@ export interface FailoverView {
    * (unauthenticated), with a bad tag or sender (forged), or a counter already seen (replayed). null: no key.
    */
   auth: AuthCounts | null;
+}
+
+/** Config sync (lvs.cf config_sync = 1): what this router sent its partner and what it received. */
+export interface ConfigSyncView {
+  port: number;
+  /** The serial_no the partner last said its file has; null: no answer yet. */
+  partnerSerial: number | null;
+  /** An offer waiting for the partner (tried again every 10 s while active). */
+  pending: boolean;
+  /** Offers sent and the partner's answers: installed, already current, refused as invalid, failed to install; or none. */
+  sent: { offers: number; applied: number; current: number; invalid: number; failed: number; unanswered: number };
+  /** Files received: installed, not newer, invalid (kept ours), failed to install; connections from a stranger. */
+  received: { applied: number; current: number; invalid: number; failed: number; stranger: number };
+  /** The envelope's check of requests and answers. */
+  auth: AuthCounts;
 }
 
 /** What an authenticated channel (ha/auth.ts) took and dropped. */

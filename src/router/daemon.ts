@@ -27,6 +27,8 @@ import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout }
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components, every, signals } from './components.js';
 import { Failover, type FailoverDeps } from './failover.js';
+import { applyReceivedConfig } from './config-apply.js';
+import { ConfigSync, type ConfigSyncDeps } from './config-sync.js';
 import type { SyncRole, SyncSettings as SyncSocketSettings } from './sync-socket.js';
 import type { SyncSettings } from '../config/compile-sync.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
@@ -77,6 +79,8 @@ export interface RouterDeps {
   forceActive?: boolean;
   /** The failover component's socket, clock, timers and commands (tests give memory ones). */
   failoverDeps?: Partial<FailoverDeps>;
+  /** Config sync's transport and timers (tests give memory ones). */
+  configSyncDeps?: Partial<ConfigSyncDeps>;
 }
 
 export class StartError extends Error {}
@@ -115,6 +119,10 @@ export class Router implements ControlBackend {
   private sync: { settings: SyncSettings; address: number } | null = null;
   /** The sync daemon's role now: master while this router is active, backup while not (as pulse switched it). */
   private syncRole: SyncRole | null = null;
+  /** config_sync = 1: lvs.cf to and from the partner; null: off. */
+  private configSync: ConfigSync | null = null;
+  /** The lvs.cf text last loaded and its serial_no (what config sync sends). */
+  private config = { text: '', serial: 0 };
   /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -158,7 +166,10 @@ export class Router implements ControlBackend {
       // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
       this.claimed = false;
       this.ha = this.makeFailover(loaded.failover);
+      const cs = loaded.failover.configSync, auth = loaded.failover.auth;
+      if (cs && auth) this.configSync = this.makeConfigSync(cs.port, auth.key);
     }
+    this.config = { text: loaded.text, serial: loaded.serial };
     this.startedAt = this.now;
     this.addComponents();
     try {
@@ -214,6 +225,8 @@ export class Router implements ControlBackend {
     if (monitor) this.components.add({ name: 'health', start: () => monitor.start(), stop: () => monitor.stop() });
     const ha = this.ha;
     if (ha) this.components.add({ name: 'failover', start: () => ha.start(), stop: () => ha.stop() });
+    const cs = this.configSync;
+    if (ha && cs) this.components.add({ name: 'config-sync', start: () => cs.start(ha.pair()), stop: () => cs.stop() });
     if (deps.controlSocket !== null) {
       this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
       const server = this.server;
@@ -336,6 +349,9 @@ export class Router implements ControlBackend {
     if (JSON.stringify({ failover: loaded.failover, sync: loaded.sync }) !== this.haSettings) {
       log.warn('the heartbeat or sync daemon settings (primary, backup, backup_active, keepalive, deadtime, syncdaemon, ...) changed; they take effect at the next start');
     }
+    const grew = loaded.serial > this.config.serial;
+    this.config = { text: loaded.text, serial: loaded.serial };
+    if (grew) this.configSync?.offer(`reload raised serial_no to ${loaded.serial}`);
     log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });
     for (const d of discarded) log.info('reload discarded a runtime change', { change: d });
     return { at: this.now, ok: true, version: this.running.version, trigger, errors: [], notes: loaded.notes, discarded };
@@ -451,6 +467,7 @@ export class Router implements ControlBackend {
         reason, addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
       });
       await this.followSync();
+      if (active) this.configSync?.offer('became active');
     });
   }
 
@@ -519,6 +536,18 @@ export class Router implements ControlBackend {
       rearp: () => this.dp.announce(),
       partnerBack: (why) => void this.resyncPartner(why),
       ...this.deps.failoverDeps,
+    });
+  }
+
+  private makeConfigSync(port: number, key: Uint8Array): ConfigSync {
+    return new ConfigSync({
+      port,
+      key,
+      log: this.deps.log,
+      current: () => this.config,
+      active: () => this.claimed,
+      apply: (text, from) => applyReceivedConfig(text, from, { configPath: this.deps.configPath, reload: (trigger) => this.reload(trigger) }),
+      ...this.deps.configSyncDeps,
     });
   }
 
@@ -614,6 +643,7 @@ export class Router implements ControlBackend {
       reloads: { ...this.reloads },
       failover: this.ha?.view() ?? null,
       sync: this.syncView(),
+      configSync: this.configSync?.view() ?? null,
     };
   }
 

@@ -67,6 +67,7 @@ export class Failover {
   private machine!: FailoverMachine;
   private role!: 'primary' | 'backup';
   private partner: number[] = [];
+  private own: number[] = [];
   private sock: HeartbeatSocket | null = null;
   private timer: unknown = null;
   private linkTimer: unknown = null;
@@ -112,6 +113,7 @@ export class Failover {
     this.role = isPrimary ? 'primary' : 'backup';
     this.partner = (isPrimary ? [backup, backupPrivate] : [primary, primaryPrivate]).filter((a): a is number => a !== null);
     const own = (isPrimary ? [primary, primaryPrivate] : [backup, backupPrivate]).filter((a): a is number => a !== null);
+    this.own = own;
     if (s.monitorLinks) {
       for (const a of own) {
         const dev = local.get(a);
@@ -144,6 +146,11 @@ export class Failover {
     if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
     this.sock?.close();
     await this.claims;
+  }
+
+  /** This router's and the partner's addresses (public first), once started: config sync talks to the same pair. */
+  pair(): { own: number[]; partner: number[] } {
+    return { own: [...this.own], partner: [...this.partner] };
   }
 
   get active(): boolean {
