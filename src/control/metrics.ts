@@ -16,7 +16,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { AuthCounts, DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { AuthCounts, ConfigSyncView, DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
@@ -127,6 +127,17 @@ function addStatusFamilies(f: Families, st: StatusView): void {
   }
   if (st.failover) addFailoverFamilies(f, st.failover);
   if (st.sync) addSyncFamilies(f, st.sync);
+  if (st.configSync) addConfigSyncFamilies(f, st.configSync);
+}
+
+/** Config sync (config_sync = 1): offers and the partner's answers, files received, the envelope's drops. */
+function addConfigSyncFamilies(f: Families, v: ConfigSyncView): void {
+  const sent = f.counter('tsvs_config_sync_offers_total', 'lvs.cf offers sent to the partner, by its answer: applied, current (it had this serial_no or newer), invalid, failed, unanswered.', ['result']);
+  for (const r of ['applied', 'current', 'invalid', 'failed', 'unanswered'] as const) sent.inc({ result: r }, v.sent[r]);
+  const got = f.counter('tsvs_config_sync_received_total', 'lvs.cf files received from the partner: applied, current (not newer), invalid (kept ours), failed; stranger: a connection from another address.', ['result']);
+  for (const r of ['applied', 'current', 'invalid', 'failed', 'stranger'] as const) got.inc({ result: r }, v.received[r]);
+  addAuthFamily(f, 'tsvs_config_sync_auth_dropped_total', 'Config sync requests and answers dropped by ha_key_file\'s check, by reason.', v.auth);
+  if (v.partnerSerial !== null) f.gauge('tsvs_config_sync_partner_serial', 'The serial_no the partner last said its lvs.cf has.').set(v.partnerSerial);
 }
 
 /** The IPVS sync daemon: its role, and what it sent and received (absent when syncdaemon = 0). */

@@ -182,6 +182,25 @@ describe('tsvs families', () => {
     expect(series(keyed, 'tsvs_sync_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 7], [{ reason: 'forged' }, 1], [{ reason: 'replayed' }, 0]]);
   });
 
+  it('config sync: offers by answer, files received by result, the envelope\'s drops, the partner\'s serial_no; none when off', async () => {
+    const configSync = {
+      port: 540, partnerSerial: 12, pending: false,
+      sent: { offers: 5, applied: 2, current: 1, invalid: 1, failed: 0, unanswered: 1 },
+      received: { applied: 3, current: 0, invalid: 1, failed: 0, stranger: 2 },
+      auth: { ok: 9, unauthenticated: 0, forged: 4, replayed: 1 },
+    };
+    const fams = await scrape({ status: status({ configSync }) });
+    expect(series(fams, 'tsvs_config_sync_offers_total')).toEqual([
+      [{ result: 'applied' }, 2], [{ result: 'current' }, 1], [{ result: 'invalid' }, 1], [{ result: 'failed' }, 0], [{ result: 'unanswered' }, 1],
+    ]);
+    expect(series(fams, 'tsvs_config_sync_received_total')).toEqual([
+      [{ result: 'applied' }, 3], [{ result: 'current' }, 0], [{ result: 'invalid' }, 1], [{ result: 'failed' }, 0], [{ result: 'stranger' }, 2],
+    ]);
+    expect(series(fams, 'tsvs_config_sync_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 0], [{ reason: 'forged' }, 4], [{ reason: 'replayed' }, 1]]);
+    expect(series(fams, 'tsvs_config_sync_partner_serial')).toEqual([[{}, 12]]);
+    expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_config_sync'))).toEqual([]);
+  });
+
   it('an empty table has the totals and no backend series', async () => {
     const fams = await scrape({ table: { version: 1, services: [], stats: stats(0), rates: table().rates, connTabSize: 4096 } });
     expect(series(fams, 'node_ipvs_connections_total')).toEqual([[{}, 0]]);
