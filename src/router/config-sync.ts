@@ -194,6 +194,8 @@ export function tcpTransport(): ConfigSyncTransport {
     async listen(addresses, port, handler) {
       for (const a of addresses) {
         const srv = createServer((sock) => serveOne(sock, handler));
+        // One partner makes one exchange at a time; a few more leave room for retries, not for a flood.
+        srv.maxConnections = 4;
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
           srv.listen(port, formatIPv4(a), () => {
