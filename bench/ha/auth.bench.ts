@@ -11,7 +11,7 @@ const A = 0xc6120002, B = 0xc6120003;
 export function runAuthBench(opts: { quick?: boolean } = {}): Row[] {
   const minMs = opts.quick ? 200 : 1000;
   const rows: Row[] = [];
-  for (const [what, size] of [['heartbeat', 4], ['sync message', 1472 - 28 - 32]] as const) {
+  for (const [what, size] of [['heartbeat', 4], ['sync message', 1472 - 32]] as const) {
     const payload = new Uint8Array(size).fill(7);
     const sealer = new Sealer(KEY, 'sync', A);
     const seal = measure((n) => {
