@@ -534,7 +534,11 @@ export class Router implements ControlBackend {
       log: this.deps.log,
       claim: (active, reason) => this.claim(active, reason),
       rearp: () => this.dp.announce(),
-      partnerBack: (why) => void this.resyncPartner(why),
+      partnerBack: (why) => {
+        void this.resyncPartner(why);
+        // A partner that (re)started may run an older lvs.cf: offered while active (answered "current" if not).
+        this.configSync?.offer(`partner ${why}`);
+      },
       ...this.deps.failoverDeps,
     });
   }
