@@ -44,12 +44,14 @@ run(`config sync and authenticated heartbeats ${why}`, () => {
       // Becoming active, the primary offered serial_no 1: the backup has it.
       await until('the first offer answered', 10_000, async () => (await api.router.status()).configSync?.partnerSerial === 1);
 
-      const next = shared.replace('serial_no = 1', 'serial_no = 2').replace(/weight = 1(\s+\}\s+\}\s*)$/, 'weight = 4$1');
+      // A new scheduler: unlike a weight, which the health checks' slow start ramps, it shows at once.
+      expect((await api.backup.table()).services[0].scheduler).toBe('wlc');
+      const next = shared.replace('serial_no = 1', 'serial_no = 2').replace('scheduler = wlc', 'scheduler = rr');
       expect(next).not.toBe(shared);
       writeFileSync(cf.router, next);
       expect((await api.router.reload()).ok).toBe(true);
       await until('the backup to install the primary\'s lvs.cf', 10_000, async () => readFileSync(cf.backup, 'utf8') === next);
-      await until('the backup\'s table to follow', 10_000, async () => (await api.backup.table()).services[0].servers.some((s) => s.weight === 4));
+      await until('the backup\'s table to follow', 10_000, async () => (await api.backup.table()).services[0].scheduler === 'rr');
       const st = await api.backup.status();
       expect(st.reloads.last).toMatchObject({ ok: true, trigger: 'config sync from 198.18.0.2 (serial_no 1 -> 2)' });
       expect(st.configSync?.received).toMatchObject({ applied: 1, invalid: 0 });
