@@ -6,6 +6,7 @@
 //                             latency, failure detection, the data plane's rate meanwhile (root)
 //   npm run bench -- ha       two routers: takeover and failback as a client sees them (root)
 //   npm run bench -- sync     connection sync: the master's packet-path cost, resync, what a backup absorbs
+//   npm run bench -- auth     ha_key_file's seal and open per heartbeat and per sync message
 import { runControlBench } from './control/control.bench.js';
 import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
@@ -27,4 +28,5 @@ if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await impor
 if (want('control')) for (const t of await runControlBench({ quick, inline: args.includes('--inline') })) report(t.title, t.rows);
 if (want('ha')) report('ha: takeover and failback, two routers (tsvs lab up nat --ha), SIGKILL of the primary', await (await import('./ha/takeover.bench.js')).runTakeoverBench({ quick }));
 if (want('sync')) report('sync: connection sync in one process (one thread, no sockets)', (await import('./ha/sync.bench.js')).runSyncBench({ quick }));
+if (want('auth')) report('auth: ha_key_file envelope (HMAC-SHA256) per message', (await import('./ha/auth.bench.js')).runAuthBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);

@@ -34,11 +34,12 @@ export function checkFile(path: string): CheckResult {
 /** checkFile on text already read (for the web tool and tests). */
 export function checkText(text: string, file: string): CheckResult {
   try {
-    const { table, notActedOn, health, failover } = compileLvsCf(parseLvsCf(text, file));
+    const { table, notActedOn, health, failover, sync } = compileLvsCf(parseLvsCf(text, file));
     let output = formatList(tableViewFromModel(table), { ...DEFAULT_FORMAT, numeric: true }, numericNamer);
     const checks = formatHealth(health);
     if (checks) output += `\n${checks}`;
     if (failover) output += `\n${formatFailoverSettings(failover)}`;
+    if (sync?.auth) output += `${failover ? '' : '\n'}sync messages authenticated (HMAC-SHA256, key file ${sync.auth.keyFile})\n`;
     if (notActedOn.length) {
       output += `\nNot yet acted on (${notActedOn.length}):\n`;
       output += notActedOn.map((n) => `${n.file}:${n.line} ${n.key}: ${n.why}\n`).join('');
@@ -59,6 +60,8 @@ function formatFailoverSettings(f: FailoverSettings): string {
     `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}${f.failback ? ', failback after deadtime' : ''}`,
     ...(f.activeCmd ? [`active_cmd: ${f.activeCmd}`] : []),
     ...(f.inactiveCmd ? [`inactive_cmd: ${f.inactiveCmd}`] : []),
+    ...(f.auth ? [`heartbeats authenticated (HMAC-SHA256, key file ${f.auth.keyFile}); unauthenticated ones are dropped`] : []),
+    ...(f.configSync ? [`config sync: lvs.cf goes to the partner on TCP ${f.configSync.port} when serial_no grows, and comes from it`] : []),
   ].join('\n') + '\n';
 }
 

@@ -46,6 +46,7 @@ export function formatFailover(v: FailoverView, now: number): string {
     `  since      ${ago(now - v.since)}: ${v.reason} (${v.transitions} change${v.transitions === 1 ? '' : 's'} since start)`,
     `  partner    ${v.partner.join(', ')}: ${heard}`,
     `  heartbeat  UDP ${v.port}, every ${v.keepalive}s, partner dead after ${v.deadtime}s; sent ${h.sent}, received ${h.received}, ignored ${h.ignored}${h.sendErrors ? `, send errors ${h.sendErrors}` : ''}`,
+    ...(v.auth ? [`  auth       ha_key_file: ${v.auth.ok} taken; dropped ${v.auth.unauthenticated} unauthenticated, ${v.auth.forged} forged, ${v.auth.replayed} replayed`] : []),
     ...(links ? [`  links      ${links} (monitor_links)`] : []),
   ].join('\n') + '\n';
 }

@@ -5,6 +5,7 @@
 // reported as not acted on. Host names are kept as written: the router resolves
 // them when it starts (pulse called gethostbyname()).
 import { findKey, type LvsConfig } from './ast.js';
+import type { ConfigSyncSettings, HaAuth } from './compile-auth.js';
 import type { ConfigErrorCode } from './errors.js';
 import type { GlobalSettings } from './keys.js';
 
@@ -23,6 +24,10 @@ export interface FailoverSettings {
   monitorLinks: boolean;
   /** tsvs's `failback = 1`: a primary that hears an active backup takes over after deadtime (pulse never did). */
   failback: boolean;
+  /** ha_key_file: heartbeats carry an HMAC and a counter (compile-auth.ts); null: pulse's 4 bytes. */
+  auth: HaAuth | null;
+  /** config_sync = 1: lvs.cf goes to the partner when serial_no grows; null: copied by hand. */
+  configSync: ConfigSyncSettings | null;
 }
 
 /** The global keys that only pulse uses. */
@@ -60,5 +65,8 @@ export function compileFailover(cfg: LvsConfig, g: GlobalSettings, fail: Fail): 
     inactiveCmd: g.inactive_cmd,
     monitorLinks: g.monitor_links,
     failback: g.failback,
+    // compile.ts fills these in (compile-auth.ts reads the key file).
+    auth: null,
+    configSync: null,
   };
 }

@@ -14,6 +14,8 @@ import type { NotActedOn } from './not-acted-on.js';
 export interface CompileOptions {
   /** Reads a file the config names (fwmark_rules_from); defaults to readFileSync(path, 'utf8'). */
   readFile?: (path: string) => string;
+  /** Reads ha_key_file: its bytes and its mode bits; defaults to statSync + readFileSync (compile-auth.ts). */
+  readSecret?: (path: string) => { bytes: Uint8Array; mode: number };
 }
 
 export interface CompiledMarks {

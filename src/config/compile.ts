@@ -15,6 +15,7 @@ import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey, validateS
 import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, VirtualService } from '../model/index.js';
 import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
 import type { HealthConfig, ServiceHealth } from '../health/types.js';
+import { compileAuth, compileConfigSync, CONFIG_SYNC_KEYS } from './compile-auth.js';
 import { compileFailover, NO_BACKUP, PULSE_KEYS, type FailoverSettings } from './compile-failover.js';
 import { compileHealth } from './compile-health.js';
 import { compileSync, NO_SYNC, SYNC_KEYS, type SyncSettings } from './compile-sync.js';
@@ -91,7 +92,7 @@ class Compiler {
 
   constructor(
     readonly cfg: LvsConfig,
-    opts: CompileOptions,
+    readonly opts: CompileOptions,
   ) {
     this.g = globalSettings(cfg);
     this.forward = FORWARD[this.g.network];
@@ -117,7 +118,7 @@ class Compiler {
     }
     for (const k of keyLines(cfg.items)) {
       const natOnly = (k.key === 'nat_router' || k.key === 'nat_nmask') && g.network !== 'nat';
-      const pulseOff = !g.backup_active && (PULSE_KEYS as readonly string[]).includes(k.key);
+      const pulseOff = !g.backup_active && ([...PULSE_KEYS, ...CONFIG_SYNC_KEYS] as readonly string[]).includes(k.key);
       const syncOff = !g.syncdaemon && (SYNC_KEYS as readonly string[]).includes(k.key);
       const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : syncOff ? NO_SYNC : undefined);
       if (why) this.note(k.key, k.line, why);
@@ -136,7 +137,11 @@ class Compiler {
       byKey.set(key, b);
       services.push(svc);
     }
-    const failover = compileFailover(cfg, g, (line, code, msg) => this.fail(line, code, msg));
+    const fail = (line: number, code: ConfigErrorCode, msg: string) => this.fail(line, code, msg);
+    const note = (key: string, line: number, why: string) => this.note(key, line, why);
+    const auth = compileAuth(cfg, g, this.opts, fail, note);
+    const pulse = compileFailover(cfg, g, fail);
+    const failover = pulse && { ...pulse, auth, configSync: compileConfigSync(cfg, g, auth, fail, note) };
     for (const b of blocks(cfg.items, 'failover')) this.note(`failover ${b.name}`, b.line, FAILOVER_BLOCK);
     this.notes.push(...unusedMarkNotes(this.marks, this.serviceMarks, cfg.file));
     this.errors.push(...this.markErrors);
@@ -154,7 +159,7 @@ class Compiler {
     // By line, the lvs.cf first, then the imported file.
     const files = [cfg.file, ...new Set(this.notes.map((n) => n.file))];
     const notActedOn = this.notes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
-    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown }, failover, sync: compileSync(g) };
+    return { table, notActedOn, connCapacity: g.conn_capacity, health: { services: this.health, hardShutdown: g.hard_shutdown }, failover, sync: compileSync(g, auth) };
   }
 
   virtual(b: Block): VirtualService | null {

@@ -28,6 +28,7 @@ export type ConfigErrorCode =
   | 'UNREPRESENTABLE' // a table that lvs.cf cannot express (lvsCfFromTable)
   | 'UNSUPPORTED' // an iptables rule tsvs cannot reproduce (fwmark_rules_from: -s, !, -m state, ...)
   | 'CONFLICT' // two check blocks of one server give one timing key (delay_loop, rise, ...) different values
+  | 'INSECURE' // ha_key_file is readable or writable by every user
   // Model codes (src/model/table.ts ModelError) pass through unchanged:
   | (string & {});
 

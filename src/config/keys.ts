@@ -17,6 +17,13 @@
 // | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
 // |         |                            |                    | from an active backup after deadtime (pulse: |
 // |         |                            |                    | never; compile-failover.ts)                  |
+// | global  | ha_key_file                | path, none         | shared secret of the two routers: heartbeats |
+// |         |                            |                    | and sync messages carry an HMAC and a counter|
+// |         |                            |                    | (compile-auth.ts); relative to lvs.cf's dir  |
+// | global  | config_sync                | 0/1, 0             | the active router sends lvs.cf to its partner|
+// |         |                            |                    | when serial_no grows (needs ha_key_file)     |
+// | global  | config_sync_port           | port, heartbeat_   | TCP port config sync listens on              |
+// |         |                            | port + 1           |                                              |
 // | global  | fwmark_rule (repeatable)   | PROTO DEST PORTS   | a firewall-mark rule, like iptables -t mangle |
 // |         |                            | MARK, none         | -A PREROUTING ... -j MARK (mark-rule.ts)     |
 // | global  | fwmark_rules_from          | path, none         | iptables-save output whose mangle PREROUTING |
@@ -170,6 +177,9 @@ export const GLOBAL_KEYS = {
   // tsvs extensions (table above). 2^28 slots bounds a typo, not a real deployment.
   conn_capacity: int(1048576, 1, 2 ** 28),
   failback: bool(false),
+  ha_key_file: optStr(),
+  config_sync: bool(false),
+  config_sync_port: optPort(),
   conn_reuse_mode: int(1, 0, 3),
   expire_nodest_conn: bool(false),
   expire_quiescent_template: bool(false),

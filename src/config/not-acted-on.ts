@@ -17,7 +17,8 @@ const FOS = 'failover services (fos) are not run; tsvs runs service = lvs';
  * expire_quiescent_template), the mark rules (fwmark_rule, fwmark_rules_from),
  * conn_capacity (read when an engine starts) and hard_shutdown (health) are used;
  * pulse's keys (compile-failover.ts) are used when backup_active = 1, the sync
- * daemon's (compile-sync.ts) when syncdaemon = 1.
+ * daemon's (compile-sync.ts) when syncdaemon = 1, ha_key_file, config_sync and
+ * config_sync_port (compile-auth.ts) when something uses them.
  */
 export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   serial_no: 'only a revision number for the GUI',
@@ -25,8 +26,8 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   backup_shared: FOS,
   reservation_conflict_action: FOS,
   debug_level: 'unused, as in Piranha',
-  rsh_command: 'file sync is not built yet (the uptime load monitor uses it)',
-  sync: 'config file sync is not built yet',
+  rsh_command: 'Piranha\'s rsh file sync is not run (config_sync = 1 sends lvs.cf itself); the uptime load monitor uses it',
+  sync: 'Piranha\'s rsh file sync is not run; tsvs\'s config_sync = 1 (with ha_key_file) sends lvs.cf to the partner',
   ipvsadm: 'tsvs keeps its own table; no ipvsadm binary is run',
 };
 

@@ -16,7 +16,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { AuthCounts, ConfigSyncView, DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
@@ -127,6 +127,17 @@ function addStatusFamilies(f: Families, st: StatusView): void {
   }
   if (st.failover) addFailoverFamilies(f, st.failover);
   if (st.sync) addSyncFamilies(f, st.sync);
+  if (st.configSync) addConfigSyncFamilies(f, st.configSync);
+}
+
+/** Config sync (config_sync = 1): offers and the partner's answers, files received, the envelope's drops. */
+function addConfigSyncFamilies(f: Families, v: ConfigSyncView): void {
+  const sent = f.counter('tsvs_config_sync_offers_total', 'lvs.cf offers sent to the partner, by its answer: applied, current (it had this serial_no or newer), invalid, failed, unanswered.', ['result']);
+  for (const r of ['applied', 'current', 'invalid', 'failed', 'unanswered'] as const) sent.inc({ result: r }, v.sent[r]);
+  const got = f.counter('tsvs_config_sync_received_total', 'lvs.cf files received from the partner: applied, current (not newer), invalid (kept ours), failed; stranger: a connection from another address.', ['result']);
+  for (const r of ['applied', 'current', 'invalid', 'failed', 'stranger'] as const) got.inc({ result: r }, v.received[r]);
+  addAuthFamily(f, 'tsvs_config_sync_auth_dropped_total', 'Config sync requests and answers dropped by ha_key_file\'s check, by reason.', v.auth);
+  if (v.partnerSerial !== null) f.gauge('tsvs_config_sync_partner_serial', 'The serial_no the partner last said its lvs.cf has.').set(v.partnerSerial);
 }
 
 /** The IPVS sync daemon: its role, and what it sent and received (absent when syncdaemon = 0). */
@@ -143,6 +154,15 @@ function addSyncFamilies(f: Families, v: SyncView): void {
   conns.inc({ result: 'queue_full' }, v.sent.queueDrops);
   f.counter('tsvs_sync_resyncs_total', 'Whole connection tables sent to a partner that came back (beyond the kernel: it syncs only as packets pass).').inc({}, v.sent.resyncs);
   f.counter('tsvs_sync_bad_messages_total', 'Sync messages received that were malformed or truncated (counted and dropped).').inc({}, v.received.bad);
+  if (v.auth) addAuthFamily(f, 'tsvs_sync_auth_dropped_total', 'Sync messages dropped by ha_key_file\'s check: no envelope (unauthenticated), a bad tag (forged), a counter already seen or our own (replayed).', v.auth);
+}
+
+/** What an authenticated channel dropped, by reason (present only with ha_key_file). */
+function addAuthFamily(f: Families, name: string, help: string, a: AuthCounts): void {
+  const c = f.counter(name, help, ['reason']);
+  c.inc({ reason: 'unauthenticated' }, a.unauthenticated);
+  c.inc({ reason: 'forged' }, a.forged);
+  c.inc({ reason: 'replayed' }, a.replayed);
 }
 
 /** pulse: whether this router is the active one of its pair, its changes and the heartbeat (absent without a backup). */
@@ -155,6 +175,7 @@ function addFailoverFamilies(f: Families, v: FailoverView): void {
   hb.inc({ result: 'received' }, v.heartbeats.received);
   hb.inc({ result: 'ignored' }, v.heartbeats.ignored);
   hb.inc({ result: 'send_error' }, v.heartbeats.sendErrors);
+  if (v.auth) addAuthFamily(f, 'tsvs_failover_auth_dropped_total', 'Heartbeats dropped by ha_key_file\'s check: no envelope (unauthenticated), a bad tag or sender (forged), a counter already seen (replayed).', v.auth);
   if (v.lastHeard !== null) f.gauge('tsvs_failover_partner_last_heard_seconds', 'Seconds since the partner\'s last valid heartbeat.').set(v.lastHeard);
   const link = f.gauge('tsvs_failover_link_up', 'monitor_links: whether each monitored device\'s link is up.', ['device']);
   for (const [device, up] of Object.entries(v.links)) link.set({ device }, up ? 1 : 0);

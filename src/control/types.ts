@@ -248,6 +248,8 @@ export interface StatusView {
   failover: FailoverView | null;
   /** The IPVS sync daemon (lvs.cf syncdaemon = 1); null: off. */
   sync: SyncView | null;
+  /** Config sync (lvs.cf config_sync = 1); null: off. */
+  configSync?: ConfigSyncView | null;
 }
 
 /** The sync daemon: its role now (master while active, backup while not), where, and its counters. */
@@ -260,6 +262,8 @@ export interface SyncView {
   sent: { conns: number; messages: number; queueDrops: number; resyncs: number };
   /** Backup: messages taken, connections created or updated, skipped (unknown service or server, an old message) and bad messages. */
   received: { messages: number; conns: number; skipped: number; bad: number };
+  /** ha_key_file: messages that opened and those dropped, by reason; null: plain IPVS messages. */
+  auth: AuthCounts | null;
 }
 
 /** The failover component (GET /v1/failover): pulse's role, state and heartbeat. */
@@ -287,6 +291,34 @@ export interface FailoverView {
   since: number;
   reason: string;
   heartbeats: { sent: number; received: number; ignored: number; sendErrors: number };
+  /**
+   * ha_key_file: heartbeats that opened (ok) and those dropped: without the envelope
+   * (unauthenticated), with a bad tag or sender (forged), or a counter already seen (replayed). null: no key.
+   */
+  auth: AuthCounts | null;
+}
+
+/** Config sync (lvs.cf config_sync = 1): what this router sent its partner and what it received. */
+export interface ConfigSyncView {
+  port: number;
+  /** The serial_no the partner last said its file has; null: no answer yet. */
+  partnerSerial: number | null;
+  /** An offer waiting for the partner (tried again every 10 s while active). */
+  pending: boolean;
+  /** Offers sent and the partner's answers: installed, already current, refused as invalid, failed to install; or none. */
+  sent: { offers: number; applied: number; current: number; invalid: number; failed: number; unanswered: number };
+  /** Files received: installed, not newer, invalid (kept ours), failed to install; connections from a stranger. */
+  received: { applied: number; current: number; invalid: number; failed: number; stranger: number };
+  /** The envelope's check of requests and answers. */
+  auth: AuthCounts;
+}
+
+/** What an authenticated channel (ha/auth.ts) took and dropped. */
+export interface AuthCounts {
+  ok: number;
+  unauthenticated: number;
+  forged: number;
+  replayed: number;
 }
 
 /** What every client of the control API (admin, top, the web tool) calls. */

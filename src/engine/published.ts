@@ -31,7 +31,12 @@ export const H_SYNC_RX_SKIPPED = 9;
 export const H_SYNC_RX_BAD = 10;
 /** Whole-table sends to a partner that came back (router/conn-sync.ts resync). */
 export const H_SYNC_RESYNCS = 11;
-export const H_FIELDS = 12;
+// With ha_key_file (ha/auth.ts): messages that opened, and those dropped by reason.
+export const H_SYNC_AUTH_OK = 12;
+export const H_SYNC_AUTH_UNAUTHENTICATED = 13;
+export const H_SYNC_AUTH_FORGED = 14;
+export const H_SYNC_AUTH_REPLAYED = 15;
+export const H_FIELDS = 16;
 
 export interface DataPlaneMemory {
   // Per dest id (see conn/dests.ts and engine/services.ts).

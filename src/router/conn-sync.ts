@@ -10,10 +10,15 @@
 // (re)starts never learns an idle or stalled flow (a download waiting on a
 // retransmission timeout after a takeover sends nothing) and loses it at the
 // next takeover; the router resyncs when its partner comes back.
+//
+// With ha_key_file each message is sealed as it leaves and must open as it
+// comes in (ha/auth.ts): one HMAC and one copy per message, not per conn.
 import { CONN_F_TEMPLATE } from '../conn/table.js';
+import { AUTH_TRAILER_BYTES, type Opener, type Sealer } from '../ha/auth.js';
 import type { Engine } from '../engine/engine.js';
 import {
-  H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED,
+  H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS,
+  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED,
 } from '../engine/published.js';
 import { importSyncConn, newSyncImportStats, type SyncImportStats } from '../engine/sync-import.js';
 import { SyncQueue, worthSyncing } from '../engine/sync-queue.js';
@@ -36,6 +41,12 @@ export interface ConnSyncStats {
   imported: SyncImportStats;
 }
 
+/** ha_key_file's seal and open; the host keeps them across role changes (counters and windows go on). */
+export interface SyncAuth {
+  sealer: Sealer;
+  opener: Opener;
+}
+
 export class ConnSync {
   readonly master: boolean;
   readonly backup: boolean;
@@ -55,12 +66,14 @@ export class ConnSync {
     readonly settings: SyncSettings,
     private readonly send: (bytes: Uint8Array) => void,
     private readonly published: Float64Array,
+    private readonly auth: SyncAuth | null = null,
   ) {
     this.master = settings.role === 'master' || settings.role === 'both';
     this.backup = settings.role === 'backup' || settings.role === 'both';
     this.queue = new SyncQueue(engine.conns);
     this.queue.master = this.master;
-    const maxlen = syncMaxlen('master', 1500, settings.maxlen ?? 0);
+    // The trailer must fit in the same datagram: the message gives up its room.
+    const maxlen = syncMaxlen('master', 1500, settings.maxlen ?? 0) - (auth ? AUTH_TRAILER_BYTES : 0);
     this.writer = this.master
       ? new SyncWriter(new Uint8Array(Math.max(maxlen, V1_HDR_SIZE + V1_MAX_V4_CONN)), { version: settings.version ?? 1, syncid: settings.syncid ?? 0, maxlen })
       : null;
@@ -127,6 +140,11 @@ export class ConnSync {
       return;
     }
     this.now = now;
+    if (this.auth) {
+      const r = this.auth.opener.open(bytes);
+      if (!r.ok) return this.publish();
+      bytes = r.payload;
+    }
     parseSyncMessage(bytes, this.onConn, this.stats.rx, this.parseOpts);
     this.publish();
   }
@@ -137,7 +155,8 @@ export class ConnSync {
   }
 
   private emit(w: SyncWriter): void {
-    this.send(w.finish());
+    const m = w.finish();
+    this.send(this.auth ? this.auth.sealer.seal(m) : m);
     w.reset();
     this.stats.messages++;
   }
@@ -171,5 +190,12 @@ export class ConnSync {
     h[H_SYNC_RX_CONNS] = im.created + im.updated;
     h[H_SYNC_RX_SKIPPED] = im.noService + im.noServer + im.tableFull + im.stale;
     h[H_SYNC_RX_BAD] = rx.badLength + rx.truncated + rx.malformed + rx.skipped;
+    const a = this.auth?.opener.stats;
+    if (a) {
+      h[H_SYNC_AUTH_OK] = a.ok;
+      h[H_SYNC_AUTH_UNAUTHENTICATED] = a.unauthenticated;
+      h[H_SYNC_AUTH_FORGED] = a.forged;
+      h[H_SYNC_AUTH_REPLAYED] = a.replayed;
+    }
   }
 }

@@ -7,7 +7,10 @@
 // leaves the running table and the fence as they were. Inputs are injected (data
 // plane, host, nft, clock), so tests drive the daemon as a step function.
 import { countersSnapshot } from '../engine/counters.js';
-import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory } from '../engine/published.js';
+import {
+  H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS,
+  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory,
+} from '../engine/published.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
 import { formatIPv4, formatMac, serviceKey, type ServiceTable } from '../model/index.js';
@@ -24,6 +27,8 @@ import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout }
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components, every, signals } from './components.js';
 import { Failover, type FailoverDeps } from './failover.js';
+import { applyReceivedConfig } from './config-apply.js';
+import { ConfigSync, type ConfigSyncDeps } from './config-sync.js';
 import type { SyncRole, SyncSettings as SyncSocketSettings } from './sync-socket.js';
 import type { SyncSettings } from '../config/compile-sync.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
@@ -74,6 +79,8 @@ export interface RouterDeps {
   forceActive?: boolean;
   /** The failover component's socket, clock, timers and commands (tests give memory ones). */
   failoverDeps?: Partial<FailoverDeps>;
+  /** Config sync's transport and timers (tests give memory ones). */
+  configSyncDeps?: Partial<ConfigSyncDeps>;
 }
 
 export class StartError extends Error {}
@@ -112,6 +119,10 @@ export class Router implements ControlBackend {
   private sync: { settings: SyncSettings; address: number } | null = null;
   /** The sync daemon's role now: master while this router is active, backup while not (as pulse switched it). */
   private syncRole: SyncRole | null = null;
+  /** config_sync = 1: lvs.cf to and from the partner; null: off. */
+  private configSync: ConfigSync | null = null;
+  /** The lvs.cf text last loaded and its serial_no (what config sync sends). */
+  private config = { text: '', serial: 0 };
   /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -155,7 +166,10 @@ export class Router implements ControlBackend {
       // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
       this.claimed = false;
       this.ha = this.makeFailover(loaded.failover);
+      const cs = loaded.failover.configSync, auth = loaded.failover.auth;
+      if (cs && auth) this.configSync = this.makeConfigSync(cs.port, auth.key);
     }
+    this.config = { text: loaded.text, serial: loaded.serial };
     this.startedAt = this.now;
     this.addComponents();
     try {
@@ -211,6 +225,8 @@ export class Router implements ControlBackend {
     if (monitor) this.components.add({ name: 'health', start: () => monitor.start(), stop: () => monitor.stop() });
     const ha = this.ha;
     if (ha) this.components.add({ name: 'failover', start: () => ha.start(), stop: () => ha.stop() });
+    const cs = this.configSync;
+    if (ha && cs) this.components.add({ name: 'config-sync', start: () => cs.start(ha.pair()), stop: () => cs.stop() });
     if (deps.controlSocket !== null) {
       this.server = new ControlServer(this, { path: deps.controlSocket, peerOf: deps.peerOf, log: deps.log });
       const server = this.server;
@@ -333,6 +349,9 @@ export class Router implements ControlBackend {
     if (JSON.stringify({ failover: loaded.failover, sync: loaded.sync }) !== this.haSettings) {
       log.warn('the heartbeat or sync daemon settings (primary, backup, backup_active, keepalive, deadtime, syncdaemon, ...) changed; they take effect at the next start');
     }
+    const grew = loaded.serial > this.config.serial;
+    this.config = { text: loaded.text, serial: loaded.serial };
+    if (grew) this.configSync?.offer(`reload raised serial_no to ${loaded.serial}`);
     log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });
     for (const d of discarded) log.info('reload discarded a runtime change', { change: d });
     return { at: this.now, ok: true, version: this.running.version, trigger, errors: [], notes: loaded.notes, discarded };
@@ -448,6 +467,7 @@ export class Router implements ControlBackend {
         reason, addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
       });
       await this.followSync();
+      if (active) this.configSync?.offer('became active');
     });
   }
 
@@ -462,7 +482,8 @@ export class Router implements ControlBackend {
     if (!sync) return;
     const role: SyncRole = this.claimed ? 'master' : 'backup';
     if (role === this.syncRole) return;
-    const s: SyncSocketSettings = { role, address: sync.address, syncid: sync.settings.syncid, version: sync.settings.version };
+    const auth = sync.settings.auth ? { key: sync.settings.auth.key } : undefined;
+    const s: SyncSocketSettings = { role, address: sync.address, syncid: sync.settings.syncid, version: sync.settings.version, auth };
     await this.dp.setSync(s);
     this.syncRole = role;
     this.deps.log.info(`sync daemon: ${role}`, { mcast_interface: sync.settings.iface, address: formatIPv4(sync.address), syncid: sync.settings.syncid, version: sync.settings.version });
@@ -499,6 +520,9 @@ export class Router implements ControlBackend {
       role: this.syncRole, iface: sync.settings.iface, syncid: sync.settings.syncid, version: sync.settings.version,
       sent: { conns: h[H_SYNC_CONNS], messages: h[H_SYNC_MESSAGES], queueDrops: h[H_SYNC_RING_DROPS], resyncs: h[H_SYNC_RESYNCS] },
       received: { messages: h[H_SYNC_RX_MESSAGES], conns: h[H_SYNC_RX_CONNS], skipped: h[H_SYNC_RX_SKIPPED], bad: h[H_SYNC_RX_BAD] },
+      auth: sync.settings.auth
+        ? { ok: h[H_SYNC_AUTH_OK], unauthenticated: h[H_SYNC_AUTH_UNAUTHENTICATED], forged: h[H_SYNC_AUTH_FORGED], replayed: h[H_SYNC_AUTH_REPLAYED] }
+        : null,
     };
   }
 
@@ -510,8 +534,24 @@ export class Router implements ControlBackend {
       log: this.deps.log,
       claim: (active, reason) => this.claim(active, reason),
       rearp: () => this.dp.announce(),
-      partnerBack: (why) => void this.resyncPartner(why),
+      partnerBack: (why) => {
+        void this.resyncPartner(why);
+        // A partner that (re)started may run an older lvs.cf: offered while active (answered "current" if not).
+        this.configSync?.offer(`partner ${why}`);
+      },
       ...this.deps.failoverDeps,
+    });
+  }
+
+  private makeConfigSync(port: number, key: Uint8Array): ConfigSync {
+    return new ConfigSync({
+      port,
+      key,
+      log: this.deps.log,
+      current: () => this.config,
+      active: () => this.claimed,
+      apply: (text, from) => applyReceivedConfig(text, from, { configPath: this.deps.configPath, reload: (trigger) => this.reload(trigger) }),
+      ...this.deps.configSyncDeps,
     });
   }
 
@@ -607,6 +647,7 @@ export class Router implements ControlBackend {
       reloads: { ...this.reloads },
       failover: this.ha?.view() ?? null,
       sync: this.syncView(),
+      configSync: this.configSync?.view() ?? null,
     };
   }
 

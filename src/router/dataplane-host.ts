@@ -19,7 +19,8 @@ import { formatIPv4, PROTO_TCP, PROTO_UDP, type RealServer } from '../model/inde
 import {
   BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_FIELDS, H_VERSION, memoryOf, observe, type DataPlaneMemory,
 } from '../engine/published.js';
-import { ConnSync, type ConnSyncStats } from './conn-sync.js';
+import { Opener, Sealer } from '../ha/auth.js';
+import { ConnSync, type ConnSyncStats, type SyncAuth } from './conn-sync.js';
 import { Announcer } from './garp.js';
 import type { Logger } from './log.js';
 import { udpSyncTransport, type SyncSettings, type SyncTransport, type SyncTransportFactory } from './sync-socket.js';
@@ -62,6 +63,8 @@ export class DataPlaneHost {
   private sync: ConnSync | null = null;
   private syncTransport: SyncTransport | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** ha_key_file's seal and open for sync, kept while the key and address stay (a new one would restart the windows). */
+  private syncAuth: { key: string; auth: SyncAuth } | null = null;
   running = false;
 
   constructor(private readonly opts: HostOptions) {
@@ -153,7 +156,7 @@ export class DataPlaneHost {
    * and --stop-daemon. Throws on bad settings (syncid, maxlen), keeping the old ones.
    */
   setSync(settings: SyncSettings): void {
-    const next = settings.role === null ? null : new ConnSync(this.engine, settings, (b) => this.syncTransport?.send(b), this.host);
+    const next = settings.role === null ? null : new ConnSync(this.engine, settings, (b) => this.syncTransport?.send(b), this.host, this.authFor(settings));
     this.closeSync();
     if (next === null) return;
     this.sync = next;
@@ -179,6 +182,15 @@ export class DataPlaneHost {
     this.sweepTimer = setTimeout(this.sweepStep, SWEEP_EVERY_MS);
     this.sweepTimer.unref();
   };
+
+  private authFor(s: SyncSettings): SyncAuth | null {
+    if (!s.auth) return null;
+    const id = `${s.address}:${Buffer.from(s.auth.key).toString('base64')}`;
+    if (this.syncAuth?.key !== id) {
+      this.syncAuth = { key: id, auth: { sealer: new Sealer(s.auth.key, 'sync', s.address), opener: new Opener(s.auth.key, 'sync', s.address) } };
+    }
+    return this.syncAuth.auth;
+  }
 
   /** A sync message from another router (from: its address, uint32). Bad input is counted, never thrown. */
   receiveSync(bytes: Uint8Array, from = 0): void {

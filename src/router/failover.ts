@@ -5,13 +5,16 @@
 // private address, and becoming active or inactive, which is an operation on the
 // daemon (claim: answer ARP for every VIP and the NAT router address and announce
 // them, or stop answering at once), with active_cmd / inactive_cmd run as pulse
-// runs them (sh -c, not waited for by the heartbeat).
+// runs them (sh -c, not waited for by the heartbeat). With ha_key_file every
+// heartbeat is sealed (ha/auth.ts) and every one received must open before the
+// machine sees it: forged, replayed and plain ones are dropped and counted.
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { FailoverSettings } from '../config/compile-failover.js';
 import type { FailoverView } from '../control/types.js';
+import { Opener, Sealer, type AuthDrop } from '../ha/auth.js';
 import type { FailoverAction, FailoverMachine } from '../ha/machine.js';
 import { Pulse } from '../ha/pulse.js';
 import { formatIPv4, parseIPv4 } from '../model/index.js';
@@ -56,12 +59,15 @@ export interface FailoverDeps {
 }
 
 const LINK_POLL_MS = 1000;
+/** A dropped heartbeat is logged the first time for its reason, then at most once a minute with the count. */
+const AUTH_LOG_MS = 60_000;
 const CMD_TIMEOUT_MS = 60_000;
 
 export class Failover {
   private machine!: FailoverMachine;
   private role!: 'primary' | 'backup';
   private partner: number[] = [];
+  private own: number[] = [];
   private sock: HeartbeatSocket | null = null;
   private timer: unknown = null;
   private linkTimer: unknown = null;
@@ -73,6 +79,10 @@ export class Failover {
   private reason = 'starting';
   private readonly counts = { sent: 0, received: 0, ignored: 0, sendErrors: 0 };
   private lastSendError = '';
+  /** ha_key_file: seals what this router sends, opens what it hears (null: pulse's plain 4 bytes). */
+  private sealer: Sealer | null = null;
+  private opener: Opener | null = null;
+  private readonly authLogged: Partial<Record<AuthDrop, number>> = {};
   /** Claims run one after another, in the order the machine decided them. */
   private claims: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -103,11 +113,17 @@ export class Failover {
     this.role = isPrimary ? 'primary' : 'backup';
     this.partner = (isPrimary ? [backup, backupPrivate] : [primary, primaryPrivate]).filter((a): a is number => a !== null);
     const own = (isPrimary ? [primary, primaryPrivate] : [backup, backupPrivate]).filter((a): a is number => a !== null);
+    this.own = own;
     if (s.monitorLinks) {
       for (const a of own) {
         const dev = local.get(a);
         if (dev && !this.monitored.includes(dev)) this.monitored.push(dev);
       }
+    }
+    if (s.auth) {
+      // Each router identifies as its public address; only the partner's is taken.
+      this.sealer = new Sealer(s.auth.key, 'heartbeat', own[0]);
+      this.opener = new Opener(s.auth.key, 'heartbeat', own[0], this.partner[0]);
     }
     const now = this.now;
     this.machine = new Pulse({ role: this.role, partner: this.partner, keepalive: s.keepalive, deadtime: s.deadtime, forceActive: this.deps.forceActive, failback: s.failback }, now);
@@ -130,6 +146,11 @@ export class Failover {
     if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
     this.sock?.close();
     await this.claims;
+  }
+
+  /** This router's and the partner's addresses (public first), once started: config sync talks to the same pair. */
+  pair(): { own: number[]; partner: number[] } {
+    return { own: [...this.own], partner: [...this.partner] };
   }
 
   get active(): boolean {
@@ -174,11 +195,17 @@ export class Failover {
       since: this.since,
       reason: this.reason,
       heartbeats: { ...this.counts },
+      auth: this.opener ? { ...this.opener.stats } : null,
     };
   }
 
   private received(data: Uint8Array, from: number): void {
     if (this.stopped) return;
+    if (this.opener) {
+      const r = this.opener.open(data);
+      if (!r.ok) return this.authDropped(r.why, from, data.length);
+      data = r.payload;
+    }
     const { valid, heardAt, says } = this.machine.peer();
     const out = this.machine.receive(from, data, this.now);
     if (this.machine.peer().valid !== valid) {
@@ -202,6 +229,14 @@ export class Failover {
       : gap > 1500 * this.deps.settings.keepalive ? `heard again after ${(gap / 1000).toFixed(1)} s`
         : now !== says ? `now says ${now}` : null;
     if (why !== null) this.deps.partnerBack?.(why);
+  }
+
+  private authDropped(why: AuthDrop, from: number, bytes: number): void {
+    const now = this.now;
+    const last = this.authLogged[why];
+    if (last !== undefined && now - last < AUTH_LOG_MS) return;
+    this.authLogged[why] = now;
+    this.deps.log.warn(`failover: ${why} heartbeat dropped`, { from: formatIPv4(from), bytes, total: this.opener!.stats[why] });
   }
 
   /** monitor_links: every second, as pulse checks before each select(). */
@@ -275,7 +310,9 @@ export class Failover {
     const sock = this.sock;
     if (!sock) return;
     for (const to of this.partner) {
-      sock.send(bytes, this.deps.settings.port, to, (err) => {
+      // One seal per copy: the two copies carry different counters, so neither looks like a replay of the other.
+      const data = this.sealer ? this.sealer.seal(bytes) : bytes;
+      sock.send(data, this.deps.settings.port, to, (err) => {
         if (err) return this.sendFailed(to, err);
         this.counts.sent++;
         this.lastSendError = '';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { compileLvsCf } from '../config/compile.js';
 import { parseLvsCf } from '../config/lvscf-parse.js';
+import { globalSettings } from '../config/ast.js';
 import type { FailoverSettings } from '../config/compile-failover.js';
 import type { SyncSettings } from '../config/compile-sync.js';
 import type { HealthConfig } from '../health/types.js';
@@ -18,6 +19,9 @@ export interface LoadedConfig {
   failover: FailoverSettings | null;
   /** The sync daemon's settings (syncdaemon = 1), or null. */
   sync: SyncSettings | null;
+  /** The file as read, and its serial_no (config sync sends it to the partner). */
+  text: string;
+  serial: number;
 }
 
 /** Throws an Error whose message lists every problem as file:line: CODE: message. */
@@ -30,5 +34,5 @@ export function loadConfig(path: string): LoadedConfig {
   }
   const cfg = parseLvsCf(text, path);
   const { table, notActedOn, connCapacity, health, failover, sync } = compileLvsCf(cfg);
-  return { table, connCapacity, health, failover, sync, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
+  return { table, connCapacity, health, failover, sync, text, serial: globalSettings(cfg).serial_no, notes: notActedOn.map((n) => `${n.file}:${n.line}: ${n.key}: ${n.why}`) };
 }

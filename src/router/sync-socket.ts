@@ -28,6 +28,11 @@ export interface SyncSettings {
   ttl?: number;
   /** --sync-maxlen; default as the kernel's (syncMaxlen in sync/layout.ts). */
   maxlen?: number;
+  /**
+   * tsvs's ha_key_file: messages go out sealed (ha/auth.ts, this router identified by `address`)
+   * and only sealed ones from another router are read. Absent: IPVS's plain messages.
+   */
+  auth?: { key: Uint8Array };
 }
 
 export interface SyncTransport {

@@ -10,7 +10,7 @@ function view(o: Partial<FailoverView> = {}): FailoverView {
   return {
     role: 'backup', state: 'backup active', active: true, partner: ['198.18.0.2', '198.19.0.2'], port: 539, keepalive: 2, deadtime: 5,
     lastHeard: 0.4, partnerSays: 'STOPPED', standby: false, links: { eth0: true, eth1: false }, transitions: 1, since: NOW - 95_000,
-    reason: 'partner dead', heartbeats: { sent: 120, received: 80, ignored: 2, sendErrors: 0 }, ...o,
+    reason: 'partner dead', heartbeats: { sent: 120, received: 80, ignored: 2, sendErrors: 0 }, auth: null, ...o,
   };
 }
 
@@ -31,6 +31,8 @@ describe('tsvs failover', () => {
     ].join('\n'));
     expect(formatFailover(view({ lastHeard: null, partnerSays: null, links: {}, active: false, state: 'backup inactive', transitions: 0 }), NOW))
       .toContain('198.18.0.2, 198.19.0.2: never heard');
+    expect(formatFailover(view({ auth: { ok: 78, unauthenticated: 0, forged: 2, replayed: 1 } }), NOW).split('\n')[4])
+      .toBe('  auth       ha_key_file: 78 taken; dropped 0 unauthenticated, 2 forged, 1 replayed');
   });
 
   it('standby releases the router and says so; resume hands it back; status by default', async () => {

@@ -64,7 +64,7 @@ describe('compileLvsCf: the example files', () => {
     const { table, notActedOn, health, failover } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
     expect(failover).toEqual({
       primary: '198.18.30.14', primaryPrivate: '198.19.122.246', backup: '198.18.30.15', backupPrivate: '198.19.122.247',
-      port: 539, keepalive: 6, deadtime: 18, activeCmd: null, inactiveCmd: null, monitorLinks: false, failback: false,
+      port: 539, keepalive: 6, deadtime: 18, activeCmd: null, inactiveCmd: null, monitorLinks: false, failback: false, auth: null, configSync: null,
     });
     expect(table.services[0].servers).toHaveLength(2);
     expect(table.addresses).toEqual([
@@ -93,8 +93,8 @@ describe('compileLvsCf: rules', () => {
   });
 
   it('syncdaemon = 1 gives the sync daemon its interface, syncid and version; off, its keys are reported as not acted on', () => {
-    expect(compile('syncdaemon = 1\nsyncd_iface = eth1\nsyncd_id = 7\n').sync).toEqual({ iface: 'eth1', syncid: 7, version: 1 });
-    expect(compile('syncdaemon = 1\nsyncd_version = 0\n').sync).toEqual({ iface: 'eth0', syncid: 0, version: 0 });
+    expect(compile('syncdaemon = 1\nsyncd_iface = eth1\nsyncd_id = 7\n').sync).toEqual({ iface: 'eth1', syncid: 7, version: 1, auth: null });
+    expect(compile('syncdaemon = 1\nsyncd_version = 0\n').sync).toEqual({ iface: 'eth0', syncid: 0, version: 0, auth: null });
     const off = compile('syncdaemon = 0\nsyncd_iface = eth1\n');
     expect(off.sync).toBeNull();
     expect(off.notActedOn.map((n) => `${n.key}: ${n.why}`)).toEqual([

@@ -56,6 +56,9 @@ describe('parseLvsCf: every key with its type', () => {
       udp_timeout: 301,
       conn_capacity: 65536,
       failback: true,
+      ha_key_file: '/etc/tsvs/ha.key',
+      config_sync: true,
+      config_sync_port: 1600,
       conn_reuse_mode: 2,
       expire_nodest_conn: true,
       expire_quiescent_template: true,
@@ -135,7 +138,7 @@ describe('parseLvsCf: defaults', () => {
       service: 'lvs', network: 'nat', heartbeat: false, heartbeat_port: 539, keepalive: 2, deadtime: 5, rsh_command: 'rsh', debug_level: 'NONE',
       ipvsadm: '/sbin/ipvsadm', hard_shutdown: true, syncdaemon: false, syncd_iface: 'eth0', syncd_id: 0, syncd_version: 1,
       tcp_timeout: 0, tcpfin_timeout: 0, udp_timeout: 0, nat_router: null, nat_nmask: null, serial_no: 0, backup_active: false,
-      conn_capacity: 1048576, failback: false, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
+      conn_capacity: 1048576, failback: false, ha_key_file: null, config_sync: false, config_sync_port: null, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
       fwmark_rules_from: null, fwmark_rule: [],
     });
   });

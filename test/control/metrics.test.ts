@@ -150,7 +150,7 @@ describe('tsvs families', () => {
     const failover = {
       role: 'backup' as const, state: 'backup active', active: true, partner: ['198.18.0.2'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 0.5,
       partnerSays: 'STOPPED', standby: false, links: { eth0: true, eth1: false }, transitions: 3, since: 0, reason: 'partner dead',
-      heartbeats: { sent: 100, received: 90, ignored: 4, sendErrors: 1 },
+      heartbeats: { sent: 100, received: 90, ignored: 4, sendErrors: 1 }, auth: null,
     };
     const fams = await scrape({ status: status({ failover }) });
     expect(series(fams, 'tsvs_failover_active')).toEqual([[{ role: 'backup' }, 1]]);
@@ -161,11 +161,15 @@ describe('tsvs families', () => {
     ]);
     expect(series(fams, 'tsvs_failover_partner_last_heard_seconds')).toEqual([[{}, 0.5]]);
     expect(series(fams, 'tsvs_failover_link_up')).toEqual([[{ device: 'eth0' }, 1], [{ device: 'eth1' }, 0]]);
+    expect(fams.map((f) => f.name)).not.toContain('tsvs_failover_auth_dropped_total');
     expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_failover'))).toEqual([]);
+    // With ha_key_file: what the check dropped, by reason.
+    const keyed = await scrape({ status: status({ failover: { ...failover, auth: { ok: 80, unauthenticated: 2, forged: 5, replayed: 1 } } }) });
+    expect(series(keyed, 'tsvs_failover_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 2], [{ reason: 'forged' }, 5], [{ reason: 'replayed' }, 1]]);
   });
 
   it('sync daemon: its role, messages by direction, connections by result, bad messages; none when it is off', async () => {
-    const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, bad: 2 } };
+    const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, bad: 2 }, auth: null };
     const fams = await scrape({ status: status({ sync }) });
     expect(series(fams, 'tsvs_sync_daemon_info')).toEqual([[{ role: 'backup', interface: 'eth1', syncid: '7' }, 1]]);
     expect(series(fams, 'tsvs_sync_messages_total')).toEqual([[{ direction: 'sent' }, 0], [{ direction: 'received' }, 40]]);
@@ -173,6 +177,28 @@ describe('tsvs families', () => {
     expect(series(fams, 'tsvs_sync_bad_messages_total')).toEqual([[{}, 2]]);
     expect(series(fams, 'tsvs_sync_resyncs_total')).toEqual([[{}, 2]]);
     expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_sync'))).toEqual([]);
+    expect(fams.map((f) => f.name)).not.toContain('tsvs_sync_auth_dropped_total');
+    const keyed = await scrape({ status: status({ sync: { ...sync, auth: { ok: 40, unauthenticated: 7, forged: 1, replayed: 0 } } }) });
+    expect(series(keyed, 'tsvs_sync_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 7], [{ reason: 'forged' }, 1], [{ reason: 'replayed' }, 0]]);
+  });
+
+  it('config sync: offers by answer, files received by result, the envelope\'s drops, the partner\'s serial_no; none when off', async () => {
+    const configSync = {
+      port: 540, partnerSerial: 12, pending: false,
+      sent: { offers: 5, applied: 2, current: 1, invalid: 1, failed: 0, unanswered: 1 },
+      received: { applied: 3, current: 0, invalid: 1, failed: 0, stranger: 2 },
+      auth: { ok: 9, unauthenticated: 0, forged: 4, replayed: 1 },
+    };
+    const fams = await scrape({ status: status({ configSync }) });
+    expect(series(fams, 'tsvs_config_sync_offers_total')).toEqual([
+      [{ result: 'applied' }, 2], [{ result: 'current' }, 1], [{ result: 'invalid' }, 1], [{ result: 'failed' }, 0], [{ result: 'unanswered' }, 1],
+    ]);
+    expect(series(fams, 'tsvs_config_sync_received_total')).toEqual([
+      [{ result: 'applied' }, 3], [{ result: 'current' }, 0], [{ result: 'invalid' }, 1], [{ result: 'failed' }, 0], [{ result: 'stranger' }, 2],
+    ]);
+    expect(series(fams, 'tsvs_config_sync_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 0], [{ reason: 'forged' }, 4], [{ reason: 'replayed' }, 1]]);
+    expect(series(fams, 'tsvs_config_sync_partner_serial')).toEqual([[{}, 12]]);
+    expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_config_sync'))).toEqual([]);
   });
 
   it('an empty table has the totals and no backend series', async () => {

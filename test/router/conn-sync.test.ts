@@ -13,7 +13,10 @@ import { diffTables } from '../../src/model/diff.js';
 import { buildTable, formatIPv4, type ServiceTable } from '../../src/model/index.js';
 import { buildArp, buildTcp, buildUdp } from '../../src/packet/build.js';
 import { parseSyncMessage, newSyncRxStats, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, SyncWriter, type SyncConn } from '../../src/sync/wire.js';
-import { H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED } from '../../src/engine/published.js';
+import {
+  H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED,
+} from '../../src/engine/published.js';
+import { AUTH_TRAILER_BYTES } from '../../src/ha/auth.js';
 import { TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
 import { addNeighbours, CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, hex, ip, NAT_ROUTER, rsMac, service, table, VIP } from '../engine/helpers.js';
 
@@ -383,5 +386,69 @@ describe('connection sync: what the backup refuses', () => {
     expect(b.host.memory.host[H_SYNC_RX_BAD]).toBe(3);
     expect(b.host.engine.conns.lookupIn(6, CLIENT, 40000, VIP, 80)).not.toBe(0);
     expect(b.host.engine.conns.lookupIn(6, CLIENT, 40001, VIP, 80)).toBe(0);
+  });
+});
+
+describe('connection sync: authenticated (ha_key_file)', () => {
+  const key = new TextEncoder().encode('the-routers-shared-sync-secret');
+  const auth = { key };
+
+  it('a keyed master seals each message (IPVS message + 32 bytes); a keyed backup opens it and creates the conns', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(natTable(), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP, auth });
+    masterWithFlows(group, clock, { auth });
+    const [{ bytes }] = group.sent;
+    // The IPVS message in front is intact: its size field says where the trailer starts.
+    expect(bytes.length).toBe(((bytes[2] << 8) | bytes[3]) + AUTH_TRAILER_BYTES);
+    expect(bytes.subarray(bytes.length - 32, bytes.length - 28)).toEqual(Uint8Array.of(0x54, 0x53, 0x56, 0x41));
+    group.deliver();
+    expect(b.host.syncStats()!.imported).toMatchObject({ created: 2 });
+    const h = b.host.memory.host;
+    expect([h[H_SYNC_AUTH_OK], h[H_SYNC_AUTH_UNAUTHENTICATED], h[H_SYNC_AUTH_FORGED], h[H_SYNC_AUTH_REPLAYED]]).toEqual([1, 0, 0, 0]);
+  });
+
+  it('drops and counts a plain IPVS message, a forged one and a replayed one; none of their conns is created', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(natTable(), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP, auth });
+    // A plain (kernel or unkeyed tsvs) master.
+    masterWithFlows(group, clock);
+    // A master with another key.
+    masterWithFlows(group, clock, { auth: { key: new TextEncoder().encode('somebody-elses-sync-secret') } });
+    group.deliver();
+    expect(b.host.engine.conns.count).toBe(0);
+    // A good message, then the same bytes again (recorded and replayed).
+    masterWithFlows(group, clock, { auth });
+    const good = group.sent[0].bytes.slice();
+    group.deliver();
+    expect(b.host.engine.conns.count).toBe(2);
+    b.host.receiveSync(good, MASTER);
+    const h = b.host.memory.host;
+    expect([h[H_SYNC_AUTH_OK], h[H_SYNC_AUTH_UNAUTHENTICATED], h[H_SYNC_AUTH_FORGED], h[H_SYNC_AUTH_REPLAYED]]).toEqual([1, 1, 1, 1]);
+    expect(b.host.syncStats()!.imported.created).toBe(2);
+  });
+
+  it('a backup without the key drops sealed messages as IPVS does: the size field does not match the datagram', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(natTable(), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    masterWithFlows(group, clock, { auth });
+    group.deliver();
+    expect(b.host.syncStats()!.rx.badLength).toBe(1);
+    expect(b.host.engine.conns.count).toBe(0);
+  });
+
+  it('keeps its counter and windows across role changes: a message heard as backup is still a replay after becoming master and back', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(natTable(), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP, auth });
+    masterWithFlows(group, clock, { auth });
+    const good = group.sent[0].bytes.slice();
+    group.deliver();
+    b.host.setSync({ role: 'master', address: BACKUP, auth });
+    b.host.setSync({ role: 'backup', address: BACKUP, auth });
+    b.host.receiveSync(good, MASTER);
+    expect(b.host.memory.host[H_SYNC_AUTH_REPLAYED]).toBe(1);
   });
 });

@@ -3,17 +3,19 @@
 // memory network, time stepped by a fake clock. What a user relies on: one of the
 // two answers for the VIP and the NAT router address, never both, and the one
 // that takes over announces them.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryPort } from '../../src/io/memory.js';
 import { formatIPv4, parseIPv4 } from '../../src/model/index.js';
 import { buildArp } from '../../src/packet/build.js';
-import { heartbeatBytes, HEARTBEAT_RUNNING_MAGIC } from '../../src/ha/pulse.js';
+import { heartbeatBytes, HEARTBEAT_RUNNING_MAGIC, HEARTBEAT_STOPPED_MAGIC } from '../../src/ha/pulse.js';
+import { Sealer } from '../../src/ha/auth.js';
 import { Router, StartError } from '../../src/router/daemon.js';
 import { InlineDataPlane } from '../../src/router/dataplane.js';
 import type { HeartbeatSocket } from '../../src/router/failover.js';
+import type { ConfigSyncTransport } from '../../src/router/config-sync.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { createLogger } from '../../src/router/log.js';
 import { FakeClock, settle } from '../health/helpers.js';
@@ -40,6 +42,8 @@ class Net {
   private queue: Array<{ to: number; from: number; data: Uint8Array }> = [];
   readonly cut = new Set<string>();
   log: string[] = [];
+  /** Every datagram sent, as it went on the wire (to replay one). */
+  readonly wire: Array<{ to: number; from: number; data: Uint8Array }> = [];
 
   socket(own: number[]): HeartbeatSocket {
     let handler: (data: Uint8Array, from: number) => void = () => {};
@@ -50,6 +54,7 @@ class Net {
       onMessage: (fn) => (handler = fn),
       send: (data, _port, to, done) => {
         this.queue.push({ to, from: own[0], data: data.slice() });
+        this.wire.push({ to, from: own[0], data: data.slice() });
         this.log.push(`${formatIPv4(own[0])}>${formatIPv4(to)}`);
         done(null);
       },
@@ -70,6 +75,37 @@ class Net {
       this.queue = [];
       for (const m of q) if (!this.cut.has(formatIPv4(m.to)) && !this.cut.has(formatIPv4(m.from))) this.bound.get(m.to)?.(m.data, m.from);
     }
+  }
+}
+
+/** Config sync's TCP exchanges in memory: one handler per address and port; a missing one refuses. */
+class CfgNet {
+  private readonly handlers = new Map<string, (body: Uint8Array, from: number) => Promise<Uint8Array | null>>();
+  transport(own: number): ConfigSyncTransport {
+    const mine: string[] = [];
+    return {
+      listen: async (addresses, port, h) => {
+        for (const a of addresses) {
+          this.handlers.set(`${a}:${port}`, h);
+          mine.push(`${a}:${port}`);
+        }
+      },
+      request: async (to, port, body) => {
+        const h = this.handlers.get(`${to}:${port}`);
+        if (!h) throw new Error('ECONNREFUSED');
+        const answer = await h(body.slice(), own);
+        if (!answer) throw new Error('no answer');
+        return answer;
+      },
+      close: () => {
+        for (const k of mine) this.handlers.delete(k);
+      },
+    };
+  }
+
+  /** A connection from `from` to `to`: what the handler answered (null: closed). */
+  async send(to: string, port: number, from: string, body: Uint8Array): Promise<Uint8Array | null> {
+    return this.handlers.get(`${ip(to)}:${port}`)!(body, ip(from));
   }
 }
 
@@ -96,7 +132,7 @@ interface Node {
   dp(): InlineDataPlane;
 }
 
-function node(name: string, own: string, cf: string, net: Net, clock: FakeClock, o: { forceActive?: boolean; sync?: Group } = {}): Node {
+function node(name: string, own: string, cf: string, net: Net, clock: FakeClock, o: { forceActive?: boolean; sync?: Group; cfgNet?: CfgNet } = {}): Node {
   const port = new FakePort();
   const logs: string[] = [];
   const cmds: string[] = [];
@@ -124,6 +160,7 @@ function node(name: string, own: string, cf: string, net: Net, clock: FakeClock,
       run: (cmd, what) => cmds.push(`${what}: ${cmd}`),
       linkUp: () => links.up,
     },
+    configSyncDeps: o.cfgNet ? { transport: o.cfgNet.transport(ip(own)), timers: clock } : undefined,
   });
   return { router, port, logs, cmds, links, dp: () => made.dp! };
 }
@@ -347,6 +384,182 @@ describe('failover: pulse in the router', () => {
       expect(answersArp(alone, VIP)).toBe(true);
     } finally {
       await alone.router.stop();
+    }
+  });
+});
+
+describe('failover: authenticated heartbeats (ha_key_file)', () => {
+  const KEY = 'a-shared-secret-of-the-two-routers';
+  function keyed(name = 'lvs.cf', key = KEY): string {
+    writeFileSync(join(dir, `${name}.key`), `${key}\n`, { mode: 0o600 });
+    const cf = lvsCf(`\nha_key_file = ${name}.key`);
+    const to = join(dir, name);
+    if (to !== cf) writeFileSync(to, readFileSync(cf));
+    return to;
+  }
+
+  it('with a key on both: heartbeats are 36 bytes and flow; a forged, a replayed and a plain one are dropped and counted', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const cf = keyed();
+    const p = node('primary', PRIMARY, cf, net, clock);
+    const b = node('backup', BACKUP, cf, net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 3);
+      expect(p.router.failover()).toMatchObject({ active: true, reason: 'backup inactive' });
+      expect(b.router.failover()).toMatchObject({ active: false, partnerSays: 'RUNNING' });
+      expect(new Set(net.wire.map((w) => w.data.length))).toEqual(new Set([36]));
+      const heard = b.router.failover().heartbeats.received;
+      expect(b.router.failover().auth).toEqual({ ok: heard, unauthenticated: 0, forged: 0, replayed: 0 });
+
+      // An attacker without the key says "primary STOPPED" to make the backup take over.
+      net.inject(BACKUP, PRIMARY, new Sealer(new TextEncoder().encode('not-the-key-of-these-routers'), 'heartbeat', ip(PRIMARY)).seal(heartbeatBytes(HEARTBEAT_STOPPED_MAGIC)));
+      // A recorded heartbeat of the primary, sent again; and pulse's plain 4 bytes.
+      const recorded = net.wire.filter((w) => w.from === ip(PRIMARY)).at(-1)!.data;
+      net.inject(BACKUP, PRIMARY, recorded);
+      net.inject(BACKUP, PRIMARY, heartbeatBytes(HEARTBEAT_STOPPED_MAGIC));
+      net.deliver();
+      const v = b.router.failover();
+      expect(v.auth).toEqual({ ok: heard, unauthenticated: 1, forged: 1, replayed: 1 });
+      expect(v.heartbeats.received).toBe(heard);
+      expect(b.logs.filter((l) => /(forged|replayed|unauthenticated) heartbeat dropped/.test(l))).toHaveLength(3);
+      await run(net, clock, [p, b], 3);
+      expect(b.router.failover().active).toBe(false);
+      expect(answersArp(b, VIP)).toBe(false);
+      expect(b.router.status().failover?.auth?.forged).toBe(1);
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('with a key on one side only (or different keys), each sees its partner as dead', async () => {
+    const net = new Net();
+    const clock = new FakeClock();
+    const p = node('primary', PRIMARY, keyed('primary.cf'), net, clock);
+    const b = node('backup', BACKUP, lvsCf(), net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 8);
+      // The keyed primary drops the plain heartbeats; the plain backup finds 36 bytes a bad pulse packet.
+      expect(p.router.failover()).toMatchObject({ lastHeard: null, reason: 'partner dead' });
+      expect(p.router.failover().auth?.unauthenticated).toBeGreaterThanOrEqual(3);
+      expect(b.router.failover()).toMatchObject({ lastHeard: null, reason: 'partner dead' });
+      expect(b.logs.some((l) => l.includes('bad heartbeat packet'))).toBe(true);
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+    const q = node('primary', PRIMARY, keyed('one.cf', 'the-first-key-of-a-pair'), net, clock);
+    const c = node('backup', BACKUP, keyed('two.cf', 'the-second-key-of-a-pair'), net, clock);
+    await q.router.start();
+    await c.router.start();
+    try {
+      await run(net, clock, [q, c], 8);
+      expect(q.router.failover()).toMatchObject({ lastHeard: null, reason: 'partner dead' });
+      expect(c.router.failover().auth).toMatchObject({ ok: 0, unauthenticated: 0 });
+      expect(c.router.failover().auth!.forged).toBeGreaterThanOrEqual(3);
+    } finally {
+      await q.router.stop();
+      await c.router.stop();
+    }
+  });
+});
+
+describe('config sync (config_sync = 1)', () => {
+  const KEY = 'the-shared-key-of-both-routers';
+  /** Each router's own directory: its lvs.cf and its copy of the key. */
+  function routerDir(name: string, extra = ''): string {
+    const d = join(dir, name);
+    mkdirSync(d);
+    writeFileSync(join(d, 'ha.key'), KEY, { mode: 0o600 });
+    writeFileSync(join(d, 'lvs.cf'), readFileSync(lvsCf(`\nha_key_file = ha.key\nconfig_sync = 1${extra}`)));
+    return join(d, 'lvs.cf');
+  }
+  const web3 = (n: Node) => n.router.table().services[0].servers.find((r) => r.address === '198.19.0.13')!.weight;
+
+  it('the active router sends lvs.cf when serial_no grows; the backup installs it and reloads; an invalid or forged one is refused and counted', async () => {
+    const net = new Net();
+    const cfgNet = new CfgNet();
+    const clock = new FakeClock();
+    const pcf = routerDir('primary');
+    const bcf = routerDir('backup');
+    const p = node('primary', PRIMARY, pcf, net, clock, { cfgNet });
+    const b = node('backup', BACKUP, bcf, net, clock, { cfgNet });
+    await p.router.start();
+    await b.router.start();
+    try {
+      // The primary becomes active and offers serial_no 1: the backup has it already.
+      await run(net, clock, [p, b], 3);
+      expect(p.router.failover().active).toBe(true);
+      expect(p.router.status().configSync).toMatchObject({ port: 540, partnerSerial: 1, pending: false, sent: { offers: 1, current: 1 } });
+      expect(b.router.status().configSync).toMatchObject({ received: { current: 1, applied: 0 }, auth: { ok: 1, forged: 0 } });
+
+      // The operator raises serial_no on the primary, gives web3 weight 5 and reloads it.
+      expect(web3(b)).toBe(2);
+      const next = readFileSync(pcf, 'utf8').replace('serial_no = 1', 'serial_no = 2').replace('weight = 2', 'weight = 5');
+      writeFileSync(pcf, next);
+      expect((await p.router.reload('SIGHUP')).ok).toBe(true);
+      await run(net, clock, [p, b], 1);
+      expect(readFileSync(bcf, 'utf8')).toBe(next);
+      expect(web3(b)).toBe(5);
+      expect(b.router.status().reloads.last).toMatchObject({ ok: true, trigger: 'config sync from 198.18.0.2 (serial_no 1 -> 2)' });
+      expect(p.router.status().configSync).toMatchObject({ partnerSerial: 2, sent: { offers: 2, applied: 1 } });
+
+      // A file that is valid on the primary but not on the backup (a rules file only the primary has): the backup keeps its own.
+      writeFileSync(join(dir, 'primary', 'marks.save'), '*mangle\nCOMMIT\n');
+      const bad = next.replace('serial_no = 2', 'serial_no = 3') + 'fwmark_rules_from = marks.save\n';
+      writeFileSync(pcf, bad);
+      expect((await p.router.reload('SIGHUP')).ok).toBe(true);
+      await run(net, clock, [p, b], 1);
+      expect(readFileSync(bcf, 'utf8')).toBe(next);
+      expect(b.router.status().configSync?.received).toMatchObject({ applied: 1, invalid: 1 });
+      expect(b.logs.some((l) => l.includes("partner's lvs.cf was not installed (invalid)") && l.includes(`${bcf}:`) && l.includes('READ: fwmark_rules_from'))).toBe(true);
+      expect(p.router.status().configSync).toMatchObject({ partnerSerial: 2, sent: { invalid: 1 } });
+      expect(p.logs.some((l) => l.includes('the partner refused lvs.cf (invalid)'))).toBe(true);
+
+      // Someone without the key offers a file with a huge serial_no from the primary's address; a stranger connects.
+      const forged = new Sealer(new TextEncoder().encode('a-key-the-routers-do-not-share'), 'config', ip(PRIMARY)).seal(new TextEncoder().encode(next.replace('serial_no = 2', 'serial_no = 99')));
+      expect(await cfgNet.send(BACKUP, 540, PRIMARY, forged)).toBeNull();
+      expect(await cfgNet.send(BACKUP, 540, '198.18.0.99', forged)).toBeNull();
+      expect(readFileSync(bcf, 'utf8')).toBe(next);
+      expect(b.router.status().configSync).toMatchObject({ received: { stranger: 1 }, auth: { forged: 1 } });
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('an offer the partner does not answer is tried again every 10 s until it is', async () => {
+    const net = new Net();
+    const cfgNet = new CfgNet();
+    const clock = new FakeClock();
+    const pcf = routerDir('primary');
+    const p = node('primary', PRIMARY, pcf, net, clock, { cfgNet, forceActive: true });
+    await p.router.start();
+    try {
+      await run(net, clock, [p], 1);
+      expect(p.router.status().configSync).toMatchObject({ pending: true, sent: { offers: 1, unanswered: 1 } });
+      expect(p.logs.filter((l) => l.includes('the partner did not answer'))).toHaveLength(1);
+      await run(net, clock, [p], 20);
+      expect(p.router.status().configSync).toMatchObject({ pending: true, sent: { offers: 3, unanswered: 3 } });
+      // The backup comes up with an older file: the next try installs the primary's.
+      const bcf = routerDir('backup');
+      writeFileSync(bcf, readFileSync(bcf, 'utf8').replace('serial_no = 1', 'serial_no = 0'));
+      const b = node('backup', BACKUP, bcf, net, clock, { cfgNet });
+      await b.router.start();
+      try {
+        await run(net, clock, [p, b], 10);
+        expect(p.router.status().configSync).toMatchObject({ pending: false, partnerSerial: 1, sent: { applied: 1 } });
+        expect(readFileSync(bcf, 'utf8')).toBe(readFileSync(pcf, 'utf8'));
+      } finally {
+        await b.router.stop();
+      }
+    } finally {
+      await p.router.stop();
     }
   });
 });

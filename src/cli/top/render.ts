@@ -61,7 +61,11 @@ export function renderTop(snap: TopSnapshot, previous: TopSnapshot | null, width
 function failoverRow(f: FailoverView | null | undefined): string[] {
   if (!f) return [];
   const heard = f.lastHeard === null ? 'partner never heard' : `partner ${f.partnerSays} ${f.lastHeard.toFixed(1)}s ago`;
-  return [`failover: ${f.state.replace(/\bactive\b/, 'ACTIVE')} since ${f.reason}, ${heard}`];
+  const a = f.auth;
+  const dropped = a ? a.unauthenticated + a.forged + a.replayed : 0;
+  // Only when something was dropped: a quiet pair keeps top's line as it was.
+  const auth = dropped ? `, heartbeats dropped: ${a!.forged} forged, ${a!.replayed} replayed, ${a!.unauthenticated} unauthenticated` : '';
+  return [`failover: ${f.state.replace(/\bactive\b/, 'ACTIVE')} since ${f.reason}, ${heard}${auth}`];
 }
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

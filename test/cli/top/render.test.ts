@@ -189,10 +189,15 @@ describe('renderTop: failover', () => {
       ...snapshot(),
       failover: {
         role: 'backup', state: 'backup active', active: true, partner: ['198.18.0.2'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 12.34,
-        partnerSays: 'RUNNING', standby: false, links: {}, transitions: 1, since: 0, reason: 'partner dead', heartbeats: { sent: 1, received: 1, ignored: 0, sendErrors: 0 },
+        partnerSays: 'RUNNING', standby: false, links: {}, transitions: 1, since: 0, reason: 'partner dead', heartbeats: { sent: 1, received: 1, ignored: 0, sendErrors: 0 }, auth: null,
       },
     };
     expect(renderTop(s, null, 100, 40).split('\n')[1]).toBe('failover: backup ACTIVE since partner dead, partner RUNNING 12.3s ago');
     expect(renderTop(snapshot(), null, 100, 40)).not.toContain('failover:');
+    // With ha_key_file, dropped heartbeats join the line once there are any.
+    const keyed = { ...s, failover: { ...s.failover!, auth: { ok: 9, unauthenticated: 0, forged: 0, replayed: 0 } } };
+    expect(renderTop(keyed, null, 100, 40).split('\n')[1]).toBe('failover: backup ACTIVE since partner dead, partner RUNNING 12.3s ago');
+    const hit = { ...s, failover: { ...s.failover!, auth: { ok: 9, unauthenticated: 1, forged: 3, replayed: 2 } } };
+    expect(renderTop(hit, null, 140, 40).split('\n')[1]).toBe('failover: backup ACTIVE since partner dead, partner RUNNING 12.3s ago, heartbeats dropped: 3 forged, 2 replayed, 1 unauthenticated');
   });
 });
