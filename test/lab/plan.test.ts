@@ -67,7 +67,7 @@ describe('lab plans', () => {
       'router eth0 198.18.0.2/24', 'router eth1 198.19.0.2/24', 'backup eth0 198.18.0.3/24', 'backup eth1 198.19.0.3/24',
     ]);
     const { failover, sync } = compileLvsCf(parseLvsCf(labLvsCf(p), 'lvs.cf'));
-    expect(sync).toEqual({ iface: 'eth1', syncid: 0, version: 1 });
+    expect(sync).toEqual({ iface: 'eth1', syncid: 0, version: 1, auth: null }); // no ha_key_file in the lab
     expect(failover).toMatchObject({ primary: '198.18.0.2', primaryPrivate: '198.19.0.2', backup: '198.18.0.3', backupPrivate: '198.19.0.3', keepalive: 1, deadtime: 3, failback: true });
     expect(() => planLab({ name: 'lab', mode: 'dr', servers: 2, ha: true })).toThrow(/NAT mode only/);
   });
