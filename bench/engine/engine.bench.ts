@@ -90,12 +90,15 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** A row of a frames-per-second figure: M frames/s and ns/frame. */
+export function frameRateRow(name: string, perSec: number, extra: Row = {}): Row {
+  return { benchmark: name, 'M frames/s': +(perSec / 1e6).toFixed(2), 'ns/frame': +(1e9 / perSec).toFixed(0), ...extra };
+}
+
 export function runEngineBench(opts: { quick?: boolean } = {}): Row[] {
   const scale = opts.quick ? 0.1 : 1;
   const rows: Row[] = [];
-  const rate = (name: string, perSec: number, extra: Row = {}): void => {
-    rows.push({ benchmark: name, 'M frames/s': +(perSec / 1e6).toFixed(2), 'ns/frame': +(1e9 / perSec).toFixed(0), ...extra });
-  };
+  const rate = (name: string, perSec: number, extra: Row = {}): void => void rows.push(frameRateRow(name, perSec, extra));
 
   let e = benchEngine('nat', 1 << 16);
   establish(e, 10_000);

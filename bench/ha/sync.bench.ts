@@ -10,7 +10,7 @@ import { H_FIELDS } from '../../src/engine/published.js';
 import { ConnSync } from '../../src/router/conn-sync.js';
 import { parseIPv4 } from '../../src/model/index.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { establish, establishedRate } from '../engine/engine.bench.js';
+import { establish, establishedRate, frameRateRow } from '../engine/engine.bench.js';
 import { benchEngine } from '../engine/setup.js';
 import type { Row } from '../lib/report.js';
 
@@ -32,9 +32,7 @@ export function runSyncBench(opts: { quick?: boolean } = {}): Row[] {
 function packetPathCost(scale: number): Row[] {
   const frames = 10e6 * scale;
   const rows: Row[] = [];
-  const row = (name: string, perSec: number, extra: Row = {}): void => {
-    rows.push({ benchmark: name, 'M frames/s': +(perSec / 1e6).toFixed(2), 'ns/frame': +(1e9 / perSec).toFixed(0), ...extra });
-  };
+  const row = (name: string, perSec: number, extra: Row = {}): void => void rows.push(frameRateRow(name, perSec, extra));
   let e = benchEngine('nat', 1 << 16);
   establish(e, 10_000);
   establishedRate(e, 10_000, true, 2e6 * scale); // warm-up
