@@ -1,5 +1,6 @@
 // What the health bench asks the monitor to do: one service of N real servers,
-// each with one check (TCP connect, or HTTP GET / on the responders' HTTP port),
+// each with one check (TCP connect, a half-open TCP check: SYN and SYN-ACK on
+// one raw socket, or HTTP GET / on the responders' HTTP port),
 // every 2 s, 1 s to answer, one failed round takes a server down and one good
 // round brings it back (rise = fall = 1: the fastest detection the contract
 // allows, so the detection time is the scheduling's, not the dampening's).
@@ -12,7 +13,8 @@ export const CONNECT_TIMEOUT_S = 1;
 /** The service the servers belong to (a model serviceKey; the router's table need not hold it). */
 export const SERVICE = 'TCP 198.18.0.10:80';
 
-export type CheckKind = 'tcp' | 'http';
+/** tcp-syn: `check tcp { half_open = 1 }` (health/probes/syn.ts). */
+export type CheckKind = 'tcp' | 'tcp-syn' | 'http';
 
 /**
  * Responder address i (0-based): 198.19.(128 + i / 250).(1 + i % 250), so 10,000
@@ -30,6 +32,7 @@ export function responderAddresses(n: number): string[] {
 
 function check(kind: CheckKind): CheckSpec {
   if (kind === 'tcp') return { kind: 'tcp', port: null };
+  if (kind === 'tcp-syn') return { kind: 'tcp', port: null, halfOpen: true };
   return { kind: 'http', port: HTTP_PORT, path: '/', status: [], digest: null, regex: null, regexNoMatch: false, virtualhost: null, sni: null };
 }
 

@@ -5,7 +5,7 @@
 // the router's namespace (child.ts), three tables:
 //   1. the monitor alone, every server up: CPU, rounds/s, attempt times, round
 //      lateness, event-loop delay, per configuration (TCP, TCP with a lower
-//      maxConcurrent, HTTP);
+//      maxConcurrent, half-open TCP, HTTP);
 //   2. failure detection: 10 servers, then a tenth of them, vanish at once
 //      (addresses deleted: timeouts); time to the down verdict, bound interval +
 //      connect timeout; time back up once they return;
@@ -33,7 +33,7 @@ export interface Variant {
 
 export interface HealthBenchOptions {
   quick?: boolean;
-  /** The monitor configurations to run alone (default: TCP, TCP with a low maxConcurrent, HTTP). */
+  /** The monitor configurations to run alone (default: TCP, TCP with a low maxConcurrent, half-open TCP, HTTP). */
   variants?: Variant[];
   /** Run the data plane part (default: when root with the native addon). */
   dataPlane?: boolean;
@@ -47,7 +47,7 @@ export interface Table {
 export function defaultVariants(quick: boolean): Variant[] {
   // The low bound is about 2.5 % of the servers: with a tenth of them timing out
   // (each failed round holds its slot for the whole connect timeout) it binds.
-  return [{ kind: 'tcp' }, { kind: 'tcp', maxConcurrent: quick ? 32 : 256 }, { kind: 'http' }];
+  return [{ kind: 'tcp' }, { kind: 'tcp', maxConcurrent: quick ? 32 : 256 }, { kind: 'tcp-syn' }, { kind: 'http' }];
 }
 
 export async function runHealthBench(o: HealthBenchOptions = {}): Promise<Table[]> {
