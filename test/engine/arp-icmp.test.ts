@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
+import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
 import { buildArp, buildIcmpEcho, buildIcmpError, buildTcp, buildUdp, ipv4Datagram } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, NAT_ROUTER, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
 
@@ -50,6 +50,15 @@ describe('ICMP', () => {
     const out = run(engine(table([service([{ addr: '198.19.0.11' }])])), req, 0);
     const want = buildIcmpEcho({ reply: true, srcMac: ETH0_MAC, dstMac: CLIENT_MAC, src: VIP, dst: CLIENT, echoId: 7, echoSeq: 3, id: 99, payload: Uint8Array.of(1, 2, 3, 4, 5) });
     expect(hex(out.frame)).toBe(hex(want));
+  });
+
+  it('drops an echo request with a bad ICMP checksum and counts it (the kernel answers none)', () => {
+    const e = engine(table([service([{ addr: '198.19.0.11' }])]));
+    const req = buildIcmpEcho({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, echoId: 7, echoSeq: 3, id: 99, payload: Uint8Array.of(1, 2, 3, 4, 5) });
+    req[14 + 20 + 2] ^= 0x5a; // corrupt the ICMP checksum
+    expect(run(e, req, 0).verdict).toBe(VERDICT_DROP);
+    expect(e.counters.echoReplies).toBe(0);
+    expect(e.counters.snapshot().drop_bad_icmp_checksum).toBe(1);
   });
 
   it('translates an error from the client side about a NAT reply and sends it to the real server', () => {
