@@ -44,7 +44,9 @@ export const PASS_NAMES = ['not_ipv4_or_arp', 'not_a_virtual_service', 'arp_not_
 
 /** Slots of Counters.n. */
 const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
-export const N_FIELDS = 6;
+/** Counted by the client peer table (l2.ts): no room for a new client MAC; unused ones evicted. */
+export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
+export const N_FIELDS = 8;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -86,6 +88,8 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     arp_replies: n[N_ARP],
     icmp_echo_replies: n[N_ECHO],
     icmp_errors_translated: n[N_ICMP],
+    client_table_full: n[N_PEER_FULL] ?? 0,
+    client_peers_evicted: n[N_PEER_EVICTED] ?? 0,
   };
   drops.forEach((v, code) => {
     if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;

@@ -40,6 +40,8 @@ export interface EngineOptions {
   destCapacity?: number;
   /** Neighbour entries (distinct real-server addresses). Default 65536. */
   neighCapacity?: number;
+  /** Client peers (interface + MAC pairs NAT replies go back to). Default 65536. */
+  peerCapacity?: number;
   /** Where counters live: shared memory when another thread reads them (conn/memory.ts). */
   alloc?: Alloc;
 }
@@ -71,12 +73,13 @@ export class Engine {
   private readonly info = new FrameInfo();
 
   constructor(opts: EngineOptions) {
-    this.l2 = new L2Table(opts.interfaces);
-    this.neigh = new Neighbours({ names: this.l2.ifNames, macs: this.l2.ifMac }, opts.neighCapacity);
     this.counters = new Counters(opts.alloc);
+    this.l2 = new L2Table(opts.interfaces, opts.peerCapacity, this.counters.n, C.N_PEER_FULL, C.N_PEER_EVICTED);
+    this.neigh = new Neighbours({ names: this.l2.ifNames, macs: this.l2.ifMac }, opts.neighCapacity);
     this.services = new ServiceRuntime({ destCapacity: opts.destCapacity, alloc: opts.alloc });
     this.timeouts = new Timeouts();
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
+    this.conns.peerOwner = this.l2;
     this.admit = new NewConnections(this.services, this.conns);
     if (opts.table) this.apply(opts.table);
   }
