@@ -3,7 +3,8 @@
 // simulator is src/schedbench/). Prints a table (or JSON with --json), writes
 // <results>/sched.json and <results>/sched.svg, and with --svg PATH a copy of the
 // chart there. This file only reads the flags, prints and writes files.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../io/make-dirs.js';
 import { dirname, join } from 'node:path';
 import { resolveSchedOptions, SCHED_DEFAULTS, SchedOptionsError, type SchedBenchInput } from '../schedbench/options.js';
 import { chart, footnotes, headerLines, tableRows } from '../schedbench/report.js';
@@ -87,7 +88,7 @@ export const benchSchedCommand = defineCommand({
 });
 
 function writeFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   writeFileSync(path, text);
 }
 

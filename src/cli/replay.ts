@@ -1,7 +1,7 @@
 // tsvs replay -c lvs.cf IN.pcap OUTDIR: runs a capture through the engine with
 // the capture's timestamps as the clock and writes what the router would send,
 // one pcap per egress interface, plus a summary of the counters.
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../io/make-dirs.js';
 import { join } from 'node:path';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { Engine } from '../engine/engine.js';
@@ -47,7 +47,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
   learnFromCapture(engine, opts.input);
   addNeighbours(engine, table, opts.neighbours ?? []);
 
-  mkdirSync(opts.outDir, { recursive: true });
+  makeDirs(opts.outDir);
   const writers = names.map((n) => new PcapWriter(join(opts.outDir, `${n}.pcap`)));
   const sent = new Array<number>(names.length).fill(0);
   const reader = new PcapReader(opts.input);
