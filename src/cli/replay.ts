@@ -77,6 +77,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
     `router interfaces: ${describeInterfaces(interfaces)}`,
     `written: ${names.map((n, i) => `${join(opts.outDir, `${n}.pcap`)} (${sent[i]} frames)`).join(', ')}`,
     ...notes.map((n) => `note: ${n}`),
+    ...(reader.truncated ? [`warning: ${reader.truncated.message}; the ${read} complete records before it were replayed`] : []),
     'counters:',
     ...Object.entries(counters).map(([k, v]) => `  ${k.padEnd(36)} ${v}`),
   ];
