@@ -39,7 +39,8 @@ export interface ReplayResult {
 export function replay(opts: ReplayOptions): ReplayResult {
   const { table, notes, connCapacity } = loadConfig(opts.config);
   const interfaces = routerInterfaces(table, opts.macs);
-  const engine = new Engine({ interfaces, table, connCapacity: opts.connCapacity ?? connCapacity });
+  // A capture's frames are addressed to the router of the network it was taken on, not to these MACs.
+  const engine = new Engine({ interfaces, table, connCapacity: opts.connCapacity ?? connCapacity, acceptOtherHost: true });
   const names = engine.l2.ifNames;
   const fixedIn = opts.inIface === undefined ? -1 : names.indexOf(opts.inIface);
   if (opts.inIface !== undefined && fixedIn < 0) throw new Error(`--in ${opts.inIface}: lvs.cf names no such device (devices: ${names.join(', ')})`);

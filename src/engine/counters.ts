@@ -15,6 +15,7 @@ export const DROP_FWD_UNSUPPORTED = 7; // forwarding method not built (tunnel)
 export const DROP_ICMP_NO_CONN = 8; // ICMP error to a VIP about no known flow
 export const DROP_DEST_GONE = 9; // connection's real server removed (expire_nodest_conn = 0)
 export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a bad ICMP checksum
+export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -28,6 +29,7 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_ICMP_NO_CONN]: 'icmp_error_no_connection',
   [DROP_DEST_GONE]: 'real_server_removed',
   [DROP_BAD_ICMP_CSUM]: 'bad_icmp_checksum',
+  [DROP_OTHER_HOST]: 'other_host',
 };
 
 export function dropName(code: number): string {

@@ -40,6 +40,12 @@ export interface EngineOptions {
   destCapacity?: number;
   /** Neighbour entries (distinct real-server addresses). Default 65536. */
   neighCapacity?: number;
+  /**
+   * Take frames whatever their destination MAC (tsvs replay: a capture from
+   * another host is addressed to that host's router). Default false: frames to
+   * another host's MAC are dropped as other_host, as the kernel drops them.
+   */
+  acceptOtherHost?: boolean;
   /** Client peers (interface + MAC pairs NAT replies go back to). Default 65536. */
   peerCapacity?: number;
   /** Where counters live: shared memory when another thread reads them (conn/memory.ts). */
@@ -71,6 +77,8 @@ export class Engine {
   /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
   sync: SyncQueue | null = null;
   private readonly info = new FrameInfo();
+  /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
+  private readonly filterDst: boolean;
 
   constructor(opts: EngineOptions) {
     this.counters = new Counters(opts.alloc);
@@ -80,6 +88,7 @@ export class Engine {
     this.timeouts = new Timeouts();
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
     this.conns.peerOwner = this.l2;
+    this.filterDst = opts.acceptOtherHost !== true;
     this.admit = new NewConnections(this.services, this.conns);
     if (opts.table) this.apply(opts.table);
   }
@@ -132,8 +141,17 @@ export class Engine {
     this.conns.expire(now);
     this.now = now;
     let tx = 0;
+    const buf = batch.buf;
+    // Unicast to the interface's MAC: its last two bytes then its first four, as
+    // numbers (l2.macTail/macHead). Here, not in frame(), which V8 must inline.
+    const head = this.filterDst ? this.l2.macHead : null;
+    const tail = this.l2.macTail;
     for (let i = 0; i < batch.count; i++) {
-      const v = this.frame(batch, i, now);
+      const o = batch.off[i];
+      const itf = batch.ifIn[i];
+      const mine = head === null || (buf[o] & 1) !== 0 || batch.len[i] < 14 ||
+        (((buf[o + 4] << 8) | buf[o + 5]) === tail[itf] && ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) === head[itf]);
+      const v = mine ? this.frame(batch, i, now) : this.drop(batch, i, C.DROP_OTHER_HOST);
       batch.verdict[i] = v;
       if (v === VERDICT_TX) tx++;
     }

@@ -15,6 +15,15 @@ export interface InterfaceSpec {
 export class L2Table {
   readonly ifNames: string[];
   readonly ifMac: Uint8Array;
+  /**
+   * Each interface's MAC as two numbers (first four bytes, last two), so that
+   * Engine.process checks a frame's destination in two compares: the kernel takes
+   * in only group-addressed frames (the I/G bit: broadcast, multicast) and those to
+   * the interface's own MAC; the rest is PACKET_OTHERHOST (unknown unicast a switch
+   * floods), dropped before IP sees it.
+   */
+  readonly macHead: Int32Array;
+  readonly macTail: Int32Array;
 
   readonly peerMac: Uint8Array;
   readonly peerHdr: Int32Array;
@@ -43,6 +52,13 @@ export class L2Table {
     this.ifNames = interfaces.map((i) => i.name);
     this.ifMac = new Uint8Array(6 * interfaces.length);
     interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
+    this.macHead = new Int32Array(interfaces.length);
+    this.macTail = new Int32Array(interfaces.length);
+    interfaces.forEach((itf, i) => {
+      const m = itf.mac;
+      this.macHead[i] = (m[0] << 24) | (m[1] << 16) | (m[2] << 8) | m[3];
+      this.macTail[i] = (m[4] << 8) | m[5];
+    });
     this.peerMac = new Uint8Array(6 * peerCapacity);
     this.peerHdr = new Int32Array(3 * peerCapacity);
     this.peerIf = new Uint8Array(peerCapacity);

@@ -92,10 +92,10 @@ describe('ICMP', () => {
 
   it('drops an error to a VIP about no known flow and passes other ICMP', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]));
-    const stray = buildIcmpError({ src: ip('198.18.0.254'), dst: VIP, type: 3, code: 1, original: ipv4Datagram(buildTcp({ src: VIP, dst: CLIENT, sport: 80, dport: 1, flags: 0x10 })) });
+    const stray = buildIcmpError({ dstMac: ETH0_MAC, src: ip('198.18.0.254'), dst: VIP, type: 3, code: 1, original: ipv4Datagram(buildTcp({ src: VIP, dst: CLIENT, sport: 80, dport: 1, flags: 0x10 })) });
     expect(e.counters.snapshot().drop_icmp_error_no_connection).toBeUndefined();
     run(e, stray, 0);
     expect(e.counters.snapshot().drop_icmp_error_no_connection).toBe(1);
-    expect(run(e, buildIcmpEcho({ src: CLIENT, dst: ip('198.18.0.77') }), 0).verdict).toBe(VERDICT_PASS);
+    expect(run(e, buildIcmpEcho({ dstMac: ETH0_MAC, src: CLIENT, dst: ip('198.18.0.77') }), 0).verdict).toBe(VERDICT_PASS);
   });
 });
