@@ -1,13 +1,15 @@
 // tsvs bench sched: compares IPVS schedulers on one simulated workload, in
 // virtual time, through the data plane's own ServiceRuntime and ConnTable (the
 // simulator is src/schedbench/). Prints a table (or JSON with --json), writes
-// <results>/sched.json and <results>/sched.svg, and with --svg PATH a copy of the
+// sched.json and sched.svg to --out-dir (default: the current directory, never
+// the installed package's own directory, which may not be writable), and with --svg PATH a copy of the
 // chart there. This file only reads the flags, prints and writes files.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../io/make-dirs.js';
 import { dirname, join } from 'node:path';
 import { resolveSchedOptions, SCHED_DEFAULTS, SchedOptionsError, type SchedBenchInput } from '../schedbench/options.js';
 import { chart, footnotes, headerLines, tableRows } from '../schedbench/report.js';
-import { formatTable, report, resultsDir } from '../schedbench/results.js';
+import { formatTable, report } from '../schedbench/results.js';
 import { runSchedBench, type SchedBenchResult } from '../schedbench/run-bench.js';
 import { decimal } from './options.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK, UsageError, type Io } from './registry.js';
@@ -66,7 +68,7 @@ export const benchSchedCommand = defineCommand({
     quick: { type: 'boolean', help: 'a short run' },
     json: { type: 'boolean', help: 'print the whole result as JSON instead of the table' },
     svg: { type: 'string', arg: 'PATH', help: 'also write the chart to PATH' },
-    'out-dir': { type: 'string', arg: 'DIR', defaultText: 'bench/results, or $TSVS_BENCH_RESULTS', help: 'where sched.json and sched.svg go' },
+    'out-dir': { type: 'string', arg: 'DIR', defaultText: 'the current directory, or $TSVS_BENCH_RESULTS', help: 'where sched.json and sched.svg go' },
   },
   run({ values: v, io }) {
     let opts;
@@ -87,7 +89,7 @@ export const benchSchedCommand = defineCommand({
 });
 
 function writeFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   writeFileSync(path, text);
 }
 
@@ -100,7 +102,7 @@ interface Output {
 function run(opts: ReturnType<typeof resolveSchedOptions>, o: Output, io: Io): number {
   const { out, err } = io;
   const res: SchedBenchResult = runSchedBench(opts, o.json ? undefined : (line) => err(`  ${line}\n`));
-  const dir = o.outDir ?? resultsDir();
+  const dir = o.outDir ?? process.env.TSVS_BENCH_RESULTS ?? process.cwd();
   const svg = chart(res);
   const rows = tableRows(res);
   if (o.json) {

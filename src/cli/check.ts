@@ -5,8 +5,8 @@
 // file names a backup router, then each key that is present
 // but not acted on yet; on failure every error of the file as
 // `file:line: CODE: message`. The CLI only wires this to argv.
-import { readFileSync } from 'node:fs';
 import type { FailoverSettings } from '../config/compile-failover.js';
+import { readConfigText, readWhy } from '../config/read-file.js';
 import { compileLvsCf, ConfigError, ConfigErrors, parseLvsCf } from '../config/index.js';
 import { tableViewFromModel } from '../control/from-model.js';
 import { DEFAULT_FORMAT } from './admin/command.js';
@@ -23,9 +23,9 @@ export interface CheckResult {
 export function checkFile(path: string): CheckResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readConfigText(path);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const why = readWhy(e);
     return { ok: false, output: `${new ConfigError('READ', path, 0, `cannot read the file (${why})`)}\n` };
   }
   return checkText(text, path);

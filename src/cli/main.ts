@@ -2,6 +2,7 @@
 // The tsvs command: a thin entry point. The commands are in commands.ts; the
 // registry (registry.ts, run.ts) parses arguments, prints help and usage
 // errors, and sets the exit status: 0 ok, 1 failure, 2 usage.
+import { quietOnClosedOutput } from './closed-output.js';
 import { COMMANDS } from './commands.js';
 import { runCli } from './run.js';
 
@@ -18,6 +19,8 @@ function drained(s: NodeJS.WriteStream): Promise<void> {
     s.write('', () => resolve());
   });
 }
+
+quietOnClosedOutput();
 
 // Exit once the command is done: a closed capture or router can leave native
 // handles (libpcap, uv_poll) behind.

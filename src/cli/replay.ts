@@ -1,7 +1,7 @@
 // tsvs replay -c lvs.cf IN.pcap OUTDIR: runs a capture through the engine with
 // the capture's timestamps as the clock and writes what the router would send,
 // one pcap per egress interface, plus a summary of the counters.
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../io/make-dirs.js';
 import { join } from 'node:path';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { Engine } from '../engine/engine.js';
@@ -39,7 +39,8 @@ export interface ReplayResult {
 export function replay(opts: ReplayOptions): ReplayResult {
   const { table, notes, connCapacity } = loadConfig(opts.config);
   const interfaces = routerInterfaces(table, opts.macs);
-  const engine = new Engine({ interfaces, table, connCapacity: opts.connCapacity ?? connCapacity });
+  // A capture's frames are addressed to the router of the network it was taken on, not to these MACs.
+  const engine = new Engine({ interfaces, table, connCapacity: opts.connCapacity ?? connCapacity, acceptOtherHost: true });
   const names = engine.l2.ifNames;
   const fixedIn = opts.inIface === undefined ? -1 : names.indexOf(opts.inIface);
   if (opts.inIface !== undefined && fixedIn < 0) throw new Error(`--in ${opts.inIface}: lvs.cf names no such device (devices: ${names.join(', ')})`);
@@ -47,7 +48,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
   learnFromCapture(engine, opts.input);
   addNeighbours(engine, table, opts.neighbours ?? []);
 
-  mkdirSync(opts.outDir, { recursive: true });
+  makeDirs(opts.outDir);
   const writers = names.map((n) => new PcapWriter(join(opts.outDir, `${n}.pcap`)));
   const sent = new Array<number>(names.length).fill(0);
   const reader = new PcapReader(opts.input);
@@ -77,6 +78,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
     `router interfaces: ${describeInterfaces(interfaces)}`,
     `written: ${names.map((n, i) => `${join(opts.outDir, `${n}.pcap`)} (${sent[i]} frames)`).join(', ')}`,
     ...notes.map((n) => `note: ${n}`),
+    ...(reader.truncated ? [`warning: ${reader.truncated.message}; the ${read} complete records before it were replayed`] : []),
     'counters:',
     ...Object.entries(counters).map(([k, v]) => `  ${k.padEnd(36)} ${v}`),
   ];

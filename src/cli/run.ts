@@ -3,6 +3,7 @@
 // arguments, runs the handler, and turns what goes wrong into one exit policy:
 //   0 ok; 1 the command ran and failed (a handler's error, or the status it returns);
 //   2 usage: bad arguments, printed as `tsvs CMD: what was wanted` and a usage line.
+import { printable } from '../config/printable.js';
 import { commandHelp, topHelp, usageHint } from './help.js';
 import { parseCommandArgs } from './parse.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError, type Command, type Io } from './registry.js';
@@ -91,7 +92,7 @@ async function execute(cmd: Command, path: string, args: string[], io: Io): Prom
     return await cmd.run({ values: parsed.values, positionals: parsed.positionals, io });
   } catch (e) {
     if (e instanceof UsageError) return usage(io, path, e.message, usageHint(path, cmd));
-    io.err(`tsvs ${path}: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.err(`tsvs ${path}: ${printable(e instanceof Error ? e.message : String(e), true)}\n`);
     return EXIT_FAILURE;
   }
 }

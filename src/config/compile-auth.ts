@@ -6,11 +6,11 @@
 // the partner when serial_no grows, over TCP on `config_sync_port` (default
 // heartbeat_port + 1), and needs the key: a router only takes a new lvs.cf from
 // a partner that proves it holds it.
-import { statSync, readFileSync } from 'node:fs';
 import { findKey, type LvsConfig } from './ast.js';
 import { importPath, type CompileOptions } from './compile-marks.js';
 import type { ConfigErrorCode } from './errors.js';
 import type { GlobalSettings } from './keys.js';
+import { readConfigFileStat } from './read-file.js';
 
 export interface HaAuth {
   /** The path as resolved (relative ones against the lvs.cf's directory). */
@@ -33,7 +33,7 @@ export const NO_CONFIG_SYNC = 'config_sync = 0: lvs.cf is copied to the partner 
 type Fail = (line: number, code: ConfigErrorCode, message: string) => void;
 type Note = (key: string, line: number, why: string) => void;
 
-const readSecret = (path: string): { bytes: Uint8Array; mode: number } => ({ mode: statSync(path).mode, bytes: readFileSync(path) });
+const readSecret = (path: string): { bytes: Uint8Array; mode: number } => readConfigFileStat(path);
 
 /** The key when ha_key_file is set and something uses it; errors (unreadable, world-readable, too short) go to fail(). */
 export function compileAuth(cfg: LvsConfig, g: GlobalSettings, opts: CompileOptions, fail: Fail, note: Note): HaAuth | null {

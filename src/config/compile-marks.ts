@@ -2,19 +2,19 @@
 // (in file order), then those imported from `fwmark_rules_from` (in chain order).
 // As iptables MARK does not end the chain, the classifier lets the last matching
 // rule win, so an imported rule overrides an inline one for the packets both match.
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { MarkRule } from '../model/index.js';
 import { findKey, findKeys, type LvsConfig } from './ast.js';
 import { ConfigError } from './errors.js';
 import { importIptablesSave } from './iptables-save.js';
+import { readConfigText } from './read-file.js';
 import { expandMarkSpec, type MarkSpec } from './mark-rule.js';
 import type { NotActedOn } from './not-acted-on.js';
 
 export interface CompileOptions {
-  /** Reads a file the config names (fwmark_rules_from); defaults to readFileSync(path, 'utf8'). */
+  /** Reads a file the config names (fwmark_rules_from); defaults to readConfigText (regular files only, size-limited). */
   readFile?: (path: string) => string;
-  /** Reads ha_key_file: its bytes and its mode bits; defaults to statSync + readFileSync (compile-auth.ts). */
+  /** Reads ha_key_file: its bytes and its mode bits; defaults to readConfigFileStat (compile-auth.ts). */
   readSecret?: (path: string) => { bytes: Uint8Array; mode: number };
 }
 
@@ -29,8 +29,6 @@ export function importPath(cfgFile: string, value: string): string {
   return isAbsolute(value) ? value : join(dirname(cfgFile), value);
 }
 
-const readUtf8 = (path: string): string => readFileSync(path, 'utf8');
-
 export function compileMarks(cfg: LvsConfig, opts: CompileOptions): CompiledMarks {
   const rules = findKeys(cfg.items, 'fwmark_rule').flatMap((k) => expandMarkSpec(k.value as MarkSpec, `${cfg.file}:${k.line}`));
   const from = findKey(cfg.items, 'fwmark_rules_from');
@@ -38,7 +36,7 @@ export function compileMarks(cfg: LvsConfig, opts: CompileOptions): CompiledMark
   const path = importPath(cfg.file, from.value as string);
   let text: string;
   try {
-    text = (opts.readFile ?? readUtf8)(path);
+    text = (opts.readFile ?? readConfigText)(path);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     return { rules, errors: [new ConfigError('READ', cfg.file, from.line, `fwmark_rules_from: cannot read ${path} (${why})`)], notes: [] };

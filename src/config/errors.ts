@@ -32,6 +32,8 @@ export type ConfigErrorCode =
   // Model codes (src/model/table.ts ModelError) pass through unchanged:
   | (string & {});
 
+import { printable } from './printable.js';
+
 export class ConfigError extends Error {
   constructor(
     readonly code: ConfigErrorCode,
@@ -40,7 +42,8 @@ export class ConfigError extends Error {
     readonly line: number,
     message: string,
   ) {
-    super(message);
+    // Messages quote the file's text, which may hold terminal control bytes.
+    super(printable(message));
     this.name = 'ConfigError';
   }
 

@@ -37,6 +37,8 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
   // Piranha's lvsParseConfig() refuses a zero-length file ("Empty configuration").
   if (text.length === 0) throw new ConfigErrors([new ConfigError('EMPTY', file, 0, 'the file is empty')]);
 
+  // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first key.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r\n|\r|\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   const stack: Open[] = [{ type: 'global', block: null, table: keysOf('global'), items: cfg.items, named: new Map() }];

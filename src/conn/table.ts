@@ -46,9 +46,16 @@ export interface ConnTableOptions {
   seed?: number;
 }
 
+/** Told when an entry holding a client peer goes (engine/l2.ts refcounts peers). */
+export interface PeerOwner {
+  unrefPeer(peer: number): void;
+}
+
 export class ConnTable extends ConnRows {
   /** Live entries, templates included. */
   count = 0;
+  /** Whoever refcounts the peer column; null: nobody does. */
+  peerOwner: PeerOwner | null = null;
   readonly dests: Dests;
   readonly timeouts: Timeouts;
   /** Expiry ticks and wheel links (wheel.expires[slot] is the deadline tick). */
@@ -294,6 +301,7 @@ export class ConnTable extends ConnRows {
   flush(): void {
     for (let s = 1; s < this.fresh; s++) {
       if (this.stateOf(s) !== FREE && this.destOf(s) !== 0) this.dests.unbind(this.destOf(s), this.flagsOf(s));
+      if (this.stateOf(s) !== FREE) this.dropPeer(s);
       this.setState(s, FREE);
     }
     this.chains.clear();
@@ -327,10 +335,17 @@ export class ConnTable extends ConnRows {
     if (d !== 0) this.dests.unbind(d, f);
     const ct = this.control[s];
     if (ct !== 0) this.nControl[ct]--;
+    this.dropPeer(s);
     this.setState(s, FREE);
     this.count--;
     this.chains.link[s] = this.freeHead;
     this.freeHead = s;
+  }
+
+  private dropPeer(s: number): void {
+    const p = this.peer[s];
+    if (p !== 0 && this.peerOwner !== null) this.peerOwner.unrefPeer(p);
+    this.peer[s] = 0;
   }
 
   /** The hash key of an entry: its client endpoint, or a template's whole tuple with the

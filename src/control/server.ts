@@ -6,7 +6,8 @@
 // socket (SO_PEERCRED): only root may change anything, and every change is
 // logged with the uid. A bad request is a 4xx with a clear message and changes
 // nothing.
-import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { makeDirs } from '../io/make-dirs.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
@@ -73,7 +74,7 @@ export class ControlServer {
   /** Listens on the socket; refuses when another router answers on it, replaces a stale one. */
   async start(): Promise<void> {
     await clearStale(this.path);
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o755 });
+    makeDirs(dirname(this.path), 0o755);
     const server = createServer(getRequestListener(this.app().fetch));
     // The socket is created with the umask's mode: make it 0600 from the start, no window.
     const mask = process.umask(0o177);

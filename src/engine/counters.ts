@@ -14,6 +14,8 @@ export const DROP_TTL = 6; // TTL would reach 0 on a forwarded reply
 export const DROP_FWD_UNSUPPORTED = 7; // forwarding method not built (tunnel)
 export const DROP_ICMP_NO_CONN = 8; // ICMP error to a VIP about no known flow
 export const DROP_DEST_GONE = 9; // connection's real server removed (expire_nodest_conn = 0)
+export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a bad ICMP checksum
+export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -26,6 +28,8 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_FWD_UNSUPPORTED]: 'forwarding_method_unsupported',
   [DROP_ICMP_NO_CONN]: 'icmp_error_no_connection',
   [DROP_DEST_GONE]: 'real_server_removed',
+  [DROP_BAD_ICMP_CSUM]: 'bad_icmp_checksum',
+  [DROP_OTHER_HOST]: 'other_host',
 };
 
 export function dropName(code: number): string {
@@ -42,7 +46,9 @@ export const PASS_NAMES = ['not_ipv4_or_arp', 'not_a_virtual_service', 'arp_not_
 
 /** Slots of Counters.n. */
 const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
-export const N_FIELDS = 6;
+/** Counted by the client peer table (l2.ts): no room for a new client MAC; unused ones evicted. */
+export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
+export const N_FIELDS = 8;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -84,6 +90,8 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     arp_replies: n[N_ARP],
     icmp_echo_replies: n[N_ECHO],
     icmp_errors_translated: n[N_ICMP],
+    client_table_full: n[N_PEER_FULL] ?? 0,
+    client_peers_evicted: n[N_PEER_EVICTED] ?? 0,
   };
   drops.forEach((v, code) => {
     if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;

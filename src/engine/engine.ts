@@ -40,6 +40,14 @@ export interface EngineOptions {
   destCapacity?: number;
   /** Neighbour entries (distinct real-server addresses). Default 65536. */
   neighCapacity?: number;
+  /**
+   * Take frames whatever their destination MAC (tsvs replay: a capture from
+   * another host is addressed to that host's router). Default false: frames to
+   * another host's MAC are dropped as other_host, as the kernel drops them.
+   */
+  acceptOtherHost?: boolean;
+  /** Client peers (interface + MAC pairs NAT replies go back to). Default 65536. */
+  peerCapacity?: number;
   /** Where counters live: shared memory when another thread reads them (conn/memory.ts). */
   alloc?: Alloc;
 }
@@ -69,14 +77,18 @@ export class Engine {
   /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
   sync: SyncQueue | null = null;
   private readonly info = new FrameInfo();
+  /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
+  private readonly filterDst: boolean;
 
   constructor(opts: EngineOptions) {
-    this.l2 = new L2Table(opts.interfaces);
-    this.neigh = new Neighbours({ names: this.l2.ifNames, macs: this.l2.ifMac }, opts.neighCapacity);
     this.counters = new Counters(opts.alloc);
+    this.l2 = new L2Table(opts.interfaces, opts.peerCapacity, this.counters.n, C.N_PEER_FULL, C.N_PEER_EVICTED);
+    this.neigh = new Neighbours({ names: this.l2.ifNames, macs: this.l2.ifMac }, opts.neighCapacity);
     this.services = new ServiceRuntime({ destCapacity: opts.destCapacity, alloc: opts.alloc });
     this.timeouts = new Timeouts();
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
+    this.conns.peerOwner = this.l2;
+    this.filterDst = opts.acceptOtherHost !== true;
     this.admit = new NewConnections(this.services, this.conns);
     if (opts.table) this.apply(opts.table);
   }
@@ -129,8 +141,17 @@ export class Engine {
     this.conns.expire(now);
     this.now = now;
     let tx = 0;
+    const buf = batch.buf;
+    // Unicast to the interface's MAC: its last two bytes then its first four, as
+    // numbers (l2.macTail/macHead). Here, not in frame(), which V8 must inline.
+    const head = this.filterDst ? this.l2.macHead : null;
+    const tail = this.l2.macTail;
     for (let i = 0; i < batch.count; i++) {
-      const v = this.frame(batch, i, now);
+      const o = batch.off[i];
+      const itf = batch.ifIn[i];
+      const mine = head === null || (buf[o] & 1) !== 0 || batch.len[i] < 14 ||
+        (((buf[o + 4] << 8) | buf[o + 5]) === tail[itf] && ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) === head[itf]);
+      const v = mine ? this.frame(batch, i, now) : this.drop(batch, i, C.DROP_OTHER_HOST);
       batch.verdict[i] = v;
       if (v === VERDICT_TX) tx++;
     }

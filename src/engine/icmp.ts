@@ -5,12 +5,12 @@
 // error reaches the host that sent the offending packet.
 import { PROTO_TCP, PROTO_UDP } from '../model/index.js';
 import { readU16, writeU16 } from '../packet/bytes.js';
-import { csumReplace16 } from '../packet/checksum.js';
+import { csumReplace16, sum16 } from '../packet/checksum.js';
 import { ethToReply } from '../packet/ethernet.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { rewriteDst, rewriteIcmpInnerDst, rewriteIcmpInnerSrc, rewriteSrc } from '../packet/rewrite.js';
 import { VERDICT_TX, type Batch } from '../frames/batch.js';
-import { DROP_FWD_UNSUPPORTED, DROP_ICMP_NO_CONN, DROP_NO_NEIGH, PASS_ICMP } from './counters.js';
+import { DROP_BAD_ICMP_CSUM, DROP_FWD_UNSUPPORTED, DROP_ICMP_NO_CONN, DROP_NO_NEIGH, PASS_ICMP } from './counters.js';
 import type { Engine } from './engine.js';
 import { FWD_NAT, FWD_TUNNEL } from './services.js';
 
@@ -18,7 +18,12 @@ const ICMP_ECHO_REPLY = 0;
 const ICMP_ECHO_REQUEST = 8;
 
 export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameInfo, now: number): number {
-  if (info.icmpType === ICMP_ECHO_REQUEST && engine.owned.has(info.daddr)) return echoReply(engine, batch, i, info);
+  if (info.icmpType === ICMP_ECHO_REQUEST && engine.owned.has(info.daddr)) {
+    // icmp_rcv drops a message whose checksum (over the whole ICMP message) does
+    // not sum to 0xffff before any echo is considered; answering it would reflect garbage.
+    if (sum16(batch.buf, info.l4, info.l4Len) !== 0xffff) return engine.drop(batch, i, DROP_BAD_ICMP_CSUM);
+    return echoReply(engine, batch, i, info);
+  }
   // ip_vs_in_icmp/ip_vs_out_icmp translate only destination unreachable, source
   // quench and time exceeded; other errors are not about a flow's delivery.
   const t = info.icmpType;

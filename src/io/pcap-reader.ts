@@ -43,6 +43,12 @@ export class PcapReader {
   private readonly record: PcapRecord = { tsMs: 0, data: new Uint8Array(0), origLen: 0, offset: 0 };
   /** readInto could not fit `record` in the batch; hand it out again first. */
   private pending = false;
+  /**
+   * Set when the capture ended inside a record (a tcpdump killed mid-write):
+   * next() returned the complete records, then null, as tcpdump does before its
+   * "truncated dump file" warning. The caller warns once.
+   */
+  truncated: PcapError | null = null;
 
   constructor(input: string | Uint8Array, opts: PcapReaderOptions = {}) {
     if (typeof input === 'string') {
@@ -79,7 +85,7 @@ export class PcapReader {
     if (!this.fill(RECORD_HEADER_BYTES)) {
       const have = this.end - this.start;
       if (have === 0) return null; // a clean end: the last record was whole
-      this.fail('PCAP_TRUNCATED', `truncated record header (${have} of ${RECORD_HEADER_BYTES} bytes)`);
+      return this.cut(`record header cut short (${have} of ${RECORD_HEADER_BYTES} bytes)`);
     }
     const le = !this.header.bigEndian;
     const h = this.start;
@@ -91,7 +97,7 @@ export class PcapReader {
     if (incl > limit) this.fail('PCAP_BAD_RECORD', `record claims ${incl} captured bytes, more than the limit of ${limit}`);
     if (!this.fill(RECORD_HEADER_BYTES + incl)) {
       const got = this.end - this.start - RECORD_HEADER_BYTES;
-      this.fail('PCAP_TRUNCATED', `truncated record: header says ${incl} bytes of data, file has ${got}`);
+      return this.cut(`record header says ${incl} bytes of data, file has ${got}`);
     }
     const at = this.start + RECORD_HEADER_BYTES; // fill() may have moved the bytes
     const r = this.record;
@@ -169,7 +175,15 @@ export class PcapReader {
     return true;
   }
 
-  private fail(code: 'PCAP_TRUNCATED' | 'PCAP_BAD_RECORD', what: string): never {
+  /** The capture ends inside a record: note where, drop the partial bytes, end. */
+  private cut(what: string): null {
+    const at = this.base + this.start;
+    this.truncated = new PcapError('PCAP_TRUNCATED', `${this.source}: truncated dump file: ${what} at byte offset ${at}`, at);
+    this.start = this.end;
+    return null;
+  }
+
+  private fail(code: 'PCAP_BAD_RECORD', what: string): never {
     const at = this.base + this.start;
     throw new PcapError(code, `${this.source}: ${what} at byte offset ${at}`, at);
   }

@@ -133,8 +133,22 @@ const DR_ARP: Record<string, number> = {
   'net.ipv4.conf.lo.arp_announce': 2,
 };
 
+/**
+ * A switch's bridge must pass frames as a switch does. With br_netfilter loaded
+ * (Docker and Kubernetes hosts) bridged IPv4 goes through iptables, which drops
+ * malformed headers before they reach the router: tests of malformed frames
+ * would test nothing. Per namespace since Linux 5.3; `sysctl -e` skips them
+ * where br_netfilter is not loaded.
+ */
+const BRIDGE_NF_OFF: Record<string, number> = {
+  'net.bridge.bridge-nf-call-arptables': 0,
+  'net.bridge.bridge-nf-call-iptables': 0,
+  'net.bridge.bridge-nf-call-ip6tables': 0,
+};
+
 function host(role: string, name: string, kind: HostPlan['kind'], extra: Record<string, number | string> = {}, deviceSysctls: Record<string, number> = {}): HostPlan {
-  return { role, ns: nsName(name, role), kind, sysctls: { ...COMMON, ...extra }, deviceSysctls };
+  const own = kind === 'switch' ? BRIDGE_NF_OFF : {};
+  return { role, ns: nsName(name, role), kind, sysctls: { ...COMMON, ...own, ...extra }, deviceSysctls };
 }
 
 export function planLab(o: PlanOptions): LabPlan {

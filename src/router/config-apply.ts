@@ -8,9 +8,10 @@
 // file atomically (a temporary file beside it, the old file's mode and owner,
 // fsync, rename) and the router reloads through its normal reload path. A file
 // that fails keeps the router's own, and its errors are logged as file:line.
-import { chmodSync, chownSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { compileLvsCf, ConfigErrors, globalSettings, parseLvsCf, type CompileOptions } from '../config/index.js';
+import { readConfigText } from '../config/read-file.js';
 import type { ReloadView } from '../control/types.js';
 
 export type ConfigSyncResult =
@@ -64,7 +65,7 @@ export async function applyReceivedConfig(text: string, from: string, deps: Appl
 /** serial_no of the file on disk; -1 when it cannot be read or parsed (any valid file is then newer). */
 export function serialOf(path: string): number {
   try {
-    return globalSettings(parseLvsCf(readFileSync(path, 'utf8'), path)).serial_no;
+    return globalSettings(parseLvsCf(readConfigText(path), path)).serial_no;
   } catch {
     return -1;
   }

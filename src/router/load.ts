@@ -1,5 +1,5 @@
 // Reads and compiles an lvs.cf for the commands that run the engine on it.
-import { readFileSync } from 'node:fs';
+import { readConfigText, readWhy } from '../config/read-file.js';
 import { compileLvsCf } from '../config/compile.js';
 import { parseLvsCf } from '../config/lvscf-parse.js';
 import { globalSettings } from '../config/ast.js';
@@ -28,9 +28,9 @@ export interface LoadedConfig {
 export function loadConfig(path: string): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readConfigText(path);
   } catch (e) {
-    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`cannot read ${path}: ${readWhy(e)}`);
   }
   const cfg = parseLvsCf(text, path);
   const { table, notActedOn, connCapacity, health, failover, sync } = compileLvsCf(cfg);

@@ -3,7 +3,8 @@
 // different machines and commits can be compared by scripts. Here because the
 // shipped `tsvs bench sched` writes them; bench/lib/report.ts re-exports them
 // for the development benchmarks.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../io/make-dirs.js';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,7 @@ export function report(title: string, rows: Row[], opts: ReportOptions = {}): Be
   };
   if (!opts.quiet) process.stdout.write(`\n${title}\n${formatTable(rows)}\n`);
   const dir = opts.dir ?? resultsDir();
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   writeFileSync(join(dir, `${slug(title)}.json`), JSON.stringify(result, null, 2) + '\n');
   return result;
 }

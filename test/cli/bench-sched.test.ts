@@ -1,7 +1,8 @@
 // tsvs bench sched, the command: the table, sched.json, a well-formed SVG chart
 // (parsed minimally: one root, balanced tags, escaped text, every scheduler
 // named), JSON for a trace, and bad options.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,5 +94,21 @@ describe('tsvs bench sched output', () => {
     let err = '';
     expect(await benchSched(['--trace', join(dir, 'no-such.trace'), '--out-dir', dir], { err: (t) => void (err += t) })).toBe(1);
     expect(err).toMatch(/^tsvs bench sched: ENOENT: no such file or directory, open '.*no-such\.trace'\n$/);
+  });
+});
+
+describe('tsvs bench sched, where results go (issue 15 item 17)', () => {
+  it('writes sched.json and sched.svg to the current directory by default, not into the package', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tsvs-bench-cwd-'));
+    try {
+      const main = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+      const env = { ...process.env };
+      delete env.TSVS_BENCH_RESULTS;
+      const r = spawnSync(process.execPath, [main, 'bench', 'sched', '--quick', '--duration', '5', '--schedulers', 'rr', '--json'], { cwd, env, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(0);
+      expect(readdirSync(cwd).sort()).toEqual(['sched.json', 'sched.svg']);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

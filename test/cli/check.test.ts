@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFile, checkText } from '../../src/cli/check.js';
+import { readFileSync } from 'node:fs';
+import { TUNNEL_NOT_BUILT } from '../../src/config/not-acted-on.js';
 import { fixturePath } from '../config/helpers.js';
 
 describe('checkFile (tsvs check -c FILE)', () => {
@@ -97,5 +99,16 @@ describe('checkFile (tsvs check -c FILE)', () => {
     expect(res.output).toBe(
       'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  198.18.0.10:80 wlc\n',
     );
+  });
+});
+
+describe('tsvs check, network = tunnel (issue 15 item 16)', () => {
+  it('says LVS-TUN is not acted on: the engine drops what it would tunnel', () => {
+    const text = readFileSync(fixturePath('dr.cf'), 'utf8').replace('network = direct', 'network = tunnel');
+    const line = text.split('\n').findIndex((l) => l.trim() === 'network = tunnel') + 1;
+    const res = checkText(text, 'tun.cf');
+    expect(res.ok).toBe(true);
+    expect(res.output).toContain(`tun.cf:${line} network: ${TUNNEL_NOT_BUILT}\n`);
+    expect(TUNNEL_NOT_BUILT).toBe('network = tunnel: LVS-TUN (IPIP) forwarding is not built yet; packets for these real servers are dropped and counted (forwarding_method_unsupported)');
   });
 });

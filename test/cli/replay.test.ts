@@ -1,6 +1,6 @@
 // tsvs replay end to end on the committed captures: what the router would send,
 // per interface, with MACs learnt from the capture, and the counters.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,5 +89,15 @@ describe('tsvs replay', () => {
     expect(() => replay({ ...base, macs: { eth0: 'nope' } })).toThrow(/not a MAC address/);
     expect(() => replay({ ...base, neighbours: ['1.2.3'] })).toThrow(/want IP=MAC/);
     expect(() => replay({ ...base, config: 'test/fixtures/config/bad/BADNETMASK.cf' })).toThrow(/BADNETMASK/);
+  });
+  it('a capture whose last record is cut short: the complete records are replayed, with one warning', () => {
+    const out = tmp();
+    const whole = readFileSync('test/fixtures/pcap/nat-http.pcap');
+    const input = join(out, 'cut.pcap');
+    writeFileSync(input, whole.subarray(0, whole.length - 10)); // a tcpdump killed mid-write
+    const res = replay({ config: 'test/fixtures/config/nat.cf', input, outDir: out });
+    expect(res.read).toBe(29);
+    const warnings = res.report.split('\n').filter((l) => l.startsWith('warning:'));
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^warning: ${input}: truncated dump file: record header says \\d+ bytes of data, file has \\d+ at byte offset \\d+; the 29 complete records before it were replayed$`))]);
   });
 });

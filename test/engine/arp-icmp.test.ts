@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
+import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
 import { buildArp, buildIcmpEcho, buildIcmpError, buildTcp, buildUdp, ipv4Datagram } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, NAT_ROUTER, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
 
@@ -52,6 +52,15 @@ describe('ICMP', () => {
     expect(hex(out.frame)).toBe(hex(want));
   });
 
+  it('drops an echo request with a bad ICMP checksum and counts it (the kernel answers none)', () => {
+    const e = engine(table([service([{ addr: '198.19.0.11' }])]));
+    const req = buildIcmpEcho({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, echoId: 7, echoSeq: 3, id: 99, payload: Uint8Array.of(1, 2, 3, 4, 5) });
+    req[14 + 20 + 2] ^= 0x5a; // corrupt the ICMP checksum
+    expect(run(e, req, 0).verdict).toBe(VERDICT_DROP);
+    expect(e.counters.echoReplies).toBe(0);
+    expect(e.counters.snapshot().drop_bad_icmp_checksum).toBe(1);
+  });
+
   it('translates an error from the client side about a NAT reply and sends it to the real server', () => {
     const e = engine(table([service([{ addr: '198.19.0.11', port: 8080 }])]));
     run(e, buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 40000, dport: 80, flags: SYN }), 0);
@@ -83,10 +92,10 @@ describe('ICMP', () => {
 
   it('drops an error to a VIP about no known flow and passes other ICMP', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]));
-    const stray = buildIcmpError({ src: ip('198.18.0.254'), dst: VIP, type: 3, code: 1, original: ipv4Datagram(buildTcp({ src: VIP, dst: CLIENT, sport: 80, dport: 1, flags: 0x10 })) });
+    const stray = buildIcmpError({ dstMac: ETH0_MAC, src: ip('198.18.0.254'), dst: VIP, type: 3, code: 1, original: ipv4Datagram(buildTcp({ src: VIP, dst: CLIENT, sport: 80, dport: 1, flags: 0x10 })) });
     expect(e.counters.snapshot().drop_icmp_error_no_connection).toBeUndefined();
     run(e, stray, 0);
     expect(e.counters.snapshot().drop_icmp_error_no_connection).toBe(1);
-    expect(run(e, buildIcmpEcho({ src: CLIENT, dst: ip('198.18.0.77') }), 0).verdict).toBe(VERDICT_PASS);
+    expect(run(e, buildIcmpEcho({ dstMac: ETH0_MAC, src: CLIENT, dst: ip('198.18.0.77') }), 0).verdict).toBe(VERDICT_PASS);
   });
 });

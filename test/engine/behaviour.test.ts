@@ -53,7 +53,7 @@ describe('engine behaviour', () => {
 
   it('fragments to a VIP are dropped and counted (no reassembly)', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]));
-    const frag = buildTcp({ src: CLIENT, dst: VIP, sport: 5, dport: 80, flags: SYN, fragment: { offset: 0, more: true } });
+    const frag = buildTcp({ dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5, dport: 80, flags: SYN, fragment: { offset: 0, more: true } });
     expect(dropName(run(e, frag, 0).reason)).toBe('fragment');
   });
 

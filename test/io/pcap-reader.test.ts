@@ -68,26 +68,34 @@ describe('PcapReader errors', () => {
     { tsMs: 2, data: frameOf(60, 2) },
   ]);
 
-  it('says where a record is cut short, in memory and streamed in small chunks', () => {
+  // As tcpdump ("truncated dump file"): the complete records are read, then the
+  // capture ends and `truncated` says where and how it was cut (issue 15 item 18).
+  it('ends at a record cut short, in memory and streamed in small chunks, and says where', () => {
     const cut = two.subarray(0, 170);
     const path = join(tmp.dir, 'cut.pcap');
     writeFileSync(path, cut);
     for (const r of [new PcapReader(cut), new PcapReader(path, { chunkBytes: 32 })]) {
       expect(r.next()!.data).toEqual(frameOf(60, 1));
-      const e = errorOf(() => r.next());
+      expect(r.truncated).toBe(null);
+      expect(r.next()).toBe(null);
+      const e = r.truncated!;
       expect(e.code).toBe('PCAP_TRUNCATED');
       expect(e.offset).toBe(100);
-      expect(e.message).toMatch(/truncated record: header says 60 bytes of data, file has 54 at byte offset 100$/);
+      expect(e.message).toMatch(/truncated dump file: record header says 60 bytes of data, file has 54 at byte offset 100$/);
+      expect(r.next()).toBe(null);
       r.close();
     }
-    expect(errorOf(() => readAll(new PcapReader(path))).message).toMatch(/^.*cut\.pcap: truncated record/);
+    const r = new PcapReader(path);
+    expect(readAll(r)).toBe(1);
+    expect(r.truncated!.message).toMatch(/^.*cut\.pcap: truncated dump file/);
   });
 
-  it('says where a record header is cut short', () => {
-    const e = errorOf(() => readAll(new PcapReader(two.subarray(0, 110))));
-    expect(e.code).toBe('PCAP_TRUNCATED');
-    expect(e.offset).toBe(100);
-    expect(e.message).toMatch(/truncated record header \(10 of 16 bytes\) at byte offset 100/);
+  it('ends at a record header cut short', () => {
+    const r = new PcapReader(two.subarray(0, 110));
+    expect(readAll(r)).toBe(1);
+    expect(r.truncated!.code).toBe('PCAP_TRUNCATED');
+    expect(r.truncated!.offset).toBe(100);
+    expect(r.truncated!.message).toMatch(/truncated dump file: record header cut short \(10 of 16 bytes\) at byte offset 100/);
   });
 
   it('rejects a short global header', () => {

@@ -79,6 +79,15 @@ describe.skipIf(!IS_ROOT)(`NAT lab, 2 real servers${ROOT_REASON}`, () => {
     expect(k.stdout).toMatch(/tcp-segmentation-offload: on/);
   });
 
+  it('the switches pass frames unfiltered: bridge-nf-call-* are 0 where br_netfilter is loaded', async () => {
+    for (const sw of ['pub', 'priv']) {
+      const has = await lab.exec(sw, ['test', '-e', '/proc/sys/net/bridge/bridge-nf-call-iptables']);
+      if (has.code !== 0) continue; // no br_netfilter: nothing filters bridged frames
+      const v = await lab.exec(sw, ['sysctl', '-n', 'net.bridge.bridge-nf-call-arptables', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables'], { check: true });
+      expect(v.stdout.trim().split('\n')).toEqual(['0', '0', '0']);
+    }
+  });
+
   it('writes an lvs.cf that parses and compiles to this lab', () => {
     const { table } = compileLvsCf(parseLvsCf(readFileSync(lab.configPath, 'utf8'), lab.configPath));
     expect(table.addresses.map((a) => `${formatIPv4(a.address)} ${a.device} ${a.role}`).sort()).toEqual(['198.18.0.10 eth0 vip', '198.19.0.1 eth1 nat_router']);

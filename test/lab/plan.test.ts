@@ -30,6 +30,12 @@ function commonChecks(p: LabPlan): void {
   expect(routerAddrs).toContain(LAB_ADDRS.routerAdmin);
   const router = p.hosts.find((h) => h.ns === p.namespaces.router)!;
   expect(router.sysctls['net.ipv4.ip_forward']).toBe(0);
+  // br_netfilter (when loaded) would run the switches' frames through iptables and
+  // drop malformed IPv4 before it reaches the router: off in every switch namespace.
+  for (const h of p.hosts.filter((x) => x.kind === 'switch')) {
+    for (const k of ['arptables', 'iptables', 'ip6tables']) expect(h.sysctls[`net.bridge.bridge-nf-call-${k}`], `${h.ns} ${k}`).toBe(0);
+  }
+  expect(p.hosts.filter((x) => x.kind === 'switch').length).toBeGreaterThan(0);
   // Unique MACs on every link end that sets one.
   const macs = p.links.flatMap((l) => [l.mac, ...(l.peerMac ? [l.peerMac] : [])]);
   expect(new Set(macs).size).toBe(macs.length);
