@@ -8,15 +8,21 @@
 // runs them (sh -c, not waited for by the heartbeat). With ha_key_file every
 // heartbeat is sealed (ha/auth.ts) and every one received must open before the
 // machine sees it: forged, replayed and plain ones are dropped and counted.
+// With failover = vrrp the machine is VRRP's (ha/vrrp.ts) on a raw protocol-112
+// socket (vrrp-transport.ts) instead: only the election changes, the takeover
+// below is the same. VRRP's adverts are never sealed (keepalived must read them).
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { FailoverSettings } from '../config/compile-failover.js';
-import type { FailoverView } from '../control/types.js';
+import type { FailoverView, VrrpView } from '../control/types.js';
 import { Opener, Sealer, type AuthDrop } from '../ha/auth.js';
 import type { FailoverAction, FailoverMachine } from '../ha/machine.js';
 import { Pulse } from '../ha/pulse.js';
+import { Vrrp } from '../ha/vrrp.js';
+import { encodeIpPacket, VRRP_GROUP } from '../ha/vrrp-wire.js';
+import { rawVrrpSocket, type VrrpSocket } from './vrrp-transport.js';
 import { formatIPv4, parseIPv4 } from '../model/index.js';
 import type { Timers } from '../health/monitor.js';
 import type { Logger } from './log.js';
@@ -51,6 +57,8 @@ export interface FailoverDeps {
   /** Whether a device's link is up (monitor_links); default: its carrier in sysfs. */
   linkUp?: (dev: string) => boolean;
   socket?: () => HeartbeatSocket;
+  /** failover = vrrp: the raw VRRP socket on a device (default vrrp-transport.ts). */
+  vrrpSocket?: (dev: string, multicast: boolean) => VrrpSocket;
   /** Resolves a host name of lvs.cf to an IPv4 address (pulse: gethostbyname). */
   resolve?: (host: string) => Promise<number>;
   now?: () => number;
@@ -69,6 +77,8 @@ export class Failover {
   private partner: number[] = [];
   private own: number[] = [];
   private sock: HeartbeatSocket | null = null;
+  /** failover = vrrp: the machine as VRRP (for its statistics), its socket, device and source address. */
+  private vrrp: { machine: Vrrp; sock: VrrpSocket; dev: string; src: number } | null = null;
   private timer: unknown = null;
   private linkTimer: unknown = null;
   private readonly timers: Timers;
@@ -120,6 +130,7 @@ export class Failover {
         if (dev && !this.monitored.includes(dev)) this.monitored.push(dev);
       }
     }
+    if (s.vrrp) return this.startVrrp(own);
     if (s.auth) {
       // Each router identifies as its public address; only the partner's is taken.
       this.sealer = new Sealer(s.auth.key, 'heartbeat', own[0]);
@@ -137,6 +148,31 @@ export class Failover {
     if (this.monitored.length) this.pollLinks();
   }
 
+  /** failover = vrrp: VRRP's machine on the raw socket; this router's priority by its role. */
+  private startVrrp(own: number[]): void {
+    const s = this.deps.settings;
+    const v = s.vrrp!;
+    const src = v.srcIp ?? own[0];
+    const dev = v.interface ?? this.deps.local.get(own[0]);
+    if (!dev) throw new Error(`failover = vrrp: no device has ${formatIPv4(own[0])}; set vrrp_interface`);
+    const machine = new Vrrp({
+      vrid: v.vrid, priority: this.role === 'primary' ? v.priority : v.backupPriority, advertInt: v.advertInt, version: v.version,
+      preempt: v.preempt, preemptDelay: v.preemptDelay, address: src, virtualAddresses: v.virtualAddresses,
+      authPass: v.authPass ?? undefined, unicastPeers: v.unicastPeers,
+    });
+    const sock = (this.deps.vrrpSocket ?? rawVrrpSocket)(dev, v.unicastPeers.length === 0);
+    sock.onPacket((data, from) => this.received(data, from));
+    sock.open();
+    this.machine = machine;
+    this.vrrp = { machine, sock, dev, src };
+    const now = this.now;
+    this.since = now;
+    if (this.deps.forceActive) this.deps.log.warn('failover: --forceactive is ignored with failover = vrrp (VRRP elects the master)');
+    if (s.inactiveCmd) this.runCmd(s.inactiveCmd, 'inactive_cmd');
+    this.carryOut(machine.start(now));
+    if (this.monitored.length) this.pollLinks();
+  }
+
   /** Stops the heartbeat; an active router releases its addresses (pulse on SIGTERM). */
   async stop(): Promise<void> {
     if (this.stopped || !this.machine) return;
@@ -145,6 +181,7 @@ export class Failover {
     if (this.timer !== null) this.timers.clear(this.timer);
     if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
     this.sock?.close();
+    this.vrrp?.sock.close();
     await this.claims;
   }
 
@@ -196,6 +233,18 @@ export class Failover {
       reason: this.reason,
       heartbeats: { ...this.counts },
       auth: this.opener ? { ...this.opener.stats } : null,
+      vrrp: this.vrrpView(),
+    };
+  }
+
+  private vrrpView(): VrrpView | null {
+    const v = this.vrrp;
+    if (!v) return null;
+    const s = v.machine.s;
+    return {
+      version: s.version, vrid: s.vrid, priority: s.priority, advertInt: s.advertInt / 1000, preempt: s.preempt, preemptDelay: s.preemptDelay / 1000,
+      interface: v.dev, address: formatIPv4(v.src), peers: s.unicast ? s.unicastPeers.map(formatIPv4) : [formatIPv4(VRRP_GROUP)],
+      auth: s.authPass !== null, stats: { ...v.machine.stats },
     };
   }
 
@@ -207,10 +256,13 @@ export class Failover {
       data = r.payload;
     }
     const { valid, heardAt, says } = this.machine.peer();
+    const wasActive = this.machine.active;
     const out = this.machine.receive(from, data, this.now);
     if (this.machine.peer().valid !== valid) {
       this.counts.received++;
-      this.noticeReturn(heardAt, says);
+      if (!this.vrrp) this.noticeReturn(heardAt, says);
+      // VRRP backups are silent: a master hears another router only when it claims the group too (a healed split, a stop).
+      else if (wasActive && this.machine.active) this.deps.partnerBack?.(`VRRP advert from ${formatIPv4(from)} while master`);
     } else {
       this.counts.ignored++;
     }
@@ -268,7 +320,7 @@ export class Failover {
     for (const a of actions) {
       switch (a.kind) {
         case 'send':
-          this.send(a.bytes);
+          this.send(a.bytes, a.to);
           break;
         case 'log':
           log[a.level](a.msg, a.fields);
@@ -306,7 +358,8 @@ export class Failover {
     });
   }
 
-  private send(bytes: Uint8Array): void {
+  private send(bytes: Uint8Array, to?: number): void {
+    if (this.vrrp) return this.sendVrrp(bytes, to ?? VRRP_GROUP);
     const sock = this.sock;
     if (!sock) return;
     for (const to of this.partner) {
@@ -318,6 +371,16 @@ export class Failover {
         this.lastSendError = '';
       });
     }
+  }
+
+  /** One advert in its IPv4 packet (TTL 255, TOS 0xc0), to the group or one unicast peer. */
+  private sendVrrp(bytes: Uint8Array, to: number): void {
+    const v = this.vrrp!;
+    v.sock.send(encodeIpPacket(v.src, to, bytes), to, (err) => {
+      if (err) return this.sendFailed(to, err);
+      this.counts.sent++;
+      this.lastSendError = '';
+    });
   }
 
   /** A send error is logged when it changes, not once per heartbeat. */
