@@ -79,6 +79,9 @@ export class Failover {
   private sock: HeartbeatSocket | null = null;
   /** failover = vrrp: the machine as VRRP (for its statistics), its socket, device and source address. */
   private vrrp: { machine: Vrrp; sock: VrrpSocket; dev: string; src: number } | null = null;
+  /** VRRP sends not yet done (the raw socket sends when writable): stop() waits for the priority 0 advert. */
+  private vrrpPending = 0;
+  private vrrpDrained: (() => void) | null = null;
   private timer: unknown = null;
   private linkTimer: unknown = null;
   private readonly timers: Timers;
@@ -181,7 +184,10 @@ export class Failover {
     if (this.timer !== null) this.timers.clear(this.timer);
     if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
     this.sock?.close();
-    this.vrrp?.sock.close();
+    if (this.vrrp) {
+      await this.vrrpDrain();
+      this.vrrp.sock.close();
+    }
     await this.claims;
   }
 
@@ -376,10 +382,24 @@ export class Failover {
   /** One advert in its IPv4 packet (TTL 255, TOS 0xc0), to the group or one unicast peer. */
   private sendVrrp(bytes: Uint8Array, to: number): void {
     const v = this.vrrp!;
+    this.vrrpPending++;
     v.sock.send(encodeIpPacket(v.src, to, bytes), to, (err) => {
+      if (--this.vrrpPending === 0) this.vrrpDrained?.();
       if (err) return this.sendFailed(to, err);
       this.counts.sent++;
       this.lastSendError = '';
+    });
+  }
+
+  /** Resolves when every VRRP send so far is done, or after 1 s (a socket that never becomes writable must not hold the stop). */
+  private vrrpDrain(): Promise<void> {
+    if (this.vrrpPending === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, 1000);
+      this.vrrpDrained = () => {
+        clearTimeout(t);
+        resolve();
+      };
     });
   }
 
