@@ -72,7 +72,7 @@ async function backupHoldsVip(lab: Lab): Promise<boolean> {
 }
 
 /** keepalived.conf for the backup namespace: keepalived's side of the lab's VRRP instance (VRID 51, VRRPv2, 1 s). */
-function keepalivedConf(lab: Lab, priority: number): string {
+function keepalivedConf(lab: Lab, priority: number, extra: string[]): string {
   return [
     'global_defs {',
     '  router_id tsvs_e2e',
@@ -83,6 +83,7 @@ function keepalivedConf(lab: Lab, priority: number): string {
     '  virtual_router_id 51',
     `  priority ${priority}`,
     '  advert_int 1',
+    ...extra.map((l) => `  ${l}`),
     '  virtual_ipaddress {',
     `    ${lab.natRouter}/24 dev eth1`,
     `    ${lab.vip}/24 dev eth0`,
@@ -93,11 +94,11 @@ function keepalivedConf(lab: Lab, priority: number): string {
 }
 
 /** keepalived in the foreground (-n) with its own pid files; its VRRP child is ended by the PID in its file too. */
-function startKeepalived(lab: Lab): { proc: LabProcess; stop(): Promise<void> } {
+function startKeepalived(lab: Lab, priority = 100, extra: string[] = []): { proc: LabProcess; stop(): Promise<void> } {
   const conf = join(lab.stateDir, 'keepalived.conf');
   const pid = join(lab.stateDir, 'keepalived.pid');
   const vrrpPid = join(lab.stateDir, 'keepalived-vrrp.pid');
-  writeFileSync(conf, keepalivedConf(lab, 100));
+  writeFileSync(conf, keepalivedConf(lab, priority, extra));
   const proc = lab.spawn('backup', [KEEPALIVED!, '-n', '-l', '-D', '--vrrp', '-f', conf, '-p', pid, '-r', vrrpPid], { label: 'keepalived' });
   return {
     proc,
@@ -185,6 +186,40 @@ run(`VRRP: failover = vrrp ${why}`, () => {
         await back.stop(5000);
         await until('keepalived holding the VIP after tsvs stopped', 5_000, () => backupHoldsVip(lab));
         expect(ka.proc.log()).toMatch(/VI_1\) Backup received priority 0 advertisement/);
+      } finally {
+        await ka.stop();
+      }
+    });
+  }, 150_000);
+
+  runKeepalived('VRRPv3 unicast with keepalived as the preferred master (200): tsvs follows it, takes over when it stops, yields when it returns', async () => {
+    await withLab(async (p) => {
+      const { lab } = p;
+      writeFileSync(lab.configPath, readFileSync(lab.configPath, 'utf8').replace('vrrp_id = 51', 'vrrp_id = 51\nvrrp_version = 3\nvrrp_unicast_peer = 198.18.0.3'));
+      const v3 = ['version 3', 'unicast_src_ip 198.18.0.3', 'unicast_peer {', '  198.18.0.2', '}'];
+      let ka = startKeepalived(lab, 200, v3);
+      try {
+        await until('keepalived holding the VIP', 15_000, () => backupHoldsVip(lab));
+        p.start('router');
+        await until('tsvs BACKUP, following keepalived', 15_000, async () => (await view(p.api.router))?.partnerSays === 'MASTER 198.18.0.3 prio 200');
+        await sleep(4000);
+        const v = (await view(p.api.router))!;
+        expect(v).toMatchObject({ state: 'BACKUP', active: false });
+        expect(v.vrrp).toMatchObject({ version: 3, peers: ['198.18.0.3'] });
+        // keepalived's v3 checksum covers the unicast destination, as tsvs's does.
+        expect(v.vrrp?.stats).toMatchObject({ chk_err: 0, vers_err: 0, unicast_src_err: 0, addr_list_err: 0 });
+
+        // keepalived stops (SIGTERM: priority 0, VIP removed): tsvs takes over and serves.
+        await ka.stop();
+        await until('tsvs MASTER and serving', 10_000, async () => (await view(p.api.router))?.active === true && (await served(lab)));
+        expect((await view(p.api.router))?.vrrp?.stats.pri_zero_rcvd).toBe(1);
+        await until('the client to learn tsvs\'s MAC', 6_000, async () => (await clientSeesVipAt(lab)) === PRIMARY_MAC);
+
+        // keepalived back with the higher priority: it preempts, tsvs releases.
+        ka = startKeepalived(lab, 200, v3);
+        await until('keepalived holding the VIP again, tsvs BACKUP', 15_000, async () => (await backupHoldsVip(lab)) && (await view(p.api.router))?.active === false);
+        expect((await view(p.api.router))?.reason).toBe('Entering BACKUP STATE');
+        await until('the client to learn keepalived\'s MAC', 6_000, async () => (await clientSeesVipAt(lab)) === BACKUP_MAC);
       } finally {
         await ka.stop();
       }
