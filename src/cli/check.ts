@@ -59,7 +59,7 @@ function formatFailoverSettings(f: FailoverSettings): string {
   return [
     `Failover (${f.vrrp ? 'VRRP' : 'pulse'}):`,
     `primary ${pair(f.primary, f.primaryPrivate)}, backup ${pair(f.backup, f.backupPrivate)}`,
-    ...(f.vrrp ? vrrpLines(f.vrrp, f.monitorLinks) : [
+    ...(f.vrrp ? vrrpLines(f.vrrp, f.monitorLinks, f.port, f.keepalive) : [
       `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}${f.failback ? ', failback after deadtime' : ''}`,
     ]),
     ...(f.activeCmd ? [`active_cmd: ${f.activeCmd}`] : []),
@@ -70,13 +70,14 @@ function formatFailoverSettings(f: FailoverSettings): string {
 }
 
 /** failover = vrrp: the instance as keepalived.conf would say it, so the partner's can be matched to it. */
-function vrrpLines(v: VrrpLvsSettings, monitorLinks: boolean): string[] {
+function vrrpLines(v: VrrpLvsSettings, monitorLinks: boolean, port: number, keepalive: number): string[] {
   const to = v.unicastPeers.length ? `unicast to ${v.unicastPeers.map(formatIPv4).join(', ')}` : 'multicast to 224.0.0.18';
   const preempt = !v.preempt ? 'nopreempt' : v.preemptDelay ? `preempt after ${v.preemptDelay / 1000}s` : 'preempt';
   return [
     `VRRPv${v.version} virtual_router_id ${v.vrid}, priority ${v.priority} (primary) / ${v.backupPriority} (backup), advert_int ${v.advertInt / 1000}s, ${preempt}`,
     `on ${v.interface ?? 'the public address\'s device'} from ${v.srcIp !== null ? formatIPv4(v.srcIp) : 'the public address'}, ${to}${v.authPass !== null ? ', auth_type PASS' : ''}${monitorLinks ? ', monitor_links on' : ''}`,
     `virtual_ipaddress: ${v.virtualAddresses.map(formatIPv4).join(' ') || 'none'}`,
+    `beside VRRP, pulse's heartbeat on UDP ${port} every ${keepalive}s as a presence beacon (a returning partner gets the connection table)`,
   ];
 }
 

@@ -37,13 +37,14 @@ export async function failoverMain(api: ControlApi, action: string, json: boolea
 }
 
 /** failover = vrrp: the instance and its advert counters; each error (keepalived's statistics names) only when non-zero. */
-function vrrpLines(v: VrrpView, h: FailoverView['heartbeats']): string[] {
+function vrrpLines(v: VrrpView, h: FailoverView['heartbeats'], port: number, keepalive: number): string[] {
   const s = v.stats;
   const dropped = Object.entries(s).filter(([k, n]) => n > 0 && !VRRP_NOT_DROPS.has(k)).map(([k, n]) => `${k} ${n}`);
   return [
     `  vrrp       VRRPv${v.version} VRID ${v.vrid} priority ${v.priority} on ${v.interface} from ${v.address} to ${v.peers.join(', ')}, advert every ${v.advertInt}s, ${v.preempt ? (v.preemptDelay ? `preempt after ${v.preemptDelay}s` : 'preempt') : 'nopreempt'}`,
     `  adverts    sent ${s.advert_sent} (priority 0: ${s.pri_zero_sent}), received ${s.advert_rcvd} (priority 0: ${s.pri_zero_rcvd}), became master ${s.become_master}, released ${s.release_master}${h.sendErrors ? `, send errors ${h.sendErrors}` : ''}`,
     ...(dropped.length ? [`  errors     ${dropped.join(', ')} (dropped; addr_list_err only logged)`] : []),
+    `  beacon     heartbeat UDP ${port} every ${keepalive}s, presence only: sent ${v.beacon.sent}, received ${v.beacon.received}, partner ${v.beacon.lastHeard === null ? 'never heard (a keepalived partner sends none)' : `heard ${v.beacon.lastHeard.toFixed(1)}s ago`}`,
   ];
 }
 
@@ -58,7 +59,7 @@ export function formatFailover(v: FailoverView, now: number): string {
     v.state.replace(/\bactive\b/, 'ACTIVE'),
     `  since      ${ago(now - v.since)}: ${v.reason} (${v.transitions} change${v.transitions === 1 ? '' : 's'} since start)`,
     `  partner    ${v.partner.join(', ')}: ${heard}`,
-    ...(v.vrrp ? vrrpLines(v.vrrp, h) : [
+    ...(v.vrrp ? vrrpLines(v.vrrp, h, v.port, v.keepalive) : [
       `  heartbeat  UDP ${v.port}, every ${v.keepalive}s, partner dead after ${v.deadtime}s; sent ${h.sent}, received ${h.received}, ignored ${h.ignored}${h.sendErrors ? `, send errors ${h.sendErrors}` : ''}`,
     ]),
     ...(v.auth ? [`  auth       ha_key_file: ${v.auth.ok} taken; dropped ${v.auth.unauthenticated} unauthenticated, ${v.auth.forged} forged, ${v.auth.replayed} replayed`] : []),

@@ -23,6 +23,8 @@
 //
 // The adverts carry every VIP and the NAT router address (keepalived's
 // virtual_ipaddress); keepalived only logs a list that differs from its own.
+// heartbeat_port and keepalive still time pulse's heartbeat, kept as a beacon
+// that decides nothing; deadtime and failback are VRRP's business.
 import { findKey, type LvsConfig } from './ast.js';
 import type { ConfigErrorCode } from './errors.js';
 import type { GlobalSettings } from './keys.js';
@@ -52,10 +54,14 @@ export const VRRP_KEYS = [
   'vrrp_interface', 'vrrp_id', 'vrrp_priority', 'vrrp_backup_priority', 'vrrp_advert_int', 'vrrp_version',
   'vrrp_preempt', 'vrrp_preempt_delay', 'vrrp_unicast_peer', 'vrrp_src_ip', 'vrrp_auth_pass',
 ] as const;
-/** pulse's keys that VRRP replaces (monitor_links, active_cmd, inactive_cmd still apply). */
-export const PULSE_ONLY_KEYS = ['heartbeat', 'heartbeat_port', 'keepalive', 'deadtime', 'failback'] as const;
+/**
+ * pulse's keys that VRRP replaces. monitor_links, active_cmd and inactive_cmd still
+ * apply, and heartbeat_port and keepalive time the heartbeat kept beside VRRP as a
+ * presence beacon (router/failover.ts: it tells a master its partner came back).
+ */
+export const PULSE_ONLY_KEYS = ['deadtime', 'failback'] as const;
 export const NOT_VRRP = 'failover = pulse: the VRRP keys apply with failover = vrrp only';
-export const NOT_PULSE = 'failover = vrrp: VRRP\'s advert_int and master-down timer elect the active router, not pulse\'s heartbeat';
+export const NOT_PULSE = 'failover = vrrp: VRRP\'s advert_int and master-down timer elect the active router (pulse\'s heartbeat is only a presence beacon)';
 
 type Fail = (line: number, code: ConfigErrorCode, message: string) => void;
 

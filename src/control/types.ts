@@ -319,6 +319,8 @@ export interface VrrpView {
   auth: boolean;
   /** keepalived's vrrp_stats names: advert_rcvd, advert_sent, become_master, ... and each drop reason. */
   stats: Record<string, number>;
+  /** pulse's heartbeat as a presence beacon between two tsvs routers (it decides nothing): sent, received, seconds since heard (null: never). */
+  beacon: { sent: number; received: number; lastHeard: number | null };
 }
 
 /** Config sync (lvs.cf config_sync = 1): what this router sent its partner and what it received. */

@@ -11,6 +11,10 @@
 // With failover = vrrp the machine is VRRP's (ha/vrrp.ts) on a raw protocol-112
 // socket (vrrp-transport.ts) instead: only the election changes, the takeover
 // below is the same. VRRP's adverts are never sealed (keepalived must read them).
+// A VRRP backup is silent, so beside VRRP the routers keep sending pulse's
+// heartbeat as a beacon that decides nothing: it tells a master that its
+// partner (re)started, so that it resends the connection table (partnerBack).
+// A keepalived partner neither sends nor reads it.
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -19,7 +23,7 @@ import type { FailoverSettings } from '../config/compile-failover.js';
 import type { FailoverView, VrrpView } from '../control/types.js';
 import { Opener, Sealer, type AuthDrop } from '../ha/auth.js';
 import type { FailoverAction, FailoverMachine } from '../ha/machine.js';
-import { Pulse } from '../ha/pulse.js';
+import { HEARTBEAT_RUNNING_MAGIC, HEARTBEAT_STOPPED_MAGIC, heartbeatBytes, Pulse } from '../ha/pulse.js';
 import { Vrrp } from '../ha/vrrp.js';
 import { encodeIpPacket, VRRP_GROUP } from '../ha/vrrp-wire.js';
 import { rawVrrpSocket, type VrrpSocket } from './vrrp-transport.js';
@@ -81,6 +85,9 @@ export class Failover {
   private vrrp: { machine: Vrrp; sock: VrrpSocket; dev: string; src: number } | null = null;
   /** VRRP sends not yet done (the raw socket sends when writable): stop() waits for the priority 0 advert. */
   private vrrpPending = 0;
+  /** failover = vrrp: the heartbeat beacon's timer and what it heard (presence only). */
+  private beaconTimer: unknown = null;
+  private readonly beacon = { sent: 0, received: 0, heardAt: null as number | null, says: null as string | null };
   private vrrpDrained: (() => void) | null = null;
   private timer: unknown = null;
   private linkTimer: unknown = null;
@@ -133,12 +140,12 @@ export class Failover {
         if (dev && !this.monitored.includes(dev)) this.monitored.push(dev);
       }
     }
-    if (s.vrrp) return this.startVrrp(own);
     if (s.auth) {
       // Each router identifies as its public address; only the partner's is taken.
       this.sealer = new Sealer(s.auth.key, 'heartbeat', own[0]);
       this.opener = new Opener(s.auth.key, 'heartbeat', own[0], this.partner[0]);
     }
+    if (s.vrrp) return this.startVrrp(own);
     const now = this.now;
     this.machine = new Pulse({ role: this.role, partner: this.partner, keepalive: s.keepalive, deadtime: s.deadtime, forceActive: this.deps.forceActive, failback: s.failback }, now);
     this.since = now;
@@ -152,7 +159,7 @@ export class Failover {
   }
 
   /** failover = vrrp: VRRP's machine on the raw socket; this router's priority by its role. */
-  private startVrrp(own: number[]): void {
+  private async startVrrp(own: number[]): Promise<void> {
     const s = this.deps.settings;
     const v = s.vrrp!;
     const src = v.srcIp ?? own[0];
@@ -174,6 +181,38 @@ export class Failover {
     if (s.inactiveCmd) this.runCmd(s.inactiveCmd, 'inactive_cmd');
     this.carryOut(machine.start(now));
     if (this.monitored.length) this.pollLinks();
+    this.sock = (this.deps.socket ?? udpSocket)();
+    this.sock.onMessage((data, from) => this.beaconReceived(data, from));
+    await this.sock.bind(s.port);
+    this.sendBeacon();
+  }
+
+  /** The beacon: RUNNING while master, else STOPPED, every keepalive seconds, to the partner's addresses. */
+  private sendBeacon(): void {
+    this.beaconTimer = null;
+    if (this.stopped) return;
+    this.sendHeartbeat(heartbeatBytes(this.machine.active ? HEARTBEAT_RUNNING_MAGIC : HEARTBEAT_STOPPED_MAGIC), () => this.beacon.sent++);
+    this.beaconTimer = this.timers.set(() => this.sendBeacon(), this.deps.settings.keepalive * 1000);
+  }
+
+  /** A beacon from the partner (sealed with ha_key_file): heard first, again after a silence, or saying something new is partnerBack. */
+  private beaconReceived(data: Uint8Array, from: number): void {
+    if (this.stopped || !this.partner.includes(from)) return;
+    if (this.opener) {
+      const r = this.opener.open(data);
+      if (!r.ok) return this.authDropped(r.why, from, data.length);
+      data = r.payload;
+    }
+    const magic = data.length === 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) : 0;
+    const says = magic === HEARTBEAT_RUNNING_MAGIC ? 'RUNNING' : magic === HEARTBEAT_STOPPED_MAGIC ? 'STOPPED' : null;
+    if (says === null) return;
+    const b = this.beacon;
+    const gap = b.heardAt === null ? Infinity : this.now - b.heardAt;
+    const why = b.heardAt === null ? 'first heard' : gap > 1500 * this.deps.settings.keepalive ? `heard again after ${(gap / 1000).toFixed(1)} s` : says !== b.says ? `now says ${says}` : null;
+    b.received++;
+    b.heardAt = this.now;
+    b.says = says;
+    if (why !== null) this.deps.partnerBack?.(why);
   }
 
   /** Stops the heartbeat; an active router releases its addresses (pulse on SIGTERM). */
@@ -184,6 +223,7 @@ export class Failover {
     if (this.timer !== null) this.timers.clear(this.timer);
     if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
     this.sock?.close();
+    if (this.beaconTimer !== null) this.timers.clear(this.beaconTimer);
     if (this.vrrp) {
       await this.vrrpDrain();
       this.vrrp.sock.close();
@@ -251,6 +291,7 @@ export class Failover {
       version: s.version, vrid: s.vrid, priority: s.priority, advertInt: s.advertInt / 1000, preempt: s.preempt, preemptDelay: s.preemptDelay / 1000,
       interface: v.dev, address: formatIPv4(v.src), peers: s.unicast ? s.unicastPeers.map(formatIPv4) : [formatIPv4(VRRP_GROUP)],
       auth: s.authPass !== null, stats: { ...v.machine.stats },
+      beacon: { sent: this.beacon.sent, received: this.beacon.received, lastHeard: this.beacon.heardAt === null ? null : Math.max(0, (this.now - this.beacon.heardAt) / 1000) },
     };
   }
 
@@ -366,6 +407,11 @@ export class Failover {
 
   private send(bytes: Uint8Array, to?: number): void {
     if (this.vrrp) return this.sendVrrp(bytes, to ?? VRRP_GROUP);
+    this.sendHeartbeat(bytes, () => this.counts.sent++);
+  }
+
+  /** A heartbeat (pulse's, or VRRP mode's beacon) to each of the partner's addresses; `sent` counts each copy that went. */
+  private sendHeartbeat(bytes: Uint8Array, sent: () => void): void {
     const sock = this.sock;
     if (!sock) return;
     for (const to of this.partner) {
@@ -373,7 +419,7 @@ export class Failover {
       const data = this.sealer ? this.sealer.seal(bytes) : bytes;
       sock.send(data, this.deps.settings.port, to, (err) => {
         if (err) return this.sendFailed(to, err);
-        this.counts.sent++;
+        sent();
         this.lastSendError = '';
       });
     }

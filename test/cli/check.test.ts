@@ -89,6 +89,7 @@ describe('checkFile (tsvs check -c FILE)', () => {
       'VRRPv2 virtual_router_id 51, priority 150 (primary) / 100 (backup), advert_int 1s, preempt after 10s',
       "on the public address's device from the public address, unicast to 198.18.0.3, auth_type PASS",
       'virtual_ipaddress: 198.18.0.10',
+      "beside VRRP, pulse's heartbeat on UDP 539 every 2s as a presence beacon (a returning partner gets the connection table)",
       '',
     ].join('\n'));
   });

@@ -25,15 +25,15 @@ describe('lvs.cf failover = vrrp', () => {
     });
   });
 
-  it('reads every key; unicast peers repeat; v3 takes centiseconds; pulse\'s timers are reported as unused', () => {
-    const text = `${PAIR}keepalive = 3\nfailover = vrrp\nvrrp_id = 7\nvrrp_version = 3\nvrrp_priority = 200\nvrrp_backup_priority = 90\nvrrp_advert_int = 0.25\n` +
+  it('reads every key; unicast peers repeat; v3 takes centiseconds; pulse\'s deadtime is reported as unused', () => {
+    const text = `${PAIR}deadtime = 9\nfailover = vrrp\nvrrp_id = 7\nvrrp_version = 3\nvrrp_priority = 200\nvrrp_backup_priority = 90\nvrrp_advert_int = 0.25\n` +
       'vrrp_preempt = 0\nvrrp_preempt_delay = 30\nvrrp_interface = eth0\nvrrp_src_ip = 198.18.0.2\nvrrp_unicast_peer = 198.18.0.3\nvrrp_unicast_peer = 198.18.0.4\n';
     const r = compile(text);
     expect(r.failover?.vrrp).toEqual({
       interface: 'eth0', vrid: 7, priority: 200, backupPriority: 90, advertInt: 250, version: 3, preempt: false, preemptDelay: 30_000,
       unicastPeers: [ip('198.18.0.3'), ip('198.18.0.4')], srcIp: ip('198.18.0.2'), authPass: null, virtualAddresses: [ip('198.19.0.254')],
     });
-    expect(r.notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['6 keepalive']);
+    expect(r.notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['6 deadtime']);
   });
 
   it('v2 with auth_type PASS', () => {

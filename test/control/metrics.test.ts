@@ -169,7 +169,7 @@ describe('tsvs families', () => {
   });
 
   it('failover = vrrp: the state, the priority, adverts by direction, masterships and keepalived\'s error counters by reason', async () => {
-    const vrrp = { version: 2 as const, vrid: 51, priority: 150, advertInt: 1, preempt: true, preemptDelay: 0, interface: 'eth0', address: '198.18.0.2', peers: ['224.0.0.18'], auth: false,
+    const vrrp = { version: 2 as const, vrid: 51, priority: 150, advertInt: 1, preempt: true, preemptDelay: 0, interface: 'eth0', address: '198.18.0.2', peers: ['224.0.0.18'], auth: false, beacon: { sent: 0, received: 0, lastHeard: null },
       stats: { advert_rcvd: 12, advert_sent: 3, become_master: 1, release_master: 0, pri_zero_rcvd: 1, pri_zero_sent: 0, packet_len_err: 0, advert_interval_err: 0, ip_ttl_err: 2, invalid_type_rcvd: 0, addr_list_err: 0, invalid_authtype: 0, authtype_mismatch: 0, auth_failure: 1, chk_err: 0, vers_err: 0, vrid_err: 0, ip_hdr_err: 0, unicast_src_err: 0 } };
     const failover = {
       role: 'primary' as const, state: 'MASTER', active: true, partner: ['198.18.0.3'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 0.5,

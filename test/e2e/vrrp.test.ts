@@ -121,7 +121,7 @@ run(`VRRP: failover = vrrp ${why}`, () => {
     await withLab(async (p) => {
       const { lab } = p;
       const primary = p.start('router');
-      p.start('backup');
+      const backup = p.start('backup');
       await until('the primary MASTER, the backup BACKUP', 20_000, async () => (await states(p)) === 'MASTER BACKUP');
       await until('the VIP served', 10_000, () => served(lab));
       expect(total(await requests(lab, 20))).toBe(20);
@@ -135,8 +135,10 @@ run(`VRRP: failover = vrrp ${why}`, () => {
       await until('the client to learn the backup\'s MAC', 6_000, async () => (await clientSeesVipAt(lab)) === BACKUP_MAC);
       expect(total(await requests(lab, 20))).toBe(20);
 
-      // The primary back: higher priority and preempt, it takes over and the backup releases.
+      // The primary back: its heartbeat beacon tells the backup (master now) to resend the connection
+      // table before the primary preempts (higher priority); the backup releases.
       const again = p.start('router');
+      await until('the backup resending its connection table to the returning primary', 15_000, async () => /sending the whole connection table to the partner.*heard again/.test(backup.log()));
       await until('the primary MASTER again', 20_000, async () => (await states(p)) === 'MASTER BACKUP');
       await until('the client to learn the primary\'s MAC again', 6_000, async () => (await clientSeesVipAt(lab)) === PRIMARY_MAC);
       expect(total(await requests(lab, 20))).toBe(20);

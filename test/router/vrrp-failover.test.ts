@@ -15,6 +15,7 @@ import { decodeIpPacket, encodeIpPacket, VRRP_GROUP } from '../../src/ha/vrrp-wi
 import { Router } from '../../src/router/daemon.js';
 import { InlineDataPlane } from '../../src/router/dataplane.js';
 import type { VrrpSocket } from '../../src/router/vrrp-transport.js';
+import type { HeartbeatSocket } from '../../src/router/failover.js';
 import type { LivePort } from '../../src/frames/port.js';
 import { createLogger } from '../../src/router/log.js';
 import { FakeClock, settle } from '../health/helpers.js';
@@ -55,11 +56,31 @@ class VrrpNet {
     };
   }
 
+  /** The heartbeat beacon's UDP, on the same LAN (no port: each router binds one). */
+  private readonly udpBound = new Map<number, (d: Uint8Array, from: number) => void>();
+  private udpQueue: Array<{ to: number; from: number; data: Uint8Array }> = [];
+
+  udp(own: number): HeartbeatSocket {
+    let handler: (d: Uint8Array, from: number) => void = () => {};
+    return {
+      bind: async () => void this.udpBound.set(own, (d, f) => handler(d, f)),
+      onMessage: (fn) => (handler = fn),
+      send: (data, _port, to, done) => {
+        this.udpQueue.push({ to, from: own, data: data.slice() });
+        done(null);
+      },
+      close: () => void this.udpBound.delete(own),
+    };
+  }
+
   inject(from: string, packet: Uint8Array): void {
     this.queue.push({ to: VRRP_GROUP, from: ip(from), data: packet });
   }
 
   deliver(): void {
+    const u = this.udpQueue;
+    this.udpQueue = [];
+    for (const m of u) if (!this.cut.has(formatIPv4(m.from)) && !this.cut.has(formatIPv4(m.to))) this.udpBound.get(m.to)?.(m.data, m.from);
     const q = this.queue;
     this.queue = [];
     for (const m of q) {
@@ -89,6 +110,8 @@ interface Node {
   port: FakePort;
   cmds: string[];
   logs: string[];
+  /** Why the failover component told the daemon its partner came back (the daemon resends the connection table). */
+  backs: string[];
   dp(): InlineDataPlane;
 }
 
@@ -96,6 +119,7 @@ function node(own: string, cf: string, net: VrrpNet, clock: FakeClock): Node {
   const port = new FakePort();
   const cmds: string[] = [];
   const logs: string[] = [];
+  const backs: string[] = [];
   const made: { dp?: InlineDataPlane } = {};
   const mac = (n: number) => Uint8Array.of(2, 0, 0, 0, own === PRIMARY ? 1 : 2, n);
   const router = new Router({
@@ -116,12 +140,14 @@ function node(own: string, cf: string, net: VrrpNet, clock: FakeClock): Node {
         expect([dev, multicast]).toEqual(['eth0', true]);
         return net.socket(ip(own));
       },
+      socket: () => net.udp(ip(own)),
+      partnerBack: (why) => backs.push(why),
       timers: clock,
       now: () => clock.t,
       run: (cmd, what) => cmds.push(`${what}: ${cmd}`),
     },
   });
-  return { router, port, cmds, logs, dp: () => made.dp! };
+  return { router, port, cmds, logs, backs, dp: () => made.dp! };
 }
 
 /** Steps the clock `ms` in 100 ms steps, delivering adverts and running each data plane's tick (GARPs). */
@@ -211,6 +237,33 @@ describe('failover = vrrp: VRRP elects, pulse\'s takeover claims', () => {
       // The primary, cut off, still thinks it is master: on healing, the higher priority wins and the backup yields.
       net.cut.delete(PRIMARY);
       await run(net, clock, [p, b], 1500);
+      expect([p.router.failover().active, b.router.failover().active]).toEqual([true, false]);
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('the heartbeat beacon beside VRRP: a master told that its partner started or came back (to resend the connection table); it decides nothing', async () => {
+    const net = new VrrpNet();
+    const clock = new FakeClock();
+    const cf = lvsCf();
+    const p = node(PRIMARY, cf, net, clock);
+    let b = node(BACKUP, cf, net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 5000);
+      expect(p.backs).toEqual(['first heard']);
+      expect(b.backs).toEqual(['first heard', 'now says RUNNING']);
+      expect(p.router.failover().vrrp?.beacon).toMatchObject({ sent: 3, received: 3 });
+      // The backup restarts after a silence longer than 1.5 keepalive: the master hears it again.
+      await b.router.stop();
+      await run(net, clock, [p], 4000);
+      b = node(BACKUP, cf, net, clock);
+      await b.router.start();
+      await run(net, clock, [p, b], 1000);
+      expect(p.backs).toEqual(['first heard', 'heard again after 5.1 s']);
       expect([p.router.failover().active, b.router.failover().active]).toEqual([true, false]);
     } finally {
       await p.router.stop();
