@@ -5,6 +5,7 @@
 //   npm run bench -- health   10,000 real servers checked every 2 s: control plane CPU, check
 //                             latency, failure detection, the data plane's rate meanwhile (root)
 //   npm run bench -- ha       two routers: takeover and failback as a client sees them (root)
+//   npm run bench -- ha-vrrp  the same with failover = vrrp (tsvs lab up nat --ha --vrrp) (root)
 //   npm run bench -- sync     connection sync: the master's packet-path cost, resync, what a backup absorbs
 //   npm run bench -- auth     ha_key_file's seal and open per heartbeat and per sync message
 import { runControlBench } from './control/control.bench.js';
@@ -27,6 +28,7 @@ if (want('io')) report('io: forwarding 64-byte frames through a namespace', runF
 if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await import('./lab/lab.bench.js')).runLabBench({ quick }));
 if (want('control')) for (const t of await runControlBench({ quick, inline: args.includes('--inline') })) report(t.title, t.rows);
 if (want('ha')) report('ha: takeover and failback, two routers (tsvs lab up nat --ha), SIGKILL of the primary', await (await import('./ha/takeover.bench.js')).runTakeoverBench({ quick }));
+if (want('ha-vrrp')) report('ha-vrrp: takeover and preempting return, two routers electing by VRRP (tsvs lab up nat --ha --vrrp), SIGKILL of the primary', await (await import('./ha/takeover.bench.js')).runTakeoverBench({ quick, vrrp: true }));
 if (want('sync')) report('sync: connection sync in one process (one thread, no sockets)', (await import('./ha/sync.bench.js')).runSyncBench({ quick }));
 if (want('auth')) report('auth: ha_key_file envelope (HMAC-SHA256) per message', (await import('./ha/auth.bench.js')).runAuthBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);

@@ -5,6 +5,9 @@
 // round: the takeover time (last reply before the kill to the first after), the
 // new connections that failed, the established downloads that survived, and the
 // same for the failback; with connection sync (the lab's lvs.cf) and without.
+// With `vrrp` the pair elects by VRRP instead (tsvs lab up nat --ha --vrrp:
+// advert_int 1 s, so a backup takes over 3 s + skew after the last advert, and
+// the primary back preempts after its own master-down interval).
 // Nothing here is asserted; the e2e tests assert the rules.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,17 +95,18 @@ interface Flows {
   rate: number;
 }
 
-export async function runTakeoverBench(o: { quick?: boolean } = {}): Promise<Row[]> {
+export async function runTakeoverBench(o: { quick?: boolean; vrrp?: boolean } = {}): Promise<Row[]> {
   const rounds = o.quick ? 1 : 3;
   const f: Flows = o.quick ? { flows: 5, rate: 2_000_000 } : { flows: 50, rate: 400_000 };
+  if (o.vrrp) return runVariant(true, rounds, f, true);
   const rows: Row[] = [];
   for (const syncOn of [true, false]) rows.push(...(await runVariant(syncOn, rounds, f)));
   return rows;
 }
 
 /** One lab, `rounds` kill-and-failback cycles; the lab's lvs.cf has connection sync on, or off for the baseline. */
-async function runVariant(syncOn: boolean, rounds: number, { flows, rate }: Flows): Promise<Row[]> {
-  const lab = await labUp({ mode: 'nat', servers: 2, name: `bha${process.pid % 10000}${syncOn ? 's' : 'n'}`, ha: true });
+async function runVariant(syncOn: boolean, rounds: number, { flows, rate }: Flows, vrrp = false): Promise<Row[]> {
+  const lab = await labUp({ mode: 'nat', servers: 2, name: `bha${process.pid % 10000}${vrrp ? 'v' : syncOn ? 's' : 'n'}`, ha: true, vrrp });
   const rows: Row[] = [];
   try {
     if (!syncOn) writeFileSync(lab.configPath, readFileSync(lab.configPath, 'utf8').replace('syncdaemon = 1', 'syncdaemon = 0'));
@@ -130,7 +134,7 @@ async function runVariant(syncOn: boolean, rounds: number, { flows, rate }: Flow
       const kill = gap(r, killedAt);
       const back = gap(r, backAt);
       rows.push({
-        sync: syncOn ? 'on' : 'off', round, 'new conns tried': r.ok.length + r.failed.length,
+        ...(vrrp ? { election: 'vrrp' } : {}), sync: syncOn ? 'on' : 'off', round, 'new conns tried': r.ok.length + r.failed.length,
         'takeover ms (last reply -> first)': kill.ms, 'failed in 10 s after kill': kill.failed,
         'failback gap ms': back.ms, 'failed in 10 s after failback': back.failed,
         [`downloads intact of ${flows}`]: r.downloads.filter((d) => d.ok).length,

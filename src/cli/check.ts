@@ -7,6 +7,8 @@
 // `file:line: CODE: message`. The CLI only wires this to argv.
 import type { FailoverSettings } from '../config/compile-failover.js';
 import { readConfigText, readWhy } from '../config/read-file.js';
+import type { VrrpLvsSettings } from '../config/compile-vrrp.js';
+import { formatIPv4 } from '../model/index.js';
 import { compileLvsCf, ConfigError, ConfigErrors, parseLvsCf } from '../config/index.js';
 import { tableViewFromModel } from '../control/from-model.js';
 import { DEFAULT_FORMAT } from './admin/command.js';
@@ -55,14 +57,28 @@ export function checkText(text: string, file: string): CheckResult {
 function formatFailoverSettings(f: FailoverSettings): string {
   const pair = (pub: string, priv: string | null) => (priv ? `${pub} (private ${priv})` : pub);
   return [
-    'Failover (pulse):',
+    `Failover (${f.vrrp ? 'VRRP' : 'pulse'}):`,
     `primary ${pair(f.primary, f.primaryPrivate)}, backup ${pair(f.backup, f.backupPrivate)}`,
-    `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}${f.failback ? ', failback after deadtime' : ''}`,
+    ...(f.vrrp ? vrrpLines(f.vrrp, f.monitorLinks, f.port, f.keepalive) : [
+      `heartbeat UDP ${f.port} every ${f.keepalive}s, partner dead after ${f.deadtime}s${f.monitorLinks ? ', monitor_links on' : ''}${f.failback ? ', failback after deadtime' : ''}`,
+    ]),
     ...(f.activeCmd ? [`active_cmd: ${f.activeCmd}`] : []),
     ...(f.inactiveCmd ? [`inactive_cmd: ${f.inactiveCmd}`] : []),
     ...(f.auth ? [`heartbeats authenticated (HMAC-SHA256, key file ${f.auth.keyFile}); unauthenticated ones are dropped`] : []),
     ...(f.configSync ? [`config sync: lvs.cf goes to the partner on TCP ${f.configSync.port} when serial_no grows, and comes from it`] : []),
   ].join('\n') + '\n';
+}
+
+/** failover = vrrp: the instance as keepalived.conf would say it, so the partner's can be matched to it. */
+function vrrpLines(v: VrrpLvsSettings, monitorLinks: boolean, port: number, keepalive: number): string[] {
+  const to = v.unicastPeers.length ? `unicast to ${v.unicastPeers.map(formatIPv4).join(', ')}` : 'multicast to 224.0.0.18';
+  const preempt = !v.preempt ? 'nopreempt' : v.preemptDelay ? `preempt after ${v.preemptDelay / 1000}s` : 'preempt';
+  return [
+    `VRRPv${v.version} virtual_router_id ${v.vrid}, priority ${v.priority} (primary) / ${v.backupPriority} (backup), advert_int ${v.advertInt / 1000}s, ${preempt}`,
+    `on ${v.interface ?? 'the public address\'s device'} from ${v.srcIp !== null ? formatIPv4(v.srcIp) : 'the public address'}, ${to}${v.authPass !== null ? ', auth_type PASS' : ''}${monitorLinks ? ', monitor_links on' : ''}`,
+    `virtual_ipaddress: ${v.virtualAddresses.map(formatIPv4).join(' ') || 'none'}`,
+    `beside VRRP, pulse's heartbeat on UDP ${port} every ${keepalive}s as a presence beacon (a returning partner gets the connection table)`,
+  ];
 }
 
 export const checkCommand = defineCommand({

@@ -2,7 +2,7 @@
 // the control API - its role, whether it is active, the partner's heartbeat -
 // and the operator's maintenance switch: standby releases the addresses so that
 // the partner takes over, and keeps this router inactive until `resume`.
-import { type ControlApi, type FailoverView } from '../control/types.js';
+import { type ControlApi, type FailoverView, type VrrpView } from '../control/types.js';
 import { ago } from './health.js';
 import { clientOf, SOCKET_OPTION } from './control-commands.js';
 import { defineCommand, UsageError, type Io } from './registry.js';
@@ -36,6 +36,20 @@ export async function failoverMain(api: ControlApi, action: string, json: boolea
   return 0;
 }
 
+/** failover = vrrp: the instance and its advert counters; each error (keepalived's statistics names) only when non-zero. */
+function vrrpLines(v: VrrpView, h: FailoverView['heartbeats'], port: number, keepalive: number): string[] {
+  const s = v.stats;
+  const dropped = Object.entries(s).filter(([k, n]) => n > 0 && !VRRP_NOT_DROPS.has(k)).map(([k, n]) => `${k} ${n}`);
+  return [
+    `  vrrp       VRRPv${v.version} VRID ${v.vrid} priority ${v.priority} on ${v.interface} from ${v.address} to ${v.peers.join(', ')}, advert every ${v.advertInt}s, ${v.preempt ? (v.preemptDelay ? `preempt after ${v.preemptDelay}s` : 'preempt') : 'nopreempt'}`,
+    `  adverts    sent ${s.advert_sent} (priority 0: ${s.pri_zero_sent}), received ${s.advert_rcvd} (priority 0: ${s.pri_zero_rcvd}), became master ${s.become_master}, released ${s.release_master}${h.sendErrors ? `, send errors ${h.sendErrors}` : ''}`,
+    ...(dropped.length ? [`  errors     ${dropped.join(', ')} (dropped; addr_list_err only logged)`] : []),
+    `  beacon     heartbeat UDP ${port} every ${keepalive}s, presence only: sent ${v.beacon.sent}, received ${v.beacon.received}, partner ${v.beacon.lastHeard === null ? 'never heard (a keepalived partner sends none)' : `heard ${v.beacon.lastHeard.toFixed(1)}s ago`}`,
+  ];
+}
+
+const VRRP_NOT_DROPS = new Set(['advert_rcvd', 'advert_sent', 'become_master', 'release_master', 'pri_zero_rcvd', 'pri_zero_sent']);
+
 export function formatFailover(v: FailoverView, now: number): string {
   const heard = v.lastHeard === null ? 'never heard' : `${v.partnerSays} ${v.lastHeard.toFixed(1)}s ago`;
   const links = Object.entries(v.links).map(([d, up]) => `${d} ${up ? 'up' : 'DOWN'}`).join(', ');
@@ -45,7 +59,9 @@ export function formatFailover(v: FailoverView, now: number): string {
     v.state.replace(/\bactive\b/, 'ACTIVE'),
     `  since      ${ago(now - v.since)}: ${v.reason} (${v.transitions} change${v.transitions === 1 ? '' : 's'} since start)`,
     `  partner    ${v.partner.join(', ')}: ${heard}`,
-    `  heartbeat  UDP ${v.port}, every ${v.keepalive}s, partner dead after ${v.deadtime}s; sent ${h.sent}, received ${h.received}, ignored ${h.ignored}${h.sendErrors ? `, send errors ${h.sendErrors}` : ''}`,
+    ...(v.vrrp ? vrrpLines(v.vrrp, h, v.port, v.keepalive) : [
+      `  heartbeat  UDP ${v.port}, every ${v.keepalive}s, partner dead after ${v.deadtime}s; sent ${h.sent}, received ${h.received}, ignored ${h.ignored}${h.sendErrors ? `, send errors ${h.sendErrors}` : ''}`,
+    ]),
     ...(v.auth ? [`  auth       ha_key_file: ${v.auth.ok} taken; dropped ${v.auth.unauthenticated} unauthenticated, ${v.auth.forged} forged, ${v.auth.replayed} replayed`] : []),
     ...(links ? [`  links      ${links} (monitor_links)`] : []),
   ].join('\n') + '\n';

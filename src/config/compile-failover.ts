@@ -8,6 +8,7 @@ import { findKey, type LvsConfig } from './ast.js';
 import type { ConfigSyncSettings, HaAuth } from './compile-auth.js';
 import type { ConfigErrorCode } from './errors.js';
 import type { GlobalSettings } from './keys.js';
+import type { VrrpLvsSettings } from './compile-vrrp.js';
 
 export interface FailoverSettings {
   primary: string;
@@ -28,6 +29,8 @@ export interface FailoverSettings {
   auth: HaAuth | null;
   /** config_sync = 1: lvs.cf goes to the partner when serial_no grows; null: copied by hand. */
   configSync: ConfigSyncSettings | null;
+  /** failover = vrrp: VRRP elects the active router (compile-vrrp.ts); null: pulse. */
+  vrrp: VrrpLvsSettings | null;
 }
 
 /** The global keys that only pulse uses. */
@@ -68,5 +71,6 @@ export function compileFailover(cfg: LvsConfig, g: GlobalSettings, fail: Fail): 
     // compile.ts fills these in (compile-auth.ts reads the key file).
     auth: null,
     configSync: null,
+    vrrp: null,
   };
 }

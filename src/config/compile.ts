@@ -17,6 +17,7 @@ import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSetti
 import type { HealthConfig, ServiceHealth } from '../health/types.js';
 import { compileAuth, compileConfigSync, CONFIG_SYNC_KEYS } from './compile-auth.js';
 import { compileFailover, NO_BACKUP, PULSE_KEYS, type FailoverSettings } from './compile-failover.js';
+import { compileVrrp, NOT_PULSE, NOT_VRRP, PULSE_ONLY_KEYS, VRRP_KEYS } from './compile-vrrp.js';
 import { compileHealth } from './compile-health.js';
 import { compileSync, NO_SYNC, SYNC_KEYS, type SyncSettings } from './compile-sync.js';
 import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
@@ -48,6 +49,12 @@ export interface CompileResult {
   failover: FailoverSettings | null;
   /** The IPVS sync daemon's settings when syncdaemon = 1, else null. */
   sync: SyncSettings | null;
+}
+
+/** Why a VRRP key is idle under pulse, or a pulse timing key under VRRP. */
+function vrrpNote(failover: string, key: string): string | undefined {
+  if (failover !== 'vrrp') return (VRRP_KEYS as readonly string[]).includes(key) ? NOT_VRRP : undefined;
+  return (PULSE_ONLY_KEYS as readonly string[]).includes(key) ? NOT_PULSE : undefined;
 }
 
 /** lvs.cf `network` -> ipvsadm forwarding switch (-m / -g / -i). */
@@ -121,7 +128,7 @@ class Compiler {
       const natOnly = (k.key === 'nat_router' || k.key === 'nat_nmask') && g.network !== 'nat';
       const pulseOff = !g.backup_active && ([...PULSE_KEYS, ...CONFIG_SYNC_KEYS] as readonly string[]).includes(k.key);
       const syncOff = !g.syncdaemon && (SYNC_KEYS as readonly string[]).includes(k.key);
-      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : syncOff ? NO_SYNC : undefined);
+      const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : syncOff ? NO_SYNC : vrrpNote(g.failover, k.key));
       if (why) this.note(k.key, k.line, why);
       if (k.key === 'network' && g.network === 'tunnel') this.note(k.key, k.line, TUNNEL_NOT_BUILT);
     }
@@ -143,7 +150,8 @@ class Compiler {
     const note = (key: string, line: number, why: string) => this.note(key, line, why);
     const auth = compileAuth(cfg, g, this.opts, fail, note);
     const pulse = compileFailover(cfg, g, fail);
-    const failover = pulse && { ...pulse, auth, configSync: compileConfigSync(cfg, g, auth, fail, note) };
+    const vrrp = compileVrrp(cfg, g, this.addresses.map((a) => a.address), fail);
+    const failover = pulse && { ...pulse, auth, configSync: compileConfigSync(cfg, g, auth, fail, note), vrrp };
     for (const b of blocks(cfg.items, 'failover')) this.note(`failover ${b.name}`, b.line, FAILOVER_BLOCK);
     this.notes.push(...unusedMarkNotes(this.marks, this.serviceMarks, cfg.file));
     this.errors.push(...this.markErrors);

@@ -24,6 +24,9 @@
 // |         |                            |                    | when serial_no grows (needs ha_key_file)     |
 // | global  | config_sync_port           | port, heartbeat_   | TCP port config sync listens on              |
 // |         |                            | port + 1           |                                              |
+// | global  | failover                   | pulse|vrrp, pulse  | who elects the active router: pulse's        |
+// |         |                            |                    | heartbeat or VRRP as keepalived speaks it    |
+// | global  | vrrp_* (compile-vrrp.ts)   | see there          | the VRRP instance of failover = vrrp         |
 // | global  | fwmark_rule (repeatable)   | PROTO DEST PORTS   | a firewall-mark rule, like iptables -t mangle |
 // |         |                            | MARK, none         | -A PREROUTING ... -j MARK (mark-rule.ts)     |
 // | global  | fwmark_rules_from          | path, none         | iptables-save output whose mangle PREROUTING |
@@ -185,6 +188,18 @@ export const GLOBAL_KEYS = {
   expire_quiescent_template: bool(false),
   fwmark_rules_from: optStr(),
   fwmark_rule: markRules(),
+  failover: oneOf(['pulse', 'vrrp'], 'pulse'),
+  vrrp_interface: optStr(),
+  vrrp_id: optInt(1, 255),
+  vrrp_priority: int(150, 1, 255),
+  vrrp_backup_priority: int(100, 1, 255),
+  vrrp_advert_int: str('1'),
+  vrrp_version: int(2, 2, 3),
+  vrrp_preempt: bool(true),
+  vrrp_preempt_delay: int(0, 0, 1000),
+  vrrp_unicast_peer: { kind: 'ip', def: [], repeat: true } as KeySpec<readonly number[]>,
+  vrrp_src_ip: ip(),
+  vrrp_auth_pass: optStr({ maxLen: 8 }),
 } as const;
 
 /** Keys of `virtual NAME {}`; `failover NAME {}` blocks share them (Piranha parses both alike). */

@@ -16,7 +16,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { histogramText } from './metrics-histogram.js';
 import { addIpvsFamilies, type Families } from './metrics-ipvs.js';
-import type { AuthCounts, ConfigSyncView, DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView } from './types.js';
+import type { AuthCounts, ConfigSyncView, DataPlaneView, FailoverView, SyncView, HealthView, ServiceView, StatsView, StatusView, TableView, VrrpView } from './types.js';
 
 export interface MetricsSnapshot {
   table: TableView;
@@ -177,9 +177,26 @@ function addFailoverFamilies(f: Families, v: FailoverView): void {
   hb.inc({ result: 'send_error' }, v.heartbeats.sendErrors);
   if (v.auth) addAuthFamily(f, 'tsvs_failover_auth_dropped_total', 'Heartbeats dropped by ha_key_file\'s check: no envelope (unauthenticated), a bad tag or sender (forged), a counter already seen (replayed).', v.auth);
   if (v.lastHeard !== null) f.gauge('tsvs_failover_partner_last_heard_seconds', 'Seconds since the partner\'s last valid heartbeat.').set(v.lastHeard);
+  if (v.vrrp) addVrrpFamilies(f, v.vrrp, v.state);
   const link = f.gauge('tsvs_failover_link_up', 'monitor_links: whether each monitored device\'s link is up.', ['device']);
   for (const [device, up] of Object.entries(v.links)) link.set({ device }, up ? 1 : 0);
 }
+
+/** failover = vrrp: the state, the priority, and keepalived's vrrp_stats as counters. */
+function addVrrpFamilies(f: Families, v: VrrpView, state: string): void {
+  const st = f.gauge('tsvs_vrrp_state', 'The VRRP instance\'s state: 1 for the current one of INIT, BACKUP, MASTER, FAULT.', ['vrid', 'state']);
+  for (const s of ['INIT', 'BACKUP', 'MASTER', 'FAULT']) st.set({ vrid: String(v.vrid), state: s }, s === state ? 1 : 0);
+  f.gauge('tsvs_vrrp_priority', 'This router\'s VRRP priority.', ['vrid']).set({ vrid: String(v.vrid) }, v.priority);
+  const s = v.stats;
+  const adv = f.counter('tsvs_vrrp_adverts_total', 'VRRP advertisements sent and received (valid); priority 0 ones are counted here too.', ['vrid', 'direction']);
+  adv.inc({ vrid: String(v.vrid), direction: 'sent' }, s.advert_sent);
+  adv.inc({ vrid: String(v.vrid), direction: 'received' }, s.advert_rcvd);
+  f.counter('tsvs_vrrp_become_master_total', 'Times this router became VRRP master.', ['vrid']).inc({ vrid: String(v.vrid) }, s.become_master);
+  const errs = f.counter('tsvs_vrrp_errors_total', 'VRRP advertisements with an error, by keepalived\'s statistics name (all dropped but addr_list_err, which is only logged).', ['vrid', 'reason']);
+  for (const [k, n] of Object.entries(s)) if (!VRRP_COUNTS.has(k)) errs.inc({ vrid: String(v.vrid), reason: k }, n);
+}
+
+const VRRP_COUNTS = new Set(['advert_rcvd', 'advert_sent', 'become_master', 'release_master', 'pri_zero_rcvd', 'pri_zero_sent']);
 
 /** Health checks: per real server its checked state, whether it serves, its last round; per service its quorum; totals. */
 function addHealthFamilies(f: Families, h: HealthView): void {

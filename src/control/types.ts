@@ -296,6 +296,31 @@ export interface FailoverView {
    * (unauthenticated), with a bad tag or sender (forged), or a counter already seen (replayed). null: no key.
    */
   auth: AuthCounts | null;
+  /** failover = vrrp: the instance and keepalived's statistics; absent or null under pulse. */
+  vrrp?: VrrpView | null;
+}
+
+/** A VRRP instance as the status shows it (state, partnerSays: the master heard, in FailoverView). */
+export interface VrrpView {
+  version: 2 | 3;
+  vrid: number;
+  /** This router's priority (vrrp_priority or vrrp_backup_priority by its role). */
+  priority: number;
+  /** Seconds. */
+  advertInt: number;
+  preempt: boolean;
+  preemptDelay: number;
+  interface: string;
+  /** The adverts' source address. */
+  address: string;
+  /** Where adverts go: 224.0.0.18, or the unicast peers. */
+  peers: string[];
+  /** v2 auth_type PASS. */
+  auth: boolean;
+  /** keepalived's vrrp_stats names: advert_rcvd, advert_sent, become_master, ... and each drop reason. */
+  stats: Record<string, number>;
+  /** pulse's heartbeat as a presence beacon between two tsvs routers (it decides nothing): sent, received, seconds since heard (null: never). */
+  beacon: { sent: number; received: number; lastHeard: number | null };
 }
 
 /** Config sync (lvs.cf config_sync = 1): what this router sent its partner and what it received. */

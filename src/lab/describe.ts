@@ -16,7 +16,7 @@ export function describeLab(lab: Lab): string {
     `  router   ${ns.router.padEnd(22)} eth0 ${lab.routerAddr}${nat ? ', eth1 on the private LAN' : ''}; ip_forward off`,
     `           VIP ${lab.vip}${nat ? ` and nat_router ${lab.natRouter}` : ''}: answered by tsvs, not by the kernel`,
   );
-  if (ns.backup) lines.push(`  backup   ${ns.backup.padEnd(22)} eth0 ${lab.backupAddr}, eth1 ${LAB_ADDRS.nat.backupPrivate}: the backup router (pulse's heartbeat on both LANs)`);
+  if (ns.backup) lines.push(`  backup   ${ns.backup.padEnd(22)} eth0 ${lab.backupAddr}, eth1 ${LAB_ADDRS.nat.backupPrivate}: the backup router (pulse's heartbeat on both LANs, or VRRP on eth0 with --vrrp)`);
   lab.serverAddrs.forEach((a, k) => lines.push(`  ${lab.serverNames[k].padEnd(8)} ${ns.servers[k].padEnd(22)} ${a}${nat ? ` (gateway ${lab.natRouter})` : ` (VIP on lo)`}`));
   lines.push(
     `  lvs.cf   ${lab.configPath}`,

@@ -27,6 +27,8 @@ export interface LabUpOptions {
   routerPrivateAddr?: boolean;
   /** NAT: a backup router (namespace "backup") and an lvs.cf with backup_active = 1. */
   ha?: boolean;
+  /** With ha: the lvs.cf elects by VRRP (failover = vrrp) instead of pulse's heartbeat. */
+  vrrp?: boolean;
 }
 
 export interface ExecOptions {
@@ -195,6 +197,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
   // NAT: the router's kernel gets an address on the server LAN by default, so that
   // health checks (which run in the router's own stack) reach the real servers.
   if (o.ha && o.mode !== 'nat') throw new LabError('--ha: the lab has a backup router in NAT mode only');
+  if (o.vrrp && !o.ha) throw new LabError('--vrrp: VRRP elects between two routers; add --ha');
   const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat', ha: o.ha });
 
   const dir = stateDir(name);
@@ -231,7 +234,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
     await createNamespaces(plan);
     await applyPlan(plan);
     if (!state.offloads) await disableRouterOffloads(plan);
-    writeFileSync(state.configPath, labLvsCf(plan));
+    writeFileSync(state.configPath, labLvsCf(plan, { vrrp: o.vrrp }));
     const specs = plan.serverNames.map((n, k) => ({ ns: plan.namespaces.servers[k], name: n, addr: plan.serverAddrs[k] }));
     state.processes.push(...(await startServers(httpd, specs, dir)));
     writeState(state);

@@ -1,16 +1,22 @@
 // The lvs.cf that matches a lab (Piranha format, as test/fixtures/config/nat.cf and dr.cf).
 import type { LabPlan } from './plan.js';
 
-export function labLvsCf(plan: LabPlan): string {
+/** `vrrp`: the pair elects by VRRP (failover = vrrp, VRID 51 on eth0, the public LAN) instead of pulse's heartbeat. */
+export function labLvsCf(plan: LabPlan, o: { vrrp?: boolean } = {}): string {
   const nat = plan.mode === 'nat';
   const ha = plan.backupAddr !== undefined;
+  const election = o.vrrp
+    ? ['failover = vrrp', 'vrrp_id = 51', 'vrrp_interface = eth0', 'vrrp_advert_int = 1']
+    : ['heartbeat = 1', 'heartbeat_port = 539', 'keepalive = 1', 'deadtime = 3', 'failback = 1'];
   const lines = [
     `# tsvs lab "${plan.name}" (${nat ? 'LVS-NAT' : 'LVS-DR'}), written by tsvs lab up.`,
     `# Start the router: ip netns exec ${plan.namespaces.router} tsvs start -c <this file>`,
     ...(ha ? [
       `# and the backup, from this same file: ip netns exec ${plan.namespaces.backup} tsvs start -c <this file>`,
-      '# (the lab\'s heartbeat is quicker than Piranha\'s default keepalive 2, deadtime 5; failback is',
-      '# tsvs\'s: the primary back takes the addresses again after deadtime, where pulse never did)',
+      ...(o.vrrp ? ['# VRRP elects the active router (VRRPv2, VRID 51, priorities 150 and 100: the primary preempts)'] : [
+        '# (the lab\'s heartbeat is quicker than Piranha\'s default keepalive 2, deadtime 5; failback is',
+        '# tsvs\'s: the primary back takes the addresses again after deadtime, where pulse never did)',
+      ]),
     ] : []),
     'serial_no = 1',
     `primary = ${plan.routerAddr}`,
@@ -20,11 +26,7 @@ export function labLvsCf(plan: LabPlan): string {
       'backup_active = 1',
       `backup = ${plan.backupAddr}`,
       `backup_private = ${plan.backupPrivateAddr}`,
-      'heartbeat = 1',
-      'heartbeat_port = 539',
-      'keepalive = 1',
-      'deadtime = 3',
-      'failback = 1',
+      ...election,
       'syncdaemon = 1',
       'syncd_iface = eth1',
     ] : ['backup_active = 0', 'heartbeat = 0']),

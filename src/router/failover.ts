@@ -8,15 +8,25 @@
 // runs them (sh -c, not waited for by the heartbeat). With ha_key_file every
 // heartbeat is sealed (ha/auth.ts) and every one received must open before the
 // machine sees it: forged, replayed and plain ones are dropped and counted.
+// With failover = vrrp the machine is VRRP's (ha/vrrp.ts) on a raw protocol-112
+// socket (vrrp-transport.ts) instead: only the election changes, the takeover
+// below is the same. VRRP's adverts are never sealed (keepalived must read them).
+// A VRRP backup is silent, so beside VRRP the routers keep sending pulse's
+// heartbeat as a beacon that decides nothing: it tells a master that its
+// partner (re)started, so that it resends the connection table (partnerBack).
+// A keepalived partner neither sends nor reads it.
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { FailoverSettings } from '../config/compile-failover.js';
-import type { FailoverView } from '../control/types.js';
+import type { FailoverView, VrrpView } from '../control/types.js';
 import { Opener, Sealer, type AuthDrop } from '../ha/auth.js';
 import type { FailoverAction, FailoverMachine } from '../ha/machine.js';
-import { Pulse } from '../ha/pulse.js';
+import { HEARTBEAT_RUNNING_MAGIC, HEARTBEAT_STOPPED_MAGIC, heartbeatBytes, Pulse } from '../ha/pulse.js';
+import { Vrrp } from '../ha/vrrp.js';
+import { encodeIpPacket, VRRP_GROUP } from '../ha/vrrp-wire.js';
+import { rawVrrpSocket, type VrrpSocket } from './vrrp-transport.js';
 import { formatIPv4, parseIPv4 } from '../model/index.js';
 import type { Timers } from '../health/monitor.js';
 import type { Logger } from './log.js';
@@ -51,6 +61,8 @@ export interface FailoverDeps {
   /** Whether a device's link is up (monitor_links); default: its carrier in sysfs. */
   linkUp?: (dev: string) => boolean;
   socket?: () => HeartbeatSocket;
+  /** failover = vrrp: the raw VRRP socket on a device (default vrrp-transport.ts). */
+  vrrpSocket?: (dev: string, multicast: boolean) => VrrpSocket;
   /** Resolves a host name of lvs.cf to an IPv4 address (pulse: gethostbyname). */
   resolve?: (host: string) => Promise<number>;
   now?: () => number;
@@ -69,6 +81,14 @@ export class Failover {
   private partner: number[] = [];
   private own: number[] = [];
   private sock: HeartbeatSocket | null = null;
+  /** failover = vrrp: the machine as VRRP (for its statistics), its socket, device and source address. */
+  private vrrp: { machine: Vrrp; sock: VrrpSocket; dev: string; src: number } | null = null;
+  /** VRRP sends not yet done (the raw socket sends when writable): stop() waits for the priority 0 advert. */
+  private vrrpPending = 0;
+  /** failover = vrrp: the heartbeat beacon's timer and what it heard (presence only). */
+  private beaconTimer: unknown = null;
+  private readonly beacon = { sent: 0, received: 0, heardAt: null as number | null, says: null as string | null };
+  private vrrpDrained: (() => void) | null = null;
   private timer: unknown = null;
   private linkTimer: unknown = null;
   private readonly timers: Timers;
@@ -125,6 +145,7 @@ export class Failover {
       this.sealer = new Sealer(s.auth.key, 'heartbeat', own[0]);
       this.opener = new Opener(s.auth.key, 'heartbeat', own[0], this.partner[0]);
     }
+    if (s.vrrp) return this.startVrrp(own);
     const now = this.now;
     this.machine = new Pulse({ role: this.role, partner: this.partner, keepalive: s.keepalive, deadtime: s.deadtime, forceActive: this.deps.forceActive, failback: s.failback }, now);
     this.since = now;
@@ -137,6 +158,63 @@ export class Failover {
     if (this.monitored.length) this.pollLinks();
   }
 
+  /** failover = vrrp: VRRP's machine on the raw socket; this router's priority by its role. */
+  private async startVrrp(own: number[]): Promise<void> {
+    const s = this.deps.settings;
+    const v = s.vrrp!;
+    const src = v.srcIp ?? own[0];
+    const dev = v.interface ?? this.deps.local.get(own[0]);
+    if (!dev) throw new Error(`failover = vrrp: no device has ${formatIPv4(own[0])}; set vrrp_interface`);
+    const machine = new Vrrp({
+      vrid: v.vrid, priority: this.role === 'primary' ? v.priority : v.backupPriority, advertInt: v.advertInt, version: v.version,
+      preempt: v.preempt, preemptDelay: v.preemptDelay, address: src, virtualAddresses: v.virtualAddresses,
+      authPass: v.authPass ?? undefined, unicastPeers: v.unicastPeers,
+    });
+    const sock = (this.deps.vrrpSocket ?? rawVrrpSocket)(dev, v.unicastPeers.length === 0);
+    sock.onPacket((data, from) => this.received(data, from));
+    sock.open();
+    this.machine = machine;
+    this.vrrp = { machine, sock, dev, src };
+    const now = this.now;
+    this.since = now;
+    if (this.deps.forceActive) this.deps.log.warn('failover: --forceactive is ignored with failover = vrrp (VRRP elects the master)');
+    if (s.inactiveCmd) this.runCmd(s.inactiveCmd, 'inactive_cmd');
+    this.carryOut(machine.start(now));
+    if (this.monitored.length) this.pollLinks();
+    this.sock = (this.deps.socket ?? udpSocket)();
+    this.sock.onMessage((data, from) => this.beaconReceived(data, from));
+    await this.sock.bind(s.port);
+    this.sendBeacon();
+  }
+
+  /** The beacon: RUNNING while master, else STOPPED, every keepalive seconds, to the partner's addresses. */
+  private sendBeacon(): void {
+    this.beaconTimer = null;
+    if (this.stopped) return;
+    this.sendHeartbeat(heartbeatBytes(this.machine.active ? HEARTBEAT_RUNNING_MAGIC : HEARTBEAT_STOPPED_MAGIC), () => this.beacon.sent++);
+    this.beaconTimer = this.timers.set(() => this.sendBeacon(), this.deps.settings.keepalive * 1000);
+  }
+
+  /** A beacon from the partner (sealed with ha_key_file): heard first, again after a silence, or saying something new is partnerBack. */
+  private beaconReceived(data: Uint8Array, from: number): void {
+    if (this.stopped || !this.partner.includes(from)) return;
+    if (this.opener) {
+      const r = this.opener.open(data);
+      if (!r.ok) return this.authDropped(r.why, from, data.length);
+      data = r.payload;
+    }
+    const magic = data.length === 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) : 0;
+    const says = magic === HEARTBEAT_RUNNING_MAGIC ? 'RUNNING' : magic === HEARTBEAT_STOPPED_MAGIC ? 'STOPPED' : null;
+    if (says === null) return;
+    const b = this.beacon;
+    const gap = b.heardAt === null ? Infinity : this.now - b.heardAt;
+    const why = b.heardAt === null ? 'first heard' : gap > 1500 * this.deps.settings.keepalive ? `heard again after ${(gap / 1000).toFixed(1)} s` : says !== b.says ? `now says ${says}` : null;
+    b.received++;
+    b.heardAt = this.now;
+    b.says = says;
+    if (why !== null) this.deps.partnerBack?.(why);
+  }
+
   /** Stops the heartbeat; an active router releases its addresses (pulse on SIGTERM). */
   async stop(): Promise<void> {
     if (this.stopped || !this.machine) return;
@@ -145,6 +223,11 @@ export class Failover {
     if (this.timer !== null) this.timers.clear(this.timer);
     if (this.linkTimer !== null) this.timers.clear(this.linkTimer);
     this.sock?.close();
+    if (this.beaconTimer !== null) this.timers.clear(this.beaconTimer);
+    if (this.vrrp) {
+      await this.vrrpDrain();
+      this.vrrp.sock.close();
+    }
     await this.claims;
   }
 
@@ -196,6 +279,19 @@ export class Failover {
       reason: this.reason,
       heartbeats: { ...this.counts },
       auth: this.opener ? { ...this.opener.stats } : null,
+      vrrp: this.vrrpView(),
+    };
+  }
+
+  private vrrpView(): VrrpView | null {
+    const v = this.vrrp;
+    if (!v) return null;
+    const s = v.machine.s;
+    return {
+      version: s.version, vrid: s.vrid, priority: s.priority, advertInt: s.advertInt / 1000, preempt: s.preempt, preemptDelay: s.preemptDelay / 1000,
+      interface: v.dev, address: formatIPv4(v.src), peers: s.unicast ? s.unicastPeers.map(formatIPv4) : [formatIPv4(VRRP_GROUP)],
+      auth: s.authPass !== null, stats: { ...v.machine.stats },
+      beacon: { sent: this.beacon.sent, received: this.beacon.received, lastHeard: this.beacon.heardAt === null ? null : Math.max(0, (this.now - this.beacon.heardAt) / 1000) },
     };
   }
 
@@ -207,10 +303,13 @@ export class Failover {
       data = r.payload;
     }
     const { valid, heardAt, says } = this.machine.peer();
+    const wasActive = this.machine.active;
     const out = this.machine.receive(from, data, this.now);
     if (this.machine.peer().valid !== valid) {
       this.counts.received++;
-      this.noticeReturn(heardAt, says);
+      if (!this.vrrp) this.noticeReturn(heardAt, says);
+      // VRRP backups are silent: a master hears another router only when it claims the group too (a healed split, a stop).
+      else if (wasActive && this.machine.active) this.deps.partnerBack?.(`VRRP advert from ${formatIPv4(from)} while master`);
     } else {
       this.counts.ignored++;
     }
@@ -268,7 +367,7 @@ export class Failover {
     for (const a of actions) {
       switch (a.kind) {
         case 'send':
-          this.send(a.bytes);
+          this.send(a.bytes, a.to);
           break;
         case 'log':
           log[a.level](a.msg, a.fields);
@@ -306,7 +405,13 @@ export class Failover {
     });
   }
 
-  private send(bytes: Uint8Array): void {
+  private send(bytes: Uint8Array, to?: number): void {
+    if (this.vrrp) return this.sendVrrp(bytes, to ?? VRRP_GROUP);
+    this.sendHeartbeat(bytes, () => this.counts.sent++);
+  }
+
+  /** A heartbeat (pulse's, or VRRP mode's beacon) to each of the partner's addresses; `sent` counts each copy that went. */
+  private sendHeartbeat(bytes: Uint8Array, sent: () => void): void {
     const sock = this.sock;
     if (!sock) return;
     for (const to of this.partner) {
@@ -314,10 +419,34 @@ export class Failover {
       const data = this.sealer ? this.sealer.seal(bytes) : bytes;
       sock.send(data, this.deps.settings.port, to, (err) => {
         if (err) return this.sendFailed(to, err);
-        this.counts.sent++;
+        sent();
         this.lastSendError = '';
       });
     }
+  }
+
+  /** One advert in its IPv4 packet (TTL 255, TOS 0xc0), to the group or one unicast peer. */
+  private sendVrrp(bytes: Uint8Array, to: number): void {
+    const v = this.vrrp!;
+    this.vrrpPending++;
+    v.sock.send(encodeIpPacket(v.src, to, bytes), to, (err) => {
+      if (--this.vrrpPending === 0) this.vrrpDrained?.();
+      if (err) return this.sendFailed(to, err);
+      this.counts.sent++;
+      this.lastSendError = '';
+    });
+  }
+
+  /** Resolves when every VRRP send so far is done, or after 1 s (a socket that never becomes writable must not hold the stop). */
+  private vrrpDrain(): Promise<void> {
+    if (this.vrrpPending === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, 1000);
+      this.vrrpDrained = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
   }
 
   /** A send error is logged when it changes, not once per heartbeat. */

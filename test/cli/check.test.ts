@@ -80,6 +80,22 @@ describe('checkFile (tsvs check -c FILE)', () => {
     );
   });
 
+  it('says what VRRP will do with failover = vrrp: the instance as keepalived.conf would name it', () => {
+    const text = 'primary = 198.18.0.2\nbackup_active = 1\nbackup = 198.18.0.3\nfailover = vrrp\nvrrp_id = 51\nvrrp_auth_pass = pw\nvrrp_preempt_delay = 10\n' +
+      'vrrp_unicast_peer = 198.18.0.3\nvirtual v {\n active = 1\n address = 198.18.0.10 eth0\n checks = none\n}\n';
+    const res = checkText(text, 'lvs.cf');
+    expect(res.output.slice(res.output.indexOf('\nFailover'))).toBe([
+      '',
+      'Failover (VRRP):',
+      'primary 198.18.0.2, backup 198.18.0.3',
+      'VRRPv2 virtual_router_id 51, priority 150 (primary) / 100 (backup), advert_int 1s, preempt after 10s',
+      "on the public address's device from the public address, unicast to 198.18.0.3, auth_type PASS",
+      'virtual_ipaddress: 198.18.0.10',
+      "beside VRRP, pulse's heartbeat on UDP 539 every 2s as a presence beacon (a returning partner gets the connection table)",
+      '',
+    ].join('\n'));
+  });
+
   it('says what pulse will do when the file names a backup router', () => {
     const text = 'primary = 198.18.0.2\nprimary_private = 198.19.0.2\nbackup_active = 1\nbackup = 198.18.0.3\nkeepalive = 1\ndeadtime = 3\n' +
       'monitor_links = 1\ninactive_cmd = "/usr/local/bin/down"\nvirtual v {\n active = 1\n address = 198.18.0.10 eth0\n checks = none\n}\n';

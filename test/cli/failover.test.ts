@@ -35,6 +35,22 @@ describe('tsvs failover', () => {
       .toBe('  auth       ha_key_file: 78 taken; dropped 0 unauthenticated, 2 forged, 1 replayed');
   });
 
+  it('failover = vrrp: the VRRP state, the master heard, the instance, its adverts and the errors that were counted', () => {
+    const vrrp = { version: 3 as const, vrid: 51, priority: 150, advertInt: 1, preempt: true, preemptDelay: 30, interface: 'eth0', address: '198.18.0.2', peers: ['198.18.0.3'], auth: false, beacon: { sent: 40, received: 38, lastHeard: 0.7 },
+      stats: { advert_rcvd: 12, advert_sent: 3, become_master: 1, release_master: 0, pri_zero_rcvd: 1, pri_zero_sent: 0, packet_len_err: 0, advert_interval_err: 0, ip_ttl_err: 2, invalid_type_rcvd: 0, addr_list_err: 0, invalid_authtype: 0, authtype_mismatch: 0, auth_failure: 1, chk_err: 0, vers_err: 0, vrid_err: 0, ip_hdr_err: 0, unicast_src_err: 0 } };
+    const text = formatFailover(view({ role: 'primary', state: 'BACKUP', active: false, partner: ['198.18.0.3'], partnerSays: 'MASTER 198.18.0.3 prio 100', links: {}, reason: 'Entering BACKUP STATE', vrrp }), NOW);
+    expect(text).toBe([
+      'BACKUP',
+      '  since      1m35s ago: Entering BACKUP STATE (1 change since start)',
+      '  partner    198.18.0.3: MASTER 198.18.0.3 prio 100 0.4s ago',
+      '  vrrp       VRRPv3 VRID 51 priority 150 on eth0 from 198.18.0.2 to 198.18.0.3, advert every 1s, preempt after 30s',
+      '  adverts    sent 3 (priority 0: 0), received 12 (priority 0: 1), became master 1, released 0',
+      '  errors     ip_ttl_err 2, auth_failure 1 (dropped; addr_list_err only logged)',
+      '  beacon     heartbeat UDP 539 every 2s, presence only: sent 40, received 38, partner heard 0.7s ago',
+      '',
+    ].join('\n'));
+  });
+
   it('standby releases the router and says so; resume hands it back; status by default', async () => {
     const api = new FakeApi();
     api.failover_ = view();

@@ -64,7 +64,7 @@ describe('compileLvsCf: the example files', () => {
     const { table, notActedOn, health, failover } = compile(fixture('sample-gui.cf'), 'sample-gui.cf');
     expect(failover).toEqual({
       primary: '198.18.30.14', primaryPrivate: '198.19.122.246', backup: '198.18.30.15', backupPrivate: '198.19.122.247',
-      port: 539, keepalive: 6, deadtime: 18, activeCmd: null, inactiveCmd: null, monitorLinks: false, failback: false, auth: null, configSync: null,
+      port: 539, keepalive: 6, deadtime: 18, activeCmd: null, inactiveCmd: null, monitorLinks: false, failback: false, auth: null, configSync: null, vrrp: null,
     });
     expect(table.services[0].servers).toHaveLength(2);
     expect(table.addresses).toEqual([

@@ -64,6 +64,18 @@ describe('parseLvsCf: every key with its type', () => {
       expire_quiescent_template: true,
       fwmark_rules_from: 'iptables-mangle.save',
       fwmark_rule: [{ protocol: 'udp', address: ip('198.18.0.0'), prefixLen: 24, ports: [[53, 53], [5353, 5353]], mark: 53 }],
+      failover: 'vrrp',
+      vrrp_interface: 'eth0',
+      vrrp_id: 51,
+      vrrp_priority: 200,
+      vrrp_backup_priority: 90,
+      vrrp_advert_int: '0.5',
+      vrrp_version: 3,
+      vrrp_preempt: false,
+      vrrp_preempt_delay: 10,
+      vrrp_unicast_peer: [ip('198.18.1.2'), ip('198.18.1.3')],
+      vrrp_src_ip: ip('198.18.1.1'),
+      vrrp_auth_pass: 'secret',
     });
   });
 

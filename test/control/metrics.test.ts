@@ -168,6 +168,25 @@ describe('tsvs families', () => {
     expect(series(keyed, 'tsvs_failover_auth_dropped_total')).toEqual([[{ reason: 'unauthenticated' }, 2], [{ reason: 'forged' }, 5], [{ reason: 'replayed' }, 1]]);
   });
 
+  it('failover = vrrp: the state, the priority, adverts by direction, masterships and keepalived\'s error counters by reason', async () => {
+    const vrrp = { version: 2 as const, vrid: 51, priority: 150, advertInt: 1, preempt: true, preemptDelay: 0, interface: 'eth0', address: '198.18.0.2', peers: ['224.0.0.18'], auth: false, beacon: { sent: 0, received: 0, lastHeard: null },
+      stats: { advert_rcvd: 12, advert_sent: 3, become_master: 1, release_master: 0, pri_zero_rcvd: 1, pri_zero_sent: 0, packet_len_err: 0, advert_interval_err: 0, ip_ttl_err: 2, invalid_type_rcvd: 0, addr_list_err: 0, invalid_authtype: 0, authtype_mismatch: 0, auth_failure: 1, chk_err: 0, vers_err: 0, vrid_err: 0, ip_hdr_err: 0, unicast_src_err: 0 } };
+    const failover = {
+      role: 'primary' as const, state: 'MASTER', active: true, partner: ['198.18.0.3'], port: 539, keepalive: 2, deadtime: 5, lastHeard: 0.5,
+      partnerSays: 'MASTER 198.18.0.3 prio 100', standby: false, links: {}, transitions: 1, since: 0, reason: 'Entering MASTER STATE',
+      heartbeats: { sent: 3, received: 12, ignored: 3, sendErrors: 0 }, auth: null, vrrp,
+    };
+    const fams = await scrape({ status: status({ failover }) });
+    expect(series(fams, 'tsvs_vrrp_state')).toEqual([
+      [{ vrid: '51', state: 'INIT' }, 0], [{ vrid: '51', state: 'BACKUP' }, 0], [{ vrid: '51', state: 'MASTER' }, 1], [{ vrid: '51', state: 'FAULT' }, 0],
+    ]);
+    expect(series(fams, 'tsvs_vrrp_priority')).toEqual([[{ vrid: '51' }, 150]]);
+    expect(series(fams, 'tsvs_vrrp_adverts_total')).toEqual([[{ vrid: '51', direction: 'sent' }, 3], [{ vrid: '51', direction: 'received' }, 12]]);
+    expect(series(fams, 'tsvs_vrrp_become_master_total')).toEqual([[{ vrid: '51' }, 1]]);
+    const errs = series(fams, 'tsvs_vrrp_errors_total').filter(([, n]) => n > 0);
+    expect(errs).toEqual([[{ vrid: '51', reason: 'ip_ttl_err' }, 2], [{ vrid: '51', reason: 'auth_failure' }, 1]]);
+  });
+
   it('sync daemon: its role, messages by direction, connections by result, bad messages; none when it is off', async () => {
     const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, bad: 2 }, auth: null };
     const fams = await scrape({ status: status({ sync }) });

@@ -78,6 +78,16 @@ describe('lab plans', () => {
     expect(() => planLab({ name: 'lab', mode: 'dr', servers: 2, ha: true })).toThrow(/NAT mode only/);
   });
 
+  it('NAT with --ha --vrrp: the same pair elects by VRRP (VRID 51 on eth0, keepalived\'s defaults otherwise); no pulse timers are written', () => {
+    const p = planLab({ name: 'lab', mode: 'nat', servers: 2, ha: true });
+    const text = labLvsCf(p, { vrrp: true });
+    const { failover, notActedOn } = compileLvsCf(parseLvsCf(text, 'lvs.cf'));
+    expect(failover?.vrrp).toMatchObject({ vrid: 51, interface: 'eth0', priority: 150, backupPriority: 100, advertInt: 1000, version: 2, preempt: true, unicastPeers: [] });
+    expect(failover?.vrrp?.virtualAddresses.map((a) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`)).toEqual(['198.19.0.1', '198.18.0.10']);
+    expect(text).not.toMatch(/keepalive|deadtime|heartbeat/);
+    expect(notActedOn.map((n) => n.key)).toEqual(['serial_no']);
+  });
+
   it('DR: client behind a gateway, server LAN with the router and real servers holding the VIP on lo', () => {
     const p = planLab({ name: 'x1', mode: 'dr', servers: 2 });
     commonChecks(p);

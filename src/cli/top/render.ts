@@ -65,7 +65,8 @@ function failoverRow(f: FailoverView | null | undefined): string[] {
   const dropped = a ? a.unauthenticated + a.forged + a.replayed : 0;
   // Only when something was dropped: a quiet pair keeps top's line as it was.
   const auth = dropped ? `, heartbeats dropped: ${a!.forged} forged, ${a!.replayed} replayed, ${a!.unauthenticated} unauthenticated` : '';
-  return [`failover: ${f.state.replace(/\bactive\b/, 'ACTIVE')} since ${f.reason}, ${heard}${auth}`];
+  const vrrp = f.vrrp ? `VRRP VRID ${f.vrrp.vrid} prio ${f.vrrp.priority} ` : '';
+  return [`failover: ${vrrp}${f.state.replace(/\bactive\b/, 'ACTIVE')} since ${f.reason}, ${heard}${auth}`];
 }
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -199,5 +199,9 @@ describe('renderTop: failover', () => {
     expect(renderTop(keyed, null, 100, 40).split('\n')[1]).toBe('failover: backup ACTIVE since partner dead, partner RUNNING 12.3s ago');
     const hit = { ...s, failover: { ...s.failover!, auth: { ok: 9, unauthenticated: 1, forged: 3, replayed: 2 } } };
     expect(renderTop(hit, null, 140, 40).split('\n')[1]).toBe('failover: backup ACTIVE since partner dead, partner RUNNING 12.3s ago, heartbeats dropped: 3 forged, 2 replayed, 1 unauthenticated');
+    // failover = vrrp: the VRID and this router's priority lead, the state is VRRP's, the partner is the master heard.
+    const vrrp = { version: 2 as const, vrid: 51, priority: 100, advertInt: 1, preempt: true, preemptDelay: 0, interface: 'eth0', address: '198.18.0.3', peers: ['224.0.0.18'], auth: false, stats: {}, beacon: { sent: 0, received: 0, lastHeard: null } };
+    const v = { ...s, failover: { ...s.failover!, state: 'BACKUP', active: false, reason: 'Entering BACKUP STATE', partnerSays: 'MASTER 198.18.0.2 prio 150', lastHeard: 0.4, vrrp } };
+    expect(renderTop(v, null, 140, 40).split('\n')[1]).toBe('failover: VRRP VRID 51 prio 100 BACKUP since Entering BACKUP STATE, partner MASTER 198.18.0.2 prio 150 0.4s ago');
   });
 });
