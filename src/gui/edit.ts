@@ -153,7 +153,7 @@ export interface Validated {
 /**
  * Writes the tree, reads the text back and compiles it as `tsvs check` does.
  * Each error on a key line of the edited block goes to that key's field, the
- * rest to ''.
+ * rest (an error about the block as a whole, or about another block) to ''.
  */
 export function validate(cfg: LvsConfig, target: Target): Validated {
   const text = writeLvsCf(cfg);
@@ -171,7 +171,7 @@ export function validate(cfg: LvsConfig, target: Target): Validated {
     } catch {
       // A syntax error: every message goes to ''.
     }
-    for (const err of e.errors) addError(errors, byLine.get(err.line) ?? '', err.line ? `${err.code}: ${err.message} (line ${err.line})` : `${err.code}: ${err.message}`);
+    for (const err of e.errors) addError(errors, byLine.get(err.line) ?? '', `${err.code}: ${err.message}`);
     return { text, errors, notActedOn: [] };
   }
 }
