@@ -185,7 +185,7 @@ ${s.failover ? html`, failover: ${s.failover.state}` : ''}; last reload ${s.relo
 <form method="get" action="/control" class="inline">Auto update <select name="refresh" id="refresh">${choices.map((n) => html`<option value="${n}"${n === every ? raw(' selected') : ''}>${n ? `every ${n} s` : 'off'}</option>`)}</select>
 <button>SET</button></form> <a class="button" href="/control?refresh=${every}" id="update-now">UPDATE INFORMATION NOW</a>
 <div id="live" data-refresh="${choices.includes(every) ? every : 10}">${await liveBlock()}</div>
-<h3>Live charts</h3><div id="charts" data-events="/events"><p class="note">Connections and new connections per second per virtual server, from the router every second.</p></div>`, '/control');
+<h3>Live charts</h3><div id="charts" data-events="/events"><p class="note">Active connections and new connections per second per virtual server, and active connections per real server, from the router every second.</p></div>`, '/control');
   });
 
   app.get('/control/live', async (c) => c.html((await liveBlock()).text));

@@ -23,6 +23,14 @@ const run = why ? describe.skip : describe;
 const PASSWORD = 'lab-password-1';
 const NEW_VIP = '198.18.0.11';
 
+/** The little of the page's DOM the test reads inside the browser. */
+interface PageGlobals {
+  document: {
+    querySelector(sel: string): { textContent: string | null } | null;
+    getElementById(id: string): { dataset: Record<string, string | undefined> } | null;
+  };
+}
+
 run(`tsvs gui in chromium against a router in a NAT lab${why ? ` (skipped: ${why})` : ''}`, () => {
   let r: Running;
   let dir: string;
@@ -182,14 +190,18 @@ run(`tsvs gui in chromium against a router in a NAT lab${why ? ` (skipped: ${why
     await page.goto(`${base}/control?refresh=2`);
     const first = await page.innerText('.stamp');
     const traffic = r.lab.exec('client', [process.execPath, LOADGEN, '--url', `http://${NEW_VIP}/`, '--concurrency', '2', '--duration', '12', '--max-requests', '100000'], { timeoutMs: 40_000 });
-    await page.waitForFunction((s) => document.querySelector('.stamp')?.textContent !== s, first, { timeout: 30_000 });
+    // Page-side functions (not strings: the CSP refuses eval) reach the DOM through
+    // globalThis, since the tests are compiled without the DOM's types.
+    await page.waitForFunction((s) => (globalThis as unknown as PageGlobals).document.querySelector('.stamp')?.textContent !== s, first, { timeout: 30_000 });
     // The charts: samples arrive by server-sent events; one shows new connections on gui_web.
     await page.waitForFunction(() => {
-      const last = JSON.parse((document.getElementById('charts') as HTMLElement).dataset.last ?? '[]') as [string, number, number][];
+      const last = JSON.parse((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.last ?? '[]') as [string, number, number][];
       return last.some(([name, , cps]) => name === 'gui_web' && cps > 0);
     }, undefined, { timeout: 30_000 });
-    expect(await page.locator('#charts canvas').count()).toBe(2);
+    expect(await page.locator('#charts canvas').count()).toBe(3);
     expect(await page.innerText('#routing-table')).toContain(`TCP  ${NEW_VIP}:80 wlc`);
+    // A few more seconds of samples, so the screenshot shows the traffic as lines.
+    await page.waitForFunction(() => Number((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.samples ?? '0') >= 8, undefined, { timeout: 30_000 });
     await page.screenshot({ path: join(process.cwd(), 'docs/gui.png'), fullPage: true });
     const done = JSON.parse((await traffic).stdout.trim().split('\n').at(-1)!) as { ok: number; errors: number };
     expect(done.errors).toBe(0);

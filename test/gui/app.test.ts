@@ -21,15 +21,19 @@ let dir: string;
 let logs: string[];
 let app: ReturnType<typeof createApp>;
 
+function makeApp(https: boolean): ReturnType<typeof createApp> {
+  return createApp({
+    config: join(dir, 'lvs.cf'), passwd: join(dir, 'pw'), auditLog: join(dir, 'audit.log'), allow: parseAllowList('198.18.0.0/24'),
+    https, router: noRouter, log: (l) => logs.push(l),
+  });
+}
+
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tsvs-gui-app-'));
   writeFileSync(join(dir, 'lvs.cf'), LVS);
   await setPassword(join(dir, 'pw'), 'piranha', 'right-password');
   logs = [];
-  app = createApp({
-    config: join(dir, 'lvs.cf'), passwd: join(dir, 'pw'), auditLog: join(dir, 'audit.log'), allow: parseAllowList('198.18.0.0/24'),
-    https: false, router: noRouter, log: (l) => logs.push(l),
-  });
+  app = makeApp(false);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -130,5 +134,54 @@ describe('tsvs gui HTTP rules', () => {
     const list = await c.req('/virtual');
     expect(list.text).toContain('<td class="name">&lt;script&gt;alert(1)&lt;/script&gt;</td>');
     expect(list.text).not.toContain('<script>alert');
+  });
+
+  it('marks the session cookie Secure and sends HSTS under HTTPS', async () => {
+    app = makeApp(true);
+    const res = await new Client().req('/login');
+    expect(res.headers.get('set-cookie')).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
+  });
+
+  it('GLOBAL SETTINGS: shows why a key is not acted on, and changes a key keeping the header comment', async () => {
+    writeFileSync(join(dir, 'lvs.cf'), `${LVS}debug_level = NONE\n`);
+    const c = new Client();
+    await c.login();
+    const page = await c.req('/global');
+    expect(page.text).toContain('<input name="debug_level" id="f-debug_level" value="NONE" placeholder="default NONE" size="40"><span class="note">not acted on by tsvs: unused, as in Piranha</span>');
+    expect(page.text).toContain('<tr><th>serial_no</th><td><code>1</code>');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const form = { _csrf: csrf, primary: '198.18.0.1', service: 'lvs', network: 'direct', debug_level: 'NONE' };
+    expect((await c.req('/global', form)).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe('# header kept\nserial_no = 2\nprimary = 198.18.0.1\nservice = lvs\nnetwork = direct\ndebug_level = NONE\n');
+  });
+
+  it('REDUNDANCY and MONITORING SCRIPTS: a refused value is shown on its field, CANCEL writes nothing', async () => {
+    writeFileSync(join(dir, 'lvs.cf'), `${LVS}\nvirtual web {\n    active = 1\n    address = 198.18.0.10 eth0:1\n}\n`);
+    const before = readFileSync(join(dir, 'lvs.cf'), 'utf8');
+    const c = new Client();
+    await c.login();
+    const csrf = await c.csrf('/redundancy');
+    const bad = await c.req('/redundancy', { _csrf: csrf, keepalive: 'often' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('<ul class="error" data-field="keepalive"><li>INTEXPECTED: keepalive expects a whole number, got &quot;often&quot;</li></ul>');
+    const scripts = await c.req('/virtual/scripts', { _csrf: csrf, old: 'web', send: 'GET / HTTP/1.0\\r\\n\\r\\n', expect: 'HTTP', use_regex: '0' });
+    expect(scripts.location).toBe('/confirm');
+    expect((await c.req('/confirm')).text).toContain('<span class="add">+    send = &quot;GET / HTTP/1.0\\r\\n\\r\\n&quot;</span>');
+    expect((await c.req('/confirm', { _csrf: csrf, do: 'cancel' })).location).toBe('/virtual/scripts?name=web');
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(before);
+  });
+
+  it('a change confirmed after the file changed underneath is not written', async () => {
+    writeFileSync(join(dir, 'lvs.cf'), `${LVS}\nvirtual web {\n    address = 198.18.0.10 eth0:1\n}\n`);
+    const c = new Client();
+    await c.login();
+    const csrf = await c.csrf('/virtual');
+    expect((await c.req('/virtual/action', { _csrf: csrf, name: 'web', do: 'toggle' })).location).toBe('/confirm');
+    writeFileSync(join(dir, 'lvs.cf'), `${LVS}# edited by hand\n`);
+    const res = await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect(res.status).toBe(409);
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(`${LVS}# edited by hand\n`);
   });
 });

@@ -32,27 +32,33 @@ function makeChart(box, title, names) {
 function charts() {
   const box = document.getElementById('charts');
   if (!box || typeof EventSource === 'undefined' || typeof uPlot === 'undefined') return;
+  // Each chart: a title, the series' names from a sample, and the value of each series.
+  const defs = [
+    ['active connections per virtual server', (s) => s.services.map((v) => v.name), (s) => s.services.map((v) => v.active)],
+    ['new connections per second per virtual server', (s) => s.services.map((v) => v.name), (s) => s.services.map((v) => v.cps)],
+    ['active connections per real server', (s) => s.services.flatMap((v) => v.servers.map((r) => `${v.name} ${r.id}`)),
+      (s) => s.services.flatMap((v) => v.servers.map((r) => r.active))],
+  ];
   let key = '';
-  let active = null;
-  let cps = null;
+  let made = [];
   const src = new EventSource(box.dataset.events);
   src.addEventListener('sample', (ev) => {
     const s = JSON.parse(ev.data);
-    const names = s.services.map((v) => v.name);
-    if (names.join('\n') !== key) {
-      // The set of virtual servers changed (an ACCEPT): start the charts again.
-      key = names.join('\n');
-      for (const c of [active, cps]) if (c) { c.plot.destroy(); c.el.remove(); }
-      active = makeChart(box, 'active connections per virtual server', names);
-      cps = makeChart(box, 'new connections per second per virtual server', names);
+    const names = defs.map(([, n]) => n(s));
+    if (JSON.stringify(names) !== key) {
+      // The virtual or real servers changed (an ACCEPT): start the charts again.
+      key = JSON.stringify(names);
+      for (const c of made) { c.plot.destroy(); c.el.remove(); }
+      made = defs.map(([title], i) => makeChart(box, title, names[i]));
       box.dataset.samples = '0';
     }
-    for (const [c, field] of [[active, 'active'], [cps, 'cps']]) {
+    made.forEach((c, i) => {
+      const values = defs[i][2](s);
       c.data[0].push(s.t);
-      s.services.forEach((v, i) => c.data[i + 1].push(v[field]));
+      values.forEach((v, k) => c.data[k + 1].push(v));
       if (c.data[0].length > WINDOW) for (const col of c.data) col.shift();
       c.plot.setData(c.data);
-    }
+    });
     box.dataset.samples = String(Number(box.dataset.samples || '0') + 1);
     box.dataset.last = JSON.stringify(s.services.map((v) => [v.name, v.active, v.cps]));
   });
