@@ -45,15 +45,16 @@ ${readonlyRows(cfg.items, ro, why)}${fields('global', cfg.items, keys, { form, e
     const csrf = c.get('session')!.csrf;
     const rows = blocks(cur.cfg.items, 'virtual').map((b) => {
       const active = findKey(b.items, 'active')?.value === true;
-      const addr = findKey(b.items, 'address')?.args[0] ?? '';
+      const [addr = '', device = ''] = findKey(b.items, 'address')?.args ?? [];
+      const nmask = findKey(b.items, 'vip_nmask')?.args[0] ?? '';
       const port = findKey(b.items, 'port')?.args[0] ?? '80';
       const proto = findKey(b.items, 'protocol')?.args[0] ?? 'tcp';
-      return html`<tr data-name="${b.name}"><td class="${active ? 'up' : 'down'}">${active ? 'up' : 'down'}</td><td class="name">${b.name}</td><td>${addr}:${port}</td><td>${proto}</td>
+      return html`<tr data-name="${b.name}"><td class="${active ? 'up' : 'down'}">${active ? 'up' : 'down'}</td><td class="name">${b.name}</td><td>${addr}</td><td>${nmask}</td><td>${port}</td><td>${proto}</td><td>${device}</td>
 <td>${blocks(b.items, 'server').length}</td><td><a href="/virtual/edit?name=${encodeURIComponent(b.name)}">EDIT</a>
 <form method="post" action="/virtual/action" class="inline">${csrfField(csrf)}<input type="hidden" name="name" value="${b.name}">
 <button name="do" value="toggle">${active ? 'DEACTIVATE' : 'ACTIVATE'}</button><button name="do" value="delete">DELETE</button></form></td></tr>`;
     });
-    return page(c, 'VIRTUAL SERVERS', html`<table id="virtuals"><tr><th>status</th><th>name</th><th>VIP:port</th><th>protocol</th><th>real servers</th><th></th></tr>${rows}</table>
+    return page(c, 'VIRTUAL SERVERS', html`<table id="virtuals"><tr><th>status</th><th>name</th><th>address</th><th>netmask</th><th>port</th><th>protocol</th><th>interface</th><th>real servers</th><th></th></tr>${rows}</table>
 <p><a class="button" href="/virtual/edit" id="add-virtual">ADD</a></p>`, '/virtual');
   });
 
@@ -90,6 +91,8 @@ ${readonlyRows(cfg.items, ro, why)}${fields('global', cfg.items, keys, { form, e
 <input type="hidden" name="old" value="${name ?? ''}">${errorList(errs)}
 ${withName ? html`<table class="fields"><tr><th><label for="f-name">name</label></th><td><input name="name" id="f-name" value="${form?.name ?? name ?? ''}">${errorList(errs, 'name')}</td></tr></table>` : ''}
 ${fields('virtual', items, keys, { form, errors: errs, why })}<button id="accept">ACCEPT</button></form>
+${!withName ? html`<p class="note">The send program takes priority over the send string; %h and %p in it are replaced with the real server's address and port.
+An empty field removes the key (BLANK SEND, BLANK EXPECT, NO SEND PROGRAM); checks = none leaves the servers unchecked.</p>` : ''}
 ${!withName && checks.length ? html`<h3>check blocks (edit in lvs.cf)</h3><pre>${checks.map((b) => writeLvsCf({ file: '', items: [b], trailing: [] }))}</pre>` : ''}`, '/virtual', hasErrors(errs) ? 400 : 200);
     };
     app.get(path, (c) => {
