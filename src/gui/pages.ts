@@ -1,19 +1,22 @@
 // Page layout and the generic field form. Panels are Piranha's (LVS-REFERENCE
 // 1.6); each lists the lvs.cf keys it edits. Every value reaches the page through
 // the `html` template (html.ts), so all of it is escaped.
-import { findKey, GLOBAL_KEYS, keysOf, SERVER_KEYS, VIRTUAL_KEYS, type Item } from '../config/index.js';
+import { findKey, findKeys, GLOBAL_KEYS, keysOf, SERVER_KEYS, VIRTUAL_KEYS, type Item } from '../config/index.js';
 import { GLOBAL_NOT_ACTED_ON, VIRTUAL_NOT_ACTED_ON } from '../config/not-acted-on.js';
 import { formatValue, type KeySpec } from '../config/values.js';
 import { fieldText, type FieldErrors, type Scope } from './edit.js';
 import { html, raw, type Html } from './html.js';
 
+// The pair of routers: pulse's keys, and whatever else elects or syncs (a
+// failover or vrrp_ key added to keys.ts lands here, not in GLOBAL SETTINGS).
 export const REDUNDANCY_KEYS = [
   'backup_active', 'backup', 'backup_private', 'heartbeat', 'heartbeat_port', 'keepalive', 'deadtime', 'monitor_links', 'failback',
   'syncdaemon', 'syncd_iface', 'syncd_id', 'syncd_version', 'ha_key_file', 'config_sync', 'config_sync_port', 'active_cmd', 'inactive_cmd',
   'primary_shared', 'backup_shared', 'reservation_conflict_action',
+  ...Object.keys(GLOBAL_KEYS).filter((k) => k === 'failover' || k.startsWith('vrrp_')),
 ];
-/** Shown read-only: serial_no is the tool's, fwmark_rule lines are many per key. */
-const GLOBAL_READONLY = ['serial_no', 'fwmark_rule'];
+/** Shown read-only: serial_no is the tool's, counted up on every write. */
+const GLOBAL_READONLY = ['serial_no'];
 export const GLOBAL_PANEL_KEYS = Object.keys(GLOBAL_KEYS).filter((k) => !REDUNDANCY_KEYS.includes(k) && !GLOBAL_READONLY.includes(k));
 export const SCRIPT_KEYS = ['checks', 'send', 'expect', 'use_regex', 'send_program', 'load_monitor', 'timeout', 'reentry', 'quiesce_server'];
 export const VIRTUAL_PANEL_KEYS = Object.keys(VIRTUAL_KEYS).filter((k) => !SCRIPT_KEYS.includes(k));
@@ -70,6 +73,7 @@ export function fields(scope: Scope, items: readonly Item[], keys: readonly stri
   const table = keysOf(scope);
   return html`<table class="fields">${keys.map((key) => {
     const spec = table[key];
+    if (spec.repeat) return repeatRow(key, items, opts.why);
     const line = findKey(items, key);
     const value = opts.form ? (opts.form[key] ?? '') : fieldText(spec, line);
     const why = (line && opts.why.get(line.line)) ?? STATIC_WHY[scope]?.[key];
@@ -82,4 +86,11 @@ export function readonlyRows(items: readonly Item[], keys: readonly string[], wh
   const lines = items.filter((i) => i.kind === 'key' && keys.includes(i.key));
   if (!lines.length) return html``;
   return html`<table class="fields ro">${lines.map((l) => l.kind === 'key' && html`<tr><th>${l.key}</th><td><code>${l.args.join(' ')}</code>${why.get(l.line) ? html` <span class="note">not acted on by tsvs: ${why.get(l.line)}</span>` : ''}</td></tr>`)}</table>`;
+}
+
+/** A key of many lines (fwmark_rule): each line's value, read-only; the form leaves them as they are. */
+function repeatRow(key: string, items: readonly Item[], why: Map<number, string>): Html {
+  const lines = findKeys(items, key);
+  return html`<tr><th>${key}</th><td>${lines.length ? lines.map((l) => html`<code>${l.args.join(' ')}</code>${why.get(l.line) ? html` <span class="note">not acted on by tsvs: ${why.get(l.line)}</span>` : ''}<br>`) : html`<span class="note">none</span>`}
+<span class="note">one line per value: edit them in lvs.cf</span></td></tr>`;
 }

@@ -35,7 +35,7 @@ ${readonlyRows(cfg.items, ro, why)}${fields('global', cfg.items, keys, { form, e
       return render(c, readConfig(cur.text, o.config), cur.text, r, form);
     });
   };
-  globalPanel('/global', 'GLOBAL SETTINGS', GLOBAL_PANEL_KEYS, ['serial_no', 'fwmark_rule']);
+  globalPanel('/global', 'GLOBAL SETTINGS', GLOBAL_PANEL_KEYS, ['serial_no']);
   globalPanel('/redundancy', 'REDUNDANCY', REDUNDANCY_KEYS, []);
 
   // --- VIRTUAL SERVERS -------------------------------------------------------------

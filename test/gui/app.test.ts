@@ -184,4 +184,19 @@ describe('tsvs gui HTTP rules', () => {
     expect(res.status).toBe(409);
     expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(`${LVS}# edited by hand\n`);
   });
+
+  it('GLOBAL SETTINGS shows fwmark_rule lines read-only and an ACCEPT keeps them', async () => {
+    const text = `${LVS}fwmark_rule = tcp 198.18.0.10 80,443 1\nfwmark_rule = tcp 198.18.0.10 21 2\n`;
+    writeFileSync(join(dir, 'lvs.cf'), text);
+    const c = new Client();
+    await c.login();
+    const page = await c.req('/global');
+    expect(page.text).toContain('<tr><th>fwmark_rule</th><td><code>tcp 198.18.0.10 80,443 1</code>');
+    expect(page.text).toContain('<code>tcp 198.18.0.10 21 2</code>');
+    expect(page.text).not.toContain('name="fwmark_rule"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    expect((await c.req('/global', { _csrf: csrf, primary: '198.18.0.1', service: 'lvs', network: 'nat', tcp_timeout: '600' })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(text.replace('serial_no = 1', 'serial_no = 2').replace('network = nat\n', 'network = nat\ntcp_timeout = 600\n'));
+  });
 });
