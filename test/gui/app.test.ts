@@ -199,4 +199,48 @@ describe('tsvs gui HTTP rules', () => {
     await c.req('/confirm', { _csrf: csrf, do: 'write' });
     expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(text.replace('serial_no = 1', 'serial_no = 2').replace('network = nat\n', 'network = nat\ntcp_timeout = 600\n'));
   });
+
+  it('CHANGE PASSWORD: needs the current one, then the new one logs in and the old one does not', async () => {
+    const c = new Client();
+    await c.login();
+    const csrf = await c.csrf('/passwd');
+    const bad = await c.req('/passwd', { _csrf: csrf, current: 'wrong', new: 'short', repeat: 'other' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('data-field="current"><li>not the current password</li>');
+    expect(bad.text).toContain('data-field="new"><li>at least 8 characters</li>');
+    expect(bad.text).toContain('data-field="repeat"><li>the two new passwords differ</li>');
+    const ok = await c.req('/passwd', { _csrf: csrf, current: 'right-password', new: 'brand-new-password', repeat: 'brand-new-password' });
+    expect(ok.text).toContain('Password changed.');
+    expect(await new Client().login('right-password')).toBe(400);
+    expect(await new Client().login('brand-new-password')).toBe(303);
+    expect(JSON.parse(readFileSync(join(dir, 'audit.log'), 'utf8')).what).toBe('changed the password');
+  });
+
+  it('streams chart samples as server-sent events to a logged-in page only', async () => {
+    const sample = { t: 1, services: [{ id: 'tcp-198.18.0.10-80', name: 'web', cps: 12, inPps: 30, active: 4, servers: [{ id: '198.19.0.11:80', active: 4, cps: 12 }] }] };
+    app = createApp({
+      config: join(dir, 'lvs.cf'), passwd: join(dir, 'pw'), auditLog: join(dir, 'audit.log'), allow: parseAllowList('198.18.0.0/24'),
+      https: false, router: { ...noRouter, sample: async () => sample } as unknown as Router, log: (l) => logs.push(l),
+    });
+    const c = new Client();
+    expect((await c.req('/events')).location).toBe('/login');
+    await c.login();
+    const res = await app.request('http://gui/events', { headers: { cookie: c.cookie } }, { incoming: { socket: { remoteAddress: '198.18.0.5' } } } as never);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(first).toBe(`event: sample\ndata: ${JSON.stringify(sample)}\n\n`);
+  });
+
+  it('serves uPlot and its own script from this origin', async () => {
+    const c = new Client();
+    const js = await c.req('/static/uPlot.iife.min.js');
+    expect([js.status, js.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect(js.text).toMatch(/^\/\*! https:\/\/github\.com\/leeoniya\/uPlot/);
+    const own = await c.req('/static/gui.js');
+    expect(own.text).toContain("new EventSource(box.dataset.events)");
+    expect((await c.req('/static/app.ts')).status).toBe(404);
+    expect((await c.req('/static/%2e%2e%2fapp.ts')).status).toBe(404);
+  });
 });
