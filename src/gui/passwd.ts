@@ -2,7 +2,8 @@
 // user, `USER:scrypt$N$r$p$SALT$HASH` (salt and hash in base64), mode 0600. The
 // hash is Node's crypto.scrypt: salted and memory-hard, no extra dependency.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Default password file (beside the router's lvs.cf in /etc/tsvs). */
 export const DEFAULT_PASSWD = '/etc/tsvs/gui.passwd';
@@ -50,6 +51,8 @@ export async function setPassword(path: string, user: string, password: string):
   if (!/^[A-Za-z0-9_.-]{1,32}$/.test(user)) throw new Error(`user name "${user}": letters, digits, _ . - only`);
   const users = readPasswd(path);
   users.set(user, await hashPassword(password));
+  // /etc/tsvs may not exist on a fresh machine.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const tmp = `${path}.tmp${process.pid}`;
   writeFileSync(tmp, [...users].map(([u, h]) => `${u}:${h}\n`).join(''), { mode: 0o600 });
   chmodSync(tmp, 0o600);

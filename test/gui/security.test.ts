@@ -28,7 +28,7 @@ describe('password hash', () => {
   it('tsvs passwd writes a 0600 file holding the hash, never the password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsvs-gui-pw-'));
     try {
-      const path = join(dir, 'gui.passwd');
+      const path = join(dir, 'etc-tsvs', 'gui.passwd');
       await setPassword(path, 'piranha', 'first-password');
       await setPassword(path, 'other', 'second-password');
       await setPassword(path, 'piranha', 'third-password');
