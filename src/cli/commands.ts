@@ -5,6 +5,7 @@ import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { adminCommand, topCommand } from './control-commands.js';
 import { failoverCommand } from './failover.js';
+import { guiCommand, passwdCommand } from './gui.js';
 import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
 import { labCommand } from './lab.js';
@@ -28,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   topCommand,
   healthCommand,
   failoverCommand,
+  guiCommand,
+  passwdCommand,
   labCommand,
   captureCommand,
   benchCommand,
