@@ -6,7 +6,8 @@
 // An administrator's session: log in, add a virtual server and two real servers,
 // see lvs.cf, tsvs admin -L -n and the VIP change, edit a weight, deactivate a
 // server, make mistakes; the monitoring page updates itself while traffic runs,
-// and the test takes docs/gui.png for the README.
+// and the test takes a screenshot: into its temporary directory, or docs/gui.png
+// for the README with TSVS_UPDATE_SCREENSHOT=1 (a test run leaves the checkout clean).
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,7 +203,9 @@ run(`tsvs gui in chromium against a router in a NAT lab${why ? ` (skipped: ${why
     expect(await page.innerText('#routing-table')).toContain(`TCP  ${NEW_VIP}:80 wlc`);
     // A few more seconds of samples, so the screenshot shows the traffic as lines.
     await page.waitForFunction(() => Number((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.samples ?? '0') >= 8, undefined, { timeout: 30_000 });
-    await page.screenshot({ path: join(process.cwd(), 'docs/gui.png'), fullPage: true });
+    const shot = process.env.TSVS_UPDATE_SCREENSHOT === '1' ? join(process.cwd(), 'docs/gui.png') : join(dir, 'gui.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
     const done = JSON.parse((await traffic).stdout.trim().split('\n').at(-1)!) as { ok: number; errors: number };
     expect(done.errors).toBe(0);
   }, 90_000);
