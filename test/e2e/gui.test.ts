@@ -95,118 +95,115 @@ run(`tsvs gui in chromium against a router in a NAT lab${why ? ` (skipped: ${why
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('refuses a wrong password and lets the right one in', async () => {
-    await page.goto(`${base}/login`);
-    await page.fill('input[name=password]', 'not-the-password');
-    await page.click('button:has-text("LOG IN")');
-    expect(await page.innerText('#login-error')).toBe('Wrong user or password.');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button:has-text("LOG IN")');
-    await page.waitForURL(`${base}/control`);
-    expect(await page.innerText('#router-state')).toMatch(/^router running: pid \d+/);
-  }, 60_000);
+  // One scenario, as an administrator works through it: each step builds on the
+  // one before (the session, then the virtual server it edits).
+  it('sets up and watches a NAT cluster from the browser alone', async () => {
+    { // Step 1: refuses a wrong password and lets the right one in.
+      await page.goto(`${base}/login`);
+      await page.fill('input[name=password]', 'not-the-password');
+      await page.click('button:has-text("LOG IN")');
+      expect(await page.innerText('#login-error')).toBe('Wrong user or password.');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('button:has-text("LOG IN")');
+      await page.waitForURL(`${base}/control`);
+      expect(await page.innerText('#router-state')).toMatch(/^router running: pid \d+/);
+    }
+    { // Step 2: adds a virtual server and two real servers: lvs.cf, tsvs admin -L -n and the new VIP change.
+      await page.goto(`${base}/virtual`);
+      await page.click('#add-virtual');
+      await page.fill('#f-name', 'gui_web');
+      await page.selectOption('#f-active', '1');
+      await page.fill('#f-address', `${NEW_VIP} eth0:2`);
+      await page.fill('#f-port', '80');
+      expect(await accept()).toContain('The router reloaded lvs.cf');
+      expect(await addServer('gui_a', r.lab.serverAddrs[0], 1)).toContain('The router reloaded lvs.cf');
+      expect(await addServer('gui_b', r.lab.serverAddrs[1], 1)).toContain('The router reloaded lvs.cf');
+      expect(lvs()).toContain(`virtual gui_web {\n    active = 1\n    address = ${NEW_VIP} eth0:2\n    port = 80\n\n    server gui_a {\n        address = ${r.lab.serverAddrs[0]}\n        active = 1\n        weight = 1\n    }\n\n    server gui_b {`);
+      expect(lvs()).toMatch(/^serial_no = 4$/m);
+      await until('both real servers in tsvs admin -L -n', async () => {
+        const l = await listing();
+        return l.includes(`TCP  ${NEW_VIP}:80 wlc`) && r.lab.serverAddrs.slice(0, 2).every((a) => l.includes(`-> ${a}:80`));
+      });
+      await until('curl through the new VIP', async () => (await r.lab.exec('client', ['curl', '-s', '-m', '2', `http://${NEW_VIP}/`])).stdout.startsWith('rs'));
+    }
+    { // Step 3: edits a weight and deactivates a real server.
+      await page.goto(`${base}/server/edit?vs=gui_web&name=gui_a`);
+      await page.fill('#f-weight', '5');
+      await accept();
+      expect(lvs()).toContain(`server gui_a {\n        address = ${r.lab.serverAddrs[0]}\n        active = 1\n        weight = 5\n`);
+      await until('weight 5 listed', async () => new RegExp(`-> ${r.lab.serverAddrs[0].replace(/\./g, '\\.')}:80\\s+Masq\\s+5 `).test(await listing()));
 
-  it('adds a virtual server and two real servers: lvs.cf, tsvs admin -L -n and the new VIP change', async () => {
-    await page.goto(`${base}/virtual`);
-    await page.click('#add-virtual');
-    await page.fill('#f-name', 'gui_web');
-    await page.selectOption('#f-active', '1');
-    await page.fill('#f-address', `${NEW_VIP} eth0:2`);
-    await page.fill('#f-port', '80');
-    expect(await accept()).toContain('The router reloaded lvs.cf');
-    expect(await addServer('gui_a', r.lab.serverAddrs[0], 1)).toContain('The router reloaded lvs.cf');
-    expect(await addServer('gui_b', r.lab.serverAddrs[1], 1)).toContain('The router reloaded lvs.cf');
-    expect(lvs()).toContain(`virtual gui_web {\n    active = 1\n    address = ${NEW_VIP} eth0:2\n    port = 80\n\n    server gui_a {\n        address = ${r.lab.serverAddrs[0]}\n        active = 1\n        weight = 1\n    }\n\n    server gui_b {`);
-    expect(lvs()).toMatch(/^serial_no = 4$/m);
-    await until('both real servers in tsvs admin -L -n', async () => {
-      const l = await listing();
-      return l.includes(`TCP  ${NEW_VIP}:80 wlc`) && r.lab.serverAddrs.slice(0, 2).every((a) => l.includes(`-> ${a}:80`));
-    });
-    await until('curl through the new VIP', async () => (await r.lab.exec('client', ['curl', '-s', '-m', '2', `http://${NEW_VIP}/`])).stdout.startsWith('rs'));
-  }, 120_000);
-
-  it('edits a weight and deactivates a real server', async () => {
-    await page.goto(`${base}/server/edit?vs=gui_web&name=gui_a`);
-    await page.fill('#f-weight', '5');
-    await accept();
-    expect(lvs()).toContain(`server gui_a {\n        address = ${r.lab.serverAddrs[0]}\n        active = 1\n        weight = 5\n`);
-    await until('weight 5 listed', async () => new RegExp(`-> ${r.lab.serverAddrs[0].replace(/\./g, '\\.')}:80\\s+Masq\\s+5 `).test(await listing()));
-
-    await page.goto(`${base}/virtual/servers?name=gui_web`);
-    await page.click('tr[data-name=gui_b] button[value=toggle]');
-    await page.waitForSelector('#diff');
-    await page.click('#confirm');
-    await page.waitForSelector('#written');
-    expect(lvs()).toContain(`server gui_b {\n        address = ${r.lab.serverAddrs[1]}\n        active = 0\n`);
-    await until('gui_b gone from the new service', async () => {
-      const l = await listing();
-      const svc = l.slice(l.indexOf(`TCP  ${NEW_VIP}:80`)).split('\nTCP')[0];
-      return svc.includes(`-> ${r.lab.serverAddrs[0]}:80`) && !svc.includes(`-> ${r.lab.serverAddrs[1]}:80`);
-    });
-  }, 120_000);
-
-  it('shows a bad value\'s error beside its field and writes nothing', async () => {
-    const before = lvs();
-    await page.goto(`${base}/server/edit?vs=gui_web&name=gui_a`);
-    await page.fill('#f-weight', 'heavy');
-    await page.click('#accept');
-    expect(await page.innerText('ul.error[data-field=weight]')).toBe('INTEXPECTED: weight expects a whole number, got "heavy"');
-    expect(lvs()).toBe(before);
-  }, 60_000);
-
-  it('refuses a form posted without the CSRF token', async () => {
-    const before = lvs();
-    // From the page, so the request leaves from the browser's namespace with its session cookie
-    // (Playwright's page.request would leave from the test's process, outside the lab).
-    await page.goto(`${base}/virtual`);
-    const res = await page.evaluate(async () => {
-      const r = await fetch('/virtual/action', { method: 'POST', body: new URLSearchParams({ name: 'gui_web', do: 'delete' }) });
-      return { status: r.status, text: await r.text() };
-    });
-    expect(res).toEqual({ status: 403, text: '403 Forbidden: the form had no valid CSRF token (reload the page and try again)\n' });
-    expect(lvs()).toBe(before);
-  }, 60_000);
-
-  it('refuses a client outside the allow-list (the router\'s namespace)', async () => {
-    const res = await r.lab.exec('router', ['curl', '-s', '-m', '5', '-w', ' %{http_code}', `${base}/login`]);
-    expect(res.stdout).toBe('403 Forbidden: your address is not allowed to use this tool\n 403');
-  }, 60_000);
-
-  it('shows a name holding <script> as text', async () => {
-    let dialogs = 0;
-    page.on('dialog', (d) => {
-      dialogs++;
-      void d.dismiss();
-    });
-    await page.goto(`${base}/virtual/edit`);
-    await page.fill('#f-name', '<script>alert(1)</script>');
-    await page.fill('#f-address', '198.18.0.12 eth0:3');
-    await accept();
-    await page.goto(`${base}/virtual`);
-    expect(await page.locator('td.name').allInnerTexts()).toEqual(['http', 'gui_web', '<script>alert(1)</script>']);
-    expect(dialogs).toBe(0);
-  }, 60_000);
-
-  it('updates the monitoring page by itself while traffic runs', async () => {
-    await page.goto(`${base}/control?refresh=2`);
-    const first = await page.innerText('.stamp');
-    const traffic = r.lab.exec('client', [process.execPath, LOADGEN, '--url', `http://${NEW_VIP}/`, '--concurrency', '2', '--duration', '12', '--max-requests', '100000'], { timeoutMs: 40_000 });
-    // Page-side functions (not strings: the CSP refuses eval) reach the DOM through
-    // globalThis, since the tests are compiled without the DOM's types.
-    await page.waitForFunction((s) => (globalThis as unknown as PageGlobals).document.querySelector('.stamp')?.textContent !== s, first, { timeout: 30_000 });
-    // The charts: samples arrive by server-sent events; one shows new connections on gui_web.
-    await page.waitForFunction(() => {
-      const last = JSON.parse((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.last ?? '[]') as [string, number, number][];
-      return last.some(([name, , cps]) => name === 'gui_web' && cps > 0);
-    }, undefined, { timeout: 30_000 });
-    expect(await page.locator('#charts canvas').count()).toBe(3);
-    expect(await page.innerText('#routing-table')).toContain(`TCP  ${NEW_VIP}:80 wlc`);
-    // A few more seconds of samples, so the screenshot shows the traffic as lines.
-    await page.waitForFunction(() => Number((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.samples ?? '0') >= 8, undefined, { timeout: 30_000 });
-    const shot = process.env.TSVS_UPDATE_SCREENSHOT === '1' ? join(process.cwd(), 'docs/gui.png') : join(dir, 'gui.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
-    const done = JSON.parse((await traffic).stdout.trim().split('\n').at(-1)!) as { ok: number; errors: number };
-    expect(done.errors).toBe(0);
-  }, 90_000);
+      await page.goto(`${base}/virtual/servers?name=gui_web`);
+      await page.click('tr[data-name=gui_b] button[value=toggle]');
+      await page.waitForSelector('#diff');
+      await page.click('#confirm');
+      await page.waitForSelector('#written');
+      expect(lvs()).toContain(`server gui_b {\n        address = ${r.lab.serverAddrs[1]}\n        active = 0\n`);
+      await until('gui_b gone from the new service', async () => {
+        const l = await listing();
+        const svc = l.slice(l.indexOf(`TCP  ${NEW_VIP}:80`)).split('\nTCP')[0];
+        return svc.includes(`-> ${r.lab.serverAddrs[0]}:80`) && !svc.includes(`-> ${r.lab.serverAddrs[1]}:80`);
+      });
+    }
+    { // Step 4: shows a bad value's error beside its field and writes nothing.
+      const before = lvs();
+      await page.goto(`${base}/server/edit?vs=gui_web&name=gui_a`);
+      await page.fill('#f-weight', 'heavy');
+      await page.click('#accept');
+      expect(await page.innerText('ul.error[data-field=weight]')).toBe('INTEXPECTED: weight expects a whole number, got "heavy"');
+      expect(lvs()).toBe(before);
+    }
+    { // Step 5: refuses a form posted without the CSRF token.
+      const before = lvs();
+      // From the page, so the request leaves from the browser's namespace with its session cookie
+      // (Playwright's page.request would leave from the test's process, outside the lab).
+      await page.goto(`${base}/virtual`);
+      const res = await page.evaluate(async () => {
+        const r = await fetch('/virtual/action', { method: 'POST', body: new URLSearchParams({ name: 'gui_web', do: 'delete' }) });
+        return { status: r.status, text: await r.text() };
+      });
+      expect(res).toEqual({ status: 403, text: '403 Forbidden: the form had no valid CSRF token (reload the page and try again)\n' });
+      expect(lvs()).toBe(before);
+    }
+    { // Step 6: refuses a client outside the allow-list (the router's namespace).
+      const res = await r.lab.exec('router', ['curl', '-s', '-m', '5', '-w', ' %{http_code}', `${base}/login`]);
+      expect(res.stdout).toBe('403 Forbidden: your address is not allowed to use this tool\n 403');
+    }
+    { // Step 7: shows a name holding <script> as text.
+      let dialogs = 0;
+      page.on('dialog', (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      await page.goto(`${base}/virtual/edit`);
+      await page.fill('#f-name', '<script>alert(1)</script>');
+      await page.fill('#f-address', '198.18.0.12 eth0:3');
+      await accept();
+      await page.goto(`${base}/virtual`);
+      expect(await page.locator('td.name').allInnerTexts()).toEqual(['http', 'gui_web', '<script>alert(1)</script>']);
+      expect(dialogs).toBe(0);
+    }
+    { // Step 8: updates the monitoring page by itself while traffic runs.
+      await page.goto(`${base}/control?refresh=2`);
+      const first = await page.innerText('.stamp');
+      const traffic = r.lab.exec('client', [process.execPath, LOADGEN, '--url', `http://${NEW_VIP}/`, '--concurrency', '2', '--duration', '12', '--max-requests', '100000'], { timeoutMs: 40_000 });
+      // Page-side functions (not strings: the CSP refuses eval) reach the DOM through
+      // globalThis, since the tests are compiled without the DOM's types.
+      await page.waitForFunction((s) => (globalThis as unknown as PageGlobals).document.querySelector('.stamp')?.textContent !== s, first, { timeout: 30_000 });
+      // The charts: samples arrive by server-sent events; one shows new connections on gui_web.
+      await page.waitForFunction(() => {
+        const last = JSON.parse((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.last ?? '[]') as [string, number, number][];
+        return last.some(([name, , cps]) => name === 'gui_web' && cps > 0);
+      }, undefined, { timeout: 30_000 });
+      expect(await page.locator('#charts canvas').count()).toBe(3);
+      expect(await page.innerText('#routing-table')).toContain(`TCP  ${NEW_VIP}:80 wlc`);
+      // A few more seconds of samples, so the screenshot shows the traffic as lines.
+      await page.waitForFunction(() => Number((globalThis as unknown as PageGlobals).document.getElementById('charts')?.dataset.samples ?? '0') >= 8, undefined, { timeout: 30_000 });
+      const shot = process.env.TSVS_UPDATE_SCREENSHOT === '1' ? join(process.cwd(), 'docs/gui.png') : join(dir, 'gui.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
+      const done = JSON.parse((await traffic).stdout.trim().split('\n').at(-1)!) as { ok: number; errors: number };
+      expect(done.errors).toBe(0);
+    }
+  }, 420_000);
 });
