@@ -2,7 +2,7 @@
 // to its rule: the client allow-list (CIDR), sessions with expiry, CSRF tokens
 // bound to the session, and the login rate limit.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { parseIPv4 } from '../model/addr.js';
+import { parseIPv4, prefixToMask } from '../model/addr.js';
 
 export interface Cidr {
   base: number;
@@ -17,11 +17,7 @@ export function parseCidr(text: string): Cidr {
   if (base === null || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32 || (len !== undefined && !/^\d+$/.test(len))) {
     throw new Error(`"${text}" is not an IPv4 network (as 198.18.0.0/15)`);
   }
-  return { base: (base & maskOf(prefix)) >>> 0, prefix };
-}
-
-function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (base & prefixToMask(prefix)) >>> 0, prefix };
 }
 
 export function parseAllowList(text: string): Cidr[] {
@@ -33,7 +29,7 @@ export function allowed(list: readonly Cidr[], remote: string | undefined): bool
   if (!remote) return false;
   const v4 = parseIPv4(remote.startsWith('::ffff:') ? remote.slice(7) : remote);
   if (v4 === null) return remote === '::1' && list.some((c) => c.prefix <= 8 && c.base === 0x7f000000);
-  return list.some((c) => ((v4 & maskOf(c.prefix)) >>> 0) === c.base);
+  return list.some((c) => ((v4 & prefixToMask(c.prefix)) >>> 0) === c.base);
 }
 
 export const token = (): string => randomBytes(32).toString('base64url');

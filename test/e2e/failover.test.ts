@@ -11,7 +11,7 @@ import { ControlClient } from '../../src/control/client.js';
 import { labMac } from '../../src/lab/plan.js';
 import { labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
 import { loadNative } from '../../src/io/native.js';
-import { labName, MAIN, requests, ROOT, sleep } from './harness.js';
+import { clientSeesVipAt, labName, MAIN, requests, ROOT, served, sleep } from './harness.js';
 
 const nativeBuilt = ROOT && loadNative().addon !== null;
 const run = ROOT && nativeBuilt ? describe : describe.skip;
@@ -55,14 +55,6 @@ async function until(p: Pair, what: string, ms: number, cond: () => Promise<bool
     await sleep(100);
   }
 }
-
-/** The MAC the client's kernel has for the VIP (from ARP replies and gratuitous ARPs). */
-async function clientSeesVipAt(lab: Lab): Promise<string | null> {
-  const r = await lab.exec('client', ['ip', '-4', 'neigh', 'show', lab.vip]);
-  return /lladdr (\S+)/.exec(r.stdout)?.[1] ?? null;
-}
-
-const served = async (lab: Lab): Promise<boolean> => (await lab.exec('client', ['curl', '-s', '-m', '0.5', `http://${lab.vip}/`])).stdout.startsWith('rs');
 
 run(`failover: two routers from one lvs.cf ${why}`, () => {
   it('the primary serves; killed, the backup takes over after deadtime and the client learns its MAC; the primary back takes over again; standby hands over', async () => {

@@ -124,3 +124,12 @@ export async function reload(run: Running, edit: (cf: string) => string): Promis
 export const setWeight = (server: string, w: number) => (cf: string): string =>
   cf.replace(new RegExp(`(server ${server} \\{[^}]*weight = )\\d+`), `$1${w}`);
 export const setScheduler = (s: string) => (cf: string): string => cf.replace(/scheduler = \w+/, `scheduler = ${s}`);
+
+/** The MAC the client's kernel has for the VIP (from ARP replies and gratuitous ARPs). */
+export async function clientSeesVipAt(lab: Lab): Promise<string | null> {
+  const r = await lab.exec('client', ['ip', '-4', 'neigh', 'show', lab.vip]);
+  return /lladdr (\S+)/.exec(r.stdout)?.[1] ?? null;
+}
+
+/** Whether one request to the VIP from the client gets a real server's answer. */
+export const served = async (lab: Lab): Promise<boolean> => (await lab.exec('client', ['curl', '-s', '-m', '0.5', `http://${lab.vip}/`])).stdout.startsWith('rs');

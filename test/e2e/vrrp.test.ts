@@ -15,7 +15,7 @@ import { labMac } from '../../src/lab/plan.js';
 import { labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
 import { loadNative } from '../../src/io/native.js';
 import { loadRaw } from '../../src/health/probes/raw-icmp.js';
-import { labName, MAIN, requests, ROOT, sleep } from './harness.js';
+import { clientSeesVipAt, labName, MAIN, requests, ROOT, served, sleep } from './harness.js';
 
 const nativeBuilt = ROOT && loadNative().addon !== null;
 const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p)) ?? null;
@@ -56,12 +56,6 @@ async function until(what: string, ms: number, cond: () => Promise<boolean>): Pr
   }
 }
 
-async function clientSeesVipAt(lab: Lab): Promise<string | null> {
-  const r = await lab.exec('client', ['ip', '-4', 'neigh', 'show', lab.vip]);
-  return /lladdr (\S+)/.exec(r.stdout)?.[1] ?? null;
-}
-
-const served = async (lab: Lab): Promise<boolean> => (await lab.exec('client', ['curl', '-s', '-m', '0.5', `http://${lab.vip}/`])).stdout.startsWith('rs');
 const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 const states = async (p: Pair): Promise<string> => `${(await view(p.api.router))?.state ?? 'down'} ${(await view(p.api.backup))?.state ?? 'down'}`;
 
