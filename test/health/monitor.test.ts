@@ -89,6 +89,29 @@ describe('HealthMonitor', () => {
     expect(m.view()[0].quorumUp).toBe(true);
   });
 
+  it('quorum follows weights through a forced drain, a forced down and a reload that changes weights and servers', async () => {
+    const { clock, m } = setup();
+    m.configure(config([server(1, { weight: 2 }), server(2, { weight: 1 })], { quorum: 3 }));
+    m.start();
+    await clock.advance(2000);
+    expect(m.view()[0].quorumUp).toBe(true); // 2 + 1
+    await m.force(SERVICE, '198.19.0.11', 80, 'drain');
+    expect(m.view()[0].quorumUp).toBe(false); // 0 + 1
+    await m.force(SERVICE, '198.19.0.11', 80, null);
+    expect(m.view()[0].quorumUp).toBe(true);
+    await m.force(SERVICE, '198.19.0.12', 80, 'down');
+    expect(m.view()[0].quorumUp).toBe(false); // 2 + 0
+    await m.force(SERVICE, '198.19.0.12', 80, null);
+    expect(m.view()[0].quorumUp).toBe(true);
+    // Server 2 leaves while serving: the next round counts server 1's 2 alone, not 2 + a gone server's 1.
+    m.configure(config([server(1, { weight: 2 })], { quorum: 3 }));
+    await clock.advance(2000);
+    expect(m.view()[0].quorumUp).toBe(false);
+    m.configure(config([server(1, { weight: 4 })], { quorum: 3 }));
+    await clock.advance(2000);
+    expect(m.view()[0].quorumUp).toBe(true);
+  });
+
   it('a reload keeps the state of servers that stay (no flap) and starts new alpha servers down', async () => {
     const { clock, probe, m, applied } = setup();
     m.configure(config([server(1), server(2)]));
