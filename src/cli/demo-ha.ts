@@ -7,11 +7,13 @@
 // and takes the addresses back (failback), knowing the flows from the backup.
 // At the end the download's checksum says whether the established flow
 // survived both changes. Everything is torn down at the end or on Ctrl-C.
+// With --vrrp the routers elect by VRRP (priorities 150 and 100, the primary
+// preempts) instead: takeover after three missed adverts plus the skew time.
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../control/client.js';
-import type { FailoverView, SyncView } from '../control/types.js';
+import type { FailoverView, SyncView, VrrpView } from '../control/types.js';
 import { labUp, type Lab, type LabProcess } from '../lab/index.js';
 import { patternSha } from '../lab/httpd.js';
 import type { StatsSnapshot } from '../router/stats.js';
@@ -34,8 +36,9 @@ export async function demoHa(o: DemoOptions): Promise<number> {
   const tty = o.write === undefined && process.stdout.isTTY === true;
   const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
   const loadgenJs = fileURLToPath(new URL('../lab/loadgen.js', import.meta.url));
-  write(`building the two-router NAT lab "${o.name}" (client, primary and backup router, ${o.servers} real servers) in network namespaces...\n`);
-  const lab = await labUp({ mode: 'nat', servers: o.servers, name: o.name, ha: true });
+  const election = o.vrrp ? 'VRRP' : 'pulse heartbeat';
+  write(`building the two-router NAT lab "${o.name}" (client, primary and backup router, ${election}, ${o.servers} real servers) in network namespaces...\n`);
+  const lab = await labUp({ mode: 'nat', servers: o.servers, name: o.name, ha: true, vrrp: o.vrrp });
   const procs: Partial<Record<Which, LabProcess>> = {};
   let stopping = false;
   const teardown = async (): Promise<void> => {
@@ -90,7 +93,7 @@ export async function demoHa(o: DemoOptions): Promise<number> {
       const active: Which = states.backup.failover?.active ? 'backup' : 'router';
       const cur = readStats(file(active, 'stats.json'));
       if (!cur) continue;
-      const view = renderDemo(prev[active] ?? null, cur, client, { title: `tsvs demo --ha: two routers, LVS-NAT, ${o.servers} real servers`, secondsLeft: script.left(), events: script.events });
+      const view = renderDemo(prev[active] ?? null, cur, client, { title: `tsvs demo --ha: two routers (${election}), LVS-NAT, ${o.servers} real servers`, secondsLeft: script.left(), events: script.events });
       const screen = `${haLines(states)}\n\n${view}`;
       write(tty ? `\x1b[H\x1b[2J${screen}\n` : `${screen}\n\n`);
       prev[active] = cur;
@@ -150,7 +153,7 @@ class Script {
     }
     if (this.takenAt && !this.restartedAt && elapsed >= (2 * d) / 3 && now - this.takenAt >= 2000) {
       this.restartedAt = now;
-      this.events.push(`${this.at(now)}: started the primary again; it learns the flows from the backup's sync, then takes over after deadtime (failback = 1)`);
+      this.events.push(`${this.at(now)}: started the primary again; it learns the flows from the backup's sync, then takes over (pulse: after deadtime, failback = 1; VRRP: preempts with its higher priority)`);
       return 'restart';
     }
     if (this.restartedAt && !this.backAt && s.router.failover?.active && !s.backup.failover?.active) {
@@ -173,9 +176,18 @@ function haLines(s: Record<Which, RouterState>): string {
     const name = w === 'router' ? 'primary' : 'backup ';
     if (!f) return `${name}  not running`;
     const sync = y ? `   sync ${y.role}: sent ${y.sent.conns} conns, applied ${y.received.conns}` : '';
-    const heard = f.lastHeard === null ? 'partner never heard' : `partner heard ${f.lastHeard.toFixed(1)} s ago (says ${f.partnerSays})`;
-    return `${name}  ${f.active ? 'ACTIVE  ' : 'inactive'}  ${heard}${sync}`;
+    return `${name}  ${f.active ? 'ACTIVE  ' : 'inactive'}  ${f.vrrp ? vrrpLine(f.vrrp) : heardLine(f)}${sync}`;
   }).join('\n');
+}
+
+function heardLine(f: FailoverView): string {
+  return f.lastHeard === null ? 'partner never heard' : `partner heard ${f.lastHeard.toFixed(1)} s ago (says ${f.partnerSays})`;
+}
+
+/** VRRP's side: priority, adverts and elections as keepalived counts them. */
+function vrrpLine(v: VrrpView): string {
+  const n = (k: string): number => v.stats[k] ?? 0;
+  return `VRRPv${v.version} VRID ${v.vrid} priority ${v.priority}: adverts sent ${n('advert_sent')}, received ${n('advert_rcvd')}, became master ${n('become_master')}x`;
 }
 
 async function waitActive(lab: Lab, api: ControlClient, p: LabProcess): Promise<void> {

@@ -15,7 +15,7 @@ import type { StatsSnapshot } from '../router/stats.js';
 import { demoHa } from './demo-ha.js';
 import { readStats, renderDemo, type ClientFigures } from './demo-view.js';
 import { labNameOption } from './lab.js';
-import { defineCommand } from './registry.js';
+import { defineCommand, UsageError } from './registry.js';
 
 export interface DemoOptions {
   durationS: number;
@@ -26,6 +26,8 @@ export interface DemoOptions {
   /** Stop one real server's web server midway and start it again (needs 2 servers or more). */
   outage?: boolean;
   scheduler?: string;
+  /** With --ha: the routers elect by VRRP (lab up nat --ha --vrrp) instead of pulse's heartbeat. */
+  vrrp?: boolean;
   write?: (s: string) => void;
 }
 
@@ -39,7 +41,8 @@ export const demoCommand = defineCommand({
     'Exit status 1 when no request succeeded, or one failed other than in the moment between that stop\n' +
     'and the check that noticed it (as with nanny, a check sees a failure only when it runs).\n' +
     'With --ha: the two-router lab instead, failover and failback live; exit status 1 when the long\n' +
-    'download is broken, no request succeeded, or the failback did not happen.',
+    'download is broken, no request succeeded, or the failback did not happen. --ha --vrrp: the same\n' +
+    'with the routers electing by VRRP (failover = vrrp) instead of pulse\'s heartbeat.',
   options: {
     duration: { type: 'number', integer: true, min: 1, max: 600, default: 20, arg: 'S', help: 'seconds of traffic' },
     servers: { type: 'number', integer: true, min: 1, max: 16, default: 3, arg: 'N', help: 'real servers' },
@@ -48,15 +51,20 @@ export const demoCommand = defineCommand({
     'keep-alive': { type: 'boolean', help: 'reuse connections (default: a new connection per request)' },
     'no-outage': { type: 'boolean', help: 'do not stop a real server midway' },
     ha: { type: 'boolean', help: 'two routers (lab up nat --ha): kill the primary with SIGKILL a third of the way in, start it again at two thirds (failback), and check that a long download survives both' },
+    vrrp: { type: 'boolean', help: 'with --ha: the routers elect the active one by VRRP (failover = vrrp, VRID 51) instead of pulse\'s heartbeat' },
   },
-  run: ({ values }) => (values.ha ? demoHa : demo)({
+  run: ({ values }) => {
+    if (values.vrrp && !values.ha) throw new UsageError('--vrrp: VRRP elects between two routers; add --ha');
+    return (values.ha ? demoHa : demo)({
     durationS: values.duration,
     servers: values.servers,
     concurrency: values.concurrency,
     name: values.name,
     keepAlive: values['keep-alive'],
     outage: !values['no-outage'],
-  }),
+    vrrp: values.vrrp,
+  });
+  },
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

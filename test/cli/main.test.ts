@@ -117,6 +117,7 @@ describe('tsvs (the built command)', () => {
       expectUsage(['capture', '-i'], 'capture', '-i needs a value: IFACE'),
       expectUsage(['simulate', '-c', 'f', '--json=1'], 'simulate', '--json takes no value'),
       expectUsage(['demo', '--keep-alive', '--servers'], 'demo', '--servers needs a value: a whole number from 1 to 16'),
+      expectUsage(['demo', '--vrrp'], 'demo', '--vrrp: VRRP elects between two routers; add --ha'),
       expectUsage(['bench', 'sched', '--bogus'], 'bench sched', 'unknown option --bogus'),
     ]);
     const [top, cmd] = await Promise.all([tsvs('--bogus'), tsvs('frobnicate')]);
