@@ -116,6 +116,8 @@ function addStatusFamilies(f: Families, st: StatusView): void {
   f.gauge('tsvs_uptime_seconds', 'Seconds since the router started.').set(st.uptime);
   const up = f.gauge('tsvs_component_up', 'Whether each component of the router is running (1) or not (0: stopped or failed).', ['component']);
   for (const [component, state] of Object.entries(st.components)) up.set({ component }, state === 'running' ? 1 : 0);
+  const errors = f.counter('tsvs_component_errors_total', 'Errors after start-up that the router logged and went on from, by component (e.g. stats-file writes).', ['component']);
+  for (const [component, n] of Object.entries(st.errors ?? {})) errors.inc({ component }, n);
   const reloads = f.counter('tsvs_reloads_total', 'Configuration reloads, by result: ok (applied) or failed (the running table kept).', ['result']);
   reloads.inc({ result: 'ok' }, st.reloads.ok);
   reloads.inc({ result: 'failed' }, st.reloads.failed);

@@ -250,6 +250,8 @@ export interface StatusView {
   sync: SyncView | null;
   /** Config sync (lvs.cf config_sync = 1); null: off. */
   configSync?: ConfigSyncView | null;
+  /** Errors after start-up that the router counted, logged once and went on from, by component (e.g. stats-file). */
+  errors?: Record<string, number>;
 }
 
 /** The sync daemon: its role now (master while active, backup while not), where, and its counters. */

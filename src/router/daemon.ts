@@ -38,6 +38,8 @@ import type { Logger } from './log.js';
 import { preflight, unreachableChecks, type HostInfo } from './preflight.js';
 import { tableDevices } from './setup.js';
 import { snapshotOf, writeSnapshot } from './stats.js';
+import { statsFileProblem } from './stats-file.js';
+import { EXIT_FATAL, fatalHandlers, oneLine, type FatalKind } from './fatal.js';
 
 /** Rates as the kernel estimates them (control/estimator.ts): fed every 2 s. */
 export interface RateSource {
@@ -69,7 +71,11 @@ export interface RouterDeps {
   rates?: RateSource;
   /** Timers the daemon runs (rates every 2 s, the stats file every 1 s); false in step-function tests. */
   timers?: boolean;
-  /** Process signals: SIGHUP reloads, SIGTERM and SIGINT stop (done resolves 0). Off unless asked. */
+  /**
+   * Process signals: SIGHUP reloads, SIGTERM and SIGINT stop (done resolves 0). Off unless asked.
+   * The same process gets the last-resort handlers: an uncaught exception or unhandled
+   * rejection removes the fence, logs one line and exits (proc.exit) with status 1.
+   */
   signals?: NodeJS.Process;
   /** Runs one attempt of a health check (health/probes); none: real servers are not checked. */
   probe?: Probe;
@@ -126,6 +132,8 @@ export class Router implements ControlBackend {
   /** Resolves with the exit status when the router stops on its own: 0 on SIGTERM/SIGINT, 1 when its data plane died. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
+  /** Errors after start-up that the router logged once and went on from, by component (status `errors`). */
+  private readonly errors = new Map<string, { count: number; failing: boolean }>();
 
   constructor(private readonly deps: RouterDeps) {
     this.fence = new Fence(deps.nft);
@@ -148,6 +156,8 @@ export class Router implements ControlBackend {
     for (const n of loaded.notes) log.info('lvs.cf key not acted on yet', { where: n });
     this.devices = tableDevices(loaded.table);
     const problems = preflight(loaded.table, this.devices, this.deps.host);
+    const statsProblem = this.deps.statsFile ? statsFileProblem(this.deps.statsFile) : null;
+    if (statsProblem) problems.push(statsProblem);
     if (problems.length) throw new StartError(problems.join('\n'));
     this.local = [...this.deps.host.kernelAddresses().keys()];
     this.connCapacity = this.deps.connCapacity ?? loaded.connCapacity;
@@ -195,6 +205,9 @@ export class Router implements ControlBackend {
 
   private addComponents(): void {
     const deps = this.deps;
+    // First in, last out: from the fence's installation to the end, a crash takes the fence with it.
+    const proc = deps.signals;
+    if (proc) this.components.add(fatalHandlers(proc, (kind, e) => this.fatal(proc, kind, e)));
     this.components.add({
       name: 'fence',
       start: () => {
@@ -220,7 +233,7 @@ export class Router implements ControlBackend {
         deps.log.info('data plane stopped', c);
       },
     });
-    if (deps.timers !== false) this.components.add(every('rates', RATE_PERIOD_MS, () => this.sampleRates()));
+    if (deps.timers !== false) this.components.add(every('rates', RATE_PERIOD_MS, () => this.guard('rates', () => this.sampleRates())));
     const monitor = this.monitor;
     if (monitor) this.components.add({ name: 'health', start: () => monitor.start(), stop: () => monitor.stop() });
     const ha = this.ha;
@@ -262,7 +275,7 @@ export class Router implements ControlBackend {
     }
     const file = deps.statsFile;
     if (file) {
-      const write = (): void => writeSnapshot(file, snapshotOf(this.table(), this.dataplane(), this.now));
+      const write = (): void => this.writeStats();
       this.components.add({ name: 'stats-file', start: write, stop: () => {} });
       if (deps.timers !== false) this.components.add(every('stats-file-timer', 1000, write));
     }
@@ -586,6 +599,49 @@ export class Router implements ControlBackend {
     void this.components.stop().then(() => this.finish(1));
   }
 
+  /** Writes the stats file (every second, and at start); a failure is counted and logged once, never thrown. */
+  writeStats(): void {
+    const file = this.deps.statsFile;
+    if (file) this.guard('stats-file', () => writeSnapshot(file, snapshotOf(this.table(), this.dataplane(), this.now)));
+  }
+
+  /**
+   * Runs fn; an error is counted for `component`, logged once (until fn works
+   * again, which is logged too) and goes no further: after start-up, nothing but
+   * the data plane's own end may stop forwarding.
+   */
+  private guard(component: string, fn: () => void): void {
+    const e0 = this.errors.get(component);
+    try {
+      fn();
+    } catch (e) {
+      const st = e0 ?? { count: 0, failing: false };
+      st.count++;
+      if (!st.failing) this.deps.log.error(`${component} failed; forwarding goes on (logged once until it works again)`, { component, problem: oneLine(e), errors: st.count });
+      st.failing = true;
+      this.errors.set(component, st);
+      return;
+    }
+    if (e0?.failing) {
+      e0.failing = false;
+      this.deps.log.info(`${component} works again`, { component, errors: e0.count });
+    }
+  }
+
+  /** An error nothing handled: remove the fence (so the kernel serves the addresses again, or no one does), one line, exit. */
+  private fatal(proc: NodeJS.Process, kind: FatalKind, e: unknown): void {
+    let removed = false;
+    try {
+      removed = this.fence.remove();
+    } finally {
+      try {
+        this.deps.log.error('fatal error: the router exits', { kind, problem: oneLine(e), fence_removed: removed });
+      } finally {
+        proc.exit(EXIT_FATAL);
+      }
+    }
+  }
+
   private died(why: string): void {
     this.deps.log.error('the data plane stopped; the router cannot forward and exits', { why });
     this.components.failed('dataplane', why);
@@ -648,6 +704,7 @@ export class Router implements ControlBackend {
       failover: this.ha?.view() ?? null,
       sync: this.syncView(),
       configSync: this.configSync?.view() ?? null,
+      errors: Object.fromEntries([...this.errors].map(([k, v]) => [k, v.count])),
     };
   }
 

@@ -9,12 +9,15 @@ const UNIT = 'scripts/systemd/tsvs.service';
 const MAIN = resolve('dist/src/cli/main.js');
 
 describe('service files', () => {
-  it('the unit reloads with SIGHUP, restarts on failure, and names the capabilities it keeps', () => {
+  it('the unit reloads with SIGHUP, restarts at once whatever ended it (kill -9 included), and names the capabilities it keeps', () => {
     const unit = readFileSync(UNIT, 'utf8');
     const keys = new Map(unit.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     expect(keys.get('ExecStart')).toBe('/usr/local/bin/tsvs start -c /etc/sysconfig/ha/lvs.cf');
     expect(keys.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
-    expect(keys.get('Restart')).toBe('on-failure');
+    expect(keys.get('Restart')).toBe('always');
+    expect(keys.get('RestartSec')).toBe('200ms');
+    expect(keys.get('StartLimitIntervalSec')).toBe('30');
+    expect(keys.get('StartLimitBurst')).toBe('10');
     expect(keys.get('CapabilityBoundingSet')).toBe('CAP_NET_RAW CAP_NET_ADMIN CAP_NET_BIND_SERVICE');
     expect(keys.get('RuntimeDirectory')).toBe('tsvs');
   });
