@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkFile, checkText } from '../../src/cli/check.js';
 import { readFileSync } from 'node:fs';
-import { TUNNEL_NOT_BUILT } from '../../src/config/not-acted-on.js';
 import { fixturePath } from '../config/helpers.js';
 
 describe('checkFile (tsvs check -c FILE)', () => {
@@ -118,13 +117,15 @@ describe('checkFile (tsvs check -c FILE)', () => {
   });
 });
 
-describe('tsvs check, network = tunnel (issue 15 item 16)', () => {
-  it('says LVS-TUN is not acted on: the engine drops what it would tunnel', () => {
+describe('tsvs check, network = tunnel (issue 13 item 2)', () => {
+  it('accepts LVS-TUN without a note and lists its servers as Tunnel', () => {
     const text = readFileSync(fixturePath('dr.cf'), 'utf8').replace('network = direct', 'network = tunnel');
     const line = text.split('\n').findIndex((l) => l.trim() === 'network = tunnel') + 1;
     const res = checkText(text, 'tun.cf');
     expect(res.ok).toBe(true);
-    expect(res.output).toContain(`tun.cf:${line} network: ${TUNNEL_NOT_BUILT}\n`);
-    expect(TUNNEL_NOT_BUILT).toBe('network = tunnel: LVS-TUN (IPIP) forwarding is not built yet; packets for these real servers are dropped and counted (forwarding_method_unsupported)');
+    expect(line).toBeGreaterThan(0);
+    expect(res.output).not.toContain('network:');
+    expect(res.output).not.toContain('Route');
+    expect(res.output).toMatch(/ {2}-> 198\.18\.0\.21:80 +Tunnel +1 +0 +0 *\n/);
   });
 });
