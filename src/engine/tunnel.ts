@@ -42,7 +42,8 @@ export function tunnelXmit(engine: Engine, batch: Batch, i: number, info: FrameI
   buf.copyWithin(at, o, o + l2len);
   // ip_select_ident: an atomic datagram (DF) gets ID 0; another a counter's.
   const id = df ? 0 : engine.nextIpId();
-  writeIpipHeader(buf, at + l2len, inner, buf[l3 + 1], buf[l3 + 8], df, id, tunnelSource(engine, dest, vaddr), engine.services.destAddr[dest]);
+  const src = tunnelSource(engine, dest, engine.neigh.neighIf[neigh], vaddr);
+  writeIpipHeader(buf, at + l2len, inner, buf[l3 + 1], buf[l3 + 8], df, id, src, engine.services.destAddr[dest]);
   batch.off[i] = at;
   batch.len[i] = l2len + IPIP_HLEN + inner;
   // A checksum the kernel still has to fill in (CHECKSUM_PARTIAL) moved with the inner datagram.
@@ -59,16 +60,17 @@ function tooBig(engine: Engine, batch: Batch, i: number, info: FrameInfo, answer
 }
 
 /**
- * The outer source: the router's address on the real server's network (the
- * owned address whose prefix holds it, longest first), as the kernel takes the
- * route's source; when the router owns none there, the VIP the client used.
- * Found once per dest and cached; engine.applyDelta forgets it when the
- * addresses change.
+ * The outer source, as the kernel takes the route's source: the router's own
+ * address on the egress device (the kernel's, as the daemon found it at start);
+ * else an owned address whose prefix holds the server (longest first); else the
+ * VIP the client used (a server that holds the VIP itself drops that as a
+ * martian source unless its accept_local is set). Found once per dest and
+ * cached; engine.applyDelta forgets it when the owned addresses change.
  */
-function tunnelSource(engine: Engine, dest: number, vaddr: number): number {
+function tunnelSource(engine: Engine, dest: number, itf: number, vaddr: number): number {
   const rt = engine.services;
   let src = rt.destTunSrc[dest];
-  if (src === 0) src = rt.destTunSrc[dest] = onLinkSource(engine, rt.destAddr[dest]);
+  if (src === 0) src = rt.destTunSrc[dest] = engine.l2.ifSource[itf] || onLinkSource(engine, rt.destAddr[dest]);
   return src === SRC_VIP ? vaddr : src;
 }
 

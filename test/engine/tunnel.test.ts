@@ -8,6 +8,8 @@ import { buildIcmpError, buildTcp, ipv4Datagram } from '../../src/packet/build.j
 import { sum16 } from '../../src/packet/checksum.js';
 import * as C from '../../src/engine/counters.js';
 import { ICMP_BURST } from '../../src/engine/icmp-send.js';
+import { Engine } from '../../src/engine/engine.js';
+import { ownAddresses } from '../../src/router/daemon.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
 
 const SYN = 0x02, ACK = 0x10;
@@ -53,6 +55,19 @@ describe('LVS-TUN encapsulation', () => {
     const out = run(e, tcp(), 0);
     expect(out.verdict).toBe(VERDICT_TX);
     expect(hex(out.frame.subarray(14 + 12, 14 + 20))).toBe(hex(Uint8Array.of(198, 18, 0, 10, 198, 17, 5, 5)));
+  });
+
+  it("the outer source is the router's own address on the egress device when the daemon knows it", () => {
+    const t = table([service([{ addr: '198.19.0.21' }], { forward: 'tunnel' })]);
+    const e = new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC }, { name: 'eth1', mac: ETH1_MAC, source: ip('198.19.0.2') }], table: t });
+    e.neigh.setStatic(RS, rsMac(RS), 0, 1);
+    const out = run(e, tcp(), 0);
+    expect(hex(out.frame.subarray(14 + 12, 14 + 20))).toBe(hex(Uint8Array.of(198, 19, 0, 2, 198, 19, 0, 21)));
+  });
+
+  it('ownAddresses: each device gets the first address the kernel holds on it, 0 when none', () => {
+    const kernel = new Map([[ip('198.18.0.2'), 'eth0'], [ip('198.19.0.2'), 'eth1'], [ip('198.19.0.3'), 'eth1']]);
+    expect(ownAddresses(['eth1', 'eth0', 'eth2'], kernel)).toEqual([ip('198.19.0.2'), ip('198.18.0.2'), 0]);
   });
 
   it('keeps the Ethernet padding out: the outer length counts the datagram only', () => {
