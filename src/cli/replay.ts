@@ -52,7 +52,7 @@ export function replay(opts: ReplayOptions): ReplayResult {
   const writers = names.map((n) => new PcapWriter(join(opts.outDir, `${n}.pcap`)));
   const sent = new Array<number>(names.length).fill(0);
   const reader = new PcapReader(opts.input);
-  const batch = new Batch(1, 1 << 18);
+  const batch = new Batch(1, 1 << 18, 1 << 17); // tailroom: frames that grow (LVS-TUN, ICMP errors)
   let read = 0;
   try {
     for (let rec = reader.next(); rec; rec = reader.next()) {

@@ -29,7 +29,6 @@ import {
   GLOBAL_NOT_ACTED_ON,
   inactiveWhy,
   NOT_NAT,
-  TUNNEL_NOT_BUILT,
   PMASK_WITHOUT_PERSISTENCE,
   VIRTUAL_NOT_ACTED_ON,
   type NotActedOn,
@@ -130,7 +129,6 @@ class Compiler {
       const syncOff = !g.syncdaemon && (SYNC_KEYS as readonly string[]).includes(k.key);
       const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : syncOff ? NO_SYNC : vrrpNote(g.failover, k.key));
       if (why) this.note(k.key, k.line, why);
-      if (k.key === 'network' && g.network === 'tunnel') this.note(k.key, k.line, TUNNEL_NOT_BUILT);
     }
     if (g.network === 'nat' && g.nat_router) {
       this.addresses.push({ address: g.nat_router.address, prefixLen: prefixOf(g.nat_nmask), device: g.nat_router.device, role: 'nat_router' });

@@ -46,8 +46,6 @@ export const VIRTUAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
 };
 
 export const NOT_NAT = 'only used with network = nat';
-/** Until LVS-TUN exists the engine drops a tunnel server's packets (engine.ts, DROP_FWD_UNSUPPORTED): say so, not a silent pass. */
-export const TUNNEL_NOT_BUILT = 'network = tunnel: LVS-TUN (IPIP) forwarding is not built yet; packets for these real servers are dropped and counted (forwarding_method_unsupported)';
 export const PMASK_WITHOUT_PERSISTENCE = 'pmask only matters with persistent > 0';
 export const FWMARK_PORT = "for a firewall-mark virtual server the port is only the health checks' port; packets match by mark";
 export const FAILOVER_BLOCK = 'failover services (fos) are not run with service = lvs';

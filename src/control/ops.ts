@@ -154,7 +154,6 @@ class Planner {
     list.index.set(destId(address, port), list.servers.length);
     list.servers.push(rs);
     this.done.push(`added real server ${formatIPv4(address)}:${port} to ${serviceKey(svc)} (${describeServer(rs)})`);
-    this.warnTunnel(rs);
   }
 
   private editServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
@@ -167,7 +166,6 @@ class Planner {
     validateServer(svc, rs);
     list.servers[k] = rs;
     this.done.push(`edited real server ${formatIPv4(address)}:${port} of ${serviceKey(svc)} (${describeServer(rs)})`);
-    this.warnTunnel(rs);
   }
 
   private deleteServer(sel: ServiceSelector, at: ServerSelector): void {
@@ -206,10 +204,6 @@ class Planner {
     const t = this.timeouts;
     this.timeouts = { tcp: tcp || t.tcp, tcpfin: tcpfin || t.tcpfin, udp: udp || t.udp };
     this.done.push(`set timeouts (tcp tcpfin udp) to ${[tcp, tcpfin, udp].join(' ')}`);
-  }
-
-  private warnTunnel(rs: RealServer): void {
-    if (rs.forward === 'tunnel') this.warnings.push(`forwarding by IPIP tunnel (-i) is not built yet: packets for ${formatIPv4(rs.address)} are dropped and counted (forwarding_method_unsupported)`);
   }
 
   private find(sel: ServiceSelector): [number, VirtualService] {
@@ -303,7 +297,7 @@ function server(rs: RealServer, set: ServerSettings, svc: VirtualService): RealS
     if (!['nat', 'dr', 'tunnel'].includes(set.forward)) throw new OpError('EINVAL', `forwarding method ${set.forward} is not one of nat, dr, tunnel`);
     out.forward = set.forward;
   }
-  if (set.tunnelType !== undefined && set.tunnelType !== 'ipip') throw new OpError('EINVAL', `tunnel type ${set.tunnelType} is not supported (only ipip)`);
+  if (set.tunnelType !== undefined && set.tunnelType !== 'ipip') throw new OpError('EINVAL', `tunnel type ${set.tunnelType} is not supported: tsvs encapsulates in IPIP only (--tun-type ipip)`);
   if (set.weight !== undefined) out.weight = set.weight;
   if (set.upperThreshold !== undefined) out.upperThreshold = set.upperThreshold;
   if (set.lowerThreshold !== undefined) out.lowerThreshold = set.lowerThreshold;

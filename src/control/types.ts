@@ -185,7 +185,7 @@ export interface ChangeResult {
   version: number;
   /** What was done, one line each (also logged). */
   done: string[];
-  /** Accepted but worth knowing (a tunnel server: forwarding by tunnel is not built yet). */
+  /** Accepted but worth knowing. */
   warnings: string[];
 }
 

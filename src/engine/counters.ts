@@ -11,11 +11,14 @@ export const DROP_NO_DEST = 3; // scheduler found no usable real server
 export const DROP_TABLE_FULL = 4; // connection table at capacity
 export const DROP_NO_NEIGH = 5; // next hop MAC unknown
 export const DROP_TTL = 6; // TTL would reach 0 on a forwarded reply
-export const DROP_FWD_UNSUPPORTED = 7; // forwarding method not built (tunnel)
 export const DROP_ICMP_NO_CONN = 8; // ICMP error to a VIP about no known flow
 export const DROP_DEST_GONE = 9; // connection's real server removed (expire_nodest_conn = 0)
 export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a bad ICMP checksum
 export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
+// LVS-TUN and the ICMP errors the router sends (tunnel.ts, icmp-send.ts).
+export const DROP_TUNNEL_TOO_BIG = 20; // encapsulated packet over the egress MTU (answered "fragmentation needed" when DF)
+export const DROP_TUNNEL_GSO = 21; // GSO super-frame for a tunnel server: no IPIP segmentation through AF_PACKET
+export const DROP_NO_ROOM = 22; // no batch tailroom left for a frame that grows
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -25,11 +28,13 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_TABLE_FULL]: 'conn_table_full',
   [DROP_NO_NEIGH]: 'next_hop_unknown',
   [DROP_TTL]: 'ttl_exceeded',
-  [DROP_FWD_UNSUPPORTED]: 'forwarding_method_unsupported',
   [DROP_ICMP_NO_CONN]: 'icmp_error_no_connection',
   [DROP_DEST_GONE]: 'real_server_removed',
   [DROP_BAD_ICMP_CSUM]: 'bad_icmp_checksum',
   [DROP_OTHER_HOST]: 'other_host',
+  [DROP_TUNNEL_TOO_BIG]: 'tunnel_too_big',
+  [DROP_TUNNEL_GSO]: 'tunnel_gso',
+  [DROP_NO_ROOM]: 'no_room_to_grow',
 };
 
 export function dropName(code: number): string {
@@ -48,7 +53,9 @@ export const PASS_NAMES = ['not_ipv4_or_arp', 'not_a_virtual_service', 'arp_not_
 const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
 /** Counted by the client peer table (l2.ts): no room for a new client MAC; unused ones evicted. */
 export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
-export const N_FIELDS = 8;
+/** LVS-TUN frames sent; ICMP errors sent (port unreachable: ip_vs_leave; fragmentation needed: tunnel MTU), and not sent for the rate limit. */
+export const N_TUNNELED = 8, N_ICMP_UNREACH = 9, N_ICMP_FRAG_NEEDED = 10, N_ICMP_RATE_LIMITED = 11;
+export const N_FIELDS = 12;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -92,6 +99,10 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     icmp_errors_translated: n[N_ICMP],
     client_table_full: n[N_PEER_FULL] ?? 0,
     client_peers_evicted: n[N_PEER_EVICTED] ?? 0,
+    tunneled: n[N_TUNNELED] ?? 0,
+    icmp_port_unreachable_sent: n[N_ICMP_UNREACH] ?? 0,
+    icmp_frag_needed_sent: n[N_ICMP_FRAG_NEEDED] ?? 0,
+    icmp_rate_limited: n[N_ICMP_RATE_LIMITED] ?? 0,
   };
   drops.forEach((v, code) => {
     if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;

@@ -27,6 +27,9 @@ import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
+import { tunnelXmit } from './tunnel.js';
+import { IcmpLimiter, sendIcmpError } from './icmp-send.js';
+import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../packet/icmp.js';
 
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
@@ -76,7 +79,13 @@ export class Engine {
   now = 0;
   /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
   sync: SyncQueue | null = null;
+  /** The ICMP errors the router sends share the kernel's global rate limit (icmp-send.ts). */
+  readonly icmpLimit = new IcmpLimiter();
   private readonly info = new FrameInfo();
+  /** Where the next frame that grows is written: past the batch's received frames (spill). */
+  private tail = 0;
+  /** IP identification of the datagrams the router makes (outer IPIP headers without DF, ICMP errors). */
+  private ipId = 0;
   /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
   private readonly filterDst: boolean;
 
@@ -121,6 +130,8 @@ export class Engine {
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
       this.admit.switches = g.switches;
       this.marks = new MarkClassifier(g.marks);
+      // The outer source of LVS-TUN follows the owned addresses (tunnel.ts).
+      this.services.destTunSrc.fill(0);
     }
     this.neighEvents.push(...(g ? this.refreshNeighbours(this.now) : this.syncNeighbours(this.now)));
     return layouts;
@@ -140,6 +151,7 @@ export class Engine {
   process(batch: Batch, now: number): number {
     this.conns.expire(now);
     this.now = now;
+    this.tail = batch.used;
     let tx = 0;
     const buf = batch.buf;
     // Unicast to the interface's MAC: its last two bytes then its first four, as
@@ -250,14 +262,27 @@ export class Engine {
     // tcp_conn_schedule: only a SYN without RST opens a connection.
     if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.drop(batch, i, C.DROP_NO_CONN);
     const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
-    if (slot <= 0) return this.drop(batch, i, -slot);
+    if (slot <= 0) return slot === -C.DROP_NO_DEST ? this.leave(batch, i) : this.drop(batch, i, -slot);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
     if (this.sync !== null) this.sync.created(slot);
     this.counters.n[5]++;
     return this.inbound(batch, i, slot, now);
   }
 
-  /** Client -> real server: state, stats, DNAT for NAT, new MACs for both methods. */
+  /**
+   * ip_vs_leave: no real server is usable. "Since it is in IP layer, the TCP
+   * socket is not actually created, the TCP RST packet cannot be sent, instead
+   * that ICMP_PORT_UNREACH is sent here no matter it is TCP/UDP" (ip_vs_core.c).
+   * Counted as no_real_server either way; the error is rate-limited.
+   */
+  private leave(batch: Batch, i: number): number {
+    this.counters.drops[C.DROP_NO_DEST]++;
+    if (sendIcmpError(this, batch, i, this.info, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, C.N_ICMP_UNREACH) === VERDICT_TX) return VERDICT_TX;
+    batch.reason[i] = C.DROP_NO_DEST;
+    return VERDICT_DROP;
+  }
+
+  /** Client -> real server: state, stats, DNAT for NAT, new MACs for DR, IPIP for tunnel. */
   private inbound(batch: Batch, i: number, slot: number, now: number): number {
     const info = this.info;
     const conns = this.conns;
@@ -269,7 +294,7 @@ export class Engine {
     rt.destInPkts[dest]++;
     rt.destInBytes[dest] += info.totalLen;
     const fwd = rt.destFwd[dest];
-    if (fwd === FWD_TUNNEL) return this.drop(batch, i, C.DROP_FWD_UNSUPPORTED);
+    if (fwd === FWD_TUNNEL) return this.tunnel(batch, i, slot, dest);
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
@@ -277,6 +302,29 @@ export class Engine {
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
     this.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
+  }
+
+  private tunnel(batch: Batch, i: number, slot: number, dest: number): number {
+    if ((this.conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
+    return tunnelXmit(this, batch, i, this.info, dest, this.conns.vaddrOf(slot), false);
+  }
+
+  /**
+   * A frame that grows (LVS-TUN's outer header, an ICMP error's quote) is written
+   * past the batch's received frames, in the room Batch.limit keeps free: the
+   * offset for `len` bytes, or -1 when the buffer has no more.
+   */
+  spill(batch: Batch, len: number): number {
+    const at = this.tail;
+    if (at + len > batch.buf.length) return -1;
+    this.tail = at + len;
+    return at;
+  }
+
+  /** The next IP identification for a datagram the router makes. */
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
   }
 
   /**

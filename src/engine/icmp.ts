@@ -10,9 +10,10 @@ import { ethToReply } from '../packet/ethernet.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { rewriteDst, rewriteIcmpInnerDst, rewriteIcmpInnerSrc, rewriteSrc } from '../packet/rewrite.js';
 import { VERDICT_TX, type Batch } from '../frames/batch.js';
-import { DROP_BAD_ICMP_CSUM, DROP_FWD_UNSUPPORTED, DROP_ICMP_NO_CONN, DROP_NO_NEIGH, PASS_ICMP } from './counters.js';
+import { DROP_BAD_ICMP_CSUM, DROP_ICMP_NO_CONN, DROP_NO_NEIGH, PASS_ICMP } from './counters.js';
 import type { Engine } from './engine.js';
 import { FWD_NAT, FWD_TUNNEL } from './services.js';
+import { tunnelXmit } from './tunnel.js';
 
 const ICMP_ECHO_REPLY = 0;
 const ICMP_ECHO_REQUEST = 8;
@@ -41,7 +42,8 @@ export function handleIcmp(engine: Engine, batch: Batch, i: number, info: FrameI
     // From the client side about a reply the router sent: on to the real server.
     const dest = conns.destOf(slot);
     const fwd = engine.services.destFwd[dest];
-    if (fwd === FWD_TUNNEL) return engine.drop(batch, i, DROP_FWD_UNSUPPORTED);
+    // ip_vs_in_icmp: a method other than NAT sends the error on as it sends the flow's packets.
+    if (fwd === FWD_TUNNEL) return tunnelXmit(engine, batch, i, info, dest, conns.vaddrOf(slot), true);
     const neigh = engine.destNeighbour(dest);
     if (neigh === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
     if (fwd === FWD_NAT) {

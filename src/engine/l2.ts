@@ -10,11 +10,22 @@ import { copyMac, macEquals } from '../packet/ethernet.js';
 export interface InterfaceSpec {
   readonly name: string;
   readonly mac: Uint8Array;
+  /** The device's MTU (LVS-TUN checks the encapsulated size against it). Default 1500. */
+  readonly mtu?: number;
+  /** The router's own IPv4 address on the device (the kernel's; not a VIP): LVS-TUN's outer source. */
+  readonly source?: number;
 }
+
+/** What an interface's MTU is taken to be until the backend says (Ethernet's). */
+export const DEFAULT_MTU = 1500;
 
 export class L2Table {
   readonly ifNames: string[];
   readonly ifMac: Uint8Array;
+  /** Per interface: its MTU (setMtu when the backend knows the device's). */
+  readonly ifMtu: Uint32Array;
+  /** Per interface: the router's own address there (0: unknown). */
+  readonly ifSource: Uint32Array;
   /**
    * Each interface's MAC as two numbers (first four bytes, last two), so that
    * Engine.process checks a frame's destination in two compares: the kernel takes
@@ -52,6 +63,8 @@ export class L2Table {
     this.ifNames = interfaces.map((i) => i.name);
     this.ifMac = new Uint8Array(6 * interfaces.length);
     interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
+    this.ifMtu = Uint32Array.from(interfaces, (itf) => itf.mtu ?? DEFAULT_MTU);
+    this.ifSource = Uint32Array.from(interfaces, (itf) => itf.source ?? 0);
     this.macHead = new Int32Array(interfaces.length);
     this.macTail = new Int32Array(interfaces.length);
     interfaces.forEach((itf, i) => {
@@ -69,6 +82,12 @@ export class L2Table {
     let size = 16;
     while (size < peerCapacity * 2) size <<= 1;
     this.peerHash = new Uint32Array(size);
+  }
+
+  /** The device's MTU as the backend found it (AF_PACKET's SIOCGIFMTU). */
+  setMtu(itf: number, mtu: number): void {
+    if (!(mtu >= 68 && mtu <= 65535)) throw new RangeError(`MTU ${mtu} of ${this.ifNames[itf]} is not in 68..65535`);
+    this.ifMtu[itf] = mtu;
   }
 
   ifIndex(name: string): number {

@@ -84,6 +84,8 @@ export class ServiceRuntime {
   readonly destSvc: Uint32Array;
   /** Cached neighbour entry of the dest's address (0 = not resolved yet). */
   readonly destNeigh: Uint32Array;
+  /** LVS-TUN: the outer source address for the dest, found once (engine/tunnel.ts); 0 = not yet. */
+  readonly destTunSrc: Uint32Array;
   readonly destConns: Float64Array;
   readonly destInPkts: Float64Array;
   readonly destOutPkts: Float64Array;
@@ -148,6 +150,7 @@ export class ServiceRuntime {
     this.destFwd = alloc(Uint8Array, cap);
     this.destSvc = alloc(Uint32Array, cap);
     this.destNeigh = new Uint32Array(cap);
+    this.destTunSrc = new Uint32Array(cap);
     this.destConns = alloc(Float64Array, cap);
     this.destInPkts = alloc(Float64Array, cap);
     this.destOutPkts = alloc(Float64Array, cap);
@@ -412,7 +415,7 @@ export class ServiceRuntime {
     dests.weight[d] = rs.weight;
     dests.upper[d] = rs.upperThreshold;
     dests.lower[d] = rs.lowerThreshold;
-    if (this.destAddr[d] !== rs.address) this.destNeigh[d] = 0;
+    if (this.destAddr[d] !== rs.address) this.destNeigh[d] = this.destTunSrc[d] = 0;
     this.destAddr[d] = rs.address;
     this.destPort[d] = rs.port;
     this.destFwd[d] = FWD_CODES[rs.forward];

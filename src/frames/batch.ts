@@ -36,12 +36,23 @@ export class Batch {
   readonly csumOffset: Uint16Array;
   /** Frames in use: 0..count-1. */
   count = 0;
+  /**
+   * Where received frames must end: the bytes from here to the end of `buf` stay
+   * free for frames the engine makes longer than they came (an LVS-TUN frame
+   * gains an outer IP header, an ICMP error quotes the datagram), written after
+   * the last received frame instead of allocating (engine/spill.ts).
+   */
+  readonly limit: number;
 
   constructor(
     readonly capacity: number,
     bufferBytes = capacity * 2048,
+    /** Bytes at the end kept free of received frames (see `limit`). */
+    tailroom = 0,
   ) {
+    if (tailroom < 0 || (tailroom > 0 && tailroom >= bufferBytes)) throw new RangeError(`tailroom ${tailroom} must be below the buffer's ${bufferBytes} bytes`);
     this.buf = new Uint8Array(bufferBytes);
+    this.limit = bufferBytes - tailroom;
     this.off = new Uint32Array(capacity);
     this.len = new Uint32Array(capacity);
     this.ifIn = new Uint8Array(capacity);
@@ -74,7 +85,7 @@ export class Batch {
    */
   push(frame: Uint8Array, ifIn: number): boolean {
     const at = this.used;
-    if (this.count === this.capacity || at + frame.length > this.buf.length) return false;
+    if (this.count === this.capacity || at + frame.length > this.limit) return false;
     const i = this.count++;
     this.buf.set(frame, at);
     this.off[i] = at;

@@ -48,6 +48,18 @@ export function views(b: Batch): BatchViews {
   return v;
 }
 
+/** The same views with the buffer cut at Batch.limit, for receiving: the addon fills only up to there. */
+const rxViewCache = new WeakMap<Batch, BatchViews>();
+export function rxViews(b: Batch): BatchViews {
+  let v = rxViewCache.get(b);
+  if (!v) {
+    const all = views(b);
+    v = [b.buf.subarray(0, b.limit), ...all.slice(1)] as unknown as BatchViews;
+    rxViewCache.set(b, v);
+  }
+  return v;
+}
+
 export class AfPacketPort implements PacketPort {
   /** Per interface (same order as `devices`): kernel index, MAC and MTU. */
   readonly info: Array<{ index: number; mac: Uint8Array; mtu: number }>;
@@ -85,7 +97,7 @@ export class AfPacketPort implements PacketPort {
   }
 
   rx(batch: Batch, max: number): number {
-    const v = views(batch);
+    const v = rxViews(batch);
     const k = this.sockets.length;
     let got = 0;
     for (let j = 0; j < k && got < max && batch.count < batch.capacity; j++) {

@@ -28,7 +28,7 @@ export class MemoryPort implements PacketPort {
       if (!batch.push(frame, ifIndex)) {
         // A frame no empty batch can hold would block the queue forever: say so.
         if (batch.count === 0) {
-          throw new RangeError(`frame of ${frame.length} bytes does not fit in a batch buffer of ${batch.buf.length} bytes`);
+          throw new RangeError(`frame of ${frame.length} bytes does not fit in a batch buffer of ${batch.limit} bytes`);
         }
         break; // batch full: the frame stays queued for the next call
       }

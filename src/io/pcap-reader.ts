@@ -125,7 +125,7 @@ export class PcapReader {
         if (batch.count === 0) {
           throw new PcapError(
             'PCAP_FRAME_TOO_BIG',
-            `${this.source}: frame of ${r.data.length} bytes does not fit in a batch buffer of ${batch.buf.length} bytes at byte offset ${r.offset}`,
+            `${this.source}: frame of ${r.data.length} bytes does not fit in a batch buffer of ${batch.limit} bytes at byte offset ${r.offset}`,
             r.offset,
           );
         }

@@ -222,7 +222,8 @@ export class Router implements ControlBackend {
       name: 'dataplane',
       start: async () => {
         const macs = this.devices.map((d) => deps.host.macOf(d)!);
-        this.dp = deps.dataPlane({ devices: this.devices, macs, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
+        const sources = ownAddresses(this.devices, deps.host.kernelAddresses());
+        this.dp = deps.dataPlane({ devices: this.devices, macs, sources, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
         this.dp.onFailure((why) => this.died(why));
         this.noteLayouts(await this.dp.start(fullDelta(this.served(this.running))), []);
         await this.followSync();
@@ -721,4 +722,9 @@ export class Router implements ControlBackend {
     if (!this.ha) throw new OpError('ENOENT', 'this router runs without a backup router (lvs.cf backup_active = 0): no failover');
     return this.ha;
   }
+}
+
+/** Per device, the first IPv4 address the kernel holds on it (0: none): the source LVS-TUN's outer header takes, as the kernel's route would. */
+export function ownAddresses(devices: readonly string[], kernel: ReadonlyMap<number, string>): number[] {
+  return devices.map((d) => [...kernel].find(([, dev]) => dev === d)?.[0] ?? 0);
 }

@@ -38,6 +38,8 @@ export interface HostOptions {
   devices: string[];
   /** Each device's MAC, in order. */
   macs: Uint8Array[];
+  /** Each device's own IPv4 address (0: none), in order: LVS-TUN's outer source. */
+  sources?: number[];
   connCapacity: number;
   openPort(devices: string[]): LivePort;
   log: Logger;
@@ -70,10 +72,11 @@ export class DataPlaneHost {
   constructor(private readonly opts: HostOptions) {
     this.clock = opts.clock ?? (() => performance.now());
     const alloc = opts.shared ? sharedAlloc : privateAlloc;
-    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i] }));
+    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], source: opts.sources?.[i] }));
     this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
-    // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones.
-    this.batch = new Batch(opts.batchFrames ?? 256, 8 << 20);
+    // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones,
+    // and 2 MiB kept free for frames that grow (LVS-TUN, ICMP errors): a full batch of jumbo frames.
+    this.batch = new Batch(opts.batchFrames ?? 256, 8 << 20, 2 << 20);
     this.out = new Batch(64, 64 * 2048);
     this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
     this.host = alloc(Float64Array, H_FIELDS);
@@ -85,11 +88,20 @@ export class DataPlaneHost {
   start(delta: TableDelta): ServiceLayout[] {
     const layouts = this.apply(delta);
     this.port = this.opts.openPort(this.opts.devices);
+    this.takeMtus(this.port);
     this.port.onReadable(() => this.drain());
     this.running = true;
     this.announce();
     this.tick();
     return layouts;
+  }
+
+  /** The devices' MTUs where the backend knows them (AF_PACKET does), for LVS-TUN's size check; else 1500. */
+  private takeMtus(port: object): void {
+    const info = (port as { info?: Array<{ mtu?: number }> }).info;
+    info?.forEach((d, itf) => {
+      if (d.mtu !== undefined) this.engine.l2.setMtu(itf, d.mtu);
+    });
   }
 
   /** A new table version, between two batches; throws (changing nothing) when the engine cannot run it. */

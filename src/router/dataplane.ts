@@ -98,6 +98,8 @@ export class InlineDataPlane implements DataPlane {
 export interface DataPlaneSpec {
   devices: string[];
   macs: Uint8Array[];
+  /** Each device's own IPv4 address (the kernel's, 0 for none): LVS-TUN's outer source. */
+  sources?: number[];
   connCapacity: number;
   /** auto | native | pcap (router/ports.ts). */
   backend: string;

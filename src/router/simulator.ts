@@ -30,7 +30,7 @@ export interface FlowSpec {
 
 export class Simulator {
   readonly engine: Engine;
-  private readonly batch = new Batch(1, 4096);
+  private readonly batch = new Batch(1, 8192, 4096); // tailroom: frames that grow (LVS-TUN)
   private readonly table: ServiceTable;
 
   constructor(table: ServiceTable, connCapacity = 1 << 20) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkFile, checkText } from '../../src/cli/check.js';
 import { readFileSync } from 'node:fs';
-import { TUNNEL_NOT_BUILT } from '../../src/config/not-acted-on.js';
 import { fixturePath } from '../config/helpers.js';
 
 describe('checkFile (tsvs check -c FILE)', () => {
@@ -118,13 +117,35 @@ describe('checkFile (tsvs check -c FILE)', () => {
   });
 });
 
-describe('tsvs check, network = tunnel (issue 15 item 16)', () => {
-  it('says LVS-TUN is not acted on: the engine drops what it would tunnel', () => {
+describe('tsvs check, network = tunnel (issue 13 item 2)', () => {
+  it('accepts LVS-TUN without a note and lists its servers as Tunnel', () => {
     const text = readFileSync(fixturePath('dr.cf'), 'utf8').replace('network = direct', 'network = tunnel');
     const line = text.split('\n').findIndex((l) => l.trim() === 'network = tunnel') + 1;
     const res = checkText(text, 'tun.cf');
     expect(res.ok).toBe(true);
-    expect(res.output).toContain(`tun.cf:${line} network: ${TUNNEL_NOT_BUILT}\n`);
-    expect(TUNNEL_NOT_BUILT).toBe('network = tunnel: LVS-TUN (IPIP) forwarding is not built yet; packets for these real servers are dropped and counted (forwarding_method_unsupported)');
+    expect(line).toBeGreaterThan(0);
+    expect(res.output).not.toContain('network:');
+    expect(res.output).not.toContain('Route');
+    expect(res.output).toMatch(/ {2}-> 198\.18\.0\.21:80 +Tunnel +1 +0 +0 *\n/);
+  });
+});
+
+describe('tsvs check, server order (issue 13 item 6)', () => {
+  // Servers in file order .23, .21, .22: lvsd adds them in that order, so IPVS holds them
+  // newest first (.22, .21, .23); ipvsadm -L sorts them for display unless --nosort.
+  const text = readFileSync(fixturePath('dr.cf'), 'utf8')
+    .replace('198.18.0.21', '@1@').replace('198.18.0.22', '@2@').replace('198.18.0.23', '@3@')
+    .replace('@1@', '198.18.0.23').replace('@2@', '198.18.0.21').replace('@3@', '198.18.0.22');
+  const dests = (out: string) => [...out.matchAll(/-> (\S+)/g)].map((m) => m[1]).filter((a) => a !== 'RemoteAddress:Port');
+
+  it('prints them as ipvsadm -Ln prints the running table: sorted by address and port', () => {
+    expect(dests(checkText(text, 'lvs.cf').output)).toEqual(['198.18.0.21:80', '198.18.0.22:80', '198.18.0.23:80']);
+  });
+
+  it('holds them newest first, as the running table does (what ipvsadm -Ln --nosort shows)', async () => {
+    const { compileLvsCf, parseLvsCf } = await import('../../src/config/index.js');
+    const { tableViewFromModel } = await import('../../src/control/from-model.js');
+    const { table } = compileLvsCf(parseLvsCf(text, 'lvs.cf'));
+    expect(tableViewFromModel(table).services[0].servers.map((s) => s.address)).toEqual(['198.18.0.22', '198.18.0.21', '198.18.0.23']);
   });
 });

@@ -67,6 +67,24 @@ describe('tsvs replay', () => {
     expect(new Set(sent.map((f) => formatMac(f, 0)))).toEqual(new Set(['02:52:00:00:00:10', '02:52:00:00:00:11', '02:52:00:00:00:12']));
   });
 
+  it('LVS-TUN: the DR capture with network = tunnel leaves as IPIP to each server, the client datagrams inside untouched', () => {
+    const out = tmp();
+    const config = join(out, 'tun.cf');
+    writeFileSync(config, readFileSync('test/fixtures/config/dr.cf', 'utf8').replace('network = direct', 'network = tunnel'));
+    const res = replay({ config, input: 'test/fixtures/pcap/dr-http.pcap', outDir: out });
+    expect(res.sent).toEqual({ eth0: 9 });
+    expect(res.counters).toMatchObject({ tunneled: 9 });
+    const sent = tcpFrames(frames(join(out, 'eth0.pcap')));
+    const inputs = tcpFrames(frames('test/fixtures/pcap/dr-http.pcap')).filter((f) => ipAt(f, 30) === '198.18.0.10' && f[23] === 6);
+    expect(sent.map((f) => f[23])).toEqual(Array(9).fill(4));
+    // Outer: from the VIP (replay knows no kernel address; the VIP's /24 holds the servers) to the server it was scheduled to.
+    expect(sent.map((f) => ipAt(f, 26))).toEqual(Array(9).fill('198.18.0.10'));
+    // Each to the MAC the capture's ARP taught for its outer destination (.21 -> 02:52:00:00:00:10, ...).
+    expect(sent.map((f) => `${ipAt(f, 30)} ${formatMac(f, 0)}`)).toEqual(sent.map((f) => `198.18.0.2${f[5] - 0x0f} 02:52:00:00:00:${f[5].toString(16)}`));
+    expect(sent.map((f) => Buffer.from(f.subarray(34)).toString('hex'))).toEqual(inputs.map((f) => Buffer.from(f.subarray(14)).toString('hex')));
+    expect(res.report.split('\n')).toContain('  -> 198.18.0.21:80               Tunnel  1      0          1         ');
+  });
+
   it('--mac sets the router MACs; an unknown next hop is reported and --neigh supplies it', () => {
     const dir = tmp();
     const input = join(dir, 'in.pcap');

@@ -117,9 +117,10 @@ describe('control ops', () => {
     expect(p.addresses).toEqual(ADDRS);
   });
 
-  it('accepts a tunnel server with a warning: IPIP forwarding is not built yet', () => {
+  it('accepts a tunnel server without a warning; refuses tunnel types other than ipip', () => {
     const p = plan([{ op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'tunnel' }]);
-    expect(p.warnings).toEqual([expect.stringContaining('forwarding by IPIP tunnel (-i) is not built yet')]);
+    expect(p.warnings).toEqual([]);
+    expect(p.done).toEqual(['added real server 198.19.0.12:80 to TCP 198.18.0.10:80 (tunnel, weight 1)']);
     expect(refused([{ op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'tunnel', tunnelType: 'gre' }])).toMatchObject({ code: 'EINVAL' });
   });
 });

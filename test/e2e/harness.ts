@@ -19,7 +19,8 @@ export interface Running {
   statsPath: string;
 }
 
-export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[] }): Promise<Running> {
+/** `waitServing: false`: return once the servers are in the table, without waiting for the VIP to answer (LVS-TUN: the servers' decapsulators start after). */
+export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[]; waitServing?: boolean }): Promise<Running> {
   const lab = await labUp({ mode: o.mode, servers: 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true });
   try {
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
@@ -29,6 +30,7 @@ export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; off
     // As nanny, the health checks add each server at its first good check: wait for
     // every one before the first request, so that none of them starts with a head start.
     await serversInTable(running, lab.serverAddrs);
+    if (o.waitServing === false) return running;
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (!router.alive()) throw new Error(`router exited: ${router.log().slice(-2000)}`);

@@ -12,7 +12,7 @@ describe('bench:ab', () => {
     const base = await loadBase('bench/engine/engine.bench.ts');
     const rows = runAb(base({ quick: true }), abWorkloads({ quick: true }), { rounds: 3 });
     expect(rows.map((r) => r.workload)).toEqual([
-      'NAT established, 10k flows (in+out)', 'DR established, 10k flows', 'NAT new connections, 5 k into a fresh table',
+      'NAT established, 10k flows (in+out)', 'DR established, 10k flows', 'TUN established, 10k flows (IPIP)', 'NAT new connections, 5 k into a fresh table',
     ]);
     for (const r of rows) {
       expect(r['base M/s']).toBeGreaterThan(0);
@@ -23,7 +23,7 @@ describe('bench:ab', () => {
 
   it('times the workloads with the counters in private and in shared memory (npm run bench -- alloc)', () => {
     const rows = runAllocAb({ quick: true, rounds: 2 });
-    expect(rows.map((r) => r.workload)).toHaveLength(3);
+    expect(rows.map((r) => r.workload)).toHaveLength(4);
     for (const r of rows) {
       expect(r['private M/s']).toBeGreaterThan(0);
       expect(r['shared M/s']).toBeGreaterThan(0);
