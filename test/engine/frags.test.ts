@@ -5,7 +5,7 @@
 // the first fragment; the checksum is also verified over the reassembled output.
 import { describe, expect, it } from 'vitest';
 import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
-import { dropName } from '../../src/engine/counters.js';
+import { countersSnapshot, dropName } from '../../src/engine/counters.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { FragOptions } from '../../src/engine/frags.js';
 import { l4Checksum } from '../../src/packet/checksum.js';
@@ -240,5 +240,19 @@ describe('fragments through DR', () => {
     expect(out.map((o) => o.verdict)).toEqual([VERDICT_TX, VERDICT_TX, VERDICT_TX]);
     expect(out.map((o) => o.ifOut)).toEqual([0, 0, 0]);
     expect(out.map((o) => hex(o.frame))).toEqual([f0, f1, f2].map((f) => hex(macs(f))));
+  });
+});
+
+describe('fragment counters', () => {
+  it('every fragment drop reason is listed by name, zeros included (stats, tsvs top, /metrics)', () => {
+    const e = world();
+    const c = e.counters;
+    const all = countersSnapshot(c.drops, c.passes, c.n, true);
+    const names = Object.keys(all).filter((k) => k.startsWith('drop_fragment')).sort();
+    expect(names).toEqual([
+      'drop_fragment', 'drop_fragment_bad_length', 'drop_fragment_duplicate', 'drop_fragment_overlap', 'drop_fragment_oversize',
+      'drop_fragment_refused', 'drop_fragment_store_full', 'drop_fragment_timeout', 'drop_fragment_too_many',
+    ]);
+    expect(names.map((k) => all[k])).toEqual(Array(9).fill(0));
   });
 });
