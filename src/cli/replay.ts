@@ -52,7 +52,10 @@ export function replay(opts: ReplayOptions): ReplayResult {
   const writers = names.map((n) => new PcapWriter(join(opts.outDir, `${n}.pcap`)));
   const sent = new Array<number>(names.length).fill(0);
   const reader = new PcapReader(opts.input);
-  const batch = new Batch(1, 1 << 18, 1 << 17); // tailroom: frames that grow (LVS-TUN, ICMP errors)
+  // One frame read at a time; the room after it takes fragments held for that frame
+  // (a first fragment that came after later ones: engine/frags.ts); the tailroom
+  // frames that grow (LVS-TUN, ICMP errors).
+  const batch = new Batch(128, 1 << 19, 1 << 17);
   let read = 0;
   try {
     for (let rec = reader.next(); rec; rec = reader.next()) {
@@ -61,9 +64,10 @@ export function replay(opts: ReplayOptions): ReplayResult {
       batch.push(rec.data, ingress(rec.data));
       const ts = rec.tsMs;
       engine.process(batch, ts);
-      if (batch.verdict[0] === VERDICT_TX) {
-        writers[batch.ifOut[0]].write(ts, batch.frame(0));
-        sent[batch.ifOut[0]]++;
+      for (let i = 0; i < batch.count; i++) {
+        if (batch.verdict[i] !== VERDICT_TX) continue;
+        writers[batch.ifOut[i]].write(ts, batch.frame(i));
+        sent[batch.ifOut[i]]++;
       }
     }
   } finally {

@@ -5,7 +5,7 @@ import { privateAlloc, type Alloc } from '../conn/memory.js';
 import { PARSE_RESULT_NAMES } from '../packet/parse.js';
 
 /** Drop reasons of the engine itself. Malformed frames use MALFORMED_BASE + parse code. */
-export const DROP_FRAGMENT = 1; // IP fragment of a virtual-service flow (no reassembly)
+export const DROP_FRAGMENT = 1; // later fragment of a datagram whose first fragment was dropped (frags.ts)
 export const DROP_NO_CONN = 2; // TCP non-SYN to a virtual service with no connection
 export const DROP_NO_DEST = 3; // scheduler found no usable real server
 export const DROP_TABLE_FULL = 4; // connection table at capacity
@@ -19,6 +19,15 @@ export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKE
 export const DROP_TUNNEL_TOO_BIG = 20; // encapsulated packet over the egress MTU (answered "fragmentation needed" when DF)
 export const DROP_TUNNEL_GSO = 21; // GSO super-frame for a tunnel server: no IPIP segmentation through AF_PACKET
 export const DROP_NO_ROOM = 22; // no batch tailroom left for a frame that grows
+// Fragments (frags.ts): one block, codes 24-31, so other drop codes can grow from 12.
+export const DROP_FRAG_TIMEOUT = 24; // held before its first fragment, which did not come within ipfrag_time
+export const DROP_FRAG_OVERLAP = 25; // overlaps another fragment of its datagram (RFC 5722): the datagram is refused
+export const DROP_FRAG_DUPLICATE = 26; // the same bytes of a datagram again
+export const DROP_FRAG_STORE_FULL = 27; // no free flow or held-frame slot (ipfrag_high_thresh)
+export const DROP_FRAG_TOO_MANY = 28; // more than MAX_FRAGS fragments in one datagram
+export const DROP_FRAG_OVERSIZE = 29; // the datagram would be longer than 65535 octets
+export const DROP_FRAG_BAD_LENGTH = 30; // empty, or not a multiple of 8 octets without being the last
+export const DROP_FRAG_REFUSED = 31; // of a datagram refused earlier (overlap, too many, oversize)
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -35,6 +44,14 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_TUNNEL_TOO_BIG]: 'tunnel_too_big',
   [DROP_TUNNEL_GSO]: 'tunnel_gso',
   [DROP_NO_ROOM]: 'no_room_to_grow',
+  [DROP_FRAG_TIMEOUT]: 'fragment_timeout',
+  [DROP_FRAG_OVERLAP]: 'fragment_overlap',
+  [DROP_FRAG_DUPLICATE]: 'fragment_duplicate',
+  [DROP_FRAG_STORE_FULL]: 'fragment_store_full',
+  [DROP_FRAG_TOO_MANY]: 'fragment_too_many',
+  [DROP_FRAG_OVERSIZE]: 'fragment_oversize',
+  [DROP_FRAG_BAD_LENGTH]: 'fragment_bad_length',
+  [DROP_FRAG_REFUSED]: 'fragment_refused',
 };
 
 export function dropName(code: number): string {

@@ -16,6 +16,8 @@ import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../pa
 import { viewOf } from '../packet/bytes.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
 import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../frames/batch.js';
+import { FragTable, type FragOptions } from './frags.js';
+import { handleFragment, releaseWaiting } from './frag-path.js';
 import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
@@ -53,6 +55,8 @@ export interface EngineOptions {
   peerCapacity?: number;
   /** Where counters live: shared memory when another thread reads them (conn/memory.ts). */
   alloc?: Alloc;
+  /** Fragments forwarded along their flow (frags.ts): flows in flight, frames held, timeout. */
+  frags?: FragOptions;
 }
 
 export class Engine {
@@ -81,11 +85,15 @@ export class Engine {
   sync: SyncQueue | null = null;
   /** The ICMP errors the router sends share the kernel's global rate limit (icmp-send.ts). */
   readonly icmpLimit = new IcmpLimiter();
-  private readonly info = new FrameInfo();
+  readonly info = new FrameInfo();
   /** Where the next frame that grows is written: past the batch's received frames (spill). */
   private tail = 0;
   /** IP identification of the datagrams the router makes (outer IPIP headers without DF, ICMP errors). */
   private ipId = 0;
+  /** Fragments of virtual-service datagrams in flight (frags.ts, frag-path.ts). */
+  readonly frags: FragTable;
+  /** Frames appended to the batch by this process() call (held fragments released) and sent. */
+  appendedTx = 0;
   /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
   private readonly filterDst: boolean;
 
@@ -99,6 +107,7 @@ export class Engine {
     this.conns.peerOwner = this.l2;
     this.filterDst = opts.acceptOtherHost !== true;
     this.admit = new NewConnections(this.services, this.conns);
+    this.frags = new FragTable(opts.frags, this.counters.drops);
     if (opts.table) this.apply(opts.table);
   }
 
@@ -152,13 +161,17 @@ export class Engine {
     this.conns.expire(now);
     this.now = now;
     this.tail = batch.used;
+    if (now >= this.frags.nextCheck) this.frags.expire(now);
+    this.appendedTx = 0;
     let tx = 0;
+    // Released fragments are appended after the received frames, already decided.
+    const count = batch.count;
     const buf = batch.buf;
     // Unicast to the interface's MAC: its last two bytes then its first four, as
     // numbers (l2.macTail/macHead). Here, not in frame(), which V8 must inline.
     const head = this.filterDst ? this.l2.macHead : null;
     const tail = this.l2.macTail;
-    for (let i = 0; i < batch.count; i++) {
+    for (let i = 0; i < count; i++) {
       const o = batch.off[i];
       const itf = batch.ifIn[i];
       const mine = head === null || (buf[o] & 1) !== 0 || batch.len[i] < 14 ||
@@ -167,7 +180,9 @@ export class Engine {
       batch.verdict[i] = v;
       if (v === VERDICT_TX) tx++;
     }
-    this.counters.rxFrames += batch.count;
+    if (this.frags.waiting !== 0) releaseWaiting(this, batch);
+    tx += this.appendedTx;
+    this.counters.rxFrames += count;
     this.counters.txFrames += tx;
     return tx;
   }
@@ -213,10 +228,43 @@ export class Engine {
     if (proto !== PROTO_TCP && proto !== PROTO_UDP) {
       return proto === PROTO_ICMP ? handleIcmp(this, batch, i, info, now) : this.pass(C.PASS_NOT_OURS);
     }
-    // IPVS sees reassembled datagrams; tsvs does not reassemble, so a fragment
-    // to a VIP is dropped and counted rather than sent somewhere wrong.
-    return this.owned.has(info.daddr) ? this.drop(batch, i, C.DROP_FRAGMENT) : this.pass(C.PASS_NOT_OURS);
+    // IPVS sees reassembled datagrams; tsvs forwards fragments along their flow (frags.ts).
+    return handleFragment(this, batch, i, now);
   }
+
+  /**
+   * The connection path of a first fragment (frag-path.ts), as ipv4() takes an
+   * unfragmented packet; returns the verdict and leaves in `fragConn` the
+   * connection slot that took it (+ 1 << 31 for a reply), 0 when none did.
+   */
+  firstFragment(batch: Batch, i: number, now: number): number {
+    const info = this.info;
+    const conns = this.conns;
+    const proto = info.proto, s = info.saddr | 0, sp = info.sport, d = info.daddr | 0, dp = info.dport;
+    this.fragConn = 0;
+    if (!this.owned.has(info.daddr)) {
+      const reply = conns.lookupOut(proto, s, sp, d, dp);
+      if (reply !== 0) {
+        this.fragConn = reply + 0x80000000;
+        return this.outbound(batch, i, reply, now);
+      }
+    }
+    let slot = conns.lookupIn(proto, s, sp, d, dp);
+    let v: number;
+    if (slot === 0) v = this.miss(batch, i, now);
+    else {
+      const available = (this.services.dests.flags[conns.destOf(slot)] & DEST_F_AVAILABLE) !== 0;
+      const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
+      v = available && !syn ? this.inbound(batch, i, slot, now) : this.hitSlow(batch, i, slot, syn, now);
+    }
+    // A new or renewed connection: found again by the tuple as it came (the rewrite changed info).
+    if (v === VERDICT_TX) slot = conns.lookupIn(proto, s, sp, d, dp);
+    this.fragConn = slot;
+    return v;
+  }
+
+  /** Set by firstFragment(). */
+  fragConn = 0;
 
   /** A client packet whose connection is a SYN or whose server is gone (NewConnections.hit). */
   private hitSlow(batch: Batch, i: number, slot: number, syn: boolean, now: number): number {
@@ -479,7 +527,7 @@ function writeMacs(buf: Uint8Array, at: number, hdr: Int32Array, h: number): voi
 }
 
 /** TTL - 1 with the header checksum adjusted (RFC 1624: the TTL shares a 16-bit word with the protocol). */
-function decrementTtl(buf: Uint8Array, l3: number): void {
+export function decrementTtl(buf: Uint8Array, l3: number): void {
   buf[l3 + 8]--;
   // Decrementing the high byte of a word by one adds 0x0100 to the checksum (ones' complement).
   let sum = ((buf[l3 + 10] << 8) | buf[l3 + 11]) + 0x0100;

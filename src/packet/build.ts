@@ -262,3 +262,31 @@ export function buildArp(o: ArpOptions): Uint8Array {
 export function buildGratuitousArp(mac: MacInput, ip: number, vlan?: number): Uint8Array {
   return buildArp({ op: ARP_OP_REQUEST, senderMac: mac, senderIp: ip, targetIp: ip, vlan });
 }
+
+/**
+ * Cuts an Ethernet + IPv4 frame (no VLAN tag) into fragments as RFC 791 3.2
+ * ("An Example Fragmentation Procedure") does: each carries at most `maxData`
+ * payload octets (rounded down to a multiple of 8), the same header with its
+ * total length, MF and offset set and its checksum recomputed. IP options are
+ * copied into every fragment (tests do not use the ones RFC 791 keeps in the first only).
+ */
+export function fragmentFrame(frame: Uint8Array, maxData: number): Uint8Array[] {
+  const l3 = ETH_HLEN;
+  const ihl = (frame[l3] & 0x0f) << 2;
+  const total = (frame[l3 + 2] << 8) | frame[l3 + 3];
+  const step = maxData & ~7;
+  if (step < 8) throw new RangeError('a fragment carries at least 8 octets');
+  const data = total - ihl;
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < data; at += step) {
+    const n = Math.min(step, data - at);
+    const f = new Uint8Array(l3 + ihl + n);
+    f.set(frame.subarray(0, l3 + ihl));
+    f.set(frame.subarray(l3 + ihl + at, l3 + ihl + at + n), l3 + ihl);
+    writeU16(f, l3 + 2, ihl + n);
+    writeU16(f, l3 + 6, (frame[l3 + 6] & 0x40 ? IP_DF : 0) | (at + n < data ? IP_MF : 0) | (at >>> 3));
+    ipv4SetChecksum(f, l3, ihl);
+    out.push(f);
+  }
+  return out;
+}

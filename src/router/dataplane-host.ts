@@ -53,6 +53,9 @@ export interface HostOptions {
   openSync?: SyncTransportFactory;
 }
 
+/** Places of every batch left for released fragments (a datagram's held ones go out with its first). */
+const FRAG_ROOM = 8;
+
 export class DataPlaneHost {
   readonly engine: Engine;
   readonly memory: DataPlaneMemory;
@@ -134,7 +137,9 @@ export class DataPlaneHost {
     let frames = 0;
     for (let k = 0; k < max; k++) {
       b.reset();
-      const n = port.rx(b, b.capacity);
+      // The last few places stay free for fragments held before their first one,
+      // which the engine appends when it comes (engine/frags.ts).
+      const n = port.rx(b, b.capacity > 2 * FRAG_ROOM ? b.capacity - FRAG_ROOM : b.capacity);
       if (n === 0) break;
       frames += n;
       const t0 = this.clock();

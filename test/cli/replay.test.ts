@@ -8,7 +8,7 @@ import { replay } from '../../src/cli/replay.js';
 import { PcapReader } from '../../src/io/pcap-reader.js';
 import { pcapBytes } from '../../src/io/pcap-writer.js';
 import { formatIPv4, formatMac } from '../../src/model/index.js';
-import { buildTcp } from '../../src/packet/build.js';
+import { buildTcp, fragmentFrame } from '../../src/packet/build.js';
 import { writeFileSync } from 'node:fs';
 
 const dirs: string[] = [];
@@ -117,5 +117,19 @@ describe('tsvs replay', () => {
     expect(res.read).toBe(29);
     const warnings = res.report.split('\n').filter((l) => l.startsWith('warning:'));
     expect(warnings).toEqual([expect.stringMatching(new RegExp(`^warning: ${input}: truncated dump file: record header says \\d+ bytes of data, file has \\d+ at byte offset \\d+; the 29 complete records before it were replayed$`))]);
+  });
+
+  it('a first fragment that comes after a later one goes out first, the held one right after it', () => {
+    const dir = tmp();
+    const input = join(dir, 'frags.pcap');
+    const payload = Uint8Array.from({ length: 2000 }, (_, k) => k & 0xff);
+    const syn = buildTcp({ srcMac: '02:67:77:00:00:01', dstMac: '02:aa:00:00:00:01', src: 0xc6120101, dst: 0xc612000a, sport: 5000, dport: 80, flags: 2, id: 77, payload });
+    const [f0, f1] = fragmentFrame(syn, 1480);
+    writeFileSync(input, pcapBytes([{ tsMs: 1, data: f1 }, { tsMs: 2, data: f0 }]));
+    const res = replay({ config: 'test/fixtures/config/nat.cf', input, outDir: join(dir, 'out'), macs: { eth0: '02:aa:00:00:00:01', eth1: '02:aa:00:00:00:02' }, neighbours: ['198.19.0.13=02:52:00:00:00:99'] });
+    expect(res.sent).toEqual({ eth0: 0, eth1: 2 });
+    const out = frames(join(dir, 'out', 'eth1.pcap'));
+    // Offsets 0 then 1480 (185 units), both to the real server.
+    expect(out.map((f) => [(f[20] << 8 | f[21]) & 0x1fff, ipAt(f, 30)])).toEqual([[0, '198.19.0.13'], [185, '198.19.0.13']]);
   });
 });

@@ -51,10 +51,12 @@ describe('engine behaviour', () => {
     expect(e.counters.snapshot()).toMatchObject({ drop_malformed_truncated_ethernet: expect.any(Number) });
   });
 
-  it('fragments to a VIP are dropped and counted (no reassembly)', () => {
+  it('fragments to a VIP follow their flow (frags.test.ts): a first fragment opens the connection', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]));
-    const frag = buildTcp({ dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5, dport: 80, flags: SYN, fragment: { offset: 0, more: true } });
-    expect(dropName(run(e, frag, 0).reason)).toBe('fragment');
+    const frag = buildTcp({ dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 5, dport: 80, flags: SYN, fragment: { offset: 0, more: true }, payload: new Uint8Array(4) });
+    const out = run(e, frag, 0);
+    expect([out.verdict, out.ifOut]).toEqual([VERDICT_TX, 1]);
+    expect(e.frags.live).toBe(1);
   });
 
   it('persistence: clients of one /24 share a server; another net may go elsewhere', () => {
