@@ -134,3 +134,23 @@ describe('names', () => {
     expect(stateName(6, 42, false)).toBe('ERR!');
   });
 });
+
+describe('tcp_states_dos (secure_tcp)', () => {
+  it('differs from the normal table only where a spoofed handshake would complete or a DR conn starts', async () => {
+    const { TCP_STATES, TCP_STATES_DOS, TCP_S_SYN_RECV, TCP_S_SYNACK, TCP_S_ESTABLISHED } = await import('../../src/conn/tcp-states.js');
+    const diffs: string[] = [];
+    for (let d = 0; d < 3; d++) for (let ev = 0; ev < 4; ev++) for (let st = 0; st < 11; st++) {
+      if (TCP_STATES[d][ev][st] !== TCP_STATES_DOS[d][ev][st]) diffs.push(`${d}.${ev}.${st}:${TCP_STATES_DOS[d][ev][st]}`);
+    }
+    // INPUT ack in SYN_RECV stays SYN_RECV (normal: ESTABLISHED).
+    expect(TCP_STATES[0][2][TCP_S_SYN_RECV]).toBe(TCP_S_ESTABLISHED);
+    expect(TCP_STATES_DOS[0][2][TCP_S_SYN_RECV]).toBe(TCP_S_SYN_RECV);
+    // DR's first SYN goes to SYNACK.
+    expect(TCP_STATES_DOS[2][0][0]).toBe(TCP_S_SYNACK);
+    expect(diffs).toEqual([
+      '0.0.10:10', '0.1.10:10', '0.2.3:3', '0.2.10:10', '0.3.10:6',
+      '1.0.3:10', '1.0.10:10',
+      '2.0.0:10', '2.0.4:10', '2.0.5:10', '2.0.6:10', '2.0.7:10', '2.0.8:10', '2.0.9:10', '2.0.10:10',
+    ]);
+  });
+});
