@@ -19,8 +19,8 @@
 // | global  | amemthresh                 | int, 0             | free conn entries the automatic modes watch  |
 // |         |                            |                    | (0: 1/16 of conn_capacity)                   |
 // | global  | am_droprate                | int >= 1, 10       | sysctl am_droprate (drop_packet = 3)         |
-// | global  | syn_proxy                  | int 0..3, 1        | SYN cookies for NAT TCP services, same modes |
-// |         |                            |                    | (engine/syn-proxy.ts)                        |
+// | global  | syn_proxy                  | int 0..3, 0        | SYN cookies for NAT TCP services, same modes |
+// |         |                            |                    | (reserved: noted as not acted on yet)        |
 // | global  | syncd_version              | 0/1, 1             | IPVS sync protocol version sent (sysctl      |
 // |         |                            |                    | sync_version; 0 for kernels before 2.6.39)   |
 // | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
@@ -200,7 +200,7 @@ export const GLOBAL_KEYS = {
   secure_tcp: int(0, 0, 3),
   amemthresh: int(0, 0, 2 ** 28),
   am_droprate: int(10, 1, 2 ** 31 - 1),
-  syn_proxy: int(1, 0, 3),
+  syn_proxy: int(0, 0, 3),
   fwmark_rules_from: optStr(),
   fwmark_rule: markRules(),
   failover: oneOf(['pulse', 'vrrp'], 'pulse'),

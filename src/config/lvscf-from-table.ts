@@ -66,7 +66,7 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   global('secure_tcp', sw.secureTcp, sw.secureTcp !== 0);
   global('amemthresh', sw.amemthresh, sw.amemthresh !== 0);
   global('am_droprate', sw.amDroprate, sw.amDroprate !== 10);
-  global('syn_proxy', sw.synProxy, sw.synProxy !== 1);
+  global('syn_proxy', sw.synProxy, sw.synProxy !== 0);
   writeMarks(cfg, table.marks);
 
   const vips = table.addresses.filter((a) => a.role === 'vip');

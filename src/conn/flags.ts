@@ -20,8 +20,3 @@ export const CONN_F_SYNC = 0x20;
 /** IP_VS_CONN_F_HASHED (same value, 0x0040): set by the table while the entry can be found
  *  by lookup/lookupTemplate. Cleared when a template is invalidated; ignored in add(). */
 export const CONN_F_HASHED = 0x40;
-/** IP_VS_CONN_F_SYNPROXY (DPVS): opened by the SYN proxy from a SYN cookie; the server's
- *  sequence numbers are shifted by seqDelta for the client (engine/syn-proxy.ts). */
-export const CONN_F_SYNPROXY = 0x100;
-/** The SYN proxy sent the real server its SYN and waits for the SYN-ACK; client data meanwhile is dropped (it is retransmitted). */
-export const CONN_F_SYNPROXY_WAIT = 0x200;

@@ -50,13 +50,6 @@ export class ConnRows {
   readonly nControl: Uint32Array;
   /** Opaque u32 of the engine's (the client-side L2 neighbour). */
   readonly peer: Uint32Array;
-  /**
-   * SYN proxy (CONN_F_SYNPROXY): what the router's cookie ISN minus the real
-   * server's ISN is, added to the server's sequence numbers on the way out and taken
-   * from the client's acks on the way in. While the conn waits for the server's
-   * SYN-ACK (CONN_F_SYNPROXY_WAIT), the cookie ISN itself.
-   */
-  readonly seqDelta: Int32Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -66,7 +59,6 @@ export class ConnRows {
     this.control = new Uint32Array(n);
     this.nControl = new Uint32Array(n);
     this.peer = new Uint32Array(n);
-    this.seqDelta = new Int32Array(n);
   }
 
   // Addresses come out as uint32, as they are written in dotted quads; callers on the
@@ -135,6 +127,6 @@ export class ConnRows {
 
   /** Bytes held by the rows and columns. */
   get rowBytes(): number {
-    return this.row.byteLength + this.control.byteLength + this.nControl.byteLength + this.peer.byteLength + this.seqDelta.byteLength;
+    return this.row.byteLength + this.control.byteLength + this.nControl.byteLength + this.peer.byteLength;
   }
 }

@@ -275,7 +275,6 @@ export class ConnTable extends ConnRows {
     this.control[s] = control;
     this.nControl[s] = 0;
     this.peer[s] = 0;
-    this.seqDelta[s] = 0;
     if (hashed) this.chains.insert(s, this.keyOf(template, proto, caddr, cport, vaddr, vport));
     if (dest !== 0) this.dests.bind(dest, flags);
     if (control !== 0) this.nControl[control]++;

@@ -18,7 +18,6 @@ export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a
 export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
 // SYN flood defences (defense.ts, syn-proxy.ts); codes apart from the others' to keep merges apart.
 export const DROP_DEFENSE = 24; // drop_packet: a new connection refused under pressure (ip_vs_todrop)
-export const DROP_SYN_PROXY_WAIT = 25; // client segment while the SYN proxy waits for the real server's SYN-ACK
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -34,7 +33,6 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_BAD_ICMP_CSUM]: 'bad_icmp_checksum',
   [DROP_OTHER_HOST]: 'other_host',
   [DROP_DEFENSE]: 'defense_drop_packet',
-  [DROP_SYN_PROXY_WAIT]: 'syn_proxy_handshake',
 };
 
 export function dropName(code: number): string {
@@ -54,17 +52,14 @@ const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
 /** Counted by the client peer table (l2.ts): no room for a new client MAC; unused ones evicted. */
 export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
 /** SYN flood defences: events (counters) and, from N_DEF_DROP_ENTRY_ON, the levels now (gauges). */
-export const N_HALF_OPEN_EVICTED = 8, N_DROP_ENTRY_DROPPED = 9, N_SYN_COOKIES_SENT = 10, N_SYN_COOKIES_VALID = 11,
-  N_SYN_COOKIES_INVALID = 12, N_SYN_PROXY_OPENED = 13,
-  N_DEF_DROP_ENTRY_ON = 14, N_DEF_DROP_RATE = 15, N_DEF_SECURE_TCP_ON = 16, N_DEF_SYN_PROXY_ON = 17;
-export const N_FIELDS = 18;
+export const N_HALF_OPEN_EVICTED = 8, N_DROP_ENTRY_DROPPED = 9,
+  N_DEF_DROP_ENTRY_ON = 10, N_DEF_DROP_RATE = 11, N_DEF_SECURE_TCP_ON = 12;
+export const N_FIELDS = 13;
 /** Their names in snapshots (`defense_` prefix: views.ts and the metrics pick them by it). */
 const DEFENSE_NAMES: readonly (readonly [number, string])[] = [
   [N_HALF_OPEN_EVICTED, 'defense_half_open_evicted'], [N_DROP_ENTRY_DROPPED, 'defense_drop_entry_dropped'],
-  [N_SYN_COOKIES_SENT, 'defense_syn_cookies_sent'], [N_SYN_COOKIES_VALID, 'defense_syn_cookies_valid'],
-  [N_SYN_COOKIES_INVALID, 'defense_syn_cookies_invalid'], [N_SYN_PROXY_OPENED, 'defense_syn_proxy_opened'],
   [N_DEF_DROP_ENTRY_ON, 'defense_drop_entry_on'], [N_DEF_DROP_RATE, 'defense_drop_rate'],
-  [N_DEF_SECURE_TCP_ON, 'defense_secure_tcp_on'], [N_DEF_SYN_PROXY_ON, 'defense_syn_proxy_on'],
+  [N_DEF_SECURE_TCP_ON, 'defense_secure_tcp_on'],
 ];
 
 export class Counters {

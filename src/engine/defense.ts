@@ -12,8 +12,8 @@
 //   drop_packet: one new connection in drop_rate is refused, drop_rate =
 //                amemthresh / (amemthresh - free), or am_droprate in mode 3.
 //   secure_tcp:  the TCP state table and timeouts switch to the secure ones.
-//   syn_proxy:   (tsvs, as DPVS) a NAT service's SYN is answered with a SYN cookie
-//                instead of making an entry (syn-proxy.ts).
+//   syn_proxy:   (tsvs, as DPVS) reserved for a SYN proxy answering a NAT service's
+//                SYN with a SYN cookie; its level is kept, nothing acts on it yet.
 import type { ConnTable } from '../conn/table.js';
 import { DEFAULT_SWITCHES, type Switches } from '../model/index.js';
 
@@ -25,7 +25,7 @@ export class Defense {
   dropEntryMode = 0;
   dropPacketMode = 0;
   secureTcpMode = 0;
-  synProxyMode = 1;
+  synProxyMode = 0;
   /** Whether each is acting now. */
   dropEntryOn = false;
   secureTcpOn = false;

@@ -174,7 +174,6 @@ export class Engine {
     n[C.N_DEF_DROP_ENTRY_ON] = d.dropEntryOn ? 1 : 0;
     n[C.N_DEF_DROP_RATE] = d.dropRate;
     n[C.N_DEF_SECURE_TCP_ON] = d.secureTcpOn ? 1 : 0;
-    n[C.N_DEF_SYN_PROXY_ON] = d.synProxyOn ? 1 : 0;
   }
 
   private frame(batch: Batch, i: number, now: number): number {

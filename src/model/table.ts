@@ -23,7 +23,7 @@ export interface TableSpec {
 
 export const DEFAULT_SWITCHES: Switches = {
   connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false,
-  dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 1, amemthresh: 0, amDroprate: 10,
+  dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10,
 };
 
 let lastVersion = 0;

@@ -94,7 +94,7 @@ export interface Switches {
   readonly dropEntry: number;
   readonly dropPacket: number;
   readonly secureTcp: number;
-  /** SYN proxy with SYN cookies for NAT TCP services (tsvs, as DPVS's synproxy): same modes; default 1. */
+  /** SYN proxy with SYN cookies for NAT TCP services (tsvs, as DPVS's synproxy): same modes; not built yet (noted as not acted on). */
   readonly synProxy: number;
   /** Free connection entries under which the automatic modes act; 0: 1/16 of the table. */
   readonly amemthresh: number;

@@ -6,19 +6,20 @@ import { compileLvsCf, lvsCfFromTable, parseLvsCf, writeLvsCf } from '../../src/
 import { codes, errorsOf } from './helpers.js';
 
 const compile = (text: string) => compileLvsCf(parseLvsCf(text, 'lvs.cf'));
-const SET = 'serial_no = 1\ndrop_entry = 1\ndrop_packet = 3\nsecure_tcp = 2\namemthresh = 5000\nam_droprate = 7\nsyn_proxy = 0\n';
+const SET = 'serial_no = 1\ndrop_entry = 1\ndrop_packet = 3\nsecure_tcp = 2\namemthresh = 5000\nam_droprate = 7\nsyn_proxy = 3\n';
 
 describe('lvs.cf flood defence keys', () => {
-  it('default to IPVS off, the SYN proxy automatic, amemthresh 1/16 of the table (0)', () => {
+  it('default to off, as the sysctls, and amemthresh 1/16 of the table (0)', () => {
     const sw = compile('serial_no = 1\n').table.switches;
-    expect([sw.dropEntry, sw.dropPacket, sw.secureTcp, sw.synProxy, sw.amemthresh, sw.amDroprate]).toEqual([0, 0, 0, 1, 0, 10]);
+    expect([sw.dropEntry, sw.dropPacket, sw.secureTcp, sw.synProxy, sw.amemthresh, sw.amDroprate]).toEqual([0, 0, 0, 0, 0, 10]);
   });
 
   it('take the values set, and are acted on (not reported)', () => {
     const { table, notActedOn } = compile(SET);
     const sw = table.switches;
-    expect([sw.dropEntry, sw.dropPacket, sw.secureTcp, sw.synProxy, sw.amemthresh, sw.amDroprate]).toEqual([1, 3, 2, 0, 5000, 7]);
-    expect(notActedOn.map((n) => n.key)).toEqual(['serial_no']);
+    expect([sw.dropEntry, sw.dropPacket, sw.secureTcp, sw.synProxy, sw.amemthresh, sw.amDroprate]).toEqual([1, 3, 2, 3, 5000, 7]);
+    // syn_proxy is kept for the SYN proxy to come, and said not to act yet.
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['1 serial_no', '7 syn_proxy']);
   });
 
   it('are checked with their lines', () => {
@@ -28,7 +29,7 @@ describe('lvs.cf flood defence keys', () => {
   it('are written back when not the default', () => {
     const cfg = parseLvsCf(SET, 'lvs.cf');
     const text = writeLvsCf(lvsCfFromTable(compileLvsCf(cfg).table, cfg));
-    for (const line of ['drop_entry = 1', 'drop_packet = 3', 'secure_tcp = 2', 'amemthresh = 5000', 'am_droprate = 7', 'syn_proxy = 0']) expect(text).toContain(`\n${line}\n`);
+    for (const line of ['drop_entry = 1', 'drop_packet = 3', 'secure_tcp = 2', 'amemthresh = 5000', 'am_droprate = 7', 'syn_proxy = 3']) expect(text).toContain(`\n${line}\n`);
     const plain = parseLvsCf('serial_no = 1\n', 'lvs.cf');
     expect(writeLvsCf(lvsCfFromTable(compileLvsCf(plain).table))).not.toMatch(/drop_entry|syn_proxy|amemthresh/);
   });
