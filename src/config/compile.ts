@@ -155,7 +155,10 @@ class Compiler {
     this.errors.push(...this.markErrors);
     if (this.errors.length) throw new ConfigErrors(this.errors);
     const timeouts = { tcp: g.tcp_timeout, tcpfin: g.tcpfin_timeout, udp: g.udp_timeout };
-    const switches: Switches = { connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template };
+    const switches: Switches = {
+      connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template,
+      dropEntry: g.drop_entry, dropPacket: g.drop_packet, secureTcp: g.secure_tcp, synProxy: g.syn_proxy, amemthresh: g.amemthresh, amDroprate: g.am_droprate,
+    };
     let table: ServiceTable;
     try {
       table = buildTable({ services, addresses: this.addresses, timeouts, marks: this.marks, switches });

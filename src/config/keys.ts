@@ -12,6 +12,15 @@
 // | global  | conn_reuse_mode            | int 0..3, 1        | sysctl conn_reuse_mode (ipvs-sysctl.rst)     |
 // | global  | expire_nodest_conn         | 0/1, 0             | sysctl expire_nodest_conn                    |
 // | global  | expire_quiescent_template  | 0/1, 0             | sysctl expire_quiescent_template             |
+// | global  | drop_entry                 | int 0..3, 0        | sysctl drop_entry: 0 off, 1 automatic (on    |
+// |         |                            |                    | below amemthresh free entries), 3 always     |
+// | global  | drop_packet                | int 0..3, 0        | sysctl drop_packet, same modes               |
+// | global  | secure_tcp                 | int 0..3, 0        | sysctl secure_tcp, same modes                |
+// | global  | amemthresh                 | int, 0             | free conn entries the automatic modes watch  |
+// |         |                            |                    | (0: 1/16 of conn_capacity)                   |
+// | global  | am_droprate                | int >= 1, 10       | sysctl am_droprate (drop_packet = 3)         |
+// | global  | syn_proxy                  | int 0..3, 0        | SYN cookies for NAT TCP services, same modes |
+// |         |                            |                    | (reserved: noted as not acted on yet)        |
 // | global  | syncd_version              | 0/1, 1             | IPVS sync protocol version sent (sysctl      |
 // |         |                            |                    | sync_version; 0 for kernels before 2.6.39)   |
 // | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
@@ -186,6 +195,12 @@ export const GLOBAL_KEYS = {
   conn_reuse_mode: int(1, 0, 3),
   expire_nodest_conn: bool(false),
   expire_quiescent_template: bool(false),
+  drop_entry: int(0, 0, 3),
+  drop_packet: int(0, 0, 3),
+  secure_tcp: int(0, 0, 3),
+  amemthresh: int(0, 0, 2 ** 28),
+  am_droprate: int(10, 1, 2 ** 31 - 1),
+  syn_proxy: int(0, 0, 3),
   fwmark_rules_from: optStr(),
   fwmark_rule: markRules(),
   failover: oneOf(['pulse', 'vrrp'], 'pulse'),

@@ -61,6 +61,12 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   global('conn_reuse_mode', sw.connReuseMode, sw.connReuseMode !== 1);
   global('expire_nodest_conn', sw.expireNodestConn, sw.expireNodestConn);
   global('expire_quiescent_template', sw.expireQuiescentTemplate, sw.expireQuiescentTemplate);
+  global('drop_entry', sw.dropEntry, sw.dropEntry !== 0);
+  global('drop_packet', sw.dropPacket, sw.dropPacket !== 0);
+  global('secure_tcp', sw.secureTcp, sw.secureTcp !== 0);
+  global('amemthresh', sw.amemthresh, sw.amemthresh !== 0);
+  global('am_droprate', sw.amDroprate, sw.amDroprate !== 10);
+  global('syn_proxy', sw.synProxy, sw.synProxy !== 0);
   writeMarks(cfg, table.marks);
 
   const vips = table.addresses.filter((a) => a.role === 'vip');

@@ -18,13 +18,18 @@ import {
 } from './flags.js';
 import { HashChains } from './chains.js';
 import { hashEndpoint, hashTuple } from './hash.js';
-import { DIR_INPUT_ONLY, DIR_OUTPUT, TCP_S_ESTABLISHED, TCP_S_NONE, tcpEvent, tcpNextState } from './tcp-states.js';
+import {
+  DIR_INPUT_ONLY, DIR_OUTPUT, TCP_NEXT, TCP_NEXT_DOS, TCP_S_ESTABLISHED, TCP_S_NONE, TCP_S_SYN_RECV, TCP_S_SYNACK, tcpEvent, tcpNextState,
+} from './tcp-states.js';
 import { Timeouts } from './timeouts.js';
 import { TimerWheel, type WheelOwner } from './wheel.js';
 
 export * from './flags.js';
 
+const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
+/** todrop_entry(): "if the conn entry hasn't lasted for 60 seconds, don't drop it". */
+const DROP_ENTRY_MIN_IDLE_MS = 60_000;
 /** ip_vs_conn_expire "expire_later": "cp->timeout = 60*HZ" for a template still in control. */
 const EXPIRE_LATER_MS = 60_000;
 const TEMPLATE_SEED_MIX = 0x5bd1e995;
@@ -69,6 +74,11 @@ export class ConnTable extends ConnRows {
   /** Lowest slot never handed out. */
   private fresh = 1;
   private readonly owner: WheelOwner;
+  /** The state table and timeouts in force: the normal ones, or secure_tcp's (setSecureTcp). */
+  private nextTable: Uint8Array = TCP_NEXT;
+  private tcpMsNow: Uint32Array;
+  /** xorshift32 state of the random probes (evictHalfOpen, randomDropEntry). */
+  private rnd: number;
 
   constructor(opts: ConnTableOptions) {
     const cap = opts.capacity;
@@ -83,6 +93,85 @@ export class ConnTable extends ConnRows {
     this.seed = (opts.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.tseed = this.seed ^ TEMPLATE_SEED_MIX;
     this.owner = { fire: (slot: number, now: number): number => this.onTimer(slot, now) };
+    this.tcpMsNow = this.timeouts.tcpMs;
+    this.rnd = (this.seed ^ 0x9e3779b9) | 1;
+  }
+
+  /**
+   * ip_vs_protocol_timeout_change(): secure_tcp on switches the TCP state table to
+   * tcp_states_dos and the timeouts to the secure ones; off switches back. Conns
+   * take the change at their next packet, as in IPVS.
+   */
+  setSecureTcp(on: boolean): void {
+    this.nextTable = on ? TCP_NEXT_DOS : TCP_NEXT;
+    this.tcpMsNow = on ? this.timeouts.tcpMsSecure : this.timeouts.tcpMs;
+  }
+
+  get secureTcp(): boolean {
+    return this.nextTable === TCP_NEXT_DOS;
+  }
+
+  /** A random slot among those handed out so far (1..highWater-1); 0 when none. */
+  private randomSlot(): number {
+    let x = this.rnd;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rnd = x;
+    const n = this.fresh - 1;
+    return n <= 0 ? 0 : 1 + ((x >>> 0) % n);
+  }
+
+  /** A TCP conn still in its handshake (SYN_RECV, SYNACK, or NONE), free to go: no template, controls nobody. */
+  private halfOpen(s: number): boolean {
+    const st = this.stateOf(s);
+    if (st === FREE || this.protoOf(s) !== IPPROTO_TCP || (this.flagsOf(s) & CONN_F_TEMPLATE) !== 0 || this.nControl[s] !== 0) return false;
+    return st === TCP_S_SYN_RECV || st === TCP_S_SYNACK || st === TCP_S_NONE;
+  }
+
+  /**
+   * Frees one half-open TCP conn, found among `probes` random slots, so that a new
+   * conn fits in a full table: a SYN flood's entries make way for the next client
+   * instead of refusing it until they time out. Returns 1 when one went, else 0
+   * (the table is full of conns that got past their handshake: those stay).
+   */
+  evictHalfOpen(probes: number): number {
+    for (let k = 0; k < probes; k++) {
+      const s = this.randomSlot();
+      if (s !== 0 && this.halfOpen(s)) {
+        this.wheel.remove(s);
+        this.release(s);
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * ip_vs_random_dropentry(): looks at `probes` random slots (IPVS: 1/32 of the hash
+   * buckets a second) and drops those a flood fills the table with: TCP conns in
+   * SYN_RECV or SYNACK always; ESTABLISHED TCP and other protocols' conns when
+   * todrop_entry() allows, i.e. idle at least 60 s. (todrop_entry() also spares
+   * conns with more than 8 client packets; tsvs counts those only when sync runs,
+   * so it drops every idle one.) Templates and entries controlling others stay.
+   * Returns how many were dropped.
+   */
+  randomDropEntry(probes: number, now: number): number {
+    let dropped = 0;
+    for (let k = 0; k < probes; k++) {
+      const s = this.randomSlot();
+      if (s === 0 || this.stateOf(s) === FREE || (this.flagsOf(s) & CONN_F_TEMPLATE) !== 0 || this.nControl[s] !== 0) continue;
+      const st = this.stateOf(s);
+      let drop: boolean;
+      if (this.protoOf(s) === IPPROTO_TCP && (st === TCP_S_SYN_RECV || st === TCP_S_SYNACK)) drop = true;
+      else if (this.protoOf(s) === IPPROTO_TCP && st !== TCP_S_ESTABLISHED) drop = false;
+      else drop = this.timeoutOf(s) - this.remaining(s, now) >= DROP_ENTRY_MIN_IDLE_MS;
+      if (!drop) continue;
+      this.wheel.remove(s);
+      this.release(s);
+      dropped++;
+    }
+    return dropped;
   }
 
   /**
@@ -208,10 +297,10 @@ export class ConnTable extends ConnRows {
       else table = DIR_INPUT_ONLY;
     }
     const old = row[w] & 0xff;
-    const next = tcpNextState(table, tcpEvent(tcpFlags), old);
+    const next = tcpNextState(table, tcpEvent(tcpFlags), old, this.nextTable);
     if (next !== old) this.changeState(slot, next);
     // "cp->timeout = pd->timeout_table[cp->state = new_state]", on every packet.
-    const ms = this.timeouts.tcpMs[next];
+    const ms = this.tcpMsNow[next];
     row[slot * R.SIZE + R.TIMEOUT] = ms;
     this.arm(slot, (row[w] & (CONN_F_ONE_PACKET << 8)) !== 0 ? 0 : ms, now);
   }

@@ -1,6 +1,6 @@
 // The IPVS TCP state machine (net/netfilter/ipvs/ip_vs_proto_tcp.c) as const tables,
-// so that it can be read, and tested, cell by cell. This is the normal table
-// (`tcp_states`), not the secure_tcp one (`tcp_states_dos`).
+// so that it can be read, and tested, cell by cell: the normal table (`tcp_states`)
+// and the one the secure_tcp defence switches to (`tcp_states_dos`).
 
 export const TCP_S_NONE = 0;
 export const TCP_S_ESTABLISHED = 1;
@@ -45,7 +45,7 @@ export const TCP_FLAG_SYN = 0x02;
 export const TCP_FLAG_RST = 0x04;
 export const TCP_FLAG_ACK = 0x10;
 
-// sNO and sSA never appear as next states of this table, so they have no alias here.
+const sSA = TCP_S_SYNACK;
 const sES = TCP_S_ESTABLISHED, sSS = TCP_S_SYN_SENT, sSR = TCP_S_SYN_RECV;
 const sFW = TCP_S_FIN_WAIT, sTW = TCP_S_TIME_WAIT, sCL = TCP_S_CLOSE, sCW = TCP_S_CLOSE_WAIT;
 const sLA = TCP_S_LAST_ACK, sLI = TCP_S_LISTEN;
@@ -76,13 +76,50 @@ export const TCP_STATES: readonly (readonly (readonly number[])[])[] = [
   ],
 ];
 
-/** The same table flattened for the packet path: index ((dir * 4 + event) * 11 + state). */
-export const TCP_NEXT = new Uint8Array(3 * 4 * TCP_S_LAST);
-for (let dir = 0; dir < 3; dir++) {
-  for (let ev = 0; ev < 4; ev++) {
-    for (let st = 0; st < TCP_S_LAST; st++) TCP_NEXT[(dir * 4 + ev) * TCP_S_LAST + st] = TCP_STATES[dir][ev][st];
+/**
+ * `tcp_states_dos[]`, what secure_tcp switches to (tcp_timeout_change): a client's
+ * ACK alone no longer makes a SYN_RECV conn ESTABLISHED (INPUT ack sSR -> sSR), so
+ * a spoofed handshake stays half-open, on the short secure SYN_RECV timeout, until
+ * the real server answers; and the first SYN of a DR conn starts in SYNACK.
+ */
+export const TCP_STATES_DOS: readonly (readonly (readonly number[])[])[] = [
+  /*      INPUT */
+  /*        sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA */
+  [
+    /*syn*/ [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSA],
+    /*fin*/ [sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sSA],
+    /*ack*/ [sCL, sES, sSS, sSR, sFW, sTW, sCL, sCW, sCL, sLI, sSA],
+    /*rst*/ [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL],
+  ],
+  /*      OUTPUT */
+  [
+    /*syn*/ [sSS, sES, sSS, sSA, sSS, sSS, sSS, sSS, sSS, sLI, sSA],
+    /*fin*/ [sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW],
+    /*ack*/ [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES],
+    /*rst*/ [sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL],
+  ],
+  /*      INPUT-ONLY */
+  [
+    /*syn*/ [sSA, sES, sES, sSR, sSA, sSA, sSA, sSA, sSA, sSA, sSA],
+    /*fin*/ [sCL, sFW, sSS, sTW, sFW, sTW, sCL, sCW, sLA, sLI, sTW],
+    /*ack*/ [sCL, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES],
+    /*rst*/ [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL],
+  ],
+];
+
+function flatten(t: readonly (readonly (readonly number[])[])[]): Uint8Array {
+  const out = new Uint8Array(3 * 4 * TCP_S_LAST);
+  for (let dir = 0; dir < 3; dir++) {
+    for (let ev = 0; ev < 4; ev++) {
+      for (let st = 0; st < TCP_S_LAST; st++) out[(dir * 4 + ev) * TCP_S_LAST + st] = t[dir][ev][st];
+    }
   }
+  return out;
 }
+
+/** The tables flattened for the packet path: index ((dir * 4 + event) * 11 + state). */
+export const TCP_NEXT = flatten(TCP_STATES);
+export const TCP_NEXT_DOS = flatten(TCP_STATES_DOS);
 
 /** tcp_state_idx() of every flags byte, so the packet path does one table read. */
 const TCP_EVENTS = new Int8Array(256);
@@ -102,9 +139,9 @@ export function tcpEvent(tcpFlags: number): number {
  * "int new_state = IP_VS_TCP_S_CLOSE;" and jumps over the table lookup when
  * tcp_state_idx() < 0, so a packet with none of RST/SYN/FIN/ACK moves the conn to CLOSE.
  */
-export function tcpNextState(dir: number, event: number, state: number): number {
+export function tcpNextState(dir: number, event: number, state: number, table: Uint8Array = TCP_NEXT): number {
   if (event < 0) return TCP_S_CLOSE;
-  return TCP_NEXT[(dir * 4 + event) * TCP_S_LAST + state];
+  return table[(dir * 4 + event) * TCP_S_LAST + state];
 }
 
 /** tcp_timeouts[] in seconds. */
@@ -113,6 +150,15 @@ export const TCP_TIMEOUTS_S: readonly number[] = [
   /* FIN_WAIT */ 2 * 60, /* TIME_WAIT */ 2 * 60, /* CLOSE */ 10, /* CLOSE_WAIT */ 60,
   /* LAST_ACK */ 30, /* LISTEN */ 2 * 60, /* SYNACK */ 120,
 ];
+/**
+ * The timeouts secure_tcp uses, in seconds, where they differ: Linux 2.4's
+ * vs_timeout_table_dos (SYN_RECV 10 s, SYN_SENT, FIN_WAIT and TIME_WAIT 60 s,
+ * SYNACK 100 s). Linux 2.6+ switches only the state table; tsvs switches both, so
+ * that a flood's half-open entries leave six times sooner while it lasts.
+ */
+export const TCP_TIMEOUTS_SECURE_S: Readonly<Record<number, number>> = {
+  [TCP_S_SYN_SENT]: 60, [TCP_S_SYN_RECV]: 10, [TCP_S_FIN_WAIT]: 60, [TCP_S_TIME_WAIT]: 60, [TCP_S_SYNACK]: 100,
+};
 /** udp_timeouts[IP_VS_UDP_S_NORMAL] in seconds. */
 export const UDP_TIMEOUT_S = 5 * 60;
 

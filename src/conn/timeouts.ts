@@ -2,7 +2,7 @@
 // seconds at the ipvsadm surface. A change affects a conn at its next state transition:
 // IPVS copies "cp->timeout = pd->timeout_table[cp->state = new_state]" on every packet,
 // it does not walk existing conns.
-import { TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, TCP_S_LAST, TCP_TIMEOUTS_S, UDP_TIMEOUT_S } from './tcp-states.js';
+import { TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, TCP_S_LAST, TCP_TIMEOUTS_S, TCP_TIMEOUTS_SECURE_S, UDP_TIMEOUT_S } from './tcp-states.js';
 
 /** Largest timeout in seconds that still fits a u32 of milliseconds (about 49.7 days). */
 export const MAX_TIMEOUT_S = Math.floor(0xffffffff / 1000);
@@ -17,13 +17,25 @@ export interface TimeoutSettings {
 export class Timeouts {
   /** Milliseconds per TCP state, indexed by TCP_S_*. */
   readonly tcpMs: Uint32Array;
+  /** What secure_tcp uses while it is on: tcpMs, shortened where TCP_TIMEOUTS_SECURE_S says. */
+  readonly tcpMsSecure: Uint32Array;
   /** Milliseconds for UDP_S_NORMAL. */
   udpMs: number;
 
   constructor() {
     this.tcpMs = new Uint32Array(TCP_S_LAST);
+    this.tcpMsSecure = new Uint32Array(TCP_S_LAST);
     for (let s = 0; s < TCP_S_LAST; s++) this.tcpMs[s] = TCP_TIMEOUTS_S[s] * 1000;
     this.udpMs = UDP_TIMEOUT_S * 1000;
+    this.deriveSecure();
+  }
+
+  /** The secure table follows the normal one, never longer than it. */
+  private deriveSecure(): void {
+    for (let s = 0; s < TCP_S_LAST; s++) {
+      const short = TCP_TIMEOUTS_SECURE_S[s];
+      this.tcpMsSecure[s] = short === undefined ? this.tcpMs[s] : Math.min(this.tcpMs[s], short * 1000);
+    }
   }
 
   /**
@@ -39,6 +51,7 @@ export class Timeouts {
     if (tcp !== 0) this.tcpMs[TCP_S_ESTABLISHED] = tcp * 1000;
     if (tcpfin !== 0) this.tcpMs[TCP_S_FIN_WAIT] = tcpfin * 1000;
     if (udp !== 0) this.udpMs = udp * 1000;
+    this.deriveSecure();
   }
 
   /** __ip_vs_get_timeouts(): whole seconds, as `ipvsadm -L --timeout` shows them. */

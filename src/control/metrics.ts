@@ -109,6 +109,16 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
   f.counter('tsvs_connections_created_total', 'Connection entries the data plane created.').inc(dp.connsCreated);
   f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);
+  addDefenseFamilies(f, dp.defense);
+}
+
+/** SYN flood defences: what they did (counters) and which act now (gauges). */
+function addDefenseFamilies(f: Families, d: Record<string, number>): void {
+  const events = f.counter('tsvs_syn_defense_events_total', 'SYN flood defences at work: half_open_evicted (a half-open entry freed for a new connection in a full table), drop_entry_dropped (drop_entry).', ['event']);
+  for (const e of ['half_open_evicted', 'drop_entry_dropped']) events.inc({ event: e }, d[e] ?? 0);
+  const on = f.gauge('tsvs_syn_defense_active', 'Whether each defence acts now (1) or not (0): drop_entry, secure_tcp.', ['strategy']);
+  for (const s of ['drop_entry', 'secure_tcp']) on.set({ strategy: s }, d[`${s}_on`] ?? 0);
+  f.gauge('tsvs_syn_defense_drop_rate', 'drop_packet: one new connection in this many is refused (0: none).').set(d.drop_rate ?? 0);
 }
 
 function addStatusFamilies(f: Families, st: StatusView): void {

@@ -207,6 +207,8 @@ export interface DataPlaneView {
   batches: number;
   batchFrames: Histogram;
   batchMicros: Histogram;
+  /** SYN flood defences (engine/defense.ts): event counts and levels now, by name without `defense_`. */
+  defense: Record<string, number>;
 }
 
 export interface Histogram {

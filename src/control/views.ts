@@ -149,6 +149,7 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     drops: pick('drop_'), passes: pick('pass_'),
     conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
     batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
+    defense: pick('defense_'),
   };
 }
 

@@ -28,6 +28,8 @@ export const DROP_FRAG_TOO_MANY = 28; // more than MAX_FRAGS fragments in one da
 export const DROP_FRAG_OVERSIZE = 29; // the datagram would be longer than 65535 octets
 export const DROP_FRAG_BAD_LENGTH = 30; // empty, or not a multiple of 8 octets without being the last
 export const DROP_FRAG_REFUSED = 31; // of a datagram refused earlier (overlap, too many, oversize)
+// SYN flood defences (defense.ts, syn-proxy.ts); codes apart from the others' to keep merges apart.
+export const DROP_DEFENSE = 15; // drop_packet: a new connection refused under pressure (ip_vs_todrop)
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -52,6 +54,7 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_FRAG_OVERSIZE]: 'fragment_oversize',
   [DROP_FRAG_BAD_LENGTH]: 'fragment_bad_length',
   [DROP_FRAG_REFUSED]: 'fragment_refused',
+  [DROP_DEFENSE]: 'defense_drop_packet',
 };
 
 export function dropName(code: number): string {
@@ -72,7 +75,16 @@ const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
 export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
 /** LVS-TUN frames sent; ICMP errors sent (port unreachable: ip_vs_leave; fragmentation needed: tunnel MTU), and not sent for the rate limit. */
 export const N_TUNNELED = 8, N_ICMP_UNREACH = 9, N_ICMP_FRAG_NEEDED = 10, N_ICMP_RATE_LIMITED = 11;
-export const N_FIELDS = 12;
+/** SYN flood defences: events (counters) and, from N_DEF_DROP_ENTRY_ON, the levels now (gauges). */
+export const N_HALF_OPEN_EVICTED = 12, N_DROP_ENTRY_DROPPED = 13,
+  N_DEF_DROP_ENTRY_ON = 14, N_DEF_DROP_RATE = 15, N_DEF_SECURE_TCP_ON = 16;
+export const N_FIELDS = 17;
+/** Their names in snapshots (`defense_` prefix: views.ts and the metrics pick them by it). */
+const DEFENSE_NAMES: readonly (readonly [number, string])[] = [
+  [N_HALF_OPEN_EVICTED, 'defense_half_open_evicted'], [N_DROP_ENTRY_DROPPED, 'defense_drop_entry_dropped'],
+  [N_DEF_DROP_ENTRY_ON, 'defense_drop_entry_on'], [N_DEF_DROP_RATE, 'defense_drop_rate'],
+  [N_DEF_SECURE_TCP_ON, 'defense_secure_tcp_on'],
+];
 
 export class Counters {
   readonly drops: Float64Array;
@@ -121,6 +133,7 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     icmp_frag_needed_sent: n[N_ICMP_FRAG_NEEDED] ?? 0,
     icmp_rate_limited: n[N_ICMP_RATE_LIMITED] ?? 0,
   };
+  for (const [at, name] of DEFENSE_NAMES) if (all || n[at]) out[name] = n[at] ?? 0;
   drops.forEach((v, code) => {
     if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;
   });

@@ -25,6 +25,7 @@ import { handleIcmp } from './icmp.js';
 import { L2Table, type InterfaceSpec } from './l2.js';
 import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './neighbours.js';
 import { MarkClassifier } from './marks.js';
+import { Defense } from './defense.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
 import type { SyncQueue } from './sync-queue.js';
@@ -70,6 +71,8 @@ export class Engine {
   readonly neighEvents: NeighEvent[] = [];
   /** Connection reuse checks and new connections (shared with the scheduler benchmark). */
   readonly admit: NewConnections;
+  /** IPVS's flood defences (drop_entry, drop_packet, secure_tcp) and the SYN proxy's switch. */
+  readonly defense: Defense;
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   owned = new OwnedAddresses([]);
@@ -106,8 +109,9 @@ export class Engine {
     this.conns = new ConnTable({ capacity: opts.connCapacity ?? 1 << 20, dests: this.services.dests, timeouts: this.timeouts });
     this.conns.peerOwner = this.l2;
     this.filterDst = opts.acceptOtherHost !== true;
-    this.admit = new NewConnections(this.services, this.conns);
+    this.admit = new NewConnections(this.services, this.conns, this.counters.n);
     this.frags = new FragTable(opts.frags, this.counters.drops);
+    this.defense = new Defense(this.conns);
     if (opts.table) this.apply(opts.table);
   }
 
@@ -138,6 +142,7 @@ export class Engine {
       this.owned = new OwnedAddresses(g.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
       this.admit.switches = g.switches;
+      this.defense.configure(g.switches);
       this.marks = new MarkClassifier(g.marks);
       // The outer source of LVS-TUN follows the owned addresses (tunnel.ts).
       this.services.destTunSrc.fill(0);
@@ -159,6 +164,7 @@ export class Engine {
   /** Processes every frame of the batch in place; returns how many are to be sent. */
   process(batch: Batch, now: number): number {
     this.conns.expire(now);
+    this.runDefense(now);
     this.now = now;
     this.tail = batch.used;
     if (now >= this.frags.nextCheck) this.frags.expire(now);
@@ -185,6 +191,16 @@ export class Engine {
     this.counters.rxFrames += count;
     this.counters.txFrames += tx;
     return tx;
+  }
+
+  /** The defences' once-a-second work, and their levels into the counters (gauges). */
+  private runDefense(now: number): void {
+    const d = this.defense;
+    const n = this.counters.n;
+    n[C.N_DROP_ENTRY_DROPPED] += d.run(now);
+    n[C.N_DEF_DROP_ENTRY_ON] = d.dropEntryOn ? 1 : 0;
+    n[C.N_DEF_DROP_RATE] = d.dropRate;
+    n[C.N_DEF_SECURE_TCP_ON] = d.secureTcpOn ? 1 : 0;
   }
 
   private frame(batch: Batch, i: number, now: number): number {
@@ -309,6 +325,8 @@ export class Engine {
     const proto = info.proto;
     // tcp_conn_schedule: only a SYN without RST opens a connection.
     if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.drop(batch, i, C.DROP_NO_CONN);
+    // tcp_conn_schedule / udp_conn_schedule: "if (ip_vs_todrop(ipvs)) { *verdict = NF_DROP; ...".
+    if (this.defense.dropRate !== 0 && this.defense.toDrop()) return this.drop(batch, i, C.DROP_DEFENSE);
     const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     if (slot <= 0) return slot === -C.DROP_NO_DEST ? this.leave(batch, i) : this.drop(batch, i, -slot);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);

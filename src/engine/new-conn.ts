@@ -8,13 +8,17 @@ import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import { CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
 import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
 import { DEFAULT_SWITCHES, PROTO_UDP, type Switches } from '../model/index.js';
-import { DROP_NO_DEST, DROP_TABLE_FULL } from './counters.js';
+import { DROP_NO_DEST, DROP_TABLE_FULL, N_FIELDS, N_HALF_OPEN_EVICTED } from './counters.js';
 import { FWD_NAT, type ServiceRuntime } from './services.js';
 
 /** What a client packet does with the connection its tuple found (hit()). */
 export const HIT_KEEP = 0; // use it
 export const HIT_GONE = 1; // drop the packet: the connection's server is gone
 export const HIT_NEW = 2; // schedule afresh: the old connection was expired or is over
+/** Random slots a full table looks at for a half-open entry to evict: with a table
+ *  full of a flood's entries the first one nearly always is; full of established
+ *  connections, 64 reads are the price of refusing. */
+const EVICT_PROBES = 64;
 
 export class NewConnections {
   /** IPVS sysctls (net.ipv4.vs.*): conn_reuse_mode, expire_nodest_conn, expire_quiescent_template. */
@@ -23,7 +27,23 @@ export class NewConnections {
   constructor(
     readonly rt: ServiceRuntime,
     readonly conns: ConnTable,
+    /** The engine's named counters (counters.ts): half-open evictions are counted there. */
+    readonly counts: Float64Array = new Float64Array(N_FIELDS),
   ) {}
+
+  /**
+   * ConnTable.add, and when the table is full, once more after evicting a half-open
+   * TCP entry (a SYN flood's): without it a full table refuses every client until
+   * the flood's entries time out. 0 when nothing could be evicted.
+   */
+  private add(proto: number, caddr: number, cport: number, vaddr: number, vport: number,
+      daddr: number, dport: number, dest: number, flags: number, control: number, now: number): number {
+    const c = this.conns;
+    const s = c.add(proto, caddr, cport, vaddr, vport, daddr, dport, dest, flags, control, now);
+    if (s !== 0 || c.evictHalfOpen(EVICT_PROBES) === 0) return s;
+    this.counts[N_HALF_OPEN_EVICTED]++;
+    return c.add(proto, caddr, cport, vaddr, vport, daddr, dport, dest, flags, control, now);
+  }
 
   /**
    * The order of ip_vs_in for a client packet that found connection `slot`: a SYN
@@ -80,7 +100,7 @@ export class NewConnections {
     let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
     if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
     const rport = rt.destPort[dest] || dport;
-    const slot = this.conns.add(proto, saddr, sport, daddr, dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
+    const slot = this.add(proto, saddr, sport, daddr, dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
     if (slot === 0) return -DROP_TABLE_FULL;
     rt.destConns[dest]++;
     return slot;
@@ -115,7 +135,7 @@ export class NewConnections {
     }
     const dest = svc.scheduler.schedule(dests, saddr, sport, daddr, dport, now);
     if (dest === 0) return 0;
-    t = conns.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest] | 0, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    t = this.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest] | 0, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
     if (t === 0) return 0;
     conns.setTimeout(t, svc.persistMs, now);
     return t;

@@ -5,6 +5,7 @@
 // an ipvsadm command changes one entry of the kernel's table, not all of them).
 // A delta is plain data: it crosses to the data plane's worker by postMessage.
 import { serviceKey } from './table.js';
+import { DEFAULT_SWITCHES } from './table.js';
 import type { MarkRule, OwnedAddress, RealServer, ServiceTable, Switches, Timeouts, VirtualService } from './types.js';
 
 /** A service's settings without its servers (VirtualService with `servers: []`). */
@@ -50,7 +51,7 @@ const EMPTY: ServiceTable = {
   addresses: [],
   timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
   marks: [],
-  switches: { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false },
+  switches: DEFAULT_SWITCHES,
 };
 
 /**

@@ -21,7 +21,10 @@ export interface TableSpec {
   switches?: Partial<Switches>;
 }
 
-export const DEFAULT_SWITCHES: Switches = { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false };
+export const DEFAULT_SWITCHES: Switches = {
+  connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false,
+  dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10,
+};
 
 let lastVersion = 0;
 
@@ -45,6 +48,11 @@ export function buildTable(spec: TableSpec): ServiceTable {
   for (const m of spec.marks ?? []) validateMark(m);
   const switches: Switches = { ...DEFAULT_SWITCHES, ...spec.switches };
   if (![0, 1, 2, 3].includes(switches.connReuseMode)) throw new ModelError('BAD_SWITCH', `conn_reuse_mode must be 0..3, got ${switches.connReuseMode}`);
+  for (const [k, v] of [['drop_entry', switches.dropEntry], ['drop_packet', switches.dropPacket], ['secure_tcp', switches.secureTcp], ['syn_proxy', switches.synProxy]] as const) {
+    if (![0, 1, 2, 3].includes(v)) throw new ModelError('BAD_SWITCH', `${k} must be 0..3, got ${v}`);
+  }
+  if (!Number.isInteger(switches.amemthresh) || switches.amemthresh < 0) throw new ModelError('BAD_SWITCH', `amemthresh must be an integer >= 0, got ${switches.amemthresh}`);
+  if (!Number.isInteger(switches.amDroprate) || switches.amDroprate < 1) throw new ModelError('BAD_SWITCH', `am_droprate must be an integer >= 1, got ${switches.amDroprate}`);
   return deepFreeze({
     version: ++lastVersion,
     services: spec.services.map((s) => ({ ...s, schedFlags: [...s.schedFlags], servers: s.servers.map((r) => ({ ...r })) })),

@@ -90,6 +90,16 @@ export interface Switches {
   readonly expireNodestConn: boolean;
   /** 1: a persistence template to a quiesced (weight 0) server is expired. */
   readonly expireQuiescentTemplate: boolean;
+  /** Flood defences (engine/defense.ts): 0 off, 1 automatic (on while free entries < amemthresh; reads 2 then), 3 always. */
+  readonly dropEntry: number;
+  readonly dropPacket: number;
+  readonly secureTcp: number;
+  /** SYN proxy with SYN cookies for NAT TCP services (tsvs, as DPVS's synproxy): same modes; not built yet (noted as not acted on). */
+  readonly synProxy: number;
+  /** Free connection entries under which the automatic modes act; 0: 1/16 of the table. */
+  readonly amemthresh: number;
+  /** drop_packet = 3: one new connection in am_droprate is refused. */
+  readonly amDroprate: number;
 }
 
 export interface ServiceTable {

@@ -26,7 +26,7 @@ describe('compileLvsCf: the example files', () => {
       ],
       timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
       marks: [],
-      switches: { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false },
+      switches: { connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false, dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10 },
     });
     expect(Object.isFrozen(table)).toBe(true);
   });

@@ -47,20 +47,20 @@ describe('compileLvsCf: fwmark.cf', () => {
   });
 
   it('sets the switches from the file and reports neither them nor the mark keys', () => {
-    expect(table.switches).toEqual({ connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: true });
+    expect(table.switches).toEqual({ connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: true, dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10 });
     expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['8 serial_no', '9 primary', '24 port', '55 port']);
   });
 });
 
 describe('compileLvsCf: the switches', () => {
   it('default to the kernel values: conn_reuse_mode 1, expire_nodest_conn 0, expire_quiescent_template 0', () => {
-    expect(compile('serial_no = 1\n').table.switches).toEqual({ connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false });
-    expect(DEFAULT_SWITCHES).toEqual({ connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false });
+    expect(compile('serial_no = 1\n').table.switches).toEqual({ connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false, dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10 });
+    expect(DEFAULT_SWITCHES).toEqual({ connReuseMode: 1, expireNodestConn: false, expireQuiescentTemplate: false, dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10 });
   });
 
   it('take the values set, and are acted on (not reported)', () => {
     const { table, notActedOn } = compile('conn_reuse_mode = 2\nexpire_nodest_conn = 1\nexpire_quiescent_template = 1\n');
-    expect(table.switches).toEqual({ connReuseMode: 2, expireNodestConn: true, expireQuiescentTemplate: true });
+    expect(table.switches).toEqual({ connReuseMode: 2, expireNodestConn: true, expireQuiescentTemplate: true, dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10 });
     expect(notActedOn).toEqual([]);
     expect(compile('conn_reuse_mode = 0\n').table.switches.connReuseMode).toBe(0);
   });
@@ -154,7 +154,7 @@ describe('round trips keep the mark keys and the switches', () => {
     const edited = buildTable({
       services: [...table.services], addresses: [...table.addresses], timeouts: table.timeouts,
       marks: [...table.marks.slice(0, 2), mark('198.18.0.21', 21, 21, 21, '')],
-      switches: { connReuseMode: 0, expireNodestConn: true, expireQuiescentTemplate: false },
+      switches: { connReuseMode: 0, expireNodestConn: true, expireQuiescentTemplate: false, dropEntry: 0, dropPacket: 0, secureTcp: 0, synProxy: 0, amemthresh: 0, amDroprate: 10 },
     });
     const text = writeLvsCf(lvsCfFromTable(edited, base));
     expect(text).toMatch(/\nconn_reuse_mode = 0\nexpire_nodest_conn = 1\nexpire_quiescent_template = 0\n/);

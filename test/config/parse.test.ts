@@ -62,6 +62,12 @@ describe('parseLvsCf: every key with its type', () => {
       conn_reuse_mode: 2,
       expire_nodest_conn: true,
       expire_quiescent_template: true,
+      drop_entry: 1,
+      drop_packet: 2,
+      secure_tcp: 3,
+      amemthresh: 4096,
+      am_droprate: 20,
+      syn_proxy: 1,
       fwmark_rules_from: 'iptables-mangle.save',
       fwmark_rule: [{ protocol: 'udp', address: ip('198.18.0.0'), prefixLen: 24, ports: [[53, 53], [5353, 5353]], mark: 53 }],
       failover: 'vrrp',
@@ -151,6 +157,7 @@ describe('parseLvsCf: defaults', () => {
       ipvsadm: '/sbin/ipvsadm', hard_shutdown: true, syncdaemon: false, syncd_iface: 'eth0', syncd_id: 0, syncd_version: 1,
       tcp_timeout: 0, tcpfin_timeout: 0, udp_timeout: 0, nat_router: null, nat_nmask: null, serial_no: 0, backup_active: false,
       conn_capacity: 1048576, failback: false, ha_key_file: null, config_sync: false, config_sync_port: null, conn_reuse_mode: 1, expire_nodest_conn: false, expire_quiescent_template: false,
+      drop_entry: 0, drop_packet: 0, secure_tcp: 0, amemthresh: 0, am_droprate: 10, syn_proxy: 0,
       fwmark_rules_from: null, fwmark_rule: [],
     });
   });

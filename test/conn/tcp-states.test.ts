@@ -6,6 +6,7 @@ import {
   CONN_F_INACTIVE, CONN_F_NOOUTPUT, TCP_STATES, TCP_STATE_NAMES, TCP_S_CLOSE, TCP_S_ESTABLISHED, stateName,
   tcpEvent, tcpNextState,
 } from '../../src/conn/index.js';
+import { TCP_STATES_DOS, TCP_S_SYNACK, TCP_S_SYN_RECV } from '../../src/conn/tcp-states.js';
 import { T0, TCP, fixture, ip } from './helpers.js';
 
 // ip_vs_proto_tcp.c, tcp_states[], rows syn/fin/ack/rst; columns sNO..sSA.
@@ -132,5 +133,29 @@ describe('names', () => {
     expect(stateName(6, 0, true)).toBe('NONE');
     expect(stateName(0, 0, false)).toBe('NONE');
     expect(stateName(6, 42, false)).toBe('ERR!');
+  });
+});
+
+describe('tcp_states_dos (secure_tcp)', () => {
+  it('differs from the normal table only where a spoofed handshake would complete or a DR conn starts', () => {
+    const diffs: string[] = [];
+    for (let d = 0; d < 3; d++) {
+      for (let ev = 0; ev < 4; ev++) {
+        for (let st = 0; st < 11; st++) {
+          if (TCP_STATES[d][ev][st] !== TCP_STATES_DOS[d][ev][st]) diffs.push(`${d}.${ev}.${st}:${TCP_STATES_DOS[d][ev][st]}`);
+        }
+      }
+    }
+    // dir.event.state:next, from tcp_states_dos[] of ip_vs_proto_tcp.c read against tcp_states[].
+    // INPUT ack in SYN_RECV stays SYN_RECV (normal: ESTABLISHED).
+    expect(TCP_STATES[0][2][TCP_S_SYN_RECV]).toBe(TCP_S_ESTABLISHED);
+    expect(TCP_STATES_DOS[0][2][TCP_S_SYN_RECV]).toBe(TCP_S_SYN_RECV);
+    // DR's first SYN goes to SYNACK.
+    expect(TCP_STATES_DOS[2][0][0]).toBe(TCP_S_SYNACK);
+    expect(diffs).toEqual([
+      '0.0.10:10', '0.1.10:10', '0.2.3:3', '0.2.10:10', '0.3.10:6',
+      '1.0.3:10', '1.0.10:10',
+      '2.0.0:10', '2.0.4:10', '2.0.5:10', '2.0.6:10', '2.0.7:10', '2.0.8:10', '2.0.9:10', '2.0.10:10',
+    ]);
   });
 });

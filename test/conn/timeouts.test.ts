@@ -30,3 +30,12 @@ describe('Timeouts', () => {
     expect(t.get()).toEqual({ tcp: 900, tcpfin: 120, udp: 300 });
   });
 });
+
+describe('secure_tcp timeouts', () => {
+  it("are Linux 2.4's vs_timeout_table_dos where shorter, the normal ones elsewhere", () => {
+    const t = new Timeouts();
+    expect(Array.from(t.tcpMsSecure).map((ms) => ms / 1000)).toEqual([2, 900, 60, 10, 60, 60, 10, 60, 30, 120, 100]);
+    t.set(30, 20, 0);
+    expect([t.tcpMsSecure[1], t.tcpMsSecure[4]]).toEqual([30_000, 20_000]);
+  });
+});

@@ -105,6 +105,15 @@ describe('tsvs families', () => {
     expect(series(fams, 'tsvs_table_version')).toEqual([[{}, 12]]);
   });
 
+  it('the SYN flood defences: events as counters, which act now and the drop rate as gauges', async () => {
+    const fams = await scrape();
+    expect(Object.fromEntries(series(fams, 'tsvs_syn_defense_events_total').map(([l, v]) => [l.event, v]))).toEqual({
+      half_open_evicted: 4, drop_entry_dropped: 0,
+    });
+    expect(Object.fromEntries(series(fams, 'tsvs_syn_defense_active').map(([l, v]) => [l.strategy, v]))).toEqual({ drop_entry: 0, secure_tcp: 1 });
+    expect(series(fams, 'tsvs_syn_defense_drop_rate')).toEqual([[{}, 0]]);
+  });
+
   it('batch sizes and times are histograms: cumulative buckets, +Inf = count, time in seconds', async () => {
     const fams = await scrape();
     const frames = family(fams, 'tsvs_dataplane_batch_frames');

@@ -24,10 +24,13 @@ describe('engine behaviour', () => {
     for (let p = 2000; p < 2006; p++) expect(rsOf(run(e, seg(SYN, p), 0).frame)).not.toBe(first);
   });
 
-  it('a full connection table drops new connections, counted, and serves existing ones', () => {
+  it('a table full of established connections drops new connections, counted, and serves existing ones', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]), { connCapacity: 2 });
-    expect(run(e, seg(SYN, 1), 0).verdict).toBe(VERDICT_TX);
-    expect(run(e, seg(SYN, 2), 0).verdict).toBe(VERDICT_TX);
+    // Established: a half-open entry would make way (test/engine/defense.test.ts).
+    for (const p of [1, 2]) {
+      expect(run(e, seg(SYN, p), 0).verdict).toBe(VERDICT_TX);
+      expect(run(e, seg(ACK, p), 0).verdict).toBe(VERDICT_TX);
+    }
     const third = run(e, seg(SYN, 3), 0);
     expect(third.verdict).toBe(VERDICT_DROP);
     expect(dropName(third.reason)).toBe('conn_table_full');
