@@ -16,6 +16,8 @@ export const DROP_ICMP_NO_CONN = 8; // ICMP error to a VIP about no known flow
 export const DROP_DEST_GONE = 9; // connection's real server removed (expire_nodest_conn = 0)
 export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a bad ICMP checksum
 export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
+// Frames the kernel would not take as they are (issue 15 items 5, 7, 9); codes from 20 up.
+export const DROP_VLAN = 20; // 802.1Q-tagged frame: tsvs runs no VLANs (use a VLAN device such as eth0.42)
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -30,6 +32,7 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_DEST_GONE]: 'real_server_removed',
   [DROP_BAD_ICMP_CSUM]: 'bad_icmp_checksum',
   [DROP_OTHER_HOST]: 'other_host',
+  [DROP_VLAN]: 'vlan_tagged',
 };
 
 export function dropName(code: number): string {

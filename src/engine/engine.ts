@@ -164,6 +164,10 @@ export class Engine {
     const buf = batch.buf;
     const info = this.info;
     const r = parseFrame(buf, batch.off[i], batch.len[i], info);
+    // The kernel hands an 802.1Q frame to the VLAN device of its tag, never to the
+    // parent's IP stack: without one, a tagged frame is not the router's to answer
+    // or forward (a VLAN-42 SYN would leave with its tag on).
+    if (info.vlan !== 0) return this.drop(batch, i, C.DROP_VLAN);
     if (r === PARSE_IPV4) return this.ipv4(batch, i, now);
     if (r === PARSE_ARP) return handleArp(this, batch, i, info);
     if (r === PARSE_OTHER) return this.pass(C.PASS_NOT_IP);
