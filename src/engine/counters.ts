@@ -18,6 +18,8 @@ export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a
 export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
 // Frames the kernel would not take as they are (issue 15 items 5, 7, 9); codes from 20 up.
 export const DROP_VLAN = 20; // 802.1Q-tagged frame: tsvs runs no VLANs (use a VLAN device such as eth0.42)
+export const DROP_FRAG_NEEDED = 21; // bigger than the egress MTU, DF set: answered with ICMP frag needed (rate allowing)
+export const DROP_TOO_BIG = 22; // bigger than the egress MTU, DF clear: tsvs does not fragment
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -33,6 +35,8 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_BAD_ICMP_CSUM]: 'bad_icmp_checksum',
   [DROP_OTHER_HOST]: 'other_host',
   [DROP_VLAN]: 'vlan_tagged',
+  [DROP_FRAG_NEEDED]: 'fragmentation_needed',
+  [DROP_TOO_BIG]: 'too_big_not_fragmented',
 };
 
 export function dropName(code: number): string {
@@ -51,7 +55,9 @@ export const PASS_NAMES = ['not_ipv4_or_arp', 'not_a_virtual_service', 'arp_not_
 const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
 /** Counted by the client peer table (l2.ts): no room for a new client MAC; unused ones evicted. */
 export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
-export const N_FIELDS = 8;
+/** Answers in place of a dropped frame (replies.ts): sent, and not sent for the rate limit. */
+export const N_RST_SENT = 8, N_RST_LIMITED = 9, N_FRAG_NEEDED_SENT = 10, N_FRAG_NEEDED_LIMITED = 11;
+export const N_FIELDS = 12;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -95,6 +101,10 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     icmp_errors_translated: n[N_ICMP],
     client_table_full: n[N_PEER_FULL] ?? 0,
     client_peers_evicted: n[N_PEER_EVICTED] ?? 0,
+    tcp_resets_sent: n[N_RST_SENT] ?? 0,
+    tcp_resets_rate_limited: n[N_RST_LIMITED] ?? 0,
+    icmp_frag_needed_sent: n[N_FRAG_NEEDED_SENT] ?? 0,
+    icmp_frag_needed_rate_limited: n[N_FRAG_NEEDED_LIMITED] ?? 0,
   };
   drops.forEach((v, code) => {
     if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;

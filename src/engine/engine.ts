@@ -25,6 +25,7 @@ import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './ne
 import { MarkClassifier } from './marks.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
+import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './replies.js';
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 
@@ -76,6 +77,11 @@ export class Engine {
   now = 0;
   /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
   sync: SyncQueue | null = null;
+  /** Rate limits of the answers written in place of dropped frames (replies.ts). */
+  readonly resetLimit = new TokenBucket();
+  readonly fragNeededLimit = new TokenBucket();
+  /** IP id of the next ICMP error (DF clear, so it must vary). */
+  private icmpId = 0;
   private readonly info = new FrameInfo();
   /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
   private readonly filterDst: boolean;
@@ -252,13 +258,33 @@ export class Engine {
     const info = this.info;
     const proto = info.proto;
     // tcp_conn_schedule: only a SYN without RST opens a connection.
-    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.drop(batch, i, C.DROP_NO_CONN);
+    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.noConnection(batch, i, now);
     const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     if (slot <= 0) return this.drop(batch, i, -slot);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
     if (this.sync !== null) this.sync.created(slot);
     this.counters.n[5]++;
     return this.inbound(batch, i, slot, now);
+  }
+
+  /**
+   * A TCP segment (not a SYN) to a virtual service that has no connection for it,
+   * e.g. a keep-alive connection after a restart. IPVS passes it to the kernel's
+   * stack, which has no socket for it and resets it, so the client reconnects at
+   * once; tsvs writes that reset itself (rate-limited). Never for a segment that
+   * bears RST (RFC 9293: "An incoming segment containing a RST is discarded"), nor
+   * from a router whose addresses are released (the inactive one speaks for no VIP).
+   */
+  private noConnection(batch: Batch, i: number, now: number): number {
+    // Counted as dropped either way: the segment itself goes nowhere.
+    if ((this.info.tcpFlags & TCP_RST) !== 0 || this.released || !this.resetLimit.take(now)) {
+      if ((this.info.tcpFlags & TCP_RST) === 0 && !this.released) this.counters.n[C.N_RST_LIMITED]++;
+      return this.drop(batch, i, C.DROP_NO_CONN);
+    }
+    this.counters.drops[C.DROP_NO_CONN]++;
+    writeTcpReset(batch, i, this.info, this.l2.ifMac, batch.ifIn[i]);
+    this.counters.n[C.N_RST_SENT]++;
+    return VERDICT_TX;
   }
 
   /** Client -> real server: state, stats, DNAT for NAT, new MACs for both methods. */
@@ -276,6 +302,10 @@ export class Engine {
     if (fwd === FWD_TUNNEL) return this.drop(batch, i, C.DROP_FWD_UNSUPPORTED);
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    // A GSO super-frame is cut to the MTU by the kernel on its way out.
+    if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[neigh]] && batch.gsoType[i] === 0) {
+      return this.tooBig(batch, i, this.neigh.neighIf[neigh], info.daddr);
+    }
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
@@ -308,10 +338,45 @@ export class Engine {
     rt.destOutBytes[dest] += info.totalLen;
     const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    if (info.totalLen > this.l2.ifMtu[this.l2.peerIf[peer]] && batch.gsoType[i] === 0) {
+      return this.tooBig(batch, i, this.l2.peerIf[peer], this.addressOn(batch.ifIn[i], conns.vaddrOf(slot)));
+    }
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
     this.toPeer(batch, i, peer);
     return VERDICT_TX;
+  }
+
+  /**
+   * A datagram longer than the MTU of the interface it would leave by. With DF set
+   * the sender must learn the MTU (RFC 1191): ICMP fragmentation needed from `src`,
+   * rate-limited. With DF clear a router would fragment; tsvs does not (it has no
+   * room in a batch for the extra frames) and drops it, counted apart.
+   */
+  private tooBig(batch: Batch, i: number, egress: number, src: number): number {
+    if (!dontFragment(batch.buf, this.info.l3)) return this.drop(batch, i, C.DROP_TOO_BIG);
+    const c = this.counters;
+    if (!this.fragNeededLimit.take(this.now)) {
+      c.n[C.N_FRAG_NEEDED_LIMITED]++;
+      return this.drop(batch, i, C.DROP_FRAG_NEEDED);
+    }
+    c.drops[C.DROP_FRAG_NEEDED]++;
+    const mtu = this.l2.ifMtu[egress];
+    this.icmpId = (this.icmpId + 1) & 0xffff;
+    writeFragNeeded(batch, i, this.info, mtu, src, this.icmpId, this.l2.ifMac, batch.ifIn[i]);
+    c.n[C.N_FRAG_NEEDED_SENT]++;
+    return VERDICT_TX;
+  }
+
+  /**
+   * The router's own address on interface itf (its NAT router address on the
+   * server side), the source of an ICMP error it sends there; `fallback` if none.
+   * Only too-big replies ask, so the walk of the few owned addresses costs nothing.
+   */
+  private addressOn(itf: number, fallback: number): number {
+    const name = this.l2.ifNames[itf];
+    for (const a of this.addresses) if (a.device === name && a.role === 'nat_router') return a.address;
+    return fallback;
   }
 
   /**

@@ -10,6 +10,8 @@ import { copyMac, macEquals } from '../packet/ethernet.js';
 export interface InterfaceSpec {
   readonly name: string;
   readonly mac: Uint8Array;
+  /** The device's MTU (bytes of IP); absent or 0: unknown, no datagram is too big. */
+  readonly mtu?: number;
 }
 
 export class L2Table {
@@ -24,6 +26,8 @@ export class L2Table {
    */
   readonly macHead: Int32Array;
   readonly macTail: Int32Array;
+  /** Each interface's MTU, what the forward path checks a datagram's length against (2^30 when unknown). */
+  readonly ifMtu: Int32Array;
 
   readonly peerMac: Uint8Array;
   readonly peerHdr: Int32Array;
@@ -54,6 +58,7 @@ export class L2Table {
     interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
     this.macHead = new Int32Array(interfaces.length);
     this.macTail = new Int32Array(interfaces.length);
+    this.ifMtu = Int32Array.from(interfaces, (itf) => (itf.mtu ? itf.mtu : 1 << 30));
     interfaces.forEach((itf, i) => {
       const m = itf.mac;
       this.macHead[i] = (m[0] << 24) | (m[1] << 16) | (m[2] << 8) | m[3];
