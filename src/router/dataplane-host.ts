@@ -38,6 +38,8 @@ export interface HostOptions {
   devices: string[];
   /** Each device's MAC, in order. */
   macs: Uint8Array[];
+  /** Each device's MTU, in order (absent or 0: unknown): forwarded datagrams are checked against it. */
+  mtus?: number[];
   connCapacity: number;
   openPort(devices: string[]): LivePort;
   log: Logger;
@@ -70,7 +72,7 @@ export class DataPlaneHost {
   constructor(private readonly opts: HostOptions) {
     this.clock = opts.clock ?? (() => performance.now());
     const alloc = opts.shared ? sharedAlloc : privateAlloc;
-    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i] }));
+    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], mtu: opts.mtus?.[i] }));
     this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
     // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones.
     this.batch = new Batch(opts.batchFrames ?? 256, 8 << 20);

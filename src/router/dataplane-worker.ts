@@ -19,6 +19,7 @@ const log: Logger = { debug: emit('debug'), info: emit('info'), warn: emit('warn
 const host = new DataPlaneHost({
   devices: spec.devices,
   macs: spec.macs,
+  mtus: spec.mtus,
   connCapacity: spec.connCapacity,
   batchFrames: spec.batchFrames,
   maxBatchesPerWake: spec.maxBatchesPerWake,

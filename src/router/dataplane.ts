@@ -98,6 +98,8 @@ export class InlineDataPlane implements DataPlane {
 export interface DataPlaneSpec {
   devices: string[];
   macs: Uint8Array[];
+  /** Each device's MTU, read at start (0: unknown, no check). */
+  mtus?: number[];
   connCapacity: number;
   /** auto | native | pcap (router/ports.ts). */
   backend: string;
