@@ -207,6 +207,14 @@ export interface DataPlaneView {
   batches: number;
   batchFrames: Histogram;
   batchMicros: Histogram;
+  /**
+   * Answers written in place of a dropped frame (engine/replies.ts), sent and held
+   * back by the rate limit: tcp_resets_sent, tcp_resets_rate_limited,
+   * icmp_frag_needed_sent, icmp_frag_needed_rate_limited.
+   */
+  replies?: Record<string, number>;
+  /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors). */
+  backend?: Record<string, number>;
 }
 
 export interface Histogram {

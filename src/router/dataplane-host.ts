@@ -80,7 +80,7 @@ export class DataPlaneHost {
     this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
     this.host = alloc(Float64Array, H_FIELDS);
     this.host[H_CONN_CAPACITY] = this.engine.conns.capacity;
-    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3));
+    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3), alloc(Float64Array, 5));
   }
 
   /** Applies the first table, opens the port, announces the addresses. Throws when the port cannot be opened. */
@@ -148,6 +148,7 @@ export class DataPlaneHost {
     e.conns.expire(this.clock());
     if (e.services.collectDests() > 0) this.logNeighbours(e.syncNeighbours(this.clock()));
     this.host[H_CONNS] = e.conns.count;
+    this.publishPortCounters();
     this.sendArp(true);
     // The part-filled message goes out too, as the kernel's master flushes its buffer.
     if (this.sync !== null) this.sync.flush(true);
@@ -232,6 +233,18 @@ export class DataPlaneHost {
     this.closeSync();
     this.port?.close();
     this.port = null;
+  }
+
+  /** The backend's losses below the engine (ring overflows, tx errors), for the control plane to show. */
+  private publishPortCounters(): void {
+    const c = this.port?.counters?.();
+    if (!c) return;
+    const p = this.memory.backend;
+    p[0] = c.ringDrops;
+    p[1] = c.truncated;
+    p[2] = c.oversize;
+    p[3] = c.txUnsent;
+    p[4] = c.txErrors;
   }
 
   private sendArp(periodic: boolean): void {
