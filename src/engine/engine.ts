@@ -302,10 +302,7 @@ export class Engine {
     if (fwd === FWD_TUNNEL) return this.drop(batch, i, C.DROP_FWD_UNSUPPORTED);
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    // A GSO super-frame is cut to the MTU by the kernel on its way out.
-    if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[neigh]] && batch.gsoType[i] === 0) {
-      return this.tooBig(batch, i, this.neigh.neighIf[neigh], info.daddr);
-    }
+    if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[neigh]] && this.tooBig(batch, i, this.neigh.neighIf[neigh], info.daddr)) return batch.verdict[i];
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
@@ -338,8 +335,8 @@ export class Engine {
     rt.destOutBytes[dest] += info.totalLen;
     const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    if (info.totalLen > this.l2.ifMtu[this.l2.peerIf[peer]] && batch.gsoType[i] === 0) {
-      return this.tooBig(batch, i, this.l2.peerIf[peer], this.addressOn(batch.ifIn[i], conns.vaddrOf(slot)));
+    if (info.totalLen > this.l2.ifMtu[this.l2.peerIf[peer]] && this.tooBig(batch, i, this.l2.peerIf[peer], this.addressOn(batch.ifIn[i], conns.vaddrOf(slot)))) {
+      return batch.verdict[i];
     }
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
@@ -351,9 +348,18 @@ export class Engine {
    * A datagram longer than the MTU of the interface it would leave by. With DF set
    * the sender must learn the MTU (RFC 1191): ICMP fragmentation needed from `src`,
    * rate-limited. With DF clear a router would fragment; tsvs does not (it has no
-   * room in a batch for the extra frames) and drops it, counted apart.
+   * room in a batch for the extra frames) and drops it, counted apart. Returns
+   * false for a GSO super-frame, which the kernel cuts to the MTU on its way out:
+   * it is forwarded. Otherwise sets the frame's verdict (the caller returns it), out
+   * of line so the forward paths stay small enough for V8 to inline.
    */
-  private tooBig(batch: Batch, i: number, egress: number, src: number): number {
+  private tooBig(batch: Batch, i: number, egress: number, src: number): boolean {
+    if (batch.gsoType[i] !== 0) return false;
+    batch.verdict[i] = this.tooBigVerdict(batch, i, egress, src);
+    return true;
+  }
+
+  private tooBigVerdict(batch: Batch, i: number, egress: number, src: number): number {
     if (!dontFragment(batch.buf, this.info.l3)) return this.drop(batch, i, C.DROP_TOO_BIG);
     const c = this.counters;
     if (!this.fragNeededLimit.take(this.now)) {
