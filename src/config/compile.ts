@@ -157,7 +157,7 @@ class Compiler {
     this.errors.push(...this.markErrors);
     if (this.errors.length) throw new ConfigErrors(this.errors);
     const timeouts = { tcp: g.tcp_timeout, tcpfin: g.tcpfin_timeout, udp: g.udp_timeout };
-    const switches: Switches = { connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template };
+    const switches: Switches = { connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template, ...(g.sloppy_tcp ? { sloppyTcp: true } : {}) };
     let table: ServiceTable;
     try {
       table = buildTable({ services, addresses: this.addresses, timeouts, marks: this.marks, switches });

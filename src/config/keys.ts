@@ -12,6 +12,7 @@
 // | global  | conn_reuse_mode            | int 0..3, 1        | sysctl conn_reuse_mode (ipvs-sysctl.rst)     |
 // | global  | expire_nodest_conn         | 0/1, 0             | sysctl expire_nodest_conn                    |
 // | global  | expire_quiescent_template  | 0/1, 0             | sysctl expire_quiescent_template             |
+// | global  | sloppy_tcp                 | 0/1, 0             | sysctl sloppy_tcp                            |
 // | global  | syncd_version              | 0/1, 1             | IPVS sync protocol version sent (sysctl      |
 // |         |                            |                    | sync_version; 0 for kernels before 2.6.39)   |
 // | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
@@ -186,6 +187,7 @@ export const GLOBAL_KEYS = {
   conn_reuse_mode: int(1, 0, 3),
   expire_nodest_conn: bool(false),
   expire_quiescent_template: bool(false),
+  sloppy_tcp: bool(false),
   fwmark_rules_from: optStr(),
   fwmark_rule: markRules(),
   failover: oneOf(['pulse', 'vrrp'], 'pulse'),

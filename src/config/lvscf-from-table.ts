@@ -61,6 +61,7 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   global('conn_reuse_mode', sw.connReuseMode, sw.connReuseMode !== 1);
   global('expire_nodest_conn', sw.expireNodestConn, sw.expireNodestConn);
   global('expire_quiescent_template', sw.expireQuiescentTemplate, sw.expireQuiescentTemplate);
+  global('sloppy_tcp', sw.sloppyTcp === true, sw.sloppyTcp === true);
   writeMarks(cfg, table.marks);
 
   const vips = table.addresses.filter((a) => a.role === 'vip');

@@ -257,8 +257,8 @@ export class Engine {
   private newConnection(batch: Batch, i: number, svcId: number, now: number): number {
     const info = this.info;
     const proto = info.proto;
-    // tcp_conn_schedule: only a SYN without RST opens a connection.
-    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.noConnection(batch, i, now);
+    // tcp_conn_schedule: only a SYN without RST opens a connection; with sloppy_tcp, any segment without RST.
+    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN && !this.sloppyOpens()) return this.noConnection(batch, i, now);
     const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
     if (slot <= 0) return this.drop(batch, i, -slot);
     this.conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
@@ -285,6 +285,11 @@ export class Engine {
     writeTcpReset(batch, i, this.info, this.l2.ifMac, batch.ifIn[i]);
     this.counters.n[C.N_RST_SENT]++;
     return VERDICT_TX;
+  }
+
+  /** sloppy_tcp: a segment without RST opens a connection mid-stream (another director's flow after a failover). */
+  private sloppyOpens(): boolean {
+    return this.admit.switches.sloppyTcp === true && (this.info.tcpFlags & TCP_RST) === 0;
   }
 
   /** Client -> real server: state, stats, DNAT for NAT, new MACs for both methods. */

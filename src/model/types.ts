@@ -90,6 +90,8 @@ export interface Switches {
   readonly expireNodestConn: boolean;
   /** 1: a persistence template to a quiesced (weight 0) server is expired. */
   readonly expireQuiescentTemplate: boolean;
+  /** sloppy_tcp = 1: any TCP segment without RST may open a connection, not only a SYN (flows picked up mid-stream). */
+  readonly sloppyTcp?: boolean;
 }
 
 export interface ServiceTable {

@@ -62,6 +62,7 @@ describe('parseLvsCf: every key with its type', () => {
       conn_reuse_mode: 2,
       expire_nodest_conn: true,
       expire_quiescent_template: true,
+      sloppy_tcp: true,
       fwmark_rules_from: 'iptables-mangle.save',
       fwmark_rule: [{ protocol: 'udp', address: ip('198.18.0.0'), prefixLen: 24, ports: [[53, 53], [5353, 5353]], mark: 53 }],
       failover: 'vrrp',

@@ -99,3 +99,23 @@ describe('one-packet scheduling (ops)', () => {
     expect(e.services.dests.inactive[1] + e.services.dests.inactive[2]).toBe(0);
   });
 });
+
+describe('sloppy_tcp', () => {
+  it('0 (default): a mid-stream ACK of no connection is reset, not scheduled', () => {
+    const e = engine(table([service(TWO)]));
+    expect(run(e, seg(ACK, 2000), 0).frame[14 + 20 + 13]).toBe(RST);
+    expect(e.conns.count).toBe(0);
+  });
+
+  it('1: the ACK opens a connection and is forwarded; a RST still opens none', () => {
+    const e = engine(table([service(TWO)], {}, { sloppyTcp: true }));
+    const out = run(e, seg(ACK, 2000), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect([11, 12]).toContain(rsOf(out.frame));
+    expect(e.conns.count).toBe(1);
+    // tcp_states[] INPUT: NONE + ACK -> CLOSE (10 s, refreshed by each packet), so it counts as inactive.
+    expect(Array.from(e.services.dests.inactive).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(dropName(run(e, seg(RST, 2001), 0).reason)).toBe('tcp_no_connection');
+    expect(e.conns.count).toBe(1);
+  });
+});
