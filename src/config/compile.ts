@@ -158,6 +158,7 @@ class Compiler {
     const switches: Switches = {
       connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template,
       dropEntry: g.drop_entry, dropPacket: g.drop_packet, secureTcp: g.secure_tcp, synProxy: g.syn_proxy, amemthresh: g.amemthresh, amDroprate: g.am_droprate,
+      ...(g.sloppy_tcp ? { sloppyTcp: true } : {}),
     };
     let table: ServiceTable;
     try {

@@ -67,6 +67,7 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   global('amemthresh', sw.amemthresh, sw.amemthresh !== 0);
   global('am_droprate', sw.amDroprate, sw.amDroprate !== 10);
   global('syn_proxy', sw.synProxy, sw.synProxy !== 0);
+  global('sloppy_tcp', sw.sloppyTcp === true, sw.sloppyTcp === true);
   writeMarks(cfg, table.marks);
 
   const vips = table.addresses.filter((a) => a.role === 'vip');

@@ -14,7 +14,7 @@ const FOS = 'failover services (fos) are not run; tsvs runs service = lvs';
 /**
  * Global keys that the table does not use. `service`, `network`, `nat_router`,
  * `nat_nmask`, the timeouts, the switches (conn_reuse_mode, expire_nodest_conn,
- * expire_quiescent_template), the mark rules (fwmark_rule, fwmark_rules_from),
+ * expire_quiescent_template, sloppy_tcp), the mark rules (fwmark_rule, fwmark_rules_from),
  * conn_capacity (read when an engine starts) and hard_shutdown (health) are used;
  * pulse's keys (compile-failover.ts) are used when backup_active = 1, the sync
  * daemon's (compile-sync.ts) when syncdaemon = 1, ha_key_file, config_sync and

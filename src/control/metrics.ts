@@ -107,6 +107,8 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
   const passed = f.counter('tsvs_frames_passed_total', 'Frames passed over as not the data plane\'s business, by reason.', ['reason']);
   for (const [reason, n] of Object.entries(dp.passes)) passed.inc({ reason }, n);
   f.counter('tsvs_connections_created_total', 'Connection entries the data plane created.').inc(dp.connsCreated);
+  if (dp.replies) addReplyFamilies(f, dp.replies);
+  if (dp.backend) addBackendFamilies(f, dp.backend);
   f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);
   addDefenseFamilies(f, dp.defense);
@@ -119,6 +121,24 @@ function addDefenseFamilies(f: Families, d: Record<string, number>): void {
   const on = f.gauge('tsvs_syn_defense_active', 'Whether each defence acts now (1) or not (0): drop_entry, secure_tcp.', ['strategy']);
   for (const s of ['drop_entry', 'secure_tcp']) on.set({ strategy: s }, d[`${s}_on`] ?? 0);
   f.gauge('tsvs_syn_defense_drop_rate', 'drop_packet: one new connection in this many is refused (0: none).').set(d.drop_rate ?? 0);
+}
+
+/** Resets and ICMP errors the data plane wrote in place of frames it dropped (engine/replies.ts). */
+function addReplyFamilies(f: Families, r: Record<string, number>): void {
+  f.counter('tsvs_tcp_resets_sent_total', 'TCP resets sent for segments of no connection to a virtual service (each also counted as dropped, reason tcp_no_connection).').inc(r.tcp_resets_sent ?? 0);
+  f.counter('tsvs_icmp_frag_needed_sent_total', 'ICMP fragmentation-needed errors sent for datagrams over the egress MTU with DF set (each also counted as dropped, reason fragmentation_needed).').inc(r.icmp_frag_needed_sent ?? 0);
+  const held = f.counter('tsvs_replies_rate_limited_total', 'Resets and ICMP errors not sent because of the rate limit (1000/s, burst 50, per kind).', ['kind']);
+  held.inc({ kind: 'tcp_reset' }, r.tcp_resets_rate_limited ?? 0);
+  held.inc({ kind: 'icmp_frag_needed' }, r.icmp_frag_needed_rate_limited ?? 0);
+}
+
+/** What the packet backend lost below the engine, over all its devices (frames/port.ts PortCounters). */
+function addBackendFamilies(f: Families, b: Record<string, number>): void {
+  f.counter('tsvs_backend_rx_ring_drops_total', 'Frames lost on receive because the backend\'s buffer was full (AF_PACKET ring tp_drops; libpcap ps_drop and its staging).').inc(b.ring_drops ?? 0);
+  f.counter('tsvs_backend_rx_truncated_total', 'Frames received cut short (bigger than a ring slot or the snap length) and skipped.').inc(b.truncated ?? 0);
+  f.counter('tsvs_backend_rx_oversize_total', 'Frames received bigger than a whole batch buffer and skipped.').inc(b.oversize ?? 0);
+  f.counter('tsvs_backend_tx_unsent_total', 'Frames not sent because the socket would block.').inc(b.tx_unsent ?? 0);
+  f.counter('tsvs_backend_tx_errors_total', 'Frames the kernel refused to send (e.g. EMSGSIZE) or libpcap failed to inject.').inc(b.tx_errors ?? 0);
 }
 
 function addStatusFamilies(f: Families, st: StatusView): void {

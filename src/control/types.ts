@@ -209,6 +209,14 @@ export interface DataPlaneView {
   batchMicros: Histogram;
   /** SYN flood defences (engine/defense.ts): event counts and levels now, by name without `defense_`. */
   defense: Record<string, number>;
+  /**
+   * Answers written in place of a dropped frame (engine/replies.ts), sent and held
+   * back by the rate limit: tcp_resets_sent, tcp_resets_rate_limited,
+   * icmp_frag_needed_sent, icmp_frag_needed_rate_limited.
+   */
+  replies?: Record<string, number>;
+  /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors). */
+  backend?: Record<string, number>;
 }
 
 export interface Histogram {

@@ -8,6 +8,7 @@ import { destKey } from '../model/diff.js';
 import { FWD_DR, FWD_NAT, STAT_FIELDS } from '../engine/services.js';
 import { countersSnapshot } from '../engine/counters.js';
 import { BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, type DataPlaneMemory } from '../engine/published.js';
+import { PORT_COUNTER_NAMES } from '../frames/port.js';
 import type { DataPlaneView, ForwardName, Histogram, RatesView, ServerView, ServiceView, StatsView, TableView } from './types.js';
 
 /** What the data plane said a service lists, in IPVS order, at the last change. */
@@ -139,6 +140,8 @@ function minus(a: StatsView, b: StatsView | undefined): StatsView {
   return { conns: a.conns - b.conns, inPkts: a.inPkts - b.inPkts, outPkts: a.outPkts - b.outPkts, inBytes: a.inBytes - b.inBytes, outBytes: a.outBytes - b.outBytes };
 }
 
+const REPLY_COUNTERS = ['tcp_resets_sent', 'tcp_resets_rate_limited', 'icmp_frag_needed_sent', 'icmp_frag_needed_rate_limited'];
+
 /** The data plane's counters and loop figures, from the memory it publishes. */
 export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
   const all = countersSnapshot(m.drops, m.passes, m.totals, true);
@@ -150,6 +153,8 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
     batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
     defense: pick('defense_'),
+    replies: Object.fromEntries(REPLY_COUNTERS.map((k) => [k, all[k] ?? 0])),
+    backend: Object.fromEntries(PORT_COUNTER_NAMES.map((k, i) => [k, m.backend?.[i] ?? 0])),
   };
 }
 

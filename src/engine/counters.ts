@@ -30,6 +30,10 @@ export const DROP_FRAG_BAD_LENGTH = 30; // empty, or not a multiple of 8 octets 
 export const DROP_FRAG_REFUSED = 31; // of a datagram refused earlier (overlap, too many, oversize)
 // SYN flood defences (defense.ts, syn-proxy.ts); codes apart from the others' to keep merges apart.
 export const DROP_DEFENSE = 15; // drop_packet: a new connection refused under pressure (ip_vs_todrop)
+// Frames the kernel would not take as they are (issue 15 items 5, 7, 9); codes 12-14.
+export const DROP_VLAN = 12; // 802.1Q-tagged frame: tsvs runs no VLANs (use a VLAN device such as eth0.42)
+export const DROP_FRAG_NEEDED = 13; // bigger than the egress MTU, DF set: answered with ICMP frag needed (rate allowing)
+export const DROP_TOO_BIG = 14; // bigger than the egress MTU, DF clear: tsvs does not fragment
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -55,6 +59,9 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_FRAG_BAD_LENGTH]: 'fragment_bad_length',
   [DROP_FRAG_REFUSED]: 'fragment_refused',
   [DROP_DEFENSE]: 'defense_drop_packet',
+  [DROP_VLAN]: 'vlan_tagged',
+  [DROP_FRAG_NEEDED]: 'fragmentation_needed',
+  [DROP_TOO_BIG]: 'too_big_not_fragmented',
 };
 
 export function dropName(code: number): string {
@@ -78,13 +85,15 @@ export const N_TUNNELED = 8, N_ICMP_UNREACH = 9, N_ICMP_FRAG_NEEDED = 10, N_ICMP
 /** SYN flood defences: events (counters) and, from N_DEF_DROP_ENTRY_ON, the levels now (gauges). */
 export const N_HALF_OPEN_EVICTED = 12, N_DROP_ENTRY_DROPPED = 13,
   N_DEF_DROP_ENTRY_ON = 14, N_DEF_DROP_RATE = 15, N_DEF_SECURE_TCP_ON = 16;
-export const N_FIELDS = 17;
 /** Their names in snapshots (`defense_` prefix: views.ts and the metrics pick them by it). */
 const DEFENSE_NAMES: readonly (readonly [number, string])[] = [
   [N_HALF_OPEN_EVICTED, 'defense_half_open_evicted'], [N_DROP_ENTRY_DROPPED, 'defense_drop_entry_dropped'],
   [N_DEF_DROP_ENTRY_ON, 'defense_drop_entry_on'], [N_DEF_DROP_RATE, 'defense_drop_rate'],
   [N_DEF_SECURE_TCP_ON, 'defense_secure_tcp_on'],
 ];
+/** Answers in place of a dropped frame (replies.ts): sent, and not sent for the rate limit; frag-needed sent shares LVS-TUN's count. */
+export const N_RST_SENT = 17, N_RST_LIMITED = 18, N_FRAG_NEEDED_SENT = N_ICMP_FRAG_NEEDED, N_FRAG_NEEDED_LIMITED = 19;
+export const N_FIELDS = 20;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -132,6 +141,9 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     icmp_port_unreachable_sent: n[N_ICMP_UNREACH] ?? 0,
     icmp_frag_needed_sent: n[N_ICMP_FRAG_NEEDED] ?? 0,
     icmp_rate_limited: n[N_ICMP_RATE_LIMITED] ?? 0,
+    tcp_resets_sent: n[N_RST_SENT] ?? 0,
+    tcp_resets_rate_limited: n[N_RST_LIMITED] ?? 0,
+    icmp_frag_needed_rate_limited: n[N_FRAG_NEEDED_LIMITED] ?? 0,
   };
   for (const [at, name] of DEFENSE_NAMES) if (all || n[at]) out[name] = n[at] ?? 0;
   drops.forEach((v, code) => {

@@ -28,6 +28,7 @@ import { MarkClassifier } from './marks.js';
 import { Defense } from './defense.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
+import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './replies.js';
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 import { tunnelXmit } from './tunnel.js';
@@ -97,6 +98,11 @@ export class Engine {
   readonly frags: FragTable;
   /** Frames appended to the batch by this process() call (held fragments released) and sent. */
   appendedTx = 0;
+  /** Rate limits of the answers written in place of dropped frames (replies.ts). */
+  readonly resetLimit = new TokenBucket();
+  readonly fragNeededLimit = new TokenBucket();
+  /** IP id of the next ICMP error (DF clear, so it must vary). */
+  private icmpId = 0;
   /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
   private readonly filterDst: boolean;
 
@@ -207,6 +213,10 @@ export class Engine {
     const buf = batch.buf;
     const info = this.info;
     const r = parseFrame(buf, batch.off[i], batch.len[i], info);
+    // The kernel hands an 802.1Q frame to the VLAN device of its tag, never to the
+    // parent's IP stack: without one, a tagged frame is not the router's to answer
+    // or forward (a VLAN-42 SYN would leave with its tag on).
+    if (info.vlan !== 0) return this.drop(batch, i, C.DROP_VLAN);
     if (r === PARSE_IPV4) return this.ipv4(batch, i, now);
     if (r === PARSE_ARP) return handleArp(this, batch, i, info);
     if (r === PARSE_OTHER) return this.pass(C.PASS_NOT_IP);
@@ -323,8 +333,8 @@ export class Engine {
   private newConnection(batch: Batch, i: number, svcId: number, now: number): number {
     const info = this.info;
     const proto = info.proto;
-    // tcp_conn_schedule: only a SYN without RST opens a connection.
-    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN) return this.drop(batch, i, C.DROP_NO_CONN);
+    // tcp_conn_schedule: only a SYN without RST opens a connection; with sloppy_tcp, any segment without RST.
+    if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN && !this.sloppyOpens()) return this.noConnection(batch, i, now);
     // tcp_conn_schedule / udp_conn_schedule: "if (ip_vs_todrop(ipvs)) { *verdict = NF_DROP; ...".
     if (this.defense.dropRate !== 0 && this.defense.toDrop()) return this.drop(batch, i, C.DROP_DEFENSE);
     const slot = this.admit.create(svcId, proto, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
@@ -348,6 +358,31 @@ export class Engine {
     return VERDICT_DROP;
   }
 
+  /**
+   * A TCP segment (not a SYN) to a virtual service that has no connection for it,
+   * e.g. a keep-alive connection after a restart. IPVS passes it to the kernel's
+   * stack, which has no socket for it and resets it, so the client reconnects at
+   * once; tsvs writes that reset itself (rate-limited). Never for a segment that
+   * bears RST (RFC 9293: "An incoming segment containing a RST is discarded"), nor
+   * from a router whose addresses are released (the inactive one speaks for no VIP).
+   */
+  private noConnection(batch: Batch, i: number, now: number): number {
+    // Counted as dropped either way: the segment itself goes nowhere.
+    if ((this.info.tcpFlags & TCP_RST) !== 0 || this.released || !this.resetLimit.take(now)) {
+      if ((this.info.tcpFlags & TCP_RST) === 0 && !this.released) this.counters.n[C.N_RST_LIMITED]++;
+      return this.drop(batch, i, C.DROP_NO_CONN);
+    }
+    this.counters.drops[C.DROP_NO_CONN]++;
+    writeTcpReset(batch, i, this.info, this.l2.ifMac, batch.ifIn[i]);
+    this.counters.n[C.N_RST_SENT]++;
+    return VERDICT_TX;
+  }
+
+  /** sloppy_tcp: a segment without RST opens a connection mid-stream (another director's flow after a failover). */
+  private sloppyOpens(): boolean {
+    return this.admit.switches.sloppyTcp === true && (this.info.tcpFlags & TCP_RST) === 0;
+  }
+
   /** Client -> real server: state, stats, DNAT for NAT, new MACs for DR, IPIP for tunnel. */
   private inbound(batch: Batch, i: number, slot: number, now: number): number {
     const info = this.info;
@@ -363,6 +398,7 @@ export class Engine {
     if (fwd === FWD_TUNNEL) return this.tunnel(batch, i, slot, dest);
     const neigh = this.destNeighbour(dest);
     if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[neigh]] && this.tooBig(batch, i, this.neigh.neighIf[neigh], info.daddr)) return batch.verdict[i];
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
@@ -418,10 +454,54 @@ export class Engine {
     rt.destOutBytes[dest] += info.totalLen;
     const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    if (info.totalLen > this.l2.ifMtu[this.l2.peerIf[peer]] && this.tooBig(batch, i, this.l2.peerIf[peer], this.addressOn(batch.ifIn[i], conns.vaddrOf(slot)))) {
+      return batch.verdict[i];
+    }
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
     this.toPeer(batch, i, peer);
     return VERDICT_TX;
+  }
+
+  /**
+   * A datagram longer than the MTU of the interface it would leave by. With DF set
+   * the sender must learn the MTU (RFC 1191): ICMP fragmentation needed from `src`,
+   * rate-limited. With DF clear a router would fragment; tsvs does not (it has no
+   * room in a batch for the extra frames) and drops it, counted apart. Returns
+   * false for a GSO super-frame, which the kernel cuts to the MTU on its way out:
+   * it is forwarded. Otherwise sets the frame's verdict (the caller returns it), out
+   * of line so the forward paths stay small enough for V8 to inline.
+   */
+  private tooBig(batch: Batch, i: number, egress: number, src: number): boolean {
+    if (batch.gsoType[i] !== 0) return false;
+    batch.verdict[i] = this.tooBigVerdict(batch, i, egress, src);
+    return true;
+  }
+
+  private tooBigVerdict(batch: Batch, i: number, egress: number, src: number): number {
+    if (!dontFragment(batch.buf, this.info.l3)) return this.drop(batch, i, C.DROP_TOO_BIG);
+    const c = this.counters;
+    if (!this.fragNeededLimit.take(this.now)) {
+      c.n[C.N_FRAG_NEEDED_LIMITED]++;
+      return this.drop(batch, i, C.DROP_FRAG_NEEDED);
+    }
+    c.drops[C.DROP_FRAG_NEEDED]++;
+    const mtu = this.l2.ifMtu[egress];
+    this.icmpId = (this.icmpId + 1) & 0xffff;
+    writeFragNeeded(batch, i, this.info, mtu, src, this.icmpId, this.l2.ifMac, batch.ifIn[i]);
+    c.n[C.N_FRAG_NEEDED_SENT]++;
+    return VERDICT_TX;
+  }
+
+  /**
+   * The router's own address on interface itf (its NAT router address on the
+   * server side), the source of an ICMP error it sends there; `fallback` if none.
+   * Only too-big replies ask, so the walk of the few owned addresses costs nothing.
+   */
+  private addressOn(itf: number, fallback: number): number {
+    const name = this.l2.ifNames[itf];
+    for (const a of this.addresses) if (a.device === name && a.role === 'nat_router') return a.address;
+    return fallback;
   }
 
   /**

@@ -10,20 +10,20 @@ import { copyMac, macEquals } from '../packet/ethernet.js';
 export interface InterfaceSpec {
   readonly name: string;
   readonly mac: Uint8Array;
-  /** The device's MTU (LVS-TUN checks the encapsulated size against it). Default 1500. */
+  /** The device's MTU (bytes of IP); absent or 0: unknown, no datagram is too big (LVS-TUN takes 1500 then). */
   readonly mtu?: number;
   /** The router's own IPv4 address on the device (the kernel's; not a VIP): LVS-TUN's outer source. */
   readonly source?: number;
 }
 
-/** What an interface's MTU is taken to be until the backend says (Ethernet's). */
+/** What LVS-TUN takes an interface's MTU to be while it is unknown (Ethernet's). */
 export const DEFAULT_MTU = 1500;
+/** ifMtu of an interface whose MTU nobody said: no datagram is too big for it. */
+export const MTU_UNKNOWN = 1 << 30;
 
 export class L2Table {
   readonly ifNames: string[];
   readonly ifMac: Uint8Array;
-  /** Per interface: its MTU (setMtu when the backend knows the device's). */
-  readonly ifMtu: Uint32Array;
   /** Per interface: the router's own address there (0: unknown). */
   readonly ifSource: Uint32Array;
   /**
@@ -35,6 +35,8 @@ export class L2Table {
    */
   readonly macHead: Int32Array;
   readonly macTail: Int32Array;
+  /** Each interface's MTU, what the forward path checks a datagram's length against (MTU_UNKNOWN when unknown; setMtu when the backend knows it). */
+  readonly ifMtu: Int32Array;
 
   readonly peerMac: Uint8Array;
   readonly peerHdr: Int32Array;
@@ -63,10 +65,10 @@ export class L2Table {
     this.ifNames = interfaces.map((i) => i.name);
     this.ifMac = new Uint8Array(6 * interfaces.length);
     interfaces.forEach((itf, i) => this.ifMac.set(itf.mac, 6 * i));
-    this.ifMtu = Uint32Array.from(interfaces, (itf) => itf.mtu ?? DEFAULT_MTU);
     this.ifSource = Uint32Array.from(interfaces, (itf) => itf.source ?? 0);
     this.macHead = new Int32Array(interfaces.length);
     this.macTail = new Int32Array(interfaces.length);
+    this.ifMtu = Int32Array.from(interfaces, (itf) => (itf.mtu ? itf.mtu : MTU_UNKNOWN));
     interfaces.forEach((itf, i) => {
       const m = itf.mac;
       this.macHead[i] = (m[0] << 24) | (m[1] << 16) | (m[2] << 8) | m[3];

@@ -70,10 +70,14 @@ export interface DataPlaneMemory {
   /** Per bucket (BATCH_*_BOUNDS, then +Inf), then the count and the sum. */
   batchFrames: Float64Array;
   batchMicros: Float64Array;
+  /** The packet backend's own losses (frames/port.ts PortCounters, in PORT_COUNTER_NAMES order), refreshed every tick. */
+  backend: Float64Array;
 }
 
 /** The engine's arrays, plus the loop's own (made with the engine's alloc). */
-export function memoryOf(engine: Engine, host: Float64Array, batchFrames: Float64Array, batchMicros: Float64Array): DataPlaneMemory {
+export function memoryOf(
+  engine: Engine, host: Float64Array, batchFrames: Float64Array, batchMicros: Float64Array, backend: Float64Array = new Float64Array(5),
+): DataPlaneMemory {
   const rt = engine.services;
   const d = rt.dests;
   return {
@@ -83,7 +87,7 @@ export function memoryOf(engine: Engine, host: Float64Array, batchFrames: Float6
     destConns: rt.destConns, destInPkts: rt.destInPkts, destOutPkts: rt.destOutPkts, destInBytes: rt.destInBytes, destOutBytes: rt.destOutBytes,
     retiredSvc: rt.retiredSvc, retiredTotal: rt.retiredTotal, highWater: rt.highWater,
     drops: engine.counters.drops, passes: engine.counters.passes, totals: engine.counters.n,
-    host, batchFrames, batchMicros,
+    host, batchFrames, batchMicros, backend,
   };
 }
 

@@ -4,6 +4,7 @@
 // the client from the VIP itself, and nothing comes back through the router.
 // The frame grows by the outer header, so it is rewritten into the batch's
 // tailroom (Engine.spill): one copy, no allocation.
+import { DEFAULT_MTU, MTU_UNKNOWN } from './l2.js';
 import { prefixToMask } from '../model/index.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { IPIP_HLEN, writeIpipHeader } from '../packet/ipip.js';
@@ -32,7 +33,8 @@ export function tunnelXmit(engine: Engine, batch: Batch, i: number, info: FrameI
   const df = (buf[l3 + 6] & 0x40) !== 0;
   // __ip_vs_get_out_rt: mtu = dst_mtu - sizeof(struct iphdr); __mtu_check_toobig_v4
   // answers a DF packet longer than that with ICMP_FRAG_NEEDED carrying it.
-  const mtu = engine.l2.ifMtu[engine.neigh.neighIf[neigh]] - IPIP_HLEN;
+  const dev = engine.l2.ifMtu[engine.neigh.neighIf[neigh]];
+  const mtu = (dev === MTU_UNKNOWN ? DEFAULT_MTU : dev) - IPIP_HLEN;
   if (inner > mtu) return tooBig(engine, batch, i, info, df && !icmp, mtu);
   const o = batch.off[i];
   const l2len = l3 - o;

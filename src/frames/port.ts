@@ -15,7 +15,25 @@ export interface PacketPort {
   tx(batch: Batch): number;
   /** Releases the backend's sockets, rings or files. */
   close(): void;
+  /** What the backend lost or could not send, over all its devices, since it opened (live backends). */
+  counters?(): PortCounters;
 }
+
+/**
+ * Frames a backend lost below the engine, which the engine's counters cannot see:
+ * receive-buffer overflows (the kernel's ring, or the backend's own staging),
+ * frames cut short or too big to take, and sends that would block or were refused.
+ */
+export interface PortCounters {
+  ringDrops: number;
+  truncated: number;
+  oversize: number;
+  txUnsent: number;
+  txErrors: number;
+}
+
+/** The names PortCounters go by in stats, metrics and `tsvs top`, in order. */
+export const PORT_COUNTER_NAMES = ['ring_drops', 'truncated', 'oversize', 'tx_unsent', 'tx_errors'] as const;
 
 /** A live port that can wake its owner when frames are waiting (the AF_PACKET and pcap backends). */
 export interface LivePort extends PacketPort {

@@ -7,7 +7,7 @@ import {
   F_BLOCKING, F_IGNORE_OUTGOING, F_QDISC_BYPASS, F_VNET, inNetns, requireNative,
   type BatchViews, type NativeAddon, type SocketHandle, type SocketStats,
 } from './native.js';
-import type { PacketPort } from '../frames/port.js';
+import type { PacketPort, PortCounters } from '../frames/port.js';
 
 /** PACKET_FANOUT modes (linux/if_packet.h). */
 export const FANOUT_MODES = { hash: 0, lb: 1, cpu: 2, rollover: 3, rnd: 4, qm: 5 } as const;
@@ -129,6 +129,20 @@ export class AfPacketPort implements PacketPort {
       const [drops, truncated, oversize, txUnsent, txErrors, lastTxError] = this.native.stats(s);
       return { drops, truncated, oversize, txUnsent, txErrors, lastTxError };
     });
+  }
+
+  /** stats() summed over the devices: the data plane publishes these (ring drops read from the kernel accumulate in the addon). */
+  counters(): PortCounters {
+    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0 };
+    if (this.closed) return c;
+    for (const s of this.stats()) {
+      c.ringDrops += s.drops;
+      c.truncated += s.truncated;
+      c.oversize += s.oversize;
+      c.txUnsent += s.txUnsent;
+      c.txErrors += s.txErrors;
+    }
+    return c;
   }
 
   close(): void {

@@ -27,7 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { VERDICT_TX, type Batch } from '../frames/batch.js';
 import { inNetns } from './native.js';
-import type { PacketPort } from '../frames/port.js';
+import type { PacketPort, PortCounters } from '../frames/port.js';
 
 /** The parts of the `pcap` package used here (it ships loose typings). */
 interface PcapSession {
@@ -285,6 +285,12 @@ export class PcapPort implements PacketPort {
       const st = s.stats();
       return { received: st.ps_recv, dropped: st.ps_drop };
     });
+  }
+
+  /** Frames lost to libpcap's buffer or our staging area count as ring drops; inject has no "would block". */
+  counters(): PortCounters {
+    const ring = this.closed ? 0 : this.stats().reduce((n, s) => n + s.dropped, 0);
+    return { ringDrops: ring + this.dropped, truncated: this.truncated, oversize: this.oversize, txUnsent: 0, txErrors: this.txErrors };
   }
 
   close(): void {

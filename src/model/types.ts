@@ -100,6 +100,8 @@ export interface Switches {
   readonly amemthresh: number;
   /** drop_packet = 3: one new connection in am_droprate is refused. */
   readonly amDroprate: number;
+  /** sloppy_tcp = 1: any TCP segment without RST may open a connection, not only a SYN (flows picked up mid-stream). */
+  readonly sloppyTcp?: boolean;
 }
 
 export interface ServiceTable {

@@ -189,7 +189,7 @@ export class Router implements ControlBackend {
     }
     this.reloads.last = { at: this.startedAt, ok: true, version: this.running.version, trigger: 'start', errors: [], notes: loaded.notes, discarded: [] };
     log.info('router started', {
-      devices: this.devices.map((d) => `${d}=${formatMac(this.deps.host.macOf(d)!)}`).join(','),
+      devices: this.devices.map((d) => `${d}=${formatMac(this.deps.host.macOf(d)!)}${this.mtuNote(d)}`).join(','),
       addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
       ...(this.ha ? { claimed: this.claimed } : {}),
       services: this.running.services.length,
@@ -201,6 +201,12 @@ export class Router implements ControlBackend {
   async stop(): Promise<void> {
     await this.components.stop();
     this.deps.log.info('router stopped', { version: this.running?.version ?? 0 });
+  }
+
+  /** " mtu N" for the start-up line, when the host says: the size forwarded datagrams are held to. */
+  private mtuNote(device: string): string {
+    const mtu = this.deps.host.mtuOf?.(device);
+    return mtu ? ` mtu ${mtu}` : '';
   }
 
   private addComponents(): void {
@@ -223,7 +229,8 @@ export class Router implements ControlBackend {
       start: async () => {
         const macs = this.devices.map((d) => deps.host.macOf(d)!);
         const sources = ownAddresses(this.devices, deps.host.kernelAddresses());
-        this.dp = deps.dataPlane({ devices: this.devices, macs, sources, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
+        const mtus = this.devices.map((d) => deps.host.mtuOf?.(d) ?? 0);
+        this.dp = deps.dataPlane({ devices: this.devices, macs, sources, mtus, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
         this.dp.onFailure((why) => this.died(why));
         this.noteLayouts(await this.dp.start(fullDelta(this.served(this.running))), []);
         await this.followSync();

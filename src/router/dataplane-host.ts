@@ -40,6 +40,8 @@ export interface HostOptions {
   macs: Uint8Array[];
   /** Each device's own IPv4 address (0: none), in order: LVS-TUN's outer source. */
   sources?: number[];
+  /** Each device's MTU, in order (absent or 0: unknown): forwarded datagrams are checked against it. */
+  mtus?: number[];
   connCapacity: number;
   openPort(devices: string[]): LivePort;
   log: Logger;
@@ -75,7 +77,7 @@ export class DataPlaneHost {
   constructor(private readonly opts: HostOptions) {
     this.clock = opts.clock ?? (() => performance.now());
     const alloc = opts.shared ? sharedAlloc : privateAlloc;
-    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], source: opts.sources?.[i] }));
+    const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], source: opts.sources?.[i], mtu: opts.mtus?.[i] }));
     this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
     // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones,
     // and 2 MiB kept free for frames that grow (LVS-TUN, ICMP errors): a full batch of jumbo frames.
@@ -84,7 +86,7 @@ export class DataPlaneHost {
     this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
     this.host = alloc(Float64Array, H_FIELDS);
     this.host[H_CONN_CAPACITY] = this.engine.conns.capacity;
-    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3));
+    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3), alloc(Float64Array, 5));
   }
 
   /** Applies the first table, opens the port, announces the addresses. Throws when the port cannot be opened. */
@@ -163,6 +165,7 @@ export class DataPlaneHost {
     e.conns.expire(this.clock());
     if (e.services.collectDests() > 0) this.logNeighbours(e.syncNeighbours(this.clock()));
     this.host[H_CONNS] = e.conns.count;
+    this.publishPortCounters();
     this.sendArp(true);
     // The part-filled message goes out too, as the kernel's master flushes its buffer.
     if (this.sync !== null) this.sync.flush(true);
@@ -247,6 +250,18 @@ export class DataPlaneHost {
     this.closeSync();
     this.port?.close();
     this.port = null;
+  }
+
+  /** The backend's losses below the engine (ring overflows, tx errors), for the control plane to show. */
+  private publishPortCounters(): void {
+    const c = this.port?.counters?.();
+    if (!c) return;
+    const p = this.memory.backend;
+    p[0] = c.ringDrops;
+    p[1] = c.truncated;
+    p[2] = c.oversize;
+    p[3] = c.txUnsent;
+    p[4] = c.txErrors;
   }
 
   private sendArp(periodic: boolean): void {

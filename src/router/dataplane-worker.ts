@@ -20,6 +20,7 @@ const host = new DataPlaneHost({
   devices: spec.devices,
   macs: spec.macs,
   sources: spec.sources,
+  mtus: spec.mtus,
   connCapacity: spec.connCapacity,
   batchFrames: spec.batchFrames,
   maxBatchesPerWake: spec.maxBatchesPerWake,

@@ -100,6 +100,8 @@ export interface DataPlaneSpec {
   macs: Uint8Array[];
   /** Each device's own IPv4 address (the kernel's, 0 for none): LVS-TUN's outer source. */
   sources?: number[];
+  /** Each device's MTU, read at start (0: unknown, no check). */
+  mtus?: number[];
   connCapacity: number;
   /** auto | native | pcap (router/ports.ts). */
   backend: string;

@@ -9,6 +9,8 @@ export interface HostInfo {
   isRoot(): boolean;
   hasDevice(name: string): boolean;
   macOf(name: string): Uint8Array | null;
+  /** The device's MTU, which the data plane checks forwarded datagrams against; null: unknown (no check). */
+  mtuOf?(name: string): number | null;
   /** IPv4 addresses the kernel holds: address -> device. */
   kernelAddresses(): Map<number, string>;
   /** The kernel's IPv4 routes, as [network, prefix length] (default: [0, 0]). */
@@ -21,6 +23,14 @@ export const linuxHost: HostInfo = {
   macOf: (name) => {
     try {
       return parseMac(readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim());
+    } catch {
+      return null;
+    }
+  },
+  mtuOf: (name) => {
+    try {
+      const mtu = Number(readFileSync(`/sys/class/net/${name}/mtu`, 'utf8').trim());
+      return Number.isInteger(mtu) && mtu >= 68 ? mtu : null;
     } catch {
       return null;
     }

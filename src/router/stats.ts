@@ -66,6 +66,8 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
   const counters: Record<string, number> = { rx_frames: dp.rxFrames, tx_frames: dp.txFrames, conns_created: dp.connsCreated };
   for (const [k, v] of Object.entries(dp.drops)) if (v) counters[`drop_${k}`] = v;
   for (const [k, v] of Object.entries(dp.passes)) if (v) counters[`pass_${k}`] = v;
+  for (const [k, v] of Object.entries(dp.replies ?? {})) if (v) counters[k] = v;
+  for (const [k, v] of Object.entries(dp.backend ?? {})) if (v) counters[`backend_${k}`] = v;
   const services = t.services.map((s) => ({
     service: s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${s.address}:${s.port}`,
     scheduler: s.scheduler,

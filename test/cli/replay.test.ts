@@ -34,7 +34,8 @@ describe('tsvs replay', () => {
     const out = tmp();
     const res = replay({ config: 'test/fixtures/config/nat.cf', input: 'test/fixtures/pcap/nat-http.pcap', outDir: out });
     expect(res.read).toBe(30);
-    expect(res.sent).toEqual({ eth0: 10, eth1: 18 });
+    // eth0 carries, besides the replies and ARP answers, the reset of the capture's one segment of no connection.
+    expect(res.sent).toEqual({ eth0: 11, eth1: 18 });
     const toServers = tcpFrames(frames(join(out, 'eth1.pcap')));
     // wlc: web3 (list head), then web2, then web1, five client segments each.
     expect(toServers.map((f) => ipAt(f, 30))).toEqual([...Array(5).fill('198.19.0.13'), ...Array(5).fill('198.19.0.12'), ...Array(5).fill('198.19.0.11')]);
@@ -42,13 +43,14 @@ describe('tsvs replay', () => {
     expect(formatMac(toServers[0], 0)).toBe('02:52:00:00:00:12');
     expect(formatMac(toServers[0], 6)).toBe('02:74:73:76:00:02');
     const toClients = tcpFrames(frames(join(out, 'eth0.pcap')));
-    expect(toClients).toHaveLength(9);
+    expect(toClients).toHaveLength(10);
+    expect(toClients.filter((f) => f[47] === 0x04)).toHaveLength(1);
     for (const f of toClients) {
       expect(ipAt(f, 26)).toBe('198.18.0.10');
       expect((f[34] << 8) | f[35]).toBe(80);
       expect(formatMac(f, 0)).toBe('02:67:77:00:00:01');
     }
-    expect(res.counters).toMatchObject({ conns_created: 3, arp_replies: 4, drop_tcp_no_connection: 1, drop_malformed_truncated_ethernet: 1 });
+    expect(res.counters).toMatchObject({ conns_created: 3, arp_replies: 4, drop_tcp_no_connection: 1, tcp_resets_sent: 1, drop_malformed_truncated_ethernet: 1 });
     // The table as `tsvs admin -L -n` and `--stats` print it: one finished
     // connection per server, five client segments in and three replies out each.
     const report = res.report.split('\n');

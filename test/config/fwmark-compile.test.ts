@@ -65,6 +65,13 @@ describe('compileLvsCf: the switches', () => {
     expect(compile('conn_reuse_mode = 0\n').table.switches.connReuseMode).toBe(0);
   });
 
+  it('sloppy_tcp = 1 is acted on; 0 (the kernel default) leaves it off', () => {
+    const on = compile('sloppy_tcp = 1\n');
+    expect(on.table.switches.sloppyTcp).toBe(true);
+    expect(on.notActedOn).toEqual([]);
+    expect(compile('sloppy_tcp = 0\n').table.switches.sloppyTcp).toBeUndefined();
+  });
+
   it('are checked with their lines', () => {
     expect(codes(errorsOf(() => compile('serial_no = 1\nconn_reuse_mode = 4\nexpire_nodest_conn = 2\n')))).toEqual(['2 RANGE', '3 BOOLEXPECTED']);
   });

@@ -103,7 +103,8 @@ describe('engine behaviour', () => {
     run(e, seg(0x04, 77), 0, 70_000); // RST: -> CLOSE, 10 s
     expect(e.conns.count).toBe(1);
     const late = run(e, seg(ACK, 77), 0, 70_000 + 10_500);
-    expect(dropName(late.reason)).toBe('tcp_no_connection');
+    expect(late.frame[14 + 20 + 13]).toBe(0x04); // answered with a reset (replies.test.ts)
+    expect(e.counters.snapshot().drop_tcp_no_connection).toBe(1);
     expect(e.conns.count).toBe(0);
     expect(e.services.dests.inactive[1] + e.services.dests.active[1]).toBe(0);
   });

@@ -249,7 +249,7 @@ describe('fragment counters', () => {
     const e = world();
     const c = e.counters;
     const all = countersSnapshot(c.drops, c.passes, c.n, true);
-    const names = Object.keys(all).filter((k) => k.startsWith('drop_fragment')).sort();
+    const names = Object.keys(all).filter((k) => k === 'drop_fragment' || k.startsWith('drop_fragment_')).sort();
     expect(names).toEqual([
       'drop_fragment', 'drop_fragment_bad_length', 'drop_fragment_duplicate', 'drop_fragment_overlap', 'drop_fragment_oversize',
       'drop_fragment_refused', 'drop_fragment_store_full', 'drop_fragment_timeout', 'drop_fragment_too_many',

@@ -75,11 +75,11 @@ describe('NAT', () => {
     expect(hex(back.frame)).toBe(hex(buildUdp({ srcMac: ETH0_MAC, dstMac: CLIENT_MAC, src: VIP, dst: CLIENT, sport: 53, dport: 3333, payload: Uint8Array.of(9, 9), ttl: 63 })));
   });
 
-  it('drops a non-SYN segment with no connection, and passes traffic that is not for a virtual service', () => {
+  it('resets a non-SYN segment with no connection, and passes traffic that is not for a virtual service', () => {
     const e = natWorld();
     const out = run(e, fromClient(ACK), 0);
-    expect(out.verdict).toBe(VERDICT_DROP);
-    expect(dropName(out.reason)).toBe('tcp_no_connection');
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect([out.ifOut, out.frame[14 + 20 + 13]]).toEqual([0, 0x04]);
     const other = buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: ip('198.18.0.77'), sport: 1, dport: 80, flags: SYN });
     expect(run(e, other, 0).verdict).toBe(VERDICT_PASS);
     expect(e.counters.snapshot()).toMatchObject({ drop_tcp_no_connection: 1, pass_not_a_virtual_service: 1 });

@@ -61,7 +61,8 @@ describe('expire_nodest_conn', () => {
 
   it('1: the connection is expired at its next packet; a new SYN from the same port goes to a live server', () => {
     const { e, first } = removeFirst(1, true);
-    expect(dropName(run(e, seg(ACK), 0).reason)).toBe('tcp_no_connection');
+    expect(run(e, seg(ACK), 0).frame[14 + 20 + 13]).toBe(0x04); // no connection: reset (replies.test.ts)
+    expect(e.counters.snapshot().drop_tcp_no_connection).toBe(1);
     expect(e.conns.count).toBe(0);
     expect(rsOf(run(e, seg(SYN), 0).frame)).not.toBe(first);
   });
@@ -96,5 +97,25 @@ describe('one-packet scheduling (ops)', () => {
     expect(picks).toEqual([12, 11, 12, 11]);
     expect(e.conns.count).toBe(0);
     expect(e.services.dests.inactive[1] + e.services.dests.inactive[2]).toBe(0);
+  });
+});
+
+describe('sloppy_tcp', () => {
+  it('0 (default): a mid-stream ACK of no connection is reset, not scheduled', () => {
+    const e = engine(table([service(TWO)]));
+    expect(run(e, seg(ACK, 2000), 0).frame[14 + 20 + 13]).toBe(RST);
+    expect(e.conns.count).toBe(0);
+  });
+
+  it('1: the ACK opens a connection and is forwarded; a RST still opens none', () => {
+    const e = engine(table([service(TWO)], {}, { sloppyTcp: true }));
+    const out = run(e, seg(ACK, 2000), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect([11, 12]).toContain(rsOf(out.frame));
+    expect(e.conns.count).toBe(1);
+    // tcp_states[] INPUT: NONE + ACK -> CLOSE (10 s, refreshed by each packet), so it counts as inactive.
+    expect(Array.from(e.services.dests.inactive).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(dropName(run(e, seg(RST, 2001), 0).reason)).toBe('tcp_no_connection');
+    expect(e.conns.count).toBe(1);
   });
 });

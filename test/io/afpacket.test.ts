@@ -137,6 +137,8 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
       }
       expect(port.tx(b)).toBe(2);
       expect(port.stats()[1]).toMatchObject({ txErrors: 1, lastTxError: 'EMSGSIZE', txUnsent: 0 });
+      // What the router publishes (stats, /metrics): the sum over its sockets, still counted after the read above.
+      expect(port.counters()).toMatchObject({ txErrors: 1, txUnsent: 0 });
       await h.settle!();
       expect(h.takeSent(1)).toEqual([frameOf(100, 1), frameOf(100, 3)]);
     } finally {

@@ -204,8 +204,8 @@ describe('connection sync: backup takes over', () => {
     const group = new Group(), clock = { t: 1000 };
     const b = router(natTable(), group, clock);
     b.host.setSync({ role: 'backup', address: BACKUP });
-    // Without sync, the backup has no conn for a mid-flow ACK: dropped.
-    expect(send(b, [[0, fromClient(ACK, 40001)]])).toEqual([]);
+    // Without sync, the backup has no conn for a mid-flow ACK: reset, as the kernel's stack does for IPVS (TCP flags RST).
+    expect(send(b, [[0, fromClient(ACK, 40001)]]).map(([i, f]) => [i, f[14 + 20 + 13]])).toEqual([[0, 0x04]]);
     masterWithFlows(group, clock);
     group.deliver();
     expect(b.host.syncStats()!.imported).toMatchObject({ created: 2, noService: 0, noServer: 0 });

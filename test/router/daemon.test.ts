@@ -101,6 +101,15 @@ describe('router daemon', () => {
     expect(logs.some((l) => l.includes('msg="router started"'))).toBe(true);
   });
 
+  it('reads each device\'s MTU at start and holds forwarded datagrams to it (issue 15 item 7)', async () => {
+    const { router, engine, logs } = setup({ host: host({ mtuOf: (d) => (d === 'eth0' ? 9000 : 1500) }) });
+    await router.start();
+    const l2 = engine().l2;
+    expect([l2.ifMtu[l2.ifIndex('eth0')], l2.ifMtu[l2.ifIndex('eth1')]]).toEqual([9000, 1500]);
+    expect(logs.find((l) => l.includes('msg="router started"'))).toContain('mtu 9000');
+    await router.stop();
+  });
+
   it('sends five gratuitous ARPs one second apart, as pulse does', async () => {
     const { router, port, advance, tick } = setup();
     await router.start();

@@ -122,15 +122,24 @@ function healthRows(h: HealthView | null | undefined): string[] {
 const rateCells = (r: ServiceView['rates']): string[] => [r.cps, r.inPps, r.outPps, r.inBps, r.outBps].map(human);
 
 function dropRows(dp: DataPlaneView, perSecond: (now: number, before: number | undefined) => number | null, before: DataPlaneView | undefined): string[] {
-  const drops = Object.entries(dp.drops).filter(([, n]) => n > 0);
+  // The backend's losses (ring overflows, refused sends) and the answers' rate limit are frames lost too.
+  const drops = [...Object.entries(dp.drops), ...lostElsewhere(dp)].filter(([, n]) => n > 0);
+  const prev: Record<string, number> | undefined = before && Object.fromEntries([...Object.entries(before.drops), ...lostElsewhere(before)]);
   if (!drops.length) return ['Drops: none'];
   const w = Math.max(...drops.map(([reason]) => reason.length), 'Drops'.length);
   const out = [`${'Drops'.padEnd(w + 2)}     total   per s`];
   for (const [reason, n] of drops) {
-    const r = perSecond(n, before?.drops[reason] ?? (before ? 0 : undefined));
+    const r = perSecond(n, prev ? (prev[reason] ?? 0) : undefined);
     out.push(`  ${reason.padEnd(w)} ${fit(n, 9)} ${(r === null ? '-' : rate(r)).padStart(7)}`);
   }
   return out;
+}
+
+/** The backend's counters as backend_* rows, and the answers the rate limit held back. */
+function lostElsewhere(dp: DataPlaneView): Array<[string, number]> {
+  const b = Object.entries(dp.backend ?? {}).map(([k, n]): [string, number] => [`backend_${k}`, n]);
+  const r = Object.entries(dp.replies ?? {}).filter(([k]) => k.endsWith('_rate_limited'));
+  return [...b, ...r];
 }
 
 function connRows(snap: TopSnapshot, limit: number): string[] {

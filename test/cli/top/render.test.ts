@@ -120,6 +120,17 @@ describe('renderTop', () => {
     expect(none.endsWith('\n')).toBe(false);
   });
 
+  it('lists the backend\'s losses and the answers the rate limit held back with the drops (issue 15 item 7)', () => {
+    const [cur, prev] = twoRefreshes();
+    prev.dataplane = { ...prev.dataplane, backend: { ring_drops: 100, tx_errors: 0 }, replies: { tcp_resets_sent: 9, tcp_resets_rate_limited: 0 } };
+    cur.dataplane = { ...cur.dataplane, backend: { ring_drops: 140, tx_errors: 2 }, replies: { tcp_resets_sent: 11, tcp_resets_rate_limited: 4 } };
+    const lines = renderTop(cur, prev, 80, 24).split('\n');
+    expect(lines).toContain('  backend_ring_drops              140    20.0');
+    expect(lines).toContain('  backend_tx_errors                 2     1.0');
+    expect(lines).toContain('  tcp_resets_rate_limited           4     2.0');
+    expect(lines.some((l) => l.includes('tcp_resets_sent'))).toBe(false);
+  });
+
   it('says so when nothing is dropped or active', () => {
     const s = snapshot();
     s.dataplane = { ...s.dataplane, drops: { fragment: 0 } };

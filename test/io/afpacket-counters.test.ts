@@ -1,0 +1,30 @@
+// AfPacketPort.counters(): the addon's per-socket stats summed, which the router's
+// data plane publishes (stats file, tsvs top, /metrics). A fake addon stands in
+// for the sockets, so this runs without root or a built addon.
+import { describe, expect, it } from 'vitest';
+import { AfPacketPort } from '../../src/io/afpacket.js';
+import type { NativeAddon, SocketHandle } from '../../src/io/native.js';
+
+function fakeAddon(stats: Array<[number, number, number, number, number, string]>): NativeAddon {
+  let next = 0;
+  const handles = new Map<SocketHandle, number>();
+  return {
+    open: () => {
+      const h = { id: next } as unknown as SocketHandle;
+      handles.set(h, next++);
+      return h;
+    },
+    ifInfo: () => ({ index: 1, mac: new Uint8Array(6), mtu: 1500 }),
+    stats: (h: SocketHandle) => stats[handles.get(h)!],
+    close: () => {},
+  } as unknown as NativeAddon;
+}
+
+describe('AfPacketPort.counters', () => {
+  it('sums ring drops, truncated, oversize, unsent and refused sends over the devices', () => {
+    const port = new AfPacketPort(['eth0', 'eth1'], {}, fakeAddon([[10, 1, 0, 2, 3, 'EMSGSIZE'], [5, 0, 4, 0, 1, '']]));
+    expect(port.counters()).toEqual({ ringDrops: 15, truncated: 1, oversize: 4, txUnsent: 2, txErrors: 4 });
+    port.close();
+    expect(port.counters()).toEqual({ ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0 });
+  });
+});
