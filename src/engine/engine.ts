@@ -32,7 +32,7 @@ import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './rep
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 import { tunnelXmit } from './tunnel.js';
-import { IcmpLimiter, sendIcmpError } from './icmp-send.js';
+import { ICMP_BURST, ICMP_PER_S, sendIcmpError } from './icmp-send.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../packet/icmp.js';
 
 const TCP_SYN = 0x02;
@@ -87,8 +87,8 @@ export class Engine {
   now = 0;
   /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
   sync: SyncQueue | null = null;
-  /** The ICMP errors the router sends share the kernel's global rate limit (icmp-send.ts). */
-  readonly icmpLimit = new IcmpLimiter();
+  /** The ICMP errors the router sends (port unreachable, fragmentation needed) share the kernel's global rate limit, icmp_global_allow. */
+  readonly icmpLimit = new TokenBucket(ICMP_PER_S, ICMP_BURST);
   readonly info = new FrameInfo();
   /** Where the next frame that grows is written: past the batch's received frames (spill). */
   private tail = 0;
@@ -98,9 +98,8 @@ export class Engine {
   readonly frags: FragTable;
   /** Frames appended to the batch by this process() call (held fragments released) and sent. */
   appendedTx = 0;
-  /** Rate limits of the answers written in place of dropped frames (replies.ts). */
+  /** The resets written in place of segments of no connection (replies.ts) have a bucket of their own (the same rate). */
   readonly resetLimit = new TokenBucket();
-  readonly fragNeededLimit = new TokenBucket();
   /** IP id of the next ICMP error (DF clear, so it must vary). */
   private icmpId = 0;
   /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
@@ -481,7 +480,7 @@ export class Engine {
   private tooBigVerdict(batch: Batch, i: number, egress: number, src: number): number {
     if (!dontFragment(batch.buf, this.info.l3)) return this.drop(batch, i, C.DROP_TOO_BIG);
     const c = this.counters;
-    if (!this.fragNeededLimit.take(this.now)) {
+    if (!this.icmpLimit.take(this.now)) {
       c.n[C.N_FRAG_NEEDED_LIMITED]++;
       return this.drop(batch, i, C.DROP_FRAG_NEEDED);
     }

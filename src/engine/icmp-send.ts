@@ -20,24 +20,6 @@ export const ICMP_BURST = 50;
 /** The most of the offending datagram an error quotes (icmp_send: 576 - IP header - ICMP header). */
 const QUOTE_MAX = ICMP_ERROR_MAX - IPV4_MIN_HLEN - ICMP_HLEN;
 
-/** The kernel's icmp_global_allow: tokens refill at ICMP_PER_S a second up to ICMP_BURST. */
-export class IcmpLimiter {
-  private tokens = ICMP_BURST;
-  private last = -1;
-
-  /** Takes a token if there is one at `now` (ms). */
-  allow(now: number): boolean {
-    if (this.last < 0) this.last = now;
-    if (now > this.last) {
-      this.tokens = Math.min(ICMP_BURST, this.tokens + ((now - this.last) * ICMP_PER_S) / 1000);
-      this.last = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens--;
-    return true;
-  }
-}
-
 /**
  * Frame i becomes an ICMP error (type, code, rest) from the address it was sent
  * to back to its sender. Returns VERDICT_TX, or 0 when none may be sent (rate
@@ -48,7 +30,7 @@ export function sendIcmpError(engine: Engine, batch: Batch, i: number, info: Fra
   // icmp_send answers no datagram from 0.0.0.0, a multicast or the broadcast address.
   const src = info.saddr;
   if (src === 0 || src >= 0xe0000000) return 0;
-  if (!engine.icmpLimit.allow(engine.now)) {
+  if (!engine.icmpLimit.take(engine.now)) {
     engine.counters.n[N_ICMP_RATE_LIMITED]++;
     return 0;
   }
