@@ -40,7 +40,7 @@ const STAT_NAMES: (keyof VrrpStats)[] = [
 ];
 
 export class Vrrp implements FailoverMachine {
-  readonly s: VrrpSettings;
+  private settings: VrrpSettings;
   readonly stats = Object.fromEntries(STAT_NAMES.map((k) => [k, 0])) as VrrpStats;
   private st: VrrpState = 'INIT';
   private standbyOn = false;
@@ -58,8 +58,21 @@ export class Vrrp implements FailoverMachine {
   private valid = 0;
 
   constructor(cfg: VrrpConfig) {
-    this.s = vrrpSettings(cfg);
-    this.masterAdverMs = this.s.advertInt;
+    this.settings = vrrpSettings(cfg);
+    this.masterAdverMs = this.settings.advertInt;
+  }
+
+  get s(): VrrpSettings {
+    return this.settings;
+  }
+
+  /**
+   * A reload changed the virtual addresses: adverts name the new set from the
+   * next one on, and adverts received are checked against it, as keepalived's
+   * reload of virtual_ipaddress does. Nothing else changes: no new election.
+   */
+  setVirtualAddresses(addresses: readonly number[]): void {
+    this.settings = vrrpSettings({ ...this.settings, authPass: this.settings.authPass ?? undefined, virtualAddresses: [...addresses] });
   }
 
   get active(): boolean {

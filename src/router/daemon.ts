@@ -33,7 +33,7 @@ import type { SyncRole, SyncSettings as SyncSocketSettings } from './sync-socket
 import type { SyncSettings } from '../config/compile-sync.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
 import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
-import { loadConfig } from './load.js';
+import { loadConfig, type LoadedConfig } from './load.js';
 import type { Logger } from './log.js';
 import { preflight, unreachableChecks, type HostInfo } from './preflight.js';
 import { tableDevices } from './setup.js';
@@ -121,6 +121,8 @@ export class Router implements ControlBackend {
   private readonly released = new WeakMap<ServiceTable, ServiceTable>();
   /** lvs.cf's failover and sync settings at start, to tell a reload that changes them (they need a restart). */
   private haSettings = 'null';
+  /** failover = vrrp: the VIPs the adverts name (they follow reloads), comma-joined. */
+  private vrrpVips = '';
   /** The sync daemon (syncdaemon = 1) and this router's address on syncd_iface; null: off. */
   private sync: { settings: SyncSettings; address: number } | null = null;
   /** The sync daemon's role now: master while this router is active, backup while not (as pulse switched it). */
@@ -170,7 +172,8 @@ export class Router implements ControlBackend {
     }
     this.running = this.desired.effective();
     this.noteTimeouts(this.running);
-    this.haSettings = JSON.stringify({ failover: loaded.failover, sync: loaded.sync });
+    this.haSettings = haSettingsOf(loaded);
+    this.vrrpVips = loaded.failover?.vrrp?.virtualAddresses.join() ?? '';
     if (loaded.sync) this.sync = { settings: loaded.sync, address: this.syncAddress(loaded.sync.iface) };
     if (loaded.failover) {
       // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
@@ -367,15 +370,27 @@ export class Router implements ControlBackend {
     if (this.deps.connCapacity === undefined && loaded.connCapacity !== this.connCapacity) {
       log.warn('conn_capacity changed; it takes effect at the next start', { running: this.connCapacity, configured: loaded.connCapacity });
     }
-    if (JSON.stringify({ failover: loaded.failover, sync: loaded.sync }) !== this.haSettings) {
-      log.warn('the heartbeat or sync daemon settings (primary, backup, backup_active, keepalive, deadtime, syncdaemon, ...) changed; they take effect at the next start');
-    }
+    this.reloadHaSettings(loaded);
     const grew = loaded.serial > this.config.serial;
     this.config = { text: loaded.text, serial: loaded.serial };
     if (grew) this.configSync?.offer(`reload raised serial_no to ${loaded.serial}`);
     log.info('reloaded lvs.cf', { trigger, services: this.running.services.length, version: this.running.version, discarded: discarded.length });
     for (const d of discarded) log.info('reload discarded a runtime change', { change: d });
     return { at: this.now, ok: true, version: this.running.version, trigger, errors: [], notes: loaded.notes, discarded };
+  }
+
+  /**
+   * Failover and sync settings take effect at the next start, but for one: under
+   * VRRP the virtual addresses follow the table (a VIP added or removed by the
+   * reload), so the adverts name them at once, as keepalived's reload does.
+   */
+  private reloadHaSettings(loaded: LoadedConfig): void {
+    if (haSettingsOf(loaded) !== this.haSettings) {
+      this.deps.log.warn('the heartbeat or sync daemon settings (primary, backup, backup_active, keepalive, deadtime, syncdaemon, ...) changed; they take effect at the next start');
+      return;
+    }
+    const vips = loaded.failover?.vrrp?.virtualAddresses;
+    if (vips && vips.join() !== this.vrrpVips && this.ha?.setVrrpAddresses(vips)) this.vrrpVips = vips.join();
   }
 
   /** A health check's verdict on a real server. */
@@ -734,4 +749,11 @@ export class Router implements ControlBackend {
 /** Per device, the first IPv4 address the kernel holds on it (0: none): the source LVS-TUN's outer header takes, as the kernel's route would. */
 export function ownAddresses(devices: readonly string[], kernel: ReadonlyMap<number, string>): number[] {
   return devices.map((d) => [...kernel].find(([, dev]) => dev === d)?.[0] ?? 0);
+}
+
+/** lvs.cf's failover and sync settings as one string, to tell a reload that changes them; VRRP's VIPs left out (they follow the table). */
+function haSettingsOf(loaded: LoadedConfig): string {
+  const f = loaded.failover;
+  const failover = f?.vrrp ? { ...f, vrrp: { ...f.vrrp, virtualAddresses: [] } } : f;
+  return JSON.stringify({ failover, sync: loaded.sync });
 }

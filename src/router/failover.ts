@@ -187,6 +187,14 @@ export class Failover {
     this.sendBeacon();
   }
 
+  /** failover = vrrp: a reload changed the VIPs; the next advert names them (returns false under pulse: nothing to do). */
+  setVrrpAddresses(addresses: readonly number[]): boolean {
+    if (!this.vrrp) return false;
+    this.vrrp.machine.setVirtualAddresses(addresses);
+    this.deps.log.info('VRRP: the adverts name the reloaded virtual addresses', { addresses: addresses.map(formatIPv4).join(' ') });
+    return true;
+  }
+
   /** The beacon: RUNNING while master, else STOPPED, every keepalive seconds, to the partner's addresses. */
   private sendBeacon(): void {
     this.beaconTimer = null;

@@ -40,6 +40,8 @@ class VrrpNet {
   readonly cut = new Set<string>();
   /** Every packet sent: source > destination and the advert's priority. */
   readonly log: string[] = [];
+  /** Every advert's virtual addresses, by sender. */
+  readonly addresses: Array<{ from: string; vips: string[] }> = [];
 
   socket(own: number): VrrpSocket {
     let handler: (p: Uint8Array, from: number) => void = () => {};
@@ -49,6 +51,7 @@ class VrrpNet {
       send: (packet, to, done) => {
         const d = decodeIpPacket(packet);
         this.log.push(`${formatIPv4(own)}>${formatIPv4(to)} prio ${d.ok ? d.payload[2] : '?'}`);
+        if (d.ok) this.addresses.push({ from: formatIPv4(own), vips: advertVips(d.payload) });
         this.queue.push({ to, from: own, data: packet.slice() });
         done(null);
       },
@@ -90,6 +93,11 @@ class VrrpNet {
       }
     }
   }
+}
+
+/** The IPv4 addresses a VRRPv2 advert lists (count at byte 3, from byte 8). */
+function advertVips(p: Uint8Array): string[] {
+  return Array.from({ length: p[3] }, (_, k) => formatIPv4(new DataView(p.buffer, p.byteOffset + 8 + 4 * k, 4).getUint32(0)));
 }
 
 let dir: string;
@@ -265,6 +273,41 @@ describe('failover = vrrp: VRRP elects, pulse\'s takeover claims', () => {
       await run(net, clock, [p, b], 1000);
       expect(p.backs).toEqual(['first heard', 'heard again after 5.1 s']);
       expect([p.router.failover().active, b.router.failover().active]).toEqual([true, false]);
+    } finally {
+      await p.router.stop();
+      await b.router.stop();
+    }
+  });
+
+  it('a VIP added by a reload is in the next adverts at once, with no restart and no new election; other failover changes still wait for a restart', async () => {
+    const net = new VrrpNet();
+    const clock = new FakeClock();
+    const cf = lvsCf();
+    const p = node(PRIMARY, cf, net, clock);
+    const b = node(BACKUP, cf, net, clock);
+    await p.router.start();
+    await b.router.start();
+    try {
+      await run(net, clock, [p, b], 5000);
+      expect(net.addresses.at(-1)).toEqual({ from: PRIMARY, vips: ['198.19.0.1', VIP] });
+      const text = readFileSync(cf, 'utf8');
+      const second = text.slice(text.indexOf('virtual http {')).replace('virtual http {', 'virtual http2 {').replace('198.18.0.10 eth0:1', '198.18.0.20 eth0:2');
+      writeFileSync(cf, text + '\n' + second);
+      expect((await p.router.reload('test')).ok).toBe(true);
+      expect((await b.router.reload('test')).ok).toBe(true);
+      net.addresses.length = 0;
+      await run(net, clock, [p, b], 2000);
+      expect(net.addresses.map((a) => a.from)).toEqual([PRIMARY, PRIMARY]);
+      expect(net.addresses[0].vips).toEqual(['198.19.0.1', VIP, '198.18.0.20']);
+      // The backup checks adverts against its own reloaded list: no mismatch logged, nothing rejected; the primary stays master.
+      expect(b.logs.filter((l) => l.includes('VIPs but received') || l.includes('not present in advert'))).toEqual([]);
+      expect(p.router.failover().vrrp?.stats).toMatchObject({ become_master: 1 });
+      expect([p.router.failover().active, b.router.failover().active]).toEqual([true, false]);
+      expect(p.logs.some((l) => l.includes('take effect at the next start'))).toBe(false);
+      // A change of anything else in the failover settings is still for the next start.
+      writeFileSync(cf, readFileSync(cf, 'utf8').replace('vrrp_id = 51', 'vrrp_id = 52'));
+      expect((await p.router.reload('test')).ok).toBe(true);
+      expect(p.logs.some((l) => l.includes('take effect at the next start'))).toBe(true);
     } finally {
       await p.router.stop();
       await b.router.stop();
