@@ -2,7 +2,7 @@
 // go?": an open is a TCP handshake (or one UDP datagram), a close a FIN exchange,
 // each frame going through Engine.process exactly as captured traffic would.
 import { Batch, VERDICT_TX } from '../frames/batch.js';
-import { dropName, PASS_NAMES } from '../engine/counters.js';
+import { DROP_NO_DEST, dropName, PASS_NAMES } from '../engine/counters.js';
 import { Engine } from '../engine/engine.js';
 import { FWD_NAT } from '../engine/services.js';
 import { formatIPv4, PROTO_TCP, PROTO_UDP, type ServiceTable } from '../model/index.js';
@@ -54,6 +54,9 @@ export class Simulator {
     const first = f.proto === 'tcp' ? this.fromClient(f, SYN, now) : this.fromClient(f, 0, now);
     if (first !== '') return { server: 0, port: 0, reason: first };
     const slot = this.slotOf(f);
+    // Transmitted with no connection: the router answered itself (ip_vs_leave's
+    // ICMP port unreachable when no real server is usable), it placed nothing.
+    if (slot === 0) return { server: 0, port: 0, reason: dropName(DROP_NO_DEST) };
     const conns = this.engine.conns;
     const decision = { server: conns.daddrOf(slot), port: conns.dportOf(slot), reason: '' };
     const nat = this.engine.services.destFwd[conns.destOf(slot)] === FWD_NAT;
