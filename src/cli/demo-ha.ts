@@ -70,7 +70,7 @@ export async function demoHa(o: DemoOptions): Promise<number> {
     await waitActive(lab, api.router, procs.router!);
     write(`primary active in ${lab.ns('router')}, backup ready in ${lab.ns('backup')}; VIP ${lab.vip}; ${o.durationS} s of HTTP from ${lab.clientAddr}\n`);
     const bytes = DOWNLOAD_RATE * o.durationS;
-    const download = lab.exec('client', ['sh', '-c', `curl -s --max-time ${o.durationS + 60} --limit-rate ${DOWNLOAD_RATE} 'http://${lab.vip}/bytes?n=${bytes}' | sha256sum`], { timeoutMs: (o.durationS + 70) * 1000 });
+    const download = lab.exec('client', ['sh', '-c', `{ curl -sS --max-time ${o.durationS + 60} --limit-rate ${DOWNLOAD_RATE} -w '%{stderr}%{size_download} bytes, ' 'http://${lab.vip}/bytes?n=${bytes}'; echo "curl exit $?" >&2; } | sha256sum`], { timeoutMs: (o.durationS + 70) * 1000 });
     const gen = lab.spawn('client', [process.execPath, loadgenJs, '--url', `http://${lab.vip}/`, '--concurrency', String(o.concurrency), '--duration', String(o.durationS)], { label: 'loadgen', pipeStdout: true });
     const client: ClientFigures = { ok: 0, errors: 0, rate: 0 };
     createInterface({ input: gen.child.stdout! }).on('line', (l) => {
@@ -98,11 +98,12 @@ export async function demoHa(o: DemoOptions): Promise<number> {
       write(tty ? `\x1b[H\x1b[2J${screen}\n` : `${screen}\n\n`);
       prev[active] = cur;
     }
-    const sum = (await download).stdout.trim().split(/\s+/)[0];
+    const got = await download;
+    const sum = got.stdout.trim().split(/\s+/)[0];
     const intact = sum === patternSha(bytes);
     write(`\n${script.summary()}\n`);
     write(`client: ${client.ok} requests answered, ${client.errors} failed (new connections while no router answered)\n`);
-    write(`the long download (${(bytes / 1e6).toFixed(0)} MB at ${DOWNLOAD_RATE / 1e6} MB/s, one TCP connection through both changes): ${intact ? 'intact, checksum matches' : 'BROKEN: checksum differs'}\n`);
+    write(`the long download (${(bytes / 1e6).toFixed(0)} MB at ${DOWNLOAD_RATE / 1e6} MB/s, one TCP connection through both changes): ${intact ? 'intact, checksum matches' : `BROKEN: checksum differs (${got.stderr.trim().split('\n').slice(-2).join('; ')})`}\n`);
     return client.ok > 0 && intact && script.completed ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -179,11 +179,12 @@ function addSyncFamilies(f: Families, v: SyncView): void {
   const msgs = f.counter('tsvs_sync_messages_total', 'Sync messages sent (master) and received whole (backup).', ['direction']);
   msgs.inc({ direction: 'sent' }, v.sent.messages);
   msgs.inc({ direction: 'received' }, v.received.messages);
-  const conns = f.counter('tsvs_sync_conns_total', 'Connections synced: sent; received and created or updated; received and skipped (unknown service or server, an old message); lost to a full send queue.', ['result']);
+  const conns = f.counter('tsvs_sync_conns_total', 'Connections synced: sent; received and created or updated; received and skipped (unknown service, an old message, given up waiting for its real server); lost to a full send queue.', ['result']);
   conns.inc({ result: 'sent' }, v.sent.conns);
   conns.inc({ result: 'applied' }, v.received.conns);
   conns.inc({ result: 'skipped' }, v.received.skipped);
   conns.inc({ result: 'queue_full' }, v.sent.queueDrops);
+  f.gauge('tsvs_sync_conns_waiting', 'Synced connections to a real server this router\'s table lacks yet (its checks have not admitted it), kept and tried again as the table changes.').set({}, v.received.waiting);
   f.counter('tsvs_sync_resyncs_total', 'Whole connection tables sent to a partner that came back (beyond the kernel: it syncs only as packets pass).').inc({}, v.sent.resyncs);
   f.counter('tsvs_sync_bad_messages_total', 'Sync messages received that were malformed or truncated (counted and dropped).').inc({}, v.received.bad);
   if (v.auth) addAuthFamily(f, 'tsvs_sync_auth_dropped_total', 'Sync messages dropped by ha_key_file\'s check: no envelope (unauthenticated), a bad tag (forged), a counter already seen or our own (replayed).', v.auth);

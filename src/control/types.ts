@@ -272,8 +272,12 @@ export interface SyncView {
   version: 0 | 1;
   /** Master: connections and messages sent, connections lost to a full queue, and whole-table sends to a partner that came back. */
   sent: { conns: number; messages: number; queueDrops: number; resyncs: number };
-  /** Backup: messages taken, connections created or updated, skipped (unknown service or server, an old message) and bad messages. */
-  received: { messages: number; conns: number; skipped: number; bad: number };
+  /**
+   * Backup: messages taken, connections created or updated, skipped (unknown
+   * service, an old message, given up waiting), waiting now for a real server the
+   * table lacks (one the checks have not admitted yet), and bad messages.
+   */
+  received: { messages: number; conns: number; skipped: number; waiting: number; bad: number };
   /** ha_key_file: messages that opened and those dropped, by reason; null: plain IPVS messages. */
   auth: AuthCounts | null;
 }

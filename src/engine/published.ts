@@ -25,7 +25,7 @@ export const H_SYNC_RING_DROPS = 6;
 export const H_SYNC_RX_MESSAGES = 7;
 /** Conns received and created or updated in the table. */
 export const H_SYNC_RX_CONNS = 8;
-/** Conns received and skipped: unknown service or real server, table full, stale. */
+/** Conns received and skipped: unknown service, table full, stale, or given up waiting for their real server. */
 export const H_SYNC_RX_SKIPPED = 9;
 /** Received messages or conns that were malformed: bad length, truncated, bad option, wrong protocol or state. */
 export const H_SYNC_RX_BAD = 10;
@@ -36,7 +36,9 @@ export const H_SYNC_AUTH_OK = 12;
 export const H_SYNC_AUTH_UNAUTHENTICATED = 13;
 export const H_SYNC_AUTH_FORGED = 14;
 export const H_SYNC_AUTH_REPLAYED = 15;
-export const H_FIELDS = 16;
+/** Conns received for a real server this router's table lacks (yet): kept and tried again as the table changes (engine/sync-parked.ts). */
+export const H_SYNC_RX_WAITING = 16;
+export const H_FIELDS = 17;
 
 export interface DataPlaneMemory {
   // Per dest id (see conn/dests.ts and engine/services.ts).

@@ -28,6 +28,13 @@ export interface SyncImportStats {
   stale: number;
 }
 
+/** What importSyncConn did: the conn is in the table (created or updated), or why not. */
+export const IMPORTED = 0;
+/** The service is there but not (yet) the server: a partner's conn to a server this router's checks have not admitted. */
+export const IMPORT_NO_SERVER = 1;
+/** No such service, a full table, or a stale message: nothing to wait for. */
+export const IMPORT_SKIPPED = 2;
+
 export function newSyncImportStats(): SyncImportStats {
   return { created: 0, updated: 0, noService: 0, noServer: 0, tableFull: 0, stale: 0 };
 }
@@ -38,7 +45,7 @@ export function newSyncImportStats(): SyncImportStats {
  * server appears; tsvs forwards only conns bound to a real server, so it counts
  * and skips those (noService, noServer).
  */
-export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stats: SyncImportStats, now: number): void {
+export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stats: SyncImportStats, now: number): number {
   const conns = engine.conns;
   const flags = tsvsFlagsFromKernel(kernelRxFlags(c.flags, version));
   const template = (flags & CONN_F_TEMPLATE) !== 0;
@@ -50,7 +57,7 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
   if (slot !== 0 && (conns.daddrOf(slot) !== c.daddr >>> 0 || conns.dportOf(slot) !== c.dport)) {
     if ((flags & CONN_F_INACTIVE) !== 0 && !template) {
       stats.stale++;
-      return;
+      return IMPORT_SKIPPED;
     }
     conns.expireNow(slot);
     slot = 0;
@@ -61,7 +68,7 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
   } else {
     slot = create(engine, c, flags, stats, now);
   }
-  if (slot === 0) return;
+  if (slot <= 0) return slot === -1 ? IMPORT_NO_SERVER : IMPORT_SKIPPED;
   conns.setState(slot, c.state);
   conns.setTimeout(slot, timeoutMs(engine, c, template), now);
   // "atomic_set(&cp->in_pkts, sync_threshold); cp->old_state = cp->state": were
@@ -71,6 +78,14 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
     q.inPkts[slot] = q.threshold;
     q.oldState[slot] = c.state;
   }
+  return IMPORTED;
+}
+
+/** Whether the table has conn (or template) `c` of a version-`version` message already. */
+export function syncConnInTable(engine: Engine, c: SyncConn, version: 0 | 1): boolean {
+  const conns = engine.conns;
+  const template = (tsvsFlagsFromKernel(kernelRxFlags(c.flags, version)) & CONN_F_TEMPLATE) !== 0;
+  return (template ? conns.lookupTemplate(c.protocol, c.caddr, c.vaddr, c.vport) : conns.lookupIn(c.protocol, c.caddr, c.cport, c.vaddr, c.vport)) !== 0;
 }
 
 /** "Bits allowed to update in backup server": the activity, with the dest's counts following it. */
@@ -84,7 +99,7 @@ function update(conns: ConnTable, slot: number, flags: number): void {
   else conns.dests.toActive(d);
 }
 
-/** ip_vs_find_dest + ip_vs_conn_new + ip_vs_bind_dest. Returns the slot, or 0 (counted). */
+/** ip_vs_find_dest + ip_vs_conn_new + ip_vs_bind_dest. Returns the slot, -1 for no such server, or 0 (counted). */
 function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportStats, now: number): number {
   const rt = engine.services;
   const svc = c.fwmark !== 0 ? rt.byMark.get(c.fwmark) ?? 0 : rt.lookup(c.protocol, c.vaddr | 0, c.vport);
@@ -95,7 +110,7 @@ function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportSta
   const dest = rt.findDest(svc, c.daddr, c.dport);
   if (dest === 0) {
     stats.noServer++;
-    return 0;
+    return -1;
   }
   // "connections inherit forwarding method from dest"; templates carry none (new-conn.ts).
   let f = flags & ~(CONN_F_NAT | CONN_F_NOOUTPUT);
@@ -107,6 +122,11 @@ function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportSta
 }
 
 /** v1 carries the master's timeout in seconds; v0 (0) means the state's own, as ip_vs_proc_conn. */
+/** How long the backup keeps conn `c` of a version-`version` message. */
+export function syncTimeoutMs(engine: Engine, c: SyncConn, version: 0 | 1): number {
+  return timeoutMs(engine, c, (tsvsFlagsFromKernel(kernelRxFlags(c.flags, version)) & CONN_F_TEMPLATE) !== 0);
+}
+
 function timeoutMs(engine: Engine, c: SyncConn, template: boolean): number {
   if (c.timeout > 0) return c.timeout * 1000;
   if (template) return DEFAULT_SYNC_TIMEOUT_MS;

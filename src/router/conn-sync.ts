@@ -18,9 +18,10 @@ import { AUTH_TRAILER_BYTES, type Opener, type Sealer } from '../ha/auth.js';
 import type { Engine } from '../engine/engine.js';
 import {
   H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS,
-  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED,
+  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, H_SYNC_RX_WAITING,
 } from '../engine/published.js';
-import { importSyncConn, newSyncImportStats, type SyncImportStats } from '../engine/sync-import.js';
+import { IMPORT_NO_SERVER, importSyncConn, newSyncImportStats, syncConnInTable, syncTimeoutMs, type SyncImportStats } from '../engine/sync-import.js';
+import { ParkedSyncConns } from '../engine/sync-parked.js';
 import { SyncQueue, worthSyncing } from '../engine/sync-queue.js';
 import { kernelFlagsFromTsvs } from '../sync/kernel-flags.js';
 import { syncMaxlen, V1_HDR_SIZE, V1_MAX_V4_CONN, type SyncConn } from '../sync/layout.js';
@@ -39,7 +40,12 @@ export interface ConnSyncStats {
   own: number;
   rx: SyncRxStats;
   imported: SyncImportStats;
+  /** Backup: conns waiting for their real server (sync-parked.ts) now, then imported later, given up, or not kept (full). */
+  waiting: { now: number; bound: number; expired: number; dropped: number };
 }
+
+/** Synced conns kept waiting for their real server, at most (about 4 MB, on a backup only). */
+const PARK_CAPACITY = 65536;
 
 /** ha_key_file's seal and open; the host keeps them across role changes (counters and windows go on). */
 export interface SyncAuth {
@@ -51,10 +57,16 @@ export class ConnSync {
   readonly master: boolean;
   readonly backup: boolean;
   readonly queue: SyncQueue;
-  readonly stats: ConnSyncStats = { synced: 0, messages: 0, ringDrops: 0, resyncs: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats() };
+  readonly stats: ConnSyncStats = {
+    synced: 0, messages: 0, ringDrops: 0, resyncs: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats(),
+    waiting: { now: 0, bound: 0, expired: 0, dropped: 0 },
+  };
   private readonly writer: SyncWriter | null;
   private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
   private readonly onConn: OnSyncConn;
+  private readonly parked: ParkedSyncConns | null;
+  /** Later tries of parked conns count here, not in stats.imported (their first try is there). */
+  private readonly retryStats = newSyncImportStats();
   private readonly parseOpts: { syncid: number };
   private now = 0;
   /** The next slot a whole-table send reads; 0 while none runs. */
@@ -78,7 +90,12 @@ export class ConnSync {
       ? new SyncWriter(new Uint8Array(Math.max(maxlen, V1_HDR_SIZE + V1_MAX_V4_CONN)), { version: settings.version ?? 1, syncid: settings.syncid ?? 0, maxlen })
       : null;
     this.parseOpts = { syncid: settings.syncid ?? 0 };
-    this.onConn = (c, version) => importSyncConn(engine, c, version, this.stats.imported, this.now);
+    this.parked = this.backup ? new ParkedSyncConns(PARK_CAPACITY) : null;
+    this.onConn = (c, version) => {
+      if (importSyncConn(engine, c, version, this.stats.imported, this.now) === IMPORT_NO_SERVER) {
+        this.parked!.park(c, version, this.now, syncTimeoutMs(engine, c, version));
+      }
+    };
     engine.sync = this.queue; // last: settings the writer refuses leave the engine as it was
   }
 
@@ -149,6 +166,23 @@ export class ConnSync {
     this.publish();
   }
 
+  /**
+   * Conns waiting for their real server: with `tableChanged`, each is tried again
+   * (the server may have come in); those past their timeout are given up. A conn
+   * the table has by now (a newer message, or the client's own packets after a
+   * takeover) is left as it is and the older message dropped.
+   */
+  sweepParked(now: number, tableChanged: boolean): void {
+    const p = this.parked;
+    if (p === null || p.count === 0) return;
+    this.now = now;
+    p.sweep(now, tableChanged ? this.retryParked : null);
+    this.publish();
+  }
+
+  private readonly retryParked = (c: SyncConn, version: 0 | 1): boolean =>
+    !syncConnInTable(this.engine, c, version) && importSyncConn(this.engine, c, version, this.retryStats, this.now) === IMPORT_NO_SERVER;
+
   /** Stops: the packet path stops counting and queueing. */
   close(): void {
     if (this.engine.sync === this.queue) this.engine.sync = null;
@@ -181,14 +215,17 @@ export class ConnSync {
   }
 
   private publish(): void {
-    const h = this.published, st = this.stats, rx = st.rx, im = st.imported;
+    const h = this.published, st = this.stats, rx = st.rx, im = st.imported, w = st.waiting, p = this.parked;
+    if (p !== null) [w.now, w.bound, w.expired, w.dropped] = [p.count, p.bound, p.expired, p.dropped];
     h[H_SYNC_CONNS] = st.synced;
     h[H_SYNC_MESSAGES] = st.messages;
     h[H_SYNC_RING_DROPS] = st.ringDrops;
     h[H_SYNC_RESYNCS] = st.resyncs;
     h[H_SYNC_RX_MESSAGES] = rx.messages;
-    h[H_SYNC_RX_CONNS] = im.created + im.updated;
-    h[H_SYNC_RX_SKIPPED] = im.noService + im.noServer + im.tableFull + im.stale;
+    // A conn with no server yet waits (noServer counts its first try): skipped only when given up.
+    h[H_SYNC_RX_CONNS] = im.created + im.updated + w.bound;
+    h[H_SYNC_RX_SKIPPED] = im.noService + im.tableFull + im.stale + w.expired + w.dropped;
+    h[H_SYNC_RX_WAITING] = w.now;
     h[H_SYNC_RX_BAD] = rx.badLength + rx.truncated + rx.malformed + rx.skipped;
     const a = this.auth?.opener.stats;
     if (a) {

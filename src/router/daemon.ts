@@ -9,7 +9,7 @@
 import { countersSnapshot } from '../engine/counters.js';
 import {
   H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RING_DROPS,
-  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, type DataPlaneMemory,
+  H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_MESSAGES, H_SYNC_RX_SKIPPED, H_SYNC_RX_WAITING, type DataPlaneMemory,
 } from '../engine/published.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { diffTables, fullDelta } from '../model/diff.js';
@@ -555,7 +555,7 @@ export class Router implements ControlBackend {
     return {
       role: this.syncRole, iface: sync.settings.iface, syncid: sync.settings.syncid, version: sync.settings.version,
       sent: { conns: h[H_SYNC_CONNS], messages: h[H_SYNC_MESSAGES], queueDrops: h[H_SYNC_RING_DROPS], resyncs: h[H_SYNC_RESYNCS] },
-      received: { messages: h[H_SYNC_RX_MESSAGES], conns: h[H_SYNC_RX_CONNS], skipped: h[H_SYNC_RX_SKIPPED], bad: h[H_SYNC_RX_BAD] },
+      received: { messages: h[H_SYNC_RX_MESSAGES], conns: h[H_SYNC_RX_CONNS], skipped: h[H_SYNC_RX_SKIPPED], waiting: h[H_SYNC_RX_WAITING], bad: h[H_SYNC_RX_BAD] },
       auth: sync.settings.auth
         ? { ok: h[H_SYNC_AUTH_OK], unauthenticated: h[H_SYNC_AUTH_UNAUTHENTICATED], forged: h[H_SYNC_AUTH_FORGED], replayed: h[H_SYNC_AUTH_REPLAYED] }
         : null,

@@ -113,6 +113,8 @@ export class DataPlaneHost {
   apply(delta: TableDelta): ServiceLayout[] {
     const layouts = this.engine.applyDelta(delta);
     this.host[H_VERSION] = delta.version;
+    // A server the checks admitted may be what synced conns were waiting for.
+    if (this.sync !== null) this.sync.sweepParked(this.clock(), true);
     this.logNeighbours(this.engine.neighEvents.splice(0));
     if (delta.globals && this.running) this.announce();
     return layouts;
@@ -168,7 +170,10 @@ export class DataPlaneHost {
     this.publishPortCounters();
     this.sendArp(true);
     // The part-filled message goes out too, as the kernel's master flushes its buffer.
-    if (this.sync !== null) this.sync.flush(true);
+    if (this.sync !== null) {
+      this.sync.flush(true);
+      this.sync.sweepParked(this.clock(), false);
+    }
   }
 
   /**

@@ -197,11 +197,12 @@ describe('tsvs families', () => {
   });
 
   it('sync daemon: its role, messages by direction, connections by result, bad messages; none when it is off', async () => {
-    const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, bad: 2 }, auth: null };
+    const sync = { role: 'backup' as const, iface: 'eth1', syncid: 7, version: 1 as const, sent: { conns: 0, messages: 0, queueDrops: 0, resyncs: 2 }, received: { messages: 40, conns: 900, skipped: 3, waiting: 5, bad: 2 }, auth: null };
     const fams = await scrape({ status: status({ sync }) });
     expect(series(fams, 'tsvs_sync_daemon_info')).toEqual([[{ role: 'backup', interface: 'eth1', syncid: '7' }, 1]]);
     expect(series(fams, 'tsvs_sync_messages_total')).toEqual([[{ direction: 'sent' }, 0], [{ direction: 'received' }, 40]]);
     expect(series(fams, 'tsvs_sync_conns_total')).toEqual([[{ result: 'sent' }, 0], [{ result: 'applied' }, 900], [{ result: 'skipped' }, 3], [{ result: 'queue_full' }, 0]]);
+    expect(series(fams, 'tsvs_sync_conns_waiting')).toEqual([[{}, 5]]);
     expect(series(fams, 'tsvs_sync_bad_messages_total')).toEqual([[{}, 2]]);
     expect(series(fams, 'tsvs_sync_resyncs_total')).toEqual([[{}, 2]]);
     expect((await scrape()).map((f) => f.name).filter((n) => n.startsWith('tsvs_sync'))).toEqual([]);

@@ -15,6 +15,7 @@ import { buildArp, buildTcp, buildUdp } from '../../src/packet/build.js';
 import { parseSyncMessage, newSyncRxStats, IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_TEMPLATE, SyncWriter, type SyncConn } from '../../src/sync/wire.js';
 import {
   H_SYNC_AUTH_FORGED, H_SYNC_AUTH_OK, H_SYNC_AUTH_REPLAYED, H_SYNC_AUTH_UNAUTHENTICATED, H_SYNC_CONNS, H_SYNC_MESSAGES, H_SYNC_RESYNCS, H_SYNC_RX_BAD, H_SYNC_RX_CONNS, H_SYNC_RX_SKIPPED,
+  H_SYNC_RX_WAITING,
 } from '../../src/engine/published.js';
 import { AUTH_TRAILER_BYTES } from '../../src/ha/auth.js';
 import { TCP_S_CLOSE_WAIT, TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
@@ -365,7 +366,66 @@ describe('connection sync: what the backup refuses', () => {
     group.deliver();
     // 40001 is on rs1, which c has; 40000 is on rs2, which it does not.
     expect(c.host.syncStats()!.imported).toMatchObject({ created: 1, noServer: 1 });
-    expect(c.host.memory.host[H_SYNC_RX_SKIPPED]).toBe(1);
+    // The unknown service is given up at once; the unknown server may be one the checks have not admitted yet.
+    expect([c.host.memory.host[H_SYNC_RX_SKIPPED], c.host.memory.host[H_SYNC_RX_WAITING]]).toEqual([0, 1]);
+  });
+
+  it('a conn to a server the table lacks yet waits, and binds when a new version brings the server (a restarted router whose checks pass after the resync)', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const onlyRs1 = table([service([{ addr: '198.19.0.11', port: 8080 }])]);
+    const b = router(onlyRs1, group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    masterWithFlows(group, clock);
+    group.deliver();
+    expect(b.host.syncStats()!.waiting).toMatchObject({ now: 1, bound: 0 });
+    // The flow on rs2 is unknown here: a mid-flow ACK is reset.
+    expect(send(b, [[0, fromClient(ACK, 40000)]]).map(([, f]) => f[14 + 20 + 13])).toEqual([0x04]);
+
+    clock.t += 2000;
+    b.host.apply(diffTables(onlyRs1, natTable()));
+    expect(b.host.syncStats()!.waiting).toMatchObject({ now: 0, bound: 1 });
+    expect(b.host.memory.host[H_SYNC_RX_CONNS]).toBe(2);
+    // Its timeout is the master's, less the time it waited (900 s sent, 2 s waited).
+    const slot = b.host.engine.conns.lookupIn(6, CLIENT, 40000, VIP, 80);
+    expect(b.host.engine.conns.timeoutOf(slot)).toBe(898_000);
+    addNeighbours(b.host.engine, natTable());
+    // Taken over, the flow goes on to rs2, as the master had it.
+    const [[itf, f]] = send(b, [[0, fromClient(ACK, 40000)]]);
+    expect([itf, formatIPv4((f[30] << 24 | f[31] << 16 | f[32] << 8 | f[33]) >>> 0)]).toEqual([1, '198.19.0.12']);
+  });
+
+  it('a waiting conn whose server never comes is given up after its timeout, and counted as skipped', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(table([service([{ addr: '198.19.0.11', port: 8080 }])]), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    masterWithFlows(group, clock);
+    group.deliver();
+    clock.t += 899_000;
+    b.host.tick();
+    expect(b.host.syncStats()!.waiting).toMatchObject({ now: 1, expired: 0 });
+    clock.t += 2000;
+    b.host.tick();
+    expect(b.host.syncStats()!.waiting).toMatchObject({ now: 0, expired: 1 });
+    expect([b.host.memory.host[H_SYNC_RX_SKIPPED], b.host.memory.host[H_SYNC_RX_WAITING]]).toEqual([1, 0]);
+  });
+
+  it('a waiting message older than the conn the table has by now does not overwrite it', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const onlyRs1 = table([service([{ addr: '198.19.0.11', port: 8080 }])]);
+    const b = router(onlyRs1, group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    masterWithFlows(group, clock);
+    group.deliver();
+    // The partner's newer word on the flow (the client closed) waits beside the older one; the newer binds first.
+    const c: SyncConn = { protocol: 6, caddr: CLIENT, cport: 40000, vaddr: VIP, vport: 80, daddr: RS2, dport: 8080, flags: IP_VS_CONN_F_INACTIVE, state: TCP_S_CLOSE_WAIT, fwmark: 0, timeout: 60 };
+    const w = new SyncWriter(new Uint8Array(2000));
+    w.add(c);
+    b.host.receiveSync(w.finish(), MASTER);
+    expect(b.host.syncStats()!.waiting.now).toBe(2);
+    b.host.apply(diffTables(onlyRs1, natTable()));
+    expect(b.host.syncStats()!.waiting.now).toBe(0);
+    const slot = b.host.engine.conns.lookupIn(6, CLIENT, 40000, VIP, 80);
+    expect(b.host.engine.conns.stateOf(slot)).toBe(TCP_S_CLOSE_WAIT);
   });
 
   it('counts garbage and truncated messages, never throws, and keeps what came before a bad conn', () => {

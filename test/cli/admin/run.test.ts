@@ -122,7 +122,7 @@ describe('listings', () => {
   it('--daemon: nothing when no sync daemon runs; else ipvsadm\'s line per daemon, and JSON', async () => {
     expect(await run('-L --daemon', new FakeApi())).toEqual({ code: 0, out: '', err: '' });
     const api = new FakeApi();
-    api.sync_ = { role: 'master', iface: 'eth1', syncid: 7, version: 1, sent: { conns: 1, messages: 1, queueDrops: 0, resyncs: 0 }, received: { messages: 0, conns: 0, skipped: 0, bad: 0 }, auth: null };
+    api.sync_ = { role: 'master', iface: 'eth1', syncid: 7, version: 1, sent: { conns: 1, messages: 1, queueDrops: 0, resyncs: 0 }, received: { messages: 0, conns: 0, skipped: 0, waiting: 0, bad: 0 }, auth: null };
     expect(await run('-L --daemon', api)).toEqual({ code: 0, out: 'master sync daemon (mcast=eth1, syncid=7)\n', err: '' });
     expect(JSON.parse((await run('-L --daemon --json', api)).out)).toEqual([{ state: 'master', mcastInterface: 'eth1', syncid: 7 }]);
   });
