@@ -108,8 +108,11 @@ describe('drop_entry', () => {
     run(e, seg(SYN, CLIENT, 5), 0, 2000);
     const s = e.counters.snapshot();
     expect(s.defense_drop_entry_on).toBe(1);
-    // Two random probes (64 >> 5) over a table of half-open entries: each one drops.
-    expect(s.defense_drop_entry_dropped).toBe(2);
+    // Two random probes (64 >> 5) over a table of half-open entries: each drops what
+    // it finds, so 2, or 1 when both land on the same slot (1 time in 64).
+    expect([1, 2]).toContain(s.defense_drop_entry_dropped);
+    // What it counts is what left the table (the new client's conn in, evictions out).
+    expect(e.conns.count).toBe(64 + 1 - s.defense_drop_entry_dropped - (s.defense_half_open_evicted ?? 0));
   });
 });
 
