@@ -108,6 +108,11 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
   for (const [reason, n] of Object.entries(dp.passes)) passed.inc({ reason }, n);
   f.counter('tsvs_connections_created_total', 'Connection entries the data plane created.').inc(dp.connsCreated);
   if (dp.replies) addReplyFamilies(f, dp.replies);
+  if (dp.nextHop) {
+    const held = f.counter('tsvs_next_hop_held_frames_total', 'Frames held while their next hop was resolved by ARP (held), and sent when it answered (sent); the rest were dropped after 3 s as next_hop_unknown.', ['result']);
+    held.inc({ result: 'held' }, dp.nextHop.held);
+    held.inc({ result: 'sent' }, dp.nextHop.sent);
+  }
   if (dp.backend) addBackendFamilies(f, dp.backend);
   f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);

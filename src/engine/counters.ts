@@ -93,7 +93,9 @@ const DEFENSE_NAMES: readonly (readonly [number, string])[] = [
 ];
 /** Answers in place of a dropped frame (replies.ts): sent, and not sent for the rate limit; frag-needed sent shares LVS-TUN's count. */
 export const N_RST_SENT = 17, N_RST_LIMITED = 18, N_FRAG_NEEDED_SENT = N_ICMP_FRAG_NEEDED, N_FRAG_NEEDED_LIMITED = 19;
-export const N_FIELDS = 20;
+/** Frames held for a next hop being resolved (unresolved.ts), and those sent when it answered; the rest are dropped as next_hop_unknown. */
+export const N_NEIGH_HELD = 20, N_NEIGH_HELD_SENT = 21;
+export const N_FIELDS = 22;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -144,6 +146,8 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     tcp_resets_sent: n[N_RST_SENT] ?? 0,
     tcp_resets_rate_limited: n[N_RST_LIMITED] ?? 0,
     icmp_frag_needed_rate_limited: n[N_FRAG_NEEDED_LIMITED] ?? 0,
+    next_hop_frames_held: n[N_NEIGH_HELD] ?? 0,
+    next_hop_held_sent: n[N_NEIGH_HELD_SENT] ?? 0,
   };
   for (const [at, name] of DEFENSE_NAMES) if (all || n[at]) out[name] = n[at] ?? 0;
   drops.forEach((v, code) => {

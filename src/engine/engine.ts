@@ -32,6 +32,7 @@ import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './rep
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 import { tunnelXmit } from './tunnel.js';
+import { holdForNeighbour, releaseHeld, UnresolvedFrames } from './unresolved.js';
 import { ICMP_BURST, ICMP_PER_S, sendIcmpError } from './icmp-send.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../packet/icmp.js';
 
@@ -96,6 +97,8 @@ export class Engine {
   private ipId = 0;
   /** Fragments of virtual-service datagrams in flight (frags.ts, frag-path.ts). */
   readonly frags: FragTable;
+  /** Frames waiting for their next hop's ARP reply (unresolved.ts). */
+  readonly held = new UnresolvedFrames();
   /** Frames appended to the batch by this process() call (held fragments released) and sent. */
   appendedTx = 0;
   /** The resets written in place of segments of no connection (replies.ts) have a bucket of their own (the same rate). */
@@ -192,6 +195,7 @@ export class Engine {
       if (v === VERDICT_TX) tx++;
     }
     if (this.frags.waiting !== 0) releaseWaiting(this, batch);
+    if (this.held.count !== 0) releaseHeld(this, batch);
     tx += this.appendedTx;
     this.counters.rxFrames += count;
     this.counters.txFrames += tx;
@@ -396,11 +400,14 @@ export class Engine {
     const fwd = rt.destFwd[dest];
     if (fwd === FWD_TUNNEL) return this.tunnel(batch, i, slot, dest);
     const neigh = this.destNeighbour(dest);
-    if (neigh === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
-    if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[neigh]] && this.tooBig(batch, i, this.neigh.neighIf[neigh], info.daddr)) return batch.verdict[i];
+    // Unresolved, the entry being resolved still knows its interface (for the MTU).
+    const n = neigh !== 0 ? neigh : rt.destNeigh[dest];
+    if (n === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
+    if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[n]] && this.tooBig(batch, i, this.neigh.neighIf[n], info.daddr)) return batch.verdict[i];
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
+    if (neigh === 0) return holdForNeighbour(this, batch, i, n, rt.destAddr[dest] >>> 0);
     this.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
   }

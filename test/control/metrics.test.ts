@@ -105,6 +105,12 @@ describe('tsvs families', () => {
     expect(series(fams, 'tsvs_table_version')).toEqual([[{}, 12]]);
   });
 
+  it('frames held for a next hop being resolved: held and sent, only when the data plane reports them', async () => {
+    const fams = await scrape({ dataplane: dataplane({ nextHop: { held: 9, sent: 7 } }) });
+    expect(series(fams, 'tsvs_next_hop_held_frames_total')).toEqual([[{ result: 'held' }, 9], [{ result: 'sent' }, 7]]);
+    expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_next_hop_held_frames_total');
+  });
+
   it('the SYN flood defences: events as counters, which act now and the drop rate as gauges', async () => {
     const fams = await scrape();
     expect(Object.fromEntries(series(fams, 'tsvs_syn_defense_events_total').map(([l, v]) => [l.event, v]))).toEqual({

@@ -2,9 +2,9 @@
 // expected frames are built from scratch (full checksums), so they also check
 // that the engine's incremental checksum updates are right.
 import { describe, expect, it } from 'vitest';
-import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
+import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
 import { dropName } from '../../src/engine/counters.js';
-import { buildTcp, buildUdp } from '../../src/packet/build.js';
+import { buildArp, buildTcp, buildUdp } from '../../src/packet/build.js';
 import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
 
 const SYN = 0x02, ACK = 0x10, FIN = 0x01;
@@ -92,10 +92,31 @@ describe('NAT', () => {
     expect(dropName(r.reason)).toBe('ttl_exceeded');
   });
 
-  it('reports a real server whose MAC is unknown instead of losing the frame silently', () => {
+  it('holds a frame for a real server whose MAC is being resolved and sends it, rewritten, when the ARP reply comes', () => {
+    const e = engine(table([service([{ addr: '198.19.0.11', port: 8080 }])]), { neighbours: false });
+    const held = run(e, fromClient(SYN), 0, 1000);
+    expect([held.verdict, held.reason]).toEqual([VERDICT_DROP, 0]);
+    expect(e.counters.snapshot()).toMatchObject({ next_hop_frames_held: 1 });
+    expect(e.neigh.describeMissing()).toEqual(['198.19.0.11 (1 frame)']);
+
+    const b = new Batch(4, 1 << 16);
+    b.push(buildArp({ srcMac: rsMac(RS1), dstMac: ETH1_MAC, op: 2, senderMac: rsMac(RS1), senderIp: RS1, targetMac: ETH1_MAC, targetIp: ip('198.19.0.1') }), 1);
+    expect(e.process(b, 1200)).toBe(1);
+    expect([b.count, b.verdict[1], b.ifOut[1]]).toEqual([2, VERDICT_TX, 1]);
+    const want = buildTcp({ srcMac: ETH1_MAC, dstMac: rsMac(RS1), src: CLIENT, dst: RS1, sport: 40000, dport: 8080, flags: SYN, seq: 100, ack: 0 });
+    expect(hex(b.frame(1))).toBe(hex(want));
+    expect(e.counters.snapshot()).toMatchObject({ next_hop_held_sent: 1 });
+    expect(e.counters.snapshot().drop_next_hop_unknown).toBeUndefined();
+  });
+
+  it('gives a held frame up after 3 s without an answer: dropped as next_hop_unknown and reported', () => {
     const e = engine(table([service([{ addr: '198.19.0.11' }])]), { neighbours: false });
-    const out = run(e, fromClient(SYN), 0);
-    expect(dropName(out.reason)).toBe('next_hop_unknown');
+    run(e, fromClient(SYN), 0, 1000);
+    run(e, fromClient(ACK, 40001), 0, 3999); // any later batch looks at what is held
+    expect(e.held.count).toBe(1);
+    run(e, fromClient(ACK, 40001), 0, 4000);
+    expect(e.held.count).toBe(0);
+    expect(e.counters.snapshot()).toMatchObject({ next_hop_frames_held: 1, drop_next_hop_unknown: 1 });
     expect(e.neigh.describeMissing()).toEqual(['198.19.0.11 (1 frame)']);
   });
 });
