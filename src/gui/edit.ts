@@ -7,8 +7,8 @@
 // re-read file), so the page can show each beside its field; nothing is written
 // unless there are none.
 import {
-  addBlock, blocks, compileLvsCf, ConfigErrors, findKey, GLOBAL_WRITE_ORDER, keysOf, parseLvsCf, removeKey, SERVER_WRITE_ORDER, setKey,
-  VIRTUAL_WRITE_ORDER, writeLvsCf, type Block, type BlockType, type Item, type KeyLine, type LvsConfig, type NotActedOn,
+  addBlock, blocks, compileLvsCf, ConfigErrors, findKey, findKeys, GLOBAL_WRITE_ORDER, keysOf, parseLvsCf, removeKey, removeLine, SERVER_WRITE_ORDER,
+  setKey, setLine, VIRTUAL_WRITE_ORDER, writeLvsCf, type Block, type BlockType, type Item, type KeyLine, type LvsConfig, type NotActedOn, type Value,
 } from '../config/index.js';
 import { decodeEscapes, lexLine, quoteToken } from '../config/tokens.js';
 import { parseValue, type KeySpec } from '../config/values.js';
@@ -64,7 +64,11 @@ export function applyFields(items: Item[], scope: Scope, keys: readonly string[]
   for (const key of keys) {
     const spec = table[key];
     const text = (form[key] ?? '').trim();
-    if (!spec || spec.repeat) continue;
+    if (!spec) continue;
+    if (spec.repeat) {
+      if (form[key] !== undefined) applyRepeated(items, scope, key, spec, form[key], errs);
+      continue;
+    }
     if (text === '') {
       removeKey(items, key);
       continue;
@@ -79,6 +83,27 @@ export function applyFields(items: Item[], scope: Scope, keys: readonly string[]
     else setKey(items, scope, key, parsed.value, ORDER[scope]);
   }
   return errs;
+}
+
+/**
+ * A key of many lines (fwmark_rule), one value per line of the field: the file's
+ * lines are changed in place (an unchanged one keeps its text and comments),
+ * extra values are added after them and lines past the last value removed. Any
+ * bad line refuses them all, with its line in the field.
+ */
+function applyRepeated(items: Item[], scope: Scope, key: string, spec: KeySpec<unknown>, text: string, errs: FieldErrors): void {
+  const values: Value[] = [];
+  text.split(/\r\n?|\n/).forEach((l, i) => {
+    if (l.trim() === '') return;
+    const args = fieldArgs(spec, l.trim());
+    const parsed = typeof args === 'string' ? { code: 'BADARGUMENT', message: args } : parseValue(key, spec, args);
+    if ('code' in parsed) addError(errs, key, `line ${i + 1}: ${parsed.code}: ${parsed.message}`);
+    else values.push(parsed.value as Value);
+  });
+  if (errs[key]) return;
+  const lines = findKeys(items, key);
+  values.forEach((v, i) => (i < lines.length ? setLine(lines[i], scope, v) : setKey(items, scope, key, v, ORDER[scope])));
+  for (const line of lines.slice(values.length)) removeLine(items, line);
 }
 
 export function findVirtual(cfg: LvsConfig, name: string): Block | undefined {
@@ -129,6 +154,56 @@ export function bumpSerial(cfg: LvsConfig): number {
   return next;
 }
 
+/** The form field that holds a block's check blocks as lvs.cf text. */
+export const CHECKS_FIELD = 'check_blocks';
+
+/** A virtual or server block's check blocks as lvs.cf text (the field's value), comments included. */
+export function checkBlocksText(items: readonly Item[]): string {
+  const text = blocks(items, 'check').map((b) => writeLvsCf({ file: '', items: [b], trailing: [] })).join('').replace(/^\n+/, '');
+  // Shown from column 0: the block's own indentation in the file is taken off (and put back on ACCEPT).
+  const lines = text.split('\n');
+  const cut = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0].length));
+  return Number.isFinite(cut) ? lines.map((l) => l.slice(Math.min(cut, /^[ \t]*/.exec(l)![0].length))).join('\n') : text;
+}
+
+/**
+ * Replaces a virtual's or a server's check blocks with those of `text` (lvs.cf
+ * syntax: `check KIND { ... }` blocks and comments, nothing else), where the first
+ * old one was or else at the end; empty text removes them. The text is parsed as
+ * the file is, so a key a check kind does not take is refused as `tsvs check`
+ * refuses it. Errors go to CHECKS_FIELD with their line in the field; nothing
+ * changes then.
+ */
+export function applyCheckBlocks(items: Item[], scope: 'virtual' | 'server', text: string, errs: FieldErrors): void {
+  // Parsed inside a block of its scope (a server inside a virtual), as in the file.
+  const open = scope === 'virtual' ? ['virtual v {'] : ['virtual v {', 'server s {'];
+  // Indented as the block's place in the file wants: the lines keep their text as typed.
+  const pad = '    '.repeat(open.length);
+  const body = text.replace(/\r\n?/g, '\n').split('\n').map((l) => (l.trim() === '' ? '' : pad + l)).join('\n');
+  const wrapped = `${open.join('\n')}\n${body}\n${open.map(() => '}').join('\n')}\n`;
+  const at = (line: number) => `line ${Math.max(1, line - open.length)}`;
+  let outer: Item[];
+  try {
+    outer = parseLvsCf(wrapped, CHECKS_FIELD).items;
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    for (const err of e.errors) addError(errs, CHECKS_FIELD, `${at(err.line)}: ${err.code}: ${err.message}`);
+    return;
+  }
+  let inner = blocks(outer, 'virtual')[0]?.items ?? [];
+  if (scope === 'server') inner = blocks(inner, 'server')[0]?.items ?? [];
+  const other = inner.find((i) => !(i.kind === 'block' && i.type === 'check'));
+  if (other) {
+    addError(errs, CHECKS_FIELD, `${at(other.line)}: only check blocks belong here (check KIND { ... }); other keys have fields of their own`);
+    return;
+  }
+  const first = items.findIndex((i) => i.kind === 'block' && i.type === 'check');
+  const keep = items.filter((i) => !(i.kind === 'block' && i.type === 'check'));
+  const where = first < 0 ? keep.length : items.slice(0, first).filter((i) => !(i.kind === 'block' && i.type === 'check')).length;
+  keep.splice(where, 0, ...inner);
+  items.splice(0, items.length, ...keep);
+}
+
 /** Where a field of the edited block is, to map an error's line back to it. */
 export interface Target {
   scope: Scope;
@@ -168,6 +243,8 @@ export function validate(cfg: LvsConfig, target: Target): Validated {
     try {
       const items = targetItems(parseLvsCf(text, cfg.file), target) ?? [];
       byLine = new Map(items.filter((i): i is KeyLine => i.kind === 'key').map((k) => [k.line, k.key]));
+      // Every line of a check block is the check blocks' field's.
+      for (const b of blocks(items, 'check')) for (let l = b.line; l <= b.close.line; l++) byLine.set(l, CHECKS_FIELD);
     } catch {
       // A syntax error: every message goes to ''.
     }

@@ -73,7 +73,7 @@ export function fields(scope: Scope, items: readonly Item[], keys: readonly stri
   const table = keysOf(scope);
   return html`<table class="fields">${keys.map((key) => {
     const spec = table[key];
-    if (spec.repeat) return repeatRow(key, items, opts.why);
+    if (spec.repeat) return repeatRow(key, spec, items, opts);
     const line = findKey(items, key);
     const value = opts.form ? (opts.form[key] ?? '') : fieldText(spec, line);
     const why = (line && opts.why.get(line.line)) ?? STATIC_WHY[scope]?.[key];
@@ -88,9 +88,11 @@ export function readonlyRows(items: readonly Item[], keys: readonly string[], wh
   return html`<table class="fields ro">${lines.map((l) => l.kind === 'key' && html`<tr><th>${l.key}</th><td><code>${l.args.join(' ')}</code>${why.get(l.line) ? html` <span class="note">not acted on by tsvs: ${why.get(l.line)}</span>` : ''}</td></tr>`)}</table>`;
 }
 
-/** A key of many lines (fwmark_rule): each line's value, read-only; the form leaves them as they are. */
-function repeatRow(key: string, items: readonly Item[], why: Map<number, string>): Html {
+/** A key of many lines (fwmark_rule): one value per line of a text area (edit.ts applyRepeated). */
+function repeatRow(key: string, spec: KeySpec<unknown>, items: readonly Item[], o: { form?: Record<string, string>; errors: FieldErrors; why: Map<number, string> }): Html {
   const lines = findKeys(items, key);
-  return html`<tr><th>${key}</th><td>${lines.length ? lines.map((l) => html`<code>${l.args.join(' ')}</code>${why.get(l.line) ? html` <span class="note">not acted on by tsvs: ${why.get(l.line)}</span>` : ''}<br>`) : html`<span class="note">none</span>`}
-<span class="note">one line per value: edit them in lvs.cf</span></td></tr>`;
+  const text = o.form?.[key] ?? lines.map((l) => fieldText(spec, l)).join('\n');
+  const notes = lines.filter((l) => o.why.get(l.line)).map((l) => html`<span class="note">${fieldText(spec, l)}: not acted on by tsvs: ${o.why.get(l.line)}</span><br>`);
+  return html`<tr><th><label for="f-${key}">${key}</label></th><td><textarea name="${key}" id="f-${key}" rows="${Math.max(3, text.split('\n').length + 1)}" cols="60">${text}</textarea>
+<span class="note">one value per line; an empty area removes them all</span><br>${notes}${errorList(o.errors, key)}</td></tr>`;
 }

@@ -4,10 +4,10 @@
 // change pipeline (change.ts); a refused one renders the form again with the
 // posted values and each error beside its field.
 import type { Hono } from 'hono';
-import { blocks, findKey, removeBlock, writeLvsCf, type Block, type LvsConfig } from '../config/index.js';
+import { blocks, findKey, removeBlock, type Block, type Item, type LvsConfig } from '../config/index.js';
 import type { Change } from './change.js';
 import type { C, Env, Kit } from './context.js';
-import { applyFields, findServer, findVirtual, hasErrors, nameBlock, notActedOnByLine, readConfig, toggleActive, type FieldErrors } from './edit.js';
+import { applyCheckBlocks, applyFields, checkBlocksText, CHECKS_FIELD, findServer, findVirtual, hasErrors, nameBlock, notActedOnByLine, readConfig, toggleActive, type FieldErrors } from './edit.js';
 import { html, raw, type Html } from './html.js';
 import { csrfField, errorList, fields, GLOBAL_PANEL_KEYS, readonlyRows, REDUNDANCY_KEYS, SCRIPT_KEYS, SERVER_PANEL_KEYS, VIRTUAL_PANEL_KEYS } from './pages.js';
 
@@ -86,14 +86,13 @@ ${readonlyRows(cfg.items, ro, why)}${fields('global', cfg.items, keys, { form, e
       const vs = name === null ? undefined : findVirtual(cfg, name);
       const why = notActedOnByLine(text, o.config);
       const items = vs?.items ?? [];
-      const checks = vs ? blocks(vs.items, 'check') : [];
       return page(c, title, html`${virtualTabs(vs ? vs.name : null, title)}<form method="post" action="${path}">${csrfField(c.get('session')!.csrf)}
 <input type="hidden" name="old" value="${name ?? ''}">${errorList(errs)}
 ${withName ? html`<table class="fields"><tr><th><label for="f-name">name</label></th><td><input name="name" id="f-name" value="${form?.name ?? name ?? ''}">${errorList(errs, 'name')}</td></tr></table>` : ''}
-${fields('virtual', items, keys, { form, errors: errs, why })}<button id="accept">ACCEPT</button></form>
+${fields('virtual', items, keys, { form, errors: errs, why })}${!withName ? checksField(items, errs, form) : ''}<button id="accept">ACCEPT</button></form>
 ${!withName ? html`<p class="note">The send program takes priority over the send string; %h and %p in it are replaced with the real server's address and port.
-An empty field removes the key (BLANK SEND, BLANK EXPECT, NO SEND PROGRAM); checks = none leaves the servers unchecked.</p>` : ''}
-${!withName && checks.length ? html`<h3>check blocks (edit in lvs.cf)</h3><pre>${checks.map((b) => writeLvsCf({ file: '', items: [b], trailing: [] }))}</pre>` : ''}`, '/virtual', hasErrors(errs) ? 400 : 200);
+An empty field removes the key (BLANK SEND, BLANK EXPECT, NO SEND PROGRAM); checks = none leaves the servers unchecked.
+Check blocks replace nanny's check with keepalived's checkers (tcp, http, https, dns, udp, icmp, misc), each server's (the real server's page) added to the virtual's; all must pass.</p>` : ''}`, '/virtual', hasErrors(errs) ? 400 : 200);
     };
     app.get(path, (c) => {
       const cur = current();
@@ -112,6 +111,7 @@ ${!withName && checks.length ? html`<h3>check blocks (edit in lvs.cf)</h3><pre>$
       if (vs === undefined) return c.notFound();
       if (withName) vs = nameBlock(cur.cfg.items, 'virtual', vs, form.name ?? '', errs);
       if (vs) Object.assign(errs, applyFields(vs.items, 'virtual', keys, form));
+      if (vs && !withName && form[CHECKS_FIELD] !== undefined) applyCheckBlocks(vs.items, 'virtual', form[CHECKS_FIELD], errs);
       const what = old === null ? `added virtual server ${vs?.name}` : `${title} of ${vs?.name ?? old} changed`;
       const r = propose(c, cur.text, cur.cfg, { scope: 'virtual', virtual: vs?.name }, errs, what, vs ? `${path}?name=${encodeURIComponent(vs.name)}` : '/virtual');
       if (r instanceof Response) return r;
@@ -167,7 +167,7 @@ ${!withName && checks.length ? html`<h3>check blocks (edit in lvs.cf)</h3><pre>$
     return page(c, 'REAL SERVER', html`${virtualTabs(vs.name, 'REAL SERVER')}<form method="post" action="/server/edit">${csrfField(c.get('session')!.csrf)}
 <input type="hidden" name="vs" value="${vs.name}"><input type="hidden" name="old" value="${name ?? ''}">${errorList(errs)}
 <table class="fields"><tr><th><label for="f-name">name</label></th><td><input name="name" id="f-name" value="${form?.name ?? name ?? ''}">${errorList(errs, 'name')}</td></tr></table>
-${fields('server', rs?.items ?? [], SERVER_PANEL_KEYS, { form, errors: errs, why })}<button id="accept">ACCEPT</button></form>`, '/virtual', hasErrors(errs) ? 400 : 200);
+${fields('server', rs?.items ?? [], SERVER_PANEL_KEYS, { form, errors: errs, why })}${checksField(rs?.items ?? [], errs, form)}<button id="accept">ACCEPT</button></form>`, '/virtual', hasErrors(errs) ? 400 : 200);
   };
 
   app.get('/server/edit', (c) => {
@@ -191,12 +191,19 @@ ${fields('server', rs?.items ?? [], SERVER_PANEL_KEYS, { form, errors: errs, why
     if (existing === undefined) return c.notFound();
     const rs = nameBlock(vs.items, 'server', existing, form.name ?? '', errs);
     if (rs) Object.assign(errs, applyFields(rs.items, 'server', SERVER_PANEL_KEYS, form));
+    if (rs && form[CHECKS_FIELD] !== undefined) applyCheckBlocks(rs.items, 'server', form[CHECKS_FIELD], errs);
     const what = old === null ? `added real server ${rs?.name} to ${vs.name}` : `real server ${rs?.name ?? old} of ${vs.name} changed`;
     const r = propose(c, cur.text, cur.cfg, { scope: 'server', virtual: vs.name, server: rs?.name }, errs, what, `/virtual/servers?name=${encodeURIComponent(vs.name)}`);
     if (r instanceof Response) return r;
     return serverRender(c, readConfig(cur.text, o.config), cur.text, vs.name, old, r, form);
   });
 
+}
+
+/** A block's check blocks as one lvs.cf text field (edit.ts applyCheckBlocks), with its errors. */
+function checksField(items: readonly Item[], errs: FieldErrors, form?: Record<string, string>): Html {
+  const text = form?.[CHECKS_FIELD] ?? checkBlocksText(items);
+  return html`<table class="fields"><tr><th><label for="f-${CHECKS_FIELD}">check blocks</label></th><td><textarea name="${CHECKS_FIELD}" id="f-${CHECKS_FIELD}" rows="${Math.min(20, Math.max(4, text.split('\n').length + 1))}" cols="60" placeholder="check http {&#10;    path = /healthz&#10;    status = 200-299&#10;}">${text}</textarea>${errorList(errs, CHECKS_FIELD)}</td></tr></table>`;
 }
 
 function errorsOf(errs: FieldErrors): Html {

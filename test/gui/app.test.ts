@@ -173,6 +173,39 @@ describe('tsvs gui HTTP rules', () => {
     expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(before);
   });
 
+  it('MONITORING SCRIPTS and REAL SERVER edit check blocks as lvs.cf text: changed, added, refused with the line, removed', async () => {
+    const vs = `virtual web {\n    active = 1\n    address = 198.18.0.10 eth0:1\n    # the app's own health page\n    check http {\n        path = /healthz\n    }\n    server rs1 {\n        address = 198.19.0.11\n        check tcp {\n            port = 8080\n        }\n    }\n}\n`;
+    writeFileSync(join(dir, 'lvs.cf'), `${LVS}\n${vs}`);
+    const c = new Client();
+    await c.login();
+    const page = await c.req('/virtual/scripts?name=web');
+    expect(page.text).toContain('<textarea name="check_blocks" id="f-check_blocks"');
+    expect(page.text).toContain('# the app&#39;s own health page\ncheck http {\n    path = /healthz\n}\n</textarea>');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+
+    // A key the kind does not take is refused on the field, with its line there; nothing is proposed.
+    const bad = await c.req('/virtual/scripts', { _csrf: csrf, old: 'web', check_blocks: 'check http {\n    path = /\n    qname = example.org\n}' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/<ul class="error" data-field="check_blocks"><li>line 3: [A-Z]+: [^<]*qname/);
+    const stray = await c.req('/virtual/scripts', { _csrf: csrf, old: 'web', check_blocks: 'timeout = 5\n' });
+    expect(stray.text).toContain('line 1: only check blocks belong here');
+
+    const two = 'check http {\n    path = /ready\n    status = 200-299\n}\ncheck tcp {\n}\n';
+    expect((await c.req('/virtual/scripts', { _csrf: csrf, old: 'web', check_blocks: two })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    let file = readFileSync(join(dir, 'lvs.cf'), 'utf8');
+    expect(file).toContain('    address = 198.18.0.10 eth0:1\n    check http {\n        path = /ready\n        status = 200-299\n    }\n    check tcp {\n    }\n    server rs1 {');
+
+    // The server's own check block, on its page; emptied, it goes.
+    const rsPage = await c.req('/server/edit?vs=web&name=rs1');
+    expect(rsPage.text).toContain('check tcp {\n    port = 8080\n}\n</textarea>');
+    expect((await c.req('/server/edit', { _csrf: csrf, vs: 'web', old: 'rs1', name: 'rs1', address: '198.19.0.11', check_blocks: '' })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    file = readFileSync(join(dir, 'lvs.cf'), 'utf8');
+    expect(file).toContain('    server rs1 {\n        address = 198.19.0.11\n    }\n}\n');
+    expect(file).toContain('check tcp {\n    }\n    server rs1');
+  });
+
   it('a change confirmed after the file changed underneath is not written', async () => {
     writeFileSync(join(dir, 'lvs.cf'), `${LVS}\nvirtual web {\n    address = 198.18.0.10 eth0:1\n}\n`);
     const c = new Client();
@@ -185,19 +218,33 @@ describe('tsvs gui HTTP rules', () => {
     expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(`${LVS}# edited by hand\n`);
   });
 
-  it('GLOBAL SETTINGS shows fwmark_rule lines read-only and an ACCEPT keeps them', async () => {
-    const text = `${LVS}fwmark_rule = tcp 198.18.0.10 80,443 1\nfwmark_rule = tcp 198.18.0.10 21 2\n`;
+  it('GLOBAL SETTINGS edits fwmark_rule lines one per line: a form without them keeps them, a bad line refuses all', async () => {
+    const text = `${LVS}fwmark_rule = tcp 198.18.0.10 80,443 1  # web\nfwmark_rule = tcp 198.18.0.10 21 2\n`;
     writeFileSync(join(dir, 'lvs.cf'), text);
     const c = new Client();
     await c.login();
     const page = await c.req('/global');
-    expect(page.text).toContain('<tr><th>fwmark_rule</th><td><code>tcp 198.18.0.10 80,443 1</code>');
-    expect(page.text).toContain('<code>tcp 198.18.0.10 21 2</code>');
-    expect(page.text).not.toContain('name="fwmark_rule"');
+    expect(page.text).toContain('<textarea name="fwmark_rule" id="f-fwmark_rule" rows="3" cols="60">tcp 198.18.0.10 80,443 1\ntcp 198.18.0.10 21 2</textarea>');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-    expect((await c.req('/global', { _csrf: csrf, primary: '198.18.0.1', service: 'lvs', network: 'nat', tcp_timeout: '600' })).location).toBe('/confirm');
+    const base = { _csrf: csrf, primary: '198.18.0.1', service: 'lvs', network: 'nat' };
+    expect((await c.req('/global', { ...base, tcp_timeout: '600' })).location).toBe('/confirm');
     await c.req('/confirm', { _csrf: csrf, do: 'write' });
-    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(text.replace('serial_no = 1', 'serial_no = 2').replace('network = nat\n', 'network = nat\ntcp_timeout = 600\n'));
+    const kept = text.replace('serial_no = 1', 'serial_no = 2').replace('network = nat\n', 'network = nat\ntcp_timeout = 600\n');
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(kept);
+
+    const bad = await c.req('/global', { ...base, tcp_timeout: '600', fwmark_rule: 'tcp 198.18.0.10 80,443 1\nsctp 198.18.0.10 21 2' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/<ul class="error" data-field="fwmark_rule"><li>line 2: [A-Z]+: /);
+    // The first line unchanged keeps its comment; the second changes; a third is added.
+    const rules = 'tcp 198.18.0.10 80,443 1\ntcp 198.18.0.10 21,20 2\nudp 198.18.0.10 53 3\n';
+    expect((await c.req('/global', { ...base, tcp_timeout: '600', fwmark_rule: rules })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toBe(kept.replace('serial_no = 2', 'serial_no = 3')
+      .replace('fwmark_rule = tcp 198.18.0.10 21 2\n', 'fwmark_rule = tcp 198.18.0.10 21,20 2\nfwmark_rule = udp 198.18.0.10 53 3\n'));
+    // Emptied, they all go.
+    expect((await c.req('/global', { ...base, tcp_timeout: '600', fwmark_rule: '' })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).not.toContain('fwmark_rule');
   });
 
   it('CHANGE PASSWORD: needs the current one, then the new one logs in and the old one does not', async () => {
