@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseListen } from '../../src/cli/gui.js';
+import { checkLogin } from '../../src/gui/passwd.js';
 
 const MAIN = resolve('dist/src/cli/main.js');
+const TTY = resolve('test/cli/helpers/on-tty.py');
 const tsvs = (args: string[], input?: string) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', input, timeout: 20_000 });
 
 describe('tsvs gui and tsvs passwd arguments', () => {
@@ -37,6 +39,28 @@ describe('tsvs gui and tsvs passwd arguments', () => {
       expect([ok.status, ok.stdout]).toEqual([0, `password of admin set in ${pw}\n`]);
       expect(statSync(pw).mode & 0o777).toBe(0o600);
       expect(readFileSync(pw, 'utf8')).toMatch(/^admin:scrypt\$32768\$8\$1\$\S+\$\S+\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tsvs passwd on a terminal asks twice without echo; two different answers change nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsvs-passwd-tty-'));
+    const onTty = (answers: string[], file: string) => {
+      const r = spawnSync('python3', [TTY, 'New password: ', answers[0], 'Again: ', answers[1], '--', process.execPath, MAIN, 'passwd', '--passwd', file], { encoding: 'utf8', timeout: 40_000 });
+      return JSON.parse(r.stdout) as { status: number; output: string };
+    };
+    try {
+      const pw = join(dir, 'gui.passwd');
+      const ok = onTty(['typed-at-a-tty', 'typed-at-a-tty'], pw);
+      expect(ok).toEqual({ status: 0, output: `New password: \r\nAgain: \r\npassword of piranha set in ${pw}\r\n` });
+      expect(await checkLogin(pw, 'piranha', 'typed-at-a-tty')).toBe(true);
+      const before = readFileSync(pw, 'utf8');
+      const differ = onTty(['another-password', 'another-passw0rd'], pw);
+      expect(differ.status).toBe(1);
+      expect(differ.output).toContain('tsvs passwd: the two passwords differ');
+      expect(differ.output).not.toContain('another');
+      expect(readFileSync(pw, 'utf8')).toBe(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
