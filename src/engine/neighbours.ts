@@ -36,6 +36,12 @@ export const NEIGH_MAX_AGE_MS = 90_000;
 const BACKOFF_MAX_MS = 60_000;
 /** Requests sent per second at most, all addresses together: ten thousand new servers resolve in 10 s. */
 export const REQUESTS_PER_S = 1000;
+/**
+ * Requests of each second kept for addresses frames wait for: the sweep of new
+ * and due addresses stops short of them, so at start (ten thousand servers to
+ * resolve) a client's first SYN, held for its server, is not kept a second.
+ */
+export const RESERVED_FOR_WAITING = REQUESTS_PER_S / 10;
 /** Requests unanswered before an address is logged as not answering. */
 const LOG_AFTER_TRIES = 3;
 
@@ -227,7 +233,7 @@ export class Neighbours {
     // Addresses frames are waiting for go first: what traffic needs now.
     for (const addr of this.missing.keys()) {
       const n = this.resolve(addr);
-      if (n !== 0 && this.neighState[n] !== NEIGH_LEARNED && this.neighState[n] !== NEIGH_STATIC && now - this.lastAsk[n] >= 1000) this.ask(n, now, out, events);
+      if (n !== 0 && this.neighState[n] !== NEIGH_LEARNED && this.neighState[n] !== NEIGH_STATIC && now - this.lastAsk[n] >= 1000) this.ask(n, now, out, events, 0);
     }
     // Entries in use are the ones not free; walking the arrays allocates nothing.
     for (let n = 1; n < this.next; n++) {
@@ -240,14 +246,14 @@ export class Neighbours {
         this.nextAsk[n] = now;
         events.push(this.event(n, 'failed'));
       }
-      if (now >= this.nextAsk[n] && this.lastAsk[n] !== now) this.ask(n, now, out, events);
+      if (now >= this.nextAsk[n] && this.lastAsk[n] !== now) this.ask(n, now, out, events, RESERVED_FOR_WAITING);
     }
     return out;
   }
 
-  /** One request for entry n, within the shared budget; the next one is due after a refresh period (learned) or a backoff. */
-  private ask(n: number, now: number, out: ArpOut[], events: NeighEvent[]): void {
-    if (this.budget === 0) return;
+  /** One request for entry n, while the budget is above `floor`; the next one is due after a refresh period (learned) or a backoff. */
+  private ask(n: number, now: number, out: ArpOut[], events: NeighEvent[], floor: number): void {
+    if (this.budget <= floor) return;
     this.budget--;
     out.push(this.request(n));
     this.lastAsk[n] = now;

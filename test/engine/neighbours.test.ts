@@ -2,7 +2,7 @@
 // right interface only), what it evicts, how it asks (backoff, a shared rate
 // limit) and what it logs.
 import { describe, expect, it } from 'vitest';
-import { interfaceFor, Neighbours, NEIGH_FAILED, NEIGH_LEARNED, REQUESTS_PER_S, type NeighEvent } from '../../src/engine/neighbours.js';
+import { interfaceFor, Neighbours, NEIGH_FAILED, NEIGH_LEARNED, REQUESTS_PER_S, RESERVED_FOR_WAITING, type NeighEvent } from '../../src/engine/neighbours.js';
 import { formatIPv4, parseIPv4, type OwnedAddress } from '../../src/model/index.js';
 
 const ip = (s: string): number => parseIPv4(s)!;
@@ -93,7 +93,8 @@ describe('neighbours', () => {
     n.want(many, ADDRS, 0);
     let sent = 0;
     for (let t = 0; t < 10_000; t += 100) sent += n.due(t).length;
-    expect(sent).toBe(10 * REQUESTS_PER_S);
+    // Nothing waits for any of them: the sweep leaves a tenth of each second unused.
+    expect(sent).toBe(10 * (REQUESTS_PER_S - RESERVED_FOR_WAITING));
   });
 
   it('fails a learned entry not confirmed for 90 s, then asks at once and backs off', () => {
@@ -149,7 +150,19 @@ describe('neighbours of a running engine', () => {
     const last = ip('198.19.0.0') + 256 + 2999;
     n.noteMissing(last);
     const first = n.due(0);
-    expect(first).toHaveLength(REQUESTS_PER_S);
+    expect(first).toHaveLength(REQUESTS_PER_S - RESERVED_FOR_WAITING);
     expect(asked(first)[0]).toBe(`1:${formatIPv4(last)}`);
+  });
+
+  it('keeps a tenth of each second for them: a server a frame waits for after the sweep took its share is asked within 100 ms', () => {
+    const n = new Neighbours(IFS);
+    const many = new Map<number, number>();
+    for (let k = 0; k < 3000; k++) many.set(ip('198.19.0.0') + 256 + k, 1);
+    n.want(many, ADDRS, 0);
+    expect(n.due(0)).toHaveLength(REQUESTS_PER_S - RESERVED_FOR_WAITING);
+    const later = ip('198.19.0.0') + 256 + 2999; // not reached by this second's sweep
+    n.noteMissing(later);
+    expect(n.pending(100)).toBe(true);
+    expect(asked(n.due(100))).toEqual([`1:${formatIPv4(later)}`]);
   });
 });
