@@ -7,7 +7,8 @@ import { DROP_NO_NEIGH } from '../../src/engine/counters.js';
 import { VERDICT_DROP, VERDICT_TX } from '../../src/frames/batch.js';
 import { buildTcp } from '../../src/packet/build.js';
 import { formatIPv4 } from '../../src/model/index.js';
-import { CLIENT, CLIENT_MAC, ETH0_MAC, engine, ip, rsMac, run, service, table, VIP } from './helpers.js';
+import { importSyncConn, IMPORTED, newSyncImportStats } from '../../src/engine/sync-import.js';
+import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, ip, rsMac, run, service, table, VIP } from './helpers.js';
 
 const route = (dst: string, o: Partial<Route> = {}): Route => {
   const [net, len] = dst === 'default' ? ['0.0.0.0', '0'] : dst.split('/');
@@ -116,6 +117,37 @@ describe('the engine follows the routes', () => {
     // The established flow's next frame leaves by eth1 now.
     const out = run(e, buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 40000, dport: 80, flags: 0x10, seq: 2, ack: 1 }), 0, 3);
     expect([out.verdict, out.ifOut]).toEqual([VERDICT_TX, 1]);
+  });
+
+  it('TUN: the IPIP packet goes to the gateway\'s MAC, addressed to the server behind it, as the kernel routes it', () => {
+    const e = engine(table([service([{ addr: RS }], { forward: 'tunnel' })]), { neighbours: false });
+    e.setRoutes(routes, 0);
+    e.neigh.setStatic(GW, rsMac(GW), 0, 1);
+    const out = run(e, syn(40000), 0);
+    expect([out.verdict, out.ifOut]).toEqual([VERDICT_TX, 1]);
+    expect([...out.frame.subarray(0, 6)]).toEqual([...rsMac(GW)]);
+    // Outer header: protocol 4, destination the real server itself.
+    expect(out.frame[14 + 9]).toBe(4);
+    expect(formatIPv4(((out.frame[30] << 24) | (out.frame[31] << 16) | (out.frame[32] << 8) | out.frame[33]) >>> 0)).toBe(RS);
+  });
+
+  it('a conn taken over by sync, its client never seen: the reply goes to the gateway the route to the client names', () => {
+    const e = engine(table([service([{ addr: '198.19.0.11' }])]));
+    const OUT_GW = ip('198.18.0.1');
+    e.setRoutes(new RouteTable([route('default', { gateway: OUT_GW, dev: 'eth0' })]), 0);
+    const far = ip('203.0.113.7');
+    const c = { protocol: 6, caddr: far, cport: 5000, vaddr: VIP, vport: 80, daddr: ip('198.19.0.11'), dport: 80, flags: 0, state: 1, fwmark: 0, timeout: 900 };
+    expect(importSyncConn(e, c, 1, newSyncImportStats(), 0)).toBe(IMPORTED);
+    const reply = () => buildTcp({ srcMac: rsMac(ip('198.19.0.11')), dstMac: ETH1_MAC, src: ip('198.19.0.11'), dst: far, sport: 80, dport: 5000, flags: 0x10, seq: 9, ack: 1 });
+    expect(run(e, reply(), 1).reason).toBe(DROP_NO_NEIGH);
+    // The gateway, not the far client, is asked for on eth0; once it answers, the reply goes to it.
+    expect(e.neigh.resolve(far)).toBe(0);
+    const n = e.neigh.resolve(OUT_GW);
+    expect(e.neigh.neighIf[n]).toBe(0);
+    e.neigh.heard(OUT_GW, rsMac(OUT_GW), 0, 0, 1);
+    const out = run(e, reply(), 1, 2);
+    expect([out.verdict, out.ifOut]).toEqual([VERDICT_TX, 0]);
+    expect([...out.frame.subarray(0, 6)]).toEqual([...rsMac(OUT_GW)]);
   });
 
   it('a server no route reaches is not wanted at all', () => {
