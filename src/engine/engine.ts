@@ -157,6 +157,8 @@ export class Engine {
     if (g) {
       this.addresses = g.addresses;
       this.routeTable = this.kernelRoutes?.withOwned(g.addresses) ?? null;
+      // An owned network may now hold a server that went through a gateway: its cached next hop is stale.
+      if (this.routeTable !== null) this.services.destNeigh.fill(0);
       this.released = g.released;
       this.owned = new OwnedAddresses(g.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
