@@ -16,13 +16,18 @@ import { formatList } from './admin/format-list.js';
 import { numericNamer } from './admin/names.js';
 import { formatHealth } from './check-health.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK } from './registry.js';
+import { planEgress } from '../router/egress.js';
+import { tableDevices } from '../router/setup.js';
+import type { Route } from '../engine/routes.js';
+import { readKernelRoutes } from '../router/kernel-routes.js';
 
 export interface CheckResult {
   ok: boolean;
   output: string;
 }
 
-export function checkFile(path: string): CheckResult {
+/** `routes`: the router's routes (tsvs check --routes, run on the router): how each real server is reached is said too. */
+export function checkFile(path: string, routes?: Route[] | null): CheckResult {
   let text: string;
   try {
     text = readConfigText(path);
@@ -30,14 +35,15 @@ export function checkFile(path: string): CheckResult {
     const why = readWhy(e);
     return { ok: false, output: `${new ConfigError('READ', path, 0, `cannot read the file (${why})`)}\n` };
   }
-  return checkText(text, path);
+  return checkText(text, path, routes);
 }
 
 /** checkFile on text already read (for the web tool and tests). */
-export function checkText(text: string, file: string): CheckResult {
+export function checkText(text: string, file: string, routes?: Route[] | null): CheckResult {
   try {
     const { table, notActedOn, health, failover, sync } = compileLvsCf(parseLvsCf(text, file));
     let output = formatList(tableViewFromModel(table), { ...DEFAULT_FORMAT, numeric: true }, numericNamer);
+    if (routes !== undefined) output += `\n${formatEgress(table, routes)}`;
     const checks = formatHealth(health);
     if (checks) output += `\n${checks}`;
     if (failover) output += `\n${formatFailoverSettings(failover)}`;
@@ -51,6 +57,17 @@ export function checkText(text: string, file: string): CheckResult {
     if (!(e instanceof ConfigErrors)) throw e;
     return { ok: false, output: e.errors.map((x) => `${x}\n`).join('') };
   }
+}
+
+/** How this host's routes reach each real server, as tsvs start would decide it (router/egress.ts). */
+function formatEgress(table: Parameters<typeof planEgress>[0], routes: Route[] | null): string {
+  if (routes === null) return 'Routes: this host\'s routes cannot be read (ip -j route failed)\n';
+  const open = tableDevices(table);
+  const p = planEgress(table, routes, open);
+  const lines = [`Routes (this host's): devices opened ${[...open, ...p.extra].join(', ')}${p.extra.length ? ` (${p.extra.join(', ')} for the real servers)` : ''}`];
+  for (const [addr, how] of p.reached) lines.push(`  ${formatIPv4(addr)} by ${how}`);
+  for (const problem of p.problems) lines.push(`  ${problem}`);
+  return lines.join('\n') + '\n';
 }
 
 /** What pulse will do with the file: both routers, the heartbeat, the commands. */
@@ -89,9 +106,10 @@ export const checkCommand = defineCommand({
     'and the keys it parsed but does not act on yet.',
   options: {
     config: { type: 'string', short: 'c', arg: 'FILE', required: true, help: 'the lvs.cf to check' },
+    routes: { type: 'boolean', help: 'also say how this host\'s routes reach each real server, as tsvs start would (run it on the router)' },
   },
   run({ values, io }) {
-    const res = checkFile(values.config);
+    const res = checkFile(values.config, values.routes ? readKernelRoutes() : undefined);
     const text = res.output.endsWith('\n') ? res.output : res.output + '\n';
     if (res.ok) io.out(text);
     else io.err(text);

@@ -32,6 +32,7 @@ const up = defineCommand({
     'no-offloads': { type: 'boolean', help: 'turn veth offloads off on the router\'s interfaces and their peers' },
     'private-addr': { type: 'boolean', help: 'NAT: give the router\'s kernel 198.19.0.2 on eth1 (e.g. for health checks)' },
     ha: { type: 'boolean', help: 'NAT: a backup router too (namespace tsvs-<name>-backup, 198.18.0.3 / 198.19.0.3) and an lvs.cf for both (backup_active = 1)' },
+    'private-lan': { type: 'boolean', help: 'DR: the guide\'s DR figure, the VIP on the router\'s public eth0 and the real servers on a private LAN behind its eth1 (lvs.cf names eth0 alone; the routes pick eth1)' },
     vrrp: { type: 'boolean', help: 'with --ha: the routers elect the active one by VRRP (failover = vrrp, VRID 51 on eth0) instead of pulse\'s heartbeat' },
   },
   positionals: [{ name: 'nat|dr', help: 'the routing method', choices: ['nat', 'dr'] }],
@@ -45,6 +46,7 @@ const up = defineCommand({
       routerPrivateAddr: values['private-addr'],
       ha: values.ha,
       vrrp: values.vrrp,
+      privateLan: values['private-lan'],
     });
     io.out(describeLab(lab));
     return EXIT_OK;

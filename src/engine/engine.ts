@@ -24,13 +24,14 @@ import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
 import { L2Table, type InterfaceSpec } from './l2.js';
 import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './neighbours.js';
+import type { Egress, RouteTable } from './routes.js';
 import { MarkClassifier } from './marks.js';
 import { Defense } from './defense.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
 import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './replies.js';
 import type { SyncQueue } from './sync-queue.js';
-import { FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
+import { FWD_DR, FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 import { tunnelXmit } from './tunnel.js';
 import { holdForNeighbour, releaseHeld, UnresolvedFrames } from './unresolved.js';
 import { ICMP_BURST, ICMP_PER_S, sendIcmpError } from './icmp-send.js';
@@ -107,6 +108,18 @@ export class Engine {
   private icmpId = 0;
   /** Drop unicast frames to another host's MAC (EngineOptions.acceptOtherHost). */
   private readonly filterDst: boolean;
+  /**
+   * The router's routes (routes.ts) as setRoutes gave them, and with the owned
+   * addresses' networks added; null: none given (tests, replay, simulate), and a
+   * real server is reached on the owned network that holds it, else on the NAT
+   * router's device, else on the first.
+   */
+  private kernelRoutes: RouteTable | null = null;
+  private routeTable: RouteTable | null = null;
+  /** Real-server addresses reached through a gateway -> that gateway (the neighbour resolved for them). */
+  private readonly hops = new Map<number, number>();
+  /** Neighbours wanted for real servers -> how many real-server addresses go through each. */
+  private readonly hopRefs = new Map<number, number>();
 
   constructor(opts: EngineOptions) {
     this.counters = new Counters(opts.alloc);
@@ -146,6 +159,9 @@ export class Engine {
     const layouts = this.services.applyDelta(delta);
     if (g) {
       this.addresses = g.addresses;
+      this.routeTable = this.kernelRoutes?.withOwned(g.addresses) ?? null;
+      // An owned network may now hold a server that went through a gateway: its cached next hop is stale.
+      if (this.routeTable !== null) this.services.destNeigh.fill(0);
       this.released = g.released;
       this.owned = new OwnedAddresses(g.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
@@ -407,7 +423,7 @@ export class Engine {
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
-    if (neigh === 0) return holdForNeighbour(this, batch, i, n, rt.destAddr[dest] >>> 0);
+    if (neigh === 0) return holdForNeighbour(this, batch, i, n, this.neigh.neighAddr[n]);
     this.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
   }
@@ -513,28 +529,35 @@ export class Engine {
   /**
    * The client side of a connection made from a sync message, whose client has
    * not sent through this router yet (sync carries no MAC; a download's client
-   * may only listen): its next hop by ARP for the client's address, on the
-   * interface of the owned network that holds it or else of the VIP. 0 until the
-   * client answers (the reply is dropped and counted meanwhile, and the server
-   * retransmits); then the connection keeps that peer. A client behind a gateway
-   * does not answer: its replies wait for its next packet (tsvs does not follow
-   * the kernel's routes yet).
+   * may only listen): its next hop by ARP for the route to the client (its
+   * gateway, or the client itself on a connected network; without routes, on
+   * the owned network that holds it or else where the VIP is). 0 until the next
+   * hop answers (the reply is dropped and counted meanwhile, and the server
+   * retransmits); then the connection keeps that peer.
    */
   private syncedPeer(slot: number, now: number): number {
     const conns = this.conns;
     if ((conns.flagsOf(slot) & CONN_F_SYNC) === 0) return 0;
-    const caddr = conns.caddrOf(slot);
-    const n = this.neigh.resolve(caddr);
+    const caddr = conns.caddrOf(slot) >>> 0;
+    let hop = caddr;
+    let itf: number;
+    if (this.routeTable !== null) {
+      const e = this.routeTable.egress(caddr);
+      itf = e ? this.l2.ifIndex(e.dev) : -1;
+      if (e) hop = e.hop;
+    } else {
+      // On the network of an owned address, else where the VIP is: the client reached it there.
+      itf = onLinkInterface(this.addresses, this.l2.ifNames, caddr);
+      if (itf < 0) itf = this.owned.get(conns.vaddrOf(slot) | 0);
+    }
+    const n = this.neigh.resolve(hop);
     if (n !== 0 && this.neigh.usable(n)) return (conns.peer[slot] = this.l2.internPeer(this.neigh.neighIf[n], this.neigh.neighMac, 6 * n));
-    // On the network of an owned address, else where the VIP is: the client reached it there.
-    let itf = onLinkInterface(this.addresses, this.l2.ifNames, caddr);
-    if (itf < 0) itf = this.owned.get(conns.vaddrOf(slot) | 0);
     if (itf < 0) return 0;
     if (n === 0) {
-      const ev = this.neigh.add(caddr, itf, now);
+      const ev = this.neigh.add(hop, itf, now);
       if (ev) this.neighEvents.push(ev);
     }
-    this.neigh.noteMissing(caddr);
+    this.neigh.noteMissing(hop);
     return 0;
   }
 
@@ -552,29 +575,72 @@ export class Engine {
   private resolveDest(dest: number): number {
     const rt = this.services;
     let n = rt.destNeigh[dest];
+    // LVS-DR sends to the server's own MAC whatever the route's gateway
+    // (IP_VS_RT_MODE_KNOWN_NH): a DR server behind a gateway is never resolved.
+    const addr = rt.destAddr[dest];
+    const hop = rt.destFwd[dest] === FWD_DR ? addr : this.hops.get(addr) ?? addr;
     if (n === 0) {
-      n = this.neigh.resolve(rt.destAddr[dest]);
+      n = this.neigh.resolve(hop);
       rt.destNeigh[dest] = n;
     }
     if (n === 0 || !this.neigh.usable(n)) {
-      this.neigh.noteMissing(rt.destAddr[dest]);
+      this.neigh.noteMissing(hop);
       return 0;
     }
     return n;
   }
 
   /**
-   * The addresses the router must resolve, each with its interface: those of
-   * the real servers, in a list or out of it with connections still running.
-   * Everything else is neither learned nor asked for (neighbours.ts).
+   * The router's routes changed (or came first): each real server's interface
+   * and next hop are decided again, as a route change makes the kernel's IPVS
+   * look its routes up afresh, and connections go on through the new ones.
+   * null: no routes, the owned networks alone decide (neighbours.ts interfaceFor).
+   */
+  setRoutes(routes: RouteTable | null, now: number): NeighEvent[] {
+    this.kernelRoutes = routes;
+    this.routeTable = routes?.withOwned(this.addresses) ?? null;
+    // The dests' cached neighbour entries may be of the old next hops.
+    this.services.destNeigh.fill(0);
+    return this.refreshNeighbours(now);
+  }
+
+  /**
+   * Where an address is reached: the route lookup (routes.ts) when the router
+   * has its routes, else the owned network that holds it, else the NAT router's
+   * device, else the first interface. null: no route, or one through a device
+   * the engine does not have.
+   */
+  egress(addr: number): (Egress & { itf: number }) | null {
+    if (this.routeTable === null) {
+      const itf = interfaceFor(this.addresses, this.l2.ifNames, addr);
+      return { dev: this.l2.ifNames[itf], hop: addr >>> 0, onLink: onLinkInterface(this.addresses, this.l2.ifNames, addr) >= 0, itf };
+    }
+    const e = this.routeTable.egress(addr);
+    const itf = e ? this.l2.ifIndex(e.dev) : -1;
+    return e && itf >= 0 ? { ...e, itf } : null;
+  }
+
+  /**
+   * The addresses the router must resolve, each with its interface: the next
+   * hops of the real servers (themselves, or their gateway), in a list or out
+   * of it with connections still running. Everything else is neither learned
+   * nor asked for (neighbours.ts). An address no route reaches is left out: its
+   * frames are dropped as next hop unknown.
    */
   wantedNeighbours(): Map<number, number> {
     const out = new Map<number, number>();
-    for (const addr of this.services.addresses()) out.set(addr, interfaceFor(this.addresses, this.l2.ifNames, addr));
+    this.hops.clear();
+    this.hopRefs.clear();
+    for (const addr of this.services.addresses()) {
+      const e = this.egress(addr);
+      if (e === null) continue;
+      this.hold(addr, e.hop);
+      out.set(e.hop, e.itf);
+    }
     return out;
   }
 
-  /** Brings the neighbour table in line with the running table, all of it (the owned addresses changed). */
+  /** Brings the neighbour table in line with the running table, all of it (the owned addresses or the routes changed). */
   refreshNeighbours(now: number): NeighEvent[] {
     this.services.takeAddressChanges();
     return this.neigh.want(this.wantedNeighbours(), this.addresses, now, this.released);
@@ -583,17 +649,36 @@ export class Engine {
   /**
    * Only the addresses that gained their first real server or lost their last
    * one since the last call: a change of one server among ten thousand costs
-   * the data plane that server's work, not a walk of every neighbour.
+   * the data plane that server's work, not a walk of every neighbour. A gateway
+   * stays wanted while any real server goes through it.
    */
   syncNeighbours(now: number): NeighEvent[] {
     const { added, removed } = this.services.takeAddressChanges();
     const events: NeighEvent[] = [];
-    for (const a of removed) this.neigh.drop(a);
+    for (const a of removed) {
+      const hop = this.hops.get(a) ?? a;
+      this.hops.delete(a);
+      const left = (this.hopRefs.get(hop) ?? 1) - 1;
+      if (left > 0) this.hopRefs.set(hop, left);
+      else {
+        this.hopRefs.delete(hop);
+        this.neigh.drop(hop);
+      }
+    }
     for (const a of added) {
-      const ev = this.neigh.add(a, interfaceFor(this.addresses, this.l2.ifNames, a), now);
+      const e = this.egress(a);
+      if (e === null) continue;
+      this.hold(a, e.hop);
+      const ev = this.neigh.add(e.hop, e.itf, now);
       if (ev) events.push(ev);
     }
     return events;
+  }
+
+  /** Real-server address addr goes through neighbour hop. */
+  private hold(addr: number, hop: number): void {
+    if (hop !== addr >>> 0) this.hops.set(addr >>> 0, hop);
+    this.hopRefs.set(hop, (this.hopRefs.get(hop) ?? 0) + 1);
   }
 
   /** Ethernet header for a neighbour: its MAC as destination, our interface's as source. */

@@ -2,8 +2,9 @@
 // everything about them: which addresses are wanted and on which interface, what
 // ARP taught, ageing, and the ARP requests that resolve and confirm them.
 //
-// Only wanted addresses are learned, and only from ARP heard on the interface
-// whose network holds them, as the kernel keeps neighbours per interface: a host
+// Only wanted addresses are learned (real servers, or the gateways the routes
+// send them through: engine.ts wantedNeighbours), and only from ARP heard on
+// the interface that reaches them, as the kernel keeps neighbours per interface: a host
 // on the client side that claims a real server's address is ignored, and a
 // segment full of ARP senders (or one spoofing many) cannot fill the table. The
 // table holds the wanted addresses and nothing else; an address nobody wants any

@@ -29,6 +29,8 @@ export interface LabUpOptions {
   ha?: boolean;
   /** With ha: the lvs.cf elects by VRRP (failover = vrrp) instead of pulse's heartbeat. */
   vrrp?: boolean;
+  /** DR: the guide's DR figure, the real servers on a private LAN behind the router's eth1 (lvs.cf names eth0 alone). */
+  privateLan?: boolean;
 }
 
 export interface ExecOptions {
@@ -198,7 +200,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
   // health checks (which run in the router's own stack) reach the real servers.
   if (o.ha && o.mode !== 'nat') throw new LabError('--ha: the lab has a backup router in NAT mode only');
   if (o.vrrp && !o.ha) throw new LabError('--vrrp: VRRP elects between two routers; add --ha');
-  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat', ha: o.ha });
+  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat', ha: o.ha, privateLan: o.privateLan });
 
   const dir = stateDir(name);
   const clash = (await netnsList()).filter((ns) => isLabNamespace(name, ns));

@@ -19,6 +19,15 @@
 //   client 198.18.1.100 ── eth0 gw eth1 ── [lan: br0] ── eth0 router 198.18.0.2 (VIP 198.18.0.10 by tsvs)
 //         gw 198.18.1.1          198.18.0.1              rs1 198.18.0.21, rs2 198.18.0.22 ... (VIP on lo,
 //                                                        arp_ignore=1, arp_announce=2, default via 198.18.0.1)
+//
+// DR with --private-lan (the guide's DR figure: the VIP on the router's public
+// interface, the real servers on its private LAN; lvs.cf names eth0 alone and no
+// nat_router, so only the router's routes say that eth1 reaches the servers):
+//
+//   client 198.18.0.100 ── [pub: br0] ── eth0 router eth1 ── [priv: br0] ── rs1 198.19.0.11, rs2 ... (VIP on lo,
+//                              │         198.18.0.2  198.19.0.2   │         arp_ignore=1, arp_announce=2,
+//                              └── eth0 gw 198.18.0.1 / 198.19.0.1 eth1 ──┘     default via 198.19.0.1)
+//                 the replies go from the real servers through gw, the site's other router, straight to the client.
 import { nsName } from './names.js';
 
 export type LabMode = 'nat' | 'dr';
@@ -32,6 +41,7 @@ export const LAB_ADDRS = {
   backupAdmin: '198.18.0.3',
   nat: { client: '198.18.0.100', natRouter: '198.19.0.1', routerPrivate: '198.19.0.2', backupPrivate: '198.19.0.3', serverBase: '198.19.0.', serverFirst: 11 },
   dr: { client: '198.18.1.100', gwClientSide: '198.18.1.1', gwServerSide: '198.18.0.1', serverBase: '198.18.0.', serverFirst: 21 },
+  drPrivate: { client: '198.18.0.100', gwPublic: '198.18.0.1', gwPrivate: '198.19.0.1', routerPrivate: '198.19.0.2', serverBase: '198.19.0.', serverFirst: 11 },
 } as const;
 
 export interface HostPlan {
@@ -100,6 +110,8 @@ export interface PlanOptions {
   routerPrivateAddr?: boolean;
   /** NAT only: a backup router beside the primary (implies routerPrivateAddr). */
   ha?: boolean;
+  /** DR only: the guide's DR figure, the real servers on a private LAN behind the router's eth1. */
+  privateLan?: boolean;
 }
 
 const HOST_ID = { client: 0x01, router: 0x02, gw: 0x03, backup: 0x04 } as const;
@@ -157,7 +169,8 @@ export function planLab(o: PlanOptions): LabPlan {
   }
   if (o.mode !== 'nat' && o.mode !== 'dr') throw new Error(`lab mode "${String(o.mode)}": want nat or dr`);
   if (o.ha && o.mode !== 'nat') throw new Error('--ha: the lab has a backup router in NAT mode only');
-  return o.mode === 'nat' ? planNat(o) : planDr(o);
+  if (o.privateLan && o.mode !== 'dr') throw new Error('--private-lan: the real servers on a private LAN is a DR layout (NAT\'s are always)');
+  return o.mode === 'nat' ? planNat(o) : o.privateLan ? planDrPrivate(o) : planDr(o);
 }
 
 function serverHosts(o: PlanOptions, extra: Record<string, number> = {}, deviceSysctls: Record<string, number> = {}): HostPlan[] {
@@ -289,5 +302,68 @@ function planDr(o: PlanOptions): LabPlan {
     serverNames: servers.map((s) => s.role),
     serverAddrs,
     routerDevices: ['eth0'],
+  };
+}
+
+function planDrPrivate(o: PlanOptions): LabPlan {
+  const A = LAB_ADDRS.drPrivate;
+  const client = host('client', o.name, 'host', clientSysctls());
+  const gw = host('gw', o.name, 'host', { 'net.ipv4.ip_forward': 1 });
+  const router = host('router', o.name, 'host', routerSysctls());
+  const pub = host('pub', o.name, 'switch');
+  const priv = host('priv', o.name, 'switch');
+  const servers = serverHosts(o, DR_ARP, { 'net.ipv4.conf.eth0.arp_ignore': 1, 'net.ipv4.conf.eth0.arp_announce': 2, 'net.ipv4.conf.eth0.rp_filter': 0 });
+  const serverAddrs = servers.map((_, k) => `${A.serverBase}${A.serverFirst + k}`);
+  const links: LinkPlan[] = [
+    { ns: client.ns, dev: 'eth0', mac: labMac(HOST_ID.client, 0), peerNs: pub.ns, peerDev: 'client', bridge: 'br0' },
+    { ns: router.ns, dev: 'eth0', mac: labMac(HOST_ID.router, 0), peerNs: pub.ns, peerDev: 'router', bridge: 'br0' },
+    { ns: router.ns, dev: 'eth1', mac: labMac(HOST_ID.router, 1), peerNs: priv.ns, peerDev: 'router', bridge: 'br0' },
+    { ns: gw.ns, dev: 'eth0', mac: labMac(HOST_ID.gw, 0), peerNs: pub.ns, peerDev: 'gw', bridge: 'br0' },
+    { ns: gw.ns, dev: 'eth1', mac: labMac(HOST_ID.gw, 1), peerNs: priv.ns, peerDev: 'gw', bridge: 'br0' },
+    ...servers.map((s, k) => ({ ns: s.ns, dev: 'eth0', mac: labMac(serverHostId(k + 1), 0), peerNs: priv.ns, peerDev: s.role, bridge: 'br0' })),
+  ];
+  const addrs: AddrPlan[] = [
+    { ns: client.ns, dev: 'eth0', cidr: `${A.client}/24` },
+    { ns: router.ns, dev: 'eth0', cidr: `${LAB_ADDRS.routerAdmin}/24` },
+    // The router's kernel on the private LAN: its route there is what sends the real servers' frames out of eth1.
+    { ns: router.ns, dev: 'eth1', cidr: `${A.routerPrivate}/24` },
+    { ns: gw.ns, dev: 'eth0', cidr: `${A.gwPublic}/24` },
+    { ns: gw.ns, dev: 'eth1', cidr: `${A.gwPrivate}/24` },
+    ...servers.flatMap((s, k) => [
+      { ns: s.ns, dev: 'eth0', cidr: `${serverAddrs[k]}/24` },
+      { ns: s.ns, dev: 'lo', cidr: `${LAB_ADDRS.vip}/32` },
+    ]),
+  ];
+  const routes: RoutePlan[] = [
+    { ns: router.ns, dst: 'default', via: A.gwPublic },
+    ...servers.map((s) => ({ ns: s.ns, dst: 'default', via: A.gwPrivate })),
+  ];
+  return {
+    name: o.name,
+    mode: 'dr',
+    hosts: [pub, priv, client, gw, router, ...servers],
+    bridges: [
+      { ns: pub.ns, dev: 'br0' },
+      { ns: priv.ns, dev: 'br0' },
+    ],
+    links,
+    addrs,
+    routes,
+    namespaces: {
+      client: client.ns,
+      router: router.ns,
+      servers: servers.map((s) => s.ns),
+      switches: [pub.ns, priv.ns],
+      gw: gw.ns,
+      all: [pub.ns, priv.ns, client.ns, gw.ns, router.ns, ...servers.map((s) => s.ns)],
+    },
+    vip: LAB_ADDRS.vip,
+    routerAddr: LAB_ADDRS.routerAdmin,
+    routerPrivateAddr: A.routerPrivate,
+    clientAddr: A.client,
+    gatewayAddr: A.gwPublic,
+    serverNames: servers.map((s) => s.role),
+    serverAddrs,
+    routerDevices: ['eth0', 'eth1'],
   };
 }

@@ -37,6 +37,7 @@ import { loadConfig, type LoadedConfig } from './load.js';
 import type { Logger } from './log.js';
 import { preflight, unreachableChecks, type HostInfo } from './preflight.js';
 import { tableDevices } from './setup.js';
+import { RouteFollower } from './route-follow.js';
 import { snapshotOf, writeSnapshot } from './stats.js';
 import { statsFileProblem } from './stats-file.js';
 import { EXIT_FATAL, fatalHandlers, oneLine, type FatalKind } from './fatal.js';
@@ -97,6 +98,8 @@ export class Router implements ControlBackend {
   private desired!: DesiredState;
   private running!: ServiceTable;
   private devices: string[] = [];
+  /** The router's routes: which devices reach the real servers, followed while running. */
+  private routes!: RouteFollower;
   private dp!: DataPlane;
   private readonly layouts = new Map<string, Layout>();
   private readonly fence: Fence;
@@ -158,6 +161,9 @@ export class Router implements ControlBackend {
     for (const n of loaded.notes) log.info('lvs.cf key not acted on yet', { where: n });
     this.devices = tableDevices(loaded.table);
     const problems = preflight(loaded.table, this.devices, this.deps.host);
+    // The routes decide where the real servers are: their devices are opened too.
+    this.routes = new RouteFollower(this.deps.host, log);
+    if (!problems.length) this.devices.push(...this.routes.start(loaded.table, this.devices));
     const statsProblem = this.deps.statsFile ? statsFileProblem(this.deps.statsFile) : null;
     if (statsProblem) problems.push(statsProblem);
     if (problems.length) throw new StartError(problems.join('\n'));
@@ -233,7 +239,7 @@ export class Router implements ControlBackend {
         const macs = this.devices.map((d) => deps.host.macOf(d)!);
         const sources = ownAddresses(this.devices, deps.host.kernelAddresses());
         const mtus = this.devices.map((d) => deps.host.mtuOf?.(d) ?? 0);
-        this.dp = deps.dataPlane({ devices: this.devices, macs, sources, mtus, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
+        this.dp = deps.dataPlane({ devices: this.devices, macs, sources, mtus, routes: this.routes.routes, connCapacity: this.connCapacity, backend: deps.backend ?? 'auto' });
         this.dp.onFailure((why) => this.died(why));
         this.noteLayouts(await this.dp.start(fullDelta(this.served(this.running))), []);
         await this.followSync();
@@ -244,6 +250,17 @@ export class Router implements ControlBackend {
         deps.log.info('data plane stopped', c);
       },
     });
+    const watch = deps.host.watchRoutes;
+    if (watch && this.routes.routes !== null) {
+      let unwatch = (): void => {};
+      this.components.add({
+        name: 'routes',
+        start: () => {
+          unwatch = watch(() => void this.followRoutes('route change'), (why) => deps.log.warn('route changes are no longer followed (a reload still reads them)', { problem: why }));
+        },
+        stop: () => unwatch(),
+      });
+    }
     if (deps.timers !== false) this.components.add(every('rates', RATE_PERIOD_MS, () => this.guard('rates', () => this.sampleRates())));
     const monitor = this.monitor;
     if (monitor) this.components.add({ name: 'health', start: () => monitor.start(), stop: () => monitor.stop() });
@@ -294,6 +311,24 @@ export class Router implements ControlBackend {
 
   // ---- Changes: one at a time, each a table version ----
 
+  /** The routes or addresses changed: the data plane decides every real server's next hop again, no table version needed. */
+  followRoutes(trigger: string): Promise<void> {
+    return this.serial(() => this.rereadRoutes(trigger));
+  }
+
+  private async rereadRoutes(trigger: string): Promise<void> {
+    const routes = this.routes.reread();
+    if (routes !== null) {
+      try {
+        await this.dp.setRoutes?.(routes);
+        this.deps.log.info('routes changed; the real servers\' interfaces and next hops follow them', { trigger, routes: routes.length });
+      } catch (e) {
+        this.deps.log.warn('routes changed but the data plane could not take them', { trigger, problem: (e as Error).message });
+      }
+    }
+    this.routes.check(this.running, this.devices);
+  }
+
   /** Runs fn after every change already queued (concurrent clients are serialized). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
@@ -326,6 +361,8 @@ export class Router implements ControlBackend {
       for (const svc of c.plan.zero) this.zero(svc);
       for (const line of c.plan.done) log.info('change', { who, what: line, version: this.running.version });
       for (const w of c.plan.warnings) log.warn('change accepted with a warning', { who, warning: w });
+      // A server added at run time may be one the routes do not reach (said once).
+      if (c.plan.done.length) this.routes.check(this.running, this.devices);
       return { version: this.running.version, done: c.plan.done, warnings: c.plan.warnings };
     });
   }
@@ -371,6 +408,7 @@ export class Router implements ControlBackend {
       log.warn('conn_capacity changed; it takes effect at the next start', { running: this.connCapacity, configured: loaded.connCapacity });
     }
     this.reloadHaSettings(loaded);
+    await this.rereadRoutes(trigger);
     const grew = loaded.serial > this.config.serial;
     this.config = { text: loaded.text, serial: loaded.serial };
     if (grew) this.configSync?.offer(`reload raised serial_no to ${loaded.serial}`);

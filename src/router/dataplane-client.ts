@@ -12,6 +12,7 @@ import type { DataPlaneMemory } from '../engine/published.js';
 import type { Request, Response } from './dataplane-protocol.js';
 import type { Logger } from './log.js';
 import type { SyncSettings } from './sync-socket.js';
+import type { Route } from '../engine/routes.js';
 
 type Pending = { resolve: (r: Response) => void; reject: (e: Error) => void };
 
@@ -83,6 +84,10 @@ export class WorkerDataPlane implements DataPlane {
   async resync(): Promise<number | null> {
     const r = await this.request('resync', {});
     return r.kind === 'resynced' ? r.conns : null;
+  }
+
+  async setRoutes(routes: Route[] | null): Promise<void> {
+    await this.request('routes', { routes });
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ import { forwardName } from '../control/views.js';
 import { Engine } from '../engine/engine.js';
 import type { ArpOut, NeighEvent } from '../engine/neighbours.js';
 import type { ServiceLayout } from '../engine/services.js';
+import { RouteTable, type Route } from '../engine/routes.js';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
 import type { LivePort } from '../frames/port.js';
 import type { TableDelta } from '../model/diff.js';
@@ -42,6 +43,8 @@ export interface HostOptions {
   sources?: number[];
   /** Each device's MTU, in order (absent or 0: unknown): forwarded datagrams are checked against it. */
   mtus?: number[];
+  /** The router's routes (engine/routes.ts); absent or null: the owned networks alone decide where a real server is. */
+  routes?: Route[] | null;
   connCapacity: number;
   openPort(devices: string[]): LivePort;
   log: Logger;
@@ -79,6 +82,7 @@ export class DataPlaneHost {
     const alloc = opts.shared ? sharedAlloc : privateAlloc;
     const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], source: opts.sources?.[i], mtu: opts.mtus?.[i] }));
     this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
+    if (opts.routes) this.engine.setRoutes(new RouteTable(opts.routes), 0);
     // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones,
     // and 2 MiB kept free for frames that grow (LVS-TUN, ICMP errors): a full batch of jumbo frames.
     this.batch = new Batch(opts.batchFrames ?? 256, 8 << 20, 2 << 20);
@@ -118,6 +122,12 @@ export class DataPlaneHost {
     this.logNeighbours(this.engine.neighEvents.splice(0));
     if (delta.globals && this.running) this.announce();
     return layouts;
+  }
+
+  /** The router's routes changed: between two batches, every real server's next hop is decided again and asked for. */
+  setRoutes(routes: Route[] | null): void {
+    this.logNeighbours(this.engine.setRoutes(routes ? new RouteTable(routes) : null, this.clock()));
+    if (this.running) this.sendArp(false);
   }
 
   /** Servers of a coming version, ahead of its delta (Engine.stage); throws when they do not fit. */

@@ -7,6 +7,7 @@ import type { RealServer } from '../model/index.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { Level } from './log.js';
 import type { SyncSettings } from './sync-socket.js';
+import type { Route } from '../engine/routes.js';
 
 export type Request =
   | { kind: 'start'; id: number; delta: TableDelta }
@@ -16,6 +17,7 @@ export type Request =
   | { kind: 'announce'; id: number }
   | { kind: 'sync'; id: number; settings: SyncSettings }
   | { kind: 'resync'; id: number }
+  | { kind: 'routes'; id: number; routes: Route[] | null }
   | { kind: 'stop'; id: number };
 
 export type Response =

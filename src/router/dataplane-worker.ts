@@ -21,6 +21,7 @@ const host = new DataPlaneHost({
   macs: spec.macs,
   sources: spec.sources,
   mtus: spec.mtus,
+  routes: spec.routes,
   connCapacity: spec.connCapacity,
   batchFrames: spec.batchFrames,
   maxBatchesPerWake: spec.maxBatchesPerWake,
@@ -58,6 +59,9 @@ function answer(req: Request): Response {
     case 'sync':
       // The sockets open here, so sync messages are read on the data plane's own loop.
       host.setSync(req.settings);
+      return { kind: 'done', id: req.id };
+    case 'routes':
+      host.setRoutes(req.routes);
       return { kind: 'done', id: req.id };
     case 'resync':
       return { kind: 'resynced', id: req.id, conns: host.resync() };

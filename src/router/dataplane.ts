@@ -10,6 +10,7 @@ import { sliceDelta, type TableDelta } from '../model/diff.js';
 import { DataPlaneHost, type HostOptions } from './dataplane-host.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { SyncSettings } from './sync-socket.js';
+import type { Route } from '../engine/routes.js';
 
 export interface DataPlane {
   /** Applies the first table and opens the port. Rejects when the port cannot be opened. */
@@ -27,6 +28,8 @@ export interface DataPlane {
    * to the conns in the table, or null when this data plane is not a sync master.
    */
   resync(): Promise<number | null>;
+  /** The router's routes changed: every real server's interface and next hop are decided again (engine/routes.ts). */
+  setRoutes?(routes: Route[] | null): Promise<void>;
   stop(): Promise<void>;
   /** The counters, readable at any time after start. */
   readonly memory: DataPlaneMemory;
@@ -83,6 +86,10 @@ export class InlineDataPlane implements DataPlane {
     return this.host.resync();
   }
 
+  async setRoutes(routes: Route[] | null): Promise<void> {
+    this.host.setRoutes(routes);
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -102,6 +109,8 @@ export interface DataPlaneSpec {
   sources?: number[];
   /** Each device's MTU, read at start (0: unknown, no check). */
   mtus?: number[];
+  /** The router's routes at start (engine/routes.ts); null or absent: the owned networks alone decide. */
+  routes?: Route[] | null;
   connCapacity: number;
   /** auto | native | pcap (router/ports.ts). */
   backend: string;

@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { HealthConfig } from '../health/types.js';
+import type { Route } from '../engine/routes.js';
+import { readKernelRoutes, watchKernelRoutes } from './kernel-routes.js';
 import { formatIPv4, parseIPv4, parseMac, type ServiceTable } from '../model/index.js';
 
 export interface HostInfo {
@@ -15,6 +17,10 @@ export interface HostInfo {
   kernelAddresses(): Map<number, string>;
   /** The kernel's IPv4 routes, as [network, prefix length] (default: [0, 0]). */
   kernelRoutes?(): Array<[number, number]>;
+  /** The namespace's IPv4 routes (main table), which decide where each real server is reached; null: cannot say. */
+  routes?(): Route[] | null;
+  /** Calls `changed` when routes or addresses change; returns the function that stops watching. */
+  watchRoutes?(changed: () => void, failed: (why: string) => void): () => void;
 }
 
 export const linuxHost: HostInfo = {
@@ -57,6 +63,8 @@ export const linuxHost: HostInfo = {
     }
     return out;
   },
+  routes: readKernelRoutes,
+  watchRoutes: watchKernelRoutes,
 };
 
 /**

@@ -1,6 +1,7 @@
 // Wires a compiled lvs.cf into an engine: the router's interfaces are the
 // devices lvs.cf names (`address = VIP eth0:1`, `nat_router = IP eth1:0`), with
-// MACs given or deterministic defaults, and neighbours given as IP=MAC.
+// MACs given or deterministic defaults, and neighbours given as IP=MAC. (tsvs
+// start adds the devices its routes reach the real servers through: egress.ts.)
 import { Engine } from '../engine/engine.js';
 import { interfaceFor as routeIf, onLinkInterface } from '../engine/neighbours.js';
 import { formatMac, parseIPv4, parseMac, type ServiceTable } from '../model/index.js';

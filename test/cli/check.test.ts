@@ -149,3 +149,22 @@ describe('tsvs check, server order (issue 13 item 6)', () => {
     expect(tableViewFromModel(table).services[0].servers.map((s) => s.address)).toEqual(['198.18.0.22', '198.18.0.21', '198.18.0.23']);
   });
 });
+
+describe('tsvs check --routes', () => {
+  const text = readFileSync(fixturePath('dr.cf'), 'utf8');
+  const route = (dst: number, len: number, dev: string, gateway = 0) => ({ dst, len, gateway, dev, metric: 0, type: 'unicast' as const });
+  const net = (a: number, b: number, c: number) => ((a << 24) | (b << 16) | (c << 8)) >>> 0;
+
+  it('says which device reaches each real server, and the devices tsvs start would open', () => {
+    const res = checkText(text, 'dr.cf', [route(net(198, 18, 0), 24, 'eth1'), route(0, 0, 'eth0', net(192, 0, 2) + 1)]);
+    expect(res.output).toContain('Routes (this host\'s): devices opened eth0, eth1 (eth1 for the real servers)\n  198.18.0.21 by eth1\n');
+  });
+
+  it('says that DR needs a server on-link when the route to it has a gateway, and when the routes cannot be read', () => {
+    const res = checkText(text, 'dr.cf', [route(0, 0, 'eth0', net(192, 0, 2) + 1)]);
+    expect(res.ok).toBe(true);
+    expect(res.output).toMatch(/real server 198\.18\.0\.23 \(direct routing\) is not on a directly connected network .* via 192\.0\.2\.1 on eth0/);
+    expect(checkText(text, 'dr.cf', null).output).toContain('this host\'s routes cannot be read');
+    expect(checkText(text, 'dr.cf').output).not.toContain('Routes');
+  });
+});

@@ -20,8 +20,8 @@ export interface Running {
 }
 
 /** `waitServing: false`: return once the servers are in the table, without waiting for the VIP to answer (LVS-TUN: the servers' decapsulators start after). */
-export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[]; waitServing?: boolean }): Promise<Running> {
-  const lab = await labUp({ mode: o.mode, servers: 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true });
+export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[]; waitServing?: boolean; servers?: number; privateLan?: boolean }): Promise<Running> {
+  const lab = await labUp({ mode: o.mode, servers: o.servers ?? 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true, privateLan: o.privateLan });
   try {
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
     const statsPath = join(lab.stateDir, 'stats.json');

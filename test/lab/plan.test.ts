@@ -109,6 +109,25 @@ describe('lab plans', () => {
     expect(p.hosts.find((h) => h.role === 'gw')!.sysctls['net.ipv4.ip_forward']).toBe(1);
   });
 
+  it('DR --private-lan (the guide\'s DR figure): VIP on the public eth0, real servers on the private LAN behind eth1, replies through the gateway', () => {
+    const p = planLab({ name: 'x2', mode: 'dr', servers: 2, privateLan: true });
+    commonChecks(p);
+    expect(p.routerDevices).toEqual(['eth0', 'eth1']);
+    expect(p.serverAddrs).toEqual(['198.19.0.11', '198.19.0.12']);
+    expect(p.addrs).toContainEqual({ ns: p.namespaces.router, dev: 'eth1', cidr: '198.19.0.2/24' });
+    expect(p.routes).toContainEqual({ ns: p.namespaces.router, dst: 'default', via: '198.18.0.1' });
+    for (const ns of p.namespaces.servers) {
+      expect(p.addrs).toContainEqual({ ns, dev: 'lo', cidr: '198.18.0.10/32' });
+      expect(p.routes).toContainEqual({ ns, dst: 'default', via: '198.19.0.1' });
+      expect(p.hosts.find((x) => x.ns === ns)!.sysctls['net.ipv4.conf.all.arp_ignore']).toBe(1);
+    }
+    // lvs.cf names eth0 alone and no nat_router: only the router's routes lead to eth1.
+    const { table } = compileLvsCf(parseLvsCf(labLvsCf(p), 'lab.cf'));
+    expect(table.addresses.map((a) => [formatIPv4(a.address), a.device, a.role])).toEqual([['198.18.0.10', 'eth0', 'vip']]);
+    expect(table.services[0].servers.every((r) => r.forward === 'dr')).toBe(true);
+    expect(() => planLab({ name: 'x3', mode: 'nat', servers: 1, privateLan: true })).toThrow(/DR layout/);
+  });
+
   it('refuses server counts outside 1..32 and unknown modes', () => {
     expect(() => planLab({ name: 'lab', mode: 'nat', servers: 0 })).toThrow(/1 to 32/);
     expect(() => planLab({ name: 'lab', mode: 'dr', servers: 33 })).toThrow(/1 to 32/);
