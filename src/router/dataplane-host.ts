@@ -305,10 +305,11 @@ export class DataPlaneHost {
     const log = this.opts.log;
     for (const ev of events) {
       const fields = { address: ev.address, device: ev.device };
-      if (ev.what === 'resolved') log.info('real server answers ARP again', fields);
-      else if (ev.what === 'not answering') log.warn('real server does not answer ARP; its frames are dropped until it does', fields);
-      else if (ev.what === 'failed') log.warn('real server stopped answering ARP (90 s); its frames are dropped until it answers', fields);
-      else log.error('neighbour table full; this real server cannot be resolved', fields);
+      // A next hop is a real server, or the gateway the routes name for some.
+      if (ev.what === 'resolved') log.info('next hop answers ARP again', fields);
+      else if (ev.what === 'not answering') log.warn('next hop (a real server or its gateway) does not answer ARP; frames to it are dropped until it does', fields);
+      else if (ev.what === 'failed') log.warn('next hop (a real server or its gateway) stopped answering ARP (90 s); frames to it are dropped until it answers', fields);
+      else log.error('neighbour table full; this next hop cannot be resolved', fields);
     }
   }
 }
