@@ -12,6 +12,7 @@
 //   npm run bench -- auth     ha_key_file's seal and open per heartbeat and per sync message
 //   npm run bench -- synflood a 133 k SYN/s spoofed flood into a 10,000-entry table (engine alone, simulated
 //                             clock): legitimate connections that got through, per defence setting
+//   npm run bench -- fuzz     ten million mutated frames through the engine: rate, verdicts, no exception
 import { runControlBench } from './control/control.bench.js';
 import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
@@ -35,6 +36,7 @@ if (want('ha')) report('ha: takeover and failback, two routers (tsvs lab up nat 
 if (want('ha-vrrp')) report('ha-vrrp: takeover and preempting return, two routers electing by VRRP (tsvs lab up nat --ha --vrrp), SIGKILL of the primary', await (await import('./ha/takeover.bench.js')).runTakeoverBench({ quick, vrrp: true }));
 if (want('sync')) report('sync: connection sync in one process (one thread, no sockets)', (await import('./ha/sync.bench.js')).runSyncBench({ quick }));
 if (want('auth')) report('auth: ha_key_file envelope (HMAC-SHA256) per message', (await import('./ha/auth.bench.js')).runAuthBench({ quick }));
+if (want('fuzz')) report('fuzz: mutated frames through the engine (seeded; test/engine/fuzz.test.ts runs a million in CI)', (await import('./engine/fuzz.js')).runFuzzBench({ quick }));
 if (want('synflood')) report('synflood: 133 k spoofed SYN/s into a 10,000-entry table, a legitimate handshake every 10 ms (engine alone)', (await import('./engine/synflood.bench.js')).runSynFloodBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);
 if (want('big')) report('big: 1,000 virtual services x 10,000 NAT real servers, start and SIGHUP under traffic (tsvs lab up nat)', await (await import('./reliability/big.bench.js')).runBigConfigBench({ quick }));
