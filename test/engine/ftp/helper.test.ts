@@ -6,9 +6,9 @@ import { VERDICT_TX } from '../../../src/frames/batch.js';
 import { buildTcp } from '../../../src/packet/build.js';
 import { CONN_F_APP } from '../../../src/conn/flags.js';
 import { TCP_S_LISTEN } from '../../../src/conn/tcp-states.js';
-import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, service, table, VIP } from '../helpers.js';
+import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, NAT_ROUTER, rsMac, run, service, table, VIP } from '../helpers.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import type { Switches } from '../../../src/model/index.js';
+import { buildTable, type MarkRule, type Switches } from '../../../src/model/index.js';
 
 const SYN = 0x02, ACK = 0x10, PSH = 0x08;
 const text = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
@@ -218,5 +218,35 @@ describe('FTP helper, where it does not act', () => {
     handshake(e, RS);
     const out = run(e, server(RS, { flags: SYN, sport: 20, dport: 40000, seq: 9000 }), 1);
     expect(out.verdict).not.toBe(VERDICT_TX);
+  });
+});
+
+describe("the guide's firewall-mark + persistence way still works beside the helper", () => {
+  // Port 21 and the passive range under mark 21, persistent: no helper (a mark
+  // service's port is 0, as in IPVS), the 227 passes as the server wrote it, and the
+  // client's data connection reaches the same server through the persistence template.
+  const rule = (lo: number, hi: number): MarkRule => ({ protocol: 'tcp', address: VIP, prefixLen: 32, portLo: lo, portHi: hi, mark: 21, origin: 'test' });
+  const t = buildTable({
+    services: [service([{ addr: '198.19.0.11', port: 0 }, { addr: '198.19.0.12', port: 0 }, { addr: '198.19.0.13', port: 0 }], { address: 0, port: 0, fwmark: 21, persistence: 300 })],
+    addresses: [{ address: VIP, prefixLen: 24, device: 'eth0', role: 'vip' }, { address: NAT_ROUTER, prefixLen: 24, device: 'eth1', role: 'nat_router' }],
+    marks: [rule(21, 21), rule(10000, 20000)],
+  });
+
+  it('control and data connections of one client go to one server; nothing is rewritten', () => {
+    const e = engine(t);
+    const ctl = run(e, client({ flags: SYN, seq: CSEQ - 1 }), 0);
+    expect(ctl.verdict).toBe(VERDICT_TX);
+    const rs = ip(`198.19.0.${ctl.frame[33]}`);
+    expect(e.conns.flagsOf(e.conns.lookupIn(6, CLIENT, 40000, VIP, 21)) & CONN_F_APP).toBe(0);
+    run(e, server(rs, { flags: SYN | ACK, seq: SSEQ - 1, ack: CSEQ }), 1);
+    run(e, client({ flags: ACK, ack: SSEQ }), 0);
+    run(e, client({ ack: SSEQ, payload: 'PASV\r\n' }), 0);
+    const r227 = `227 Entering Passive Mode (198,19,0,${ctl.frame[33]},39,16).\r\n`;
+    const out = run(e, server(rs, { seq: SSEQ, ack: CSEQ + 6, payload: r227 }), 1);
+    expect(hex(out.frame)).toBe(hex(toClient({ seq: SSEQ, ack: CSEQ + 6, payload: r227 })));
+    const data = run(e, client({ flags: SYN, sport: 40001, dport: 10000, seq: 7000 }), 0);
+    expect(data.verdict).toBe(VERDICT_TX);
+    expect(data.frame[33]).toBe(ctl.frame[33]);
+    expect(e.counters.snapshot()).toMatchObject({ ftp_replies_rewritten: 0, ftp_data_conns: 0 });
   });
 });
