@@ -309,13 +309,24 @@ export class Engine {
 
   /** No connection: a packet for a virtual service is scheduled, anything else passed over. */
   private miss(batch: Batch, i: number, now: number): number {
+    const svc = this.serviceFor(this.info.proto);
+    if (svc === 0) return this.noService(batch, i, now);
+    return this.newConnection(batch, i, svc, now);
+  }
+
+  /**
+   * No service: a passive FTP data connection a 227/229 reply announced (ftp/),
+   * else not ours. IPVS finds that connection (no client port yet) before it
+   * looks for a service; tsvs asks only when no service takes the packet, so
+   * that new connections to services pay nothing for it (a service on the
+   * announced port itself would take the connection instead).
+   */
+  private noService(batch: Batch, i: number, now: number): number {
     if (this.ftp.expects.waiting !== 0) {
       const data = passiveData(this, batch, i);
       if (data !== 0) return this.inbound(batch, i, data, now);
     }
-    const svc = this.serviceFor(this.info.proto);
-    if (svc === 0) return this.pass(C.PASS_NOT_OURS);
-    return this.newConnection(batch, i, svc, now);
+    return this.pass(C.PASS_NOT_OURS);
   }
 
   /** ip_vs_service_find: a firewall-mark service first, then protocol + VIP + port. */

@@ -102,7 +102,8 @@ export class NewConnections {
     let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
     if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
     // ip_vs_bind_app: a TCP service on one of ip_vs_ftp's ports; its helper acts in NAT only.
-    if (this.ftpPorts[svc.model.port] !== 0 && proto === PROTO_TCP && (flags & CONN_F_NAT) !== 0) flags |= CONN_F_APP;
+    // The packet's port first: one typed-array load settles it for every other port.
+    if (this.ftpPorts[dport] !== 0 && proto === PROTO_TCP && (flags & CONN_F_NAT) !== 0 && svc.model.fwmark === 0) flags |= CONN_F_APP;
     const rport = rt.destPort[dest] || dport;
     const slot = this.add(proto, saddr, sport, daddr, dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
     if (slot === 0) return -DROP_TABLE_FULL;
