@@ -482,7 +482,16 @@ export class Engine {
     }
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
-    if ((conns.flagsOf(slot) & CONN_F_APP) !== 0 && !ftpOutbound(this, batch, i, slot)) return VERDICT_DROP;
+    return this.replyOut(batch, i, peer, slot);
+  }
+
+  /**
+   * The last step of a NAT reply: the FTP helper for the connections that have
+   * one (ftp/helper.ts), then out to the client's peer. Out of outbound(), whose
+   * bytecode must stay under V8's inlining limit.
+   */
+  private replyOut(batch: Batch, i: number, peer: number, slot: number): number {
+    if ((this.conns.flagsOf(slot) & CONN_F_APP) !== 0 && !ftpOutbound(this, batch, i, slot)) return VERDICT_DROP;
     this.toPeer(batch, i, peer);
     return VERDICT_TX;
   }

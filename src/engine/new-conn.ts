@@ -101,14 +101,23 @@ export class NewConnections {
     if (dest === 0) return -DROP_NO_DEST;
     let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
     if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
-    // ip_vs_bind_app: a TCP service on one of ip_vs_ftp's ports; its helper acts in NAT only.
     // The packet's port first: one typed-array load settles it for every other port.
-    if (this.ftpPorts[dport] !== 0 && proto === PROTO_TCP && (flags & CONN_F_NAT) !== 0 && svc.model.fwmark === 0) flags |= CONN_F_APP;
+    if (this.ftpPorts[dport] !== 0) flags = this.withApp(svcId, proto, flags);
     const rport = rt.destPort[dest] || dport;
     const slot = this.add(proto, saddr, sport, daddr, dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
     if (slot === 0) return -DROP_TABLE_FULL;
     rt.destConns[dest]++;
     return slot;
+  }
+
+  /**
+   * ip_vs_bind_app: a TCP service on one of ip_vs_ftp's ports (not a firewall-mark
+   * one, whose port is 0) gets the FTP helper, which acts in NAT only. Out of
+   * create(), which every new connection runs.
+   */
+  private withApp(svcId: number, proto: number, flags: number): number {
+    const ok = proto === PROTO_TCP && (flags & CONN_F_NAT) !== 0 && this.rt.services[svcId].model.fwmark === 0;
+    return ok ? flags | CONN_F_APP : flags;
   }
 
   /**
