@@ -73,8 +73,10 @@ async function oneLab(offloads: boolean, repeats: number): Promise<Row[]> {
     ftpd = lab.spawn(lab.serverNames[0], [VSFTPD, join(dir, 'vsftpd.conf')], { label: 'vsftpd' });
     router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'native', '--control-socket', join(lab.stateDir, 'tsvs.sock')], { label: 'router' });
     for (let k = 0; ; k++) {
+      // The HTTP service's server is in the table after its first health check.
       const r = await lab.exec('client', ['curl', '-s', '-m', '1', `ftp://${lab.vip}/`]);
-      if (r.code === 0 && r.stdout.includes('big.bin')) break;
+      const h = await lab.exec('client', ['curl', '-s', '-m', '1', `http://${lab.vip}/`]);
+      if (r.code === 0 && r.stdout.includes('big.bin') && h.stdout.startsWith('rs')) break;
       if (k > 100 || !router.alive()) throw new Error(`not serving FTP: ${router.log().slice(-1500)} ${ftpd.log().slice(-500)}`);
       await sleep(200);
     }
