@@ -250,3 +250,18 @@ describe("the guide's firewall-mark + persistence way still works beside the hel
     expect(e.counters.snapshot()).toMatchObject({ ftp_replies_rewritten: 0, ftp_data_conns: 0 });
   });
 });
+
+describe('FTP helper on a backup router', () => {
+  it('a synced control connection of an FTP port gets the helper (ip_vs_conn_new binds the app there too)', async () => {
+    const { importSyncConn, newSyncImportStats } = await import('../../../src/engine/sync-import.js');
+    const { e, RS } = world('198.19.0.7');
+    const conn = { protocol: 6, caddr: CLIENT, cport: 40000, vaddr: VIP, vport: 21, daddr: RS, dport: 21, flags: 0, state: 1, fwmark: 0, timeout: 900 };
+    importSyncConn(e, conn, 1, newSyncImportStats(), 1000);
+    const slot = e.conns.lookupIn(6, CLIENT, 40000, VIP, 21);
+    expect(e.conns.flagsOf(slot) & CONN_F_APP).toBe(CONN_F_APP);
+    // It acts from the next PASV on.
+    run(e, client({ ack: SSEQ, payload: 'PASV\r\n' }), 0);
+    const out = run(e, server(RS, { seq: SSEQ, ack: CSEQ + 6, payload: '227 Entering Passive Mode (198,19,0,7,195,80).\r\n' }), 1);
+    expect(hex(out.frame)).toBe(hex(toClient({ seq: SSEQ, ack: CSEQ + 6, payload: '227 Entering Passive Mode (198,18,0,10,195,80).\r\n' })));
+  });
+});
