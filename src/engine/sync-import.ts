@@ -71,6 +71,7 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
   if (slot <= 0) return slot === -1 ? IMPORT_NO_SERVER : IMPORT_SKIPPED;
   conns.setState(slot, c.state);
   conns.setTimeout(slot, timeoutMs(engine, c, template), now);
+  if (c.outSeq !== undefined && (conns.flagsOf(slot) & CONN_F_APP) !== 0) engine.ftp.importSeq(conns, slot, c.outSeq);
   // "atomic_set(&cp->in_pkts, sync_threshold); cp->old_state = cp->state": were
   // this router master, it would not send the conn straight back.
   const q = engine.sync;

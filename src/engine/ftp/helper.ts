@@ -19,6 +19,8 @@ import { checksum, l4Checksum, pseudoSum } from '../../packet/checksum.js';
 import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT } from '../../conn/flags.js';
 import { TCP_S_ESTABLISHED, TCP_S_LISTEN } from '../../conn/tcp-states.js';
 import type { Batch } from '../../frames/batch.js';
+import type { ConnTable } from '../../conn/table.js';
+import type { SyncSeq } from '../../sync/layout.js';
 import { DROP_NO_ROOM, N_FTP_DATA_CONNS, N_FTP_NO_ROOM, N_FTP_REWRITTEN } from '../counters.js';
 import type { Engine } from '../engine.js';
 import { FtpExpects } from './expect.js';
@@ -50,6 +52,34 @@ export class FtpHelper {
     this.sessions = new FtpSessions(opts.sessions ?? 4096);
     this.expects = new FtpExpects(opts.expects ?? 4096);
     this.setPorts(FTP_DEFAULT_PORTS);
+  }
+
+  /**
+   * The server -> client offset of control connection `slot` for a sync message
+   * (ip_vs_sync_conn's out_seq, sent when IP_VS_CONN_F_OUT_SEQ is set); false when
+   * it has none.
+   */
+  exportSeq(conns: ConnTable, slot: number, out: SyncSeq): boolean {
+    const ss = this.sessions;
+    const s = ss.find(slot, conns.caddrOf(slot), conns.cportOf(slot));
+    if (s === 0 || ss.adjusted[s] === 0) return false;
+    out.initSeq = ss.initSeq[s] >>> 0;
+    out.delta = ss.delta[s];
+    out.previousDelta = ss.prevDelta[s];
+    return true;
+  }
+
+  /** A backup takes the master's offset (ip_vs_proc_conn: "cp->out_seq = opt->out_seq"). */
+  importSeq(conns: ConnTable, slot: number, seq: SyncSeq): void {
+    const ss = this.sessions;
+    const caddr = conns.caddrOf(slot), cport = conns.cportOf(slot);
+    let s = ss.find(slot, caddr, cport);
+    if (s === 0) s = ss.open(slot, caddr, cport, (sl) => !conns.isLive(sl) || (conns.flagsOf(sl) & CONN_F_APP) === 0);
+    if (s === 0) return;
+    ss.initSeq[s] = seq.initSeq | 0;
+    ss.delta[s] = seq.delta | 0;
+    ss.prevDelta[s] = seq.previousDelta | 0;
+    ss.adjusted[s] = seq.delta !== 0 || seq.previousDelta !== 0 ? 1 : 0;
   }
 
   setPorts(list: readonly number[]): void {

@@ -265,3 +265,27 @@ describe('FTP helper on a backup router', () => {
     expect(hex(out.frame)).toBe(hex(toClient({ seq: SSEQ, ack: CSEQ + 6, payload: '227 Entering Passive Mode (198,18,0,10,195,80).\r\n' })));
   });
 });
+
+describe('FTP helper offsets through connection sync', () => {
+  it("the master's out_seq goes in the sync record and the backup carries the session on from it", async () => {
+    const { importSyncConn, newSyncImportStats } = await import('../../../src/engine/sync-import.js');
+    const reply227 = '227 Entering Passive Mode (198,19,0,7,195,80).\r\n';
+    const m = world('198.19.0.7');
+    handshake(m.e, m.RS);
+    run(m.e, client({ ack: SSEQ, payload: 'PASV\r\n' }), 0);
+    run(m.e, server(m.RS, { seq: SSEQ, ack: CSEQ + 6, payload: reply227 }), 1);
+    const slot = m.e.conns.lookupIn(6, CLIENT, 40000, VIP, 21);
+    const seq = { initSeq: 0, delta: 0, previousDelta: 0 };
+    expect(m.e.ftp.exportSeq(m.e.conns, slot, seq)).toBe(true);
+    expect(seq).toEqual({ initSeq: SSEQ, delta: 1, previousDelta: 0 });
+    const b = world('198.19.0.7');
+    const conn = { protocol: 6, caddr: CLIENT, cport: 40000, vaddr: VIP, vport: 21, daddr: b.RS, dport: 21, flags: 0, state: 1, fwmark: 0, timeout: 900, outSeq: seq };
+    importSyncConn(b.e, conn, 1, newSyncImportStats(), 1000);
+    const next = SSEQ + reply227.length;
+    // The client's acknowledgement of the rewritten reply (its first packet through the backup: its MAC too).
+    const ackIn = run(b.e, client({ flags: ACK, seq: CSEQ + 6, ack: next + 1 }), 0);
+    expect(hex(ackIn.frame)).toBe(hex(toServer(b.RS, { flags: ACK, seq: CSEQ + 6, ack: next })));
+    const later = run(b.e, server(b.RS, { seq: next, ack: CSEQ + 6, payload: '150 Here\r\n' }), 1);
+    expect(hex(later.frame)).toBe(hex(toClient({ seq: next + 1, ack: CSEQ + 6, payload: '150 Here\r\n' })));
+  });
+});
