@@ -10,6 +10,7 @@
 //   npm run bench -- big      1,000 services x 10,000 real servers: start-up, SIGHUP reloads, the data plane's longest pause (root)
 //   npm run bench -- restart  kill -9 of the router, started again as systemd does (RestartSec 200 ms): time to serving (root)
 //   npm run bench -- auth     ha_key_file's seal and open per heartbeat and per sync message
+//   npm run bench -- ftp      FTP data through the FTP helper (passive, active) against plain TCP, vsftpd in the lab (root)
 //   npm run bench -- synflood a 133 k SYN/s spoofed flood into a 10,000-entry table (engine alone, simulated
 //                             clock): legitimate connections that got through, per defence setting
 //   npm run bench -- fuzz     ten million mutated frames through the engine: rate, verdicts, no exception
@@ -38,6 +39,7 @@ if (want('sync')) report('sync: connection sync in one process (one thread, no s
 if (want('auth')) report('auth: ha_key_file envelope (HMAC-SHA256) per message', (await import('./ha/auth.bench.js')).runAuthBench({ quick }));
 if (want('fuzz')) report('fuzz: mutated frames through the engine (seeded; test/engine/fuzz.test.ts runs a million in CI)', (await import('./engine/fuzz.js')).runFuzzBench({ quick }));
 if (want('synflood')) report('synflood: 133 k spoofed SYN/s into a 10,000-entry table, a legitimate handshake every 10 ms (engine alone)', (await import('./engine/synflood.bench.js')).runSynFloodBench({ quick }));
+if (want('ftp')) report('ftp: 50 MiB through the NAT router, FTP data (vsftpd, curl) against an HTTP body (tsvs lab up nat)', await (await import('./lab/ftp.bench.js')).runFtpBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);
 if (want('big')) report('big: 1,000 virtual services x 10,000 NAT real servers, start and SIGHUP under traffic (tsvs lab up nat)', await (await import('./reliability/big.bench.js')).runBigConfigBench({ quick }));
 if (want('restart')) report('restart: kill -9 of the router, then tsvs start again after 200 ms (the systemd unit\'s RestartSec)', await (await import('./reliability/restart.bench.js')).runRestartBench({ quick }));

@@ -159,6 +159,8 @@ class Compiler {
       connReuseMode: g.conn_reuse_mode, expireNodestConn: g.expire_nodest_conn, expireQuiescentTemplate: g.expire_quiescent_template,
       dropEntry: g.drop_entry, dropPacket: g.drop_packet, secureTcp: g.secure_tcp, synProxy: g.syn_proxy, amemthresh: g.amemthresh, amDroprate: g.am_droprate,
       ...(g.sloppy_tcp ? { sloppyTcp: true } : {}),
+      // Absent means ip_vs_ftp's default, 21 (model/types.ts).
+      ...(g.ftp_ports.length === 1 && g.ftp_ports[0] === 21 ? {} : { ftpPorts: g.ftp_ports }),
     };
     let table: ServiceTable;
     try {

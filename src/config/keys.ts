@@ -22,6 +22,9 @@
 // | global  | syn_proxy                  | int 0..3, 0        | SYN cookies for NAT TCP services, same modes |
 // |         |                            |                    | (reserved: noted as not acted on yet)        |
 // | global  | sloppy_tcp                 | 0/1, 0             | sysctl sloppy_tcp                            |
+// | global  | ftp_ports                  | ports, 21          | NAT TCP services on these ports get the FTP  |
+// |         |                            |                    | helper (ip_vs_ftp ports=): comma list of up  |
+// |         |                            |                    | to 8, or 0 for none (engine/ftp/helper.ts)   |
 // | global  | syncd_version              | 0/1, 1             | IPVS sync protocol version sent (sysctl      |
 // |         |                            |                    | sync_version; 0 for kernels before 2.6.39)   |
 // | global  | failback                   | 0/1, 0             | a returning primary takes the addresses back |
@@ -152,7 +155,7 @@
 // order, then the imported ones in theirs.
 import { IPVS_SCHEDULERS } from '../sched/names.js';
 import { digest, hexBytes, hexPattern, regex, statusRanges } from './check-values.js';
-import { bool, flags, host, int, ip, ipdev, list, markRules, netmask, oneOf, optBool, optInt, optNetmask, optOneOf, optPort, optStr, port, str, type KeySpec } from './values.js';
+import { bool, flags, host, int, ip, ipdev, list, markRules, netmask, oneOf, optBool, optInt, optNetmask, optOneOf, optPort, optStr, port, ports, str, type KeySpec } from './values.js';
 
 export const GLOBAL_KEYS = {
   serial_no: int(0),
@@ -203,6 +206,8 @@ export const GLOBAL_KEYS = {
   am_droprate: int(10, 1, 2 ** 31 - 1),
   syn_proxy: int(0, 0, 3),
   sloppy_tcp: bool(false),
+  // ip_vs_ftp's `ports` (IP_VS_APP_MAX_PORTS = 8).
+  ftp_ports: ports([21], 8),
   fwmark_rules_from: optStr(),
   fwmark_rule: markRules(),
   failover: oneOf(['pulse', 'vrrp'], 'pulse'),

@@ -68,6 +68,8 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   global('am_droprate', sw.amDroprate, sw.amDroprate !== 10);
   global('syn_proxy', sw.synProxy, sw.synProxy !== 0);
   global('sloppy_tcp', sw.sloppyTcp === true, sw.sloppyTcp === true);
+  const ftp = sw.ftpPorts ?? [21];
+  global('ftp_ports', ftp, ftp.length !== 1 || ftp[0] !== 21);
   writeMarks(cfg, table.marks);
 
   const vips = table.addresses.filter((a) => a.role === 'vip');

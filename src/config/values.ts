@@ -18,7 +18,7 @@ export interface IpDev {
 }
 
 export type KeyKind =
-  | 'int' | 'bool' | 'port' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule'
+  | 'int' | 'bool' | 'port' | 'ports' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule'
   // check blocks (check-values.ts):
   | 'status' | 'digest' | 'hex' | 'hexpattern' | 'regex';
 
@@ -45,7 +45,7 @@ export interface KeySpec<T> {
   readonly repeat?: boolean;
 }
 
-export type Value = number | boolean | string | readonly string[] | IpDev | MarkSpec | StatusRanges | null;
+export type Value = number | boolean | string | readonly string[] | readonly number[] | IpDev | MarkSpec | StatusRanges | null;
 export type Parsed = { value: Value } | { code: ConfigErrorCode; message: string };
 
 const INT_MAX = 2 ** 31 - 1;
@@ -56,6 +56,8 @@ export const bool = (def: boolean): KeySpec<boolean> => ({ kind: 'bool', def });
 export const optBool = (): KeySpec<boolean | null> => ({ kind: 'bool', def: null });
 export const optInt = (min = 0, max = INT_MAX): KeySpec<number | null> => ({ kind: 'int', def: null, min, max });
 export const port = (def: number): KeySpec<number> => ({ kind: 'port', def, min: 0, max: 65535 });
+/** Comma-separated ports (`ftp_ports = 21,2121`), at most `max` of them; 0 alone: none. */
+export const ports = (def: readonly number[], max: number): KeySpec<readonly number[]> => ({ kind: 'ports', def, min: 1, max });
 export const optPort = (): KeySpec<number | null> => ({ kind: 'port', def: null, min: 0, max: 65535 });
 export const ip = (): KeySpec<number | null> => ({ kind: 'ip', def: null });
 export const host = (): KeySpec<string | null> => ({ kind: 'host', def: null });
@@ -132,6 +134,8 @@ export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly s
     case 'string':
       if (spec.maxLen !== undefined && a.length > spec.maxLen) return fail('RANGE', `${key} is ${a.length} characters long; at most ${spec.maxLen} are allowed`);
       return { value: a };
+    case 'ports':
+      return parsePorts(key, spec, a);
     case 'flags': {
       const names = a === '' ? [] : a.split(',');
       const bad = names.find((f) => !(IPVS_SCHED_FLAGS as readonly string[]).includes(f));
@@ -150,6 +154,21 @@ function parseList(key: string, args: readonly string[]): Parsed {
   if (end < 0) return fail('LISTEXPECTED', `${key}: the list is not closed with "]"`);
   if (end !== args.length - 1) return fail('EXTRAARGS', `${key}: unexpected "${args[end + 1]}" after the list`);
   return { value: args.slice(1, end) };
+}
+
+/** `21,2121` (names such as ftp too), or 0 for none: distinct ports 1..65535, at most spec.max of them. */
+function parsePorts(key: string, spec: KeySpec<unknown>, text: string): Parsed {
+  if (text === '0') return { value: [] };
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const n = toInt(part) ?? SERVICE_PORTS[part];
+    if (n === undefined) return fail('BADARGUMENT', `${key}: "${part}" is neither a port number nor a known service name (write ports as 21,2121, or 0 for none)`);
+    if (n < 1 || n > 65535) return fail('RANGE', `${key}: port ${n} is outside 1..65535`);
+    if (out.includes(n)) return fail('BADARGUMENT', `${key}: port ${n} is given twice`);
+    out.push(n);
+  }
+  if (out.length > (spec.max ?? 8)) return fail('RANGE', `${key} takes at most ${spec.max} ports, as ip_vs_ftp does; got ${out.length}`);
+  return { value: out };
 }
 
 function toInt(text: string): number | null {
@@ -178,6 +197,8 @@ export function formatValue(spec: KeySpec<unknown>, value: Value): string[] {
       return ['[', ...(value as string[]), ']'];
     case 'flags':
       return [(value as string[]).join(',')];
+    case 'ports':
+      return [(value as readonly number[]).length === 0 ? '0' : (value as readonly number[]).join(',')];
     case 'markrule':
       return formatMarkRule(value as MarkSpec);
     case 'status':

@@ -20,3 +20,6 @@ export const CONN_F_SYNC = 0x20;
 /** IP_VS_CONN_F_HASHED (same value, 0x0040): set by the table while the entry can be found
  *  by lookup/lookupTemplate. Cleared when a template is invalidated; ignored in add(). */
 export const CONN_F_HASHED = 0x40;
+/** An application helper is bound (cp->app, ip_vs_bind_app): a NAT connection of an FTP port's
+ *  service, whose segments the engine hands to engine/ftp/helper.ts. */
+export const CONN_F_APP = 0x80;

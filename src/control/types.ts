@@ -215,6 +215,8 @@ export interface DataPlaneView {
    * icmp_frag_needed_sent, icmp_frag_needed_rate_limited.
    */
   replies?: Record<string, number>;
+  /** The FTP helper (engine/ftp/): replies_rewritten, data_conns, no_room, by name without `ftp_`. */
+  ftp?: Record<string, number>;
   /** Frames held for a next hop being resolved (engine/unresolved.ts), and sent when it answered: held, sent. */
   nextHop?: { held: number; sent: number };
   /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors). */

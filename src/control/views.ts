@@ -154,6 +154,7 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
     defense: pick('defense_'),
     replies: Object.fromEntries(REPLY_COUNTERS.map((k) => [k, all[k] ?? 0])),
+    ftp: pick('ftp_'),
     nextHop: { held: all.next_hop_frames_held ?? 0, sent: all.next_hop_held_sent ?? 0 },
     backend: Object.fromEntries(PORT_COUNTER_NAMES.map((k, i) => [k, m.backend?.[i] ?? 0])),
   };

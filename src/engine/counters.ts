@@ -93,9 +93,12 @@ const DEFENSE_NAMES: readonly (readonly [number, string])[] = [
 ];
 /** Answers in place of a dropped frame (replies.ts): sent, and not sent for the rate limit; frag-needed sent shares LVS-TUN's count. */
 export const N_RST_SENT = 17, N_RST_LIMITED = 18, N_FRAG_NEEDED_SENT = N_ICMP_FRAG_NEEDED, N_FRAG_NEEDED_LIMITED = 19;
+/** The FTP helper (engine/ftp/): 227 replies rewritten, data connections created in advance,
+ *  and what it could not do for want of room (sessions, announcements, conn table, batch tailroom). */
+export const N_FTP_REWRITTEN = 20, N_FTP_DATA_CONNS = 21, N_FTP_NO_ROOM = 22;
 /** Frames held for a next hop being resolved (unresolved.ts), and those sent when it answered; the rest are dropped as next_hop_unknown. */
-export const N_NEIGH_HELD = 20, N_NEIGH_HELD_SENT = 21;
-export const N_FIELDS = 22;
+export const N_NEIGH_HELD = 23, N_NEIGH_HELD_SENT = 24;
+export const N_FIELDS = 25;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -146,6 +149,9 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     tcp_resets_sent: n[N_RST_SENT] ?? 0,
     tcp_resets_rate_limited: n[N_RST_LIMITED] ?? 0,
     icmp_frag_needed_rate_limited: n[N_FRAG_NEEDED_LIMITED] ?? 0,
+    ftp_replies_rewritten: n[N_FTP_REWRITTEN] ?? 0,
+    ftp_data_conns: n[N_FTP_DATA_CONNS] ?? 0,
+    ftp_no_room: n[N_FTP_NO_ROOM] ?? 0,
     next_hop_frames_held: n[N_NEIGH_HELD] ?? 0,
     next_hop_held_sent: n[N_NEIGH_HELD_SENT] ?? 0,
   };

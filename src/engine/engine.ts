@@ -6,7 +6,7 @@
 // IPv4 addresses cross calls as int32 (`| 0`): see packet/rewrite.ts. The per-packet
 // functions stay under V8's inlining limit (460 bytes of bytecode): cold branches live
 // in methods of their own (notTcpUdp, hitSlow, miss), or every frame pays the calls.
-import { ConnTable, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/table.js';
+import { ConnTable, CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import type { Alloc } from '../conn/memory.js';
 import { Timeouts } from '../conn/timeouts.js';
@@ -36,6 +36,7 @@ import { tunnelXmit } from './tunnel.js';
 import { holdForNeighbour, releaseHeld, UnresolvedFrames } from './unresolved.js';
 import { ICMP_BURST, ICMP_PER_S, sendIcmpError } from './icmp-send.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../packet/icmp.js';
+import { FTP_DEFAULT_PORTS, FtpHelper, ftpInbound, ftpOutbound, passiveData, type FtpOptions } from './ftp/helper.js';
 
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
@@ -61,6 +62,8 @@ export interface EngineOptions {
   alloc?: Alloc;
   /** Fragments forwarded along their flow (frags.ts): flows in flight, frames held, timeout. */
   frags?: FragOptions;
+  /** The FTP helper's bounds (ftp/helper.ts): control connections helped at once, passive announcements waiting. */
+  ftp?: FtpOptions;
 }
 
 export class Engine {
@@ -98,6 +101,8 @@ export class Engine {
   private ipId = 0;
   /** Fragments of virtual-service datagrams in flight (frags.ts, frag-path.ts). */
   readonly frags: FragTable;
+  /** The FTP helper for NAT (ip_vs_ftp): its ports, sessions and announced data connections. */
+  readonly ftp: FtpHelper;
   /** Frames waiting for their next hop's ARP reply (unresolved.ts). */
   readonly held = new UnresolvedFrames();
   /** Frames appended to the batch by this process() call (held fragments released) and sent. */
@@ -131,6 +136,8 @@ export class Engine {
     this.conns.peerOwner = this.l2;
     this.filterDst = opts.acceptOtherHost !== true;
     this.admit = new NewConnections(this.services, this.conns, this.counters.n);
+    this.ftp = new FtpHelper(opts.ftp);
+    this.admit.ftpPorts = this.ftp.ports;
     this.frags = new FragTable(opts.frags, this.counters.drops);
     this.defense = new Defense(this.conns);
     if (opts.table) this.apply(opts.table);
@@ -168,6 +175,7 @@ export class Engine {
       this.admit.switches = g.switches;
       this.defense.configure(g.switches);
       this.marks = new MarkClassifier(g.marks);
+      this.ftp.setPorts(g.switches.ftpPorts ?? FTP_DEFAULT_PORTS);
       // The outer source of LVS-TUN follows the owned addresses (tunnel.ts).
       this.services.destTunSrc.fill(0);
     }
@@ -322,8 +330,23 @@ export class Engine {
   /** No connection: a packet for a virtual service is scheduled, anything else passed over. */
   private miss(batch: Batch, i: number, now: number): number {
     const svc = this.serviceFor(this.info.proto);
-    if (svc === 0) return this.pass(C.PASS_NOT_OURS);
+    if (svc === 0) return this.noService(batch, i, now);
     return this.newConnection(batch, i, svc, now);
+  }
+
+  /**
+   * No service: a passive FTP data connection a 227/229 reply announced (ftp/),
+   * else not ours. IPVS finds that connection (no client port yet) before it
+   * looks for a service; tsvs asks only when no service takes the packet, so
+   * that new connections to services pay nothing for it (a service on the
+   * announced port itself would take the connection instead).
+   */
+  private noService(batch: Batch, i: number, now: number): number {
+    if (this.ftp.expects.waiting !== 0) {
+      const data = passiveData(this, batch, i);
+      if (data !== 0) return this.inbound(batch, i, data, now);
+    }
+    return this.pass(C.PASS_NOT_OURS);
   }
 
   /** ip_vs_service_find: a firewall-mark service first, then protocol + VIP + port. */
@@ -422,7 +445,7 @@ export class Engine {
     if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[n]] && this.tooBig(batch, i, this.neigh.neighIf[n], info.daddr)) return batch.verdict[i];
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
-    if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) this.inboundRare(batch, i, slot);
+    if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC | CONN_F_APP)) !== 0) this.inboundRare(batch, i, slot);
     if (neigh === 0) return holdForNeighbour(this, batch, i, n, this.neigh.neighAddr[n]);
     this.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
@@ -460,6 +483,7 @@ export class Engine {
     const conns = this.conns;
     if (conns.peer[slot] === 0) conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
     if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
+    if ((conns.flagsOf(slot) & CONN_F_APP) !== 0) ftpInbound(this, batch, i, slot);
   }
 
   /** Real server -> client (NAT only): state, stats, SNAT back to the VIP, out through the client's peer. */
@@ -481,6 +505,16 @@ export class Engine {
     }
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
+    return this.replyOut(batch, i, peer, slot);
+  }
+
+  /**
+   * The last step of a NAT reply: the FTP helper for the connections that have
+   * one (ftp/helper.ts), then out to the client's peer. Out of outbound(), whose
+   * bytecode must stay under V8's inlining limit.
+   */
+  private replyOut(batch: Batch, i: number, peer: number, slot: number): number {
+    if ((this.conns.flagsOf(slot) & CONN_F_APP) !== 0 && !ftpOutbound(this, batch, i, slot)) return VERDICT_DROP;
     this.toPeer(batch, i, peer);
     return VERDICT_TX;
   }

@@ -5,9 +5,9 @@
 // the scheduler benchmark's world (schedbench/world.ts) calls it for simulated
 // flows, so both decide exactly alike.
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
-import { CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
+import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_ONE_PACKET, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
 import { TCP_S_CLOSE, TCP_S_FIN_WAIT, TCP_S_TIME_WAIT } from '../conn/tcp-states.js';
-import { DEFAULT_SWITCHES, PROTO_UDP, type Switches } from '../model/index.js';
+import { DEFAULT_SWITCHES, PROTO_TCP, PROTO_UDP, type Switches } from '../model/index.js';
 import { DROP_NO_DEST, DROP_TABLE_FULL, N_FIELDS, N_HALF_OPEN_EVICTED } from './counters.js';
 import { FWD_NAT, type ServiceRuntime } from './services.js';
 
@@ -23,6 +23,8 @@ const EVICT_PROBES = 64;
 export class NewConnections {
   /** IPVS sysctls (net.ipv4.vs.*): conn_reuse_mode, expire_nodest_conn, expire_quiescent_template. */
   switches: Switches = DEFAULT_SWITCHES;
+  /** Ports whose NAT TCP services get the FTP helper (the engine's FtpHelper.ports); none by default. */
+  ftpPorts: Uint8Array = new Uint8Array(65536);
 
   constructor(
     readonly rt: ServiceRuntime,
@@ -99,11 +101,23 @@ export class NewConnections {
     if (dest === 0) return -DROP_NO_DEST;
     let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
     if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
+    // The packet's port first: one typed-array load settles it for every other port.
+    if (this.ftpPorts[dport] !== 0) flags = this.withApp(svcId, proto, flags);
     const rport = rt.destPort[dest] || dport;
     const slot = this.add(proto, saddr, sport, daddr, dport, rt.destAddr[dest] | 0, rport, dest, flags, control, now);
     if (slot === 0) return -DROP_TABLE_FULL;
     rt.destConns[dest]++;
     return slot;
+  }
+
+  /**
+   * ip_vs_bind_app: a TCP service on one of ip_vs_ftp's ports (not a firewall-mark
+   * one, whose port is 0) gets the FTP helper, which acts in NAT only. Out of
+   * create(), which every new connection runs.
+   */
+  private withApp(svcId: number, proto: number, flags: number): number {
+    const ok = proto === PROTO_TCP && (flags & CONN_F_NAT) !== 0 && this.rt.services[svcId].model.fwmark === 0;
+    return ok ? flags | CONN_F_APP : flags;
   }
 
   /**

@@ -9,12 +9,15 @@
 // passed when the table came, and drops them.
 //
 // Fixed-size columns, filled at park and read back into one reused record: no
-// allocation per conn. Full, a message is dropped and counted.
+// allocation per conn (an FTP control connection's sequence offset included).
+// Full, a message is dropped and counted.
 import type { SyncConn } from '../sync/layout.js';
 
 /** Columns of one parked message, in SyncConn's order, then the version. */
 const F_PROTOCOL = 0, F_CADDR = 1, F_CPORT = 2, F_VADDR = 3, F_VPORT = 4, F_DADDR = 5, F_DPORT = 6;
-const F_FLAGS = 7, F_STATE = 8, F_FWMARK = 9, F_TIMEOUT = 10, F_VERSION = 11, FIELDS = 12;
+const F_FLAGS = 7, F_STATE = 8, F_FWMARK = 9, F_TIMEOUT = 10, F_VERSION = 11;
+/** The FTP helper's sequence offset (the kernel's out_seq option): present, then its three words. */
+const F_HAS_OUT = 12, F_OUT_INIT = 13, F_OUT_DELTA = 14, F_OUT_PREV = 15, FIELDS = 16;
 
 /** Retry outcome from the caller: true when the conn is still waiting for its server. */
 export type RetryParked = (c: SyncConn, version: 0 | 1) => boolean;
@@ -30,6 +33,7 @@ export class ParkedSyncConns {
   private readonly parkedAt: Float64Array;
   private readonly until: Float64Array;
   private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+  private readonly outSeq = { initSeq: 0, delta: 0, previousDelta: 0 };
 
   constructor(readonly capacity: number) {
     this.cols = new Uint32Array(capacity * FIELDS);
@@ -56,6 +60,12 @@ export class ParkedSyncConns {
     f[o + F_FWMARK] = c.fwmark;
     f[o + F_TIMEOUT] = c.timeout;
     f[o + F_VERSION] = version;
+    f[o + F_HAS_OUT] = c.outSeq ? 1 : 0;
+    if (c.outSeq) {
+      f[o + F_OUT_INIT] = c.outSeq.initSeq;
+      f[o + F_OUT_DELTA] = c.outSeq.delta;
+      f[o + F_OUT_PREV] = c.outSeq.previousDelta;
+    }
     this.parkedAt[i] = now;
     this.until[i] = now + ttlMs;
   }
@@ -91,6 +101,13 @@ export class ParkedSyncConns {
     r.fwmark = f[o + F_FWMARK];
     const t = f[o + F_TIMEOUT];
     r.timeout = t === 0 ? 0 : Math.max(1, t - Math.floor((now - this.parkedAt[i]) / 1000));
+    if (f[o + F_HAS_OUT] === 1) {
+      const s = this.outSeq;
+      [s.initSeq, s.delta, s.previousDelta] = [f[o + F_OUT_INIT], f[o + F_OUT_DELTA] | 0, f[o + F_OUT_PREV] | 0];
+      r.outSeq = s;
+    } else {
+      delete r.outSeq;
+    }
     return r;
   }
 

@@ -102,6 +102,8 @@ export interface Switches {
   readonly amDroprate: number;
   /** sloppy_tcp = 1: any TCP segment without RST may open a connection, not only a SYN (flows picked up mid-stream). */
   readonly sloppyTcp?: boolean;
+  /** ip_vs_ftp's `ports`: NAT TCP services on these ports get the FTP helper; absent: [21], as the module loads. */
+  readonly ftpPorts?: readonly number[];
 }
 
 export interface ServiceTable {

@@ -13,7 +13,7 @@
 //
 // With ha_key_file each message is sealed as it leaves and must open as it
 // comes in (ha/auth.ts): one HMAC and one copy per message, not per conn.
-import { CONN_F_TEMPLATE } from '../conn/table.js';
+import { CONN_F_APP, CONN_F_TEMPLATE } from '../conn/table.js';
 import { AUTH_TRAILER_BYTES, type Opener, type Sealer } from '../ha/auth.js';
 import type { Engine } from '../engine/engine.js';
 import {
@@ -24,7 +24,7 @@ import { IMPORT_NO_SERVER, importSyncConn, newSyncImportStats, syncConnInTable, 
 import { ParkedSyncConns } from '../engine/sync-parked.js';
 import { SyncQueue, worthSyncing } from '../engine/sync-queue.js';
 import { kernelFlagsFromTsvs } from '../sync/kernel-flags.js';
-import { syncMaxlen, V1_HDR_SIZE, V1_MAX_V4_CONN, type SyncConn } from '../sync/layout.js';
+import { syncMaxlen, V1_HDR_SIZE, V1_MAX_V4_CONN, type SyncConn, type SyncSeq } from '../sync/layout.js';
 import { newSyncRxStats, parseSyncMessage, type OnSyncConn, type SyncRxStats } from '../sync/parse.js';
 import { SyncWriter } from '../sync/writer.js';
 import type { SyncSettings } from './sync-socket.js';
@@ -44,7 +44,7 @@ export interface ConnSyncStats {
   waiting: { now: number; bound: number; expired: number; dropped: number };
 }
 
-/** Synced conns kept waiting for their real server, at most (about 4 MB, on a backup only). */
+/** Synced conns kept waiting for their real server, at most (about 5 MB, on a backup only). */
 const PARK_CAPACITY = 65536;
 
 /** ha_key_file's seal and open; the host keeps them across role changes (counters and windows go on). */
@@ -63,6 +63,8 @@ export class ConnSync {
   };
   private readonly writer: SyncWriter | null;
   private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+  /** The out_seq record fill() hands the writer for FTP control connections (reused). */
+  private readonly outSeq: SyncSeq = { initSeq: 0, delta: 0, previousDelta: 0 };
   private readonly onConn: OnSyncConn;
   private readonly parked: ParkedSyncConns | null;
   /** Later tries of parked conns count here, not in stats.imported (their first try is there). */
@@ -212,6 +214,8 @@ export class ConnSync {
     // cp->fwmark is its service's; the conn knows its service through its dest.
     r.fwmark = rt.services[rt.destSvc[c.destOf(s)]]?.model.fwmark ?? 0;
     r.timeout = Math.floor(c.timeoutOf(s) / 1000);
+    // An FTP control connection's sequence offset (IP_VS_CONN_F_OUT_SEQ), as the kernel sends cp->out_seq.
+    r.outSeq = (flags & CONN_F_APP) !== 0 && this.engine.ftp.exportSeq(c, s, this.outSeq) ? this.outSeq : undefined;
   }
 
   private publish(): void {

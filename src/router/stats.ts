@@ -67,6 +67,7 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
   for (const [k, v] of Object.entries(dp.drops)) if (v) counters[`drop_${k}`] = v;
   for (const [k, v] of Object.entries(dp.passes)) if (v) counters[`pass_${k}`] = v;
   for (const [k, v] of Object.entries(dp.replies ?? {})) if (v) counters[k] = v;
+  for (const [k, v] of Object.entries(dp.ftp ?? {})) if (v) counters[`ftp_${k}`] = v;
   for (const [k, v] of Object.entries(dp.backend ?? {})) if (v) counters[`backend_${k}`] = v;
   const services = t.services.map((s) => ({
     service: s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${s.address}:${s.port}`,

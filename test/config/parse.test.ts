@@ -69,6 +69,7 @@ describe('parseLvsCf: every key with its type', () => {
       am_droprate: 20,
       syn_proxy: 1,
       sloppy_tcp: true,
+      ftp_ports: [21, 2121],
       fwmark_rules_from: 'iptables-mangle.save',
       fwmark_rule: [{ protocol: 'udp', address: ip('198.18.0.0'), prefixLen: 24, ports: [[53, 53], [5353, 5353]], mark: 53 }],
       failover: 'vrrp',
