@@ -148,6 +148,8 @@ export interface Setting {
 export const SETTINGS: Setting[] = [
   { label: 'defaults (half-open eviction)', globals: {} },
   { label: 'drop_entry=1 secure_tcp=1', globals: { drop_entry: 1, secure_tcp: 1 } },
+  { label: 'syn_proxy=1 (SYN cookies under pressure)', globals: { syn_proxy: 1 } },
+  { label: 'syn_proxy=3 (SYN cookies always)', globals: { syn_proxy: 3 } },
 ];
 
 /** Flood rates: 0 is as fast as the generator goes (on 2 shared cores the router's one thread saturates first); 50 k/s paced. */
@@ -186,6 +188,7 @@ export async function runSynFloodLabBench(o: { quick: boolean; settings?: Settin
         half_open_evicted: c.defense_half_open_evicted ?? 0,
         table_full_drops: c.drop_conn_table_full ?? 0,
         syn_cookies_sent: c.synproxy_cookies_sent ?? 0,
+        proxied_conns: c.synproxy_conns ?? 0,
       });
     } finally {
       await lab.down();

@@ -20,3 +20,5 @@ export const CONN_F_SYNC = 0x20;
 /** IP_VS_CONN_F_HASHED (same value, 0x0040): set by the table while the entry can be found
  *  by lookup/lookupTemplate. Cleared when a template is invalidated; ignored in add(). */
 export const CONN_F_HASHED = 0x40;
+/** tsvs's (IPVS: IP_VS_CONN_F_SEQ_MASK's role): the server's sequence numbers are translated (engine/seq-adjust.ts), for the SYN proxy. */
+export const CONN_F_SEQ_ADJUST = 0x80;
