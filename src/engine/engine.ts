@@ -369,7 +369,7 @@ export class Engine {
     const f = info.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
     const itf = batch.ifIn[i];
     if (f === TCP_SYN) {
-      if (!this.defense.synProxyOn) return -1;
+      if (!this.defense.synProxyOn || !sp.allNat(svcId, this.services.services[svcId].ids, this.services.destFwd, FWD_NAT)) return -1;
       const mtu = this.l2.ifMtu[itf];
       sp.answerSyn(batch, i, info, now, mtu >= MTU_UNKNOWN || mtu > 1500 ? 1460 : mtu - 40, this.l2.ifMac, itf);
       n[C.N_SYNPROXY_COOKIES_SENT]++;

@@ -79,6 +79,24 @@ export class SynProxy {
   readonly holdConn = new Int32Array(HOLD_SLOTS);
   readonly holdAt = new Float64Array(HOLD_SLOTS);
 
+  /**
+   * Per service id: the server list last checked and whether all its servers
+   * forward by NAT (only those are proxied: DR and tunnel servers answer past
+   * the router). Checked again when the list changes (a new array).
+   */
+  private readonly natIds: (Uint32Array | null)[] = [];
+  private readonly natOnly: boolean[] = [];
+
+  /** Whether service svcId's servers (ids, forwarding methods in destFwd) all forward by NAT. */
+  allNat(svcId: number, ids: Uint32Array, destFwd: Uint8Array, nat: number): boolean {
+    if (this.natIds[svcId] === ids) return this.natOnly[svcId];
+    let all = true;
+    for (let k = 0; k < ids.length; k++) if (ids[k] !== 0 && destFwd[ids[k]] !== nat) all = false;
+    this.natIds[svcId] = ids;
+    this.natOnly[svcId] = all;
+    return all;
+  }
+
   constructor(capacity: number, secret1 = randomInt(0x7fffffff), secret2 = randomInt(0x7fffffff)) {
     this.cookies = new SynCookies(secret1, secret2);
     this.seq = new SeqAdjust(capacity);
@@ -130,6 +148,8 @@ export class SynProxy {
     const cookie = (readU32(buf, l4 + 8) - 1) >>> 0;
     this.clientNext[slot] = next;
     this.window[slot] = readU16(buf, l4 + 14);
+    // A frame an earlier connection of this slot held (its server never answered) is not this one's.
+    for (let k = 0; k < HOLD_SLOTS; k++) if (this.holdConn[k] === slot) this.holdConn[k] = 0;
     this.seq.set(slot, cookie);
     const ttl = buf[info.l3 + 8];
     if (at !== o) buf.copyWithin(at, o, o + ETH_HLEN);

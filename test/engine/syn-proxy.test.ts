@@ -130,6 +130,13 @@ describe('syn_proxy', () => {
     expect(e.counters.snapshot().synproxy_cookies_sent ?? 0).toBe(0);
   });
 
+  it('a service with a DR server is not proxied: its SYN goes to a server as before', () => {
+    const e = engine(table([service([{ addr: '198.19.0.11' }], { forward: 'dr' })], {}, { synProxy: 3 }), { connCapacity: 64 });
+    run(e, fromClient({ flags: SYN, seq: CISN, tcpOptions: mssOpt(1460) }), 0, NOW);
+    expect(e.conns.count).toBe(1);
+    expect(e.counters.snapshot().synproxy_cookies_sent ?? 0).toBe(0);
+  });
+
   it('a SYN without options (no room for an MSS option in its frame) gets a SYN-ACK without one', () => {
     const e = world();
     const r = run(e, fromClient({ flags: SYN, seq: CISN }), 0, NOW);
