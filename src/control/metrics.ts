@@ -122,6 +122,7 @@ function addSynProxyFamilies(f: Families, s: Record<string, number>): void {
   acks.inc({ result: 'valid' }, s.acks_valid ?? 0);
   acks.inc({ result: 'invalid' }, s.acks_invalid ?? 0);
   f.counter('tsvs_synproxy_connections_total', 'Proxied connections whose real server completed the handshake (its sequence numbers translated from then on).').inc(s.conns ?? 0);
+  f.counter('tsvs_synproxy_held_total', 'Client segments held until the real server completed a proxied handshake, then sent to it.').inc(s.held ?? 0);
   f.gauge('tsvs_synproxy_active', 'Whether the SYN proxy answers SYNs now (1) or not (0).').set(s.on ?? 0);
 }
 
