@@ -14,6 +14,8 @@
 //   npm run bench -- synflood a 133 k SYN/s spoofed flood into a 10,000-entry table (engine alone, simulated
 //                             clock): legitimate connections that got through, per defence setting
 //   npm run bench -- fuzz     ten million mutated frames through the engine: rate, verdicts, no exception
+//   npm run bench -- synflood-lab  the same end to end in a NAT lab: a raw-socket flood at the highest rate
+//                             it reaches, a client timing new connections meanwhile, per setting (root)
 import { runControlBench } from './control/control.bench.js';
 import { runAllocAb } from './engine/alloc-ab.js';
 import { runEngineBench, runMemoryBench } from './engine/engine.bench.js';
@@ -40,6 +42,7 @@ if (want('auth')) report('auth: ha_key_file envelope (HMAC-SHA256) per message',
 if (want('fuzz')) report('fuzz: mutated frames through the engine (seeded; test/engine/fuzz.test.ts runs a million in CI)', (await import('./engine/fuzz.js')).runFuzzBench({ quick }));
 if (want('synflood')) report('synflood: 133 k spoofed SYN/s into a 10,000-entry table, a legitimate handshake every 10 ms (engine alone)', (await import('./engine/synflood.bench.js')).runSynFloodBench({ quick }));
 if (want('ftp')) report('ftp: 50 MiB through the NAT router, FTP data (vsftpd, curl) against an HTTP body (tsvs lab up nat)', await (await import('./lab/ftp.bench.js')).runFtpBench({ quick }));
+if (want('synflood-lab')) report('synflood-lab: spoofed SYNs at the VIP from the client namespace, as fast as they go, into a 10,000-entry table; a new legitimate connection every 20 ms (tsvs lab up nat)', await (await import('./reliability/synflood-lab.js')).runSynFloodLabBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);
 if (want('big')) report('big: 1,000 virtual services x 10,000 NAT real servers, start and SIGHUP under traffic (tsvs lab up nat)', await (await import('./reliability/big.bench.js')).runBigConfigBench({ quick }));
 if (want('restart')) report('restart: kill -9 of the router, then tsvs start again after 200 ms (the systemd unit\'s RestartSec)', await (await import('./reliability/restart.bench.js')).runRestartBench({ quick }));

@@ -19,7 +19,7 @@
 // | global  | amemthresh                 | int, 0             | free conn entries the automatic modes watch  |
 // |         |                            |                    | (0: 1/16 of conn_capacity)                   |
 // | global  | am_droprate                | int >= 1, 10       | sysctl am_droprate (drop_packet = 3)         |
-// | global  | syn_proxy                  | int 0..3, 0        | SYN cookies for NAT TCP services, same modes |
+// | global  | syn_proxy                  | int 0..3, 0        | SYN proxy (SYN cookies) for NAT TCP services, same modes |
 // |         |                            |                    | (reserved: noted as not acted on yet)        |
 // | global  | sloppy_tcp                 | 0/1, 0             | sysctl sloppy_tcp                            |
 // | global  | ftp_ports                  | ports, 21          | NAT TCP services on these ports get the FTP  |

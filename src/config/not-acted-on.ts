@@ -29,7 +29,6 @@ export const GLOBAL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
   rsh_command: 'Piranha\'s rsh file sync is not run (config_sync = 1 sends lvs.cf itself); the uptime load monitor uses it',
   sync: 'Piranha\'s rsh file sync is not run; tsvs\'s config_sync = 1 (with ha_key_file) sends lvs.cf to the partner',
   ipvsadm: 'tsvs keeps its own table; no ipvsadm binary is run',
-  syn_proxy: 'the SYN proxy (SYN cookies for NAT services) is not built yet; the key is kept for it, and half-open eviction in a full table already keeps clients connecting',
 };
 
 /**

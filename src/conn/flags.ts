@@ -23,3 +23,5 @@ export const CONN_F_HASHED = 0x40;
 /** An application helper is bound (cp->app, ip_vs_bind_app): a NAT connection of an FTP port's
  *  service, whose segments the engine hands to engine/ftp/helper.ts. */
 export const CONN_F_APP = 0x80;
+/** tsvs's (IPVS: IP_VS_CONN_F_SEQ_MASK's role): the server's sequence numbers are translated (engine/seq-adjust.ts), for the SYN proxy. */
+export const CONN_F_SEQ_ADJUST = 0x100;

@@ -24,6 +24,9 @@ import {
 import { Timeouts } from './timeouts.js';
 import { TimerWheel, type WheelOwner } from './wheel.js';
 
+/** Half-open entries evictHalfOpen compares before it frees the oldest. */
+const EVICT_CHOICES = 4;
+
 export * from './flags.js';
 
 const IPPROTO_TCP = 6;
@@ -132,19 +135,27 @@ export class ConnTable extends ConnRows {
   /**
    * Frees one half-open TCP conn, found among `probes` random slots, so that a new
    * conn fits in a full table: a SYN flood's entries make way for the next client
-   * instead of refusing it until they time out. Returns 1 when one went, else 0
-   * (the table is full of conns that got past their handshake: those stay).
+   * instead of refusing it until they time out. Of the first EVICT_CHOICES
+   * half-open ones found, the one nearest its expiry goes: the oldest, a flood's,
+   * rather than a legitimate client's whose ACK is a round trip away (with one
+   * random pick, a client lost its handshake about once in capacity / flood rate
+   * / RTT). Returns 1 when one went, else 0 (the table is full of conns that got
+   * past their handshake: those stay).
    */
   evictHalfOpen(probes: number): number {
-    for (let k = 0; k < probes; k++) {
+    let best = 0, found = 0;
+    const expires = this.wheel.expires;
+    for (let k = 0; k < probes && found < EVICT_CHOICES; k++) {
       const s = this.randomSlot();
       if (s !== 0 && this.halfOpen(s)) {
-        this.wheel.remove(s);
-        this.release(s);
-        return 1;
+        found++;
+        if (best === 0 || expires[s] < expires[best]) best = s;
       }
     }
-    return 0;
+    if (best === 0) return 0;
+    this.wheel.remove(best);
+    this.release(best);
+    return 1;
   }
 
   /**

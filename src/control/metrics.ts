@@ -117,6 +117,18 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
   f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);
   addDefenseFamilies(f, dp.defense);
+  if (dp.synproxy) addSynProxyFamilies(f, dp.synproxy);
+}
+
+/** The SYN proxy (syn_proxy): what it answered and opened, and whether it acts now. */
+function addSynProxyFamilies(f: Families, s: Record<string, number>): void {
+  f.counter('tsvs_synproxy_cookies_sent_total', 'SYN-ACKs with a SYN cookie the router sent in place of a real server (syn_proxy).').inc(s.cookies_sent ?? 0);
+  const acks = f.counter('tsvs_synproxy_acks_total', 'ACKs to a NAT service with no connection, checked as SYN cookies: valid (a connection opened) or invalid.', ['result']);
+  acks.inc({ result: 'valid' }, s.acks_valid ?? 0);
+  acks.inc({ result: 'invalid' }, s.acks_invalid ?? 0);
+  f.counter('tsvs_synproxy_connections_total', 'Proxied connections whose real server completed the handshake (its sequence numbers translated from then on).').inc(s.conns ?? 0);
+  f.counter('tsvs_synproxy_held_total', 'Client segments held until the real server completed a proxied handshake, then sent to it.').inc(s.held ?? 0);
+  f.gauge('tsvs_synproxy_active', 'Whether the SYN proxy answers SYNs now (1) or not (0).').set(s.on ?? 0);
 }
 
 /** SYN flood defences: what they did (counters) and which act now (gauges). */

@@ -209,6 +209,8 @@ export interface DataPlaneView {
   batchMicros: Histogram;
   /** SYN flood defences (engine/defense.ts): event counts and levels now, by name without `defense_`. */
   defense: Record<string, number>;
+  /** The SYN proxy (engine/syn-proxy.ts): cookies_sent, acks_valid, acks_invalid, conns, held, on; by name without `synproxy_`. */
+  synproxy?: Record<string, number>;
   /**
    * Answers written in place of a dropped frame (engine/replies.ts), sent and held
    * back by the rate limit: tcp_resets_sent, tcp_resets_rate_limited,

@@ -153,6 +153,7 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
     batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
     defense: pick('defense_'),
+    synproxy: pick('synproxy_'),
     replies: Object.fromEntries(REPLY_COUNTERS.map((k) => [k, all[k] ?? 0])),
     ftp: pick('ftp_'),
     nextHop: { held: all.next_hop_frames_held ?? 0, sent: all.next_hop_held_sent ?? 0 },

@@ -30,6 +30,8 @@ export const DROP_FRAG_BAD_LENGTH = 30; // empty, or not a multiple of 8 octets 
 export const DROP_FRAG_REFUSED = 31; // of a datagram refused earlier (overlap, too many, oversize)
 // SYN flood defences (defense.ts, syn-proxy.ts); codes apart from the others' to keep merges apart.
 export const DROP_DEFENSE = 15; // drop_packet: a new connection refused under pressure (ip_vs_todrop)
+export const DROP_SYNPROXY_NOT_NAT = 18; // syn_proxy: a cookie's connection went to a DR or tunnel server, which replies past the router
+export const DROP_SYNPROXY_WAITING = 19; // syn_proxy: a segment of a connection whose server has not answered the proxy's SYN yet
 // Frames the kernel would not take as they are (issue 15 items 5, 7, 9); codes 12-14.
 export const DROP_VLAN = 12; // 802.1Q-tagged frame: tsvs runs no VLANs (use a VLAN device such as eth0.42)
 export const DROP_FRAG_NEEDED = 13; // bigger than the egress MTU, DF set: answered with ICMP frag needed (rate allowing)
@@ -59,6 +61,8 @@ const ENGINE_DROP_NAMES: Record<number, string> = {
   [DROP_FRAG_BAD_LENGTH]: 'fragment_bad_length',
   [DROP_FRAG_REFUSED]: 'fragment_refused',
   [DROP_DEFENSE]: 'defense_drop_packet',
+  [DROP_SYNPROXY_NOT_NAT]: 'synproxy_not_nat',
+  [DROP_SYNPROXY_WAITING]: 'synproxy_waiting',
   [DROP_VLAN]: 'vlan_tagged',
   [DROP_FRAG_NEEDED]: 'fragmentation_needed',
   [DROP_TOO_BIG]: 'too_big_not_fragmented',
@@ -98,7 +102,16 @@ export const N_RST_SENT = 17, N_RST_LIMITED = 18, N_FRAG_NEEDED_SENT = N_ICMP_FR
 export const N_FTP_REWRITTEN = 20, N_FTP_DATA_CONNS = 21, N_FTP_NO_ROOM = 22;
 /** Frames held for a next hop being resolved (unresolved.ts), and those sent when it answered; the rest are dropped as next_hop_unknown. */
 export const N_NEIGH_HELD = 23, N_NEIGH_HELD_SENT = 24;
-export const N_FIELDS = 25;
+/** The SYN proxy (syn-proxy.ts): cookie SYN-ACKs sent, ACKs with a valid cookie and without, connections whose
+ *  server completed the proxied handshake, client segments held until then; and whether it acts now (a gauge, slot 29). `synproxy_` prefix, as `defense_`. */
+export const N_SYNPROXY_COOKIES_SENT = 25, N_SYNPROXY_ACK_VALID = 26, N_SYNPROXY_ACK_INVALID = 27, N_SYNPROXY_CONNS = 28,
+  N_SYNPROXY_ON = 29, N_SYNPROXY_HELD = 30;
+const SYNPROXY_NAMES: readonly (readonly [number, string])[] = [
+  [N_SYNPROXY_COOKIES_SENT, 'synproxy_cookies_sent'], [N_SYNPROXY_ACK_VALID, 'synproxy_acks_valid'],
+  [N_SYNPROXY_ACK_INVALID, 'synproxy_acks_invalid'], [N_SYNPROXY_CONNS, 'synproxy_conns'], [N_SYNPROXY_ON, 'synproxy_on'],
+  [N_SYNPROXY_HELD, 'synproxy_held'],
+];
+export const N_FIELDS = 31;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -156,6 +169,7 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     next_hop_held_sent: n[N_NEIGH_HELD_SENT] ?? 0,
   };
   for (const [at, name] of DEFENSE_NAMES) if (all || n[at]) out[name] = n[at] ?? 0;
+  for (const [at, name] of SYNPROXY_NAMES) if (all || n[at]) out[name] = n[at] ?? 0;
   drops.forEach((v, code) => {
     if (v || (all && dropKnown(code))) out[`drop_${dropName(code)}`] = v;
   });

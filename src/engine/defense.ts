@@ -12,8 +12,8 @@
 //   drop_packet: one new connection in drop_rate is refused, drop_rate =
 //                amemthresh / (amemthresh - free), or am_droprate in mode 3.
 //   secure_tcp:  the TCP state table and timeouts switch to the secure ones.
-//   syn_proxy:   (tsvs, as DPVS) reserved for a SYN proxy answering a NAT service's
-//                SYN with a SYN cookie; its level is kept, nothing acts on it yet.
+//   syn_proxy:   (tsvs, as DPVS) while on, a NAT service's SYN is answered with a SYN
+//                cookie by the router itself (syn-proxy.ts).
 import type { ConnTable } from '../conn/table.js';
 import { DEFAULT_SWITCHES, type Switches } from '../model/index.js';
 

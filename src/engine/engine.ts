@@ -7,6 +7,7 @@
 // functions stay under V8's inlining limit (460 bytes of bytecode): cold branches live
 // in methods of their own (notTcpUdp, hitSlow, miss), or every frame pays the calls.
 import { ConnTable, CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/table.js';
+import { CONN_F_SEQ_ADJUST } from '../conn/flags.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import type { Alloc } from '../conn/memory.js';
 import { Timeouts } from '../conn/timeouts.js';
@@ -22,7 +23,8 @@ import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
-import { L2Table, type InterfaceSpec } from './l2.js';
+import { L2Table, MTU_UNKNOWN, type InterfaceSpec } from './l2.js';
+import { heldLen, holdFrame, releaseFrame, SynProxy, SYN_FRAME_LEN } from './syn-proxy.js';
 import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './neighbours.js';
 import type { Egress, RouteTable } from './routes.js';
 import { MarkClassifier } from './marks.js';
@@ -33,13 +35,15 @@ import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './rep
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_DR, FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 import { tunnelXmit } from './tunnel.js';
-import { holdForNeighbour, releaseHeld, UnresolvedFrames } from './unresolved.js';
+import { holdForNeighbour, releaseUnresolved, UnresolvedFrames } from './unresolved.js';
 import { ICMP_BURST, ICMP_PER_S, sendIcmpError } from './icmp-send.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../packet/icmp.js';
 import { FTP_DEFAULT_PORTS, FtpHelper, ftpInbound, ftpOutbound, passiveData, type FtpOptions } from './ftp/helper.js';
 
+const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
+const TCP_ACK = 0x10;
 
 export interface EngineOptions {
   interfaces: readonly InterfaceSpec[];
@@ -79,6 +83,8 @@ export class Engine {
   readonly admit: NewConnections;
   /** IPVS's flood defences (drop_entry, drop_packet, secure_tcp) and the SYN proxy's switch. */
   readonly defense: Defense;
+  /** The SYN proxy's cookies and per-connection state (syn-proxy.ts): made when a version first sets syn_proxy, kept after. */
+  synProxy: SynProxy | null = null;
   marks = new MarkClassifier([]);
   /** Addresses the router owns (VIPs, NAT router) -> interface index. */
   owned = new OwnedAddresses([]);
@@ -174,6 +180,7 @@ export class Engine {
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
       this.admit.switches = g.switches;
       this.defense.configure(g.switches);
+      if (g.switches.synProxy !== 0 && this.synProxy === null) this.synProxy = new SynProxy(this.conns.capacity);
       this.marks = new MarkClassifier(g.marks);
       this.ftp.setPorts(g.switches.ftpPorts ?? FTP_DEFAULT_PORTS);
       // The outer source of LVS-TUN follows the owned addresses (tunnel.ts).
@@ -219,7 +226,7 @@ export class Engine {
       if (v === VERDICT_TX) tx++;
     }
     if (this.frags.waiting !== 0) releaseWaiting(this, batch);
-    if (this.held.count !== 0) releaseHeld(this, batch);
+    if (this.held.count !== 0) releaseUnresolved(this, batch);
     tx += this.appendedTx;
     this.counters.rxFrames += count;
     this.counters.txFrames += tx;
@@ -234,6 +241,7 @@ export class Engine {
     n[C.N_DEF_DROP_ENTRY_ON] = d.dropEntryOn ? 1 : 0;
     n[C.N_DEF_DROP_RATE] = d.dropRate;
     n[C.N_DEF_SECURE_TCP_ON] = d.secureTcpOn ? 1 : 0;
+    n[C.N_SYNPROXY_ON] = d.synProxyOn ? 1 : 0;
   }
 
   private frame(batch: Batch, i: number, now: number): number {
@@ -375,6 +383,10 @@ export class Engine {
   private newConnection(batch: Batch, i: number, svcId: number, now: number): number {
     const info = this.info;
     const proto = info.proto;
+    if (proto === PROTO_TCP && this.synProxy !== null) {
+      const v = this.proxyNew(batch, i, svcId, this.synProxy, now);
+      if (v >= 0) return v;
+    }
     // tcp_conn_schedule: only a SYN without RST opens a connection; with sloppy_tcp, any segment without RST.
     if (proto === PROTO_TCP && (info.tcpFlags & (TCP_SYN | TCP_RST)) !== TCP_SYN && !this.sloppyOpens()) return this.noConnection(batch, i, now);
     // tcp_conn_schedule / udp_conn_schedule: "if (ip_vs_todrop(ipvs)) { *verdict = NF_DROP; ...".
@@ -385,6 +397,72 @@ export class Engine {
     if (this.sync !== null) this.sync.created(slot);
     this.counters.n[5]++;
     return this.inbound(batch, i, slot, now);
+  }
+
+  /**
+   * The SYN proxy's part of a new TCP connection (syn-proxy.ts): a SYN while it
+   * acts is answered with a cookie; an ACK with a valid cookie opens the
+   * connection and goes on to the server as the SYN. -1: not the proxy's (a SYN
+   * while it does not act; any other segment, or an ACK with no valid cookie,
+   * which then meets no connection as before).
+   */
+  private proxyNew(batch: Batch, i: number, svcId: number, sp: SynProxy, now: number): number {
+    const info = this.info;
+    const n = this.counters.n;
+    const f = info.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
+    const itf = batch.ifIn[i];
+    // An FTP port's service is not proxied: the helper's sequence offsets and the
+    // proxy's would have to be one (IPVS keeps one out_seq); its SYNs go through.
+    if (this.ftp.ports[info.dport] !== 0) return -1;
+    if (f === TCP_SYN) {
+      if (!this.defense.synProxyOn || !sp.allNat(svcId, this.services.services[svcId].ids, this.services.destFwd, FWD_NAT)) return -1;
+      const mtu = this.l2.ifMtu[itf];
+      sp.answerSyn(batch, i, info, now, mtu >= MTU_UNKNOWN || mtu > 1500 ? 1460 : mtu - 40, this.l2.ifMac, itf);
+      n[C.N_SYNPROXY_COOKIES_SENT]++;
+      return VERDICT_TX;
+    }
+    if (f !== TCP_ACK) return -1;
+    const mssIdx = sp.checkAck(batch.buf, info, now);
+    if (mssIdx < 0) {
+      n[C.N_SYNPROXY_ACK_INVALID]++;
+      return -1;
+    }
+    n[C.N_SYNPROXY_ACK_VALID]++;
+    const slot = this.admit.create(svcId, PROTO_TCP, info.saddr | 0, info.sport, info.daddr | 0, info.dport, now);
+    if (slot <= 0) return slot === -C.DROP_NO_DEST ? this.leave(batch, i) : this.drop(batch, i, -slot);
+    const conns = this.conns;
+    if (this.services.destFwd[conns.destOf(slot)] !== FWD_NAT) {
+      conns.expireNow(slot);
+      return this.drop(batch, i, C.DROP_SYNPROXY_NOT_NAT);
+    }
+    const at = batch.len[i] >= SYN_FRAME_LEN ? batch.off[i] : this.spill(batch, SYN_FRAME_LEN);
+    if (at < 0) {
+      conns.expireNow(slot);
+      return this.drop(batch, i, C.DROP_NO_ROOM);
+    }
+    conns.peer[slot] = this.l2.internPeer(itf, batch.buf, batch.off[i] + 6);
+    if (this.sync !== null) this.sync.created(slot);
+    n[5]++;
+    sp.ackToSyn(batch, i, info, at, slot, mssIdx);
+    const v = this.inbound(batch, i, slot, now);
+    // After inbound(), which would hold back a segment of a waiting connection.
+    conns.setFlags(slot, conns.flagsOf(slot) | CONN_F_SEQ_ADJUST);
+    sp.waiting[slot] = 1;
+    return v;
+  }
+
+  /** After the ACK that completes a proxied handshake: the client's segment held meanwhile, appended to the batch. */
+  private releaseHeld(batch: Batch, slot: number, neigh: number): void {
+    const sp = this.synProxy!;
+    const len = heldLen(sp, slot);
+    if (len === 0 || batch.count >= batch.capacity) return;
+    const at = this.spill(batch, len);
+    if (at < 0) return;
+    const j = batch.count;
+    releaseFrame(sp, batch, slot, j, at);
+    this.toNeighbour(batch, j, neigh);
+    batch.verdict[j] = VERDICT_TX;
+    this.appendedTx++;
   }
 
   /**
@@ -445,7 +523,7 @@ export class Engine {
     if (info.totalLen > this.l2.ifMtu[this.neigh.neighIf[n]] && this.tooBig(batch, i, this.neigh.neighIf[n], info.daddr)) return batch.verdict[i];
     if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, conns.dportOf(slot), batch.csumPartial[i] === 1);
     // Before toNeighbour, which writes over the client's MAC.
-    if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC | CONN_F_APP)) !== 0) this.inboundRare(batch, i, slot);
+    if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC | CONN_F_APP | CONN_F_SEQ_ADJUST)) !== 0 && this.inboundRare(batch, i, slot)) return batch.verdict[i];
     if (neigh === 0) return holdForNeighbour(this, batch, i, n, this.neigh.neighAddr[n]);
     this.toNeighbour(batch, i, neigh);
     return VERDICT_TX;
@@ -479,11 +557,59 @@ export class Engine {
    * sync message, which has no client MAC: its first client packet supplies the
    * peer that NAT replies go back through (outbound() drops them until then).
    */
-  private inboundRare(batch: Batch, i: number, slot: number): void {
+  /** A one-packet or synced conn, or the SYN proxy's: true when the frame is not to go on (its verdict set). */
+  private inboundRare(batch: Batch, i: number, slot: number): boolean {
     const conns = this.conns;
     if (conns.peer[slot] === 0) conns.peer[slot] = this.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
     if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
     if ((conns.flagsOf(slot) & CONN_F_APP) !== 0) ftpInbound(this, batch, i, slot);
+    if ((conns.flagsOf(slot) & CONN_F_SEQ_ADJUST) === 0) return false;
+    // The SYN proxy's connection: held back until its server has answered, then its acks translated.
+    const sp = this.synProxy!;
+    if (sp.waiting[slot] !== 0) {
+      // Held until the server's SYN-ACK (data; a bare ACK is not worth a slot), or dropped for the client to send again.
+      const info = this.info;
+      if (info.proto === PROTO_TCP && info.l4Len > ((batch.buf[info.l4 + 12] >>> 4) << 2) && holdFrame(sp, batch, i, info, slot, this.now)) {
+        this.counters.n[C.N_SYNPROXY_HELD]++;
+        batch.reason[i] = 0;
+        batch.verdict[i] = VERDICT_DROP;
+      } else batch.verdict[i] = this.drop(batch, i, C.DROP_SYNPROXY_WAITING);
+      return true;
+    }
+    if (this.info.proto === PROTO_TCP) sp.seq.toServer(batch.buf, this.info.l4, slot, batch.csumPartial[i] === 1);
+    return false;
+  }
+
+  /**
+   * A server segment of a SYN proxy's connection: the SYN-ACK that completes the
+   * proxied handshake goes back to the server as its ACK (true: verdict set);
+   * anything else of a waiting connection is dropped (true), but a reset, which
+   * goes on like every later segment with its seq translated (false).
+   */
+  private outboundProxied(batch: Batch, i: number, slot: number, dest: number): boolean {
+    const sp = this.synProxy!;
+    const info = this.info;
+    const conns = this.conns;
+    if (sp.waiting[slot] !== 0) {
+      if (info.proto === PROTO_TCP && sp.serverAnswer(batch, i, info, slot, conns.caddrOf(slot) | 0, conns.cportOf(slot))) {
+        const neigh = this.destNeighbour(dest);
+        if (neigh === 0) {
+          batch.verdict[i] = this.drop(batch, i, C.DROP_NO_NEIGH);
+          return true;
+        }
+        this.toNeighbour(batch, i, neigh);
+        this.counters.n[C.N_SYNPROXY_CONNS]++;
+        batch.verdict[i] = VERDICT_TX;
+        this.releaseHeld(batch, slot, neigh);
+        return true;
+      }
+      if (sp.waiting[slot] !== 0) {
+        batch.verdict[i] = this.drop(batch, i, C.DROP_SYNPROXY_WAITING);
+        return true;
+      }
+    }
+    if (info.proto === PROTO_TCP) sp.seq.toClient(batch.buf, info.l4, slot, batch.csumPartial[i] === 1);
+    return false;
   }
 
   /** Real server -> client (NAT only): state, stats, SNAT back to the VIP, out through the client's peer. */
@@ -498,6 +624,7 @@ export class Engine {
     else conns.udpTransition(slot, now);
     rt.destOutPkts[dest]++;
     rt.destOutBytes[dest] += info.totalLen;
+    if ((conns.flagsOf(slot) & CONN_F_SEQ_ADJUST) !== 0 && this.outboundProxied(batch, i, slot, dest)) return batch.verdict[i];
     const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
     if (info.totalLen > this.l2.ifMtu[this.l2.peerIf[peer]] && this.tooBig(batch, i, this.l2.peerIf[peer], this.addressOn(batch.ifIn[i], conns.vaddrOf(slot)))) {

@@ -1,8 +1,7 @@
 // SYN cookies, the first piece of the SYN proxy that issue 15 asks for (as DPVS's
 // synproxy and Linux's tcp_syncookies): the router would answer a NAT service's
 // SYN itself with a SYN-ACK whose sequence number is this cookie, keep nothing,
-// and open the connection only for an ACK whose ack - 1 checks out. Not wired
-// into the engine yet (lvs.cf's syn_proxy is reported as not acted on).
+// and open the connection only for an ACK whose ack - 1 checks out (syn-proxy.ts).
 //
 // The layout is Linux's (net/ipv4/syncookies.c, secure_tcp_syn_cookie):
 //   cookie = H1(tuple) + client ISN + (count << 24) + ((H2(tuple, count) + data) & 0xffffff)

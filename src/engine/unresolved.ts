@@ -75,7 +75,7 @@ export function holdForNeighbour(e: Engine, batch: Batch, i: number, n: number, 
  * appended to the batch (past its frames, Engine.spill) and sent in order; those
  * held too long are dropped. What the batch has no room for waits for the next.
  */
-export function releaseHeld(e: Engine, batch: Batch): void {
+export function releaseUnresolved(e: Engine, batch: Batch): void {
   const h = e.held, nb = e.neigh;
   for (let s = h.head; s !== h.tail; s++) {
     const k = s % HELD_SLOTS;

@@ -18,8 +18,8 @@ describe('lvs.cf flood defence keys', () => {
     const { table, notActedOn } = compile(SET);
     const sw = table.switches;
     expect([sw.dropEntry, sw.dropPacket, sw.secureTcp, sw.synProxy, sw.amemthresh, sw.amDroprate]).toEqual([1, 3, 2, 3, 5000, 7]);
-    // syn_proxy is kept for the SYN proxy to come, and said not to act yet.
-    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['1 serial_no', '7 syn_proxy']);
+    // syn_proxy acts (engine/syn-proxy.ts): no note for it.
+    expect(notActedOn.map((n) => `${n.line} ${n.key}`)).toEqual(['1 serial_no']);
   });
 
   it('are checked with their lines', () => {

@@ -92,6 +92,7 @@ export function dataplane(over: Partial<DataPlaneView> = {}): DataPlaneView {
     defense: {
       half_open_evicted: 4, drop_entry_dropped: 0, drop_entry_on: 0, drop_rate: 0, secure_tcp_on: 1,
     },
+    synproxy: { cookies_sent: 900, acks_valid: 12, acks_invalid: 3, conns: 11, held: 10, on: 1 },
     ...over,
   };
 }

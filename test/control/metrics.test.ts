@@ -111,6 +111,15 @@ describe('tsvs families', () => {
     expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_next_hop_held_frames_total');
   });
 
+  it('the SYN proxy: cookies, checked ACKs, proxied connections as counters; whether it acts as a gauge', async () => {
+    const fams = await scrape();
+    expect(series(fams, 'tsvs_synproxy_cookies_sent_total')).toEqual([[{}, 900]]);
+    expect(Object.fromEntries(series(fams, 'tsvs_synproxy_acks_total').map(([l, v]) => [l.result, v]))).toEqual({ valid: 12, invalid: 3 });
+    expect(series(fams, 'tsvs_synproxy_connections_total')).toEqual([[{}, 11]]);
+    expect(series(fams, 'tsvs_synproxy_held_total')).toEqual([[{}, 10]]);
+    expect(series(fams, 'tsvs_synproxy_active')).toEqual([[{}, 1]]);
+  });
+
   it('the SYN flood defences: events as counters, which act now and the drop rate as gauges', async () => {
     const fams = await scrape();
     expect(Object.fromEntries(series(fams, 'tsvs_syn_defense_events_total').map(([l, v]) => [l.event, v]))).toEqual({

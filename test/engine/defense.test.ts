@@ -36,6 +36,17 @@ describe('a full table', () => {
     expect(e.counters.snapshot().defense_half_open_evicted).toBe(1);
   });
 
+  it('evicts the oldest half-open entries it finds: a client whose ACK is on its way keeps its entry', () => {
+    const e = world(201);
+    flood(e, 200, 1000);
+    expect(run(e, seg(SYN, CLIENT, 4242), 0, 3000).verdict).toBe(VERDICT_TX);
+    // 20 more flood SYNs, each evicting one: the oldest of four half-open entries found, never the client's (2 s younger).
+    flood(e, 20, 3000, 200);
+    expect(e.counters.snapshot().defense_half_open_evicted).toBe(20);
+    expect(run(e, seg(ACK, CLIENT, 4242), 0, 3001).verdict).toBe(VERDICT_TX);
+    expect(e.conns.stateOf(e.conns.lookupIn(6, CLIENT, 4242, VIP, 80))).toBe(TCP_S_ESTABLISHED);
+  });
+
   it('keeps established connections: full of them, a new SYN is refused as conn_table_full', () => {
     const e = world(4);
     for (let k = 0; k < 4; k++) {
