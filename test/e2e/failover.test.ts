@@ -44,12 +44,19 @@ async function active(api: ControlClient): Promise<boolean | null> {
   return api.failover().then((v) => v.active, () => null);
 }
 
-/** Polls until cond holds, at most `ms`; every poll also checks that the two routers are never active together. */
-async function until(p: Pair, what: string, ms: number, cond: () => Promise<boolean>): Promise<number> {
+/**
+ * Polls until cond holds, at most `ms`; every poll also checks that the two
+ * routers are not active together, or (`overlapMs`) not for longer than that: at
+ * failback pulse's rule is "both running: the backup stops", so the returning
+ * primary is active a moment before its heartbeat stops the backup.
+ */
+async function until(p: Pair, what: string, ms: number, cond: () => Promise<boolean>, overlapMs = 0): Promise<number> {
   const t0 = Date.now();
+  let both: number | null = null;
   for (;;) {
     const [a, b] = [await active(p.api.router), await active(p.api.backup)];
-    if (a && b) throw new Error(`split brain while waiting for ${what}: both routers active`);
+    both = a && b ? both ?? Date.now() : null;
+    if (both !== null && Date.now() - both >= overlapMs) throw new Error(`split brain while waiting for ${what}: both routers active${overlapMs ? ` for ${overlapMs} ms` : ''}`);
     if (await cond()) return (Date.now() - t0) / 1000;
     if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
     await sleep(100);
@@ -83,7 +90,8 @@ run(`failover: two routers from one lvs.cf ${why}`, () => {
       p.start('router');
       await until(p, 'the primary back, inactive', 15_000, async () => (await p.api.router.failover().catch(() => null))?.partnerSays === 'RUNNING');
       expect(await active(p.api.router)).toBe(false);
-      await until(p, 'the primary active again (failback)', (DEADTIME_S + 5) * 1000, async () => (await active(p.api.router)) === true && (await active(p.api.backup)) === false);
+      // Both active at most a heartbeat interval (1 s): the returning primary's first RUNNING stops the backup.
+      await until(p, 'the primary active again (failback)', (DEADTIME_S + 5) * 1000, async () => (await active(p.api.router)) === true && (await active(p.api.backup)) === false, 1000);
       expect((await p.api.router.failover()).reason).toBe('failback');
       expect((await p.api.backup.failover()).reason).toBe('partner active');
       // Linux takes a gratuitous ARP over a fresh entry only after its locktime (1 s): one of the five does it.
