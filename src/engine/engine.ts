@@ -616,14 +616,10 @@ export class Engine {
   private outbound(batch: Batch, i: number, slot: number, now: number): number {
     const info = this.info;
     const conns = this.conns;
-    const rt = this.services;
     const dest = conns.destOf(slot);
     // Replies are routed (ip_forward), so their TTL drops by one like any router's.
     if (info.ttl <= 1) return this.drop(batch, i, C.DROP_TTL);
-    if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 1, info.tcpFlags, now);
-    else conns.udpTransition(slot, now);
-    rt.destOutPkts[dest]++;
-    rt.destOutBytes[dest] += info.totalLen;
+    this.replyState(slot, dest, now);
     if ((conns.flagsOf(slot) & CONN_F_SEQ_ADJUST) !== 0 && this.outboundProxied(batch, i, slot, dest)) return batch.verdict[i];
     const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return this.drop(batch, i, C.DROP_NO_NEIGH);
@@ -633,6 +629,16 @@ export class Engine {
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decrementTtl(batch.buf, info.l3);
     return this.replyOut(batch, i, peer, slot);
+  }
+
+  /** A NAT reply's state transition and its server's counts (apart: outbound() must stay small enough to inline). */
+  private replyState(slot: number, dest: number, now: number): void {
+    const info = this.info;
+    const rt = this.services;
+    if (info.proto === PROTO_TCP) this.conns.tcpTransition(slot, 1, info.tcpFlags, now);
+    else this.conns.udpTransition(slot, now);
+    rt.destOutPkts[dest]++;
+    rt.destOutBytes[dest] += info.totalLen;
   }
 
   /**
