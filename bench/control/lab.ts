@@ -46,6 +46,8 @@ export async function runInLab(quick: boolean): Promise<ChildResult> {
     lab.veth(g, 'g0', m, 'mg', { offloads: false });
     lab.veth(s, 's0', m, 'ms', { offloads: false });
     lab.ip(g, 'route', 'add', 'local', '198.19.0.0/16', 'dev', 'lo');
+    // The router's routes decide the egress (engine/routes.ts): the DR servers are on-link through mg.
+    lab.ip(m, 'route', 'add', '198.19.0.0/17', 'dev', 'mg');
     const args: ChildArgs = { quick, out: join(dir, 'rows.json'), genNs: g, genMac: lab.mac(g, 'g0'), devMac: lab.mac(m, 'mg') };
     const script = fileURLToPath(new URL('./lab-child.js', import.meta.url));
     const child = spawn('ip', ['netns', 'exec', m, process.execPath, '--expose-gc', '--max-old-space-size=4096', script, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -88,6 +88,8 @@ export async function buildLab(lab: NetnsLab, servers: number, generator: boolea
       lab.veth(g, 'g0', m, 'mg', { offloads: false });
       // G answers ARP for every real server of the data plane's table (bench/control/lab.ts).
       lab.ip(g, 'route', 'add', 'local', '198.19.0.0/16', 'dev', 'lo');
+      // The router's routes decide the egress: the data plane's DR servers (198.19.1.1 on) are on-link through mg.
+      lab.ip(m, 'route', 'add', '198.19.0.0/17', 'dev', 'mg');
       gen = { ns: g, mac: lab.mac(g, 'g0'), devMac: lab.mac(m, 'mg') };
     }
     return { lab, checker: m, responders: r, responderPid, gen };
