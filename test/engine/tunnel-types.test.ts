@@ -14,10 +14,14 @@ import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, se
 const SYN = 0x02, ACK = 0x10;
 const RS = ip('198.19.0.21');
 
-function tun(type: TunnelType, csum: TunnelCsum = 'none', port = 6080) {
+function tunTable(type: TunnelType, csum: TunnelCsum = 'none', port = 6080) {
   const svc = service([{ addr: '198.19.0.21' }], { forward: 'tunnel' });
   const servers = svc.servers.map((r): RealServer => ({ ...r, tunnelType: type, tunnelCsum: csum, ...(type === 'gue' ? { tunnelPort: port } : {}) }));
-  const e = engine(table([{ ...svc, servers }]), { neighbours: false });
+  return table([{ ...svc, servers }]);
+}
+
+function tun(type: TunnelType, csum: TunnelCsum = 'none', port = 6080) {
+  const e = engine(tunTable(type, csum, port), { neighbours: false });
   e.neigh.setStatic(RS, rsMac(RS), 0, 1);
   return e;
 }
@@ -166,6 +170,19 @@ describe('LVS-TUN with GRE (ipvs_gre_encap)', () => {
     const c = ~sum16(f, b.csumStart[0], f.length - b.csumStart[0], seed) & 0xffff;
     f[at] = c >> 8; f[at + 1] = c & 0xff;
     expect(sum16(f, 34, f.length - 34)).toBe(0xffff);
+  });
+});
+
+describe('LVS-TUN tunnel type changes', () => {
+  it('a new table version that changes only the tunnel type (ipvsadm -e --tun-type) takes effect for the flow already open', () => {
+    const e = tun('ipip');
+    expect(run(e, tcp(), 0).frame[14 + 9]).toBe(4);
+    e.apply(tunTable('gre'));
+    expect(run(e, tcp({ flags: ACK }), 0).frame[14 + 9]).toBe(47);
+    e.apply(tunTable('gue', 'none', 7000));
+    const f = run(e, tcp({ flags: ACK }), 0).frame;
+    expect(f[14 + 9]).toBe(17);
+    expect((f[36] << 8) | f[37]).toBe(7000);
   });
 });
 
