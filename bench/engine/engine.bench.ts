@@ -139,6 +139,15 @@ export function runEngineBench(opts: { quick?: boolean } = {}): Row[] {
   establish(e, 10_000);
   establishedRate(e, 10_000, false, 2e6 * scale);
   rate('TUN established, 10k flows (IPIP)', establishedRate(e, 10_000, false, 10e6 * scale));
+  for (const [label, tunnel] of [
+    ['GUE, UDP checksum', { tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'csum' }],
+    ['GRE', { tunnelType: 'gre' }],
+  ] as const) {
+    e = benchEngine('tunnel', 1 << 16, 'wlc', undefined, tunnel);
+    establish(e, 10_000);
+    establishedRate(e, 10_000, false, 2e6 * scale);
+    rate(`TUN established, 10k flows (${label})`, establishedRate(e, 10_000, false, 10e6 * scale));
+  }
 
   // New connections into a table that stays cache-warm (200 k live) and into one
   // that does not (2 M live in a 4 M table): the cost is mostly the hash buckets' cache misses.

@@ -3,7 +3,7 @@
 import { Batch } from '../../src/frames/batch.js';
 import type { Alloc } from '../../src/conn/memory.js';
 import { Engine } from '../../src/engine/engine.js';
-import { buildTable, parseIPv4, type ForwardMethod } from '../../src/model/index.js';
+import { buildTable, parseIPv4, type ForwardMethod, type RealServer } from '../../src/model/index.js';
 import { writeTcp } from '../../src/packet/build.js';
 
 export const VIP = parseIPv4('198.18.0.10')!;
@@ -15,12 +15,13 @@ export const FRAME = 64;
 const PAYLOAD = new Uint8Array(FRAME - 54);
 
 /** `alloc`: where the counters live (shared memory as in the router's worker, or private; bench/engine/alloc-ab.ts). */
-export function benchEngine(forward: ForwardMethod, connCapacity: number, scheduler = 'wlc', alloc?: Alloc): Engine {
+/** `tunnel`: a tunnel server's encapsulation (GUE/GRE settings), for forward = 'tunnel'. */
+export function benchEngine(forward: ForwardMethod, connCapacity: number, scheduler = 'wlc', alloc?: Alloc, tunnel: Partial<RealServer> = {}): Engine {
   const table = buildTable({
     services: [{
       name: 'web', protocol: 'tcp', address: VIP, port: 80, fwmark: 0, scheduler, schedFlags: [],
       persistence: 0, persistMask: 0xffffffff, onePacket: false,
-      servers: RIPS.map((address, i) => ({ name: `rs${i + 1}`, address, port: 80, weight: 1, forward, upperThreshold: 0, lowerThreshold: 0 })),
+      servers: RIPS.map((address, i) => ({ name: `rs${i + 1}`, address, port: 80, weight: 1, forward, upperThreshold: 0, lowerThreshold: 0, ...tunnel })),
     }],
     addresses: [
       { address: VIP, prefixLen: 24, device: 'eth0', role: 'vip' },

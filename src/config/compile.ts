@@ -12,7 +12,7 @@
 // error (semantic, or the model's) gets the file and line of the key or block at
 // fault, and all of them are thrown together.
 import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey, validateService } from '../model/index.js';
-import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, VirtualService } from '../model/index.js';
+import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, TunnelCsum, TunnelType, VirtualService } from '../model/index.js';
 import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
 import type { HealthConfig, ServiceHealth } from '../health/types.js';
 import { compileAuth, compileConfigSync, CONFIG_SYNC_KEYS } from './compile-auth.js';
@@ -65,7 +65,9 @@ const SERVICE_ERROR_KEY: Record<string, string> = {
 };
 const SERVER_ERROR_KEY: Record<string, string> = {
   BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_WEIGHT: 'weight', BAD_THRESHOLD: 'lthreshold', PORT_REMAP_NEEDS_NAT: 'port',
+  BAD_TUNNEL: 'tunnel_type', BAD_TUNNEL_PORT: 'tunnel_port', BAD_TUNNEL_CSUM: 'tunnel_csum',
 };
+const TUNNEL_KEYS = ['tunnel_type', 'tunnel_port', 'tunnel_csum'];
 
 /** A netmask key absent or 0.0.0.0 (Piranha's "not given") means a host address, /32. */
 function prefixOf(mask: number | null): number {
@@ -224,7 +226,9 @@ class Compiler {
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       const key = keyOf[e.code] ?? '';
-      const line = (e.code === 'BAD_THRESHOLD' ? findKey(items, 'lthreshold') ?? findKey(items, 'uthreshold') : findKey(items, key))?.line ?? at.line;
+      const line = (e.code === 'BAD_THRESHOLD' ? findKey(items, 'lthreshold') ?? findKey(items, 'uthreshold')
+        : e.code.startsWith('BAD_TUNNEL') ? [key, ...TUNNEL_KEYS].map((k) => findKey(items, k)).find((x) => x)
+        : findKey(items, key))?.line ?? at.line;
       this.fail(line, e.code, e.message);
       return false;
     }
@@ -285,6 +289,9 @@ class Compiler {
         forward: this.forward,
         upperThreshold: ss.uthreshold,
         lowerThreshold: ss.lthreshold,
+        ...(ss.tunnel_type !== null ? { tunnelType: ss.tunnel_type as TunnelType } : {}),
+        ...(ss.tunnel_port !== null ? { tunnelPort: ss.tunnel_port } : {}),
+        ...(ss.tunnel_csum !== null ? { tunnelCsum: ss.tunnel_csum as TunnelCsum } : {}),
       };
       out.push({ rs, block: sb });
     }

@@ -271,6 +271,13 @@ export const SERVER_KEYS = {
   port: optPort(),
   uthreshold: int(0, 0, 65535),
   lthreshold: int(0, 0, 65535),
+  // tsvs extensions (keepalived's real_server tunnel_type / tunnel_port / tunnel_*csum): network = tunnel only.
+  /** null = ipip. */
+  tunnel_type: optOneOf(['ipip', 'gue', 'gre']),
+  /** GUE's UDP destination port on the real server; required with gue, refused otherwise. */
+  tunnel_port: { kind: 'port', def: null, min: 1, max: 65535 } as KeySpec<number | null>,
+  /** null = none; remcsum is GUE only, ipip takes none. */
+  tunnel_csum: optOneOf(['none', 'csum', 'remcsum']),
 } as const;
 
 // --- check blocks (table above) ----------------------------------------------

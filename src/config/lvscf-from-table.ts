@@ -168,6 +168,10 @@ function writeServers(block: Block, svc: VirtualService): void {
     s('weight', rs.weight);
     s('uthreshold', rs.upperThreshold, rs.upperThreshold !== 0);
     s('lthreshold', rs.lowerThreshold, rs.lowerThreshold !== 0);
+    // The tsvs tunnel keys: written when not the defaults (ipip, no port, no checksum), removed when back to them.
+    tunnelKey(sb.items, 'tunnel_type', rs.tunnelType && rs.tunnelType !== 'ipip' ? rs.tunnelType : null);
+    tunnelKey(sb.items, 'tunnel_port', rs.tunnelPort ? rs.tunnelPort : null);
+    tunnelKey(sb.items, 'tunnel_csum', rs.tunnelCsum && rs.tunnelCsum !== 'none' ? rs.tunnelCsum : null);
   }
   for (const b of existing) if (!used.has(b) && serverSettings(b, vs).active) removeBlock(block.items, b);
 
@@ -176,6 +180,11 @@ function writeServers(block: Block, svc: VirtualService): void {
       if (when || findKey(items, key)) setKey(items, 'server', key, value, SERVER_WRITE_ORDER);
     };
   }
+}
+
+function tunnelKey(items: Item[], key: string, value: Value | null): void {
+  if (value !== null) setKey(items, 'server', key, value, SERVER_WRITE_ORDER);
+  else if (findKey(items, key)) removeKey(items, key);
 }
 
 /** The table's VIP with the base file's alias kept when the device is unchanged (eth0:1 stays eth0:1). */

@@ -24,6 +24,7 @@ function serverView(rs: RealServer): ServerView {
   return {
     name: rs.name, address: formatIPv4(rs.address), port: rs.port, forward: rs.forward, weight: rs.weight,
     upperThreshold: rs.upperThreshold, lowerThreshold: rs.lowerThreshold,
+    ...(rs.forward === 'tunnel' ? { tunnelType: rs.tunnelType ?? 'ipip', tunnelPort: rs.tunnelPort ?? 0, tunnelCsum: rs.tunnelCsum ?? 'none' } : {}),
     activeConns: 0, inactiveConns: 0, persistConns: 0, stats: zeroStats(), rates: zeroRates(),
   };
 }

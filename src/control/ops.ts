@@ -297,7 +297,17 @@ function server(rs: RealServer, set: ServerSettings, svc: VirtualService): RealS
     if (!['nat', 'dr', 'tunnel'].includes(set.forward)) throw new OpError('EINVAL', `forwarding method ${set.forward} is not one of nat, dr, tunnel`);
     out.forward = set.forward;
   }
-  if (set.tunnelType !== undefined && set.tunnelType !== 'ipip') throw new OpError('EINVAL', `tunnel type ${set.tunnelType} is not supported: tsvs encapsulates in IPIP only (--tun-type ipip)`);
+  // ipvsadm sends the tunnel fields with every -a/-e; a server that stops tunnelling loses them.
+  if (set.tunnelType !== undefined) out.tunnelType = set.tunnelType;
+  if (set.tunnelPort !== undefined) out.tunnelPort = set.tunnelPort;
+  if (set.tunnelCsum !== undefined) out.tunnelCsum = set.tunnelCsum;
+  if (out.forward !== 'tunnel') {
+    delete out.tunnelType;
+    delete out.tunnelPort;
+    delete out.tunnelCsum;
+  } else if (set.tunnelType !== undefined && set.tunnelType !== 'gue' && set.tunnelPort === undefined) delete out.tunnelPort;
+  if (out.tunnelType === 'ipip') delete out.tunnelType;
+  if (out.tunnelCsum === 'none') delete out.tunnelCsum;
   if (set.weight !== undefined) out.weight = set.weight;
   if (set.upperThreshold !== undefined) out.upperThreshold = set.upperThreshold;
   if (set.lowerThreshold !== undefined) out.lowerThreshold = set.lowerThreshold;
@@ -318,5 +328,7 @@ function describeServer(r: RealServer): string {
   const parts = [r.forward, `weight ${r.weight}`];
   if (r.upperThreshold) parts.push(`upper ${r.upperThreshold}`);
   if (r.lowerThreshold) parts.push(`lower ${r.lowerThreshold}`);
+  if (r.tunnelType && r.tunnelType !== 'ipip') parts.push(`${r.tunnelType}${r.tunnelPort ? ` port ${r.tunnelPort}` : ''}`);
+  if (r.tunnelCsum && r.tunnelCsum !== 'none') parts.push(r.tunnelCsum);
   return parts.join(', ');
 }

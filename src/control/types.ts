@@ -36,6 +36,10 @@ export interface ServerView {
   weight: number;
   upperThreshold: number;
   lowerThreshold: number;
+  /** Tunnel servers: the encapsulation, GUE's port (0 otherwise) and the checksum mode. */
+  tunnelType?: 'ipip' | 'gue' | 'gre';
+  tunnelPort?: number;
+  tunnelCsum?: 'none' | 'csum' | 'remcsum';
   activeConns: number;
   inactiveConns: number;
   /** Persistence templates bound to this server (ipvsadm --persistent-conn). */
@@ -147,8 +151,12 @@ export interface ServerSettings {
   weight?: number;
   upperThreshold?: number;
   lowerThreshold?: number;
-  /** --tun-type; only ipip is built. */
+  /** --tun-type (ipip when absent on add). */
   tunnelType?: 'ipip' | 'gue' | 'gre';
+  /** --tun-port: GUE's UDP destination port (required for gue, refused for the others). */
+  tunnelPort?: number;
+  /** --tun-nocsum / --tun-csum / --tun-remcsum (none when absent on add; remcsum is GUE only). */
+  tunnelCsum?: 'none' | 'csum' | 'remcsum';
 }
 
 /** One change to the running table. A list of them is applied atomically, as one table version. */

@@ -97,6 +97,7 @@ function serviceView(s: VirtualService, key: string, l: Layout, m: DataPlaneMemo
       weight: m.weight[d],
       upperThreshold: m.upper[d],
       lowerThreshold: m.lower[d],
+      ...(r && r.forward === 'tunnel' ? { tunnelType: r.tunnelType ?? 'ipip', tunnelPort: r.tunnelPort ?? 0, tunnelCsum: r.tunnelCsum ?? 'none' } : {}),
       activeConns: m.active[d],
       inactiveConns: m.inactive[d],
       persistConns: m.persist[d],

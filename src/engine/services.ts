@@ -17,6 +17,15 @@ export const FWD_NAT = 0;
 export const FWD_DR = 1;
 export const FWD_TUNNEL = 2;
 const FWD_CODES = { nat: FWD_NAT, dr: FWD_DR, tunnel: FWD_TUNNEL } as const;
+/** A tunnel dest's encapsulation (destTunType) and outer checksum mode (destTunCsum). */
+export const TUN_IPIP = 0;
+export const TUN_GUE = 1;
+export const TUN_GRE = 2;
+export const TUN_CSUM_NONE = 0;
+export const TUN_CSUM = 1;
+export const TUN_REMCSUM = 2;
+const TUN_CODES = { ipip: TUN_IPIP, gue: TUN_GUE, gre: TUN_GRE } as const;
+const TUN_CSUM_CODES = { none: TUN_CSUM_NONE, csum: TUN_CSUM, remcsum: TUN_REMCSUM } as const;
 
 /** Stats fields, in the order of the retired-stats arrays (IPVS's ip_vs_stats). */
 export const STAT_CONNS = 0;
@@ -86,6 +95,10 @@ export class ServiceRuntime {
   readonly destNeigh: Uint32Array;
   /** LVS-TUN: the outer source address for the dest, found once (engine/tunnel.ts); 0 = not yet. */
   readonly destTunSrc: Uint32Array;
+  /** LVS-TUN: the dest's encapsulation (TUN_*), GUE's UDP port, the checksum mode (TUN_CSUM*). */
+  readonly destTunType: Uint8Array;
+  readonly destTunPort: Uint16Array;
+  readonly destTunCsum: Uint8Array;
   readonly destConns: Float64Array;
   readonly destInPkts: Float64Array;
   readonly destOutPkts: Float64Array;
@@ -151,6 +164,9 @@ export class ServiceRuntime {
     this.destSvc = alloc(Uint32Array, cap);
     this.destNeigh = new Uint32Array(cap);
     this.destTunSrc = new Uint32Array(cap);
+    this.destTunType = new Uint8Array(cap);
+    this.destTunPort = new Uint16Array(cap);
+    this.destTunCsum = new Uint8Array(cap);
     this.destConns = alloc(Float64Array, cap);
     this.destInPkts = alloc(Float64Array, cap);
     this.destOutPkts = alloc(Float64Array, cap);
@@ -419,6 +435,9 @@ export class ServiceRuntime {
     this.destAddr[d] = rs.address;
     this.destPort[d] = rs.port;
     this.destFwd[d] = FWD_CODES[rs.forward];
+    this.destTunType[d] = TUN_CODES[rs.tunnelType ?? 'ipip'];
+    this.destTunPort[d] = rs.tunnelPort ?? 0;
+    this.destTunCsum[d] = TUN_CSUM_CODES[rs.tunnelCsum ?? 'none'];
     this.destSvc[d] = entry.id;
     this.destNames[d] = rs.name;
   }

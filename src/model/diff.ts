@@ -130,7 +130,9 @@ function sameSettings(a: VirtualService, b: VirtualService): boolean {
 
 function sameServer(a: RealServer, b: RealServer): boolean {
   return a.name === b.name && a.weight === b.weight && a.forward === b.forward &&
-    a.upperThreshold === b.upperThreshold && a.lowerThreshold === b.lowerThreshold;
+    a.upperThreshold === b.upperThreshold && a.lowerThreshold === b.lowerThreshold &&
+    (a.tunnelType ?? 'ipip') === (b.tunnelType ?? 'ipip') && (a.tunnelPort ?? 0) === (b.tunnelPort ?? 0) &&
+    (a.tunnelCsum ?? 'none') === (b.tunnelCsum ?? 'none');
 }
 
 function globalsOf(t: ServiceTable): GlobalsDelta {

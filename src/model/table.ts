@@ -109,6 +109,25 @@ function checkServer(svc: VirtualService, rs: RealServer, fail: (code: string, m
   if (rs.forward !== 'nat' && rs.port !== 0 && !svc.fwmark && svc.port !== 0 && rs.port !== svc.port) {
     fail('PORT_REMAP_NEEDS_NAT', `${at}: only NAT can map port ${svc.port} to ${rs.port}`);
   }
+  checkTunnel(rs, at, fail);
+}
+
+/** ipvsadm's tunnel_types_v_options: GUE needs a port; GRE takes a checksum but not remcsum; IPIP takes neither. */
+function checkTunnel(rs: RealServer, at: string, fail: (code: string, msg: string) => never): void {
+  const type = rs.tunnelType ?? 'ipip';
+  const csum = rs.tunnelCsum ?? 'none';
+  const port = rs.tunnelPort ?? 0;
+  if (rs.forward !== 'tunnel') {
+    if (type !== 'ipip' || csum !== 'none' || port !== 0) fail('BAD_TUNNEL', `${at}: tunnel options need the tunnel forwarding method`);
+    return;
+  }
+  if (!['ipip', 'gue', 'gre'].includes(type)) fail('BAD_TUNNEL', `${at}: tunnel type ${type} is not one of ipip, gue, gre`);
+  if (!['none', 'csum', 'remcsum'].includes(csum)) fail('BAD_TUNNEL_CSUM', `${at}: tunnel checksum ${csum} is not one of none, csum, remcsum`);
+  if (type === 'gue') {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail('BAD_TUNNEL_PORT', `${at}: a gue tunnel needs a tunnel port 1..65535`);
+  } else if (port !== 0) fail('BAD_TUNNEL_PORT', `${at}: a tunnel port applies to gue only, not ${type}`);
+  if (type === 'ipip' && csum !== 'none') fail('BAD_TUNNEL_CSUM', `${at}: an ipip tunnel has no checksum option`);
+  if (type === 'gre' && csum === 'remcsum') fail('BAD_TUNNEL_CSUM', `${at}: remote checksum offload applies to gue only, not gre`);
 }
 
 function validateMark(m: MarkRule): void {

@@ -9,6 +9,10 @@ export const PROTO_UDP = 17;
 export type Protocol = 'tcp' | 'udp';
 /** nat = ipvsadm -m (masquerading), dr = -g (gatewaying), tunnel = -i (ipip). */
 export type ForwardMethod = 'nat' | 'dr' | 'tunnel';
+/** A tunnel server's encapsulation (ipvsadm --tun-type, keepalived tunnel_type): IP-in-IP, GUE (RFC draft, over UDP) or GRE. */
+export type TunnelType = 'ipip' | 'gue' | 'gre';
+/** The outer checksum (--tun-nocsum / --tun-csum / --tun-remcsum): GUE's UDP checksum, GRE's optional one; remcsum is GUE only. */
+export type TunnelCsum = 'none' | 'csum' | 'remcsum';
 
 export interface RealServer {
   /** Name from lvs.cf (`server NAME {}`), or the address text. */
@@ -23,6 +27,10 @@ export interface RealServer {
   readonly upperThreshold: number;
   /** ipvsadm -y: overload clears below this (0 = 3/4 of upper). */
   readonly lowerThreshold: number;
+  /** Tunnel servers only: the encapsulation (absent = ipip), GUE's UDP port, the checksum mode (absent = none). */
+  readonly tunnelType?: TunnelType;
+  readonly tunnelPort?: number;
+  readonly tunnelCsum?: TunnelCsum;
 }
 
 export interface VirtualService {

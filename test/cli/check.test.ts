@@ -130,6 +130,47 @@ describe('tsvs check, network = tunnel (issue 13 item 2)', () => {
   });
 });
 
+describe('tsvs check, tunnel types (tunnel_type, tunnel_port, tunnel_csum)', () => {
+  const base = readFileSync(fixturePath('dr.cf'), 'utf8').replace('network = direct', 'network = tunnel');
+  /** dr.cf with `keys` added to server web1 (after its weight line); returns the text and the first added line's number. */
+  const withKeys = (keys: string[], text = base) => {
+    const lines = text.split('\n');
+    const at = lines.findIndex((l, k) => k > lines.findIndex((x) => x.includes('server web1')) && l.trim() === 'weight = 1') + 1;
+    lines.splice(at, 0, ...keys.map((k) => `        ${k}`));
+    return { text: lines.join('\n'), line: at + 1 };
+  };
+
+  it('accepts GUE with a port and a checksum mode, and GRE with a checksum', () => {
+    expect(checkText(withKeys(['tunnel_type = gue', 'tunnel_port = 6080', 'tunnel_csum = remcsum']).text, 'tun.cf').ok).toBe(true);
+    expect(checkText(withKeys(['tunnel_type = gre', 'tunnel_csum = csum']).text, 'tun.cf').ok).toBe(true);
+  });
+
+  it('refuses what ipvsadm refuses, at the key\'s line', () => {
+    const err = (keys: string[], text = base) => {
+      const { text: t, line } = withKeys(keys, text);
+      const res = checkText(t, 'tun.cf');
+      expect(res.ok).toBe(false);
+      return { out: res.output, line };
+    };
+    let r = err(['tunnel_type = gue']);
+    expect(r.out).toContain(`tun.cf:${r.line}: BAD_TUNNEL_PORT: service TCP 198.18.0.10:80: real server web1 (198.18.0.21): a gue tunnel needs a tunnel port 1..65535`);
+    r = err(['tunnel_type = gre', 'tunnel_csum = remcsum']);
+    expect(r.out).toContain(`tun.cf:${r.line + 1}: BAD_TUNNEL_CSUM:`);
+    expect(r.out).toContain('remote checksum offload applies to gue only, not gre');
+    r = err(['tunnel_port = 6080']);
+    expect(r.out).toContain(`tun.cf:${r.line}: BAD_TUNNEL_PORT:`);
+    r = err(['tunnel_csum = csum']);
+    expect(r.out).toContain(`tun.cf:${r.line}: BAD_TUNNEL_CSUM:`);
+    r = err(['tunnel_type = vxlan']);
+    expect(r.out).toContain(`tun.cf:${r.line}: BADARGUMENT: tunnel_type "vxlan" is not one of ipip, gue, gre`);
+    r = err(['tunnel_port = 0']);
+    expect(r.out).toMatch(new RegExp(`tun\\.cf:${r.line}: \\w+: tunnel_port`));
+    r = err(['tunnel_type = gre'], base.replace('network = tunnel', 'network = direct'));
+    expect(r.out).toContain(`tun.cf:${r.line}: BAD_TUNNEL: `);
+    expect(r.out).toContain('tunnel options need the tunnel forwarding method');
+  });
+});
+
 describe('tsvs check, server order (issue 13 item 6)', () => {
   // Servers in file order .23, .21, .22: lvsd adds them in that order, so IPVS holds them
   // newest first (.22, .21, .23); ipvsadm -L sorts them for display unless --nosort.

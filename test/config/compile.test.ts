@@ -127,6 +127,18 @@ describe('compileLvsCf: rules', () => {
     }
   });
 
+  it('compiles the tunnel keys of a server (tsvs extension); absent, a tunnel server is IPIP', () => {
+    const text = 'network = tunnel\nvirtual v {\n active = 1\n address = 198.18.0.10 eth0\n port = 80\n' +
+      ' server a {\n  active = 1\n  address = 198.19.0.20\n  tunnel_type = gue\n  tunnel_port = 6080\n  tunnel_csum = csum\n }\n' +
+      ' server b {\n  active = 1\n  address = 198.19.0.21\n  tunnel_type = gre\n }\n' +
+      ' server c {\n  active = 1\n  address = 198.19.0.22\n }\n}\n';
+    const [a, b, c] = compile(text).table.services[0].servers;
+    expect(a).toMatchObject({ forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'csum' });
+    expect(b).toMatchObject({ forward: 'tunnel', tunnelType: 'gre' });
+    expect(b.tunnelPort).toBeUndefined();
+    expect(c.tunnelType).toBeUndefined();
+  });
+
   it('compiles a persistent firewall-mark service; its port is only reported', () => {
     const { table, notActedOn } = compile(
       'network = direct\nfwmark_rule = tcp 198.18.0.10 80,443 80\nvirtual web {\n active = 1\n address = 198.18.0.10 eth0:1\n vip_nmask = 255.255.255.0\n fwmark = 80\n port = 80\n persistent = 300\n pmask = 255.255.255.0\n' +

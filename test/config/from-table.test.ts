@@ -57,6 +57,21 @@ describe('lvsCfFromTable: table -> lvs.cf -> table', () => {
     expect(out.text).toContain('virtual mark {\n    active = 1\n    address = 198.18.0.99 eth0\n    fwmark = 443\n');
   });
 
+  it('tunnel types survive: the tunnel keys written when not the defaults, removed when back to them', () => {
+    const tun = (more: Partial<RealServer>[]) => buildTable({
+      services: [svc({ servers: more.map((m, k) => rs(`s${k}`, `198.19.0.${21 + k}`, { forward: 'tunnel', ...m })) })],
+      addresses: [{ address: ip('198.18.0.10'), prefixLen: 32, device: 'eth0', role: 'vip' }],
+    });
+    const table = tun([{ tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' }, { tunnelType: 'gre', tunnelCsum: 'csum' }, {}]);
+    const out = roundTrip(table);
+    expect(same(out.table)).toEqual(same(table));
+    expect(out.text).toContain('        weight = 1\n        tunnel_type = gue\n        tunnel_port = 6080\n        tunnel_csum = remcsum\n    }');
+    expect(out.text).toContain('        weight = 1\n        tunnel_type = gre\n        tunnel_csum = csum\n    }');
+    // Back to IPIP on the written file as a base: the keys go.
+    const again = writeLvsCf(lvsCfFromTable(tun([{}, {}, {}]), parseLvsCf(out.text, 'out.cf')));
+    expect(again).not.toContain('tunnel_');
+  });
+
   it('with a base file, changes only what the table decides and keeps the rest', () => {
     const base = parseLvsCf(fixture('nat.cf'), 'nat.cf');
     const { table } = compileLvsCf(base);

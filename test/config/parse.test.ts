@@ -125,7 +125,7 @@ describe('parseLvsCf: every key with its type', () => {
 
   it('types every server key', () => {
     const [ns1] = blocks(dns.items, 'server');
-    expect(serverSettings(ns1, vs)).toEqual({ address: ip('198.18.0.54'), active: true, weight: 300, port: 5353, uthreshold: 1000, lthreshold: 800 });
+    expect(serverSettings(ns1, vs)).toEqual({ address: ip('198.18.0.54'), active: true, weight: 300, port: 5353, uthreshold: 1000, lthreshold: 800, tunnel_type: 'gue', tunnel_port: 6080, tunnel_csum: 'remcsum' });
   });
 
   it('the fixture covers every key of every table', () => {
@@ -175,7 +175,7 @@ describe('parseLvsCf: defaults', () => {
 
   it('gives server defaults: weight 1, port of the virtual, inactive', () => {
     const [s] = blocks(v.items, 'server');
-    expect(serverSettings(s, vs)).toEqual({ address: null, active: false, weight: 1, port: 80, uthreshold: 0, lthreshold: 0 });
+    expect(serverSettings(s, vs)).toEqual({ address: null, active: false, weight: 1, port: 80, uthreshold: 0, lthreshold: 0, tunnel_type: null, tunnel_port: null, tunnel_csum: null });
     expect(serverSettings(s, { ...vs, fwmark: 7 }).port).toBe(0);
   });
 });

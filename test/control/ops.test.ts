@@ -117,10 +117,16 @@ describe('control ops', () => {
     expect(p.addresses).toEqual(ADDRS);
   });
 
-  it('accepts a tunnel server without a warning; refuses tunnel types other than ipip', () => {
+  it('accepts a tunnel server without a warning; GUE and GRE with their options, refused where ipvsadm refuses them', () => {
     const p = plan([{ op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'tunnel' }]);
     expect(p.warnings).toEqual([]);
     expect(p.done).toEqual(['added real server 198.19.0.12:80 to TCP 198.18.0.10:80 (tunnel, weight 1)']);
-    expect(refused([{ op: 'add-server', service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'tunnel', tunnelType: 'gre' }])).toMatchObject({ code: 'EINVAL' });
+    const add = (o: object) => [{ op: 'add-server' as const, service: WEB, server: { address: '198.19.0.12', port: 80 }, forward: 'tunnel' as const, ...o }];
+    expect(plan(add({ tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' })).done).toEqual(['added real server 198.19.0.12:80 to TCP 198.18.0.10:80 (tunnel, weight 1, gue port 6080, remcsum)']);
+    expect(plan(add({ tunnelType: 'gre', tunnelPort: 0, tunnelCsum: 'csum' })).done).toEqual(['added real server 198.19.0.12:80 to TCP 198.18.0.10:80 (tunnel, weight 1, gre, csum)']);
+    expect(refused(add({ tunnelType: 'gue' }))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/gue tunnel needs a tunnel port/) });
+    expect(refused(add({ tunnelType: 'gre', tunnelCsum: 'remcsum' }))).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/gue only, not gre/) });
+    expect(refused(add({ tunnelType: 'ipip', tunnelCsum: 'csum' }))).toMatchObject({ code: 'EINVAL' });
+    expect(refused(add({ tunnelType: 'gre', tunnelPort: 6080 }))).toMatchObject({ code: 'EINVAL' });
   });
 });

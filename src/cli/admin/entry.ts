@@ -29,6 +29,10 @@ export interface DestEntry extends AddrPort {
   upperThreshold: number;
   lowerThreshold: number;
   tunType: TunnelType;
+  /** --tun-port (0 = not given). */
+  tunPort: number;
+  /** --tun-nocsum / --tun-csum / --tun-remcsum: tun_flags (nocsum by default). */
+  tunCsum: 'none' | 'csum' | 'remcsum';
 }
 
 export class CommandEntry {
@@ -40,7 +44,7 @@ export class CommandEntry {
     timeout: 0, netmask: '255.255.255.255', onePacket: false, pe: '',
   };
   readonly dest: DestEntry = {
-    af: 0, address: '0.0.0.0', port: 0, forward: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunType: 'ipip',
+    af: 0, address: '0.0.0.0', port: 0, forward: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunType: 'ipip', tunPort: 0, tunCsum: 'none',
   };
   readonly daemon: DaemonSettings = { state: 'master', mcastInterface: '' };
   timeouts: { tcp: number; tcpfin: number; udp: number } | null = null;
@@ -156,9 +160,11 @@ export class CommandEntry {
         if (s !== 'ipip' && s !== 'gue' && s !== 'gre') fail('illegal tunnel type specified');
         this.dest.tunType = s;
         return true;
-      // Checked, then dropped: only ipip is built, and ipip takes no tunnel port or checksum option.
-      case 'tun-port': parseIntRange(s, 1, 65535, 'illegal tunnel port specified'); return true;
-      case 'tun-nocsum': case 'tun-csum': case 'tun-remcsum': return true;
+      case 'tun-port': this.dest.tunPort = parseIntRange(s, 1, 65535, 'illegal tunnel port specified'); return true;
+      // tun_flags: nocsum sets it, csum and remcsum add their bit (tunnelOptCheck lets only one through).
+      case 'tun-nocsum': this.dest.tunCsum = 'none'; return true;
+      case 'tun-csum': this.dest.tunCsum = 'csum'; return true;
+      case 'tun-remcsum': this.dest.tunCsum = 'remcsum'; return true;
       default: return false;
     }
   }

@@ -83,6 +83,18 @@ function serviceLine(svc: ServiceView, f: ListFormat, namer: Namer): string {
 
 const FORWARD_NAME = { nat: 'Masq', dr: 'Route', tunnel: 'Tunnel' } as const;
 
+/** tunflags[]: how fwd_tun_info() shows tun_flags. */
+const TUN_FLAGS = { none: '-c', csum: '+c', remcsum: 'r+c' } as const;
+
+/** fwd_tun_info(): "ipip", "gue:PORT:FLAGS" or "gre:FLAGS" for a tunnel server, "n/a" for the others (snprintf into 16 bytes). */
+export function tunInfo(d: ServerView): string {
+  if (d.forward !== 'tunnel') return 'n/a';
+  const flags = TUN_FLAGS[d.tunnelCsum ?? 'none'];
+  const type = d.tunnelType ?? 'ipip';
+  const s = type === 'gue' ? `gue:${d.tunnelPort ?? 0}:${flags}` : type === 'gre' ? `gre:${flags}` : 'ipip';
+  return s.slice(0, 15);
+}
+
 /** One real-server line; the address is cut at 28 characters (dname[28] = '\0'). */
 function destLine(svc: ServiceView, d: ServerView, f: ListFormat, namer: Namer): string {
   const dname = pad(namer.addrPort(d.address, d.port, svc.protocol).slice(0, 28), 28);
@@ -91,8 +103,7 @@ function destLine(svc: ServiceView, d: ServerView, f: ListFormat, namer: Namer):
   if (f.rate) return `  -> ${dname}${plain8(d.rates.cps)}${plain8(d.rates.inPps)}${plain8(d.rates.outPps)}${n(d.rates.inBps)}${n(d.rates.outBps)}`;
   if (f.thresholds) return `  -> ${dname} ${pad(d.upperThreshold, 10)} ${pad(d.lowerThreshold, 10)} ${pad(d.activeConns, 10)} ${pad(d.inactiveConns, 10)}`;
   if (f.persistentConn) return `  -> ${dname} ${pad(d.weight, 9)} ${pad(d.persistConns, 11)} ${pad(d.activeConns, 10)} ${pad(d.inactiveConns, 10)}`;
-  // fwd_tun_info(): only ipip is built, which ipvsadm shows as plain "ipip".
-  const tun = f.tunInfo ? ` ${pad(d.forward === 'tunnel' ? 'ipip' : 'n/a', 13)}` : '';
+  const tun = f.tunInfo ? ` ${pad(tunInfo(d), 13)}` : '';
   return `  -> ${dname} ${pad(FORWARD_NAME[d.forward], 7)}${tun} ${pad(d.weight, 6)} ${pad(d.activeConns, 10)} ${pad(d.inactiveConns, 10)}`;
 }
 

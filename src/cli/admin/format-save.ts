@@ -34,13 +34,24 @@ function saveService(svc: ServiceView, namer: Namer): string {
 
 /**
  * "-a %s -r %s %s -w %d"; a tunnel server gets print_tunnel_rule()'s
- * "--tun-type ipip" (the only type built). ipvsadm saves no thresholds; tsvs
+ * "--tun-type ipip", "--tun-type gue --tun-port PORT --tun-CSUM" or
+ * "--tun-type gre --tun-CSUM". ipvsadm saves no thresholds; tsvs
  * appends -x/-y when they are set, so that `-S | -R` rebuilds the whole table
  * (lines without thresholds are exactly ipvsadm's).
  */
+/** tun_flags_opts[]. */
+const TUN_FLAG_OPTS = { none: '--tun-nocsum', csum: '--tun-csum', remcsum: '--tun-remcsum' } as const;
+
+function tunnelRule(d: ServerView): string {
+  const flags = TUN_FLAG_OPTS[d.tunnelCsum ?? 'none'];
+  if (d.tunnelType === 'gue') return ` --tun-type gue --tun-port ${d.tunnelPort ?? 0} ${flags}`;
+  if (d.tunnelType === 'gre') return ` --tun-type gre ${flags}`;
+  return ' --tun-type ipip';
+}
+
 function saveServer(svc: ServiceView, name: string, d: ServerView, namer: Namer): string {
   let line = `-a ${name} -r ${namer.addrPort(d.address, d.port, svc.protocol)} ${FORWARD_SWITCH[d.forward]} -w ${d.weight}`;
-  if (d.forward === 'tunnel') line += ' --tun-type ipip';
+  if (d.forward === 'tunnel') line += tunnelRule(d);
   if (d.upperThreshold) line += ` -x ${d.upperThreshold}`;
   if (d.lowerThreshold) line += ` -y ${d.lowerThreshold}`;
   return line;

@@ -85,7 +85,7 @@ function change(ce: CommandEntry, cmd: Cmd): AdminCommand {
       op = {
         op: cmd === 'add-server' ? 'add-server' : 'edit-server', service: service(), server,
         forward: dest.forward, weight: dest.weight, upperThreshold: dest.upperThreshold, lowerThreshold: dest.lowerThreshold,
-        ...(dest.forward === 'tunnel' ? { tunnelType: dest.tunType } : {}),
+        ...(dest.forward === 'tunnel' ? { tunnelType: dest.tunType, tunnelPort: dest.tunPort, tunnelCsum: dest.tunCsum } : {}),
       };
   }
   const usesService = cmd !== 'flush' && cmd !== 'set' && !(cmd === 'zero' && !ce.options.has('service-address'));

@@ -13,6 +13,7 @@ const parse = (args: string | string[]): Promise<AdminCommand> =>
 const VIP = { protocol: 'tcp', address: '198.18.0.10', port: 80 } as const;
 const ADD = { scheduler: 'wlc', schedFlags: [], persistence: 0, persistMask: '255.255.255.255', onePacket: false };
 const DEST = { forward: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0 } as const;
+const IPIP = { tunnelType: 'ipip', tunnelPort: 0, tunnelCsum: 'none' } as const;
 
 const CHANGES: [string | string[], Op][] = [
   // -A: the defaults ipvsadm sends (wlc, no persistence, /32).
@@ -54,8 +55,12 @@ const CHANGES: [string | string[], Op][] = [
   ['-a -t 198.18.0.10:80 -r 198.19.0.11', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST }],
   ['-a -t 198.18.0.10:80 -r 198.19.0.11:8080 -g', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST }],
   ['-a -t 198.18.0.10:80 -r 198.19.0.11:8080 -m -w 3 -x 100 -y 50', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 8080 }, forward: 'nat', weight: 3, upperThreshold: 100, lowerThreshold: 50 }],
-  ['-a -t 198.18.0.10:80 -r 198.19.0.11:8080 -i', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', tunnelType: 'ipip' }],
-  ['-a -t 198.18.0.10:80 -r web1.example.test -i --tun-type ipip', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', tunnelType: 'ipip' }],
+  ['-a -t 198.18.0.10:80 -r 198.19.0.11:8080 -i', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', ...IPIP }],
+  ['-a -t 198.18.0.10:80 -r web1.example.test -i --tun-type ipip', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', ...IPIP }],
+  ['-a -t 198.18.0.10:80 -r 198.19.0.11 -i --tun-type gue --tun-port 6080', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'none' }],
+  ['-a -t 198.18.0.10:80 -r 198.19.0.11 -i --tun-type gue --tun-port 6080 --tun-remcsum', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' }],
+  ['-e -t 198.18.0.10:80 -r 198.19.0.11 -i --tun-type gre --tun-csum', { op: 'edit-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', tunnelType: 'gre', tunnelPort: 0, tunnelCsum: 'csum' }],
+  ['-a -t 198.18.0.10:80 -r 198.19.0.11 -i --tun-type gre --tun-nocsum', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'tunnel', tunnelType: 'gre', tunnelPort: 0, tunnelCsum: 'none' }],
   ['-a -t 198.18.0.10:80 -r 198.19.0.11:http -m', { op: 'add-server', service: VIP, server: { address: '198.19.0.11', port: 80 }, ...DEST, forward: 'nat' }],
   // A firewall-mark service's servers keep their own port (0 = the packet's).
   ['-a -f 80 -r 198.19.0.11', { op: 'add-server', service: { fwmark: 80 }, server: { address: '198.19.0.11', port: 0 }, ...DEST }],

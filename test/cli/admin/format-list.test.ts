@@ -156,4 +156,19 @@ describe('-L -n --thresholds / --persistent-conn / --tun-info', () => {
       '',
     ]);
   });
+
+  it('--tun-info: gue:PORT:FLAGS and gre:FLAGS as fwd_tun_info prints them (tunflags -c, +c, r+c)', () => {
+    const t = table([service({ address: '198.18.0.1', port: 80, servers: [
+      server('198.19.0.2', 80, { forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' }),
+      server('198.19.0.3', 80, { forward: 'tunnel', tunnelType: 'gue', tunnelPort: 5555, tunnelCsum: 'none' }),
+      server('198.19.0.4', 80, { forward: 'tunnel', tunnelType: 'gre', tunnelCsum: 'csum' }),
+      server('198.19.0.5', 80, { forward: 'tunnel', tunnelType: 'gre', tunnelCsum: 'none' }),
+    ] })]);
+    expect(formatList(t, fmt({ tunInfo: true }), numericNamer).split('\n').slice(4, 8)).toEqual([
+      '  -> 198.19.0.2:80                Tunnel  gue:6080:r+c  1      0          0         ',
+      '  -> 198.19.0.3:80                Tunnel  gue:5555:-c   1      0          0         ',
+      '  -> 198.19.0.4:80                Tunnel  gre:+c        1      0          0         ',
+      '  -> 198.19.0.5:80                Tunnel  gre:-c        1      0          0         ',
+    ]);
+  });
 });

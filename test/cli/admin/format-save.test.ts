@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatSave } from '../../../src/cli/admin/format-save.js';
 import { makeNamer, numericNamer } from '../../../src/cli/admin/names.js';
 import { fakeNames } from './helpers.js';
-import { sampleTable, table } from './views.js';
+import { sampleTable, server, service, table } from './views.js';
 
 describe('-S', () => {
   it('-n: one rule per service and server, in the listing\'s order', () => {
@@ -31,6 +31,19 @@ describe('-S', () => {
     expect(formatSave(sampleTable(), namer).split('\n').slice(0, 2)).toEqual([
       '-A -t www.example.test:http -s wlc',
       '-a -t www.example.test:http -r web1.example.test:http -m -w 1',
+    ]);
+  });
+
+  it("tunnel servers: print_tunnel_rule's --tun-type gue --tun-port N --tun-CSUM and --tun-type gre --tun-CSUM", () => {
+    const t = table([service({ address: '198.18.0.1', port: 80, servers: [
+      server('198.19.0.2', 80, { forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' }),
+      server('198.19.0.3', 80, { forward: 'tunnel', tunnelType: 'gre', tunnelCsum: 'none' }),
+      server('198.19.0.4', 80, { forward: 'tunnel', tunnelType: 'gre', tunnelCsum: 'csum' }),
+    ] })]);
+    expect(formatSave(t, numericNamer).split('\n').slice(1, 4)).toEqual([
+      '-a -t 198.18.0.1:80 -r 198.19.0.2:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-remcsum',
+      '-a -t 198.18.0.1:80 -r 198.19.0.3:80 -i -w 1 --tun-type gre --tun-nocsum',
+      '-a -t 198.18.0.1:80 -r 198.19.0.4:80 -i -w 1 --tun-type gre --tun-csum',
     ]);
   });
 

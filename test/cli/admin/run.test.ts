@@ -60,7 +60,7 @@ describe('refused changes: ipvs_strerror for the call that failed, exit 255', ()
       return { version: 2, done: [], warnings: [] };
     };
     expect(await run('-a -t 198.18.0.10:80 -r 198.19.0.11 -i', api)).toEqual({ code: 0, out: '', err: '' });
-    expect(sent).toEqual([[{ op: 'add-server', service: { protocol: 'tcp', address: '198.18.0.10', port: 80 }, server: { address: '198.19.0.11', port: 80 }, forward: 'tunnel', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'ipip' }]]);
+    expect(sent).toEqual([[{ op: 'add-server', service: { protocol: 'tcp', address: '198.18.0.10', port: 80 }, server: { address: '198.19.0.11', port: 80 }, forward: 'tunnel', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'ipip', tunnelPort: 0, tunnelCsum: 'none' }]]);
   });
 });
 

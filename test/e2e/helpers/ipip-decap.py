@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """The real-server end of LVS-TUN for kernels without the ipip module.
 
-usage: ipip-decap.py TUN_NAME SECONDS
+usage: ipip-decap.py TUN_NAME SECONDS [ipip | gue PORT | gre]
 
-Reads IP-in-IP packets (protocol 4) from a raw socket, strips the outer header and
-writes the inner datagram into a TUN device, so the kernel delivers it as if it had
-arrived on a tunnel interface; the real server then answers the client directly.
+Reads tunnelled packets and writes the inner datagram into a TUN device, so the
+kernel delivers it as if it had arrived on a tunnel interface; the real server then
+answers the client directly. ipip (default): a raw socket for protocol 4, the outer
+header stripped. gue: a UDP socket on PORT (the kernel checks the UDP checksum, so a
+wrong one never arrives), the GUE header (4 bytes + hlen words of options) stripped.
+gre: a raw socket for protocol 47, the GRE header stripped after its checksum is
+checked when the C bit is set (a wrong one is counted as bad and dropped).
 The inner TCP/UDP checksum is recomputed: a sender's CHECKSUM_PARTIAL (veth
 offload) arrives through a raw socket unfinished. Ends after SECONDS or at SIGTERM, printing how many it passed on.
 """
@@ -51,28 +55,75 @@ def fix_l4(pkt: bytearray) -> None:
     struct.pack_into("!H", pkt, at, c)
 
 
+def strip_ipip(pkt: bytes):
+    return pkt[(pkt[0] & 15) * 4 :]
+
+
+def strip_gue(payload: bytes):
+    # GUE version 0: ver(2) C(1) hlen(5) | proto/ctype | flags; data messages only, carrying IPIP.
+    if len(payload) < 4 or payload[0] >> 6 != 0 or payload[0] & 0x20 or payload[1] != 4:
+        return None
+    return payload[4 + (payload[0] & 31) * 4 :]
+
+
+def strip_gre(pkt: bytes):
+    g = pkt[(pkt[0] & 15) * 4 :]
+    if len(g) < 4:
+        return None
+    flags, proto = struct.unpack_from("!HH", g, 0)
+    if proto != 0x0800 or flags & 0x0007:
+        return None
+    hlen = 4 + 4 * bool(flags & 0x8000) + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
+    inner = bytearray(g[hlen:])
+    if flags & 0x8000:
+        # RFC 2784: the checksum covers the GRE header and payload, the payload as the
+        # sender's device finishes it: over veth a CHECKSUM_PARTIAL inner checksum
+        # arrives unfinished, so finish it (as fix_l4 will anyway) before checking.
+        if len(inner) >= 20 and inner[0] >> 4 == 4:
+            fix_l4(inner)
+        if csum(bytes(g[:hlen]) + bytes(inner)) != 0:
+            return False
+    return inner
+
+
 def main() -> None:
     name, seconds = sys.argv[1], float(sys.argv[2])
+    mode = sys.argv[3] if len(sys.argv) > 3 else "ipip"
     tun = os.open("/dev/net/tun", os.O_RDWR)
     fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
-    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, 4)
+    if mode == "gue":
+        raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        raw.bind(("0.0.0.0", int(sys.argv[4])))
+        strip = strip_gue
+    elif mode == "gre":
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
+        strip = strip_gre
+    else:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, 4)
+        strip = strip_ipip
     print("ready", flush=True)
     end = time.time() + seconds
     count = 0
+    bad = 0
     stopped = []
     signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))  # report the count when stopped too
     while time.time() < end and not stopped:
         ready, _, _ = select.select([raw], [], [], 0.5)
         if not ready:
             continue
-        pkt = raw.recv(65535)
-        inner = bytearray(pkt[(pkt[0] & 15) * 4 :])
+        got = strip(raw.recv(65535))
+        if got is False:
+            bad += 1
+            continue
+        if got is None:
+            continue
+        inner = bytearray(got)
         if len(inner) < 20 or inner[0] >> 4 != 4:
             continue
         fix_l4(inner)
         os.write(tun, bytes(inner))
         count += 1
-    print(f"decapsulated {count}", flush=True)
+    print(f"decapsulated {count} bad {bad}", flush=True)
 
 
 if __name__ == "__main__":
