@@ -175,6 +175,13 @@ export class DataPlaneHost {
     if (!this.running) return;
     const e = this.engine;
     e.conns.expire(this.clock());
+    // Frames waiting for a next hop are given up after 3 s even when no frame comes to run the engine.
+    if (e.held.count !== 0 && this.port) {
+      const b = this.batch;
+      b.reset();
+      e.process(b, this.clock());
+      this.port.tx(b);
+    }
     if (e.services.collectDests() > 0) this.logNeighbours(e.syncNeighbours(this.clock()));
     this.host[H_CONNS] = e.conns.count;
     this.publishPortCounters();
