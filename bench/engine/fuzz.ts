@@ -11,6 +11,7 @@ import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/
 import { buildTable, parseIPv4, type RealServer, type ServiceTable, type VirtualService } from '../../src/model/index.js';
 import { buildArp, buildIcmpEcho, buildIcmpError, buildTcp, buildUdp, fragmentFrame, ipv4Datagram } from '../../src/packet/build.js';
 import { ipv4SetChecksum } from '../../src/packet/ipv4.js';
+import { seededUniform, type Uniform } from '../../src/schedbench/rng.js';
 
 const ip = (s: string): number => parseIPv4(s)!;
 export const FUZZ_VIP = ip('198.18.0.10');
@@ -19,21 +20,10 @@ const ETH0 = Uint8Array.from([2, 0, 0, 0, 0, 1]);
 const ETH1 = Uint8Array.from([2, 0, 0, 0, 0, 2]);
 const SERVERS = ['198.19.0.11', '198.19.0.12', '198.18.0.21'].map(ip);
 
-type Rnd = () => number;
+type Rnd = Uniform;
 
-/** mulberry32: a small seeded generator, so a failure replays from its seed. */
-export function prng(seed: number): Rnd {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (r: Rnd, n: number): number => Math.floor(r() * n);
+/** 0..n-1 from the seeded stream (which is in (0, 1]), so a failure replays from its seed. */
+const int = (r: Rnd, n: number): number => Math.min(n - 1, Math.floor(r() * n));
 const bytes = (r: Rnd, n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(r, 256));
 
 function server(addr: number, i: number, forward: RealServer['forward'], port = 80): RealServer {
@@ -133,7 +123,7 @@ export interface FuzzResult {
 
 /** `frames` mutated frames (a valid one in ten kept whole) through one engine, 64 a batch, the clock moving 1 ms a batch. */
 export function runFuzz(seed: number, frames: number, engine: Engine = fuzzEngine()): FuzzResult {
-  const r = prng(seed);
+  const r = seededUniform(seed);
   const batch = new Batch(64, 64 * 2048);
   const res: FuzzResult = { frames, tx: 0, drop: 0, pass: 0, other: 0, rxCounted: 0, counters: {}, ms: 0 };
   // A pool of frames reused across batches: building frames costs more than the engine.

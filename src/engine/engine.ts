@@ -459,7 +459,7 @@ export class Engine {
     const at = this.spill(batch, len);
     if (at < 0) return;
     const j = batch.count;
-    releaseFrame(sp, batch, slot, j, at);
+    releaseFrame(sp, batch, slot, at);
     this.toNeighbour(batch, j, neigh);
     batch.verdict[j] = VERDICT_TX;
     this.appendedTx++;

@@ -126,7 +126,7 @@ function release(e: Engine, batch: Batch, f: number): void {
     // Past everything this batch holds, frames grown by LVS-TUN or ICMP errors included (Engine.spill).
     const at = e.spill(batch, len);
     if (at < 0) return;
-    appendHeld(batch, fr, k, j, at, len);
+    appendHeld(batch, fr, k, at, len);
     fr.shiftHeld(f);
     parseFrame(batch.buf, at, len, e.info);
     const v = later(e, batch, j, f);
@@ -135,21 +135,10 @@ function release(e: Engine, batch: Batch, f: number): void {
   }
 }
 
-function appendHeld(batch: Batch, fr: FragTable, k: number, j: number, at: number, len: number): void {
+function appendHeld(batch: Batch, fr: FragTable, k: number, at: number, len: number): void {
   const src = fr.holdBuf, dst = batch.buf, from = k * HOLD_BYTES;
   for (let b = 0; b < len; b++) dst[at + b] = src[from + b];
-  batch.count = j + 1;
-  batch.off[j] = at;
-  batch.len[j] = len;
-  batch.ifIn[j] = fr.holdIf[k];
-  batch.ifOut[j] = 0;
-  batch.reason[j] = 0;
-  batch.csumPartial[j] = 0;
-  batch.gsoType[j] = 0;
-  batch.gsoSize[j] = 0;
-  batch.hdrLen[j] = 0;
-  batch.csumStart[j] = 0;
-  batch.csumOffset[j] = 0;
+  batch.append(at, len, fr.holdIf[k]);
 }
 
 /** After a batch: flows whose held frames did not fit an earlier batch. */

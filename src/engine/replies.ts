@@ -12,6 +12,7 @@ import { IP_DF, ipv4SetChecksum, IPPROTO_ICMP, IPPROTO_TCP } from '../packet/ipv
 import type { FrameInfo } from '../packet/parse.js';
 import { TCP_ACK_FLAG, TCP_FIN, TCP_RST, TCP_SYN } from '../packet/tcp.js';
 import type { Batch } from '../frames/batch.js';
+import { clearOffload } from './icmp-send.js';
 
 /**
  * A token bucket: `rate` a second, at most `burst` at once, as the kernel's
@@ -132,13 +133,8 @@ function writeIpHeader(
 }
 
 /** The answer's length, back out of `itf`, with a full checksum: no offload state of the frame it replaced. */
-function plainFrame(batch: Batch, i: number, len: number, itf: number): void {
+export function plainFrame(batch: Batch, i: number, len: number, itf: number): void {
   batch.len[i] = len;
   batch.ifOut[i] = itf;
-  batch.csumPartial[i] = 0;
-  batch.gsoType[i] = 0;
-  batch.gsoSize[i] = 0;
-  batch.hdrLen[i] = 0;
-  batch.csumStart[i] = 0;
-  batch.csumOffset[i] = 0;
+  clearOffload(batch, i);
 }

@@ -28,6 +28,7 @@ import type { FrameInfo } from '../packet/parse.js';
 import type { Batch } from '../frames/batch.js';
 import { MSS_TABLE, mssIndex, SynCookies } from './syn-cookie.js';
 import { SeqAdjust } from './seq-adjust.js';
+import { plainFrame } from './replies.js';
 
 const IP_HLEN = 20;
 const TCP_HLEN = 20;
@@ -122,7 +123,7 @@ export class SynProxy {
     writeIp(buf, o + ETH_HLEN, IP_HLEN + tcpLen, DEFAULT_TTL, info.daddr, info.saddr);
     writeTcpHeader(buf, o + ETH_HLEN + IP_HLEN, info.dport, info.sport, cookie, (isn + 1) >>> 0, TCP_SYN | TCP_ACK, SYNACK_WINDOW, withMss ? mss : 0, info.daddr, info.saddr);
     ethToReply(buf, o, itfMac, 6 * itf);
-    plain(batch, i, ETH_HLEN + IP_HLEN + tcpLen, itf);
+    plainFrame(batch, i, ETH_HLEN + IP_HLEN + tcpLen, itf);
   }
 
   /** The MSS index a client's ACK (no SYN) returns in its cookie, or -1 when it is not one of ours. */
@@ -157,7 +158,7 @@ export class SynProxy {
     const t = at + ETH_HLEN + IP_HLEN;
     writeTcpHeader(buf, t, info.sport, info.dport, (next - 1) >>> 0, 0, TCP_SYN, this.window[slot], MSS_TABLE[mssIdx], info.saddr, info.daddr);
     batch.off[i] = at;
-    plain(batch, i, SYN_FRAME_LEN, batch.ifIn[i]);
+    plainFrame(batch, i, SYN_FRAME_LEN, batch.ifIn[i]);
     info.l3 = at + ETH_HLEN;
     info.ihl = IP_HLEN;
     info.totalLen = IP_HLEN + TCP_HLEN + MSS_OPT_LEN;
@@ -187,7 +188,7 @@ export class SynProxy {
       const o = batch.off[i];
       writeIp(buf, o + ETH_HLEN, IP_HLEN + TCP_HLEN, DEFAULT_TTL, caddr, info.saddr);
       writeTcpHeader(buf, o + ETH_HLEN + IP_HLEN, cport, info.sport, this.clientNext[slot], (serverIsn + 1) >>> 0, TCP_ACK, this.window[slot], 0, caddr, info.saddr);
-      plain(batch, i, ACK_FRAME_LEN, batch.ifIn[i]);
+      plainFrame(batch, i, ACK_FRAME_LEN, batch.ifIn[i]);
       return true;
     }
     if ((f & TCP_RST) !== 0) {
@@ -227,19 +228,16 @@ export function holdFrame(sp: SynProxy, batch: Batch, i: number, info: FrameInfo
 
 /**
  * Appends connection slot's held frame to the batch (past its received frames,
- * at `at` from Engine.spill) as frame j, its ack translated; returns its TCP
+ * at `at` from Engine.spill) as its next frame, its ack translated; returns its TCP
  * header's offset, or -1 when it holds none. The caller sets its MACs and verdict.
  */
-export function releaseFrame(sp: SynProxy, batch: Batch, slot: number, j: number, at: number): number {
+export function releaseFrame(sp: SynProxy, batch: Batch, slot: number, at: number): number {
   for (let k = 0; k < HOLD_SLOTS; k++) {
     if (sp.holdConn[k] !== slot) continue;
     sp.holdConn[k] = 0;
     const len = sp.holdLen[k];
     batch.buf.set(sp.holdBuf.subarray(k * HOLD_BYTES, k * HOLD_BYTES + len), at);
-    batch.count = j + 1;
-    batch.off[j] = at;
-    batch.reason[j] = 0;
-    plain(batch, j, len, 0);
+    batch.append(at, len, 0);
     const l4 = at + ETH_HLEN + ((batch.buf[at + ETH_HLEN] & 0x0f) << 2);
     sp.seq.toServer(batch.buf, l4, slot, false);
     return l4;
@@ -286,14 +284,3 @@ function writeTcpHeader(buf: Uint8Array, t: number, sport: number, dport: number
   writeU16(buf, t + 16, checksum(buf, t, hl, pseudoSum(src, dst, IPPROTO_TCP, hl)));
 }
 
-/** The frame's new length and interface, with a full checksum: no offload state of the frame it replaced. */
-function plain(batch: Batch, i: number, len: number, itf: number): void {
-  batch.len[i] = len;
-  batch.ifOut[i] = itf;
-  batch.csumPartial[i] = 0;
-  batch.gsoType[i] = 0;
-  batch.gsoSize[i] = 0;
-  batch.hdrLen[i] = 0;
-  batch.csumStart[i] = 0;
-  batch.csumOffset[i] = 0;
-}

@@ -44,7 +44,7 @@ export class UnresolvedFrames {
     const len = batch.len[i];
     if (this.tail - this.head === HELD_SLOTS || len > SLOT_BYTES || batch.gsoType[i] !== 0) return false;
     const k = this.tail++ % HELD_SLOTS;
-    this.buf.set(batch.buf.subarray(batch.off[i], batch.off[i] + len), k * SLOT_BYTES);
+    copyBytes(batch.buf, batch.off[i], this.buf, k * SLOT_BYTES, len);
     this.neigh[k] = n;
     this.addr[k] = addr;
     this.len[k] = len;
@@ -97,24 +97,24 @@ function append(e: Engine, batch: Batch, k: number, n: number): boolean {
   if (j >= batch.capacity) return false;
   const at = e.spill(batch, len);
   if (at < 0) return false;
-  batch.buf.set(h.buf.subarray(k * SLOT_BYTES, k * SLOT_BYTES + len), at);
-  batch.count = j + 1;
-  batch.off[j] = at;
-  batch.len[j] = len;
-  batch.ifIn[j] = h.ifIn[k];
-  batch.reason[j] = 0;
+  copyBytes(h.buf, k * SLOT_BYTES, batch.buf, at, len);
+  batch.append(at, len, h.ifIn[k]);
+  // A checksum the sender left to the device stays so (GSO frames are never held).
   batch.csumPartial[j] = h.csumPartial[k];
   batch.csumStart[j] = h.csumStart[k];
   batch.csumOffset[j] = h.csumOffset[k];
   batch.hdrLen[j] = h.hdrLen[k];
-  batch.gsoType[j] = 0;
-  batch.gsoSize[j] = 0;
   e.toNeighbour(batch, j, n);
   batch.verdict[j] = VERDICT_TX;
   e.appendedTx++;
   e.counters.n[N_NEIGH_HELD_SENT]++;
   free(h, k);
   return true;
+}
+
+/** A byte loop, not set(subarray()): no view object per frame (as frags.ts holds its fragments). */
+function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, len: number): void {
+  for (let b = 0; b < len; b++) dst[to + b] = src[from + b];
 }
 
 function free(h: UnresolvedFrames, k: number): void {

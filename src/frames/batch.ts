@@ -86,10 +86,21 @@ export class Batch {
   push(frame: Uint8Array, ifIn: number): boolean {
     const at = this.used;
     if (this.count === this.capacity || at + frame.length > this.limit) return false;
-    const i = this.count++;
     this.buf.set(frame, at);
+    this.append(at, frame.length, ifIn);
+    return true;
+  }
+
+  /**
+   * The `len` bytes already written at `at` become the next frame, with no
+   * verdict and no offload state; returns its index. The caller checked that
+   * the batch has a place left (the engine appends the frames it held, written
+   * past the received ones: Engine.spill).
+   */
+  append(at: number, len: number, ifIn: number): number {
+    const i = this.count++;
     this.off[i] = at;
-    this.len[i] = frame.length;
+    this.len[i] = len;
     this.ifIn[i] = ifIn;
     this.ifOut[i] = 0;
     this.verdict[i] = 0;
@@ -100,7 +111,7 @@ export class Batch {
     this.hdrLen[i] = 0;
     this.csumStart[i] = 0;
     this.csumOffset[i] = 0;
-    return true;
+    return i;
   }
 
   /** A view (no copy) of frame i. */
