@@ -229,6 +229,8 @@ export interface DataPlaneView {
   ftp?: Record<string, number>;
   /** Frames held for a next hop being resolved (engine/unresolved.ts), and sent when it answered: held, sent. */
   nextHop?: { held: number; sent: number };
+  /** LVS-TUN: frames sent into a tunnel (segments counted one by one), and GSO super-frames the router cut into them (engine/tunnel-gso.ts). */
+  tunnel?: { sent: number; gsoCut: number };
   /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors). */
   backend?: Record<string, number>;
 }

@@ -17,7 +17,7 @@ export const DROP_BAD_ICMP_CSUM = 10; // echo request to an owned address with a
 export const DROP_OTHER_HOST = 11; // unicast frame to another host's MAC (PACKET_OTHERHOST)
 // LVS-TUN and the ICMP errors the router sends (tunnel.ts, icmp-send.ts).
 export const DROP_TUNNEL_TOO_BIG = 20; // encapsulated packet over the egress MTU (answered "fragmentation needed" when DF)
-export const DROP_TUNNEL_GSO = 21; // GSO super-frame for a tunnel server: no IPIP segmentation through AF_PACKET
+export const DROP_TUNNEL_GSO = 21; // GSO super-frame for a tunnel server that the router cannot cut (not TCP/IPv4, or malformed)
 export const DROP_NO_ROOM = 22; // no batch tailroom left for a frame that grows
 // Fragments (frags.ts): one block, codes 24-31, so other drop codes can grow from 12.
 export const DROP_FRAG_TIMEOUT = 24; // held before its first fragment, which did not come within ipfrag_time
@@ -111,7 +111,9 @@ const SYNPROXY_NAMES: readonly (readonly [number, string])[] = [
   [N_SYNPROXY_ACK_INVALID, 'synproxy_acks_invalid'], [N_SYNPROXY_CONNS, 'synproxy_conns'], [N_SYNPROXY_ON, 'synproxy_on'],
   [N_SYNPROXY_HELD, 'synproxy_held'],
 ];
-export const N_FIELDS = 31;
+/** GSO super-frames for a tunnel server that the router cut into segments itself (tunnel-gso.ts). */
+export const N_TUNNEL_GSO_CUT = 31;
+export const N_FIELDS = 32;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -156,6 +158,7 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     client_table_full: n[N_PEER_FULL] ?? 0,
     client_peers_evicted: n[N_PEER_EVICTED] ?? 0,
     tunneled: n[N_TUNNELED] ?? 0,
+    tunnel_gso_cut: n[N_TUNNEL_GSO_CUT] ?? 0,
     icmp_port_unreachable_sent: n[N_ICMP_UNREACH] ?? 0,
     icmp_frag_needed_sent: n[N_ICMP_FRAG_NEEDED] ?? 0,
     icmp_rate_limited: n[N_ICMP_RATE_LIMITED] ?? 0,

@@ -455,7 +455,7 @@ export class Engine {
   private releaseHeld(batch: Batch, slot: number, neigh: number): void {
     const sp = this.synProxy!;
     const len = heldLen(sp, slot);
-    if (len === 0 || batch.count >= batch.capacity) return;
+    if (len === 0 || batch.count >= batch.slots) return;
     const at = this.spill(batch, len);
     if (at < 0) return;
     const j = batch.count;
@@ -544,6 +544,11 @@ export class Engine {
     if (at + len > batch.buf.length) return -1;
     this.tail = at + len;
     return at;
+  }
+
+  /** Bytes spill() can still give in this batch. */
+  spillRoom(batch: Batch): number {
+    return batch.buf.length - this.tail;
   }
 
   /** The next IP identification for a datagram the router makes. */

@@ -122,7 +122,7 @@ function release(e: Engine, batch: Batch, f: number): void {
   for (let k = fr.firstHeld(f); k !== 0; k = fr.firstHeld(f)) {
     const len = fr.holdLen[k];
     const j = batch.count;
-    if (j >= batch.capacity) return;
+    if (j >= batch.slots) return;
     // Past everything this batch holds, frames grown by LVS-TUN or ICMP errors included (Engine.spill).
     const at = e.spill(batch, len);
     if (at < 0) return;

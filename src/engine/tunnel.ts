@@ -14,7 +14,8 @@ import { IPPROTO_UDP } from '../packet/ipv4.js';
 import { TUN_CSUM, TUN_CSUM_NONE, TUN_GRE, TUN_GUE, TUN_IPIP, TUN_REMCSUM } from './services.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../packet/icmp.js';
 import { VERDICT_TX, type Batch } from '../frames/batch.js';
-import { DROP_NO_NEIGH, DROP_NO_ROOM, DROP_TUNNEL_GSO, DROP_TUNNEL_TOO_BIG, N_ICMP_FRAG_NEEDED, N_TUNNELED } from './counters.js';
+import { DROP_NO_NEIGH, DROP_NO_ROOM, DROP_TUNNEL_TOO_BIG, N_ICMP_FRAG_NEEDED, N_TUNNELED } from './counters.js';
+import { tunnelGso } from './tunnel-gso.js';
 import type { Engine } from './engine.js';
 import { sendIcmpError } from './icmp-send.js';
 
@@ -29,8 +30,8 @@ const SRC_VIP = 1;
 export function tunnelXmit(engine: Engine, batch: Batch, i: number, info: FrameInfo, dest: number, vaddr: number, icmp: boolean): number {
   const neigh = engine.destNeighbour(dest);
   if (neigh === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
-  // GSO super-frames would need SKB_GSO_IPXIP4 (or a UDP/GRE tunnel's), which a virtio-net header cannot say.
-  if (batch.gsoType[i] !== 0) return engine.drop(batch, i, DROP_TUNNEL_GSO);
+  // GSO super-frames would need SKB_GSO_IPXIP4 (or a UDP/GRE tunnel's), which a virtio-net header cannot say: cut here.
+  if (batch.gsoType[i] !== 0) return tunnelGso(engine, batch, i, info, dest, vaddr, neigh);
   // GUE and GRE take their own path, so that IPIP's stays as short as it was (measured with bench:ab).
   if (engine.services.destTunType[dest] !== TUN_IPIP) return encapXmit(engine, batch, i, info, dest, vaddr, icmp, neigh);
   const buf = batch.buf;
@@ -67,15 +68,8 @@ function encapXmit(engine: Engine, batch: Batch, i: number, info: FrameInfo, des
   const l3 = info.l3;
   const inner = info.totalLen;
   const df = (buf[l3 + 6] & 0x40) !== 0;
-  const rt = engine.services;
-  const type = rt.destTunType[dest];
-  const csumMode = rt.destTunCsum[dest];
-  // Remote checksum offload only when a checksum is still to be filled in (ipvs_gue_encap's need_priv).
-  const remcsum = type === TUN_GUE && csumMode === TUN_REMCSUM && batch.csumPartial[i] !== 0;
-  const hlen = IPIP_HLEN + encapLen(type, csumMode, remcsum);
-  // __ip_vs_get_out_rt: the IPv4 header and the GUE (UDP + GUE [+ remcsum]) or GRE header come off the MTU.
-  const dev = engine.l2.ifMtu[engine.neigh.neighIf[neigh]];
-  const mtu = (dev === MTU_UNKNOWN ? DEFAULT_MTU : dev) - hlen;
+  const hlen = outerLen(engine, batch, i, dest);
+  const mtu = pathMtu(engine, neigh, hlen);
   if (inner > mtu) return tooBig(engine, batch, i, info, df && !icmp, mtu);
   const o = batch.off[i];
   const l2len = l3 - o;
@@ -83,11 +77,49 @@ function encapXmit(engine: Engine, batch: Batch, i: number, info: FrameInfo, des
   if (at < 0) return engine.drop(batch, i, DROP_NO_ROOM);
   buf.copyWithin(at + l2len + hlen, l3, l3 + inner);
   buf.copyWithin(at, o, o + l2len);
+  return encapAt(engine, batch, i, at, l2len, inner, dest, vaddr, neigh);
+}
+
+/** The outer headers' length for frame i to tunnel server `dest`: IPv4, and GUE's (UDP + GUE [+ remcsum]) or GRE's. */
+export function outerLen(engine: Engine, batch: Batch, i: number, dest: number): number {
+  const rt = engine.services;
+  const type = rt.destTunType[dest];
+  return IPIP_HLEN + encapLen(type, rt.destTunCsum[dest], remcsumFor(type, rt.destTunCsum[dest], batch, i));
+}
+
+/** __ip_vs_get_out_rt: the largest inner datagram the egress device takes behind `hlen` bytes of outer headers. */
+export function pathMtu(engine: Engine, neigh: number, hlen: number): number {
+  const dev = engine.l2.ifMtu[engine.neigh.neighIf[neigh]];
+  return (dev === MTU_UNKNOWN ? DEFAULT_MTU : dev) - hlen;
+}
+
+/** Remote checksum offload only when a checksum is still to be filled in (ipvs_gue_encap's need_priv). */
+function remcsumFor(type: number, csumMode: number, batch: Batch, i: number): boolean {
+  return type === TUN_GUE && csumMode === TUN_REMCSUM && batch.csumPartial[i] !== 0;
+}
+
+/**
+ * Frame i's outer headers, its datagram (`inner` bytes) already copied to
+ * `at` + l2len + hlen and its link header to `at`: the frame becomes that,
+ * addressed to the server's next hop. IPIP, GUE or GRE as the server's type.
+ */
+export function encapAt(engine: Engine, batch: Batch, i: number, at: number, l2len: number, inner: number, dest: number, vaddr: number, neigh: number): number {
+  const buf = batch.buf;
+  const rt = engine.services;
+  const type = rt.destTunType[dest];
+  const csumMode = rt.destTunCsum[dest];
+  const remcsum = remcsumFor(type, csumMode, batch, i);
+  const hlen = IPIP_HLEN + encapLen(type, csumMode, remcsum);
+  const l3 = at + l2len + hlen;
+  const df = (buf[l3 + 6] & 0x40) !== 0;
+  // ip_select_ident: an atomic datagram (DF) gets ID 0; another a counter's.
   const id = df ? 0 : engine.nextIpId();
   const src = tunnelSource(engine, dest, engine.neigh.neighIf[neigh], vaddr);
-  encapsulate(batch, i, at + l2len, hlen, inner, type, csumMode, remcsum, rt.destTunPort[dest], src, rt.destAddr[dest], l2len, id, df);
+  if (type === TUN_IPIP) writeIpipHeader(buf, at + l2len, inner, buf[l3 + 1], buf[l3 + 8], df, id, src, rt.destAddr[dest]);
+  else encapsulate(batch, i, at + l2len, hlen, inner, type, csumMode, remcsum, rt.destTunPort[dest], src, rt.destAddr[dest], l2len, id, df);
   batch.off[i] = at;
   batch.len[i] = l2len + hlen + inner;
+  // A checksum the kernel still has to fill in (CHECKSUM_PARTIAL) moved with the inner datagram.
   if (batch.csumPartial[i] !== 0) batch.csumStart[i] += hlen;
   engine.toNeighbour(batch, i, neigh);
   engine.counters.n[N_TUNNELED]++;
@@ -150,7 +182,7 @@ function flowPort(buf: Uint8Array, l3: number): number {
 }
 
 /** Over the MTU: "fragmentation needed" back to a DF sender; otherwise dropped (the kernel would fragment the outer packet; tsvs does not). */
-function tooBig(engine: Engine, batch: Batch, i: number, info: FrameInfo, answer: boolean, mtu: number): number {
+export function tooBig(engine: Engine, batch: Batch, i: number, info: FrameInfo, answer: boolean, mtu: number): number {
   if (answer && sendIcmpError(engine, batch, i, info, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, N_ICMP_FRAG_NEEDED) === VERDICT_TX) return VERDICT_TX;
   return engine.drop(batch, i, DROP_TUNNEL_TOO_BIG);
 }

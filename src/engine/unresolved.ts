@@ -94,7 +94,7 @@ export function releaseUnresolved(e: Engine, batch: Batch): void {
 
 function append(e: Engine, batch: Batch, k: number, n: number): boolean {
   const h = e.held, len = h.len[k], j = batch.count;
-  if (j >= batch.capacity) return false;
+  if (j >= batch.slots) return false;
   const at = e.spill(batch, len);
   if (at < 0) return false;
   copyBytes(h.buf, k * SLOT_BYTES, batch.buf, at, len);

@@ -37,6 +37,12 @@ export class Batch {
   /** Frames in use: 0..count-1. */
   count = 0;
   /**
+   * Places for frames in all: `capacity` for received ones, and past them spare
+   * places for frames the engine adds (held fragments released, the segments it
+   * cuts a GSO super-frame into for a tunnel): Batch.append may go up to here.
+   */
+  readonly slots: number;
+  /**
    * Where received frames must end: the bytes from here to the end of `buf` stay
    * free for frames the engine makes longer than they came (an LVS-TUN frame
    * gains an outer IP header, an ICMP error quotes the datagram), written after
@@ -49,22 +55,26 @@ export class Batch {
     bufferBytes = capacity * 2048,
     /** Bytes at the end kept free of received frames (see `limit`). */
     tailroom = 0,
+    /** Places past `capacity` kept for frames the engine appends (see `slots`). */
+    spare = 0,
   ) {
     if (tailroom < 0 || (tailroom > 0 && tailroom >= bufferBytes)) throw new RangeError(`tailroom ${tailroom} must be below the buffer's ${bufferBytes} bytes`);
     this.buf = new Uint8Array(bufferBytes);
     this.limit = bufferBytes - tailroom;
-    this.off = new Uint32Array(capacity);
-    this.len = new Uint32Array(capacity);
-    this.ifIn = new Uint8Array(capacity);
-    this.ifOut = new Uint8Array(capacity);
-    this.verdict = new Uint8Array(capacity);
-    this.reason = new Uint8Array(capacity);
-    this.csumPartial = new Uint8Array(capacity);
-    this.gsoType = new Uint8Array(capacity);
-    this.gsoSize = new Uint16Array(capacity);
-    this.hdrLen = new Uint16Array(capacity);
-    this.csumStart = new Uint16Array(capacity);
-    this.csumOffset = new Uint16Array(capacity);
+    this.slots = capacity + spare;
+    const n = this.slots;
+    this.off = new Uint32Array(n);
+    this.len = new Uint32Array(n);
+    this.ifIn = new Uint8Array(n);
+    this.ifOut = new Uint8Array(n);
+    this.verdict = new Uint8Array(n);
+    this.reason = new Uint8Array(n);
+    this.csumPartial = new Uint8Array(n);
+    this.gsoType = new Uint8Array(n);
+    this.gsoSize = new Uint16Array(n);
+    this.hdrLen = new Uint16Array(n);
+    this.csumStart = new Uint16Array(n);
+    this.csumOffset = new Uint16Array(n);
   }
 
   /** Empties the batch for refilling. */
@@ -94,7 +104,7 @@ export class Batch {
   /**
    * The `len` bytes already written at `at` become the next frame, with no
    * verdict and no offload state; returns its index. The caller checked that
-   * the batch has a place left (the engine appends the frames it held, written
+   * the batch has a place left (count below `slots`; the engine appends the frames it held, written
    * past the received ones: Engine.spill).
    */
   append(at: number, len: number, ifIn: number): number {

@@ -3,6 +3,7 @@
 //   GET /            -> "rs2 198.19.0.12\n" (names the server that answered)
 //   GET /bytes?n=N   -> N deterministic bytes (fillPattern), streamed, for download tests with a checksum
 //   GET /sleep?ms=N  -> answers after N ms (at most 120 s): a connection that stays open on purpose
+//   POST /sha256     -> the sha256 (hex) of the request body: uploads through the router checked end to end
 //   GET /health      -> the server's health status (200 "ok" unless set), for HTTP health checks
 //   GET /health?set=N -> sets it (100..599), from the server's own namespace only (loopback):
 //                       a test or the demo makes one server "sick" while it still serves /
@@ -103,7 +104,8 @@ function streamBytes(req: IncomingMessage, res: ServerResponse, n: number, name:
 
 export function handle(req: IncomingMessage, res: ServerResponse, o: HttpdOptions): void {
   const url = new URL(req.url ?? '/', 'http://lab');
-  if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'GET or HEAD only\n', o.name);
+  if (req.method === 'POST' && url.pathname === '/sha256') return sha256Body(req, res, o.name);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'GET or HEAD only (and POST /sha256)\n', o.name);
   if (url.pathname === '/') return text(res, 200, `${o.name} ${o.addr}\n`, o.name);
   if (url.pathname === '/bytes') {
     const n = intParam(url, 'n', MAX_BYTES);
@@ -118,7 +120,18 @@ export function handle(req: IncomingMessage, res: ServerResponse, o: HttpdOption
     res.once('close', () => clearTimeout(t));
     return;
   }
-  text(res, 404, 'not found: try /, /bytes?n=N, /sleep?ms=N or /health\n', o.name);
+  text(res, 404, 'not found: try /, /bytes?n=N, /sleep?ms=N, /health or POST /sha256\n', o.name);
+}
+
+/** Hashes the body as it streams in (any size, nothing kept) and answers with the hash. */
+function sha256Body(req: IncomingMessage, res: ServerResponse, name: string): void {
+  const h = createHash('sha256');
+  let n = 0;
+  req.on('data', (chunk: Buffer) => {
+    h.update(chunk);
+    n += chunk.length;
+  });
+  req.on('end', () => text(res, 200, `${h.digest('hex')} ${n}\n`, name));
 }
 
 function health(req: IncomingMessage, res: ServerResponse, url: URL, o: HttpdOptions): void {

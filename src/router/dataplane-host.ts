@@ -83,9 +83,11 @@ export class DataPlaneHost {
     const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], source: opts.sources?.[i], mtu: opts.mtus?.[i] }));
     this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
     if (opts.routes) this.engine.setRoutes(new RouteTable(opts.routes), 0);
-    // GSO super-frames reach 64 KiB: room for a few of them or a full batch of small ones,
-    // and 2 MiB kept free for frames that grow (LVS-TUN, ICMP errors): a full batch of jumbo frames.
-    this.batch = new Batch(opts.batchFrames ?? 256, 8 << 20, 2 << 20);
+    // GSO super-frames reach 64 KiB: 6 MiB receives a few dozen of them or a full batch of
+    // small ones. The 10 MiB and 4,608 places past them are for frames the engine writes:
+    // frames that grow (LVS-TUN, ICMP errors), and the segments of super-frames cut for a
+    // tunnel, up to all the bytes received (engine/tunnel-gso.ts).
+    this.batch = new Batch(opts.batchFrames ?? 256, 16 << 20, 10 << 20, 4608);
     this.out = new Batch(64, 64 * 2048);
     this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
     this.host = alloc(Float64Array, H_FIELDS);

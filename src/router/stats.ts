@@ -69,6 +69,8 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
   for (const [k, v] of Object.entries(dp.replies ?? {})) if (v) counters[k] = v;
   for (const [k, v] of Object.entries(dp.ftp ?? {})) if (v) counters[`ftp_${k}`] = v;
   for (const [k, v] of Object.entries(dp.backend ?? {})) if (v) counters[`backend_${k}`] = v;
+  if (dp.tunnel?.sent) counters.tunneled = dp.tunnel.sent;
+  if (dp.tunnel?.gsoCut) counters.tunnel_gso_cut = dp.tunnel.gsoCut;
   for (const [k, v] of Object.entries(dp.defense ?? {})) if (v) counters[`defense_${k}`] = v;
   for (const [k, v] of Object.entries(dp.synproxy ?? {})) if (v) counters[`synproxy_${k}`] = v;
   const services = t.services.map((s) => ({

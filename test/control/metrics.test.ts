@@ -111,6 +111,13 @@ describe('tsvs families', () => {
     expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_next_hop_held_frames_total');
   });
 
+  it('LVS-TUN: frames sent into tunnels and GSO super-frames cut, only when the data plane reports them', async () => {
+    const fams = await scrape({ dataplane: dataplane({ tunnel: { sent: 4600, gsoCut: 100 } }) });
+    expect(series(fams, 'tsvs_tunnel_frames_total')).toEqual([[{}, 4600]]);
+    expect(series(fams, 'tsvs_tunnel_gso_cut_total')).toEqual([[{}, 100]]);
+    expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_tunnel_gso_cut_total');
+  });
+
   it('the SYN proxy: cookies, checked ACKs, proxied connections as counters; whether it acts as a gauge', async () => {
     const fams = await scrape();
     expect(series(fams, 'tsvs_synproxy_cookies_sent_total')).toEqual([[{}, 900]]);

@@ -1,8 +1,10 @@
 // End-to-end harness: a lab in namespaces, the router started in it with a
 // chosen backend, and bounded clients. Everything here needs root and cleans
 // up after itself (lab.down() ends processes by PID and deletes namespaces).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fillPattern } from '../../src/lab/httpd.js';
 import { labUp, patternSha, type Lab, type LabProcess } from '../../src/lab/index.js';
 import type { StatsSnapshot } from '../../src/router/stats.js';
 
@@ -60,6 +62,24 @@ export const expectedSha = patternSha;
 export function download(lab: Lab, n: number, rate?: string, port = 80): Promise<string> {
   const limit = rate ? `--limit-rate ${rate}` : '';
   return lab.exec('client', ['sh', '-c', `curl -s -m 100 ${limit} 'http://${lab.vip}:${port}/bytes?n=${n}' | sha256sum`], { timeoutMs: 110_000 }).then((r) => r.stdout.split(' ')[0]);
+}
+
+/**
+ * Uploads n bytes of the httpd's pattern to the VIP (POST /sha256) from the client;
+ * resolves to what the real server answered: the sha256 of the body it received and its length.
+ */
+export async function upload(lab: Lab, n: number, port = 80): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsvs-upload-'));
+  try {
+    const file = join(dir, 'body');
+    const body = new Uint8Array(n);
+    fillPattern(body, 0);
+    writeFileSync(file, body);
+    const r = await lab.exec('client', ['curl', '-s', '-m', '100', '--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream', `http://${lab.vip}:${port}/sha256`], { timeoutMs: 110_000 });
+    return r.stdout.trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // A reader that keeps to its pace from the first byte: curl's --limit-rate averages

@@ -223,3 +223,51 @@ describe('LVS-TUN MTU per encapsulation (__ip_vs_get_out_rt)', () => {
     expect((b.frame(0)[40] << 8) | b.frame(0)[41]).toBe(1460);
   });
 });
+
+describe('GSO super-frames to GUE and GRE servers', () => {
+  /** A 2,000-byte super-frame cut at 1,000 for a server of `type`: the two frames sent. */
+  function cut(type: TunnelType, csum: TunnelCsum) {
+    const e = tun(type, csum);
+    run(e, tcp({ df: true }), 0);
+    const f = tcp({ df: true, flags: ACK, payload: 2000 });
+    const b = new Batch(1, 1 << 20, 1 << 19, 8);
+    b.push(f, 0);
+    b.gsoType[0] = 1;
+    b.gsoSize[0] = 1000;
+    b.csumPartial[0] = 1;
+    b.csumStart[0] = 34;
+    b.csumOffset[0] = 16;
+    expect(e.process(b, 1000)).toBe(2);
+    return [b.frame(0), b.frame(1)].map((x, k) => ({ f: Uint8Array.from(x), partial: b.csumPartial[k] }));
+  }
+
+  it('GUE with a UDP checksum: each segment its own UDP datagram to the tunnel port, checksum valid once the inner one is filled', () => {
+    for (const { f, partial } of cut('gue', 'csum')) {
+      expect(f.length).toBe(14 + 20 + 8 + 4 + 40 + 1000);
+      expect((f[36] << 8) | f[37]).toBe(6080);
+      expect(partial).toBe(1);
+      // The device fills the inner TCP checksum (from csum_start); the outer UDP checksum was computed for that (lco_csum).
+      const inner = 46 + 20, tcpLen = 1020;
+      const c = ~sum16(f, inner, tcpLen) & 0xffff;
+      f[inner + 16] = c >> 8;
+      f[inner + 17] = c & 0xff;
+      expect(sum16(f, inner, tcpLen, pseudoSum(CLIENT, VIP, 6, tcpLen))).toBe(0xffff);
+      expect(udpOk(f, f.length - 34)).toBe(true);
+    }
+  });
+
+  it('GUE with remcsum: the option on each segment, the inner checksum left to the server', () => {
+    for (const { f, partial } of cut('gue', 'remcsum')) {
+      expect(partial).toBe(0);
+      expect(f.length).toBe(14 + 20 + 8 + 4 + 8 + 40 + 1000);
+      expect(f[42] & 0x1f).toBe(2); // GUE hlen: two 4-byte words (flags' private word, remcsum's start and offset)
+    }
+  });
+
+  it('GRE: protocol 47 around each segment', () => {
+    for (const { f } of cut('gre', 'none')) {
+      expect(f[14 + 9]).toBe(47);
+      expect(f.length).toBe(14 + 20 + 4 + 40 + 1000);
+    }
+  });
+});

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Batch, VERDICT_DROP, VERDICT_TX } from '../../src/frames/batch.js';
 import { buildIcmpError, buildTcp, ipv4Datagram } from '../../src/packet/build.js';
-import { sum16 } from '../../src/packet/checksum.js';
+import { pseudoSum, sum16 } from '../../src/packet/checksum.js';
+import { ipv4SetChecksum } from '../../src/packet/ipv4.js';
 import * as C from '../../src/engine/counters.js';
 import { ICMP_BURST } from '../../src/engine/icmp-send.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -102,18 +103,6 @@ describe('LVS-TUN encapsulation', () => {
     expect(C.dropName(b.reason[0])).toBe('no_room_to_grow');
   });
 
-  it('drops GSO super-frames (no IPIP segmentation offload through a virtio-net header)', () => {
-    const e = tun();
-    const b = new Batch(1, 1 << 16);
-    b.push(tcp({ flags: SYN }), 0);
-    e.process(b, 1000);
-    b.reset();
-    b.push(tcp({ flags: ACK, payload: 3000 }), 0);
-    b.gsoType[0] = 1;
-    e.process(b, 1001);
-    expect(C.dropName(b.reason[0])).toBe('tunnel_gso');
-  });
-
   it('moves a pending checksum offset (CHECKSUM_PARTIAL) with the inner datagram', () => {
     const e = tun();
     const b = new Batch(1, 1 << 16);
@@ -188,5 +177,103 @@ describe('LVS-TUN DF and MTU', () => {
     expect(e.counters.n[C.N_ICMP_RATE_LIMITED]).toBe(2);
     expect(e.counters.drops[C.DROP_TUNNEL_TOO_BIG]).toBe(2);
     expect(run(e, big(true), 0, 5001).verdict).toBe(VERDICT_TX);
+  });
+});
+
+describe('LVS-TUN of GSO super-frames (cut as tcp_gso_segment cuts them)', () => {
+  const FIN = 0x01, PSH = 0x08, CWR = 0x80;
+  const u16 = (f: Uint8Array, at: number) => (f[at] << 8) | f[at + 1];
+  const u32 = (f: Uint8Array, at: number) => ((f[at] << 24) | (f[at + 1] << 16) | (f[at + 2] << 8) | f[at + 3]) >>> 0;
+
+  /** A resolved tunnel server with its connection made, and a batch holding one super-frame of `payload` bytes cut at `mss`. */
+  function superFrame(payload: number, mss: number, o: { flags?: number; gsoType?: number; df?: boolean; spare?: number } = {}) {
+    const e = tun();
+    run(e, tcp({ df: true }), 0);
+    const frame = tcp({ flags: o.flags ?? ACK | PSH, payload, df: o.df ?? true });
+    // Bytes that tell the segments apart: 0, 1, 2, ... mod 251.
+    for (let k = 0; k < payload; k++) frame[54 + k] = k % 251;
+    frame[14 + 4] = 0x12; // IP ID 0x1234
+    frame[14 + 5] = 0x34;
+    ipv4SetChecksum(frame, 14, 20);
+    const b = new Batch(1, 1 << 20, 1 << 19, o.spare ?? 64);
+    b.push(frame, 0);
+    b.gsoType[0] = o.gsoType ?? 1;
+    b.gsoSize[0] = mss;
+    b.csumPartial[0] = 1;
+    b.csumStart[0] = 34;
+    b.csumOffset[0] = 16;
+    b.hdrLen[0] = 54;
+    return { e, b, frame, sent: e.process(b, 1000) };
+  }
+
+  it('cuts a 3,000-byte super-frame at 1,000 bytes into three IPIP packets: payload in order, sequence and IP ID counting up', () => {
+    const { e, b, frame, sent } = superFrame(3000, 1000);
+    expect(sent).toBe(3);
+    expect(b.count).toBe(3);
+    const joined: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      expect(b.verdict[k]).toBe(VERDICT_TX);
+      expect(b.gsoType[k]).toBe(0);
+      const f = b.frame(k);
+      expect(f.length).toBe(14 + 20 + 20 + 20 + 1000);
+      // Outer: protocol 4, DF copied, length of this segment; inner: its own length, ID 0x1234 + k, seq 7 + 1000 k.
+      expect(f[14 + 9]).toBe(4);
+      expect(u16(f, 14 + 2)).toBe(20 + 1040);
+      expect(sum16(f, 14, 20)).toBe(0xffff);
+      expect(u16(f, 34 + 2)).toBe(1040);
+      expect(u16(f, 34 + 4)).toBe(0x1234 + k);
+      expect(sum16(f, 34, 20)).toBe(0xffff);
+      expect(u32(f, 54 + 4)).toBe(7 + 1000 * k);
+      expect(hex(f.subarray(0, 6))).toBe(hex(rsMac(RS)));
+      joined.push(...f.subarray(74));
+    }
+    expect(hex(Uint8Array.from(joined))).toBe(hex(frame.subarray(54)));
+    expect(e.counters.n[C.N_TUNNEL_GSO_CUT]).toBe(1);
+    expect(e.counters.n[C.N_TUNNELED]).toBe(4); // the SYN, then the three segments
+  });
+
+  it("leaves each segment's TCP checksum for the device, with the seed that completes to a valid checksum", () => {
+    const { b } = superFrame(2500, 1000);
+    for (let k = 0; k < 3; k++) {
+      const f = Uint8Array.from(b.frame(k));
+      expect(b.csumPartial[k]).toBe(1);
+      expect(b.csumStart[k]).toBe(54); // the inner TCP header, past the outer IP header
+      expect(b.csumOffset[k]).toBe(16);
+      // What the device does with CHECKSUM_PARTIAL: the sum from csum_start, complemented, into the field.
+      const tcpLen = f.length - 54;
+      const c = ~sum16(f, 54, tcpLen) & 0xffff;
+      f[54 + 16] = c >> 8;
+      f[54 + 17] = c & 0xff;
+      expect(sum16(f, 54, tcpLen, pseudoSum(CLIENT, VIP, 6, tcpLen))).toBe(0xffff);
+    }
+    expect(b.frame(2).length).toBe(74 + 500);
+  });
+
+  it('FIN and PSH go on the last segment only, CWR on the first only', () => {
+    const { b } = superFrame(3000, 1000, { flags: ACK | PSH | FIN | CWR });
+    expect([0, 1, 2].map((k) => b.frame(k)[54 + 13])).toEqual([ACK | CWR, ACK, ACK | PSH | FIN]);
+  });
+
+  it('answers "fragmentation needed" when a segment would not fit behind the outer header (MSS 1448 over IPIP: 1488 > 1480)', () => {
+    const { e, b } = superFrame(2896, 1448);
+    expect(b.count).toBe(1);
+    expect(b.verdict[0]).toBe(VERDICT_TX);
+    expect(b.ifOut[0]).toBe(0);
+    expect(hex(b.frame(0).subarray(34, 36))).toBe('0304');
+    expect(u16(b.frame(0), 34 + 6)).toBe(1480);
+    expect(e.counters.n[C.N_ICMP_FRAG_NEEDED]).toBe(1);
+  });
+
+  it('drops the super-frame whole, as no_room_to_grow, when the batch has no place for its segments', () => {
+    const { b } = superFrame(3000, 1000, { spare: 0 });
+    expect(b.count).toBe(1);
+    expect(b.verdict[0]).toBe(VERDICT_DROP);
+    expect(C.dropName(b.reason[0])).toBe('no_room_to_grow');
+  });
+
+  it('drops a GSO frame that is not TCP/IPv4 GSO as tunnel_gso', () => {
+    const { b } = superFrame(3000, 1000, { gsoType: 4 });
+    expect(b.verdict[0]).toBe(VERDICT_DROP);
+    expect(C.dropName(b.reason[0])).toBe('tunnel_gso');
   });
 });
