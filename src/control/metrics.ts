@@ -117,6 +117,10 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
     f.counter('tsvs_tunnel_frames_total', 'Frames sent to LVS-TUN real servers inside an outer header (IPIP, GUE or GRE).').inc(dp.tunnel.sent);
     f.counter('tsvs_tunnel_gso_cut_total', 'GSO super-frames for LVS-TUN real servers that the router cut into segments itself (a virtio-net header cannot ask the kernel to).').inc(dp.tunnel.gsoCut);
   }
+  if (dp.fragmented) {
+    f.counter('tsvs_datagrams_fragmented_total', 'Forwarded datagrams with DF clear over the egress MTU that the router sent in fragments (ip_fragment).').inc(dp.fragmented.datagrams);
+    f.counter('tsvs_fragments_created_total', 'Fragments the router sent for the datagrams it fragmented.').inc(dp.fragmented.fragments);
+  }
   if (dp.backend) addBackendFamilies(f, dp.backend);
   f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);

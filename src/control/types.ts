@@ -231,6 +231,8 @@ export interface DataPlaneView {
   nextHop?: { held: number; sent: number };
   /** LVS-TUN: frames sent into a tunnel (segments counted one by one), and GSO super-frames the router cut into them (engine/tunnel-gso.ts). */
   tunnel?: { sent: number; gsoCut: number };
+  /** Datagrams with DF clear over the egress MTU that the router fragmented, and the fragments sent for them (engine/fragment-out.ts). */
+  fragmented?: { datagrams: number; fragments: number };
   /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors). */
   backend?: Record<string, number>;
 }

@@ -35,7 +35,7 @@ export const DROP_SYNPROXY_WAITING = 19; // syn_proxy: a segment of a connection
 // Frames the kernel would not take as they are (issue 15 items 5, 7, 9); codes 12-14.
 export const DROP_VLAN = 12; // 802.1Q-tagged frame: tsvs runs no VLANs (use a VLAN device such as eth0.42)
 export const DROP_FRAG_NEEDED = 13; // bigger than the egress MTU, DF set: answered with ICMP frag needed (rate allowing)
-export const DROP_TOO_BIG = 14; // bigger than the egress MTU, DF clear: tsvs does not fragment
+export const DROP_TOO_BIG = 14; // bigger than the egress MTU, DF clear, and no room in the batch to fragment it
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -113,7 +113,9 @@ const SYNPROXY_NAMES: readonly (readonly [number, string])[] = [
 ];
 /** GSO super-frames for a tunnel server that the router cut into segments itself (tunnel-gso.ts). */
 export const N_TUNNEL_GSO_CUT = 31;
-export const N_FIELDS = 32;
+/** Datagrams with DF clear over the egress MTU that the router fragmented, and the fragments it sent for them (fragment-out.ts). */
+export const N_FRAGMENTED = 32, N_FRAGMENTS_OUT = 33;
+export const N_FIELDS = 34;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -159,6 +161,8 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     client_peers_evicted: n[N_PEER_EVICTED] ?? 0,
     tunneled: n[N_TUNNELED] ?? 0,
     tunnel_gso_cut: n[N_TUNNEL_GSO_CUT] ?? 0,
+    datagrams_fragmented: n[N_FRAGMENTED] ?? 0,
+    fragments_sent: n[N_FRAGMENTS_OUT] ?? 0,
     icmp_port_unreachable_sent: n[N_ICMP_UNREACH] ?? 0,
     icmp_frag_needed_sent: n[N_ICMP_FRAG_NEEDED] ?? 0,
     icmp_rate_limited: n[N_ICMP_RATE_LIMITED] ?? 0,

@@ -32,6 +32,7 @@ import { Defense } from './defense.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
 import { OwnedAddresses } from './owned.js';
 import { dontFragment, TokenBucket, writeFragNeeded, writeTcpReset } from './replies.js';
+import { FRAGMENT_LATER_MAX, fragmentNoted } from './fragment-out.js';
 import type { SyncQueue } from './sync-queue.js';
 import { FWD_DR, FWD_NAT, FWD_TUNNEL, ServiceRuntime, type ServiceLayout } from './services.js';
 import { tunnelXmit } from './tunnel.js';
@@ -113,6 +114,9 @@ export class Engine {
   readonly held = new UnresolvedFrames();
   /** Frames appended to the batch by this process() call (held fragments released) and sent. */
   appendedTx = 0;
+  /** Frames of this batch to fragment once forwarded (fragmentLater). */
+  readonly fragNoted = new Int32Array(FRAGMENT_LATER_MAX);
+  fragNotedCount = 0;
   /** The resets written in place of segments of no connection (replies.ts) have a bucket of their own (the same rate). */
   readonly resetLimit = new TokenBucket();
   /** IP id of the next ICMP error (DF clear, so it must vary). */
@@ -228,6 +232,7 @@ export class Engine {
     if (this.frags.waiting !== 0) releaseWaiting(this, batch);
     if (this.held.count !== 0) releaseUnresolved(this, batch);
     tx += this.appendedTx;
+    if (this.fragNotedCount !== 0) tx += fragmentNoted(this, batch);
     this.counters.rxFrames += count;
     this.counters.txFrames += tx;
     return tx;
@@ -546,6 +551,16 @@ export class Engine {
     return at;
   }
 
+  /**
+   * Notes frame i (DF clear, over its egress MTU) to be fragmented once it is
+   * forwarded (fragment-out.ts); false when this batch has noted all it can.
+   */
+  fragmentLater(i: number): boolean {
+    if (this.fragNotedCount === FRAGMENT_LATER_MAX) return false;
+    this.fragNoted[this.fragNotedCount++] = i;
+    return true;
+  }
+
   /** Bytes spill() can still give in this batch. */
   spillRoom(batch: Batch): number {
     return batch.buf.length - this.tail;
@@ -660,14 +675,15 @@ export class Engine {
   /**
    * A datagram longer than the MTU of the interface it would leave by. With DF set
    * the sender must learn the MTU (RFC 1191): ICMP fragmentation needed from `src`,
-   * rate-limited. With DF clear a router would fragment; tsvs does not (it has no
-   * room in a batch for the extra frames) and drops it, counted apart. Returns
-   * false for a GSO super-frame, which the kernel cuts to the MTU on its way out:
+   * rate-limited. With DF clear it is forwarded and fragmented after the batch
+   * (fragmentLater; dropped, counted apart, when the batch has no room). Returns
+   * false for those, and for a GSO super-frame, which the kernel cuts to the MTU on its way out:
    * it is forwarded. Otherwise sets the frame's verdict (the caller returns it), out
    * of line so the forward paths stay small enough for V8 to inline.
    */
   private tooBig(batch: Batch, i: number, egress: number, src: number): boolean {
     if (batch.gsoType[i] !== 0) return false;
+    if (!dontFragment(batch.buf, this.info.l3) && this.fragmentLater(i)) return false;
     batch.verdict[i] = this.tooBigVerdict(batch, i, egress, src);
     return true;
   }

@@ -83,6 +83,8 @@ function later(e: Engine, batch: Batch, i: number, f: number): number {
     if (info.ttl <= 1) return e.drop(batch, i, C.DROP_TTL);
     const peer = conns.peer[slot];
     if (peer === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+    // A fragment has no DF: over the egress MTU it is cut again (fragment-out.ts).
+    if (info.totalLen > e.l2.ifMtu[e.l2.peerIf[peer]] && !e.fragmentLater(i)) return e.drop(batch, i, C.DROP_TOO_BIG);
     rt.destOutBytes[dest] += info.totalLen;
     rewriteSrc(batch.buf, info, conns.vaddrOf(slot) | 0, 0);
     decrementTtl(batch.buf, info.l3);
@@ -94,6 +96,7 @@ function later(e: Engine, batch: Batch, i: number, f: number): number {
   if (fwd === FWD_TUNNEL) return tunnelXmit(e, batch, i, info, dest, conns.vaddrOf(slot), false);
   const neigh = e.destNeighbour(dest);
   if (neigh === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+  if (info.totalLen > e.l2.ifMtu[e.neigh.neighIf[neigh]] && !e.fragmentLater(i)) return e.drop(batch, i, C.DROP_TOO_BIG);
   rt.destInBytes[dest] += info.totalLen;
   if (fwd === FWD_NAT) rewriteDst(batch.buf, info, conns.daddrOf(slot) | 0, 0);
   e.toNeighbour(batch, i, neigh);

@@ -42,7 +42,8 @@ export function tunnelXmit(engine: Engine, batch: Batch, i: number, info: FrameI
   // answers a DF packet longer than that with ICMP_FRAG_NEEDED carrying it.
   const dev = engine.l2.ifMtu[engine.neigh.neighIf[neigh]];
   const mtu = (dev === MTU_UNKNOWN ? DEFAULT_MTU : dev) - IPIP_HLEN;
-  if (inner > mtu) return tooBig(engine, batch, i, info, df && !icmp, mtu);
+  // DF clear: the outer packet is fragmented once written (as ip_fragment after ip_vs_tunnel_xmit).
+  if (inner > mtu && (df || !engine.fragmentLater(i))) return tooBig(engine, batch, i, info, df && !icmp, mtu);
   const o = batch.off[i];
   const l2len = l3 - o;
   const at = engine.spill(batch, l2len + IPIP_HLEN + inner);
@@ -70,7 +71,7 @@ function encapXmit(engine: Engine, batch: Batch, i: number, info: FrameInfo, des
   const df = (buf[l3 + 6] & 0x40) !== 0;
   const hlen = outerLen(engine, batch, i, dest);
   const mtu = pathMtu(engine, neigh, hlen);
-  if (inner > mtu) return tooBig(engine, batch, i, info, df && !icmp, mtu);
+  if (inner > mtu && (df || !engine.fragmentLater(i))) return tooBig(engine, batch, i, info, df && !icmp, mtu);
   const o = batch.off[i];
   const l2len = l3 - o;
   const at = engine.spill(batch, l2len + hlen + inner);
@@ -181,7 +182,7 @@ function flowPort(buf: Uint8Array, l3: number): number {
   return 32768 + Math.floor(((h >>> 0) * (60999 - 32768)) / 0x100000000);
 }
 
-/** Over the MTU: "fragmentation needed" back to a DF sender; otherwise dropped (the kernel would fragment the outer packet; tsvs does not). */
+/** Over the MTU: "fragmentation needed" back to a DF sender; otherwise (an ICMP error with DF, or no room to fragment) dropped. */
 export function tooBig(engine: Engine, batch: Batch, i: number, info: FrameInfo, answer: boolean, mtu: number): number {
   if (answer && sendIcmpError(engine, batch, i, info, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, N_ICMP_FRAG_NEEDED) === VERDICT_TX) return VERDICT_TX;
   return engine.drop(batch, i, DROP_TUNNEL_TOO_BIG);

@@ -71,6 +71,8 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
   for (const [k, v] of Object.entries(dp.backend ?? {})) if (v) counters[`backend_${k}`] = v;
   if (dp.tunnel?.sent) counters.tunneled = dp.tunnel.sent;
   if (dp.tunnel?.gsoCut) counters.tunnel_gso_cut = dp.tunnel.gsoCut;
+  if (dp.fragmented?.datagrams) counters.datagrams_fragmented = dp.fragmented.datagrams;
+  if (dp.fragmented?.fragments) counters.fragments_sent = dp.fragmented.fragments;
   for (const [k, v] of Object.entries(dp.defense ?? {})) if (v) counters[`defense_${k}`] = v;
   for (const [k, v] of Object.entries(dp.synproxy ?? {})) if (v) counters[`synproxy_${k}`] = v;
   const services = t.services.map((s) => ({

@@ -118,6 +118,13 @@ describe('tsvs families', () => {
     expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_tunnel_gso_cut_total');
   });
 
+  it('datagrams fragmented and the fragments sent, only when the data plane reports them', async () => {
+    const fams = await scrape({ dataplane: dataplane({ fragmented: { datagrams: 5, fragments: 12 } }) });
+    expect(series(fams, 'tsvs_datagrams_fragmented_total')).toEqual([[{}, 5]]);
+    expect(series(fams, 'tsvs_fragments_created_total')).toEqual([[{}, 12]]);
+    expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_fragments_created_total');
+  });
+
   it('the SYN proxy: cookies, checked ACKs, proxied connections as counters; whether it acts as a gauge', async () => {
     const fams = await scrape();
     expect(series(fams, 'tsvs_synproxy_cookies_sent_total')).toEqual([[{}, 900]]);

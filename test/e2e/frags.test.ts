@@ -3,7 +3,9 @@
 // links), asked with 3000-byte requests (fragmented too). In NAT the client's
 // fragments go to the chosen server and the server's fragments come back
 // translated; in DR the client's fragments go to the server's MAC and it answers
-// directly. Root only; every lab is taken down even on failure.
+// directly. With the client's side narrower than the servers' (1280 bytes) the
+// router cuts the servers' fragments again, as the kernel's ip_fragment does. Root
+// only; every lab is taken down even on failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/index.js';
 import { loadNative } from '../../src/io/native.js';
@@ -94,13 +96,26 @@ async function udpServersIn(r: Running): Promise<void> {
 const fragmentDrops = (r: Running): Record<string, number> =>
   Object.fromEntries(Object.entries(stats(r.statsPath).counters).filter(([k]) => k.startsWith('drop_fragment')));
 
-for (const mode of ['nat', 'dr'] as const) {
+/** The client's link and the router's client-side device at 1280 bytes: the servers' 1500-byte fragments are too big for it. */
+async function narrowClientSide(lab: Lab): Promise<void> {
+  await lab.exec('client', ['ip', 'link', 'set', 'eth0', 'mtu', '1280'], { check: true });
+  await lab.exec('router', ['ip', 'link', 'set', 'eth0', 'mtu', '1280'], { check: true });
+}
+
+const CASES = [
+  { mode: 'nat' as const, title: 'LVS-NAT' },
+  { mode: 'dr' as const, title: 'LVS-DR' },
+  // The router fragments again (ip_fragment of a fragment): offsets carried on, MF kept on all but the datagram's last.
+  { mode: 'nat' as const, title: 'LVS-NAT, the client side 1280 bytes: the router fragments the answers\' fragments', beforeStart: narrowClientSide },
+];
+
+for (const { mode, title, beforeStart } of CASES) {
   const run = ROOT && nativeBuilt ? describe : describe.skip;
   const why = !ROOT ? ' (skipped: needs root for network namespaces)' : nativeBuilt ? '' : ' (skipped: the native addon is not built)';
-  run(`fragmented UDP through the router, LVS-${mode.toUpperCase()}${why}`, () => {
+  run(`fragmented UDP through the router, ${title}${why}`, () => {
     let r: Running | undefined;
     beforeAll(async () => {
-      r = await upWithRouter({ mode, backend: 'native', edit: addUdpService });
+      r = await upWithRouter({ mode, backend: 'native', edit: addUdpService, beforeStart });
       try {
         const lab = r.lab;
         lab.serverAddrs.forEach((addr, k) => {
@@ -126,6 +141,10 @@ for (const mode of ['nat', 'dr'] as const) {
       expect(names).toEqual(['rs1', 'rs1', 'rs1', 'rs2', 'rs2', 'rs2', 'rs3', 'rs3', 'rs3']);
       await sleep(1300); // the stats file is rewritten every second
       expect(Object.values(fragmentDrops(r!)).every((v) => v === 0)).toBe(true);
+      const c = stats(r!.statsPath).counters;
+      // 9 answers, each with two 1500-byte fragments cut in two for the 1280-byte side.
+      if (beforeStart) expect([c.datagrams_fragmented, c.fragments_sent]).toEqual([18, 36]);
+      else expect(c.datagrams_fragmented ?? 0).toBe(0);
     }, 90_000);
   });
 }

@@ -22,10 +22,15 @@ export interface Running {
 }
 
 /** `waitServing: false`: return once the servers are in the table, without waiting for the VIP to answer (LVS-TUN: the servers' decapsulators start after). */
-export async function upWithRouter(o: { mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[]; waitServing?: boolean; servers?: number; privateLan?: boolean }): Promise<Running> {
+export async function upWithRouter(o: {
+  mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[]; waitServing?: boolean; servers?: number; privateLan?: boolean;
+  /** Runs on the lab before the router starts (e.g. to change a link's MTU, which the router reads at start). */
+  beforeStart?: (lab: Lab) => Promise<void>;
+}): Promise<Running> {
   const lab = await labUp({ mode: o.mode, servers: o.servers ?? 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true, privateLan: o.privateLan });
   try {
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
+    await o.beforeStart?.(lab);
     const statsPath = join(lab.stateDir, 'stats.json');
     const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', o.backend, '--stats-file', statsPath, '--control-socket', join(lab.stateDir, 'tsvs.sock'), ...(o.args ?? [])], { label: 'router' });
     const running = { lab, router, statsPath };

@@ -72,4 +72,12 @@ export function run(e: Engine, frame: Uint8Array, ifIn: number, now = 1000): Out
   return { verdict: b.verdict[0], ifOut: b.ifOut[0], reason: b.reason[0], frame: b.frame(0).slice() };
 }
 
+/** Runs one frame through the engine; every frame the batch then holds (those the engine appended too: fragments, segments). */
+export function runAll(e: Engine, frame: Uint8Array, ifIn: number, now = 1000): Out[] {
+  const b = new Batch(1, 1 << 17, 1 << 16, 64);
+  b.push(frame, ifIn);
+  e.process(b, now);
+  return Array.from({ length: b.count }, (_, k) => ({ verdict: b.verdict[k], ifOut: b.ifOut[k], reason: b.reason[k], frame: b.frame(k).slice() }));
+}
+
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

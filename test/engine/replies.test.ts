@@ -9,9 +9,7 @@ import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/
 import { DROP_FRAG_NEEDED, DROP_NO_CONN, DROP_TOO_BIG } from '../../src/engine/counters.js';
 import { Engine } from '../../src/engine/engine.js';
 import { buildIcmpError, buildTcp, ipv4Datagram } from '../../src/packet/build.js';
-import {
-  addNeighbours, CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, NAT_ROUTER, rsMac, run, service, table, VIP,
-} from './helpers.js';
+import { addNeighbours, CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, NAT_ROUTER, rsMac, run, runAll, service, table, VIP } from './helpers.js';
 
 const ACK = 0x10, PSH = 0x08, FIN = 0x01, SYN = 0x02, RST = 0x04;
 const RS = ip('198.19.0.11');
@@ -164,7 +162,14 @@ describe('ICMP fragmentation needed for a datagram bigger than the egress MTU', 
     expect(out.frame.subarray(0, 6)).toEqual(rsMac(RS));
   });
 
-  it('drops a too-big datagram with DF clear (tsvs does not fragment) and counts it apart', () => {
+  it('fragments a too-big datagram with DF clear for the server LAN (1,480 + 500 bytes), sends no ICMP', () => {
+    const e = world();
+    const out = runAll(e, bigSyn(2000, false), 0);
+    expect(out.map((o) => [o.verdict, o.ifOut, o.frame.length])).toEqual([[VERDICT_TX, 1, 14 + 1500], [VERDICT_TX, 1, 14 + 20 + 500]]);
+    expect(e.counters.snapshot()).toMatchObject({ datagrams_fragmented: 1, fragments_sent: 2, icmp_frag_needed_sent: 0 });
+  });
+
+  it('drops a too-big datagram with DF clear when the batch has no place for its fragments, counted apart', () => {
     const e = world();
     const out = run(e, bigSyn(2000, false), 0);
     expect(out.verdict).toBe(VERDICT_DROP);

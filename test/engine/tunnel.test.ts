@@ -11,7 +11,7 @@ import * as C from '../../src/engine/counters.js';
 import { ICMP_BURST } from '../../src/engine/icmp-send.js';
 import { Engine } from '../../src/engine/engine.js';
 import { ownAddresses } from '../../src/router/daemon.js';
-import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, service, table, VIP } from './helpers.js';
+import { CLIENT, CLIENT_MAC, ETH0_MAC, ETH1_MAC, engine, hex, ip, rsMac, run, runAll, service, table, VIP } from './helpers.js';
 
 const SYN = 0x02, ACK = 0x10;
 const RS = ip('198.19.0.21');
@@ -152,12 +152,22 @@ describe('LVS-TUN DF and MTU', () => {
     expect(e.counters.drops[C.DROP_TUNNEL_TOO_BIG]).toBe(0);
   });
 
-  it('drops a packet without DF that would not fit (tsvs does not fragment the outer packet)', () => {
+  it('fragments the outer packet of a datagram without DF that would not fit (ip_fragment after ip_vs_tunnel_xmit)', () => {
     const e = tun();
     run(e, tcp(), 0);
-    const out = run(e, big(false), 0);
-    expect(out.verdict).toBe(VERDICT_DROP);
-    expect(C.dropName(out.reason)).toBe('tunnel_too_big');
+    const pkt = big(false);
+    const out = runAll(e, pkt, 0);
+    // Outer 1501 bytes for a 1500 MTU: 1480 bytes of the outer payload, then the last 1 byte.
+    expect(out.map((o) => [o.verdict, o.ifOut, o.frame.length])).toEqual([[VERDICT_TX, 1, 14 + 1500], [VERDICT_TX, 1, 14 + 20 + 1]]);
+    const [a, b] = out.map((o) => o.frame);
+    expect([a[14 + 9], b[14 + 9]]).toEqual([4, 4]);
+    // Flags and offset: MF, 0; then offset 185 (1480 / 8), no MF. The same ID in both.
+    expect(hex(a.subarray(14 + 6, 14 + 8))).toBe('2000');
+    expect(hex(b.subarray(14 + 6, 14 + 8))).toBe('00b9');
+    expect(hex(a.subarray(14 + 4, 14 + 6))).toBe(hex(b.subarray(14 + 4, 14 + 6)));
+    expect([sum16(a, 14, 20), sum16(b, 14, 20)]).toEqual([0xffff, 0xffff]);
+    expect(hex(Uint8Array.from([...a.subarray(34), ...b.subarray(34)]))).toBe(hex(ipv4Datagram(pkt)));
+    expect(e.counters.n[C.N_FRAGMENTED]).toBe(1);
   });
 
   it('takes the device MTU the backend reports', () => {
