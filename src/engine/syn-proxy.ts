@@ -28,6 +28,7 @@ import type { FrameInfo } from '../packet/parse.js';
 import type { Batch } from '../frames/batch.js';
 import { MSS_TABLE, mssIndex, SynCookies } from './syn-cookie.js';
 import { SeqAdjust } from './seq-adjust.js';
+import type { SyncSeq } from '../sync/layout.js';
 import { plainFrame } from './replies.js';
 
 const IP_HLEN = 20;
@@ -96,6 +97,26 @@ export class SynProxy {
     this.natIds[svcId] = ids;
     this.natOnly[svcId] = all;
     return all;
+  }
+
+  /**
+   * A proxied connection's offset for a sync message, as the kernel's out_seq
+   * (init_seq, delta, previous_delta: one constant delta here, so both the
+   * same); false while the server's SYN-ACK is awaited (the delta is then the
+   * cookie, of no use to a backup, which could not finish the handshake).
+   */
+  exportSeq(slot: number, out: SyncSeq): boolean {
+    if (this.waiting[slot] !== 0) return false;
+    out.initSeq = 0;
+    out.delta = this.seq.delta[slot];
+    out.previousDelta = out.delta;
+    return true;
+  }
+
+  /** A backup takes a proxied connection's offset from the master's sync message. */
+  importSeq(slot: number, seq: SyncSeq): void {
+    this.waiting[slot] = 0;
+    this.seq.set(slot, seq.delta);
   }
 
   constructor(capacity: number, secret1 = randomInt(0x7fffffff), secret2 = randomInt(0x7fffffff)) {

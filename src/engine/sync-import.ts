@@ -4,7 +4,7 @@
 // to the real server of the running table that the message names, so that when
 // this router takes over, the flow's next packet finds its conn and goes to the
 // same server.
-import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_SYNC, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
+import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_SEQ_ADJUST, CONN_F_SYNC, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
 import { kernelRxFlags, tsvsFlagsFromKernel } from '../sync/kernel-flags.js';
 import type { SyncConn } from '../sync/layout.js';
 import type { Engine } from './engine.js';
@@ -71,7 +71,7 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
   if (slot <= 0) return slot === -1 ? IMPORT_NO_SERVER : IMPORT_SKIPPED;
   conns.setState(slot, c.state);
   conns.setTimeout(slot, timeoutMs(engine, c, template), now);
-  if (c.outSeq !== undefined && (conns.flagsOf(slot) & CONN_F_APP) !== 0) engine.ftp.importSeq(conns, slot, c.outSeq);
+  if (c.outSeq !== undefined) importSeq(engine, slot, c);
   // "atomic_set(&cp->in_pkts, sync_threshold); cp->old_state = cp->state": were
   // this router master, it would not send the conn straight back.
   const q = engine.sync;
@@ -80,6 +80,21 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
     q.oldState[slot] = c.state;
   }
   return IMPORTED;
+}
+
+/**
+ * The master's sequence offset of conn `c`: an FTP control connection's (the
+ * helper's), or else a TCP connection the master's SYN proxy opened, which the
+ * backup translates the same way from now on (if it has the proxy configured).
+ */
+function importSeq(engine: Engine, slot: number, c: SyncConn): void {
+  const conns = engine.conns;
+  const flags = conns.flagsOf(slot);
+  if ((flags & CONN_F_APP) !== 0) engine.ftp.importSeq(conns, slot, c.outSeq!);
+  else if (engine.synProxy !== null && c.protocol === IPPROTO_TCP && (flags & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) {
+    engine.synProxy.importSeq(slot, c.outSeq!);
+    conns.setFlags(slot, flags | CONN_F_SEQ_ADJUST);
+  }
 }
 
 /** Whether the table has conn (or template) `c` of a version-`version` message already. */
@@ -117,7 +132,7 @@ function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportSta
   let f = flags & ~(CONN_F_NAT | CONN_F_NOOUTPUT);
   if ((f & CONN_F_TEMPLATE) === 0) f |= rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT;
   // ip_vs_conn_new -> ip_vs_bind_app: a backup's FTP control conn gets the helper too
-  // (its sequence offsets are not synced: tsvs sends and reads no SEQ_DATA).
+  // (its sequence offset comes with the message: importSeq).
   if ((f & CONN_F_NAT) !== 0 && c.fwmark === 0 && c.protocol === 6 && engine.ftp.ports[c.vport] !== 0) f |= CONN_F_APP;
   const slot = engine.conns.add(c.protocol, c.caddr, c.cport, c.vaddr, c.vport, c.daddr, c.dport, dest, f | CONN_F_SYNC, 0, now);
   if (slot === 0) stats.tableFull++;

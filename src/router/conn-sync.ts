@@ -13,7 +13,7 @@
 //
 // With ha_key_file each message is sealed as it leaves and must open as it
 // comes in (ha/auth.ts): one HMAC and one copy per message, not per conn.
-import { CONN_F_APP, CONN_F_TEMPLATE } from '../conn/table.js';
+import { CONN_F_APP, CONN_F_SEQ_ADJUST, CONN_F_TEMPLATE } from '../conn/table.js';
 import { AUTH_TRAILER_BYTES, type Opener, type Sealer } from '../ha/auth.js';
 import type { Engine } from '../engine/engine.js';
 import {
@@ -214,8 +214,15 @@ export class ConnSync {
     // cp->fwmark is its service's; the conn knows its service through its dest.
     r.fwmark = rt.services[rt.destSvc[c.destOf(s)]]?.model.fwmark ?? 0;
     r.timeout = Math.floor(c.timeoutOf(s) / 1000);
-    // An FTP control connection's sequence offset (IP_VS_CONN_F_OUT_SEQ), as the kernel sends cp->out_seq.
-    r.outSeq = (flags & CONN_F_APP) !== 0 && this.engine.ftp.exportSeq(c, s, this.outSeq) ? this.outSeq : undefined;
+    // An FTP control connection's sequence offset (IP_VS_CONN_F_OUT_SEQ), as the kernel sends cp->out_seq;
+    // a SYN-proxied connection's the same way (FTP ports are never proxied, so a conn has one or neither).
+    r.outSeq = this.seqOf(s, flags) ? this.outSeq : undefined;
+  }
+
+  private seqOf(s: number, flags: number): boolean {
+    if ((flags & CONN_F_APP) !== 0) return this.engine.ftp.exportSeq(this.engine.conns, s, this.outSeq);
+    const sp = this.engine.synProxy;
+    return (flags & CONN_F_SEQ_ADJUST) !== 0 && sp !== null && sp.exportSeq(s, this.outSeq);
   }
 
   private publish(): void {

@@ -512,3 +512,56 @@ describe('connection sync: authenticated (ha_key_file)', () => {
     expect(b.host.memory.host[H_SYNC_AUTH_REPLAYED]).toBe(1);
   });
 });
+
+describe('connection sync: SYN-proxied connections', () => {
+  const proxyTable = () => table([service([{ addr: '198.19.0.11', port: 8080 }])], {}, { synProxy: 3 });
+  const SERVER_ISN = 0x70000000;
+  const tcpField = (f: Uint8Array, at: number) => ((f[34 + at] << 24) | (f[34 + at + 1] << 16) | (f[34 + at + 2] << 8) | f[34 + at + 3]) >>> 0;
+  const client = (flags: number, seq: number, ack: number, payload?: Uint8Array) =>
+    buildTcp({ srcMac: CLIENT_MAC, dstMac: ETH0_MAC, src: CLIENT, dst: VIP, sport: 40000, dport: 80, flags, seq, ack, payload });
+  const server = (flags: number, seq: number, ack: number) =>
+    buildTcp({ srcMac: rsMac(RS1), dstMac: ETH1_MAC, src: RS1, dst: CLIENT, sport: 8080, dport: 40000, flags, seq, ack });
+
+  /** A master whose proxy completed a handshake with the client (cookie) and the server (SERVER_ISN); returns the cookie. */
+  function proxied(group: Group, clock: { t: number }) {
+    const m = router(proxyTable(), group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    const [[, synack]] = send(m, [[0, client(SYN, 100, 0)]]);
+    const cookie = tcpField(synack, 4);
+    send(m, [[0, client(ACK, 101, cookie + 1)]]); // the cookie checks: a SYN goes to the server
+    send(m, [[1, server(SYN | ACK, SERVER_ISN, 101)]]); // its SYN-ACK becomes the router's ACK
+    for (let k = 0; k < 3; k++) send(m, [[0, client(ACK, 101, cookie + 1)]]);
+    m.host.tick();
+    return { m, cookie };
+  }
+
+  it("a backup that takes over translates the proxied connection's sequence numbers as the master did", () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(proxyTable(), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    const { m, cookie } = proxied(group, clock);
+    expect(m.host.engine.counters.snapshot().synproxy_conns).toBe(1);
+    const sent = conns(group).filter((c) => c.cport === 40000);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.at(-1)!.outSeq).toEqual({ initSeq: 0, delta: (cookie - SERVER_ISN) | 0, previousDelta: (cookie - SERVER_ISN) | 0 });
+    group.deliver();
+
+    // The client's ACK (in the cookie's numbering) reaches the server in its own; the server's data comes back in the cookie's.
+    const [[itf, toServer]] = send(b, [[0, client(ACK, 101, cookie + 1)]]);
+    expect([itf, tcpField(toServer, 8)]).toEqual([1, SERVER_ISN + 1]);
+    const [[itf2, toClient]] = send(b, [[1, server(ACK | 0x08, SERVER_ISN + 1, 101)]]);
+    expect([itf2, tcpField(toClient, 4)]).toEqual([0, (cookie + 1) >>> 0]);
+  });
+
+  it('sends no offset for a connection whose server has not answered yet (the delta is still the cookie)', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const m = router(proxyTable(), group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    const [[, synack]] = send(m, [[0, client(SYN, 100, 0)]]);
+    const cookie = tcpField(synack, 4);
+    for (let k = 0; k < 3; k++) send(m, [[0, client(ACK, 101, cookie + 1)]]);
+    m.host.tick();
+    const sent = conns(group).filter((c) => c.cport === 40000);
+    expect(sent.every((c) => c.outSeq === undefined)).toBe(true);
+  });
+});
