@@ -57,10 +57,14 @@ describe.skipIf(!ROOT)(`probes in namespaces${ROOT_REASON}`, () => {
       expect(aborted.ms).toBeLessThan(2000);
     });
 
-    it('half_open: a SYN-ACK passes and a RST fails with no connection made; silence times out', async () => {
+    it('half_open: a SYN-ACK passes and a RST fails with no connection made; silence times out; ICMP host unreachable fails at once', async () => {
       const half = { kind: 'tcp' as const, port: null, halfOpen: true };
-      const r = await lab.probes([[half, at(7003)], [half, at(7999)], [half, { address: SILENT, port: 80 }, 500], [half, at(7003, CLIENT_2ND)]]);
-      expect(verdicts(r)).toEqual([ok('open (SYN-ACK)'), fail('connection refused (RST)'), fail('timed out after 500 ms'), ok('open (SYN-ACK)')]);
+      const r = await lab.probes([
+        [half, at(7003)], [half, at(7999)], [half, { address: SILENT, port: 80 }, 500], [half, at(7003, CLIENT_2ND)], [half, { address: UNREACHABLE, port: 80 }, 5000],
+      ]);
+      expect(verdicts(r)).toEqual([
+        ok('open (SYN-ACK)'), fail('connection refused (RST)'), fail('timed out after 500 ms'), ok('open (SYN-ACK)'), fail(`host unreachable (ICMP from ${SERVER})`),
+      ]);
     });
 
     it('binds bindTo, and fails when it is not a local address', async () => {

@@ -23,6 +23,10 @@ class FakeRaw implements RawSocket {
   close(): void {
     this.closed = true;
   }
+  /** Bytes as the kernel hands them to this raw socket. */
+  receive(b: Buffer, from: string): void {
+    this.onMsg(b, from);
+  }
   /** A TCP segment as the kernel hands it to a raw socket: IPv4 header, then TCP. */
   deliver(o: { src: string; dst: string; sport: number; dport: number; flags: number; ack: number }): void {
     const b = Buffer.alloc(40);
@@ -47,12 +51,26 @@ afterEach(() => {
   open = [];
 });
 
-async function prober(): Promise<{ p: SynProber; raw: FakeRaw }> {
+async function prober(): Promise<{ p: SynProber; raw: FakeRaw; icmp: FakeRaw }> {
   const raw = new FakeRaw();
-  const mod = { createSocket: () => raw, Protocol: { ICMP: 1 }, SocketLevel: { IPPROTO_IP: 0 }, SocketOption: { IP_HDRINCL: 3 } } as RawModule;
+  const icmp = new FakeRaw();
+  const mod = { createSocket: (o: { protocol: number }) => (o.protocol === 1 ? icmp : raw), Protocol: { ICMP: 1 }, SocketLevel: { IPPROTO_IP: 0 }, SocketOption: { IP_HDRINCL: 3 } } as RawModule;
   const p = (await SynProber.open(mod))!;
   open.push(p);
-  return { p, raw };
+  return { p, raw, icmp };
+}
+
+/** A destination unreachable from `from` as a raw ICMP socket hands it over: IPv4, ICMP header, then the SYN's IP header and first 8 bytes. */
+function unreachable(syn: Buffer, code: number, from: string): Buffer {
+  const b = Buffer.alloc(20 + 8 + 28);
+  b[0] = 0x45;
+  b[9] = 1;
+  b.writeUInt32BE(ip(from), 12);
+  b.writeUInt32BE(syn.readUInt32BE(12), 16);
+  b[20] = 3;
+  b[21] = code;
+  syn.copy(b, 28, 0, 28);
+  return b;
 }
 
 const target = { address: '198.18.5.5', port: 80, bindTo: '198.18.0.2' };
@@ -91,6 +109,21 @@ describe('half-open TCP check', () => {
     raw.deliver({ ...reply, sport: 81, flags: RST | ACK, ack: iss(81) + 1 });
     expect(await up).toMatchObject({ ok: true, detail: 'open (SYN-ACK)' });
     expect(await refused).toMatchObject({ ok: false, detail: 'connection refused (RST)' });
+  });
+
+  it('a destination unreachable quoting its SYN is down at once, as connect() fails; one quoting another SYN is ignored', async () => {
+    const { p, raw, icmp } = await prober();
+    const r = p.probe(80, target, 5000);
+    await new Promise((res) => setImmediate(res));
+    const syn = raw.sent[0].bytes;
+    const other = Buffer.from(syn);
+    other.writeUInt32BE((syn.readUInt32BE(24) + 1) >>> 0, 24); // another sequence number: not this probe's
+    icmp.receive(unreachable(other, 1, '198.18.0.1'), '198.18.0.1');
+    icmp.receive(unreachable(syn, 13, '198.18.0.1'), '198.18.0.1');
+    expect(await r).toMatchObject({ ok: false, detail: 'communication administratively prohibited (ICMP from 198.18.0.1)' });
+    p.close();
+    open = [];
+    expect(icmp.closed).toBe(true);
   });
 
   it('resends the SYN after 1 s as connect() does, and gives up at the deadline', async () => {

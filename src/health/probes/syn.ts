@@ -12,14 +12,18 @@
 // The source port: one port reserved for the process by a listener on
 // 127.0.0.1 (autobind connect() never picks a port in the bind table, and a
 // SYN-ACK to the router's other addresses finds no socket, so the kernel
-// resets it). Verdicts as connect() gives them: SYN-ACK up; RST refused; no
-// answer by the deadline timed out (the SYN is resent after 1 s and 3 s as the
-// kernel's connect would). ICMP errors are not read here: a dead host times out.
+// resets it). Verdicts as connect() gives them: SYN-ACK up; RST refused; a
+// destination unreachable quoting the SYN (a router's host unreachable, a
+// firewall's `reject`, which answers TCP with ICMP port unreachable unless told
+// otherwise) down at once, as connect() fails with ECONNREFUSED or EHOSTUNREACH,
+// read on a second raw socket for ICMP; no answer by the deadline timed out (the
+// SYN is resent after 1 s and 3 s as the kernel's connect would).
 import { createSocket as udpSocket } from 'node:dgram';
 import net from 'node:net';
 import type { ProbeResult, ProbeTarget } from '../types.js';
 import { attempt } from './attempt.js';
-import { loadRaw, type RawModule, type RawSocket } from './raw-icmp.js';
+import { dotted, icmpError, icmpErrorText, loadRaw, type RawModule, type RawSocket } from './raw-icmp.js';
+import { ICMP_DEST_UNREACH } from '../../packet/icmp.js';
 
 const TCP = 6;
 const SYN = 0x02, RST = 0x04, ACK = 0x10;
@@ -40,9 +44,13 @@ export class SynProber {
     private readonly sock: RawSocket,
     private readonly reserve: net.Server,
     readonly port: number,
+    /** Where destination unreachables come in; null without one (a check then times out instead). */
+    private readonly icmp: RawSocket | null,
   ) {
     sock.on('message', (buf) => this.received(buf));
     sock.on('error', () => {}); // a failed send is seen by its probe timing out
+    icmp?.on('message', (buf) => this.unreachable(buf));
+    icmp?.on('error', () => {});
   }
 
   /** A prober, or null where raw TCP sockets are not to be had (no raw-socket package, no CAP_NET_RAW). */
@@ -66,11 +74,12 @@ export class SynProber {
       return null;
     }
     reserve.unref();
-    return new SynProber(sock, reserve, port);
+    return new SynProber(sock, reserve, port, openIcmpSocket(mod));
   }
 
   close(): void {
     this.sock.close();
+    this.icmp?.close();
     this.reserve.close();
     // Each verdict removes its probe from its list: walk copies.
     for (const list of [...this.pending.values()]) for (const p of [...list]) p.verdict(false, 'the checker stopped');
@@ -149,6 +158,26 @@ export class SynProber {
     if (!p) return;
     if ((flags & (SYN | RST)) === SYN) p.verdict(true, 'open (SYN-ACK)');
     else if (flags & RST) p.verdict(false, 'connection refused (RST)');
+  }
+
+  /** An ICMP message the kernel delivered: a destination unreachable that quotes one of our SYNs (its ports and sequence number) fails that probe. */
+  private unreachable(b: Buffer): void {
+    const e = icmpError(b);
+    if (e === null || e.type !== ICMP_DEST_UNREACH) return;
+    const { inner, innerL4: l4 } = e;
+    if (inner[9] !== TCP || ((inner[l4] << 8) | inner[l4 + 1]) !== this.port) return;
+    const list = this.pending.get(ipv4(dotted(inner, 16))! * 65536 + ((inner[l4 + 2] << 8) | inner[l4 + 3]));
+    const seq = ((inner[l4 + 4] << 24) | (inner[l4 + 5] << 16) | (inner[l4 + 6] << 8) | inner[l4 + 7]) >>> 0;
+    list?.find((x) => x.iss === seq)?.verdict(false, `${icmpErrorText(e)} (ICMP from ${e.from})`);
+  }
+}
+
+/** The raw ICMP socket for destination unreachables, or null (the checks go on without it). */
+function openIcmpSocket(mod: RawModule): RawSocket | null {
+  try {
+    return mod.createSocket({ protocol: mod.Protocol.ICMP });
+  } catch {
+    return null;
   }
 }
 
