@@ -66,7 +66,7 @@ class Planner {
   private readonly warnings: string[] = [];
   private readonly zero: Array<string | undefined> = [];
   /** Server lists this plan changed, by service key (serversOf). */
-  private readonly lists = new Map<string, { servers: RealServer[]; index: Map<number, number> }>();
+  private readonly lists = new Map<string, ServerList>();
 
   constructor(
     table: ServiceTable,
@@ -146,13 +146,12 @@ class Planner {
     const [i, svc] = this.find(sel);
     const [address, port] = serverAddr(svc, at);
     const list = this.serversOf(i);
-    if (list.index.has(destId(address, port))) {
+    if (list.find(address, port) !== undefined) {
       throw new OpError('EEXIST', `real server ${formatIPv4(address)}:${port} is already in ${serviceKey(svc)}`);
     }
     const rs = server({ name: formatIPv4(address), address, port, weight: 1, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 }, set, svc);
     validateServer(svc, rs);
-    list.index.set(destId(address, port), list.servers.length);
-    list.servers.push(rs);
+    list.push(rs);
     this.done.push(`added real server ${formatIPv4(address)}:${port} to ${serviceKey(svc)} (${describeServer(rs)})`);
   }
 
@@ -160,7 +159,7 @@ class Planner {
     const [i, svc] = this.find(sel);
     const [address, port] = serverAddr(svc, at);
     const list = this.serversOf(i);
-    const k = list.index.get(destId(address, port));
+    const k = list.find(address, port);
     if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
     const rs = server({ ...list.servers[k] }, set, svc);
     validateServer(svc, rs);
@@ -172,25 +171,18 @@ class Planner {
     const [i, svc] = this.find(sel);
     const [address, port] = serverAddr(svc, at);
     const list = this.serversOf(i);
-    const k = list.index.get(destId(address, port));
+    const k = list.find(address, port);
     if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
-    list.servers.splice(k, 1);
-    list.index.clear();
-    list.servers.forEach((r, j) => list.index.set(destId(r.address, r.port), j));
+    list.remove(k);
     this.done.push(`deleted real server ${formatIPv4(address)}:${port} from ${serviceKey(svc)}`);
   }
 
-  /**
-   * The servers of service i as this plan changes them: copied once, on the
-   * first server op of the plan, with an index by address and port, so a list
-   * of ten thousand adds costs ten thousand small steps, not a copy each.
-   */
-  private serversOf(i: number): { servers: RealServer[]; index: Map<number, number> } {
+  /** The servers of service i as this plan changes them: copied once, on the first server op of the plan. */
+  private serversOf(i: number): ServerList {
     const key = serviceKey(this.services[i]);
     let list = this.lists.get(key);
     if (!list) {
-      const servers = [...this.services[i].servers];
-      list = { servers, index: new Map(servers.map((r, j) => [destId(r.address, r.port), j])) };
+      list = new ServerList([...this.services[i].servers]);
       this.lists.set(key, list);
     }
     return list;
@@ -331,4 +323,43 @@ function describeServer(r: RealServer): string {
   if (r.tunnelType && r.tunnelType !== 'ipip') parts.push(`${r.tunnelType}${r.tunnelPort ? ` port ${r.tunnelPort}` : ''}`);
   if (r.tunnelCsum && r.tunnelCsum !== 'none') parts.push(r.tunnelCsum);
   return parts.join(', ');
+}
+
+/** Lookups a ServerList answers by walking its list before it builds an index. */
+const SCANS_BEFORE_INDEX = 8;
+
+/**
+ * A service's servers during a plan. The one or few ops of a plan from
+ * ipvsadm or a script find their server by walking the list (a compare per
+ * server, no allocation); a plan with many ops on one list (POST /v1/ops of ten
+ * thousand adds) gets an index by address and port after a few lookups, so it
+ * costs ten thousand small steps, not a walk each.
+ */
+class ServerList {
+  private index: Map<number, number> | null = null;
+  private scans = 0;
+
+  constructor(readonly servers: RealServer[]) {}
+
+  find(address: number, port: number): number | undefined {
+    if (this.index) return this.index.get(destId(address, port));
+    if (++this.scans > SCANS_BEFORE_INDEX) {
+      this.index = new Map(this.servers.map((r, j) => [destId(r.address, r.port), j]));
+      return this.index.get(destId(address, port));
+    }
+    const k = this.servers.findIndex((r) => r.address === address && r.port === port);
+    return k < 0 ? undefined : k;
+  }
+
+  push(rs: RealServer): void {
+    this.index?.set(destId(rs.address, rs.port), this.servers.length);
+    this.servers.push(rs);
+  }
+
+  remove(k: number): void {
+    this.servers.splice(k, 1);
+    // Later places moved: the index is built again when a lookup needs it.
+    this.index = null;
+    this.scans = SCANS_BEFORE_INDEX;
+  }
 }

@@ -32,7 +32,8 @@ import { ConfigSync, type ConfigSyncDeps } from './config-sync.js';
 import type { SyncRole, SyncSettings as SyncSocketSettings } from './sync-socket.js';
 import type { SyncSettings } from '../config/compile-sync.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
-import { Fence, fenceSpec, type FenceSpec, type NftRunner } from './fence.js';
+import { Fence, type NftRunner } from './fence.js';
+import { FenceElements } from './fence-elements.js';
 import { loadConfig, type LoadedConfig } from './load.js';
 import type { Logger } from './log.js';
 import { preflight, unreachableChecks, type HostInfo } from './preflight.js';
@@ -103,8 +104,8 @@ export class Router implements ControlBackend {
   private dp!: DataPlane;
   private readonly layouts = new Map<string, Layout>();
   private readonly fence: Fence;
-  /** The fence of the running table (what `fence` holds once a change is done). */
-  private fenced!: FenceSpec;
+  /** What the fence's sets hold for the running table, kept as it changes. */
+  private fenced!: FenceElements;
   private readonly components = new Components();
   private readonly baselines = new Map<string, StatsView>();
   private timeoutsNow: TimeoutsView = { tcp: TCP_TIMEOUTS_S[TCP_S_ESTABLISHED], tcpfin: TCP_TIMEOUTS_S[TCP_S_FIN_WAIT], udp: UDP_TIMEOUT_S };
@@ -226,8 +227,9 @@ export class Router implements ControlBackend {
     this.components.add({
       name: 'fence',
       start: () => {
-        this.fenced = this.fenceFor(this.running);
-        for (const line of this.fence.install(this.fenced)) deps.log.info(line);
+        this.fenced = new FenceElements(this.local);
+        this.fenced.plan(this.running).commit();
+        for (const line of this.fence.install(this.devices, this.fenced.current())) deps.log.info(line);
       },
       stop: () => {
         deps.log.info('nftables fence removed', { fence_removed: this.fence.remove() });
@@ -484,24 +486,23 @@ export class Router implements ControlBackend {
    * back and throws. Each fence step is one nft transaction.
    */
   private async switchTo(next: ServiceTable): Promise<void> {
-    const before = this.fenced;
-    const after = this.fenceFor(next);
-    this.fence.update(after, false);
+    const fence = this.fenced.plan(next);
+    this.fence.add(fence.add);
     let layouts: ServiceLayout[];
     try {
       layouts = await this.dp.apply(diffTables(this.served(this.running), this.served(next)));
     } catch (e) {
-      this.fence.update(before, true);
+      this.fence.delete(fence.add);
       throw e;
     }
+    fence.commit();
     const keep = new Set(next.services.map(serviceKey));
     const removed = this.running.services.map(serviceKey).filter((k) => !keep.has(k));
     this.running = next;
-    this.fenced = after;
     this.noteLayouts(layouts, removed);
     this.noteTimeouts(next);
     try {
-      this.fence.update(after, true);
+      this.fence.delete(fence.del);
     } catch (e) {
       // The new table runs; the fence only still holds what the old one had too.
       this.deps.log.warn('the nftables fence still fences addresses of the previous table', { problem: (e as Error).message });
@@ -627,10 +628,6 @@ export class Router implements ControlBackend {
       apply: (text, from) => applyReceivedConfig(text, from, { configPath: this.deps.configPath, reload: (trigger) => this.reload(trigger) }),
       ...this.deps.configSyncDeps,
     });
-  }
-
-  private fenceFor(t: ServiceTable): FenceSpec {
-    return fenceSpec(t, this.devices, this.local);
   }
 
   private noteLayouts(layouts: ServiceLayout[], removed: string[]): void {

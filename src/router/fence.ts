@@ -10,64 +10,22 @@
 // real servers there are, and a change of the table is a few set elements added
 // or deleted in one nft transaction, not a new ruleset.
 import { spawnSync } from 'node:child_process';
-import { formatIPv4, type ServiceTable } from '../model/index.js';
+import { SET_NAMES, type SetName, type Sets } from './fence-elements.js';
 
 export const FENCE_TABLE = 'tsvs';
 
-export interface FenceSpec {
-  devices: string[];
-  /** Addresses tsvs owns (VIPs, NAT router). */
-  owned: number[];
-  /**
-   * NAT real servers' (protocol, address, port): their replies to clients are
-   * tsvs's to translate. Port 0 (a firewall-mark service's server keeps the
-   * packet's port) fences every port of that address.
-   */
-  natReplies: Array<{ proto: 'tcp' | 'udp'; addr: number; port: number }>;
-  /** Addresses the router's kernel itself holds: traffic to them is left alone. */
-  local: number[];
-}
-
-export function fenceSpec(table: ServiceTable, devices: string[], local: number[]): FenceSpec {
-  const natReplies = new Map<string, { proto: 'tcp' | 'udp'; addr: number; port: number }>();
-  for (const s of table.services) {
-    for (const r of s.servers) {
-      if (r.forward !== 'nat') continue;
-      const port = r.port || s.port;
-      const e = { proto: s.protocol, addr: r.address, port };
-      natReplies.set(`${e.proto} ${e.addr} ${e.port}`, e);
-    }
-  }
-  const owned = [...new Set(table.addresses.map((a) => a.address))].sort((a, b) => a - b);
-  return { devices, owned, natReplies: [...natReplies.values()], local };
-}
-
-/** The fence's sets and their elements, as nft writes them. */
-type Sets = Record<'owned' | 'local' | 'nat_tcp' | 'nat_udp' | 'nat_any', Set<string>>;
-
-const SET_TYPES: Record<keyof Sets, string> = {
+const SET_TYPES: Record<SetName, string> = {
   owned: 'ipv4_addr', local: 'ipv4_addr', nat_tcp: 'ipv4_addr . inet_service', nat_udp: 'ipv4_addr . inet_service', nat_any: 'ipv4_addr',
 };
 
-function setsOf(spec: FenceSpec): Sets {
-  const sets: Sets = { owned: new Set(), local: new Set(), nat_tcp: new Set(), nat_udp: new Set(), nat_any: new Set() };
-  for (const a of spec.owned) sets.owned.add(formatIPv4(a));
-  for (const a of spec.local) sets.local.add(formatIPv4(a));
-  for (const r of spec.natReplies) {
-    if (r.port === 0) sets.nat_any.add(formatIPv4(r.addr));
-    else sets[r.proto === 'tcp' ? 'nat_tcp' : 'nat_udp'].add(`${formatIPv4(r.addr)} . ${r.port}`);
-  }
-  return sets;
-}
-
-/** The nft script that defines the whole table. */
-export function fenceRuleset(spec: FenceSpec): string {
-  const sets = setsOf(spec);
+/** The nft script that defines the whole table: its sets with these elements, a chain per device. */
+export function fenceRuleset(devices: readonly string[], sets: Sets): string {
   const lines = [`table netdev ${FENCE_TABLE} {`];
-  for (const [name, els] of Object.entries(sets) as Array<[keyof Sets, Set<string>]>) {
+  for (const name of SET_NAMES) {
+    const els = sets[name];
     lines.push(`  set ${name} { type ${SET_TYPES[name]};${els.size ? ` elements = { ${[...els].join(', ')} }` : ''} }`);
   }
-  spec.devices.forEach((dev, i) => {
+  devices.forEach((dev, i) => {
     lines.push(
       `  chain ingress_${i} {`,
       `    type filter hook ingress device "${dev}" priority -500; policy accept;`,
@@ -95,8 +53,6 @@ export const runNft: NftRunner = (script) => {
 
 export class Fence {
   installed = false;
-  /** What the installed table holds. */
-  private sets: Sets | null = null;
 
   constructor(private readonly nft: NftRunner = runNft) {}
 
@@ -106,49 +62,41 @@ export class Fence {
    * script whole or not at all, so there is never a moment without a fence.
    * Returns what was done, for the log; throws, leaving the old fence, on failure.
    */
-  install(spec: FenceSpec): string[] {
+  install(devices: readonly string[], sets: Sets): string[] {
     const done: string[] = [];
     if (!this.installed && this.nft(`list table netdev ${FENCE_TABLE}\n`).ok) {
       done.push(`replacing a leftover nftables table netdev ${FENCE_TABLE} (an earlier run did not exit cleanly)`);
     }
-    const r = this.nft(`add table netdev ${FENCE_TABLE}\ndelete table netdev ${FENCE_TABLE}\n${fenceRuleset(spec)}`);
+    const r = this.nft(`add table netdev ${FENCE_TABLE}\ndelete table netdev ${FENCE_TABLE}\n${fenceRuleset(devices, sets)}`);
     if (!r.ok) throw new Error(`cannot install the nftables fence: ${r.error}`);
     this.installed = true;
-    this.sets = setsOf(spec);
-    done.push(`installed nftables table netdev ${FENCE_TABLE} on ${spec.devices.join(', ')}: the kernel no longer sees traffic to ${spec.owned.map(formatIPv4).join(', ')}${spec.natReplies.length ? ' nor NAT replies from the real servers' : ''}`);
+    const nat = sets.nat_tcp.size + sets.nat_udp.size + sets.nat_any.size;
+    done.push(`installed nftables table netdev ${FENCE_TABLE} on ${devices.join(', ')}: the kernel no longer sees traffic to ${[...sets.owned].join(', ')}${nat ? ' nor NAT replies from the real servers' : ''}`);
     return done;
   }
 
-  /**
-   * Brings the installed fence to `spec` by set elements, in one transaction:
-   * with `exact` false only adds what is missing (before a table switch, so the
-   * new addresses are fenced before tsvs serves them); with `exact` true also
-   * deletes what `spec` lacks (after the switch). Nothing to do runs no nft.
-   */
-  update(spec: FenceSpec, exact: boolean): void {
-    const have = this.sets;
-    if (!have) throw new Error('the fence is not installed');
-    const want = setsOf(spec);
+  /** Adds elements to the installed fence's sets, in one transaction (nothing to add runs no nft); throws on failure. */
+  add(sets: Sets): void {
+    this.elements('add', sets);
+  }
+
+  /** Deletes elements from the installed fence's sets, in one transaction; throws on failure. */
+  delete(sets: Sets): void {
+    this.elements('delete', sets);
+  }
+
+  private elements(verb: 'add' | 'delete', sets: Sets): void {
+    if (!this.installed) throw new Error('the fence is not installed');
     const lines: string[] = [];
-    for (const name of Object.keys(want) as Array<keyof Sets>) {
-      const add = [...want[name]].filter((e) => !have[name].has(e));
-      const del = exact ? [...have[name]].filter((e) => !want[name].has(e)) : [];
-      if (add.length) lines.push(`add element netdev ${FENCE_TABLE} ${name} { ${add.join(', ')} }`);
-      if (del.length) lines.push(`delete element netdev ${FENCE_TABLE} ${name} { ${del.join(', ')} }`);
-    }
+    for (const name of SET_NAMES) if (sets[name].size) lines.push(`${verb} element netdev ${FENCE_TABLE} ${name} { ${[...sets[name]].join(', ')} }`);
     if (!lines.length) return;
     const r = this.nft(lines.join('\n') + '\n');
     if (!r.ok) throw new Error(`cannot update the nftables fence: ${r.error}`);
-    for (const name of Object.keys(want) as Array<keyof Sets>) {
-      if (exact) have[name] = want[name];
-      else for (const e of want[name]) have[name].add(e);
-    }
   }
 
   remove(): boolean {
     if (!this.installed) return false;
     this.installed = false;
-    this.sets = null;
     return this.nft(`delete table netdev ${FENCE_TABLE}\n`).ok;
   }
 }
