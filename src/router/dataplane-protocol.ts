@@ -18,7 +18,9 @@ export type Request =
   | { kind: 'sync'; id: number; settings: SyncSettings }
   | { kind: 'resync'; id: number }
   | { kind: 'routes'; id: number; routes: Route[] | null }
-  | { kind: 'stop'; id: number };
+  | { kind: 'stop'; id: number }
+  /** An ARP frame worker 0 heard (tsvs start --workers N: dataplane-host.ts WorkerShare). */
+  | { kind: 'arp'; id: number; frame: Uint8Array; itf: number };
 
 export type Response =
   | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory }
@@ -27,4 +29,5 @@ export type Response =
   | { kind: 'resynced'; id: number; conns: number | null }
   | { kind: 'done'; id: number }
   | { kind: 'error'; id: number; message: string }
-  | { kind: 'log'; level: Level; msg: string; fields?: Record<string, unknown> };
+  | { kind: 'log'; level: Level; msg: string; fields?: Record<string, unknown> }
+  | { kind: 'arp'; frame: Uint8Array; itf: number };

@@ -33,6 +33,8 @@ export interface DataPlane {
   stop(): Promise<void>;
   /** The counters, readable at any time after start. */
   readonly memory: DataPlaneMemory;
+  /** Several workers (dataplane-multi.ts): each one's own counters; `memory` is their sum. */
+  readonly parts?: DataPlaneMemory[];
   /** Said when the data plane dies on its own (the router cannot forward any more). */
   onFailure(cb: (why: string) => void): void;
 }
@@ -116,4 +118,10 @@ export interface DataPlaneSpec {
   backend: string;
   batchFrames?: number;
   maxBatchesPerWake?: number;
+  /**
+   * One of `count` data-plane workers (tsvs start --workers): its sockets join the
+   * PACKET_FANOUT_CBPF group `group + device index` of each device; worker 0 sets
+   * the groups' program and owns ARP (router/fanout-bpf.ts, dataplane-host.ts).
+   */
+  worker?: { index: number; count: number; group: number };
 }

@@ -19,6 +19,7 @@ import {
   assemble, BPF_ABS, BPF_ALU, BPF_AND, BPF_B, BPF_H, BPF_IND, BPF_JMP, BPF_JEQ, BPF_JSET, BPF_LD, BPF_LSH, BPF_MISC,
   BPF_MUL, BPF_RET, BPF_RSH, BPF_TAX, BPF_W, BPF_K, BPF_A, SKF_AD_OFF, SKF_AD_PROTOCOL, SKF_NET_OFF, type Insn, type Op,
 } from '../io/cbpf.js';
+import type { Engine } from '../engine/engine.js';
 import { prefixToMask } from '../model/index.js';
 
 const NET = SKF_NET_OFF;
@@ -33,6 +34,17 @@ export interface ClientSide {
   nets: ReadonlyArray<{ address: number; prefixLen: number }>;
   /** Applied to the client address before hashing: the widest persistence netmask (all ones when none). */
   hashMask: number;
+}
+
+/** The client side of the engine's running table: owned addresses, firewall-mark networks, the widest persistence netmask. */
+export function clientSide(engine: Engine): ClientSide {
+  const nets = [
+    ...engine.addresses.map((a) => ({ address: a.address, prefixLen: 32 })),
+    ...engine.marks.rules.map((r) => ({ address: r.address, prefixLen: r.prefixLen })),
+  ];
+  let hashMask = 0xffffffff;
+  for (const e of engine.services.services) if (e?.live && e.persistMs > 0) hashMask &= e.persistMask;
+  return { nets, hashMask: hashMask >>> 0 };
 }
 
 /** The hash the program computes for a client address (index = result % workers). */
