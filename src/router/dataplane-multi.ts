@@ -20,6 +20,31 @@ export const SYNC_NEEDS_ONE_WORKER =
   'connection sync (syncdaemon = 1) works with one data-plane worker only: each worker holds its own connections, and a ' +
   'backup would have to hand every synced connection to the worker its client hashes to; run with --workers 1';
 
+/**
+ * Worker k's share of a server's connection threshold (u_threshold, l_threshold):
+ * each worker counts only its own connections, so the limit is split, the shares
+ * summing to it (0, no limit, stays 0). A threshold below the worker count gives
+ * each worker at least 1: the router then admits up to N.
+ */
+export function thresholdShare(t: number, k: number, n: number): number {
+  if (t === 0) return 0;
+  return Math.max(1, Math.floor(t / n) + (k < t % n ? 1 : 0));
+}
+
+/** The delta as worker k of n takes it: its share of every threshold. */
+export function deltaForWorker(delta: TableDelta, k: number, n: number): TableDelta {
+  if (!delta.services.some((s) => s.upsert.some((r) => r.upperThreshold || r.lowerThreshold))) return delta;
+  return {
+    ...delta,
+    services: delta.services.map((s) => ({
+      ...s,
+      upsert: s.upsert.map((r) => (r.upperThreshold || r.lowerThreshold
+        ? { ...r, upperThreshold: thresholdShare(r.upperThreshold, k, n), lowerThreshold: thresholdShare(r.lowerThreshold, k, n) }
+        : r)),
+    })),
+  };
+}
+
 export class MultiDataPlane implements DataPlane {
   private readonly workers: WorkerDataPlane[];
   private readonly layouts: Array<Map<string, ServiceLayout>>;
@@ -58,7 +83,7 @@ export class MultiDataPlane implements DataPlane {
     let first: ServiceLayout[] = [];
     try {
       for (let k = 0; k < this.workers.length; k++) {
-        const layouts = await this.workers[k].start(delta);
+        const layouts = await this.workers[k].start(deltaForWorker(delta, k, this.workers.length));
         this.note(k, delta, layouts);
         if (k === 0) first = layouts;
       }
@@ -77,9 +102,10 @@ export class MultiDataPlane implements DataPlane {
    * before the program hashes its replies to the same worker.
    */
   async apply(delta: TableDelta): Promise<ServiceLayout[]> {
-    const first = await this.workers[0].apply(delta);
+    const n = this.workers.length;
+    const first = await this.workers[0].apply(deltaForWorker(delta, 0, n));
     this.note(0, delta, first);
-    const rest = await Promise.all(this.workers.slice(1).map((w) => w.apply(delta)));
+    const rest = await Promise.all(this.workers.slice(1).map((w, i) => w.apply(deltaForWorker(delta, i + 1, n))));
     rest.forEach((l, i) => this.note(i + 1, delta, l));
     this.merged?.setLayouts(this.layouts);
     return first;

@@ -10,7 +10,8 @@
 // order in every worker); a server of worker k that worker 0 does not list (removed,
 // still in use there) is counted as its service's and the total's retired stats,
 // which is where worker 0 counts its own once freed. Settings (weights, flags,
-// addresses) are worker 0's own arrays.
+// addresses) are worker 0's own arrays; the connection thresholds, split between
+// the workers, are summed back.
 //
 // The sums are computed at the first read in a turn of the event loop and kept
 // for the rest of it: a reader sees one consistent snapshot.
@@ -19,8 +20,12 @@ import { H_VERSION } from '../engine/published.js';
 import { N_DEF_DROP_ENTRY_ON, N_DEF_DROP_RATE, N_DEF_SECURE_TCP_ON, N_SYNPROXY_ON } from '../engine/counters.js';
 import { STAT_FIELDS, type ServiceLayout } from '../engine/services.js';
 
-/** Per-dest arrays that are counts (summed); the others are settings, the same in every worker. */
-const DEST_SUMS = ['active', 'inactive', 'persist', 'destConns', 'destInPkts', 'destOutPkts', 'destInBytes', 'destOutBytes'] as const;
+/**
+ * Per-dest arrays that are counts (summed), and the thresholds, which the workers
+ * share out (dataplane-multi.ts thresholdShare): their sum is the server's. The
+ * others are settings, the same in every worker.
+ */
+const DEST_SUMS = ['active', 'inactive', 'persist', 'upper', 'lower', 'destConns', 'destInPkts', 'destOutPkts', 'destInBytes', 'destOutBytes'] as const;
 const DEST_STATS = ['destConns', 'destInPkts', 'destOutPkts', 'destInBytes', 'destOutBytes'] as const;
 const WHOLE_SUMS = ['retiredTotal', 'drops', 'passes', 'totals', 'host', 'batchFrames', 'batchMicros', 'backend'] as const;
 /** Gauges among the totals (levels now, not events): the highest worker's, not the sum. */

@@ -14,7 +14,7 @@ import { buildTcp } from '../../src/packet/build.js';
 import { VERDICT_TX } from '../../src/frames/batch.js';
 import { MergedMemory } from '../../src/router/merged-memory.js';
 import { workersProblem } from '../../src/cli/start.js';
-import { MultiDataPlane, SYNC_NEEDS_ONE_WORKER } from '../../src/router/dataplane-multi.js';
+import { deltaForWorker, MultiDataPlane, SYNC_NEEDS_ONE_WORKER, thresholdShare } from '../../src/router/dataplane-multi.js';
 import type { WorkerDataPlane } from '../../src/router/dataplane-client.js';
 import type { DataPlaneSpec } from '../../src/router/dataplane.js';
 import { addNeighbours, ETH0_MAC, ETH1_MAC, ip, run, service, table, VIP } from '../engine/helpers.js';
@@ -125,6 +125,37 @@ describe('MultiDataPlane', () => {
     const { dp } = fake([0, 0]);
     await expect(dp.setSync({ role: 'master', address: 1, syncid: 0, version: 1 } as never)).rejects.toThrow(SYNC_NEEDS_ONE_WORKER);
     await expect(dp.setSync({ role: null } as never)).resolves.toBeUndefined();
+  });
+});
+
+describe('connection thresholds with several workers', () => {
+  it('splits each server\'s u_threshold and l_threshold between the workers, the shares summing to it', () => {
+    for (const [t, n] of [[100, 2], [7, 3], [3, 2], [64, 4]]) {
+      const shares = Array.from({ length: n }, (_, k) => thresholdShare(t, k, n));
+      expect(shares.reduce((a, b) => a + b, 0)).toBe(t);
+      expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
+    }
+    expect(thresholdShare(0, 1, 2)).toBe(0); // no limit stays no limit
+    expect(thresholdShare(1, 1, 2)).toBe(1); // never 0, which would lift the limit
+  });
+
+  it('gives each worker its share in the delta, and the summed view shows the server\'s own', () => {
+    const t = table([service([{ addr: '198.19.0.11', upper: 9, lower: 4 }, { addr: '198.19.0.12' }])]);
+    const d = diffTables(null, t);
+    const [d0, d1] = [deltaForWorker(d, 0, 2), deltaForWorker(d, 1, 2)];
+    expect(d0.services[0].upsert.map((r) => [r.upperThreshold, r.lowerThreshold])).toEqual([[5, 2], [0, 0]]);
+    expect(d1.services[0].upsert.map((r) => [r.upperThreshold, r.lowerThreshold])).toEqual([[4, 2], [0, 0]]);
+    // Engines given their shares: the merged view sums them back.
+    const engines = [d0, d1].map((x) => {
+      const e = new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC }, { name: 'eth1', mac: ETH1_MAC }], connCapacity: 64 });
+      return { e, layouts: new Map(e.applyDelta(x).map((l): [string, ServiceLayout] => [l.key, l])) };
+    });
+    const merged = new MergedMemory(engines.map((x) => mem(x.e)));
+    merged.setLayouts(engines.map((x) => x.layouts));
+    const ids = engines[0].layouts.get(serviceKey(t.services[0]))!.ids;
+    const byAddr = Object.fromEntries([...ids].map((id) => [merged.view.addr[id], [merged.view.upper[id], merged.view.lower[id]]]));
+    expect(byAddr[ip('198.19.0.11')]).toEqual([9, 4]);
+    expect(byAddr[ip('198.19.0.12')]).toEqual([0, 0]);
   });
 });
 
