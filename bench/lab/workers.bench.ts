@@ -45,11 +45,12 @@ async function serversRx(lab: Lab): Promise<number> {
   return sum;
 }
 
-interface Run { kpps: number; routerUs: number; systemUs: number; loss: number; shares: number[] }
+interface Run { kpps: number; routerUs: number; systemUs: number; loss: number; ringDrops: number; shares: number[] }
 
 async function once(lab: Lab, router: LabProcess, statsPath: string, frames: Uint8Array[], seconds: number): Promise<Run> {
   const before = await serversRx(lab);
-  const w0 = (JSON.parse(readFileSync(statsPath, 'utf8')) as StatsSnapshot).workers?.map((w) => w.rxFrames) ?? [];
+  const s0 = JSON.parse(readFileSync(statsPath, 'utf8')) as StatsSnapshot;
+  const w0 = s0.workers?.map((w) => w.rxFrames) ?? [];
   const r0 = threadSeconds(router.pid);
   const i0 = allIdle();
   const t0 = performance.now();
@@ -74,12 +75,14 @@ async function once(lab: Lab, router: LabProcess, statsPath: string, frames: Uin
     const routerS = threadSeconds(router.pid) - r0;
     const got = (await serversRx(lab)) - before;
     await sleep(1100); // the stats file is written every second
-    const w1 = (JSON.parse(readFileSync(statsPath, 'utf8')) as StatsSnapshot).workers?.map((w) => w.rxFrames) ?? [];
+    const s1 = JSON.parse(readFileSync(statsPath, 'utf8')) as StatsSnapshot;
+    const w1 = s1.workers?.map((w) => w.rxFrames) ?? [];
+    const ringDrops = (s1.counters.backend_ring_drops ?? 0) - (s0.counters.backend_ring_drops ?? 0);
     const delta = w1.map((v, k) => v - (w0[k] ?? 0));
     const sum = delta.reduce((a, b) => a + b, 0);
     return {
       kpps: got / res.seconds / 1000, routerUs: (routerS * 1e6) / got, systemUs: ((busy - g) * 1e6) / got,
-      loss: (100 * (res.sent - got)) / Math.max(1, res.sent), shares: delta.map((d) => (sum ? Math.round((100 * d) / sum) : 0)),
+      loss: (100 * (res.sent - got)) / Math.max(1, res.sent), ringDrops: (100 * ringDrops) / Math.max(1, res.sent), shares: delta.map((d) => (sum ? Math.round((100 * d) / sum) : 0)),
     };
   } finally {
     if (gen.child.exitCode === null) gen.child.kill('SIGKILL');
@@ -113,6 +116,7 @@ async function sweepOne(n: number, k: number, seconds: number, repeats: number):
       'router threads (us/pkt)': Number(pick((x) => x.routerUs).toFixed(3)),
       'all CPUs less generator (us/pkt)': Number(pick((x) => x.systemUs).toFixed(3)),
       'loss (%)': Number(pick((x) => x.loss).toFixed(1)),
+      'of which ring drops (%)': Number(pick((x) => x.ringDrops).toFixed(1)),
       'per-worker share (%)': runs.at(-1)!.shares.join(' / '),
     };
   } finally {
