@@ -48,12 +48,17 @@ export class WorkerDataPlane implements DataPlane {
     return this.mem;
   }
 
-  async start(delta: TableDelta): Promise<ServiceLayout[]> {
-    const r = await this.request('start', { delta });
+  /** `fanoutGroups`: a worker of several joins these (the first worker's, after its start). */
+  async start(delta: TableDelta, fanoutGroups?: number[]): Promise<ServiceLayout[]> {
+    const r = await this.request('start', { delta, fanoutGroups });
     if (r.kind !== 'started') throw new Error(`unexpected answer ${r.kind}`);
     this.mem = r.memory;
+    this.fanoutGroups = r.fanoutGroups;
     return r.layouts;
   }
+
+  /** The first of several workers: the fanout groups (one per device) it made at start. */
+  fanoutGroups: number[] | undefined;
 
   /**
    * A big delta goes in slices: each is a message of its own that the worker

@@ -53,11 +53,9 @@ export class MultiDataPlane implements DataPlane {
   /** `make` builds worker k's data plane from its spec (tests give their own). */
   constructor(spec: DataPlaneSpec, count: number, log: Logger, make = (s: DataPlaneSpec): WorkerDataPlane => new WorkerDataPlane(s, log)) {
     if (!Number.isInteger(count) || count < 2) throw new RangeError('MultiDataPlane takes 2 or more workers');
-    // A fanout group id per device, per router: the kernel's groups are per network namespace.
-    const group = (process.pid * 16) & 0xffff;
     // conn_capacity is the router's: each worker's table holds its share of the clients.
     const connCapacity = Math.ceil(spec.connCapacity / count);
-    this.workers = Array.from({ length: count }, (_, index) => make({ ...spec, connCapacity, worker: { index, count, group } }));
+    this.workers = Array.from({ length: count }, (_, index) => make({ ...spec, connCapacity, worker: { index, count } }));
     this.layouts = this.workers.map(() => new Map());
     this.workers[0].onArp((frame, itf) => {
       for (let k = 1; k < this.workers.length; k++) this.workers[k].hearArp(frame.slice(), itf);
@@ -77,13 +75,18 @@ export class MultiDataPlane implements DataPlane {
   /**
    * One worker after the other: a socket's place in its fanout group is the order it
    * joined, and worker k must have place k in every device's group, or a reply coming
-   * in on another device than its request would reach another worker.
+   * in on another device than its request would reach another worker. Worker 0
+   * makes the groups (the kernel picks unused ids: no other program's group is
+   * joined by chance); the others join them.
    */
   async start(delta: TableDelta): Promise<ServiceLayout[]> {
     let first: ServiceLayout[] = [];
     try {
+      let groups: number[] | undefined;
       for (let k = 0; k < this.workers.length; k++) {
-        const layouts = await this.workers[k].start(deltaForWorker(delta, k, this.workers.length));
+        const layouts = await this.workers[k].start(deltaForWorker(delta, k, this.workers.length), groups);
+        if (k === 0) groups = this.workers[0].fanoutGroups;
+        if (!groups) throw new Error('the first data-plane worker made no fanout groups (--workers needs the native AF_PACKET backend)');
         this.note(k, delta, layouts);
         if (k === 0) first = layouts;
       }

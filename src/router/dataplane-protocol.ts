@@ -10,7 +10,8 @@ import type { SyncSettings } from './sync-socket.js';
 import type { Route } from '../engine/routes.js';
 
 export type Request =
-  | { kind: 'start'; id: number; delta: TableDelta }
+  /** fanoutGroups: a worker of several other than the first joins these (one per device). */
+  | { kind: 'start'; id: number; delta: TableDelta; fanoutGroups?: number[] }
   | { kind: 'stage'; id: number; version: number; key: string; servers: RealServer[]; remove: number[] }
   | { kind: 'apply'; id: number; delta: TableDelta }
   | { kind: 'conns'; id: number; offset: number; limit: number }
@@ -23,7 +24,8 @@ export type Request =
   | { kind: 'arp'; id: number; frame: Uint8Array; itf: number };
 
 export type Response =
-  | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory }
+  /** fanoutGroups: the first of several workers, the groups it made. */
+  | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory; fanoutGroups?: number[] }
   | { kind: 'applied'; id: number; layouts: ServiceLayout[] }
   | { kind: 'conns'; id: number; page: ConnPage }
   | { kind: 'resynced'; id: number; conns: number | null }

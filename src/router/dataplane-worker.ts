@@ -24,6 +24,8 @@ const share = spec.worker;
 /** The port the host opened, kept here so worker 0 can set the fanout groups' program. */
 let live: LivePort | null = null;
 let program = '';
+/** The fanout groups to join (workers other than the first), from the start request. */
+let groups: number[] = [];
 
 const host = new DataPlaneHost({
   devices: spec.devices,
@@ -36,7 +38,7 @@ const host = new DataPlaneHost({
   maxBatchesPerWake: spec.maxBatchesPerWake,
   shared: true,
   log,
-  openPort: (devices) => (live = openLivePort(devices, spec.backend as Backend, log, share ? { group: share.group, mode: 'cbpf' } : undefined)),
+  openPort: (devices) => (live = openLivePort(devices, spec.backend as Backend, log, share ? { group: share.index === 0 ? 'unique' : groups, mode: 'cbpf' } : undefined)),
   share: share && {
     first: share.index === 0,
     relay: share.index === 0 && share.count > 1 ? (frame, itf) => port.postMessage({ kind: 'arp', frame, itf } satisfies Response, [frame.buffer as ArrayBuffer]) : undefined,
@@ -74,10 +76,12 @@ port.on('message', (req: Request) => {
 function answer(req: Request): Response {
   switch (req.kind) {
     case 'start': {
+      groups = req.fanoutGroups ?? [];
       const layouts = host.start(req.delta);
       setProgram();
       timer = setInterval(() => host.tick(), 1000);
-      return { kind: 'started', id: req.id, layouts, memory: host.memory };
+      const made = share?.index === 0 && live ? (live as AfPacketPort).fanoutGroups() : undefined;
+      return { kind: 'started', id: req.id, layouts, memory: host.memory, fanoutGroups: made };
     }
     case 'stage':
       host.stage(req.version, req.key, req.servers, req.remove);

@@ -119,9 +119,10 @@ export interface DataPlaneSpec {
   batchFrames?: number;
   maxBatchesPerWake?: number;
   /**
-   * One of `count` data-plane workers (tsvs start --workers): its sockets join the
-   * PACKET_FANOUT_CBPF group `group + device index` of each device; worker 0 sets
-   * the groups' program and owns ARP (router/fanout-bpf.ts, dataplane-host.ts).
+   * One of `count` data-plane workers (tsvs start --workers): worker 0 makes a
+   * PACKET_FANOUT_CBPF group per device (ids the kernel picks), sets their program
+   * and owns ARP; the others join the groups it made, in order (router/fanout-bpf.ts,
+   * dataplane-host.ts, dataplane-multi.ts).
    */
-  worker?: { index: number; count: number; group: number };
+  worker?: { index: number; count: number };
 }

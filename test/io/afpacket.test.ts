@@ -193,9 +193,12 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
 
   it('a PACKET_FANOUT_CBPF group runs the router\'s program: both directions of a flow reach the same socket', async () => {
     const wire = new AfPacketPort(['w0'], { netns: pair.w, blocks: 0 });
-    const fan = { group: (process.pid & 0x7fff) + 101, mode: 'cbpf' as const };
-    // The socket's place in the group is the order it joined: `ports[k]` is worker k.
-    const ports = [0, 1].map(() => new AfPacketPort(['p0'], { netns: pair.p, fanout: fan, blocks: 8 }));
+    // The first makes the group (the kernel picks its id), the second joins it; a
+    // socket's place in the group is the order it joined: `ports[k]` is worker k.
+    const first = new AfPacketPort(['p0'], { netns: pair.p, fanout: { group: 'unique', mode: 'cbpf' }, blocks: 8 });
+    const groups = first.fanoutGroups();
+    const ports = [first, new AfPacketPort(['p0'], { netns: pair.p, fanout: { group: groups, mode: 'cbpf' }, blocks: 8 })];
+    expect(ports[1].fanoutGroups()).toEqual(groups);
     const vip = ipv4Addr('198.18.0.10');
     const rs = ipv4Addr('198.19.0.11');
     ports[0].setFanoutProgram(encode(fanoutProgram({ nets: [{ address: vip, prefixLen: 32 }], hashMask: 0xffffffff })));

@@ -92,22 +92,41 @@ describe('MultiDataPlane', () => {
   /** Workers that answer from canned connection pages. */
   const fake = (totals: number[]) => {
     const made: DataPlaneSpec[] = [];
+    const fakes: Array<{ started: Array<number[] | undefined> }> = [];
+    const order: number[] = [];
     const dp = new MultiDataPlane(spec, totals.length, console as never, (s) => {
       const k = made.push(s) - 1;
       const conns = Array.from({ length: totals[k] }, (_, i) => ({ client: `w${k}`, clientPort: i }));
-      return {
+      const w = {
+        fanoutGroups: undefined as number[] | undefined,
+        started: [] as Array<number[] | undefined>,
+        start: async (_d: unknown, groups?: number[]) => {
+          order.push(k);
+          w.started.push(groups);
+          if (k === 0) w.fanoutGroups = [77, 78];
+          return [];
+        },
+        memory: mem(new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC }], connCapacity: 8 })),
         onArp: () => {}, onFailure: () => {},
         conns: async (offset: number, limit: number) => ({ total: totals[k], offset, conns: conns.slice(offset, offset + limit) }),
-      } as unknown as WorkerDataPlane;
+      };
+      fakes.push(w);
+      return w as unknown as WorkerDataPlane;
     });
-    return { dp, made };
+    return { dp, made, fakes, order };
   };
 
-  it('gives each worker its index, one fanout group and its share of conn_capacity', () => {
+  it('gives each worker its index and its share of conn_capacity', () => {
     const { made } = fake([0, 0, 0]);
-    expect(made.map((s) => s.worker!.index)).toEqual([0, 1, 2]);
-    expect(new Set(made.map((s) => s.worker!.group)).size).toBe(1);
+    expect(made.map((s) => s.worker!)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
     expect(made.map((s) => s.connCapacity)).toEqual([334, 334, 334]);
+  });
+
+  it('starts the workers one after the other, the first making the fanout groups the others join', async () => {
+    const { dp, fakes, order } = fake([0, 0, 0]);
+    await dp.start(diffTables(null, table([service([{ addr: '198.19.0.11' }])])));
+    expect(order).toEqual([0, 1, 2]);
+    expect(fakes.map((f) => f.started)).toEqual([[undefined], [[77, 78]], [[77, 78]]]);
   });
 
   it('pages the workers\' connections one after the other', async () => {
