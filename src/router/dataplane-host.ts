@@ -93,6 +93,9 @@ export class DataPlaneHost {
   /** ha_key_file's seal and open for sync, kept while the key and address stay (a new one would restart the windows). */
   private syncAuth: { key: string; auth: SyncAuth } | null = null;
   running = false;
+  /** Worker 0 of several: ARP frames relayed in the current second, and when it began. */
+  private relayed = 0;
+  private relayWindow = 0;
 
   constructor(private readonly opts: HostOptions) {
     this.clock = opts.clock ?? (() => performance.now());
@@ -344,9 +347,6 @@ export class DataPlaneHost {
       this.opts.share!.relay!(buf.slice(o, o + b.len[i]), b.ifIn[i]);
     }
   }
-
-  private relayWindow = 0;
-  private relayed = 0;
 
   /**
    * Another worker heard this ARP frame (WorkerShare): learn the sender as the
