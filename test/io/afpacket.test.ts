@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Batch, VERDICT_TX } from '../../src/frames/batch.js';
 import { AfPacketPort } from '../../src/io/afpacket.js';
 import { addonPath, loadNative, type NativeAddon } from '../../src/io/native.js';
-import { buildUdp, ipv4Addr } from '../../src/packet/build.js';
+import { buildIcmpError, buildUdp, ipv4Addr, ipv4Datagram } from '../../src/packet/build.js';
 import { encode } from '../../src/io/cbpf.js';
 import { clientHash, fanoutProgram } from '../../src/router/fanout-bpf.js';
 
@@ -191,7 +191,7 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
     }
   });
 
-  it('a PACKET_FANOUT_CBPF group runs the router\'s program: both directions of a flow reach the same socket', async () => {
+  it('a PACKET_FANOUT_CBPF group runs the router\'s program: both directions of a flow, and an ICMP error about it, reach the same socket', async () => {
     const wire = new AfPacketPort(['w0'], { netns: pair.w, blocks: 0 });
     // The first makes the group (the kernel picks its id), the second joins it; a
     // socket's place in the group is the order it joined: `ports[k]` is worker k.
@@ -209,10 +209,13 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
         const client = (ipv4Addr('198.18.1.1') + i) >>> 0;
         out.push(buildUdp({ src: client, dst: vip, sport: 1000 + i, dport: 53 }), 0);
         out.push(buildUdp({ src: rs, dst: client, sport: 53, dport: 1000 + i }), 0);
+        // A router on the client's path answers the VIP's datagram: to the VIP, quoting VIP -> client.
+        const quoted = ipv4Datagram(buildUdp({ src: vip, dst: client, sport: 53, dport: 1000 + i }));
+        out.push(buildIcmpError({ src: ipv4Addr('198.18.0.1'), dst: vip, type: 3, code: 3, original: quoted }), 0);
         want.push(clientHash(client, 0xffffffff) % 2);
       }
       for (let i = 0; i < out.count; i++) out.verdict[i] = VERDICT_TX;
-      expect(wire.tx(out)).toBe(32);
+      expect(wire.tx(out)).toBe(48);
       await sleep(40);
       const got: number[][] = [[], []];
       for (const k of [0, 1]) {
@@ -220,12 +223,12 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
         ports[k].rx(b, 64);
         for (let i = 0; i < b.count; i++) {
           const f = b.buf.subarray(b.off[i], b.off[i] + b.len[i]);
-          // The client: the source of a frame to the VIP, the destination of a reply.
+          // The client: the source of a frame to the VIP, the destination of a reply, the quoted destination of an ICMP error.
           const dst = readU32(f, 30);
-          got[k].push(dst === vip ? readU32(f, 26) : dst);
+          got[k].push(f[23] === 1 ? readU32(f, 14 + 20 + 8 + 16) : dst === vip ? readU32(f, 26) : dst);
         }
       }
-      expect(got[0].length + got[1].length).toBe(32);
+      expect(got[0].length + got[1].length).toBe(48);
       expect(new Set(got[0]).size).toBeGreaterThan(0);
       expect(new Set(got[1]).size).toBeGreaterThan(0);
       for (const k of [0, 1]) for (const c of got[k]) expect(want[c - ipv4Addr('198.18.1.1')]).toBe(k);
