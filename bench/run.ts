@@ -8,6 +8,8 @@
 //   npm run bench -- ha-vrrp  the same with failover = vrrp (tsvs lab up nat --ha --vrrp) (root)
 //   npm run bench -- sync     connection sync: the master's packet-path cost, resync, what a backup absorbs
 //   npm run bench -- big      1,000 services x 10,000 real servers: start-up, SIGHUP reloads, the data plane's longest pause (root)
+//   npm run bench -- workers  tsvs start --workers 1 and 2: 64-byte UDP from 128 client addresses, rate and CPU per packet (root)
+//   npm run bench -- workers-balance  the same schedulers with per-worker state (1, 2, 4 workers): balance, simulated
 //   npm run bench -- restart  kill -9 of the router, started again as systemd does (RestartSec 200 ms): time to serving (root)
 //   npm run bench -- auth     ha_key_file's seal and open per heartbeat and per sync message
 //   npm run bench -- ftp      FTP data through the FTP helper (passive, active) against plain TCP, vsftpd in the lab (root)
@@ -45,4 +47,6 @@ if (want('ftp')) report('ftp: 50 MiB through the NAT router, FTP data (vsftpd, c
 if (want('synflood-lab')) report('synflood-lab: spoofed SYNs at the VIP from the client namespace, as fast as they go, into a 10,000-entry table; a new legitimate connection every 20 ms (tsvs lab up nat)', await (await import('./reliability/synflood-lab.js')).runSynFloodLabBench({ quick }));
 if (want('health')) for (const t of await (await import('./health/health.bench.js')).runHealthBench({ quick })) report(t.title, t.rows);
 if (want('big')) report('big: 1,000 virtual services x 10,000 NAT real servers, start and SIGHUP under traffic (tsvs lab up nat)', await (await import('./reliability/big.bench.js')).runBigConfigBench({ quick }));
+if (want('workers')) report('workers: 64-byte UDP from 128 client addresses through the NAT router, tsvs start --workers N (tsvs lab up nat, generator on the last CPU)', await (await import('./lab/workers.bench.js')).runWorkersBench({ quick }));
+if (want('workers-balance')) report('workers-balance: per-worker scheduler state, N workers fed by the fanout hash from 1,000 clients; servers weighted 1,2,3,4 (simulated)', (await import('./sched/workers-balance.js')).runWorkersBalance({ quick }));
 if (want('restart')) report('restart: kill -9 of the router, then tsvs start again after 200 ms (the systemd unit\'s RestartSec)', await (await import('./reliability/restart.bench.js')).runRestartBench({ quick }));

@@ -508,6 +508,41 @@ static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
   return o;
 }
 
+// ---- fanoutData(handle, program: Uint8Array of struct sock_filter) ----
+// PACKET_FANOUT_DATA: the classic BPF program of a PACKET_FANOUT_CBPF group (any
+// member may set it; a new one replaces the old). Its return value modulo the
+// group's size picks the socket (src/router/fanout-bpf.ts builds it).
+static napi_value js_fanout_data(napi_env env, napi_callback_info info) {
+  ARGS(2, "fanoutData(handle, program)");
+  port_t *p = NULL;
+  bool is_ta = false;
+  napi_typedarray_type t;
+  size_t n = 0;
+  void *data = NULL;
+  if (napi_get_value_external(env, argv[0], (void **)&p) != napi_ok || !p || p->closed ||
+      napi_is_typedarray(env, argv[1], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &t, &n, &data, NULL, NULL) != napi_ok || t != napi_uint8_array ||
+      n == 0 || n % sizeof(struct sock_filter) != 0 || n / sizeof(struct sock_filter) > BPF_MAXINSNS)
+    return throw_code(env, "EINVAL", "fanoutData(handle, program): bad arguments");
+  struct sock_fprog fp = { .len = (unsigned short)(n / sizeof(struct sock_filter)), .filter = data };
+  if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp, sizeof fp) < 0) return throw_errno(env, errno, "setsockopt(PACKET_FANOUT_DATA)");
+  return NULL;
+}
+
+// ---- fanoutGroup(handle) -> the id of the socket's fanout group (getsockopt PACKET_FANOUT) ----
+// A group made with PACKET_FANOUT_FLAG_UNIQUEID gets its id from the kernel; the
+// other members join by it.
+static napi_value js_fanout_group(napi_env env, napi_callback_info info) {
+  ARGS(1, "fanoutGroup(handle)");
+  port_t *p = NULL;
+  if (napi_get_value_external(env, argv[0], (void **)&p) != napi_ok || !p || p->closed)
+    return throw_code(env, "EBADF", "packet socket is closed or not a socket handle");
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (getsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) return throw_errno(env, errno, "getsockopt(PACKET_FANOUT)");
+  return num(env, v & 0xffff);
+}
+
 #define FN(name, fn) { name, 0, fn, 0, 0, 0, napi_enumerable, 0 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -515,6 +550,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("open", js_open), FN("rx", js_rx), FN("tx", js_tx), FN("stats", js_stats), FN("poll", js_poll),
     FN("close", js_close), FN("ifInfo", js_if_info), FN("netnsEnter", js_netns_enter), FN("netnsLeave", js_netns_leave),
     FN("peerCred", js_peer_cred),
+    FN("fanoutData", js_fanout_data), FN("fanoutGroup", js_fanout_group),
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

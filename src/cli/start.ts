@@ -8,6 +8,8 @@ import { runProbe } from '../health/probes/index.js';
 import { loadNative } from '../io/native.js';
 import { WorkerDataPlane } from '../router/dataplane-client.js';
 import { InlineDataPlane } from '../router/dataplane.js';
+import { MultiDataPlane } from '../router/dataplane-multi.js';
+import { availableParallelism } from 'node:os';
 import { Router, StartError } from '../router/daemon.js';
 import { createLogger, stderrIsJournal, type Level } from '../router/log.js';
 import { openLivePort, type Backend } from '../router/ports.js';
@@ -30,6 +32,7 @@ const START_OPTIONS = {
   'no-health-checks': { type: 'boolean', help: "run no health checks (every real server stays in as configured; lvs.cf's checks = none, for all)" },
   metrics: { type: 'string', arg: 'ADDR', help: 'serve Prometheus metrics on ADDR (host:port; a port alone listens on 127.0.0.1)' },
   forceactive: { type: 'boolean', help: 'with a backup router (lvs.cf backup_active = 1): become active at once, whatever the partner says (pulse --forceactive)' },
+  workers: { type: 'number', integer: true, min: 1, max: 1024, arg: 'N', default: 1, help: 'data-plane worker threads, each with its own AF_PACKET rings in a fanout group (1 to the number of cores; native backend)' },
   dataplane: { type: 'enum', choices: ['worker', 'inline'], default: 'worker', help: 'run the data plane in its own thread (worker) or in the main one (inline)' },
 } as const satisfies OptionSpecs;
 
@@ -58,6 +61,12 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
   // pcap backend the data plane runs in the main thread instead.
   const inline = values.dataplane === 'inline' || backend === 'pcap' || (backend === 'auto' && !native);
   if (inline && values.dataplane !== 'inline') log.info('the data plane runs in the main thread: the pcap backend cannot run in a worker thread');
+  const workers = values.workers as number;
+  const problem = workersProblem(workers, availableParallelism(), inline);
+  if (problem) {
+    process.stderr.write(`tsvs start: ${problem}\n`);
+    return 1;
+  }
   const router = new Router({
     configPath: values.config,
     log,
@@ -65,7 +74,8 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
     backend,
     dataPlane: (spec) => inline
       ? new InlineDataPlane({ ...spec, log, openPort: (devices) => openLivePort(devices, backend, log) })
-      : new WorkerDataPlane(spec, log),
+      : workers > 1 ? new MultiDataPlane(spec, workers, log) : new WorkerDataPlane(spec, log),
+    workers,
     connCapacity: values['conn-capacity'],
     controlSocket: values['no-control'] ? null : values['control-socket'],
     probe: values['no-health-checks'] ? undefined : runProbe,
@@ -86,4 +96,11 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
     throw e;
   }
   return router.done;
+}
+
+/** Why --workers N cannot run here (null: it can): more workers than cores only share them, and only AF_PACKET fans out. */
+export function workersProblem(workers: number, cores: number, inline: boolean): string | null {
+  if (workers > cores) return `--workers ${workers}: this machine has ${cores} core${cores === 1 ? '' : 's'}; give 1 to ${cores}`;
+  if (workers > 1 && inline) return `--workers ${workers} needs the native AF_PACKET backend in worker threads (not --backend pcap nor --dataplane inline)`;
+  return null;
 }

@@ -126,6 +126,20 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);
   addDefenseFamilies(f, dp.defense);
   if (dp.synproxy) addSynProxyFamilies(f, dp.synproxy);
+  if (dp.workers) addWorkerFamilies(f, dp.workers);
+}
+
+/** tsvs start --workers N: each worker's share (every other family is their sum). */
+function addWorkerFamilies(f: Families, workers: NonNullable<DataPlaneView['workers']>): void {
+  const rx = f.counter('tsvs_worker_frames_received_total', 'Frames each data-plane worker read (tsvs start --workers N).', ['worker']);
+  const created = f.counter('tsvs_worker_connections_created_total', 'Connection entries each data-plane worker created.', ['worker']);
+  const entries = f.gauge('tsvs_worker_connection_table_entries', 'Entries in each data-plane worker\'s connection table.', ['worker']);
+  workers.forEach((w, k) => {
+    const worker = String(k);
+    rx.inc({ worker }, w.rxFrames);
+    created.inc({ worker }, w.connsCreated);
+    entries.set({ worker }, w.conns);
+  });
 }
 
 /** The SYN proxy (syn_proxy): what it answered and opened, and whether it acts now. */

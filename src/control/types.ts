@@ -199,6 +199,14 @@ export interface ChangeResult {
 
 // ---- The daemon and its data plane ----
 
+/** One data-plane worker's own frames and connections. */
+export interface WorkerShareView {
+  rxFrames: number;
+  txFrames: number;
+  connsCreated: number;
+  conns: number;
+}
+
 /** Counters of the data plane (read from shared memory without stopping it). */
 export interface DataPlaneView {
   rxFrames: number;
@@ -235,6 +243,8 @@ export interface DataPlaneView {
   fragmented?: { datagrams: number; fragments: number };
   /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors). */
   backend?: Record<string, number>;
+  /** With several data-plane workers (tsvs start --workers N): each one's share; every other figure here is their sum. */
+  workers?: WorkerShareView[];
 }
 
 export interface Histogram {

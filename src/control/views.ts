@@ -9,7 +9,7 @@ import { FWD_DR, FWD_NAT, STAT_FIELDS } from '../engine/services.js';
 import { countersSnapshot } from '../engine/counters.js';
 import { BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, type DataPlaneMemory } from '../engine/published.js';
 import { PORT_COUNTER_NAMES } from '../frames/port.js';
-import type { DataPlaneView, ForwardName, Histogram, RatesView, ServerView, ServiceView, StatsView, TableView } from './types.js';
+import type { DataPlaneView, ForwardName, Histogram, RatesView, ServerView, ServiceView, StatsView, TableView, WorkerShareView } from './types.js';
 
 /** What the data plane said a service lists, in IPVS order, at the last change. */
 export interface Layout {
@@ -162,6 +162,14 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     fragmented: { datagrams: all.datagrams_fragmented ?? 0, fragments: all.fragments_sent ?? 0 },
     backend: Object.fromEntries(PORT_COUNTER_NAMES.map((k, i) => [k, m.backend?.[i] ?? 0])),
   };
+}
+
+/** Each worker's share (tsvs start --workers N), from its own memory. */
+export function workerShares(parts: readonly DataPlaneMemory[]): WorkerShareView[] {
+  return parts.map((m) => {
+    const c = countersSnapshot(m.drops, m.passes, m.totals, false);
+    return { rxFrames: c.rx_frames, txFrames: c.tx_frames, connsCreated: c.conns_created, conns: m.host[H_CONNS] };
+  });
 }
 
 /** A histogram laid out per bucket (published.ts) as Prometheus's cumulative one. */

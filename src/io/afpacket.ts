@@ -10,7 +10,9 @@ import {
 import type { PacketPort, PortCounters } from '../frames/port.js';
 
 /** PACKET_FANOUT modes (linux/if_packet.h). */
-export const FANOUT_MODES = { hash: 0, lb: 1, cpu: 2, rollover: 3, rnd: 4, qm: 5 } as const;
+export const FANOUT_MODES = { hash: 0, lb: 1, cpu: 2, rollover: 3, rnd: 4, qm: 5, cbpf: 6 } as const;
+/** PACKET_FANOUT_FLAG_UNIQUEID, in open()'s fanout argument (flags sit beside the mode, above the id). */
+const FANOUT_FLAG_UNIQUEID = 0x2000 << 16;
 
 export interface AfPacketOptions {
   /** A libpcap filter expression run in the kernel (SO_ATTACH_FILTER); frames it rejects never reach the ring. */
@@ -31,8 +33,16 @@ export interface AfPacketOptions {
   qdiscBypass?: boolean;
   /** Sends wait for socket buffer space instead of counting frames as unsent. Default false. */
   blocking?: boolean;
-  /** Spread an interface's frames over the sockets of several processes. */
-  fanout?: { group: number; mode: keyof typeof FANOUT_MODES };
+  /**
+   * Spread an interface's frames over the sockets of several processes or threads.
+   * A group is per device (the kernel refuses one id on two devices): with a number
+   * the i-th device joins group `group + i`; with a list, group[i]; with 'unique'
+   * each device makes a new group whose id the kernel picks (PACKET_FANOUT_FLAG_UNIQUEID,
+   * so no other program's group is joined by chance): fanoutGroups() tells them, for
+   * the others to join. A socket's place in its group is the order it joined, so
+   * threads that must line up across devices open their ports in turn.
+   */
+  fanout?: { group: number | readonly number[] | 'unique'; mode: keyof typeof FANOUT_MODES };
   /** Open the sockets in this network namespace (a name from `ip netns` or a path). */
   netns?: string;
 }
@@ -82,12 +92,18 @@ export class AfPacketPort implements PacketPort {
       (opts.qdiscBypass !== false ? F_QDISC_BYPASS : 0) |
       (opts.blocking ? F_BLOCKING : 0) |
       F_IGNORE_OUTGOING;
-    const fanout = opts.fanout ? (opts.fanout.group & 0xffff) | (FANOUT_MODES[opts.fanout.mode] << 16) : -1;
+    const fanout = (i: number): number => {
+      const f = opts.fanout;
+      if (!f) return -1;
+      const mode = FANOUT_MODES[f.mode] << 16;
+      if (f.group === 'unique') return mode | FANOUT_FLAG_UNIQUEID;
+      return ((typeof f.group === 'number' ? f.group + i : f.group[i]) & 0xffff) | mode;
+    };
     const blockSize = opts.blockSize ?? 128 << 10;
     const blocks = opts.blocks ?? 256;
     this.info = inNetns(opts.netns, () => {
       try {
-        for (const d of devices) this.sockets.push(n.open(d, opts.filter ?? null, blockSize, blocks, flags, fanout));
+        devices.forEach((d, i) => this.sockets.push(n.open(d, opts.filter ?? null, blockSize, blocks, flags, fanout(i))));
         return devices.map((d) => n.ifInfo(d));
       } catch (e) {
         this.close(); // the sockets opened so far
@@ -115,6 +131,16 @@ export class AfPacketPort implements PacketPort {
     let sent = 0;
     for (let s = 0; s < this.sockets.length; s++) sent += this.native.tx(this.sockets[s], v, batch.count, s);
     return sent;
+  }
+
+  /** Each device's fanout group id (a 'unique' group's, as the kernel chose it). */
+  fanoutGroups(): number[] {
+    return this.sockets.map((s) => this.native.fanoutGroup(s));
+  }
+
+  /** Sets the classic BPF program of every device's PACKET_FANOUT_CBPF group (one member sets it for all). */
+  setFanoutProgram(program: Uint8Array): void {
+    for (const s of this.sockets) this.native.fanoutData(s, program);
   }
 
   /** Calls `cb` from the event loop whenever a socket has frames; null stops. Level-triggered: frames left call again. */

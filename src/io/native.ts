@@ -46,6 +46,10 @@ export interface NativeAddon {
   ifInfo(name: string): { index: number; mac: Uint8Array; mtu: number };
   netnsEnter(path: string): number;
   netnsLeave(fd: number): void;
+  /** PACKET_FANOUT_DATA: the classic BPF program (struct sock_filter, 8 bytes each) of the socket's PACKET_FANOUT_CBPF group. */
+  fanoutData(h: SocketHandle, program: Uint8Array): void;
+  /** The id of the socket's fanout group (getsockopt PACKET_FANOUT). */
+  fanoutGroup(h: SocketHandle): number;
   /** SO_PEERCRED of a connected unix socket. */
   peerCred(fd: number): { pid: number; uid: number; gid: number };
 }

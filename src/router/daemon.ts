@@ -23,7 +23,8 @@ import { ControlServer, type ControlBackend, type Peer } from '../control/server
 import type {
   ChangeResult, ConnPage, DataPlaneView, FailoverView, HealthForce, SyncView, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
 } from '../control/types.js';
-import { dataPlaneView, rawStats, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
+import { SYNC_NEEDS_ONE_WORKER } from './dataplane-multi.js';
+import { dataPlaneView, rawStats, workerShares, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components, every, signals } from './components.js';
 import { Failover, type FailoverDeps } from './failover.js';
@@ -83,6 +84,8 @@ export interface RouterDeps {
   probe?: Probe;
   /** The health monitor's clock and timers (tests step them). */
   healthDeps?: Partial<ConstructorParameters<typeof HealthMonitor>[0]>;
+  /** Data-plane workers (tsvs start --workers); connection sync needs 1. Default 1. */
+  workers?: number;
   /** tsvs start --forceactive: active at once, whatever the partner says (pulse --forceactive). */
   forceActive?: boolean;
   /** The failover component's socket, clock, timers and commands (tests give memory ones). */
@@ -181,6 +184,7 @@ export class Router implements ControlBackend {
     this.noteTimeouts(this.running);
     this.haSettings = haSettingsOf(loaded);
     this.vrrpVips = loaded.failover?.vrrp?.virtualAddresses.join() ?? '';
+    if (loaded.sync && (this.deps.workers ?? 1) > 1) throw new StartError(SYNC_NEEDS_ONE_WORKER);
     if (loaded.sync) this.sync = { settings: loaded.sync, address: this.syncAddress(loaded.sync.iface) };
     if (loaded.failover) {
       // A router with a partner starts inactive; pulse's rules (or --forceactive) claim the addresses.
@@ -746,7 +750,9 @@ export class Router implements ControlBackend {
   }
 
   dataplane(): DataPlaneView {
-    return dataPlaneView(this.mem);
+    const v = dataPlaneView(this.mem);
+    if (this.dp.parts) v.workers = workerShares(this.dp.parts);
+    return v;
   }
 
   status(): StatusView {

@@ -32,9 +32,10 @@ export class WorkerDataPlane implements DataPlane {
   private mem: DataPlaneMemory | null = null;
   private failed: ((why: string) => void) | null = null;
   private stopping = false;
+  private arpHeard: ((frame: Uint8Array, itf: number) => void) | null = null;
 
   constructor(spec: DataPlaneSpec, private readonly log: Logger) {
-    this.worker = new Worker(workerScript(), { workerData: spec, name: 'tsvs data plane' });
+    this.worker = new Worker(workerScript(), { workerData: spec, name: spec.worker ? `tsvs data plane ${spec.worker.index}` : 'tsvs data plane' });
     this.worker.on('message', (m: Response) => this.receive(m));
     this.worker.on('error', (e) => this.fail(`the data plane's thread failed: ${e.message}`));
     this.worker.on('exit', (code) => {
@@ -47,12 +48,17 @@ export class WorkerDataPlane implements DataPlane {
     return this.mem;
   }
 
-  async start(delta: TableDelta): Promise<ServiceLayout[]> {
-    const r = await this.request('start', { delta });
+  /** `fanoutGroups`: a worker of several joins these (the first worker's, after its start). */
+  async start(delta: TableDelta, fanoutGroups?: number[]): Promise<ServiceLayout[]> {
+    const r = await this.request('start', { delta, fanoutGroups });
     if (r.kind !== 'started') throw new Error(`unexpected answer ${r.kind}`);
     this.mem = r.memory;
+    this.fanoutGroups = r.fanoutGroups;
     return r.layouts;
   }
+
+  /** The first of several workers: the fanout groups (one per device) it made at start. */
+  fanoutGroups: number[] | undefined;
 
   /**
    * A big delta goes in slices: each is a message of its own that the worker
@@ -101,6 +107,16 @@ export class WorkerDataPlane implements DataPlane {
     this.failed = cb;
   }
 
+  /** Worker 0 of several: the ARP frames it hears (dataplane-host.ts WorkerShare). */
+  onArp(cb: (frame: Uint8Array, itf: number) => void): void {
+    this.arpHeard = cb;
+  }
+
+  /** Another worker heard this ARP frame: this one learns from it too. */
+  hearArp(frame: Uint8Array, itf: number): void {
+    if (!this.stopping) void this.request('arp', { frame, itf }).catch(() => {});
+  }
+
   private request<K extends Request['kind']>(kind: K, body: Body<K>): Promise<Response> {
     const id = this.nextId++;
     return new Promise<Response>((resolve, reject) => {
@@ -112,6 +128,10 @@ export class WorkerDataPlane implements DataPlane {
   private receive(m: Response): void {
     if (m.kind === 'log') {
       this.log[m.level](m.msg, m.fields);
+      return;
+    }
+    if (m.kind === 'arp') {
+      this.arpHeard?.(m.frame, m.itf);
       return;
     }
     const p = this.pending.get(m.id);

@@ -56,7 +56,24 @@ export interface HostOptions {
   maxBatchesPerWake?: number;
   /** Connection sync's sockets; default UDP multicast (sync-socket.ts). */
   openSync?: SyncTransportFactory;
+  /** One of several workers (tsvs start --workers N): see WorkerShare. Absent: the only one. */
+  share?: WorkerShare;
 }
+
+/**
+ * What a worker of several does beside its own flows. The fanout program sends
+ * every frame that is not IPv4 (ARP) to worker 0 (router/fanout-bpf.ts): it alone
+ * answers ARP and announces the addresses, and hands the ARP it hears to `relay`
+ * (the control plane passes them on to the others' hearArp), so every worker
+ * learns the neighbours. The others keep quiet about neighbour events: worker 0 logs them.
+ */
+export interface WorkerShare {
+  first: boolean;
+  relay?(frame: Uint8Array, itf: number): void;
+}
+
+/** ARP frames relayed per second at most: an ARP flood must not become a message flood between threads. */
+const ARP_RELAY_PER_S = 512;
 
 /** Places of every batch left for released fragments (a datagram's held ones go out with its first). */
 const FRAG_ROOM = 8;
@@ -76,6 +93,9 @@ export class DataPlaneHost {
   /** ha_key_file's seal and open for sync, kept while the key and address stay (a new one would restart the windows). */
   private syncAuth: { key: string; auth: SyncAuth } | null = null;
   running = false;
+  /** Worker 0 of several: ARP frames relayed in the current second, and when it began. */
+  private relayed = 0;
+  private relayWindow = 0;
 
   constructor(private readonly opts: HostOptions) {
     this.clock = opts.clock ?? (() => performance.now());
@@ -140,6 +160,7 @@ export class DataPlaneHost {
 
   /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart; none while they are released. */
   announce(): void {
+    if (this.opts.share && !this.opts.share.first) return;
     this.garp.start(this.engine.released ? [] : this.engine.addresses, this.clock());
   }
 
@@ -158,6 +179,7 @@ export class DataPlaneHost {
       const n = port.rx(b, b.capacity > 2 * FRAG_ROOM ? b.capacity - FRAG_ROOM : b.capacity);
       if (n === 0) break;
       frames += n;
+      if (this.opts.share?.relay) this.relayArp(b);
       const t0 = this.clock();
       this.engine.process(b, t0);
       port.tx(b);
@@ -310,7 +332,47 @@ export class DataPlaneHost {
     }
   }
 
+  /** Worker 0: copies out the ARP frames of a batch (ethertype at 12, or at 16 behind an 802.1Q tag) for the other workers. */
+  private relayArp(b: Batch): void {
+    const buf = b.buf;
+    for (let i = 0; i < b.count; i++) {
+      const o = b.off[i];
+      const tagged = buf[o + 12] === 0x81 && buf[o + 13] === 0x00;
+      const t = tagged ? o + 16 : o + 12;
+      if (buf[t] !== 0x08 || buf[t + 1] !== 0x06 || b.len[i] < t - o + 30) continue;
+      const now = this.clock();
+      if (now - this.relayWindow >= 1000) {
+        this.relayWindow = now;
+        this.relayed = 0;
+      }
+      if (this.relayed++ >= ARP_RELAY_PER_S) return;
+      this.opts.share!.relay!(buf.slice(o, o + b.len[i]), b.ifIn[i]);
+    }
+  }
+
+  /**
+   * Another worker heard this ARP frame (WorkerShare): learn the sender as the
+   * engine's ARP handling does (engine/arp.ts) and send what waited for it. Not
+   * counted as a frame of this worker: worker 0 counted it.
+   */
+  hearArp(frame: Uint8Array, itf: number): void {
+    if (!this.running || frame.length < 42) return;
+    const arp = frame[12] === 0x81 && frame[13] === 0x00 ? 18 : 14;
+    if (frame.length < arp + 28) return;
+    const spa = ((frame[arp + 14] << 24) | (frame[arp + 15] << 16) | (frame[arp + 16] << 8) | frame[arp + 17]) >>> 0;
+    const now = this.clock();
+    if (spa !== 0) this.engine.neigh.heard(spa, frame, arp + 8, itf, now);
+    const e = this.engine;
+    if (e.held.count !== 0 && this.port) {
+      const b = this.batch;
+      b.reset();
+      e.process(b, now);
+      this.port.tx(b);
+    }
+  }
+
   private logNeighbours(events: NeighEvent[]): void {
+    if (this.opts.share && !this.opts.share.first) return;
     const log = this.opts.log;
     for (const ev of events) {
       const fields = { address: ev.address, device: ev.device };

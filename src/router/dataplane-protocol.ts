@@ -10,7 +10,8 @@ import type { SyncSettings } from './sync-socket.js';
 import type { Route } from '../engine/routes.js';
 
 export type Request =
-  | { kind: 'start'; id: number; delta: TableDelta }
+  /** fanoutGroups: a worker of several other than the first joins these (one per device). */
+  | { kind: 'start'; id: number; delta: TableDelta; fanoutGroups?: number[] }
   | { kind: 'stage'; id: number; version: number; key: string; servers: RealServer[]; remove: number[] }
   | { kind: 'apply'; id: number; delta: TableDelta }
   | { kind: 'conns'; id: number; offset: number; limit: number }
@@ -18,13 +19,17 @@ export type Request =
   | { kind: 'sync'; id: number; settings: SyncSettings }
   | { kind: 'resync'; id: number }
   | { kind: 'routes'; id: number; routes: Route[] | null }
-  | { kind: 'stop'; id: number };
+  | { kind: 'stop'; id: number }
+  /** An ARP frame worker 0 heard (tsvs start --workers N: dataplane-host.ts WorkerShare). */
+  | { kind: 'arp'; id: number; frame: Uint8Array; itf: number };
 
 export type Response =
-  | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory }
+  /** fanoutGroups: the first of several workers, the groups it made. */
+  | { kind: 'started'; id: number; layouts: ServiceLayout[]; memory: DataPlaneMemory; fanoutGroups?: number[] }
   | { kind: 'applied'; id: number; layouts: ServiceLayout[] }
   | { kind: 'conns'; id: number; page: ConnPage }
   | { kind: 'resynced'; id: number; conns: number | null }
   | { kind: 'done'; id: number }
   | { kind: 'error'; id: number; message: string }
-  | { kind: 'log'; level: Level; msg: string; fields?: Record<string, unknown> };
+  | { kind: 'log'; level: Level; msg: string; fields?: Record<string, unknown> }
+  | { kind: 'arp'; frame: Uint8Array; itf: number };

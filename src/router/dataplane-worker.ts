@@ -9,12 +9,23 @@ import type { DataPlaneSpec } from './dataplane.js';
 import type { Level, Logger } from './log.js';
 import { openLivePort, type Backend } from './ports.js';
 import type { Request, Response } from './dataplane-protocol.js';
+import type { LivePort } from '../frames/port.js';
+import type { AfPacketPort } from '../io/afpacket.js';
+import { encode } from '../io/cbpf.js';
+import { clientSide, fanoutProgram } from './fanout-bpf.js';
 
 const port = parentPort!;
 const spec = workerData as DataPlaneSpec;
 
 const emit = (level: Level) => (msg: string, fields?: Record<string, unknown>): void => port.postMessage({ kind: 'log', level, msg, fields } satisfies Response);
 const log: Logger = { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+
+const share = spec.worker;
+/** The port the host opened, kept here so worker 0 can set the fanout groups' program. */
+let live: LivePort | null = null;
+let program = '';
+/** The fanout groups to join (workers other than the first), from the start request. */
+let groups: number[] = [];
 
 const host = new DataPlaneHost({
   devices: spec.devices,
@@ -27,8 +38,31 @@ const host = new DataPlaneHost({
   maxBatchesPerWake: spec.maxBatchesPerWake,
   shared: true,
   log,
-  openPort: (devices) => openLivePort(devices, spec.backend as Backend, log),
+  openPort: (devices) => (live = openLivePort(devices, spec.backend as Backend, log, share ? { group: share.index === 0 ? 'unique' : groups, mode: 'cbpf' } : undefined)),
+  share: share && {
+    first: share.index === 0,
+    relay: share.index === 0 && share.count > 1 ? (frame, itf) => port.postMessage({ kind: 'arp', frame, itf } satisfies Response, [frame.buffer as ArrayBuffer]) : undefined,
+  },
 });
+
+/**
+ * Worker 0, after each table: the fanout program for the client-side addresses
+ * the table has now (set again only when it changed). The other workers apply a
+ * table after worker 0 (dataplane-multi.ts), so none makes a connection to a new
+ * VIP before the program sends its replies to the same worker.
+ */
+function setProgram(): void {
+  if (!share || share.index !== 0 || !live) return;
+  try {
+    const bytes = encode(fanoutProgram(clientSide(host.engine)));
+    const key = Buffer.from(bytes).toString('base64');
+    if (key === program) return;
+    (live as AfPacketPort).setFanoutProgram(bytes);
+    program = key;
+  } catch (e) {
+    log.error('the fanout program could not be set; connections to new addresses may reach the wrong worker', { problem: (e as Error).message });
+  }
+}
 let timer: NodeJS.Timeout | null = null;
 
 port.on('message', (req: Request) => {
@@ -42,15 +76,24 @@ port.on('message', (req: Request) => {
 function answer(req: Request): Response {
   switch (req.kind) {
     case 'start': {
+      groups = req.fanoutGroups ?? [];
       const layouts = host.start(req.delta);
+      setProgram();
       timer = setInterval(() => host.tick(), 1000);
-      return { kind: 'started', id: req.id, layouts, memory: host.memory };
+      const made = share?.index === 0 && live ? (live as AfPacketPort).fanoutGroups() : undefined;
+      return { kind: 'started', id: req.id, layouts, memory: host.memory, fanoutGroups: made };
     }
     case 'stage':
       host.stage(req.version, req.key, req.servers, req.remove);
       return { kind: 'done', id: req.id };
-    case 'apply':
-      return { kind: 'applied', id: req.id, layouts: host.apply(req.delta) };
+    case 'apply': {
+      const layouts = host.apply(req.delta);
+      setProgram();
+      return { kind: 'applied', id: req.id, layouts };
+    }
+    case 'arp':
+      host.hearArp(req.frame, req.itf);
+      return { kind: 'done', id: req.id };
     case 'conns':
       return { kind: 'conns', id: req.id, page: host.conns(req.offset, req.limit) };
     case 'announce':

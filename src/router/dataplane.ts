@@ -33,6 +33,8 @@ export interface DataPlane {
   stop(): Promise<void>;
   /** The counters, readable at any time after start. */
   readonly memory: DataPlaneMemory;
+  /** Several workers (dataplane-multi.ts): each one's own counters; `memory` is their sum. */
+  readonly parts?: DataPlaneMemory[];
   /** Said when the data plane dies on its own (the router cannot forward any more). */
   onFailure(cb: (why: string) => void): void;
 }
@@ -116,4 +118,11 @@ export interface DataPlaneSpec {
   backend: string;
   batchFrames?: number;
   maxBatchesPerWake?: number;
+  /**
+   * One of `count` data-plane workers (tsvs start --workers): worker 0 makes a
+   * PACKET_FANOUT_CBPF group per device (ids the kernel picks), sets their program
+   * and owns ARP; the others join the groups it made, in order (router/fanout-bpf.ts,
+   * dataplane-host.ts, dataplane-multi.ts).
+   */
+  worker?: { index: number; count: number };
 }

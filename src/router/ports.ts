@@ -1,7 +1,7 @@
 // Chooses the live packet backend: the native AF_PACKET ring when it is built
 // and usable, else the portable pcap capture + inject, saying which and why.
 // --backend native or pcap forces one (native fails clearly when not built).
-import { AfPacketPort } from '../io/afpacket.js';
+import { AfPacketPort, type AfPacketOptions } from '../io/afpacket.js';
 import { loadNative } from '../io/native.js';
 import { openLivePort as openBest } from '../io/open.js';
 import { PcapPort } from '../io/pcap-port.js';
@@ -10,13 +10,17 @@ import type { Logger } from './log.js';
 
 export type Backend = 'auto' | 'native' | 'pcap';
 
-export function openLivePort(devices: string[], backend: Backend, log: Logger): LivePort {
+/**
+ * `fanout`: a data-plane worker of several (tsvs start --workers): the native
+ * backend's sockets join PACKET_FANOUT_CBPF groups (router/fanout-bpf.ts).
+ */
+export function openLivePort(devices: string[], backend: Backend, log: Logger, fanout?: AfPacketOptions['fanout']): LivePort {
   const warn = (m: string): void => log.warn(m);
   let port: AfPacketPort | PcapPort;
-  if (backend === 'native') {
+  if (backend === 'native' || fanout) {
     const n = loadNative();
     if (!n.addon) throw new Error(`--backend native: the AF_PACKET addon is not available (${n.reason})`);
-    port = new AfPacketPort(devices, {}, n.addon);
+    port = new AfPacketPort(devices, { fanout }, n.addon);
   } else if (backend === 'pcap') {
     port = new PcapPort(devices, { warn });
   } else {

@@ -2,7 +2,7 @@
 // shows it, in JSON: written by `tsvs start --stats-file` and read by
 // `tsvs demo` (and anything else that wants figures without a control API).
 import { renameSync, writeFileSync } from 'node:fs';
-import type { DataPlaneView, TableView } from '../control/types.js';
+import type { DataPlaneView, TableView, WorkerShareView } from '../control/types.js';
 import type { Engine } from '../engine/engine.js';
 import { formatIPv4 } from '../model/index.js';
 
@@ -31,6 +31,8 @@ export interface StatsSnapshot {
   connections: number;
   counters: Record<string, number>;
   services: ServiceStats[];
+  /** With several data-plane workers: each one's frames and connections (the rest is their sum). */
+  workers?: WorkerShareView[];
 }
 
 export function snapshot(engine: Engine, now: number): StatsSnapshot {
@@ -85,7 +87,7 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
         conns: d.stats.conns, inPkts: d.stats.inPkts, outPkts: d.stats.outPkts, inBytes: d.stats.inBytes, outBytes: d.stats.outBytes,
       })),
   }));
-  return { now, connections: dp.conns, counters, services };
+  return { now, connections: dp.conns, counters, services, ...(dp.workers ? { workers: dp.workers } : {}) };
 }
 
 function ipNum(a: string): number {

@@ -160,6 +160,15 @@ describe('tsvs families', () => {
     expect(text.match(/tsvs_dataplane_batch_frames_bucket\{le="\+Inf"\} 5/g)).toHaveLength(1);
   });
 
+  it('several data-plane workers: each one\'s frames, connections created and table entries, labelled by worker; none with one', async () => {
+    const workers = [{ rxFrames: 10, txFrames: 9, connsCreated: 3, conns: 2 }, { rxFrames: 20, txFrames: 19, connsCreated: 5, conns: 4 }];
+    const fams = await scrape({ dataplane: dataplane({ workers }) });
+    expect(series(fams, 'tsvs_worker_frames_received_total')).toEqual([[{ worker: '0' }, 10], [{ worker: '1' }, 20]]);
+    expect(series(fams, 'tsvs_worker_connections_created_total')).toEqual([[{ worker: '0' }, 3], [{ worker: '1' }, 5]]);
+    expect(series(fams, 'tsvs_worker_connection_table_entries')).toEqual([[{ worker: '0' }, 2], [{ worker: '1' }, 4]]);
+    expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_worker_frames_received_total');
+  });
+
   it('reloads by result, and when the last one happened and whether it was applied', async () => {
     const fams = await scrape();
     expect(series(fams, 'tsvs_reloads_total')).toEqual([

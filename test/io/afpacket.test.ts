@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Batch, VERDICT_TX } from '../../src/frames/batch.js';
 import { AfPacketPort } from '../../src/io/afpacket.js';
 import { addonPath, loadNative, type NativeAddon } from '../../src/io/native.js';
-import { buildUdp } from '../../src/packet/build.js';
+import { buildIcmpError, buildUdp, ipv4Addr, ipv4Datagram } from '../../src/packet/build.js';
+import { encode } from '../../src/io/cbpf.js';
+import { clientHash, fanoutProgram } from '../../src/router/fanout-bpf.js';
+
+const readU32 = (b: Uint8Array, o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 import { isRoot } from '../../bench/io/netns.js';
 import { frameOf } from './helpers.js';
 import { portContract } from './port-contract.js';
@@ -184,6 +188,52 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
       expect(got[0]).toBe(20); // lb: round robin
     } finally {
       for (const p of [wire, one, two]) p.close();
+    }
+  });
+
+  it('a PACKET_FANOUT_CBPF group runs the router\'s program: both directions of a flow, and an ICMP error about it, reach the same socket', async () => {
+    const wire = new AfPacketPort(['w0'], { netns: pair.w, blocks: 0 });
+    // The first makes the group (the kernel picks its id), the second joins it; a
+    // socket's place in the group is the order it joined: `ports[k]` is worker k.
+    const first = new AfPacketPort(['p0'], { netns: pair.p, fanout: { group: 'unique', mode: 'cbpf' }, blocks: 8 });
+    const groups = first.fanoutGroups();
+    const ports = [first, new AfPacketPort(['p0'], { netns: pair.p, fanout: { group: groups, mode: 'cbpf' }, blocks: 8 })];
+    expect(ports[1].fanoutGroups()).toEqual(groups);
+    const vip = ipv4Addr('198.18.0.10');
+    const rs = ipv4Addr('198.19.0.11');
+    ports[0].setFanoutProgram(encode(fanoutProgram({ nets: [{ address: vip, prefixLen: 32 }], hashMask: 0xffffffff })));
+    try {
+      const out = new Batch(64);
+      const want: number[] = [];
+      for (let i = 0; i < 16; i++) {
+        const client = (ipv4Addr('198.18.1.1') + i) >>> 0;
+        out.push(buildUdp({ src: client, dst: vip, sport: 1000 + i, dport: 53 }), 0);
+        out.push(buildUdp({ src: rs, dst: client, sport: 53, dport: 1000 + i }), 0);
+        // A router on the client's path answers the VIP's datagram: to the VIP, quoting VIP -> client.
+        const quoted = ipv4Datagram(buildUdp({ src: vip, dst: client, sport: 53, dport: 1000 + i }));
+        out.push(buildIcmpError({ src: ipv4Addr('198.18.0.1'), dst: vip, type: 3, code: 3, original: quoted }), 0);
+        want.push(clientHash(client, 0xffffffff) % 2);
+      }
+      for (let i = 0; i < out.count; i++) out.verdict[i] = VERDICT_TX;
+      expect(wire.tx(out)).toBe(48);
+      await sleep(40);
+      const got: number[][] = [[], []];
+      for (const k of [0, 1]) {
+        const b = new Batch(64);
+        ports[k].rx(b, 64);
+        for (let i = 0; i < b.count; i++) {
+          const f = b.buf.subarray(b.off[i], b.off[i] + b.len[i]);
+          // The client: the source of a frame to the VIP, the destination of a reply, the quoted destination of an ICMP error.
+          const dst = readU32(f, 30);
+          got[k].push(f[23] === 1 ? readU32(f, 14 + 20 + 8 + 16) : dst === vip ? readU32(f, 26) : dst);
+        }
+      }
+      expect(got[0].length + got[1].length).toBe(48);
+      expect(new Set(got[0]).size).toBeGreaterThan(0);
+      expect(new Set(got[1]).size).toBeGreaterThan(0);
+      for (const k of [0, 1]) for (const c of got[k]) expect(want[c - ipv4Addr('198.18.1.1')]).toBe(k);
+    } finally {
+      for (const p of [wire, ...ports]) p.close();
     }
   });
 

@@ -48,7 +48,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function setup(o: { host?: HostInfo; signals?: NodeJS.Process; probe?: Probe; healthDeps?: RouterDeps['healthDeps'] } = {}) {
+function setup(o: { host?: HostInfo; signals?: NodeJS.Process; probe?: Probe; healthDeps?: RouterDeps['healthDeps']; workers?: number } = {}) {
   const cfg = join(dir, 'lvs.cf');
   copyFileSync('test/fixtures/config/nat.cf', cfg);
   const logs: string[] = [];
@@ -74,6 +74,7 @@ function setup(o: { host?: HostInfo; signals?: NodeJS.Process; probe?: Probe; he
     signals: o.signals,
     probe: o.probe,
     healthDeps: o.healthDeps,
+    workers: o.workers,
   });
   const tick = (): void => made.dp!.host.tick();
   const engine = () => made.dp!.host.engine;
@@ -237,6 +238,14 @@ describe('router daemon', () => {
       'lvs.cf puts addresses on device eth1, which this host does not have (see: ip link)',
       '198.18.0.10 (a VIP) is configured on eth0 by the kernel; tsvs answers for it itself: remove it first (ip addr del 198.18.0.10/32 dev eth0)',
     ]);
+  });
+
+  it('refuses connection sync with several data-plane workers (tsvs start --workers 2), saying why', async () => {
+    const { router, cfg } = setup({ workers: 2 });
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('service = lvs', 'service = lvs\nsyncdaemon = 1\nsyncd_iface = eth0'));
+    const err = await router.start().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(StartError);
+    expect((err as Error).message).toMatch(/^connection sync \(syncdaemon = 1\) works with one data-plane worker only: .*run with --workers 1$/);
   });
 
   describe('with health checks', () => {

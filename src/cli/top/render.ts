@@ -52,9 +52,19 @@ export function renderTop(snap: TopSnapshot, previous: TopSnapshot | null, width
   const tx = perSecond(dp.txFrames, previous?.dataplane.txFrames);
   const title = `tsvs top${opts.hint ?? ''} - table v${table.version}, ${count(table.services.length, 'service')}, ${dp.conns}/${dp.connCapacity} conns, ` +
     `rx ${rx === null ? '-' : human(rx)}/s, tx ${tx === null ? '-' : human(tx)}/s`;
-  const sections = [[title, ...failoverRow(snap.failover)], serviceRows(table, width), healthRows(snap.health), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
+  const sections = [[title, ...workersRow(dp, previous?.dataplane, perSecond), ...failoverRow(snap.failover)], serviceRows(table, width), healthRows(snap.health), dropRows(dp, perSecond, previous?.dataplane), connRows(snap, opts.conns ?? 10)];
   const lines = sections.filter((s) => s.length).flatMap((s, i) => (i ? ['', ...s] : s));
   return fitScreen(lines, width, height).join('\n');
+}
+
+/** With several data-plane workers (tsvs start --workers N): one line, each worker's frames in per second and connections. */
+function workersRow(dp: DataPlaneView, before: DataPlaneView | undefined, perSecond: (now: number, before: number | undefined) => number | null): string[] {
+  if (!dp.workers) return [];
+  const each = dp.workers.map((w, k) => {
+    const rx = perSecond(w.rxFrames, before?.workers?.[k]?.rxFrames);
+    return `#${k} rx ${rx === null ? '-' : human(rx)}/s ${w.conns} conns`;
+  });
+  return [`workers: ${each.join(', ')}`];
 }
 
 /** One line under the title: which router of the pair this is, whether it is active, what the partner says. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { bar, human, mmss } from '../../../src/cli/top/format.js';
 import { renderTop, type TopSnapshot } from '../../../src/cli/top/render.js';
-import { service, server } from '../../control/fixtures.js';
+import { dataplane, service, server } from '../../control/fixtures.js';
 import { conn, snapshot } from './fixtures.js';
 
 /** Two refreshes 2 s apart: 4000 more frames in, 6 more tcp_no_connection drops. */
@@ -195,6 +195,15 @@ describe('format', () => {
 });
 
 describe('renderTop: failover', () => {
+  it('a line under the title gives each data-plane worker\'s frames per second and connections, with several', () => {
+    const dp = (a: number, b: number) => dataplane({ workers: [{ rxFrames: a, txFrames: 0, connsCreated: 0, conns: 3 }, { rxFrames: b, txFrames: 0, connsCreated: 0, conns: 5 }] });
+    const prev = snapshot(1000, { dataplane: dp(100, 200) });
+    const cur = snapshot(3000, { dataplane: dp(300, 1200) });
+    expect(renderTop(cur, prev, 100, 40).split('\n')[1]).toBe('workers: #0 rx 100/s 3 conns, #1 rx 500/s 5 conns');
+    expect(renderTop(cur, null, 100, 40).split('\n')[1]).toBe('workers: #0 rx -/s 3 conns, #1 rx -/s 5 conns');
+    expect(renderTop(snapshot(), null, 100, 40)).not.toContain('workers:');
+  });
+
   it('a line under the title says which router of the pair this is, whether active and why, and what the partner says', () => {
     const s: TopSnapshot = {
       ...snapshot(),
