@@ -340,6 +340,9 @@ export class DataPlaneHost {
       const tagged = buf[o + 12] === 0x81 && buf[o + 13] === 0x00;
       const t = tagged ? o + 16 : o + 12;
       if (buf[t] !== 0x08 || buf[t + 1] !== 0x06 || b.len[i] < t - o + 30) continue;
+      // Only senders the table wants (every worker wants the same ones): a flood of others must not use up the relay's budget.
+      const a = t + 2 + 14;
+      if (this.engine.neigh.resolve(((buf[a] << 24) | (buf[a + 1] << 16) | (buf[a + 2] << 8) | buf[a + 3]) >>> 0) === 0) continue;
       const now = this.clock();
       if (now - this.relayWindow >= 1000) {
         this.relayWindow = now;

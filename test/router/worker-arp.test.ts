@@ -68,4 +68,19 @@ describe('ARP with several workers', () => {
     }
     expect(relayed).toBe(512);
   });
+
+  it('relays only senders the table wants: a flood of strangers leaves the budget to the real server\'s reply', () => {
+    const relayed: number[] = [];
+    const w0 = worker({ first: true, relay: (f) => relayed.push((f[28] << 24 | f[29] << 16 | f[30] << 8 | f[31]) >>> 0) });
+    for (let k = 0; k < 12; k++) {
+      for (let i = 0; i < 64; i++) {
+        const stranger = ip(`198.19.1.${i}`);
+        w0.port.inject(1, buildArp({ op: 1, srcMac: rsMac(stranger), dstMac: 'ff:ff:ff:ff:ff:ff', senderMac: rsMac(stranger), senderIp: stranger, targetIp: ip('198.19.0.99') }));
+      }
+      w0.host.drain();
+    }
+    w0.port.inject(1, buildArp({ op: 2, srcMac: rsMac(RS), dstMac: ETH1_MAC, senderMac: rsMac(RS), senderIp: RS, targetMac: ETH1_MAC, targetIp: ip('198.19.0.1') }));
+    w0.host.drain();
+    expect(relayed).toEqual([RS]);
+  });
 });
