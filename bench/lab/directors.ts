@@ -22,6 +22,8 @@ export interface Director {
   start(lab: Lab): Promise<void>;
   /** Between runs: e.g. forget finished connections (LAB-NOTES gotcha 7). */
   reset?(lab: Lab): Promise<void>;
+  /** Where it writes its counters (tsvs --stats-file, once a second), for bench/lab/losses.ts. */
+  statsFile?(lab: Lab): string;
 }
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -56,6 +58,8 @@ export function tsvsConfig(cf: string, lab: Lab): string {
   return cf.replace(/scheduler = \w+/, 'scheduler = rr') + udp.join('\n') + '\n';
 }
 
+const tsvsStatsFile = (lab: Lab): string => join(lab.stateDir, 'stats.json');
+
 export const tsvs: Director = {
   name: 'tsvs (native)',
   udp: true,
@@ -63,12 +67,14 @@ export const tsvs: Director = {
   native: true,
   async start(lab) {
     writeFileSync(lab.configPath, tsvsConfig(readFileSync(lab.configPath, 'utf8'), lab));
-    const p = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'native', '--log-level', 'warn', '--control-socket', join(lab.stateDir, 'tsvs.sock')], {
+    const args = ['start', '-c', lab.configPath, '--backend', 'native', '--log-level', 'warn', '--control-socket', join(lab.stateDir, 'tsvs.sock'), '--stats-file', tsvsStatsFile(lab)];
+    const p = lab.spawn('router', [process.execPath, MAIN, ...args], {
       label: 'tsvs',
       cpus: String(ROUTER_CPU),
     });
     await waitServing(lab, () => p.alive(), () => p.log());
   },
+  statsFile: tsvsStatsFile,
 };
 
 /** nftables DNAT, round robin: `numgen inc mod N` picks the real server of each new flow. */

@@ -126,14 +126,14 @@ export class AfPacketPort implements PacketPort {
   /** Counters per interface (kernel ring drops are read and reset by each call). */
   stats(): SocketStats[] {
     return this.sockets.map((s) => {
-      const [drops, truncated, oversize, txUnsent, txErrors, lastTxError] = this.native.stats(s);
-      return { drops, truncated, oversize, txUnsent, txErrors, lastTxError };
+      const [drops, truncated, oversize, txUnsent, txErrors, lastTxError, txWaits] = this.native.stats(s);
+      return { drops, truncated, oversize, txUnsent, txErrors, lastTxError, txWaits: txWaits ?? 0 };
     });
   }
 
   /** stats() summed over the devices: the data plane publishes these (ring drops read from the kernel accumulate in the addon). */
   counters(): PortCounters {
-    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0 };
+    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0, txWaits: 0 };
     if (this.closed) return c;
     for (const s of this.stats()) {
       c.ringDrops += s.drops;
@@ -141,6 +141,7 @@ export class AfPacketPort implements PacketPort {
       c.oversize += s.oversize;
       c.txUnsent += s.txUnsent;
       c.txErrors += s.txErrors;
+      c.txWaits! += s.txWaits;
     }
     return c;
   }
