@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AfPacketPort } from '../../src/io/afpacket.js';
 import type { NativeAddon, SocketHandle } from '../../src/io/native.js';
 
-function fakeAddon(stats: Array<[number, number, number, number, number, string]>): NativeAddon {
+function fakeAddon(stats: Array<[number, number, number, number, number, string, number]>): NativeAddon {
   let next = 0;
   const handles = new Map<SocketHandle, number>();
   return {
@@ -21,10 +21,10 @@ function fakeAddon(stats: Array<[number, number, number, number, number, string]
 }
 
 describe('AfPacketPort.counters', () => {
-  it('sums ring drops, truncated, oversize, unsent and refused sends over the devices', () => {
-    const port = new AfPacketPort(['eth0', 'eth1'], {}, fakeAddon([[10, 1, 0, 2, 3, 'EMSGSIZE'], [5, 0, 4, 0, 1, '']]));
-    expect(port.counters()).toEqual({ ringDrops: 15, truncated: 1, oversize: 4, txUnsent: 2, txErrors: 4 });
+  it('sums ring drops, truncated, oversize, unsent and refused sends, and sends that waited, over the devices', () => {
+    const port = new AfPacketPort(['eth0', 'eth1'], {}, fakeAddon([[10, 1, 0, 2, 3, 'EMSGSIZE', 6], [5, 0, 4, 0, 1, '', 1]]));
+    expect(port.counters()).toEqual({ ringDrops: 15, truncated: 1, oversize: 4, txUnsent: 2, txErrors: 4, txWaits: 7 });
     port.close();
-    expect(port.counters()).toEqual({ ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0 });
+    expect(port.counters()).toEqual({ ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0, txWaits: 0 });
   });
 });
