@@ -229,7 +229,7 @@ export interface DataPlaneView {
   ftp?: Record<string, number>;
   /** Frames held for a next hop being resolved (engine/unresolved.ts), and sent when it answered: held, sent. */
   nextHop?: { held: number; sent: number };
-  /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors, tx_waits). */
+  /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors, tx_waits, if_rx_dropped, if_tx_dropped). */
   backend?: Record<string, number>;
 }
 

@@ -2,6 +2,7 @@
 // TPACKET_V3 receive ring, sendmmsg batches, and the virtio-net header so GSO
 // super-frames and partial checksums cross whole (shared/LAB-NOTES.md, gotcha 1).
 // ifIn/ifOut of a Batch are indices into the list of devices given here.
+import { readFileSync } from 'node:fs';
 import { type Batch } from '../frames/batch.js';
 import {
   F_BLOCKING, F_IGNORE_OUTGOING, F_QDISC_BYPASS, F_VNET, inNetns, requireNative,
@@ -68,6 +69,9 @@ export class AfPacketPort implements PacketPort {
   /** Socket rx() starts with, rotated so one busy interface cannot starve the others. */
   private first = 0;
   private closed = false;
+  /** deviceDrops() when the port opened: counters() shows what was dropped since. */
+  private readonly dropsAtOpen: [number, number];
+  private readonly sysfs: boolean;
 
   constructor(
     readonly devices: readonly string[],
@@ -94,6 +98,9 @@ export class AfPacketPort implements PacketPort {
         throw e;
       }
     }, n);
+    // sysfs shows this process's namespace: a port opened in another one has no device counters here.
+    this.sysfs = opts.netns === undefined;
+    this.dropsAtOpen = this.deviceDrops();
   }
 
   rx(batch: Batch, max: number): number {
@@ -133,8 +140,11 @@ export class AfPacketPort implements PacketPort {
 
   /** stats() summed over the devices: the data plane publishes these (ring drops read from the kernel accumulate in the addon). */
   counters(): PortCounters {
-    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0, txWaits: 0 };
+    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0, txWaits: 0, ifRxDropped: 0, ifTxDropped: 0 };
     if (this.closed) return c;
+    const d = this.deviceDrops();
+    c.ifRxDropped = d[0] - this.dropsAtOpen[0];
+    c.ifTxDropped = d[1] - this.dropsAtOpen[1];
     for (const s of this.stats()) {
       c.ringDrops += s.drops;
       c.truncated += s.truncated;
@@ -144,6 +154,28 @@ export class AfPacketPort implements PacketPort {
       c.txWaits! += s.txWaits;
     }
     return c;
+  }
+
+  /**
+   * The devices' own drop counters summed, [receive, send], from sysfs: read once a second
+   * (the data plane's tick), never per packet. A port opened with `netns`, or a device
+   * whose sysfs entry is gone or another's, counts 0.
+   */
+  private deviceDrops(): [number, number] {
+    const out: [number, number] = [0, 0];
+    if (!this.sysfs) return out;
+    this.devices.forEach((dev, i) => {
+      const dir = `/sys/class/net/${dev}`;
+      const read = (f: string): number => Number(readFileSync(`${dir}/${f}`, 'utf8')) || 0;
+      try {
+        if (read('ifindex') !== this.info[i].index) return;
+        out[0] += read('statistics/rx_dropped') + read('statistics/rx_missed_errors') + read('statistics/rx_fifo_errors');
+        out[1] += read('statistics/tx_dropped') + read('statistics/tx_fifo_errors');
+      } catch {
+        // no sysfs here (a container without it): nothing to add
+      }
+    });
+    return out;
   }
 
   close(): void {

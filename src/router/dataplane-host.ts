@@ -285,6 +285,8 @@ export class DataPlaneHost {
     p[3] = c.txUnsent;
     p[4] = c.txErrors;
     p[5] = c.txWaits ?? 0;
+    p[6] = c.ifRxDropped ?? 0;
+    p[7] = c.ifTxDropped ?? 0;
   }
 
   private sendArp(periodic: boolean): void {
