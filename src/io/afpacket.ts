@@ -36,6 +36,12 @@ export interface AfPacketOptions {
   fanout?: { group: number; mode: keyof typeof FANOUT_MODES };
   /** Open the sockets in this network namespace (a name from `ip netns` or a path). */
   netns?: string;
+  /**
+   * Report the devices' own drop counters (sysfs) in counters(). Default: unless the
+   * sockets join a fanout group, where several ports share the devices and only one of
+   * them (the first data-plane worker) should, so a sum over the ports counts each once.
+   */
+  deviceCounters?: boolean;
 }
 
 /** The Batch's typed arrays as the addon takes them, made once per Batch. */
@@ -99,7 +105,7 @@ export class AfPacketPort implements PacketPort {
       }
     }, n);
     // sysfs shows this process's namespace: a port opened in another one has no device counters here.
-    this.sysfs = opts.netns === undefined;
+    this.sysfs = opts.netns === undefined && (opts.deviceCounters ?? opts.fanout === undefined);
     this.dropsAtOpen = this.deviceDrops();
   }
 

@@ -40,4 +40,14 @@ describe('AfPacketPort.counters, the devices\' own drops', () => {
     port.close();
     other.close();
   });
+
+  it('leaves them to one port of a fanout group unless told, so a sum over the group counts each device once', () => {
+    const fanout = { group: 7, mode: 'hash' as const };
+    const member = new AfPacketPort(['lo'], { fanout }, fakeAddon([[0, 0, 0, 0, 0, '', 0]]));
+    const first = new AfPacketPort(['lo'], { fanout, deviceCounters: true }, fakeAddon([[0, 0, 0, 0, 0, '', 0]]));
+    expect((member as unknown as { sysfs: boolean }).sysfs).toBe(false);
+    expect((first as unknown as { sysfs: boolean }).sysfs).toBe(true);
+    member.close();
+    first.close();
+  });
 });
