@@ -23,7 +23,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 // Must match src/frames/batch.ts.
@@ -34,6 +36,17 @@
 #define F_IGNORE_OUT 4    // PACKET_IGNORE_OUTGOING: do not read frames this host sends
 #define F_BLOCKING 8      // sends wait for socket buffer space (traffic generators)
 #define CHUNK 256         // frames per sendmmsg call
+// Send buffer of a socket (SO_SNDBUFFORCE; the kernel doubles it). A sent frame's memory stays
+// charged to the socket until the receiving side takes it off its backlog (for a veth, the peer's
+// core): the default 208 KiB holds about 90 full-size frames or 3 GSO super-frames, and a send
+// beyond it fails with EAGAIN. The kernel's forwarding path has no such limit, only the backlog's.
+#define SNDBUF (16 << 20)
+// When a send would block anyway (EAGAIN: the send buffer is full; ENOBUFS: the device's queue
+// is), tx() waits for room, up to this much per call, rather than drop frames TCP then waits a
+// retransmission timeout for. A port that used all of it skips waiting for TX_WAIT_OFF_NS, so an
+// interface that stays full costs at most a few percent of the data plane's time.
+#define TX_WAIT_NS 2000000L
+#define TX_WAIT_OFF_NS 50000000L
 #define VH sizeof(struct virtio_net_hdr)
 
 typedef struct {
@@ -44,8 +57,9 @@ typedef struct {
   int open_block;                     // cur is opened: next/left are valid
   struct tpacket3_hdr *next;
   unsigned left;
-  double drops, truncated, oversize, tx_unsent, tx_errors;  // counters for stats()
+  double drops, truncated, oversize, tx_unsent, tx_errors, tx_waits;  // counters for stats()
   int last_tx_errno;
+  int64_t no_wait_until;  // CLOCK_MONOTONIC ns: tx() gives up at once before then
   uv_poll_t poll;
   int uv_open, js_gone, closed;
   napi_env env;
@@ -231,6 +245,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     p->blocks = blocks;
   }
   // Optional features: an older kernel without them still works, a little slower or noisier.
+  // Without CAP_NET_ADMIN, SO_SNDBUF (capped at net.core.wmem_max) is the next best.
+  int sndbuf = SNDBUF;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   if (flags & F_QDISC_BYPASS) setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
   if (flags & F_IGNORE_OUT) setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
   // ETH_P_ALL, not ETH_P_IP: an ETH_P_IP tap misses frames the nftables fence drops (LAB-NOTES gotcha 2).
@@ -320,6 +337,31 @@ full:
   return num(env, n);
 }
 
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+// A send failed with err (EAGAIN or ENOBUFS): waits for room within the call's budget (*left, ns)
+// and returns 1 to try again, or 0 to give up (the budget is spent, or the port gave up lately).
+static int wait_room(port_t *p, int err, int64_t *left) {
+  int64_t t0 = now_ns();
+  if (t0 < p->no_wait_until) return 0;
+  if (*left <= 0) { p->no_wait_until = t0 + TX_WAIT_OFF_NS; return 0; }
+  p->tx_waits++;
+  if (err == EAGAIN) {  // the send buffer: POLLOUT when the backlog took enough of it
+    struct pollfd pf = { .fd = p->fd, .events = POLLOUT };
+    struct timespec to = { 0, *left };
+    ppoll(&pf, 1, &to, NULL);
+  } else {  // ENOBUFS: the device's queue is full and the socket looks writable: back off a little
+    struct timespec d = { 0, 20000 };
+    nanosleep(&d, NULL);
+  }
+  *left -= now_ns() - t0;
+  return 1;
+}
+
 // ---- tx(handle, views, count, ifOut) -> frames sent; the others are counted in stats() ----
 static napi_value js_tx(napi_env env, napi_callback_info info) {
   ARGS(4, "tx(handle, views, count, ifOut)");
@@ -334,6 +376,7 @@ static napi_value js_tx(napi_env env, napi_callback_info info) {
     return throw_code(env, "EINVAL", "tx(handle, views, count, ifOut): bad arguments");
   int count = a[0], vnet = p->flags & F_VNET, dontwait = (p->flags & F_BLOCKING) ? 0 : MSG_DONTWAIT;
   int sent = 0, blocked = 0, i = 0;
+  int64_t wait_left = TX_WAIT_NS;
   while (i < count) {
     int k = 0;  // gather the next chunk of this interface's TX frames
     for (; i < count && k < CHUNK; i++) {
@@ -359,7 +402,12 @@ static napi_value js_tx(napi_env env, napi_callback_info info) {
       int r = sendmmsg(p->fd, msgs + done, (unsigned)(k - done), dontwait);
       if (r > 0) { done += r; sent += r; continue; }
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == ENOBUFS) { blocked = 1; p->tx_unsent += k - done; break; }
+      if (errno == EAGAIN || errno == ENOBUFS) {
+        if (dontwait && wait_room(p, errno, &wait_left)) continue;  // a blocking socket waited already
+        blocked = 1;  // the rest of this call's frames are counted, not sent
+        p->tx_unsent += k - done;
+        break;
+      }
       p->tx_errors++;  // this frame was refused (EMSGSIZE, EINVAL...): skip it, send the rest
       p->last_tx_errno = errno;
       done++;
@@ -368,7 +416,7 @@ static napi_value js_tx(napi_env env, napi_callback_info info) {
   return num(env, sent);
 }
 
-// ---- stats(handle) -> [drops, truncated, oversize, txUnsent, txErrors, lastTxError] ----
+// ---- stats(handle) -> [drops, truncated, oversize, txUnsent, txErrors, lastTxError, txWaits] ----
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   ARGS(1, "stats(handle)");
   napi_value out, s;
@@ -378,10 +426,11 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   socklen_t sl = sizeof st;
   if (p->ring && getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) p->drops += st.tp_drops;  // read resets
   double v[5] = { p->drops, p->truncated, p->oversize, p->tx_unsent, p->tx_errors };
-  napi_create_array_with_length(env, 6, &out);
+  napi_create_array_with_length(env, 7, &out);
   for (uint32_t i = 0; i < 5; i++) napi_set_element(env, out, i, num(env, v[i]));
   napi_create_string_utf8(env, p->last_tx_errno ? errname(p->last_tx_errno) : "", NAPI_AUTO_LENGTH, &s);
   napi_set_element(env, out, 5, s);
+  napi_set_element(env, out, 6, num(env, p->tx_waits));
   return out;
 }
 

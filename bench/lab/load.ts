@@ -20,6 +20,10 @@ export interface LoadRun {
   errors: number;
   /** UDP only: frames sent by the generator. */
   sent?: number;
+  /** HTTP only: request latency percentiles from wrk, in ms. */
+  p50?: number;
+  p90?: number;
+  p99?: number;
 }
 
 export const BULK_BYTES = 1 << 20;
@@ -38,8 +42,9 @@ response = function(status, headers, body)
 end
 done = function(s, latency, requests)
   local e = s.errors
-  io.write(string.format('{"requests":%d,"us":%d,"bytes":%d,"errors":%d}\\n',
-    s.requests, s.duration, s.bytes, e.connect + e.read + e.write + e.status + e.timeout))
+  io.write(string.format('{"requests":%d,"us":%d,"bytes":%d,"errors":%d,"p50":%d,"p90":%d,"p99":%d}\\n',
+    s.requests, s.duration, s.bytes, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
 end
 `;
 
@@ -53,8 +58,8 @@ export async function runWrk(lab: Lab, test: Exclude<Test, 'udp'>, seconds: numb
   const r = await lab.exec('client', cmd, { timeoutMs: (seconds + 20) * 1000 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.code !== 0 || !line) throw new Error(`wrk ${test}: ${r.timedOut ? 'timed out' : `exit ${r.code}`}: ${(r.stderr || r.stdout).trim().slice(-400)}`);
-  const j = JSON.parse(line) as { requests: number; us: number; bytes: number; errors: number };
-  return { ops: j.requests, seconds: j.us / 1e6, bytes: j.bytes, errors: j.errors };
+  const j = JSON.parse(line) as { requests: number; us: number; bytes: number; errors: number; p50: number; p90: number; p99: number };
+  return { ops: j.requests, seconds: j.us / 1e6, bytes: j.bytes, errors: j.errors, p50: j.p50 / 1000, p90: j.p90 / 1000, p99: j.p99 / 1000 };
 }
 
 async function rxPackets(lab: Lab): Promise<number> {

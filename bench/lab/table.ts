@@ -6,12 +6,22 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row } from '../lib/report.js';
+import { formatLosses, type Losses } from './losses.js';
 import type { Test } from './load.js';
+
+/** A test as the table keys it: the load tests with offloads off, and bulk-on: the bulk GETs with offloads on. */
+export type TestKey = Test | 'bulk-on';
+const KEYS: TestKey[] = ['new-conn', 'keep-alive', 'bulk', 'udp', 'bulk-on'];
 
 export interface Measured {
   director: string;
-  /** Medians per test: rate (req/s, Gbit/s or kpps), cpu (µs per op), util (router core 0-1), loss (%). */
-  figures: Partial<Record<Test, Record<string, number>>>;
+  /**
+   * Medians per test: rate (req/s, Gbit/s or kpps), cpu (µs per op), util (router core 0-1), loss (%),
+   * and for HTTP wrk's latency percentiles p50, p90, p99 (ms).
+   */
+  figures: Partial<Record<TestKey, Record<string, number>>>;
+  /** Frames lost per test, summed over its runs (bench/lab/losses.ts). */
+  losses: Partial<Record<TestKey, Losses>>;
   notes: string[];
   setupS?: number;
   /** The router core's busy share with no load, subtracted from every run. */
@@ -20,7 +30,7 @@ export interface Measured {
 
 interface Column {
   name: string;
-  test: Test;
+  test: TestKey;
   field: string;
   digits: number;
   /** Ratio to the kernel shown in markdown and in "vs kernel". */
@@ -34,10 +44,28 @@ const COLUMNS: Column[] = [
   { name: 'µs CPU/req', test: 'keep-alive', field: 'cpu', digits: 2, ratio: 'req' },
   { name: 'Gbit/s bulk', test: 'bulk', field: 'rate', digits: 2 },
   { name: 'µs CPU/MiB', test: 'bulk', field: 'cpu', digits: 0, ratio: 'MiB' },
+  { name: 'bulk p99 ms', test: 'bulk', field: 'p99', digits: 0, ratio: 'p99' },
   { name: 'UDP 64B kpps', test: 'udp', field: 'rate', digits: 0 },
   { name: 'UDP loss %', test: 'udp', field: 'loss', digits: 1 },
   { name: 'µs CPU/pkt', test: 'udp', field: 'cpu', digits: 2, ratio: 'pkt' },
+  { name: 'offloads on: Gbit/s bulk', test: 'bulk-on', field: 'rate', digits: 2 },
+  { name: 'offloads on: µs CPU/MiB', test: 'bulk-on', field: 'cpu', digits: 0, ratio: 'MiB on' },
+  { name: 'offloads on: bulk p99 ms', test: 'bulk-on', field: 'p99', digits: 0, ratio: 'p99 on' },
 ];
+
+/** Percentiles shown per test in the second table (and the JSON rows). */
+const LATENCY: Array<{ test: TestKey; name: string }> = [
+  { test: 'new-conn', name: 'new conn' },
+  { test: 'keep-alive', name: 'keep-alive' },
+  { test: 'bulk', name: 'bulk' },
+  { test: 'bulk-on', name: 'bulk, offloads on' },
+];
+
+const ms = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+const percentiles = (m: Measured, t: TestKey): string => {
+  const f = m.figures[t];
+  return f?.p99 === undefined ? '-' : `${ms(f.p50)} / ${ms(f.p90)} / ${ms(f.p99)}`;
+};
 
 const value = (m: Measured, c: Column): number | undefined => {
   const v = m.figures[c.test]?.[c.field];
@@ -57,11 +85,13 @@ export function toRows(results: Measured[]): Row[] {
   return results.map((m) => {
     const row: Row = { director: m.director };
     for (const c of COLUMNS) row[c.name] = value(m, c) ?? '-';
-    const busy = (['new-conn', 'keep-alive', 'bulk', 'udp'] as Test[]).map((t) => {
+    const busy = (['new-conn', 'keep-alive', 'bulk', 'udp', 'bulk-on'] as TestKey[]).map((t) => {
       const u = m.figures[t]?.util;
       return u === undefined ? '-' : String(Math.round(u * 100));
     });
-    row['router busy % (conn/req/bulk/udp)'] = busy.join('/');
+    row['router busy % (conn/req/bulk/udp/bulk-on)'] = busy.join('/');
+    for (const l of LATENCY) row[`${l.name} p50/p90/p99 ms`] = percentiles(m, l.test);
+    for (const t of KEYS) if (m.losses[t]) row[`${t} losses`] = formatLosses(m.losses[t]!);
     const vs = COLUMNS.filter((c) => c.ratio).flatMap((c) => {
       const r = ratio(m, base, c);
       return r === undefined ? [] : [`${c.ratio} ${fmtRatio(r)}`];
@@ -98,6 +128,17 @@ export function markdown(results: Measured[], setup: string): string {
       return `| ${m.director} | ${cells.join(' | ')} |`;
     }),
   ];
+  const latHead = ['director', ...LATENCY.map((l) => `${l.name} p50 / p90 / p99 ms`)];
+  const latLines = [
+    `| ${latHead.join(' | ')} |`,
+    `|${latHead.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...results.map((m) => `| ${m.director} | ${LATENCY.map((l) => percentiles(m, l.test)).join(' | ')} |`),
+  ];
+  const lossLines = [
+    '| director | test | losses (summed over the runs) |',
+    '|---|---|---|',
+    ...results.flatMap((m) => KEYS.filter((t) => m.losses[t]).map((t) => `| ${m.director} | ${t} | ${formatLosses(m.losses[t]!)} |`)),
+  ];
   const notes = results.flatMap((m) => [...new Set(m.notes)].map((n) => `- ${m.director}: ${n}`));
   const n = cpus();
   return [
@@ -110,7 +151,16 @@ export function markdown(results: Measured[], setup: string): string {
     `own work plus the kernel's receive and send work of the router's interfaces (RPS pinned to that core). The real servers (Node)`,
     `and the load generators share the other core and fill it first, so the rates are theirs more than the directors'. Bulk: 1 MiB`,
     `GETs over 4 connections. UDP: one client core sending 64-byte frames as fast as it can; kpps is what reached the real servers.`,
-    `HAProxy is a TCP proxy: no UDP.`,
+    `HAProxy is a TCP proxy: no UDP. "offloads on": the bulk GETs again in a lab whose veths keep their offloads (GSO, checksum offload).`,
+    '',
+    'Latency of the HTTP tests (wrk, medians of the runs\' percentiles):',
+    '',
+    latLines.join('\n'),
+    '',
+    'Losses: TCP retransmissions by the client and the real servers, drops of every lab interface (a veth counts what its peer\'s',
+    'backlog refused as tx_dropped), and tsvs\'s own backend_* (frames/port.ts) and drop_* counters:',
+    '',
+    lossLines.join('\n'),
     '',
     `${new Date().toISOString().slice(0, 10)}, ${n.length ? `${n[0].model.trim()} x ${n.length}` : 'unknown CPU'}, Node ${process.version}; ${setup}.`,
     ...(notes.length ? ['', ...notes] : []),

@@ -176,8 +176,11 @@ function addBackendFamilies(f: Families, b: Record<string, number>): void {
   f.counter('tsvs_backend_rx_ring_drops_total', 'Frames lost on receive because the backend\'s buffer was full (AF_PACKET ring tp_drops; libpcap ps_drop and its staging).').inc(b.ring_drops ?? 0);
   f.counter('tsvs_backend_rx_truncated_total', 'Frames received cut short (bigger than a ring slot or the snap length) and skipped.').inc(b.truncated ?? 0);
   f.counter('tsvs_backend_rx_oversize_total', 'Frames received bigger than a whole batch buffer and skipped.').inc(b.oversize ?? 0);
-  f.counter('tsvs_backend_tx_unsent_total', 'Frames not sent because the socket would block.').inc(b.tx_unsent ?? 0);
+  f.counter('tsvs_backend_tx_unsent_total', 'Frames not sent because the socket\'s buffer or the device\'s queue stayed full after a bounded wait (2 ms per batch).').inc(b.tx_unsent ?? 0);
   f.counter('tsvs_backend_tx_errors_total', 'Frames the kernel refused to send (e.g. EMSGSIZE) or libpcap failed to inject.').inc(b.tx_errors ?? 0);
+  f.counter('tsvs_backend_if_rx_dropped_total', 'Frames the router\'s devices dropped on receive before any socket saw them (rx_dropped, rx_missed_errors, rx_fifo_errors), since the backend opened.').inc(b.if_rx_dropped ?? 0);
+  f.counter('tsvs_backend_if_tx_dropped_total', 'Frames the router\'s devices dropped on send (tx_dropped, tx_fifo_errors; a veth counts what its peer\'s backlog refused), since the backend opened.').inc(b.if_tx_dropped ?? 0);
+  f.counter('tsvs_backend_tx_waits_total', 'Sends that found the socket\'s buffer or the device\'s queue full and waited for room instead of dropping (not a loss: an outgoing link at its limit).').inc(b.tx_waits ?? 0);
 }
 
 function addStatusFamilies(f: Families, st: StatusView): void {

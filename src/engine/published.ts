@@ -3,6 +3,7 @@
 // few figures of the loop around it (router/dataplane-host.ts). In the router
 // these are views of shared memory (the data plane runs in a worker thread);
 // inline, the same arrays.
+import { PORT_COUNTER_NAMES } from '../frames/port.js';
 import type { Engine } from './engine.js';
 
 /** Upper bounds of the batch-size and batch-time histograms (frames; microseconds). */
@@ -78,7 +79,7 @@ export interface DataPlaneMemory {
 
 /** The engine's arrays, plus the loop's own (made with the engine's alloc). */
 export function memoryOf(
-  engine: Engine, host: Float64Array, batchFrames: Float64Array, batchMicros: Float64Array, backend: Float64Array = new Float64Array(5),
+  engine: Engine, host: Float64Array, batchFrames: Float64Array, batchMicros: Float64Array, backend: Float64Array = new Float64Array(PORT_COUNTER_NAMES.length),
 ): DataPlaneMemory {
   const rt = engine.services;
   const d = rt.dests;

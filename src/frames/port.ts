@@ -30,10 +30,23 @@ export interface PortCounters {
   oversize: number;
   txUnsent: number;
   txErrors: number;
+  /**
+   * Not a loss: sends that found the socket or the device full and waited for room
+   * (a little, bounded) instead of dropping; a rising figure means an outgoing link
+   * at its limit. Absent where the backend never waits.
+   */
+  txWaits?: number;
+  /**
+   * What the devices themselves dropped since the port opened (rx_dropped + rx_missed_errors +
+   * rx_fifo_errors, tx_dropped + tx_fifo_errors): a NIC's full receive ring before any socket saw
+   * the frame, or a veth whose peer's backlog refused it. The kernel's NAT loses frames there too.
+   */
+  ifRxDropped?: number;
+  ifTxDropped?: number;
 }
 
 /** The names PortCounters go by in stats, metrics and `tsvs top`, in order. */
-export const PORT_COUNTER_NAMES = ['ring_drops', 'truncated', 'oversize', 'tx_unsent', 'tx_errors'] as const;
+export const PORT_COUNTER_NAMES = ['ring_drops', 'truncated', 'oversize', 'tx_unsent', 'tx_errors', 'tx_waits', 'if_rx_dropped', 'if_tx_dropped'] as const;
 
 /** A live port that can wake its owner when frames are waiting (the AF_PACKET and pcap backends). */
 export interface LivePort extends PacketPort {

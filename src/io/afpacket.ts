@@ -2,6 +2,7 @@
 // TPACKET_V3 receive ring, sendmmsg batches, and the virtio-net header so GSO
 // super-frames and partial checksums cross whole (shared/LAB-NOTES.md, gotcha 1).
 // ifIn/ifOut of a Batch are indices into the list of devices given here.
+import { readFileSync } from 'node:fs';
 import { type Batch } from '../frames/batch.js';
 import {
   F_BLOCKING, F_IGNORE_OUTGOING, F_QDISC_BYPASS, F_VNET, inNetns, requireNative,
@@ -45,6 +46,12 @@ export interface AfPacketOptions {
   fanout?: { group: number | readonly number[] | 'unique'; mode: keyof typeof FANOUT_MODES };
   /** Open the sockets in this network namespace (a name from `ip netns` or a path). */
   netns?: string;
+  /**
+   * Report the devices' own drop counters (sysfs) in counters(). Default: unless the
+   * sockets join a fanout group, where several ports share the devices and only one of
+   * them (the first data-plane worker) should, so a sum over the ports counts each once.
+   */
+  deviceCounters?: boolean;
 }
 
 /** The Batch's typed arrays as the addon takes them, made once per Batch. */
@@ -78,6 +85,9 @@ export class AfPacketPort implements PacketPort {
   /** Socket rx() starts with, rotated so one busy interface cannot starve the others. */
   private first = 0;
   private closed = false;
+  /** deviceDrops() when the port opened: counters() shows what was dropped since. */
+  private readonly dropsAtOpen: [number, number];
+  private readonly sysfs: boolean;
 
   constructor(
     readonly devices: readonly string[],
@@ -110,6 +120,9 @@ export class AfPacketPort implements PacketPort {
         throw e;
       }
     }, n);
+    // sysfs shows this process's namespace: a port opened in another one has no device counters here.
+    this.sysfs = opts.netns === undefined && (opts.deviceCounters ?? opts.fanout === undefined);
+    this.dropsAtOpen = this.deviceDrops();
   }
 
   rx(batch: Batch, max: number): number {
@@ -152,23 +165,49 @@ export class AfPacketPort implements PacketPort {
   /** Counters per interface (kernel ring drops are read and reset by each call). */
   stats(): SocketStats[] {
     return this.sockets.map((s) => {
-      const [drops, truncated, oversize, txUnsent, txErrors, lastTxError] = this.native.stats(s);
-      return { drops, truncated, oversize, txUnsent, txErrors, lastTxError };
+      const [drops, truncated, oversize, txUnsent, txErrors, lastTxError, txWaits] = this.native.stats(s);
+      return { drops, truncated, oversize, txUnsent, txErrors, lastTxError, txWaits: txWaits ?? 0 };
     });
   }
 
   /** stats() summed over the devices: the data plane publishes these (ring drops read from the kernel accumulate in the addon). */
   counters(): PortCounters {
-    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0 };
+    const c: PortCounters = { ringDrops: 0, truncated: 0, oversize: 0, txUnsent: 0, txErrors: 0, txWaits: 0, ifRxDropped: 0, ifTxDropped: 0 };
     if (this.closed) return c;
+    const d = this.deviceDrops();
+    c.ifRxDropped = d[0] - this.dropsAtOpen[0];
+    c.ifTxDropped = d[1] - this.dropsAtOpen[1];
     for (const s of this.stats()) {
       c.ringDrops += s.drops;
       c.truncated += s.truncated;
       c.oversize += s.oversize;
       c.txUnsent += s.txUnsent;
       c.txErrors += s.txErrors;
+      c.txWaits! += s.txWaits;
     }
     return c;
+  }
+
+  /**
+   * The devices' own drop counters summed, [receive, send], from sysfs: read once a second
+   * (the data plane's tick), never per packet. A port opened with `netns`, or a device
+   * whose sysfs entry is gone or another's, counts 0.
+   */
+  private deviceDrops(): [number, number] {
+    const out: [number, number] = [0, 0];
+    if (!this.sysfs) return out;
+    this.devices.forEach((dev, i) => {
+      const dir = `/sys/class/net/${dev}`;
+      const read = (f: string): number => Number(readFileSync(`${dir}/${f}`, 'utf8')) || 0;
+      try {
+        if (read('ifindex') !== this.info[i].index) return;
+        out[0] += read('statistics/rx_dropped') + read('statistics/rx_missed_errors') + read('statistics/rx_fifo_errors');
+        out[1] += read('statistics/tx_dropped') + read('statistics/tx_fifo_errors');
+      } catch {
+        // no sysfs here (a container without it): nothing to add
+      }
+    });
+    return out;
   }
 
   close(): void {

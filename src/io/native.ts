@@ -25,6 +25,8 @@ export interface SocketStats {
   txErrors: number;
   /** errno name of the last refused frame ("EMSGSIZE"), or "". */
   lastTxError: string;
+  /** Sends that waited for room in the send buffer or the device's queue (not lost). */
+  txWaits: number;
 }
 
 /** Flags of open(); must match native/afpacket.c. */
@@ -39,8 +41,8 @@ export interface NativeAddon {
   open(ifname: string, filter: string | null, blockSize: number, blocks: number, flags: number, fanout: number): SocketHandle;
   rx(h: SocketHandle, views: BatchViews, count: number, used: number, max: number, ifIn: number): number;
   tx(h: SocketHandle, views: BatchViews, count: number, ifOut: number): number;
-  /** [drops, truncated, oversize, txUnsent, txErrors, lastTxError] (see SocketStats). */
-  stats(h: SocketHandle): [number, number, number, number, number, string];
+  /** [drops, truncated, oversize, txUnsent, txErrors, lastTxError, txWaits] (see SocketStats). */
+  stats(h: SocketHandle): [number, number, number, number, number, string, number];
   poll(h: SocketHandle, cb: (() => void) | null): void;
   close(h: SocketHandle): void;
   ifInfo(name: string): { index: number; mac: Uint8Array; mtu: number };

@@ -14,7 +14,7 @@ import type { ArpOut, NeighEvent } from '../engine/neighbours.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { RouteTable, type Route } from '../engine/routes.js';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
-import type { LivePort } from '../frames/port.js';
+import { PORT_COUNTER_NAMES, type LivePort } from '../frames/port.js';
 import type { TableDelta } from '../model/diff.js';
 import { formatIPv4, PROTO_TCP, PROTO_UDP, type RealServer } from '../model/index.js';
 import {
@@ -112,7 +112,7 @@ export class DataPlaneHost {
     this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
     this.host = alloc(Float64Array, H_FIELDS);
     this.host[H_CONN_CAPACITY] = this.engine.conns.capacity;
-    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3), alloc(Float64Array, 5));
+    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3), alloc(Float64Array, PORT_COUNTER_NAMES.length));
   }
 
   /** Applies the first table, opens the port, announces the addresses. Throws when the port cannot be opened. */
@@ -308,6 +308,9 @@ export class DataPlaneHost {
     p[2] = c.oversize;
     p[3] = c.txUnsent;
     p[4] = c.txErrors;
+    p[5] = c.txWaits ?? 0;
+    p[6] = c.ifRxDropped ?? 0;
+    p[7] = c.ifTxDropped ?? 0;
   }
 
   private sendArp(periodic: boolean): void {

@@ -38,7 +38,7 @@ const host = new DataPlaneHost({
   maxBatchesPerWake: spec.maxBatchesPerWake,
   shared: true,
   log,
-  openPort: (devices) => (live = openLivePort(devices, spec.backend as Backend, log, share ? { group: share.index === 0 ? 'unique' : groups, mode: 'cbpf' } : undefined)),
+  openPort: (devices) => (live = openLivePort(devices, spec.backend as Backend, log, share ? { group: share.index === 0 ? 'unique' : groups, mode: 'cbpf' } : undefined, !share || share.index === 0)),
   share: share && {
     first: share.index === 0,
     relay: share.index === 0 && share.count > 1 ? (frame, itf) => port.postMessage({ kind: 'arp', frame, itf } satisfies Response, [frame.buffer as ArrayBuffer]) : undefined,

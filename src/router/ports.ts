@@ -13,14 +13,16 @@ export type Backend = 'auto' | 'native' | 'pcap';
 /**
  * `fanout`: a data-plane worker of several (tsvs start --workers): the native
  * backend's sockets join PACKET_FANOUT_CBPF groups (router/fanout-bpf.ts).
+ * `deviceCounters`: this port reads the devices' own drops (sysfs); of several
+ * workers only the first does, or the sum over workers would count them N times.
  */
-export function openLivePort(devices: string[], backend: Backend, log: Logger, fanout?: AfPacketOptions['fanout']): LivePort {
+export function openLivePort(devices: string[], backend: Backend, log: Logger, fanout?: AfPacketOptions['fanout'], deviceCounters?: boolean): LivePort {
   const warn = (m: string): void => log.warn(m);
   let port: AfPacketPort | PcapPort;
   if (backend === 'native' || fanout) {
     const n = loadNative();
     if (!n.addon) throw new Error(`--backend native: the AF_PACKET addon is not available (${n.reason})`);
-    port = new AfPacketPort(devices, { fanout }, n.addon);
+    port = new AfPacketPort(devices, { fanout, deviceCounters }, n.addon);
   } else if (backend === 'pcap') {
     port = new PcapPort(devices, { warn });
   } else {

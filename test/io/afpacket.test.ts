@@ -151,6 +151,57 @@ describe.skipIf(!ROOT)(`AfPacketPort over veth${SKIP}`, () => {
     }
   });
 
+  it('sends a batch bigger than a default socket send buffer whole, with nothing unsent', async () => {
+    // A sent frame stays charged to the socket until the next hop takes it (the peer's
+    // backlog on another core, a qdisc): a 40 Mbit/s token bucket holds them for a while, and 512
+    // full-size frames are several times the kernel's default send buffer (208 KiB),
+    // which used to end the batch with EAGAIN and count the rest as tx_unsent.
+    pair.lab.exec(pair.p, 'tc', 'qdisc', 'add', 'dev', 'p0', 'root', 'tbf', 'rate', '40mbit', 'burst', '20kb', 'limit', '2mb');
+    const port = new AfPacketPort(['p0'], { netns: pair.p, blocks: 0, qdiscBypass: false });
+    try {
+      const before = pair.lab.rxPackets(pair.w, 'w0');
+      const b = new Batch(512, 512 * 1514);
+      for (let i = 0; i < 512; i++) {
+        b.push(frameOf(1514, i), 0);
+        b.verdict[i] = VERDICT_TX;
+      }
+      expect(port.tx(b)).toBe(512);
+      expect(port.counters()).toMatchObject({ txUnsent: 0, txErrors: 0 });
+      await sleep(500); // 775 KB at 40 Mbit/s: 155 ms
+      expect(pair.lab.rxPackets(pair.w, 'w0') - before).toBe(512);
+    } finally {
+      port.close();
+      pair.lab.exec(pair.p, 'tc', 'qdisc', 'del', 'dev', 'p0', 'root');
+    }
+  });
+
+  it('waits a bounded time for a full queue, then counts what it could not send', () => {
+    // A qdisc that holds 30 KB at 40 Mbit/s: a send past it fails with ENOBUFS. tx() waits
+    // for room (at most 2 ms a call: about 10 KB drain meanwhile), then counts the rest as
+    // unsent; right after giving up it does not wait again.
+    pair.lab.exec(pair.p, 'tc', 'qdisc', 'add', 'dev', 'p0', 'root', 'tbf', 'rate', '40mbit', 'burst', '3kb', 'limit', '30kb');
+    const port = new AfPacketPort(['p0'], { netns: pair.p, blocks: 0, qdiscBypass: false });
+    try {
+      const b = new Batch(200, 200 * 1514);
+      for (let i = 0; i < 200; i++) {
+        b.push(frameOf(1514, i), 0);
+        b.verdict[i] = VERDICT_TX;
+      }
+      const sent = port.tx(b);
+      const first = port.counters();
+      expect(sent).toBeGreaterThan(0);
+      expect(sent + first.txUnsent).toBe(200);
+      expect(first.txWaits).toBeGreaterThan(0);
+      const again = port.tx(b);
+      const second = port.counters();
+      expect(again + second.txUnsent - first.txUnsent).toBe(200);
+      expect(second.txWaits).toBe(first.txWaits);
+    } finally {
+      port.close();
+      pair.lab.exec(pair.p, 'tc', 'qdisc', 'del', 'dev', 'p0', 'root');
+    }
+  });
+
   it('ignores stale offload offsets of a reused batch slot (no flag, no offsets)', async () => {
     const h = await vethHarness(pair, (ns) => new AfPacketPort(['p0', 'p1'], { netns: ns }));
     try {

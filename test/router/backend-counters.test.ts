@@ -47,16 +47,19 @@ const value = (fams: ParsedFamily[], name: string, labels: Record<string, string
 describe('backend counters and answers in the stats and metrics', () => {
   it('publishes the port\'s counters at each tick, and /metrics shows them under tsvs_backend_*', async () => {
     const { host, port } = started();
-    port.lost = { ringDrops: 1234, truncated: 5, oversize: 2, txUnsent: 7, txErrors: 3 };
+    port.lost = { ringDrops: 1234, truncated: 5, oversize: 2, txUnsent: 7, txErrors: 3, txWaits: 11, ifRxDropped: 13, ifTxDropped: 17 };
     host.tick();
     const dp = dataPlaneView(host.memory);
-    expect(dp.backend).toEqual({ ring_drops: 1234, truncated: 5, oversize: 2, tx_unsent: 7, tx_errors: 3 });
+    expect(dp.backend).toEqual({ ring_drops: 1234, truncated: 5, oversize: 2, tx_unsent: 7, tx_errors: 3, tx_waits: 11, if_rx_dropped: 13, if_tx_dropped: 17 });
     const fams = parsePrometheusTextFormat(await renderMetrics({ table: tableView(), dataplane: dp, status: status() }));
     expect(value(fams, 'tsvs_backend_rx_ring_drops_total')).toBe(1234);
     expect(value(fams, 'tsvs_backend_rx_truncated_total')).toBe(5);
     expect(value(fams, 'tsvs_backend_rx_oversize_total')).toBe(2);
     expect(value(fams, 'tsvs_backend_tx_unsent_total')).toBe(7);
     expect(value(fams, 'tsvs_backend_tx_errors_total')).toBe(3);
+    expect(value(fams, 'tsvs_backend_tx_waits_total')).toBe(11);
+    expect(value(fams, 'tsvs_backend_if_rx_dropped_total')).toBe(13);
+    expect(value(fams, 'tsvs_backend_if_tx_dropped_total')).toBe(17);
     expect(snapshotOf(tableView(), dp, 0).counters).toMatchObject({ backend_ring_drops: 1234, backend_tx_errors: 3 });
     host.stop();
   });

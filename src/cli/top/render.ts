@@ -135,19 +135,22 @@ function dropRows(dp: DataPlaneView, perSecond: (now: number, before: number | u
   // The backend's losses (ring overflows, refused sends) and the answers' rate limit are frames lost too.
   const drops = [...Object.entries(dp.drops), ...lostElsewhere(dp)].filter(([, n]) => n > 0);
   const prev: Record<string, number> | undefined = before && Object.fromEntries([...Object.entries(before.drops), ...lostElsewhere(before)]);
-  if (!drops.length) return ['Drops: none'];
+  // Sends that waited for room in a full queue: nothing lost, but the outgoing link is at its limit.
+  const waits = dp.backend?.tx_waits ?? 0;
+  const waited = waits > 0 ? [`Sends that waited for a full queue (not lost): ${waits}`] : [];
+  if (!drops.length) return ['Drops: none', ...waited];
   const w = Math.max(...drops.map(([reason]) => reason.length), 'Drops'.length);
   const out = [`${'Drops'.padEnd(w + 2)}     total   per s`];
   for (const [reason, n] of drops) {
     const r = perSecond(n, prev ? (prev[reason] ?? 0) : undefined);
     out.push(`  ${reason.padEnd(w)} ${fit(n, 9)} ${(r === null ? '-' : rate(r)).padStart(7)}`);
   }
-  return out;
+  return [...out, ...waited];
 }
 
 /** The backend's counters as backend_* rows, and the answers the rate limit held back. */
 function lostElsewhere(dp: DataPlaneView): Array<[string, number]> {
-  const b = Object.entries(dp.backend ?? {}).map(([k, n]): [string, number] => [`backend_${k}`, n]);
+  const b = Object.entries(dp.backend ?? {}).filter(([k]) => k !== 'tx_waits').map(([k, n]): [string, number] => [`backend_${k}`, n]);
   const r = Object.entries(dp.replies ?? {}).filter(([k]) => k.endsWith('_rate_limited'));
   return [...b, ...r];
 }

@@ -123,8 +123,11 @@ describe('renderTop', () => {
   it('lists the backend\'s losses and the answers the rate limit held back with the drops (issue 15 item 7)', () => {
     const [cur, prev] = twoRefreshes();
     prev.dataplane = { ...prev.dataplane, backend: { ring_drops: 100, tx_errors: 0 }, replies: { tcp_resets_sent: 9, tcp_resets_rate_limited: 0 } };
-    cur.dataplane = { ...cur.dataplane, backend: { ring_drops: 140, tx_errors: 2 }, replies: { tcp_resets_sent: 11, tcp_resets_rate_limited: 4 } };
+    cur.dataplane = { ...cur.dataplane, backend: { ring_drops: 140, tx_errors: 2, tx_waits: 7 }, replies: { tcp_resets_sent: 11, tcp_resets_rate_limited: 4 } };
     const lines = renderTop(cur, prev, 80, 24).split('\n');
+    // A send that waited for room lost nothing: said apart from the drops.
+    expect(lines).toContain('Sends that waited for a full queue (not lost): 7');
+    expect(lines.some((l) => l.includes('backend_tx_waits'))).toBe(false);
     expect(lines).toContain('  backend_ring_drops              140    20.0');
     expect(lines).toContain('  backend_tx_errors                 2     1.0');
     expect(lines).toContain('  tcp_resets_rate_limited           4     2.0');
