@@ -1,10 +1,12 @@
 // The lower-level measure of the data plane's stall during a change, in one
 // process: the real router with the data plane inline (InlineDataPlane, a memory
 // port), a batch of frames through it before and after each change, and the
-// longest step the data plane takes in one go for it: a big delta arrives in
-// slices (model/diff.ts sliceDelta, DataPlaneHost.stage), each taken between two
-// batches, then the delta that switches the version (DataPlaneHost.apply); the
-// data plane's loop does nothing else during a step. In the router each piece
+// longest step the data plane takes in one go for it, as the host reports them
+// (DataPlaneHost.onStep): a big delta arrives in slices (model/diff.ts
+// sliceDelta), staged in steps of about STEP_MS between batches (stageLater),
+// then its staged services' next lists and scheduler state are prepared in
+// steps, then the switch (applyLater), timed apart; the data plane's loop does
+// nothing else during a step. In the router each piece
 // crosses to the worker by postMessage first: `clone` is structuredClone of the
 // largest piece, both halves of that copy, of which the worker's thread pays the
 // deserializing one. The same changes as the lab's stall bench (scenarios.ts).
@@ -18,9 +20,10 @@ import { ms, pct, startRouter, VIP, VPORT, type MemoryLivePort } from './setup.j
 
 const FRAMES = 256;
 
-/** InlineDataPlane with apply() timed: host.apply runs synchronously inside it. */
+/** InlineDataPlane with apply() timed: its host tells each step it takes (DataPlaneHost.onStep). */
 class TimedInline implements DataPlane {
   readonly apply_: number[] = [];
+  readonly switch_: number[] = [];
   readonly clone: number[] = [];
   readonly size: number[] = [];
   constructor(readonly inner: InlineDataPlane) {}
@@ -28,31 +31,32 @@ class TimedInline implements DataPlane {
     return this.inner.memory;
   }
   start: DataPlane['start'] = (d) => this.inner.start(d);
-  /** InlineDataPlane.apply, step by step, timing each step and its copy. */
+  /** InlineDataPlane.apply, each step timed, and the copy each piece would take to reach the worker. */
   async apply(delta: TableDelta) {
     const host = this.inner.host;
     const { stages, final } = sliceDelta(delta);
-    let step = 0;
     let clone = 0;
-    for (const s of stages) {
+    for (const piece of [...stages, final]) {
       const t0 = performance.now();
-      structuredClone(s);
-      const t1 = performance.now();
-      host.stage(delta.version, s.key, s.servers, s.remove);
-      const t2 = performance.now();
-      clone = Math.max(clone, t1 - t0);
-      step = Math.max(step, t2 - t1);
-      await new Promise((r) => setImmediate(r));
+      structuredClone(piece);
+      clone = Math.max(clone, performance.now() - t0);
     }
-    const t0 = performance.now();
-    structuredClone(final);
-    const t1 = performance.now();
-    const layouts = host.apply(final);
-    const t2 = performance.now();
-    this.clone.push(Math.max(clone, t1 - t0));
-    this.apply_.push(Math.max(step, t2 - t1));
-    this.size.push(delta.services.reduce((a, s) => a + s.upsert.length + s.remove.length / 2, 0) + delta.removed.length);
-    return layouts;
+    let step = 0;
+    let sw = 0;
+    host.onStep = (what, ms) => {
+      step = Math.max(step, ms);
+      if (what === 'switch') sw = ms;
+    };
+    try {
+      const layouts = await this.inner.apply(delta);
+      this.clone.push(clone);
+      this.apply_.push(step);
+      this.switch_.push(sw);
+      this.size.push(delta.services.reduce((a, s) => a + s.upsert.length + s.remove.length / 2, 0) + delta.removed.length);
+      return layouts;
+    } finally {
+      host.onStep = null;
+    }
   }
   conns: DataPlane['conns'] = (o, l) => this.inner.conns(o, l);
   setSync: DataPlane['setSync'] = (s) => this.inner.setSync(s);
@@ -97,11 +101,13 @@ export async function runApplyBench(o: { quick?: boolean; schedulers?: string[] 
           batch(r.port!, round++);
         }
         const a = t.apply_.slice(from).sort((x, y) => x - y);
+        const sw = t.switch_.slice(from).sort((x, y) => x - y);
         const c = t.clone.slice(from).sort((x, y) => x - y);
         const sz = t.size.slice(from).sort((x, y) => x - y);
         rows.push({
           sched, change: s.name, changes: s.count, 'servers in delta (p50)': pct(sz, 50),
           'longest step p50 ms': ms(pct(a, 50)), 'longest step max ms': ms(a[a.length - 1]),
+          'switch p50 ms': ms(pct(sw, 50)), 'switch max ms': ms(sw[sw.length - 1]),
           'clone p50 ms': ms(pct(c, 50)), 'clone max ms': ms(c[c.length - 1]),
           'API p50 ms': ms(pct(api.sort((x, y) => x - y), 50)),
         });

@@ -32,14 +32,18 @@ const host = new DataPlaneHost({
 let timer: NodeJS.Timeout | null = null;
 
 port.on('message', (req: Request) => {
+  const fail = (e: unknown): void => port.postMessage({ kind: 'error', id: req.id, message: (e as Error).message } satisfies Response);
   try {
-    port.postMessage(answer(req));
+    const r = answer(req);
+    // A table change runs in steps between batches (DataPlaneHost.stageLater, applyLater): answered when done.
+    if (r instanceof Promise) r.then((m) => port.postMessage(m), fail);
+    else port.postMessage(r);
   } catch (e) {
-    port.postMessage({ kind: 'error', id: req.id, message: (e as Error).message } satisfies Response);
+    fail(e);
   }
 });
 
-function answer(req: Request): Response {
+function answer(req: Request): Response | Promise<Response> {
   switch (req.kind) {
     case 'start': {
       const layouts = host.start(req.delta);
@@ -47,10 +51,9 @@ function answer(req: Request): Response {
       return { kind: 'started', id: req.id, layouts, memory: host.memory };
     }
     case 'stage':
-      host.stage(req.version, req.key, req.servers, req.remove);
-      return { kind: 'done', id: req.id };
+      return host.stageLater(req.version, req.key, req.servers, req.remove).then(() => ({ kind: 'done', id: req.id }));
     case 'apply':
-      return { kind: 'applied', id: req.id, layouts: host.apply(req.delta) };
+      return host.applyLater(req.delta).then((layouts) => ({ kind: 'applied', id: req.id, layouts }));
     case 'conns':
       return { kind: 'conns', id: req.id, page: host.conns(req.offset, req.limit) };
     case 'announce':
