@@ -223,15 +223,17 @@ export class DataPlaneHost {
       if (services.some((d, i) => d !== delta.services[i])) delta = { ...delta, services };
       if (!services.some((d) => d.staged)) return this.switchNow(delta);
       let t0 = this.clock();
+      const due = async (): Promise<void> => {
+        if (this.clock() - t0 < STEP_MS) return;
+        this.onStep?.('prepare', this.clock() - t0);
+        await nextTurn();
+        t0 = this.clock();
+      };
       for (const d of delta.services) {
         if (!d.staged) continue;
         const steps = this.engine.services.prepareStaged(d);
-        for (let r = steps.next(); !r.done; r = steps.next()) {
-          if (this.clock() - t0 < STEP_MS) continue;
-          this.onStep?.('prepare', this.clock() - t0);
-          await nextTurn();
-          t0 = this.clock();
-        }
+        while (steps.next().done !== true) await due();
+        await due();
       }
       if (this.clock() - t0 > 0.02) {
         this.onStep?.('prepare', this.clock() - t0);
