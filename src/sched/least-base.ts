@@ -15,6 +15,8 @@ export const INDEX_MIN = 24;
 /** Dest id -> list position (-1 = not in the list), grown to fit the ids. */
 export class Positions {
   private pos = new Int32Array(0);
+  /** The ids whose entries may be set (the last list given), for build() to clear. */
+  private marked: Uint32Array = new Uint32Array(0);
 
   set(oldIds: Uint32Array, ids: Uint32Array): void {
     let max = 0;
@@ -22,21 +24,36 @@ export class Positions {
     if (max >= this.pos.length) this.pos = new Int32Array(max + 1).fill(-1);
     else for (let i = 0; i < oldIds.length; i++) if (oldIds[i] < this.pos.length) this.pos[oldIds[i]] = -1;
     for (let i = 0; i < ids.length; i++) this.pos[ids[i]] = i;
+    this.marked = ids;
   }
 
-  /** set() from nothing, in pieces of BUILD_CHUNK (Scheduler.prepare). */
+  /**
+   * set() in pieces of BUILD_CHUNK (Scheduler.prepare), reusing the array when
+   * it is long enough (a scheduler keeps a spare Positions for this: one per
+   * prepare would be an array as long as the highest dest id, for every
+   * service of a reload of a thousand).
+   */
   *build(ids: Uint32Array): Generator<void, void, void> {
     let max = 0;
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] > max) max = ids[i];
       if (i % BUILD_CHUNK === BUILD_CHUNK - 1) yield;
     }
-    const pos = new Int32Array(max + 1).fill(-1);
+    if (max >= this.pos.length) this.pos = new Int32Array(max + 1).fill(-1);
+    else {
+      const old = this.marked;
+      for (let i = 0; i < old.length; i++) {
+        if (old[i] < this.pos.length) this.pos[old[i]] = -1;
+        if (i % BUILD_CHUNK === BUILD_CHUNK - 1) yield;
+      }
+    }
+    // From here on its entries are some of these ids' (a build given up half-way is cleared by the next).
+    this.marked = ids;
+    const pos = this.pos;
     for (let i = 0; i < ids.length; i++) {
       pos[ids[i]] = i;
       if (i % BUILD_CHUNK === BUILD_CHUNK - 1) yield;
     }
-    this.pos = pos;
   }
 
   /** List position of dest d, or -1. */
@@ -65,6 +82,8 @@ export abstract class IndexedList<I extends ListIndex> implements Scheduler {
   protected indexed = false;
   /** The next list's state, built by prepare() beside this one until commit(). */
   private next: { ids: Uint32Array; positions: Positions; index: I; indexed: boolean } | null = null;
+  /** The positions of the list before the last commit, for the next prepare() to reuse. */
+  private spare: Positions | null = null;
 
   constructor(
     protected index: I,
@@ -103,7 +122,8 @@ export abstract class IndexedList<I extends ListIndex> implements Scheduler {
   }
 
   private *prepareSteps(ids: Uint32Array, dests: DestView, index: I): Generator<void, void, void> {
-    const positions = new Positions();
+    const positions = this.spare ?? new Positions();
+    this.spare = null;
     // Not indexed until the positions are all there: changed() leaves the index alone until then.
     const next = { ids, positions, index, indexed: false };
     this.next = next;
@@ -119,6 +139,7 @@ export abstract class IndexedList<I extends ListIndex> implements Scheduler {
     if (next === null) return;
     this.next = null;
     this.ids = next.ids;
+    this.spare = this.positions;
     this.positions = next.positions;
     this.index = next.index;
     this.indexed = next.indexed;

@@ -14,6 +14,8 @@ export class RoundRobin implements Scheduler {
   private pos = -1;
   /** The next list and its positions, built by prepare() until commit(). */
   private next: { ids: Uint32Array; positions: Positions; follow: Int32Array } | null = null;
+  /** The positions of the list before the last commit, for the next prepare() to reuse (Positions.build). */
+  private spare: Positions | null = null;
 
   update(ids: Uint32Array, _dests?: DestView): void {
     this.next = null;
@@ -28,7 +30,8 @@ export class RoundRobin implements Scheduler {
   }
 
   private *prepareSteps(next: Uint32Array): Generator<void, void, void> {
-    const positions = new Positions();
+    const positions = this.spare ?? new Positions();
+    this.spare = null;
     yield* positions.build(next);
     // Where follow() would land from each position of the running list (which stays until commit): commit is then a look-up.
     const old = this.ids;
@@ -49,6 +52,7 @@ export class RoundRobin implements Scheduler {
     this.next = null;
     this.pos = this.pos >= 0 ? n.follow[this.pos] : -1;
     this.ids = n.ids;
+    this.spare = this.positions;
     this.positions = n.positions;
   }
 
