@@ -35,6 +35,14 @@ export const STAT_INBYTES = 3;
 export const STAT_OUTBYTES = 4;
 export const STAT_FIELDS = 5;
 
+/** Sets the AVAILABLE flag of every dest of `ids`: one tight loop, for the switch (see DestTrash.clearAvailable). */
+function setAvailable(flags: Uint8Array, ids: Uint32Array): void {
+  for (let k = 0; k < ids.length; k++) flags[ids[k]] |= DEST_F_AVAILABLE;
+}
+
+/** Dests walked per piece of a resumable preparation (prepareStaged). */
+const PREPARE_CHUNK = 1024;
+
 export interface ServiceEntry {
   readonly id: number;
   key: string;
@@ -69,6 +77,18 @@ interface StagedService {
   changed: Array<{ id: number; rs: RealServer }>;
   /** Dests the version takes out of the list. */
   removed: number[];
+  /**
+   * The list after the switch, built ahead by prepareStaged() (null: built in
+   * the switch), and whether the running scheduler prepared its state for it
+   * (Scheduler.prepare), or the new service's scheduler already runs on it.
+   */
+  list: Uint32Array | null;
+  /** With `list`: the dests of `removed` that are in the running list, to retire at the switch in one loop. */
+  out: Uint32Array | null;
+  /** With `list`: `back`, to mark available at the switch in one loop. */
+  backIds: Uint32Array | null;
+  prepared: boolean;
+  fresh: Scheduler | null;
 }
 
 /** Which dest ids a service lists, in order, after a change (what the control plane shows). */
@@ -147,6 +167,15 @@ export class ServiceRuntime {
   private readonly retired: DestTrash;
   private readonly freeDests: number[] = [];
   private nextDest = 1;
+  /**
+   * Set by the data plane's host, which runs settle() in steps after each
+   * switch; else applyDelta runs it itself. Dests a switch took out of service
+   * and that are not in the trash yet.
+   */
+  settleLater = false;
+  private readonly unsettled: Uint32Array[] = [];
+  /** Scratch of one byte per dest id, zero between uses (nextList). */
+  private readonly mark: Uint8Array;
 
   constructor(opts: RuntimeOptions | number = {}) {
     const o = typeof opts === 'number' ? { destCapacity: opts } : opts;
@@ -155,6 +184,7 @@ export class ServiceRuntime {
     this.serviceCapacity = o.serviceCapacity ?? 65536;
     this.dests = new Dests(cap, alloc);
     this.retired = new DestTrash(cap);
+    this.mark = new Uint8Array(cap);
     this.destNames = new Array<string>(cap).fill('');
     this.destIds = new IntMap(cap);
     this.addrRefs = new IntMap(cap);
@@ -197,11 +227,12 @@ export class ServiceRuntime {
    * new layout of every service the delta touched.
    */
   applyDelta(delta: TableDelta): ServiceLayout[] {
+    this.flushUnsettled();
     if (this.staged && this.staged.version !== delta.version) this.dropStaged();
     for (const d of delta.services) {
       if (d.staged && !this.staged?.services.has(d.key)) throw new Error(`delta ${delta.version} names staged servers of ${d.key} that were not staged`);
     }
-    const schedulers = delta.services.map((d) => this.check(d));
+    const schedulers = delta.services.map((d) => this.staged?.services.get(d.key)?.fresh ?? this.check(d));
     this.checkCapacity(delta);
     const touched: ServiceEntry[] = [];
     for (const key of delta.removed) {
@@ -212,6 +243,8 @@ export class ServiceRuntime {
     delta.services.forEach((d, i) => touched.push(this.applyService(d, schedulers[i])));
     if (delta.removed.length || delta.services.some((d) => d.settings)) this.rebuildIndex();
     this.staged = null;
+    if (this.settleLater) return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
+    this.flushUnsettled();
     // A few now, the rest on the data plane's tick: freeing is not part of the switch.
     this.collectDests(32);
     return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
@@ -226,15 +259,19 @@ export class ServiceRuntime {
    * settings, and one that leaves (`remove`, address and port pairs) stays,
    * until then. Staging for another version drops what was staged.
    */
-  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): void {
+  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = [], from = 0, to = servers.length): void {
+    this.flushUnsettled();
     if (this.staged && this.staged.version !== version) this.dropStaged();
     const staged = (this.staged ??= { version, services: new Map() });
     let st = staged.services.get(key);
-    if (!st) staged.services.set(key, (st = { added: [], back: [], changed: [], removed: [] }));
+    if (!st) staged.services.set(key, (st = { added: [], back: [], changed: [], removed: [], list: null, out: null, backIds: null, prepared: false, fresh: null }));
+    // Staging more after prepareStaged() (not what the data plane does) undoes it.
+    if (st.list !== null) this.unprepare(key, st);
     const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
-    if (servers.length > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
+    if (to - from > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
     const entry = this.entryFor(key, null, false);
-    for (const rs of servers) {
+    for (let k = from; k < to; k++) {
+      const rs = servers[k];
       let id = this.destOf(entry, rs.address, rs.port);
       if (id > 0 && (this.dests.flags[id] & DEST_F_AVAILABLE) !== 0) {
         st.changed.push({ id, rs });
@@ -258,9 +295,112 @@ export class ServiceRuntime {
     }
   }
 
+  /**
+   * The rest of a staged service's switch, ahead of it: its next list, and its
+   * scheduler's state for that list (Scheduler.prepare, kept current by the
+   * counters' changed() calls until the switch), so that the switch of a
+   * whole-service replacement is a swap, not a rebuild over ten thousand dests.
+   * `d` is the version's delta of that service (its settings may name another
+   * scheduler: then nothing is prepared but the list). Resumable: each next()
+   * does a bounded piece (PREPARE_CHUNK dests), so the caller takes it in steps
+   * between batches; the code runs too seldom to be optimised, so no piece of
+   * it may walk ten thousand dests. Does nothing for a service not staged.
+   */
+  *prepareStaged(d: ServiceDelta): Generator<void, void, void> {
+    const st = this.staged?.services.get(d.key);
+    if (!st || !d.staged || d.upsert.length || d.remove.length) return;
+    const entry = this.services[this.svcIds.get(d.key)!];
+    if (st.list !== null) this.unprepare(d.key, st);
+    yield* this.nextList(entry.ids, st);
+    const list = st.list!;
+    const spec = d.settings ? `${d.settings.scheduler}/${d.settings.schedFlags.join(',')}` : entry.schedSpec;
+    if (entry.live && spec === entry.schedSpec) {
+      const steps = entry.scheduler.prepare?.(list, this.dests) ?? null;
+      if (steps === null) return;
+      st.prepared = true;
+      for (let r = steps.next(); !r.done; r = steps.next()) yield;
+    } else if (!entry.live && d.settings && st.back.length === 0) {
+      // A new service: nothing of its list carries connections yet, so its scheduler can run on it now.
+      const fresh = createScheduler(d.settings.scheduler, d.settings.schedFlags);
+      const steps = fresh.prepare?.(list, this.dests) ?? null;
+      if (steps === null) fresh.update(list, this.dests);
+      else {
+        for (let r = steps.next(); !r.done; r = steps.next()) yield;
+        fresh.commit!();
+      }
+      st.fresh = fresh;
+    }
+  }
+
+  private unprepare(key: string, st: StagedService): void {
+    const entry = this.services[this.svcIds.get(key)!];
+    if (st.prepared) entry.scheduler.update(entry.ids, this.dests); // drops the prepared state
+    st.list = st.out = st.backIds = null;
+    st.prepared = false;
+    st.fresh = null;
+  }
+
+  /** relist() ahead of the switch, into st.list and st.out: the removed dests are still available, so a mark tells them apart. */
+  private *nextList(old: Uint32Array, st: StagedService): Generator<void, void, void> {
+    const mark = this.mark;
+    const flags = this.dests.flags;
+    const removedIds = st.removed;
+    const out = new Uint32Array(removedIds.length);
+    let removed = 0;
+    for (let k = 0; k < removedIds.length; k++) {
+      const id = removedIds[k];
+      if ((flags[id] & DEST_F_AVAILABLE) !== 0 && mark[id] === 0) {
+        mark[id] = 1;
+        out[removed++] = id;
+      }
+      if (k % PREPARE_CHUNK === PREPARE_CHUNK - 1) yield;
+    }
+    const added = st.added;
+    const ids = new Uint32Array(added.length + old.length - removed);
+    ids.set(added);
+    ids.subarray(0, added.length).reverse();
+    if (removed === 0) ids.set(old, added.length);
+    else {
+      let n = added.length;
+      for (let k = 0; k < old.length; k++) {
+        if (mark[old[k]] === 0) ids[n++] = old[k];
+        if (k % PREPARE_CHUNK === PREPARE_CHUNK - 1) yield;
+      }
+    }
+    for (let k = 0; k < removed; k++) mark[out[k]] = 0;
+    st.out = out.subarray(0, removed);
+    st.backIds = Uint32Array.from(st.back);
+    st.list = ids;
+  }
+
+  /**
+   * What a switch left for after it (settleLater): the dests it took out of
+   * service go to the trash, in pieces of PREPARE_CHUNK, then a few unused
+   * ones are freed. Run to its end before the next change.
+   */
+  *settle(): Generator<void, void, void> {
+    while (this.unsettled.length > 0) {
+      const ids = this.unsettled[0];
+      for (let k = 0; k < ids.length; k += PREPARE_CHUNK) {
+        this.retired.addAll(ids, k, Math.min(ids.length, k + PREPARE_CHUNK));
+        yield;
+      }
+      this.unsettled.shift();
+    }
+    // A few freed now, the rest on the data plane's tick; four at a time, each freed dest being cold code's work.
+    for (let k = 0; k < 8 && this.settleLater && this.collectDests(4) > 0; k++) yield;
+  }
+
+  /** settle()'s trash, all at once: before anything else reads or changes the trash. */
+  private flushUnsettled(): void {
+    for (const ids of this.unsettled) this.retired.addAll(ids, 0, ids.length);
+    this.unsettled.length = 0;
+  }
+
   /** Undoes stage(): fresh dests are freed, dests back from the trash go back to it. */
   private dropStaged(): void {
     for (const [key, st] of this.staged?.services ?? []) {
+      if (st.list !== null) this.unprepare(key, st);
       const entry = this.services[this.svcIds.get(key)!];
       const back = new Set(st.back);
       for (const id of st.added) {
@@ -308,14 +448,18 @@ export class ServiceRuntime {
   }
 
   private checkCapacity(delta: TableDelta): void {
+    // One pass, touching only what has servers or settings: in a switch of a thousand staged services, neither.
     let needed = 0;
+    let newServices = 0;
     for (const d of delta.services) {
-      const entry = this.svcIds.has(d.key) ? this.services[this.svcIds.get(d.key)!] : undefined;
+      if (d.upsert.length === 0 && !d.settings) continue;
+      const id = this.svcIds.get(d.key);
+      if (id === undefined) newServices++;
+      const entry = id === undefined ? undefined : this.services[id];
       for (const rs of d.upsert) if (!entry || this.destOf(entry, rs.address, rs.port) < 0) needed++;
     }
     const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
     if (needed > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
-    const newServices = delta.services.filter((d) => !this.svcIds.has(d.key)).length;
     if (newServices > this.freeSvcIds.length + (this.serviceCapacity - this.services.length)) {
       throw new Error(`too many virtual services (capacity ${this.serviceCapacity - 1})`);
     }
@@ -333,8 +477,16 @@ export class ServiceRuntime {
       entry.persistMs = svc.persistence * 1000;
       entry.persistMask = svc.persistMask;
     }
+    const st = d.staged ? this.staged!.services.get(d.key)! : null;
     entry = this.applyDests(entry, d);
-    entry.scheduler.update(entry.ids, this.dests);
+    // Prepared ahead (prepareStaged): the list and the scheduler's state are swapped in, not rebuilt.
+    if (st?.prepared) {
+      entry.scheduler.commit!();
+      // Settings the switch wrote (weights, thresholds) reach the prepared state as a counter change would.
+      const sched = entry.scheduler;
+      if (sched.changed !== undefined) for (const c of st.changed) sched.changed(c.id, this.dests);
+    }
+    else if (!st || st.fresh === null || st.fresh !== fresh) entry.scheduler.update(entry.ids, this.dests);
     return entry;
   }
 
@@ -357,14 +509,21 @@ export class ServiceRuntime {
   private applyDests(entry: ServiceEntry, d: ServiceDelta): ServiceEntry {
     const st = d.staged ? this.staged!.services.get(d.key)! : null;
     if (d.remove.length === 0 && d.upsert.length === 0 && !st) return entry;
-    let removed = st ? this.retire(st.removed) : 0;
+    let removed = 0;
+    if (st?.out) {
+      // Out of service now; into the trash after the switch (settle()).
+      DestTrash.clearAvailable(this.dests.flags, st.out);
+      this.unsettled.push(st.out);
+      removed = st.out.length;
+    } else if (st) removed = this.retire(st.removed);
     for (let k = 0; k < d.remove.length; k += 2) {
       const id = this.destOf(entry, d.remove[k], d.remove[k + 1]);
       if (id > 0) removed += this.retire([id]);
     }
     const added: number[] = st ? st.added : [];
     if (st) {
-      for (const id of st.back) this.dests.flags[id] |= DEST_F_AVAILABLE;
+      if (st.backIds) setAvailable(this.dests.flags, st.backIds);
+      else for (const id of st.back) this.dests.flags[id] |= DEST_F_AVAILABLE;
       for (const { id, rs } of st.changed) this.updateDest(id, entry, rs);
     }
     for (const rs of d.upsert) {
@@ -379,7 +538,7 @@ export class ServiceRuntime {
       }
       this.updateDest(id, entry, rs);
     }
-    entry.ids = this.relist(entry.ids, added, removed);
+    entry.ids = st?.list && d.upsert.length === 0 && d.remove.length === 0 ? st.list : this.relist(entry.ids, added, removed);
     return entry;
   }
 
@@ -469,6 +628,7 @@ export class ServiceRuntime {
    * removed service whose dests are all freed gives up its id.
    */
   collectDests(max = 256): number {
+    this.flushUnsettled();
     const dests = this.dests;
     // A bounded slice per call: freeing ten thousand dests at once would stall the data plane.
     return this.retired.walk(4 * max, max, (d) => {

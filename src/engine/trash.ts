@@ -34,6 +34,28 @@ export class DestTrash {
     this.list[this.count++] = id;
   }
 
+  /**
+   * Takes ids[from, to) out of service, all at once: their AVAILABLE bit (1)
+   * of `flags` cleared, nothing else (addAll() then puts them here). One tight
+   * loop: it runs in the step that switches a version, for up to every server
+   * of a service, and seldom enough that it runs unoptimised.
+   */
+  static clearAvailable(flags: Uint8Array, ids: Uint32Array): void {
+    for (let k = 0; k < ids.length; k++) flags[ids[k]] &= 0xfe;
+  }
+
+  /** add() of ids[from, to). */
+  addAll(ids: Uint32Array, from: number, to: number): void {
+    const state = this.state;
+    for (let k = from; k < to; k++) {
+      const id = ids[k];
+      const s = state[id];
+      if (s === IN) continue;
+      state[id] = IN;
+      if (s !== STALE) this.list[this.count++] = id;
+    }
+  }
+
   /** Takes an id back out (a server that returns before it was freed). */
   restore(id: number): void {
     if (this.state[id] === IN) this.state[id] = STALE;

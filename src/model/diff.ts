@@ -150,14 +150,17 @@ export const STAGE_SLICE = 512;
 
 /**
  * A delta in slices: the upserts and removes of every service with more than
- * `slice` of them, `slice` at a time, to stage ahead; then the delta itself,
+ * `slice` of them (of every service that has any, when the delta has more than
+ * `slice` in all), `slice` at a time, to stage ahead; then the delta itself,
  * those services marked `staged` with no servers left in it. A small delta is
  * one final.
  */
 export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Array<{ key: string; servers: RealServer[]; remove: number[] }>; final: TableDelta } {
   const stages: Array<{ key: string; servers: RealServer[]; remove: number[] }> = [];
+  // Many small services add up too (a reload of a thousand services): then every one is staged.
+  const total = delta.services.reduce((n, d) => n + d.upsert.length + d.remove.length / 2, 0);
   const services = delta.services.map((d) => {
-    if (d.upsert.length + d.remove.length / 2 <= slice) return d;
+    if (d.upsert.length + d.remove.length / 2 <= (total > slice ? 0 : slice)) return d;
     for (let k = 0; k < d.upsert.length; k += slice) stages.push({ key: d.key, servers: d.upsert.slice(k, k + slice), remove: [] });
     for (let k = 0; k < d.remove.length; k += 2 * slice) stages.push({ key: d.key, servers: [], remove: d.remove.slice(k, k + 2 * slice) });
     return { ...d, upsert: [], remove: [], staged: true };

@@ -78,6 +78,22 @@ const ARP_RELAY_PER_S = 512;
 /** Places of every batch left for released fragments (a datagram's held ones go out with its first). */
 const FRAG_ROOM = 8;
 
+/**
+ * A table change's work runs in steps of about this long, each between two
+ * batches (stageLater, applyLater): a step stops once it has run this long, so
+ * how many servers fit in one depends on the machine and on whether the code
+ * is optimised yet, never the other way round.
+ */
+export const STEP_MS = 0.25;
+/** A change to a service of this many servers or more is staged and prepared ahead, whatever its size (applyLater). */
+const PREPARE_FROM = 1024;
+/** Servers staged, and remove pairs, between two looks at the clock. */
+const STAGE_CHUNK = 32;
+const REMOVE_CHUNK = 128;
+
+/** The next turn of the event loop: the port's readable events (batches) run before it. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class DataPlaneHost {
   readonly engine: Engine;
   readonly memory: DataPlaneMemory;
@@ -96,6 +112,11 @@ export class DataPlaneHost {
   /** Worker 0 of several: ARP frames relayed in the current second, and when it began. */
   private relayed = 0;
   private relayWindow = 0;
+  /** The table changes queued (stageLater, applyLater): each starts once the one before is done. */
+  private changes: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  /** Told of each step of a table change the loop takes in one go, and its ms (benchmarks). */
+  onStep: ((what: 'stage' | 'prepare' | 'switch' | 'settle', ms: number) => void) | null = null;
 
   constructor(private readonly opts: HostOptions) {
     this.clock = opts.clock ?? (() => performance.now());
@@ -103,6 +124,8 @@ export class DataPlaneHost {
     const interfaces = opts.devices.map((name, i) => ({ name, mac: opts.macs[i], source: opts.sources?.[i], mtu: opts.mtus?.[i] }));
     this.engine = new Engine({ interfaces, connCapacity: opts.connCapacity, alloc });
     if (opts.routes) this.engine.setRoutes(new RouteTable(opts.routes), 0);
+    // Switches leave the trash to steps after them (applyLater).
+    this.engine.services.settleLater = true;
     // GSO super-frames reach 64 KiB: 6 MiB receives a few dozen of them or a full batch of
     // small ones. The 10 MiB and 4,608 places past them are for frames the engine writes:
     // frames that grow (LVS-TUN, ICMP errors), and the segments of super-frames cut for a
@@ -156,6 +179,124 @@ export class DataPlaneHost {
   stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): void {
     this.engine.stage(version, key, servers, remove);
     this.logNeighbours(this.engine.neighEvents.splice(0));
+  }
+
+  /**
+   * stage(), in steps of about STEP_MS with the loop's batches between them,
+   * after the changes queued before; resolves once all is staged. Throws
+   * (rejects) as stage() does.
+   */
+  stageLater(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): Promise<void> {
+    return this.enqueue(() => this.stageSteps(version, key, servers, remove));
+  }
+
+  private async stageSteps(version: number, key: string, servers: readonly RealServer[], remove: readonly number[]): Promise<void> {
+    {
+      let k = 0;
+      let r = 0;
+      while (k < servers.length || r < remove.length) {
+        const t0 = this.clock();
+        do {
+          if (k < servers.length) {
+            const to = Math.min(k + STAGE_CHUNK, servers.length);
+            this.engine.stage(version, key, servers, [], k, to);
+            k = to;
+          } else {
+            const to = Math.min(r + REMOVE_CHUNK, remove.length);
+            this.engine.stage(version, key, [], remove.slice(r, to));
+            r = to;
+          }
+        } while ((k < servers.length || r < remove.length) && this.clock() - t0 < STEP_MS);
+        this.logNeighbours(this.engine.neighEvents.splice(0));
+        this.onStep?.('stage', this.clock() - t0);
+        if (k < servers.length || r < remove.length) await nextTurn();
+      }
+    }
+  }
+
+  /**
+   * apply(), after the changes queued before (the version's stages): first, in
+   * steps of about STEP_MS, each staged service's next list and scheduler state
+   * (ServiceRuntime.prepareStaged), then the switch in one step, which only
+   * swaps them in.
+   */
+  applyLater(delta: TableDelta): Promise<ServiceLayout[]> {
+    // Nothing queued and nothing to prepare: at once, as apply() (callers stepping a fake clock count on no extra turn).
+    if (this.queued === 0 && !delta.services.some((d) => d.staged || this.isLong(d))) {
+      try {
+        return Promise.resolve(this.switchNow(delta));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.enqueue(async () => {
+      // A change to a long list is staged here too, however few servers it names:
+      // then the switch swaps in a list and scheduler state prepared ahead
+      // instead of rebuilding them over every server of the service.
+      const services = [];
+      for (const d of delta.services) {
+        if (!this.isLong(d)) {
+          services.push(d);
+          continue;
+        }
+        await this.stageSteps(delta.version, d.key, d.upsert, d.remove);
+        services.push({ ...d, upsert: [], remove: [], staged: true });
+      }
+      if (services.some((d, i) => d !== delta.services[i])) delta = { ...delta, services };
+      if (!services.some((d) => d.staged)) return this.switchNow(delta);
+      let t0 = this.clock();
+      const due = async (): Promise<void> => {
+        if (this.clock() - t0 < STEP_MS) return;
+        this.onStep?.('prepare', this.clock() - t0);
+        await nextTurn();
+        t0 = this.clock();
+      };
+      for (const d of delta.services) {
+        if (!d.staged) continue;
+        const steps = this.engine.services.prepareStaged(d);
+        while (steps.next().done !== true) await due();
+        await due();
+      }
+      if (this.clock() - t0 > 0.02) {
+        this.onStep?.('prepare', this.clock() - t0);
+        await nextTurn();
+        t0 = this.clock();
+      }
+      const layouts = this.apply(delta);
+      this.onStep?.('switch', this.clock() - t0);
+      // What the switch left for after it (ServiceRuntime.settle), in steps too.
+      const settle = this.engine.services.settle();
+      for (let done = false; !done; ) {
+        await nextTurn();
+        t0 = this.clock();
+        do done = settle.next().done === true;
+        while (!done && this.clock() - t0 < STEP_MS);
+        this.onStep?.('settle', this.clock() - t0);
+      }
+      return layouts;
+    });
+  }
+
+  /** A service delta to a long list, which applyLater stages and prepares ahead. */
+  private isLong(d: TableDelta['services'][number]): boolean {
+    return !d.staged && (d.upsert.length > 0 || d.remove.length > 0) && (this.engine.services.entryOf(d.key)?.ids.length ?? 0) >= PREPARE_FROM;
+  }
+
+  /** A switch with nothing prepared, and what it leaves, in one step. */
+  private switchNow(delta: TableDelta): ServiceLayout[] {
+    const t = this.clock();
+    const layouts = this.apply(delta);
+    const settle = this.engine.services.settle();
+    while (settle.next().done !== true);
+    this.onStep?.('switch', this.clock() - t);
+    return layouts;
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const run = this.changes.then(job).finally(() => this.queued--);
+    this.changes = run.catch(() => {});
+    return run;
   }
 
   /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart; none while they are released. */

@@ -66,14 +66,18 @@ function setProgram(): void {
 let timer: NodeJS.Timeout | null = null;
 
 port.on('message', (req: Request) => {
+  const fail = (e: unknown): void => port.postMessage({ kind: 'error', id: req.id, message: (e as Error).message } satisfies Response);
   try {
-    port.postMessage(answer(req));
+    const r = answer(req);
+    // A table change runs in steps between batches (DataPlaneHost.stageLater, applyLater): answered when done.
+    if (r instanceof Promise) r.then((m) => port.postMessage(m), fail);
+    else port.postMessage(r);
   } catch (e) {
-    port.postMessage({ kind: 'error', id: req.id, message: (e as Error).message } satisfies Response);
+    fail(e);
   }
 });
 
-function answer(req: Request): Response {
+function answer(req: Request): Response | Promise<Response> {
   switch (req.kind) {
     case 'start': {
       groups = req.fanoutGroups ?? [];
@@ -84,13 +88,13 @@ function answer(req: Request): Response {
       return { kind: 'started', id: req.id, layouts, memory: host.memory, fanoutGroups: made };
     }
     case 'stage':
-      host.stage(req.version, req.key, req.servers, req.remove);
-      return { kind: 'done', id: req.id };
-    case 'apply': {
-      const layouts = host.apply(req.delta);
-      setProgram();
-      return { kind: 'applied', id: req.id, layouts };
-    }
+      return host.stageLater(req.version, req.key, req.servers, req.remove).then(() => ({ kind: 'done', id: req.id }));
+    case 'apply':
+      // Worker 0 sets the fanout program once the new table runs (dataplane-multi.ts applies it first).
+      return host.applyLater(req.delta).then((layouts) => {
+        setProgram();
+        return { kind: 'applied', id: req.id, layouts };
+      });
     case 'arp':
       host.hearArp(req.frame, req.itf);
       return { kind: 'done', id: req.id };

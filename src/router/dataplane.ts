@@ -61,14 +61,14 @@ export class InlineDataPlane implements DataPlane {
     return layouts;
   }
 
-  /** A big delta in slices, as the worker takes it, with the event loop (and the port's batches) between them. */
-  async apply(delta: TableDelta): Promise<ServiceLayout[]> {
+  /** A big delta in slices, as the worker takes it, staged and switched in steps with the port's batches between them. */
+  apply(delta: TableDelta): Promise<ServiceLayout[]> {
     const { stages, final } = sliceDelta(delta);
-    for (const s of stages) {
-      this.host.stage(delta.version, s.key, s.servers, s.remove);
-      await new Promise((r) => setImmediate(r));
-    }
-    return this.host.apply(final);
+    if (stages.length === 0) return this.host.applyLater(final);
+    return (async () => {
+      for (const s of stages) await this.host.stageLater(delta.version, s.key, s.servers, s.remove);
+      return this.host.applyLater(final);
+    })();
   }
 
   async conns(offset: number, limit: number): Promise<ConnPage> {

@@ -12,7 +12,7 @@
 // scan. "Strictly better" is the kernel's cross-multiplied test
 //   (__s64)loh * weight(d) > (__s64)doh * weight(least)
 // on exact integers (below 2^53: overhead is an int, weights at most 65535).
-import { overhead, usable, type DestView } from './types.js';
+import { BUILD_CHUNK, overhead, usable, type DestView } from './types.js';
 
 export const RULE_LC = 0; // ip_vs_lc.c: least overhead
 export const RULE_WLC = 1; // ip_vs_wlc.c: least overhead / weight
@@ -62,6 +62,34 @@ export class LeastIndex {
       }
     }
     for (let i = size - 1; i >= 1; i--) this.pull(i);
+  }
+
+  /**
+   * rebuild() in pieces of about BUILD_CHUNK nodes (Scheduler.prepare). Between
+   * pieces set() may change a leaf: a leaf not reached yet is keyed when it is,
+   * an inner node not pulled yet is pulled from its children when it is, and a
+   * node pulled already is kept right by set()'s own walk up.
+   */
+  *build(ids: Uint32Array, dests: DestView): Generator<void, void, void> {
+    const n = ids.length;
+    let size = 1;
+    while (size < n) size <<= 1;
+    this.size = size;
+    this.pos = new Int32Array(2 * size);
+    this.rank = new Uint8Array(2 * size).fill(RANK_PAD);
+    this.num = new Float64Array(2 * size);
+    this.den = new Float64Array(2 * size).fill(1);
+    this.n = n;
+    for (let p = 0; p < size; p++) {
+      const leaf = size + p;
+      this.pos[leaf] = p;
+      if (p < n) this.key(leaf, ids[p], dests);
+      if (p % BUILD_CHUNK === BUILD_CHUNK - 1) yield;
+    }
+    for (let i = size - 1; i >= 1; i--) {
+      this.pull(i);
+      if (i % BUILD_CHUNK === 0) yield;
+    }
   }
 
   /** Dest d at list position p changed: refresh its key and the ancestors it affects. */

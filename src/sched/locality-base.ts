@@ -31,6 +31,11 @@ export abstract class LocalityScheduler<E extends LocalityEntry> extends Indexed
     this.table = new LocalityTable<E>(opts.expirationMs, opts.legacyHash);
   }
 
+  /** lblc, lblcr keep more than the index (the under-loaded marks): update() at the switch. */
+  protected override newIndex(): null {
+    return null;
+  }
+
   override update(ids: Uint32Array, dests: DestView): void {
     super.update(ids, dests);
     this.under = new Uint8Array(this.ids.length);

@@ -24,6 +24,9 @@ export interface DestView {
   readonly lower?: Uint32Array;
 }
 
+/** Dests per piece of a resumable build (Scheduler.prepare): tens of microseconds even unoptimised. */
+export const BUILD_CHUNK = 1024;
+
 export const DEST_AVAILABLE = 1;
 export const DEST_OVERLOAD = 2;
 
@@ -58,6 +61,17 @@ export interface Scheduler {
    * dest alive) drop them here, so a server later given the same id inherits nothing.
    */
   forget?(d: number): void;
+  /**
+   * Optional, with commit(): builds beside the running state what update(ids)
+   * would build, so that a change of thousands of dests is prepared between
+   * batches and switched in O(1). Returns null when it cannot (the switch then
+   * calls update()); else steps to run to the end, each a bounded piece of the
+   * work (the caller takes them between batches). From the first step to
+   * commit(), changed() keeps the prepared state current too; update() drops it.
+   */
+  prepare?(ids: Uint32Array, dests: DestView): Iterator<void> | null;
+  /** Makes the prepared state the running one, as update(ids) of prepare() would have. */
+  commit?(): void;
 }
 
 /** Knobs beyond ipvsadm's flags: kernel build options, sysctls, test hooks. */

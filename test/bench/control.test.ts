@@ -27,12 +27,14 @@ describe('control benchmarks (--quick, in-process)', () => {
 
   it('times DataPlaneHost.apply for each kind of change', async () => {
     const rows = await runApplyBench({ quick: true });
-    expect(rows).toHaveLength(6);
+    // Three kinds of change per scheduler, and the reloads of issue 15's config of many services.
+    expect(rows).toHaveLength(7);
     for (const r of rows) {
       expect(r['longest step p50 ms']).toBeGreaterThan(0);
       expect(r['servers in delta (p50)']).toBeGreaterThan(0);
     }
     expect(rows.filter((r) => String(r.change).includes('replaced')).map((r) => r['servers in delta (p50)'])).toEqual([1000, 1000]);
+    expect(rows[6].change).toMatch(/100 services x 10 servers/);
   }, 60_000);
 });
 

@@ -1,0 +1,155 @@
+// A big table change reaches the data plane's loop in steps (DataPlaneHost.stageLater
+// and applyLater): servers staged, then each staged service's next list and
+// scheduler state prepared, then the switch, with the loop's turns (its batches)
+// between every two steps. What a user relies on: between any two steps the running
+// table is the old one, whole; after the switch the new one, whole, with a
+// scheduler that picks what it would have picked had it been rebuilt at the switch
+// (counters that moved meanwhile included); and changes queued behind one another
+// come out as if applied one by one.
+import { describe, expect, it } from 'vitest';
+import { DEST_F_AVAILABLE } from '../../src/conn/dests.js';
+import { MemoryPort } from '../../src/io/memory.js';
+import { diffTables, sliceDelta } from '../../src/model/diff.js';
+import { buildTable, type RealServer, type ServiceTable } from '../../src/model/index.js';
+import { DataPlaneHost } from '../../src/router/dataplane-host.js';
+import { createLogger } from '../../src/router/log.js';
+import { wlcScan } from '../../src/sched/wlc.js';
+import type { LivePort } from '../../src/frames/port.js';
+
+const KEY = 'TCP 198.18.0.16:80';
+const server = (i: number, weight = 1): RealServer => ({ name: `rs${i}`, address: 0x0a000000 + i, port: 80, weight, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 });
+const range = (from: number, to: number, weight = 1): RealServer[] => Array.from({ length: to - from }, (_, k) => server(from + k, weight));
+const table = (scheduler: string, servers: RealServer[]): ServiceTable => buildTable({
+  services: [{
+    name: 'web', protocol: 'tcp', address: 0xc6120010, port: 80, fwmark: 0, scheduler, schedFlags: [], persistence: 0,
+    persistMask: 0xffffffff, onePacket: false, servers,
+  }],
+});
+
+class QuietPort extends MemoryPort implements LivePort {
+  onReadable(): void {}
+}
+
+/** A host whose clock moves 50 µs a look, so a change of a few thousand servers takes many steps. */
+function host(): DataPlaneHost {
+  let t = 0;
+  const h = new DataPlaneHost({
+    devices: ['eth0'], macs: [Uint8Array.of(2, 0, 0, 0, 0, 1)], connCapacity: 4096, shared: false,
+    log: createLogger({ write: () => {} }), openPort: () => new QuietPort(), clock: () => (t += 0.05),
+  });
+  return h;
+}
+
+/** The service's list as addresses (server numbers), and whether every listed dest is available. */
+function listed(h: DataPlaneHost): { servers: number[]; allAvailable: boolean } {
+  const rt = h.engine.services;
+  const e = rt.entryOf(KEY)!;
+  const ids = [...e.ids];
+  return { servers: ids.map((d) => rt.destAddr[d] - 0x0a000000), allAvailable: ids.every((d) => (rt.dests.flags[d] & DEST_F_AVAILABLE) !== 0) };
+}
+
+/** Hands a big delta over as the worker's client does, slices then the final, all queued at once; resolves when applied. */
+function change(h: DataPlaneHost, prev: ServiceTable, next: ServiceTable): Promise<unknown> {
+  const delta = diffTables(prev, next);
+  const { stages, final } = sliceDelta(delta);
+  return Promise.all([...stages.map((s) => h.stageLater(delta.version, s.key, s.servers, s.remove)), h.applyLater(final)]);
+}
+
+describe('table changes in steps between batches', () => {
+  for (const sched of ['wlc', 'rr']) {
+    it(`${sched}: every step leaves the old table whole, the switch puts in the new one whole, picking as a rebuilt scheduler would`, async () => {
+      const h = host();
+      const t0 = table(sched, range(1, 3001));
+      h.start(diffTables(null, t0));
+      try {
+        const before = listed(h);
+        // A thousand servers leave, 1,500 come (quiesced: weight 0), 2,000 stay, one of them with a new weight.
+        const t1 = table(sched, [...range(1001, 3000), server(3000, 3), ...range(3001, 4501, 0)]);
+        const after = [...range(3001, 4501)].reverse().map((r) => r.address - 0x0a000000).concat(before.servers.filter((a) => a > 1000));
+        const dests = h.engine.services.dests;
+        const steps: string[] = [];
+        let switched = false;
+        let moved = 0;
+        h.onStep = (what) => {
+          steps.push(what);
+          if (what === 'switch') switched = true;
+          const now = listed(h);
+          expect(now.allAvailable).toBe(true);
+          expect(now.servers).toEqual(switched ? after : before.servers);
+          if (switched) return;
+          // Connections come to the servers that stay, head first, while the change is under way:
+          // the scheduler state prepared for the next list must count them.
+          const e = h.engine.services.entryOf(KEY)!;
+          for (let k = 0; k < 5; k++) {
+            const d = e.ids[moved++];
+            dests.active[d] += 1;
+            dests.onChange?.(d);
+          }
+        };
+        await change(h, t0, t1);
+        expect(steps.filter((s) => s === 'stage').length).toBeGreaterThan(2);
+        expect(steps.filter((s) => s === 'prepare').length).toBeGreaterThan(1);
+        expect(steps.filter((s) => s === 'switch')).toHaveLength(1);
+        const e = h.engine.services.entryOf(KEY)!;
+        const picked = e.scheduler.schedule(dests, 1, 1, 1, 1, 0);
+        // wlc: the first server that stays and got no connection (what a scan of the list finds);
+        // rr: nothing scheduled yet, the first usable one from the head.
+        if (sched === 'wlc') {
+          expect(picked).toBe(wlcScan(e.ids, dests));
+          expect(dests.active[picked]).toBe(0);
+        } else expect(h.engine.services.destAddr[picked] - 0x0a000000).toBe(3000);
+        expect(dests.weight[e.ids[1500]]).toBe(3);
+        // The servers that left are out of service: a synced connection to one finds no dest.
+        expect(h.engine.services.findDest(e.id, server(1).address, 80)).toBe(0);
+        expect(h.engine.services.findDest(e.id, server(1001).address, 80)).toBeGreaterThan(0);
+      } finally {
+        h.stop();
+      }
+    });
+  }
+
+  for (const sched of ['wlc', 'rr']) it(`${sched}: changes queued while one is staging come out as if applied one after the other`, async () => {
+    const h = host();
+    const t0 = table(sched, range(1, 2001));
+    h.start(diffTables(null, t0));
+    try {
+      const t1 = table(sched, range(1000, 3500));
+      const t2 = table(sched, [...range(1000, 3500, 2), ...range(5000, 5010)]);
+      const t3 = table(sched, range(1000, 1100));
+      // Not awaited: the second and third queue behind the first, whose steps are still running.
+      const all = [change(h, t0, t1), change(h, t1, t2), change(h, t2, t3)];
+      await Promise.all(all);
+      expect(listed(h)).toEqual({ servers: range(1000, 1100).reverse().map((r) => r.address - 0x0a000000), allAvailable: true });
+      const rt = h.engine.services;
+      const e = rt.entryOf(KEY)!;
+      expect([...e.ids].every((d) => rt.dests.weight[d] === 1)).toBe(true);
+      // The last list, and positions in it right (rr's walk, wlc's index) after three prepared switches in a row.
+      for (let k = 0; k < 150; k++) {
+        const d = e.scheduler.schedule(rt.dests, 1, 1, 1, 1, 0);
+        if (sched === 'wlc') expect(d).toBe(wlcScan(e.ids, rt.dests));
+        else expect(d).toBe(e.ids[k % e.ids.length]);
+        rt.dests.active[d] += 1;
+        rt.dests.onChange?.(d);
+      }
+    } finally {
+      h.stop();
+    }
+  });
+
+  it('a staged change that cannot be applied is refused whole, and the next one runs', async () => {
+    const h = host();
+    const t0 = table('rr', range(1, 11));
+    h.start(diffTables(null, t0));
+    try {
+      const bad = { ...diffTables(t0, table('rr', range(1, 5))) };
+      bad.services = bad.services.map((s) => ({ ...s, remove: [], staged: true, key: 'TCP 198.18.0.99:80' }));
+      await expect(h.applyLater(bad)).rejects.toThrow(/not (staged|running)/);
+      expect(listed(h).servers).toHaveLength(10);
+      const t1 = table('rr', range(1, 2001));
+      await change(h, t0, t1);
+      expect(listed(h).servers).toHaveLength(2000);
+    } finally {
+      h.stop();
+    }
+  });
+});
