@@ -11,8 +11,10 @@
 // and counted as next_hop_unknown. Full, or a frame too big to hold (a GSO
 // super-frame), it is dropped as before. Nothing is allocated per frame.
 import { VERDICT_DROP, VERDICT_TX, type Batch } from '../frames/batch.js';
-import { DROP_NO_NEIGH, N_NEIGH_HELD, N_NEIGH_HELD_SENT } from './counters.js';
+import { DROP_NO_NEIGH, DROP_TOO_BIG, N_NEIGH_HELD, N_NEIGH_HELD_SENT } from './counters.js';
 import type { Engine } from './engine.js';
+
+const ETH_HLEN = 14;
 
 /** Frames held at most, all next hops together, and bytes per frame (an MTU-sized frame fits). */
 export const HELD_SLOTS = 256;
@@ -105,10 +107,16 @@ function append(e: Engine, batch: Batch, k: number, n: number): boolean {
   batch.csumOffset[j] = h.csumOffset[k];
   batch.hdrLen[j] = h.hdrLen[k];
   e.toNeighbour(batch, j, n);
+  free(h, k);
+  // A datagram with DF clear over the egress MTU (the forward path let it through to be
+  // cut) waited here instead: it is cut now, after this batch (fragment-out.ts).
+  if (len - ETH_HLEN > e.l2.ifMtu[batch.ifOut[j]] && !e.fragmentLater(j)) {
+    batch.verdict[j] = e.drop(batch, j, DROP_TOO_BIG);
+    return true;
+  }
   batch.verdict[j] = VERDICT_TX;
   e.appendedTx++;
   e.counters.n[N_NEIGH_HELD_SENT]++;
-  free(h, k);
   return true;
 }
 

@@ -5,7 +5,7 @@
 // stay in the first fragment only.
 import { describe, expect, it } from 'vitest';
 import { Batch, VERDICT_DROP, VERDICT_TX } from '../../src/frames/batch.js';
-import { buildUdp, fragmentFrame } from '../../src/packet/build.js';
+import { buildArp, buildUdp, fragmentFrame } from '../../src/packet/build.js';
 import { pseudoSum, sum16 } from '../../src/packet/checksum.js';
 import * as C from '../../src/engine/counters.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -127,6 +127,20 @@ describe('fragmenting a forwarded datagram with DF clear (ip_fragment)', () => {
     // 1500 - 28 = 1472: the first fragment's data is a multiple of 8 (1472).
     expect(out[0].frame.length).toBe(14 + 28 + 1472);
     expect(reassemble(out.map((o) => o.frame)).length).toBe(28 + 8 + 2000);
+  });
+
+  it('cuts a datagram that waited for its next hop once the ARP reply lets it go', () => {
+    const t = table([service([{ addr: '198.19.0.11', port: 53 }], { protocol: 'udp', port: 53 })]);
+    const e = new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC, mtu: 9000 }, { name: 'eth1', mac: ETH1_MAC, mtu: 1500 }], table: t, connCapacity: 64 });
+    const held = runAll(e, query(1800 - 28), 0);
+    expect(held.map((o) => o.verdict)).toEqual([VERDICT_DROP]);
+    expect(e.counters.snapshot()).toMatchObject({ next_hop_frames_held: 1 });
+    const arp = buildArp({ srcMac: rsMac(RS), dstMac: ETH1_MAC, op: 2, senderMac: rsMac(RS), senderIp: RS, targetMac: ETH1_MAC, targetIp: ip('198.19.0.1') });
+    const out = runAll(e, arp, 1, 1200);
+    // The ARP reply itself (taken, not sent), then the held datagram in two fragments to the server.
+    expect(out.slice(1).map((o) => [o.verdict, o.ifOut, o.frame.length])).toEqual([[VERDICT_TX, 1, 1514], [VERDICT_TX, 1, 14 + 20 + 300]]);
+    expect(udpOk(reassemble(out.slice(1).map((o) => o.frame)))).toBe(true);
+    expect(e.counters.snapshot()).toMatchObject({ next_hop_held_sent: 1, datagrams_fragmented: 1 });
   });
 
   it(`fragments at most ${FRAGMENT_LATER_MAX} datagrams a batch; one more is dropped as too_big_not_fragmented`, () => {
