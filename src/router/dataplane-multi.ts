@@ -49,6 +49,7 @@ export class MultiDataPlane implements DataPlane {
   private readonly workers: WorkerDataPlane[];
   private readonly layouts: Array<Map<string, ServiceLayout>>;
   private merged: MergedMemory | null = null;
+  private failed: ((why: string) => void) | null = null;
 
   /** `make` builds worker k's data plane from its spec (tests give their own). */
   constructor(spec: DataPlaneSpec, count: number, log: Logger, make = (s: DataPlaneSpec): WorkerDataPlane => new WorkerDataPlane(s, log)) {
@@ -108,8 +109,17 @@ export class MultiDataPlane implements DataPlane {
     const n = this.workers.length;
     const first = await this.workers[0].apply(deltaForWorker(delta, 0, n));
     this.note(0, delta, first);
-    const rest = await Promise.all(this.workers.slice(1).map((w, i) => w.apply(deltaForWorker(delta, i + 1, n))));
-    rest.forEach((l, i) => this.note(i + 1, delta, l));
+    const settled = await Promise.allSettled(this.workers.slice(1).map((w, i) => w.apply(deltaForWorker(delta, i + 1, n))));
+    const refused = settled.findIndex((r) => r.status === 'rejected');
+    if (refused >= 0) {
+      // Worker 0 runs the new version and cannot be told to go back: the workers would
+      // serve two tables. The same checks passed in worker 0, so this is a fault: the
+      // data plane is given up as one that died (the daemon stops; a supervisor restarts it).
+      const why = `worker ${refused + 1} refused table version ${delta.version} that worker 0 runs: ${((settled[refused] as PromiseRejectedResult).reason as Error).message}`;
+      this.failed?.(why);
+      throw new Error(why);
+    }
+    settled.forEach((r, i) => this.note(i + 1, delta, (r as PromiseFulfilledResult<ServiceLayout[]>).value));
     this.merged?.setLayouts(this.layouts);
     return first;
   }
@@ -148,6 +158,7 @@ export class MultiDataPlane implements DataPlane {
   }
 
   onFailure(cb: (why: string) => void): void {
+    this.failed = cb;
     this.workers.forEach((w, k) => w.onFailure((why) => cb(`worker ${k}: ${why}`)));
   }
 

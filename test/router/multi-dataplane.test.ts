@@ -116,6 +116,23 @@ describe('MultiDataPlane', () => {
     return { dp, made, fakes, order };
   };
 
+  it('a worker that refuses a version worker 0 took is a data plane that died: told to onFailure, and the change refused', async () => {
+    const { dp, fakes } = fake([0, 0, 0]);
+    const applied: number[] = [];
+    fakes.forEach((w, k) => Object.assign(w, {
+      apply: async () => {
+        applied.push(k);
+        if (k === 2) throw new Error('too many real servers (capacity 7)');
+        return [];
+      },
+    }));
+    const died: string[] = [];
+    dp.onFailure((why) => died.push(why));
+    await expect(dp.apply({ version: 9, removed: [], services: [], globals: null })).rejects.toThrow('worker 2 refused table version 9 that worker 0 runs: too many real servers (capacity 7)');
+    expect(applied.sort()).toEqual([0, 1, 2]);
+    expect(died).toEqual(['worker 2 refused table version 9 that worker 0 runs: too many real servers (capacity 7)']);
+  });
+
   it('gives each worker its index and its share of conn_capacity', () => {
     const { made } = fake([0, 0, 0]);
     expect(made.map((s) => s.worker!)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
