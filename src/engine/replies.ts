@@ -117,15 +117,16 @@ export function dontFragment(buf: Uint8Array, l3: number): boolean {
   return (readU16(buf, l3 + 6) & IP_DF) !== 0;
 }
 
-function writeIpHeader(
-  buf: Uint8Array, l3: number, totalLen: number, tos: number, id: number, frag: number, proto: number, src: number, dst: number,
+/** An options-free IPv4 header the router writes for a packet of its own, its checksum included. */
+export function writeIpHeader(
+  buf: Uint8Array, l3: number, totalLen: number, tos: number, id: number, frag: number, proto: number, src: number, dst: number, ttl = DEFAULT_TTL,
 ): void {
   buf[l3] = 0x45;
   buf[l3 + 1] = tos;
   writeU16(buf, l3 + 2, totalLen);
   writeU16(buf, l3 + 4, id);
   writeU16(buf, l3 + 6, frag);
-  buf[l3 + 8] = DEFAULT_TTL;
+  buf[l3 + 8] = ttl;
   buf[l3 + 9] = proto;
   writeU32(buf, l3 + 12, src >>> 0);
   writeU32(buf, l3 + 16, dst >>> 0);

@@ -23,13 +23,13 @@ import { randomInt } from 'node:crypto';
 import { readU16, readU32, writeU16, writeU32 } from '../packet/bytes.js';
 import { checksum, pseudoSum } from '../packet/checksum.js';
 import { ETH_HLEN, ethToReply } from '../packet/ethernet.js';
-import { IP_DF, ipv4SetChecksum, IPPROTO_TCP } from '../packet/ipv4.js';
+import { IP_DF, IPPROTO_TCP } from '../packet/ipv4.js';
 import type { FrameInfo } from '../packet/parse.js';
 import type { Batch } from '../frames/batch.js';
 import { MSS_TABLE, mssIndex, SynCookies } from './syn-cookie.js';
 import { SeqAdjust } from './seq-adjust.js';
 import type { SyncSeq } from '../sync/layout.js';
-import { plainFrame } from './replies.js';
+import { plainFrame, writeIpHeader } from './replies.js';
 
 const IP_HLEN = 20;
 const TCP_HLEN = 20;
@@ -38,7 +38,6 @@ const MSS_OPT_LEN = 4;
 export const SYN_FRAME_LEN = ETH_HLEN + IP_HLEN + TCP_HLEN + MSS_OPT_LEN;
 const ACK_FRAME_LEN = ETH_HLEN + IP_HLEN + TCP_HLEN;
 const TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10;
-const DEFAULT_TTL = 64;
 /** Frames the store holds at once, and the longest one (an Ethernet MTU's frame). */
 export const HOLD_SLOTS = 256;
 const HOLD_BYTES = 1536;
@@ -141,7 +140,7 @@ export class SynProxy {
     const withMss = batch.len[i] >= SYN_FRAME_LEN;
     const o = batch.off[i];
     const tcpLen = TCP_HLEN + (withMss ? MSS_OPT_LEN : 0);
-    writeIp(buf, o + ETH_HLEN, IP_HLEN + tcpLen, DEFAULT_TTL, info.daddr, info.saddr);
+    writeIpHeader(buf, o + ETH_HLEN, IP_HLEN + tcpLen, 0, 0, IP_DF, IPPROTO_TCP, info.daddr, info.saddr);
     writeTcpHeader(buf, o + ETH_HLEN + IP_HLEN, info.dport, info.sport, cookie, (isn + 1) >>> 0, TCP_SYN | TCP_ACK, SYNACK_WINDOW, withMss ? mss : 0, info.daddr, info.saddr);
     ethToReply(buf, o, itfMac, 6 * itf);
     plainFrame(batch, i, ETH_HLEN + IP_HLEN + tcpLen, itf);
@@ -175,7 +174,7 @@ export class SynProxy {
     this.seq.set(slot, cookie);
     const ttl = buf[info.l3 + 8];
     if (at !== o) buf.copyWithin(at, o, o + ETH_HLEN);
-    writeIp(buf, at + ETH_HLEN, IP_HLEN + TCP_HLEN + MSS_OPT_LEN, ttl, info.saddr, info.daddr);
+    writeIpHeader(buf, at + ETH_HLEN, IP_HLEN + TCP_HLEN + MSS_OPT_LEN, 0, 0, IP_DF, IPPROTO_TCP, info.saddr, info.daddr, ttl);
     const t = at + ETH_HLEN + IP_HLEN;
     writeTcpHeader(buf, t, info.sport, info.dport, (next - 1) >>> 0, 0, TCP_SYN, this.window[slot], MSS_TABLE[mssIdx], info.saddr, info.daddr);
     batch.off[i] = at;
@@ -207,7 +206,7 @@ export class SynProxy {
       this.seq.set(slot, (cookie - serverIsn) | 0);
       this.waiting[slot] = 0;
       const o = batch.off[i];
-      writeIp(buf, o + ETH_HLEN, IP_HLEN + TCP_HLEN, DEFAULT_TTL, caddr, info.saddr);
+      writeIpHeader(buf, o + ETH_HLEN, IP_HLEN + TCP_HLEN, 0, 0, IP_DF, IPPROTO_TCP, caddr, info.saddr);
       writeTcpHeader(buf, o + ETH_HLEN + IP_HLEN, cport, info.sport, this.clientNext[slot], (serverIsn + 1) >>> 0, TCP_ACK, this.window[slot], 0, caddr, info.saddr);
       plainFrame(batch, i, ACK_FRAME_LEN, batch.ifIn[i]);
       return true;
@@ -270,19 +269,6 @@ export function releaseFrame(sp: SynProxy, batch: Batch, slot: number, at: numbe
 export function heldLen(sp: SynProxy, slot: number): number {
   for (let k = 0; k < HOLD_SLOTS; k++) if (sp.holdConn[k] === slot) return sp.holdLen[k];
   return 0;
-}
-
-function writeIp(buf: Uint8Array, l3: number, totalLen: number, ttl: number, src: number, dst: number): void {
-  buf[l3] = 0x45;
-  buf[l3 + 1] = 0;
-  writeU16(buf, l3 + 2, totalLen);
-  writeU16(buf, l3 + 4, 0);
-  writeU16(buf, l3 + 6, IP_DF);
-  buf[l3 + 8] = ttl;
-  buf[l3 + 9] = IPPROTO_TCP;
-  writeU32(buf, l3 + 12, src >>> 0);
-  writeU32(buf, l3 + 16, dst >>> 0);
-  ipv4SetChecksum(buf, l3, IP_HLEN);
 }
 
 /** A TCP header (with an MSS option when mss > 0) and its full checksum. */

@@ -84,7 +84,7 @@ export function tunnelGso(engine: Engine, batch: Batch, i: number, info: FrameIn
     batch.csumPartial[j] = 1;
     batch.csumStart[j] = l2len + ihl;
     batch.csumOffset[j] = TCP_CSUM_OFFSET;
-    const v = encapAt(engine, batch, j, at, l2len, hdrs + len, dest, vaddr, neigh);
+    const v = encapAt(engine, batch, j, at, l2len, hlen, hdrs + len, dest, vaddr, neigh);
     if (k === 0) first = v;
     else {
       batch.verdict[j] = v;

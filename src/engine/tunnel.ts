@@ -32,45 +32,15 @@ export function tunnelXmit(engine: Engine, batch: Batch, i: number, info: FrameI
   if (neigh === 0) return engine.drop(batch, i, DROP_NO_NEIGH);
   // GSO super-frames would need SKB_GSO_IPXIP4 (or a UDP/GRE tunnel's), which a virtio-net header cannot say: cut here.
   if (batch.gsoType[i] !== 0) return tunnelGso(engine, batch, i, info, dest, vaddr, neigh);
-  // GUE and GRE take their own path, so that IPIP's stays as short as it was (measured with bench:ab).
-  if (engine.services.destTunType[dest] !== TUN_IPIP) return encapXmit(engine, batch, i, info, dest, vaddr, icmp, neigh);
   const buf = batch.buf;
   const l3 = info.l3;
   const inner = info.totalLen;
   const df = (buf[l3 + 6] & 0x40) !== 0;
-  // __ip_vs_get_out_rt: mtu = dst_mtu - sizeof(struct iphdr); __mtu_check_toobig_v4
+  // __ip_vs_get_out_rt: mtu = dst_mtu - the outer headers; __mtu_check_toobig_v4
   // answers a DF packet longer than that with ICMP_FRAG_NEEDED carrying it.
-  const dev = engine.l2.ifMtu[engine.neigh.neighIf[neigh]];
-  const mtu = (dev === MTU_UNKNOWN ? DEFAULT_MTU : dev) - IPIP_HLEN;
-  // DF clear: the outer packet is fragmented once written (as ip_fragment after ip_vs_tunnel_xmit).
-  if (inner > mtu && (df || !engine.fragmentLater(i))) return tooBig(engine, batch, i, info, df && !icmp, mtu);
-  const o = batch.off[i];
-  const l2len = l3 - o;
-  const at = engine.spill(batch, l2len + IPIP_HLEN + inner);
-  if (at < 0) return engine.drop(batch, i, DROP_NO_ROOM);
-  buf.copyWithin(at + l2len + IPIP_HLEN, l3, l3 + inner);
-  buf.copyWithin(at, o, o + l2len);
-  // ip_select_ident: an atomic datagram (DF) gets ID 0; another a counter's.
-  const id = df ? 0 : engine.nextIpId();
-  const src = tunnelSource(engine, dest, engine.neigh.neighIf[neigh], vaddr);
-  writeIpipHeader(buf, at + l2len, inner, buf[l3 + 1], buf[l3 + 8], df, id, src, engine.services.destAddr[dest]);
-  batch.off[i] = at;
-  batch.len[i] = l2len + IPIP_HLEN + inner;
-  // A checksum the kernel still has to fill in (CHECKSUM_PARTIAL) moved with the inner datagram.
-  if (batch.csumPartial[i] !== 0) batch.csumStart[i] += IPIP_HLEN;
-  engine.toNeighbour(batch, i, neigh);
-  engine.counters.n[N_TUNNELED]++;
-  return VERDICT_TX;
-}
-
-/** tunnelXmit for a GUE or GRE server: the same steps with the longer header (ip_vs_tunnel_xmit's max_headroom). */
-function encapXmit(engine: Engine, batch: Batch, i: number, info: FrameInfo, dest: number, vaddr: number, icmp: boolean, neigh: number): number {
-  const buf = batch.buf;
-  const l3 = info.l3;
-  const inner = info.totalLen;
-  const df = (buf[l3 + 6] & 0x40) !== 0;
   const hlen = outerLen(engine, batch, i, dest);
   const mtu = pathMtu(engine, neigh, hlen);
+  // DF clear: the outer packet is fragmented once written (as ip_fragment after ip_vs_tunnel_xmit).
   if (inner > mtu && (df || !engine.fragmentLater(i))) return tooBig(engine, batch, i, info, df && !icmp, mtu);
   const o = batch.off[i];
   const l2len = l3 - o;
@@ -78,13 +48,14 @@ function encapXmit(engine: Engine, batch: Batch, i: number, info: FrameInfo, des
   if (at < 0) return engine.drop(batch, i, DROP_NO_ROOM);
   buf.copyWithin(at + l2len + hlen, l3, l3 + inner);
   buf.copyWithin(at, o, o + l2len);
-  return encapAt(engine, batch, i, at, l2len, inner, dest, vaddr, neigh);
+  return encapAt(engine, batch, i, at, l2len, hlen, inner, dest, vaddr, neigh);
 }
 
 /** The outer headers' length for frame i to tunnel server `dest`: IPv4, and GUE's (UDP + GUE [+ remcsum]) or GRE's. */
 export function outerLen(engine: Engine, batch: Batch, i: number, dest: number): number {
   const rt = engine.services;
   const type = rt.destTunType[dest];
+  if (type === TUN_IPIP) return IPIP_HLEN;
   return IPIP_HLEN + encapLen(type, rt.destTunCsum[dest], remcsumFor(type, rt.destTunCsum[dest], batch, i));
 }
 
@@ -100,24 +71,22 @@ function remcsumFor(type: number, csumMode: number, batch: Batch, i: number): bo
 }
 
 /**
- * Frame i's outer headers, its datagram (`inner` bytes) already copied to
- * `at` + l2len + hlen and its link header to `at`: the frame becomes that,
- * addressed to the server's next hop. IPIP, GUE or GRE as the server's type.
+ * Frame i's outer headers (`hlen` bytes, outerLen), its datagram (`inner`
+ * bytes) already copied to `at` + l2len + hlen and its link header to `at`:
+ * the frame becomes that, addressed to the server's next hop. IPIP, GUE or GRE
+ * as the server's type.
  */
-export function encapAt(engine: Engine, batch: Batch, i: number, at: number, l2len: number, inner: number, dest: number, vaddr: number, neigh: number): number {
+export function encapAt(engine: Engine, batch: Batch, i: number, at: number, l2len: number, hlen: number, inner: number, dest: number, vaddr: number, neigh: number): number {
   const buf = batch.buf;
   const rt = engine.services;
   const type = rt.destTunType[dest];
-  const csumMode = rt.destTunCsum[dest];
-  const remcsum = remcsumFor(type, csumMode, batch, i);
-  const hlen = IPIP_HLEN + encapLen(type, csumMode, remcsum);
   const l3 = at + l2len + hlen;
   const df = (buf[l3 + 6] & 0x40) !== 0;
   // ip_select_ident: an atomic datagram (DF) gets ID 0; another a counter's.
   const id = df ? 0 : engine.nextIpId();
   const src = tunnelSource(engine, dest, engine.neigh.neighIf[neigh], vaddr);
   if (type === TUN_IPIP) writeIpipHeader(buf, at + l2len, inner, buf[l3 + 1], buf[l3 + 8], df, id, src, rt.destAddr[dest]);
-  else encapsulate(batch, i, at + l2len, hlen, inner, type, csumMode, remcsum, rt.destTunPort[dest], src, rt.destAddr[dest], l2len, id, df);
+  else encapsulate(batch, i, at + l2len, hlen, inner, type, rt.destTunCsum[dest], remcsumFor(type, rt.destTunCsum[dest], batch, i), rt.destTunPort[dest], src, rt.destAddr[dest], l2len, id, df);
   batch.off[i] = at;
   batch.len[i] = l2len + hlen + inner;
   // A checksum the kernel still has to fill in (CHECKSUM_PARTIAL) moved with the inner datagram.

@@ -11,6 +11,7 @@ import type { StatsSnapshot } from '../../src/router/stats.js';
 export const ROOT = process.getuid?.() === 0;
 export const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
 export const LOADGEN = join(process.cwd(), 'dist/src/lab/loadgen.js');
+const DECAP = join(process.cwd(), 'test/e2e/helpers/ipip-decap.py');
 let seq = 0;
 export const labName = (tag: string): string => `e${tag}${process.pid % 10000}${seq++}`;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -51,6 +52,26 @@ export async function upWithRouter(o: {
     await lab.down();
     throw e;
   }
+}
+
+/**
+ * Starts the userspace LVS-TUN decapsulator (helpers/ipip-decap.py) on every real
+ * server of the lab, for `seconds` at most, with its mode arguments (none: IPIP):
+ * each feeds a TUN device tun0, brought up once the helper says it is ready.
+ * Returns the processes (the caller stops them).
+ */
+export async function startDecapsulators(lab: Lab, seconds: number, mode: string[] = []): Promise<LabProcess[]> {
+  const decaps: LabProcess[] = [];
+  for (const rs of lab.serverNames) {
+    // tun0 is made by the helper: it inherits conf.default, so no reverse-path filter.
+    await lab.exec(rs, ['sysctl', '-q', '-w', 'net.ipv4.conf.default.rp_filter=0'], { check: true });
+    const p = lab.spawn(rs, ['/usr/bin/python3', DECAP, 'tun0', String(seconds), ...mode], { label: `decap-${rs}` });
+    decaps.push(p);
+    for (let k = 0; k < 50 && !p.log().includes('ready'); k++) await sleep(100);
+    if (!p.log().includes('ready')) throw new Error(`decapsulator in ${rs} did not start: ${p.log()}`);
+    await lab.exec(rs, ['ip', 'link', 'set', 'tun0', 'up'], { check: true });
+  }
+  return decaps;
 }
 
 /** n sequential new-connection requests (to the VIP's port 80 unless told); replies per real server name. */

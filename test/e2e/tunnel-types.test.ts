@@ -6,13 +6,10 @@
 // 47 that checks GRE's) feeding a TUN device; curl through the VIP reaches every
 // server and a 2 MB download and upload arrive intact. Offloads on, so the router also sees
 // checksums still to be filled in (the lco_csum and remcsum paths).
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabProcess } from '../../src/lab/index.js';
-import { download, expectedSha, requests, ROOT, setScheduler, sleep, upload, upWithRouter, type Running } from './harness.js';
+import { download, expectedSha, requests, ROOT, setScheduler, startDecapsulators, upload, upWithRouter, type Running } from './harness.js';
 
-const DECAP = join(process.cwd(), 'test/e2e/helpers/ipip-decap.py');
-const PYTHON = '/usr/bin/python3';
 const MB2 = 2 * 1024 * 1024;
 
 const CASES = [
@@ -23,20 +20,13 @@ const CASES = [
 for (const c of CASES) {
 describe.skipIf(!ROOT)(`tsvs start, LVS-TUN over ${c.type} through a userspace decapsulator${ROOT ? '' : ' [skipped: needs root]'}`, () => {
   let r: Running;
-  const decaps: LabProcess[] = [];
+  let decaps: LabProcess[] = [];
 
   beforeAll(async () => {
     const edit = (cf: string) => setScheduler('rr')(cf.replace('network = direct', 'network = tunnel'))
       .replace(/(\n(\s*)server \S+ \{)/g, (_m, head: string, ind: string) => `${head}${c.keys.map((k) => `\n${ind}    ${k}`).join('')}`);
     r = await upWithRouter({ mode: 'dr', backend: 'native', offloads: true, edit, waitServing: false });
-    for (const rs of r.lab.serverNames) {
-      await r.lab.exec(rs, ['sysctl', '-q', '-w', 'net.ipv4.conf.default.rp_filter=0'], { check: true });
-      const p = r.lab.spawn(rs, [PYTHON, DECAP, 'tun0', '90', ...c.decap], { label: `decap-${rs}` });
-      decaps.push(p);
-      for (let k = 0; k < 50 && !p.log().includes('ready'); k++) await sleep(100);
-      if (!p.log().includes('ready')) throw new Error(`decapsulator in ${rs} did not start: ${p.log()}`);
-      await r.lab.exec(rs, ['ip', 'link', 'set', 'tun0', 'up'], { check: true });
-    }
+    decaps = await startDecapsulators(r.lab, 90, c.decap);
   }, 90_000);
   afterAll(async () => {
     for (const p of decaps) await p.stop(2000);

@@ -3,34 +3,23 @@
 // (helpers/ipip-decap.py: a raw socket for protocol 4 feeding a TUN device); the
 // VIP is on its lo as in DR, and it answers the client directly. curl through the
 // router reaches every server, a 5 MB download and a 3 MB upload arrive intact.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabProcess } from '../../src/lab/index.js';
-import { download, expectedSha, requests, ROOT, setScheduler, sleep, stats, upload, upWithRouter, type Running } from './harness.js';
+import { download, expectedSha, requests, ROOT, setScheduler, sleep, stats, startDecapsulators, upload, upWithRouter, type Running } from './harness.js';
 
-const DECAP = join(process.cwd(), 'test/e2e/helpers/ipip-decap.py');
-const PYTHON = '/usr/bin/python3';
 const MB5 = 5 * 1024 * 1024;
 const MB3 = 3 * 1024 * 1024;
 
 for (const offloads of [false, true]) {
 describe.skipIf(!ROOT)(`tsvs start, LVS-TUN through a userspace decapsulator, offloads ${offloads ? 'on' : 'off'}${ROOT ? '' : ' [skipped: needs root]'}`, () => {
   let r: Running;
-  const decaps: LabProcess[] = [];
+  let decaps: LabProcess[] = [];
 
   beforeAll(async () => {
     // The servers answer health checks on their own addresses, so the router serves
     // before the decapsulators run; they are started right after, before any request.
     r = await upWithRouter({ mode: 'dr', backend: 'native', offloads, edit: (cf) => setScheduler('rr')(cf.replace('network = direct', 'network = tunnel')), waitServing: false });
-    for (const rs of r.lab.serverNames) {
-      // tun0 is made by the helper: it inherits conf.default, so no reverse-path filter.
-      await r.lab.exec(rs, ['sysctl', '-q', '-w', 'net.ipv4.conf.default.rp_filter=0'], { check: true });
-      const p = r.lab.spawn(rs, [PYTHON, DECAP, 'tun0', '120'], { label: `decap-${rs}` });
-      decaps.push(p);
-      for (let k = 0; k < 50 && !p.log().includes('ready'); k++) await sleep(100);
-      if (!p.log().includes('ready')) throw new Error(`decapsulator in ${rs} did not start: ${p.log()}`);
-      await r.lab.exec(rs, ['ip', 'link', 'set', 'tun0', 'up'], { check: true });
-    }
+    decaps = await startDecapsulators(r.lab, 120);
   }, 90_000);
   afterAll(async () => {
     for (const p of decaps) await p.stop(2000);
