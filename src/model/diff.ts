@@ -17,8 +17,8 @@ export interface ServiceDelta {
   settings: ServiceSettings | null;
   /** Servers new to the service or changed, in table order (a new one goes to the head of the list). */
   upsert: RealServer[];
-  /** Servers that left, as address, port pairs. */
-  remove: number[];
+  /** Servers that left, as address, port pairs (the address an IPv4 number or IPv6 text). */
+  remove: Array<number | string>;
   /**
    * The upserts were handed over ahead, in slices (ServiceRuntime.stage), under
    * this delta's version; `upsert` is then empty.
@@ -103,8 +103,8 @@ function diffService(key: string, was: VirtualService | undefined, s: VirtualSer
     if (o === r || (o && sameServer(o, r))) continue;
     upsert.push(r);
   }
-  const remove: number[] = [];
-  for (const r of oldServers.values()) remove.push(r.address, r.port);
+  const remove: Array<number | string> = [];
+  for (const r of oldServers.values()) remove.push(r.address6 ?? r.address, r.port);
   if (!settings && upsert.length === 0 && remove.length === 0) return null;
   return { key, settings, upsert, remove };
 }
@@ -115,7 +115,7 @@ export function destKey(address: number, port: number): number {
 }
 
 function serverKey(r: RealServer): string {
-  return `${r.address}:${r.port}`;
+  return `${r.address6 ?? r.address}:${r.port}`;
 }
 
 export function settingsOf(s: VirtualService): ServiceSettings {
@@ -155,8 +155,8 @@ export const STAGE_SLICE = 512;
  * those services marked `staged` with no servers left in it. A small delta is
  * one final.
  */
-export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Array<{ key: string; servers: RealServer[]; remove: number[] }>; final: TableDelta } {
-  const stages: Array<{ key: string; servers: RealServer[]; remove: number[] }> = [];
+export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Array<{ key: string; servers: RealServer[]; remove: Array<number | string> }>; final: TableDelta } {
+  const stages: Array<{ key: string; servers: RealServer[]; remove: Array<number | string> }> = [];
   // Many small services add up too (a reload of a thousand services): then every one is staged.
   const total = delta.services.reduce((n, d) => n + d.upsert.length + d.remove.length / 2, 0);
   const services = delta.services.map((d) => {
