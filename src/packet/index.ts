@@ -11,4 +11,5 @@ export * from './icmp6.js';
 export * from './arp.js';
 export * from './parse.js';
 export * from './rewrite.js';
+export * from './rewrite6.js';
 export * from './build.js';

@@ -78,19 +78,6 @@ export function isMulticast6(buf: Uint8Array, at: number): boolean {
   return buf[at] === 0xff;
 }
 
-/**
- * Decrements the hop limit in place (RFC 8200 section 3: "Decremented by 1 by each
- * node that forwards the packet"). IPv6 has no header checksum to update. Returns
- * the new hop limit; the caller drops (and may answer Time Exceeded) when the
- * packet arrived with 1 or 0, before calling this: it never wraps below 0.
- */
-export function decHopLimit(buf: Uint8Array, l3: number): number {
-  const h = buf[l3 + IPV6_HOPLIMIT];
-  if (h === 0) return 0;
-  buf[l3 + IPV6_HOPLIMIT] = h - 1;
-  return h - 1;
-}
-
 /** "2001:db8::1" (RFC 4291 section 2.2 text forms, a trailing dotted IPv4 included) as 4 words; throws on bad text. Not for the data plane. */
 export function ipv6Words(text: string, out: Int32Array = new Int32Array(4), o = 0): Int32Array {
   const bad = (): never => { throw new Error(`not an IPv6 address: ${text}`); };

@@ -2,9 +2,10 @@
 // sums (checksum.ts), against the byte-laid reference of helpers6.ts.
 import { describe, expect, it } from 'vitest';
 import {
-  addr6Equals, decHopLimit, fold6, foldWords6, formatIPv6, ipv6Words, isMulticast6, isUnspecified6, readAddr6, writeAddr6,
+  addr6Equals, fold6, foldWords6, formatIPv6, ipv6Words, isMulticast6, isUnspecified6, readAddr6, writeAddr6,
 } from '../../src/packet/ipv6.js';
 import { l4Checksum6, l4ChecksumOk6, pseudoSum6, setL4Checksum6 } from '../../src/packet/checksum.js';
+import { decHopLimit } from '../../src/packet/rewrite6.js';
 import { prng, randBytes, randInt, refSum } from './helpers.js';
 import { a6, ETH, frame6, icmp6Msg, refL4Checksum6, tcpSeg, udpSeg, w6 } from './helpers6.js';
 
