@@ -7,7 +7,7 @@ import { readU16, writeU16, writeU32 } from './bytes.js';
 import { applyDiff, diff16, setL4Checksum6 } from './checksum.js';
 import { copyMac, ETH_HLEN, ETHERTYPE_IPV6 } from './ethernet.js';
 import {
-  IPPROTO_ICMPV6, IPV6_DST, IPV6_HLEN, IPV6_MIN_MTU, IPV6_SRC, isUnspecified6, readAddr6, writeAddr6,
+  IPPROTO_ICMPV6, IPV6_DST, IPV6_HLEN, IPV6_MIN_MTU, IPV6_SRC, isMulticast6, isUnspecified6, readAddr6, writeAddr6,
 } from './ipv6.js';
 import type { FrameInfo } from './parse.js';
 
@@ -275,6 +275,21 @@ export function icmp6Error(
   writeU32(buf, l4 + 4, param);
   setL4Checksum6(buf, l3, l4, ICMP6_HLEN + qlen, IPPROTO_ICMPV6);
   return ETH_HLEN + IPV6_HLEN + ICMP6_HLEN + qlen;
+}
+
+/**
+ * Whether RFC 4443 section 2.4 (e) lets an error of this type and code be sent about
+ * the packet parsed into info: not about an ICMPv6 error or a Redirect (e.1, e.2),
+ * nor a packet to a multicast address or sent as link-layer multicast or broadcast,
+ * except Packet Too Big and Parameter Problem code 2 (e.3, e.4), nor from a source
+ * that is not one node: :: or multicast (e.6).
+ */
+export function icmp6ErrorAllowed(buf: Uint8Array, info: FrameInfo, type: number, code: number): boolean {
+  if (info.proto === IPPROTO_ICMPV6 && info.fragOff === 0 && (isIcmp6Error(info.icmpType) || info.icmpType === ND_REDIRECT)) return false;
+  const l3 = info.l3;
+  if (isUnspecified6(buf, l3 + IPV6_SRC) || isMulticast6(buf, l3 + IPV6_SRC)) return false;
+  const exempt = type === ICMP6_PACKET_TOO_BIG || (type === ICMP6_PARAM_PROB && code === 2);
+  return exempt || (!isMulticast6(buf, l3 + IPV6_DST) && (buf[info.l2] & 1) === 0);
 }
 
 /** Packet Too Big (type 2, code 0) with the MTU of the next link (RFC 4443 section 3.2). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameInfo, PARSE_IPV6, parseFrame } from '../../src/packet/parse.js';
 import { l4ChecksumOk6 } from '../../src/packet/checksum.js';
 import {
-  echoReply6, ICMP6_ERROR_QUOTE_MAX, icmp6Error, multicastMac, neighborAdvertReply, neighborSolicit,
+  echoReply6, ICMP6_ERROR_QUOTE_MAX, icmp6Error, icmp6ErrorAllowed, multicastMac, neighborAdvertReply, neighborSolicit,
   packetTooBig6, portUnreachable6, solicitedNode, timeExceeded6, unsolicitedNeighborAdvert,
 } from '../../src/packet/icmp6.js';
 import { formatIPv6 } from '../../src/packet/ipv6.js';
@@ -198,5 +198,34 @@ describe('ICMPv6 errors', () => {
     expect(icmp6Error(out, 0, 1, 0, 0, req, info, ME, 0, MY_MAC, 0)).toBe(out.length);
     check(out, out.length, 1, 0);
     expect(icmp6Error(new Uint8Array(20), 0, 1, 0, 0, req, info, ME, 0, MY_MAC, 0)).toBe(0);
+  });
+});
+
+describe('icmp6ErrorAllowed (RFC 4443 section 2.4 (e))', () => {
+  const allowed = (f: Uint8Array, type: number, code = 0) => {
+    expect(parse(f)).toBe(PARSE_IPV6);
+    return icmp6ErrorAllowed(f, info, type, code);
+  };
+  const udp = (o: object = {}) => frame6({ proto: 17, l4: udpSeg(1, 2), ...o });
+
+  it('a unicast packet may be answered with any error', () => {
+    expect([1, 2, 3, 4].map((t) => allowed(udp(), t))).toEqual([true, true, true, true]);
+  });
+
+  it('never about an error or a redirect; echo is fine', () => {
+    expect(allowed(frame6({ proto: 58, l4: icmp6Msg(1, 4, [0, 0, 0, 0]) }), 3)).toBe(false);
+    expect(allowed(frame6({ proto: 58, l4: icmp6Msg(137, 0, Array(36).fill(0)) }), 3)).toBe(false);
+    expect(allowed(frame6({ proto: 58, l4: icmp6Msg(128, 0, [0, 1, 0, 1]) }), 3)).toBe(true);
+  });
+
+  it('to multicast (address or MAC): only Packet Too Big and Parameter Problem code 2', () => {
+    const m = udp({ dst: 'ff05::2', dstMac: [0x33, 0x33, 0, 0, 0, 2] });
+    expect([allowed(m, 1, 4), allowed(m, 3), allowed(m, 2), allowed(m, 4, 2), allowed(m, 4, 0)]).toEqual([false, false, true, true, false]);
+    expect(allowed(udp({ dstMac: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff] }), 1, 4)).toBe(false);
+  });
+
+  it('never to :: or a multicast source', () => {
+    expect(allowed(udp({ src: '::' }), 2)).toBe(false);
+    expect(allowed(udp({ src: 'ff02::1' }), 2)).toBe(false);
   });
 });

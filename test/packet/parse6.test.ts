@@ -8,6 +8,8 @@ import {
 } from '../../src/packet/parse.js';
 import { l4Checksum6, l4ChecksumOk6 } from '../../src/packet/checksum.js';
 import { buildTcp } from '../../src/packet/build.js';
+import { Counters, countersSnapshot, dropName, MALFORMED_BASE } from '../../src/engine/counters.js';
+import { PARSE_RESULT_COUNT } from '../../src/packet/parse.js';
 import { hex } from './helpers.js';
 import { a6, ETH, fragExt, frame6, icmp6Msg, ndBody, optsExt, tcpSeg, udpSeg } from './helpers6.js';
 
@@ -279,5 +281,16 @@ describe('PARSE_RESULT_NAMES for IPv6', () => {
   it('names the new codes after the IPv4 ones', () => {
     expect([PARSE_IPV6, PARSE_BAD_IPV6_EXT, PARSE_BAD_NDP]).toEqual([11, 12, 13]);
     expect(PARSE_RESULT_NAMES.slice(11)).toEqual(['ipv6', 'bad_ipv6_ext_header', 'bad_ndp']);
+  });
+
+  it('the engine counts the malformed ones by name, within its drop slots; ipv6 is no malformation', () => {
+    const c = new Counters();
+    expect(MALFORMED_BASE + PARSE_RESULT_COUNT).toBeLessThanOrEqual(c.drops.length);
+    expect(dropName(MALFORMED_BASE + PARSE_BAD_IPV6_EXT)).toBe('malformed_bad_ipv6_ext_header');
+    expect(dropName(MALFORMED_BASE + PARSE_BAD_NDP)).toBe('malformed_bad_ndp');
+    const all = countersSnapshot(c.drops, c.passes, c.n, true);
+    expect(all).toMatchObject({ drop_malformed_bad_ipv6_ext_header: 0, drop_malformed_bad_ndp: 0, drop_malformed_truncated_arp: 0 });
+    expect('drop_malformed_ipv6' in all).toBe(false);
+    expect('drop_malformed_ipv4' in all).toBe(false);
   });
 });
