@@ -82,7 +82,8 @@ export const PASS_ICMP = 3; // ICMP we neither answer nor translate
 export const PASS_NAMES = ['not_ipv4_or_arp', 'not_a_virtual_service', 'arp_not_for_us', 'icmp_not_for_us'];
 
 /** Slots of Counters.n. */
-const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4, N_CREATED = 5;
+const N_RX = 0, N_TX = 1, N_ARP = 2, N_ECHO = 3, N_ICMP = 4;
+export const N_CREATED = 5;
 /** Counted by the client peer table (l2.ts): no room for a new client MAC; unused ones evicted. */
 export const N_PEER_FULL = 6, N_PEER_EVICTED = 7;
 /** LVS-TUN frames sent; ICMP errors sent (port unreachable: ip_vs_leave; fragmentation needed: tunnel MTU), and not sent for the rate limit. */
@@ -116,7 +117,9 @@ const SYNPROXY_NAMES: readonly (readonly [number, string])[] = [
 export const N_TUNNEL_GSO_CUT = 31;
 /** Datagrams with DF clear over the egress MTU that the router fragmented, and the fragments it sent for them (fragment-out.ts). */
 export const N_FRAGMENTED = 32, N_FRAGMENTS_OUT = 33;
-export const N_FIELDS = 34;
+/** IPv6 (ipv6.ts): frames seen, Neighbor Advertisements answering solicitations, echo replies, Packet Too Big sent. */
+export const N_V6_RX = 34, N_NDP_ADVERTS = 35, N_ECHO6 = 36, N_TOO_BIG6 = 37;
+export const N_FIELDS = 38;
 
 export class Counters {
   readonly drops: Float64Array;
@@ -164,6 +167,10 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
     tunnel_gso_cut: n[N_TUNNEL_GSO_CUT] ?? 0,
     datagrams_fragmented: n[N_FRAGMENTED] ?? 0,
     fragments_sent: n[N_FRAGMENTS_OUT] ?? 0,
+    ipv6_frames: n[N_V6_RX] ?? 0,
+    ndp_advertisements_sent: n[N_NDP_ADVERTS] ?? 0,
+    icmp6_echo_replies: n[N_ECHO6] ?? 0,
+    icmp6_too_big_sent: n[N_TOO_BIG6] ?? 0,
     icmp_port_unreachable_sent: n[N_ICMP_UNREACH] ?? 0,
     icmp_frag_needed_sent: n[N_ICMP_FRAG_NEEDED] ?? 0,
     icmp_rate_limited: n[N_ICMP_RATE_LIMITED] ?? 0,

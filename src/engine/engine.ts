@@ -13,8 +13,7 @@ import type { Alloc } from '../conn/memory.js';
 import { Timeouts } from '../conn/timeouts.js';
 import { diffTables, type TableDelta } from '../model/diff.js';
 import { formatIPv4, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type OwnedAddress, type RealServer, type ServiceTable } from '../model/index.js';
-import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_OTHER } from '../packet/parse.js';
-import { viewOf } from '../packet/bytes.js';
+import { FrameInfo, parseFrame, PARSE_ARP, PARSE_IPV4, PARSE_IPV6, PARSE_OTHER } from '../packet/parse.js';
 import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
 import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../frames/batch.js';
 import { FragTable, type FragOptions } from './frags.js';
@@ -23,7 +22,8 @@ import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
 import { handleIcmp } from './icmp.js';
-import { L2Table, MTU_UNKNOWN, type InterfaceSpec } from './l2.js';
+import { L2Table, MTU_UNKNOWN, writeMacs, type InterfaceSpec } from './l2.js';
+import { Ipv6Path } from './ipv6.js';
 import { heldLen, holdFrame, releaseFrame, SynProxy, SYN_FRAME_LEN } from './syn-proxy.js';
 import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './neighbours.js';
 import type { Egress, RouteTable } from './routes.js';
@@ -93,8 +93,10 @@ export class Engine {
   released = false;
   /** The whole table apply() was last given (the synchronous path). */
   table: ServiceTable | null = null;
-  /** The owned addresses of the running version (VIPs, NAT router), with their prefixes and devices. */
+  /** The owned IPv4 addresses of the running version (VIPs, NAT router), with their prefixes and devices; the IPv6 ones are v6.owned. */
   addresses: readonly OwnedAddress[] = [];
+  /** The IPv6 path: its owned addresses, neighbours and frames (ipv6.ts). */
+  readonly v6: Ipv6Path;
   /** The clock of the last batch (what ARP learning stamps entries with). */
   now = 0;
   /** Connection sync (sync-queue.ts); null, the default, costs the packet path one check. */
@@ -150,6 +152,7 @@ export class Engine {
     this.admit.ftpPorts = this.ftp.ports;
     this.frags = new FragTable(opts.frags, this.counters.drops);
     this.defense = new Defense(this.conns);
+    this.v6 = new Ipv6Path(this, opts.neighCapacity);
     if (opts.table) this.apply(opts.table);
   }
 
@@ -170,17 +173,18 @@ export class Engine {
     const g = delta.globals;
     if (g) {
       for (const a of g.addresses) {
-        if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${formatIPv4(a.address)} is on device ${a.device}, which the engine does not have`);
+        if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${a.address6 ?? formatIPv4(a.address)} is on device ${a.device}, which the engine does not have`);
       }
     }
     const layouts = this.services.applyDelta(delta);
     if (g) {
-      this.addresses = g.addresses;
+      this.addresses = g.addresses.filter((a) => a.address6 === undefined);
+      this.v6.setAddresses(g.addresses);
       this.routeTable = this.kernelRoutes?.withOwned(g.addresses) ?? null;
       // An owned network may now hold a server that went through a gateway: its cached next hop is stale.
       if (this.routeTable !== null) this.services.destNeigh.fill(0);
       this.released = g.released;
-      this.owned = new OwnedAddresses(g.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
+      this.owned = new OwnedAddresses(this.addresses.map((a) => [a.address, this.l2.ifIndex(a.device)] as const));
       this.timeouts.set(g.timeouts.tcp, g.timeouts.tcpfin, g.timeouts.udp);
       this.admit.switches = g.switches;
       this.defense.configure(g.switches);
@@ -259,6 +263,7 @@ export class Engine {
     if (info.vlan !== 0) return this.drop(batch, i, C.DROP_VLAN);
     if (r === PARSE_IPV4) return this.ipv4(batch, i, now);
     if (r === PARSE_ARP) return handleArp(this, batch, i, info);
+    if (r === PARSE_IPV6) return this.v6.frame(batch, i, now);
     if (r === PARSE_OTHER) return this.pass(C.PASS_NOT_IP);
     return this.drop(batch, i, C.MALFORMED_BASE + r);
   }
@@ -831,7 +836,8 @@ export class Engine {
   /** Brings the neighbour table in line with the running table, all of it (the owned addresses or the routes changed). */
   refreshNeighbours(now: number): NeighEvent[] {
     this.services.takeAddressChanges();
-    return this.neigh.want(this.wantedNeighbours(), this.addresses, now, this.released);
+    this.services.takeAddressChanges6();
+    return [...this.neigh.want(this.wantedNeighbours(), this.addresses, now, this.released), ...this.v6.refreshNeighbours(now)];
   }
 
   /**
@@ -842,7 +848,7 @@ export class Engine {
    */
   syncNeighbours(now: number): NeighEvent[] {
     const { added, removed } = this.services.takeAddressChanges();
-    const events: NeighEvent[] = [];
+    const events: NeighEvent[] = this.services.takeAddressChanges6() ? this.v6.refreshNeighbours(now) : [];
     for (const a of removed) {
       const hop = this.hops.get(a) ?? a;
       this.hops.delete(a);
@@ -894,14 +900,6 @@ export class Engine {
   }
 }
 
-
-/** The 12 bytes of destination and source MAC, from words precomputed by L2Table. */
-function writeMacs(buf: Uint8Array, at: number, hdr: Int32Array, h: number): void {
-  const v = viewOf(buf);
-  v.setInt32(at, hdr[h]);
-  v.setInt32(at + 4, hdr[h + 1]);
-  v.setInt32(at + 8, hdr[h + 2]);
-}
 
 /** TTL - 1 with the header checksum adjusted (RFC 1624: the TTL shares a 16-bit word with the protocol). */
 export function decrementTtl(buf: Uint8Array, l3: number): void {

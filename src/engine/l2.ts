@@ -5,6 +5,7 @@
 // (refs); once none does it waits in an LRU list and is evicted when the table
 // is full, so a flood of random source MACs cannot lock new clients out for
 // good. The neighbours it forwards to (real servers) are neighbours.ts's.
+import { viewOf } from '../packet/bytes.js';
 import { copyMac, macEquals } from '../packet/ethernet.js';
 
 export interface InterfaceSpec {
@@ -223,4 +224,12 @@ export class L2Table {
     return macEquals(this.peerMac, 6 * p, buf, macOff);
   }
 
+}
+
+/** The 12 bytes of destination and source MAC, from words precomputed by L2Table. */
+export function writeMacs(buf: Uint8Array, at: number, hdr: Int32Array, h: number): void {
+  const v = viewOf(buf);
+  v.setInt32(at, hdr[h]);
+  v.setInt32(at + 4, hdr[h + 1]);
+  v.setInt32(at + 8, hdr[h + 2]);
 }

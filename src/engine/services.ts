@@ -10,7 +10,7 @@ import { destKey, diffTables, type ServiceDelta, type TableDelta } from '../mode
 import { PROTO_TCP, PROTO_UDP, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
 import { createScheduler, type Scheduler } from '../sched/index.js';
 import { ServiceIndex, ServiceIndex6 } from './service-index.js';
-import { wordsOf6 } from './addr6.js';
+import { ipv6Words } from '../packet/ipv6.js';
 import { IntMap } from './int-map.js';
 import { DestTrash } from './trash.js';
 
@@ -503,7 +503,7 @@ export class ServiceRuntime {
       entry.schedSpec = `${svc.scheduler}/${svc.schedFlags.join(',')}`;
       entry.persistMs = svc.persistence * 1000;
       entry.persistMask = svc.persistMask;
-      entry.vip6 = svc.address6 === undefined ? null : wordsOf6(svc.address6, new Int32Array(4));
+      entry.vip6 = svc.address6 === undefined ? null : ipv6Words(svc.address6, new Int32Array(4));
     }
     const st = d.staged ? this.staged!.services.get(d.key)! : null;
     entry = this.applyDests(entry, d);
@@ -623,7 +623,7 @@ export class ServiceRuntime {
     if (this.destAddr[d] !== addr) this.destNeigh[d] = this.destTunSrc[d] = 0;
     this.destAddr[d] = addr;
     this.destV6[d] = rs.address6 === undefined ? 0 : 1;
-    if (rs.address6 !== undefined) wordsOf6(rs.address6, this.destAddr6, 4 * d);
+    if (rs.address6 !== undefined) ipv6Words(rs.address6, this.destAddr6, 4 * d);
     this.destPort[d] = rs.port;
     this.destFwd[d] = FWD_CODES[rs.forward];
     this.destTunType[d] = TUN_CODES[rs.tunnelType ?? 'ipip'];
@@ -758,6 +758,11 @@ export class ServiceRuntime {
     const c = this.changed6;
     this.changed6 = false;
     return c;
+  }
+
+  /** Forgets the IPv6 dests' cached neighbour entries (the neighbour table was rebuilt). */
+  destNeigh6Reset(): void {
+    for (let d = 1; d < this.highWater[0]; d++) if (this.destV6[d] !== 0) this.destNeigh[d] = 0;
   }
 
   /** One dest id per IPv6 dest address in use: whose destAddr6 words the neighbours resolve. */

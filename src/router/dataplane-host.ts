@@ -6,7 +6,7 @@
 // pure and synchronous and swaps versions with no frame half-processed.
 import { sharedAlloc, privateAlloc } from '../conn/memory.js';
 import { TCP_STATE_NAMES, TEMPLATE_STATE_NAMES, UDP_STATE_NAMES } from '../conn/tcp-states.js';
-import { CONN_F_TEMPLATE } from '../conn/table.js';
+import { A6, CONN_F_TEMPLATE } from '../conn/table.js';
 import type { ConnPage, ConnView } from '../control/types.js';
 import { forwardName } from '../control/views.js';
 import { Engine } from '../engine/engine.js';
@@ -17,6 +17,7 @@ import { Batch, VERDICT_TX } from '../frames/batch.js';
 import { PORT_COUNTER_NAMES, type LivePort } from '../frames/port.js';
 import type { TableDelta } from '../model/diff.js';
 import { formatIPv4, PROTO_TCP, PROTO_UDP, type RealServer } from '../model/index.js';
+import { formatIPv6 } from '../packet/ipv6.js';
 import {
   BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_FIELDS, H_VERSION, memoryOf, observe, type DataPlaneMemory,
 } from '../engine/published.js';
@@ -302,7 +303,8 @@ export class DataPlaneHost {
   /** Gratuitous ARP for every owned address, now and 4 more times 1 s apart; none while they are released. */
   announce(): void {
     if (this.opts.share && !this.opts.share.first) return;
-    this.garp.start(this.engine.released ? [] : this.engine.addresses, this.clock());
+    const e = this.engine;
+    this.garp.start(e.released ? [] : e.addresses, this.clock(), e.released ? [] : e.v6.announcements());
   }
 
   /** Reads, processes and sends batches until the port is empty or the per-wake cap is hit. */
@@ -331,7 +333,8 @@ export class DataPlaneHost {
       this.host[H_BATCHES]++;
     }
     this.host[H_CONNS] = this.engine.conns.count;
-    if (this.engine.neigh.pending(this.clock())) this.sendArp(false);
+    const now = this.clock();
+    if (this.engine.neigh.pending(now) || this.engine.v6.neigh.pending(now)) this.sendArp(false);
     return frames;
   }
 
@@ -457,7 +460,7 @@ export class DataPlaneHost {
   private sendArp(periodic: boolean): void {
     const events: NeighEvent[] = [];
     const now = this.clock();
-    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events)];
+    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events), ...this.engine.v6.neigh.due(now, events)];
     this.logNeighbours(events);
     if (frames.length) this.send(frames);
   }
@@ -538,13 +541,16 @@ function connView(engine: Engine, s: number, now: number): ConnView {
   const proto = c.protoOf(s);
   const template = (c.flagsOf(s) & CONN_F_TEMPLATE) !== 0;
   const state = template ? TEMPLATE_STATE_NAMES[0] : proto === PROTO_UDP ? UDP_STATE_NAMES[0] : TCP_STATE_NAMES[c.stateOf(s)] ?? 'ERR!';
+  // An IPv6 entry's row holds folds; its addresses are in addr6 (conn/table.ts).
+  const v6 = c.isV6(s);
+  const addr = (word: number, at: number): string => (v6 ? formatIPv6(c.addr6, s * A6 + at) : formatIPv4(word >>> 0));
   return {
     protocol: proto === PROTO_TCP ? 'TCP' : proto === PROTO_UDP ? 'UDP' : 'IP',
-    client: formatIPv4(c.caddrOf(s) >>> 0),
+    client: addr(c.caddrOf(s), 0),
     clientPort: c.cportOf(s),
-    virtual: formatIPv4(c.vaddrOf(s) >>> 0),
+    virtual: addr(c.vaddrOf(s), 4),
     virtualPort: c.vportOf(s),
-    dest: formatIPv4(c.daddrOf(s) >>> 0),
+    dest: addr(c.daddrOf(s), 8),
     destPort: c.dportOf(s),
     state,
     expires: Math.max(0, Math.floor(c.remaining(s, now) / 1000)),

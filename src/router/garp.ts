@@ -13,15 +13,18 @@ export class Announcer {
   private left = 0;
   private next = 0;
   private addresses: readonly OwnedAddress[] = [];
+  /** The IPv6 addresses' unsolicited Neighbor Advertisements (engine/ipv6.ts), sent alongside. */
+  private adverts: readonly ArpOut[] = [];
 
   constructor(
     private readonly devices: readonly string[],
     private readonly macs: Uint8Array,
   ) {}
 
-  /** Announces these addresses now and GARP_COUNT - 1 more times. */
-  start(addresses: readonly OwnedAddress[], now: number): void {
+  /** Announces these IPv4 addresses (and sends these IPv6 advertisements) now and GARP_COUNT - 1 more times. */
+  start(addresses: readonly OwnedAddress[], now: number, adverts: readonly ArpOut[] = []): void {
     this.addresses = addresses;
+    this.adverts = adverts;
     this.left = GARP_COUNT;
     this.next = now;
   }
@@ -31,9 +34,9 @@ export class Announcer {
     if (this.left === 0 || now < this.next) return [];
     this.left--;
     this.next = now + GARP_INTERVAL_MS;
-    return this.addresses.map((a) => {
+    return [...this.addresses.map((a) => {
       const itf = Math.max(0, this.devices.indexOf(a.device));
       return { frame: buildGratuitousArp(this.macs.subarray(6 * itf, 6 * itf + 6), a.address), itf };
-    });
+    }), ...this.adverts];
   }
 }

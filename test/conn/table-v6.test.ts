@@ -2,14 +2,14 @@
 // their addresses are verified in full, and neither family's lookups find the other's.
 import { describe, expect, it } from 'vitest';
 import { CONN_F_NAT, CONN_F_TEMPLATE } from '../../src/conn/index.js';
-import { wordsOf6 } from '../../src/engine/addr6.js';
+import { ipv6Words } from '../../src/packet/ipv6.js';
 import { T0, TCP, UDP, fixture } from './helpers.js';
 
 /** [src(4) dst(4)] as the engine's scratch holds a packet's addresses. */
 function pair(src: string, dst: string): Int32Array {
   const a = new Int32Array(8);
-  wordsOf6(src, a, 0);
-  wordsOf6(dst, a, 4);
+  ipv6Words(src, a, 0);
+  ipv6Words(dst, a, 4);
   return a;
 }
 
@@ -18,7 +18,7 @@ const CLIENT = '2001:2:0:1::100', VIP = '2001:2:0:1::10', SERVER = '2001:2:0:2::
 function addNat(t: ReturnType<typeof fixture>['t'], client = CLIENT, cport = 40000): number {
   t.enable6();
   const a = pair(client, VIP);
-  return t.add6(TCP, a, 0, cport, a, 4, 80, wordsOf6(SERVER, new Int32Array(4)), 0, 8080, 1, CONN_F_NAT, 0, T0);
+  return t.add6(TCP, a, 0, cport, a, 4, 80, ipv6Words(SERVER, new Int32Array(4)), 0, 8080, 1, CONN_F_NAT, 0, T0);
 }
 
 describe('IPv6 entries', () => {
@@ -64,7 +64,7 @@ describe('IPv6 entries', () => {
     const { t } = fixture();
     t.enable6();
     const a = pair(CLIENT, VIP);
-    const srv = wordsOf6(SERVER, new Int32Array(4));
+    const srv = ipv6Words(SERVER, new Int32Array(4));
     const tpl = t.add6(TCP, a, 0, 0, a, 4, 80, srv, 0, 8080, 1, CONN_F_TEMPLATE, 0, T0);
     expect(t.lookupTemplate6(TCP, a, 0, 80)).toBe(tpl);
     expect(t.lookupTemplate6(TCP, pair('2001:2:0:1::101', VIP), 0, 80)).toBe(0);

@@ -1,0 +1,324 @@
+// The IPv6 data path (issue 13 item 5): NAT and DR of TCP and UDP to IPv6
+// virtual services, Neighbor Discovery for the router's IPv6 addresses and its
+// real servers, echo, and the ICMPv6 errors a router sends (Packet Too Big,
+// port unreachable). Its connections live in the engine's one table (conn/table.ts
+// keeps IPv6 rows by their address folds), scheduled by the same NewConnections,
+// so states, timeouts, persistence, counters and the flood defences are the ones
+// IPv4 has. IPv4's path does not pass through here: a frame comes only after
+// parseFrame said PARSE_IPV6.
+//
+// Not yet for IPv6: LVS-TUN, firewall marks, fragments (passed to the kernel,
+// which the fence keeps off VIPs), the FTP helper, the SYN proxy, translating
+// ICMPv6 errors about NAT flows, connection sync.
+import { CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
+import { A6 } from '../conn/table.js';
+import { DEST_F_AVAILABLE } from '../conn/dests.js';
+import type { OwnedAddress } from '../model/index.js';
+import { PROTO_TCP, PROTO_UDP } from '../model/index.js';
+import { VERDICT_DROP, VERDICT_TX, type Batch } from '../frames/batch.js';
+import { IPPROTO_ICMPV6, IPV6_DST, IPV6_SRC, IPV6_HLEN, IPV6_MIN_MTU, ipv6Words, readAddr6 } from '../packet/ipv6.js';
+import { l4ChecksumOk6 } from '../packet/checksum.js';
+import {
+  echoReply6, ICMP6_ECHO_REQUEST, icmp6ErrorAllowed, ND_HLEN, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, ND_OPT_LLA_LEN,
+  neighborAdvertReply, packetTooBig6, portUnreachable6, unsolicitedNeighborAdvert,
+} from '../packet/icmp6.js';
+import { decHopLimit, rewriteDst6, rewriteSrc6 } from '../packet/rewrite6.js';
+import { ETH_HLEN } from '../packet/ethernet.js';
+import * as C from './counters.js';
+import type { Engine } from './engine.js';
+import { HIT_GONE, HIT_KEEP } from './new-conn.js';
+import { Neighbours6, type Wanted6 } from './neighbours6.js';
+import { clearOffload } from './icmp-send.js';
+import type { ArpOut, NeighEvent } from './neighbours.js';
+import { samePrefix6 } from './addr6.js';
+import { FWD_DR, FWD_NAT } from './services.js';
+import { MTU_UNKNOWN, writeMacs } from './l2.js';
+
+const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
+/** An NA answering an NS (RFC 4861 7.2.4), with our target link-layer option. */
+const NA_LEN = ETH_HLEN + IPV6_HLEN + ND_HLEN + ND_OPT_LLA_LEN;
+/** The most an ICMPv6 error frame can be (RFC 4443 2.4 (c): the minimum MTU, plus Ethernet). */
+const ICMP6_ERROR_FRAME_MAX = ETH_HLEN + IPV6_MIN_MTU;
+
+/** An IPv6 address the router owns (a VIP or the NAT router address) on interface itf. */
+interface Owned6 {
+  readonly words: Int32Array;
+  readonly prefixLen: number;
+  readonly itf: number;
+  readonly role: OwnedAddress['role'];
+}
+
+export class Ipv6Path {
+  /** A packet's addresses: source a[0..3], destination a[4..7] (what ConnTable's *6 lookups read). */
+  private readonly a = new Int32Array(8);
+  readonly neigh: Neighbours6;
+  /** The IPv6 addresses the router owns, from the running table. */
+  owned: Owned6[] = [];
+
+  constructor(private readonly e: Engine, neighCapacity = 4096) {
+    this.neigh = new Neighbours6({ names: e.l2.ifNames, macs: e.l2.ifMac }, neighCapacity);
+  }
+
+  /** The owned IPv6 addresses of a new table version (the engine's `addresses` keeps the IPv4 ones). */
+  setAddresses(addresses: readonly OwnedAddress[]): void {
+    this.owned = addresses.filter((x) => x.address6 !== undefined).map((x) => ({
+      words: ipv6Words(x.address6!), prefixLen: x.prefixLen, itf: this.e.l2.ifIndex(x.device), role: x.role,
+    }));
+    if (this.owned.length > 0) this.e.conns.enable6();
+  }
+
+  /** Processes an IPv6 frame (parseFrame said PARSE_IPV6); returns its verdict. */
+  frame(batch: Batch, i: number, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const a = this.a;
+    e.counters.n[C.N_V6_RX]++;
+    readAddr6(batch.buf, info.l3 + IPV6_SRC, a, 0);
+    readAddr6(batch.buf, info.l3 + IPV6_DST, a, 4);
+    const proto = info.proto;
+    if (proto === IPPROTO_ICMPV6 && info.isFragment === 0) return this.icmp(batch, i, now);
+    if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || info.isFragment !== 0 || this.owned.length === 0) return e.pass(C.PASS_NOT_OURS);
+    const conns = e.conns;
+    const own = this.ownedAt(a, 4);
+    if (own < 0) {
+      const reply = conns.lookupOut6(proto, a, info.sport, info.dport);
+      return reply !== 0 ? this.outbound(batch, i, reply, now) : e.pass(C.PASS_NOT_OURS);
+    }
+    let slot = conns.lookupIn6(proto, a, info.sport, info.dport);
+    if (slot !== 0) {
+      const syn = proto === PROTO_TCP && (info.tcpFlags & TCP_SYN) !== 0;
+      const available = (e.services.dests.flags[conns.destOf(slot)] & DEST_F_AVAILABLE) !== 0;
+      if (available && !syn) return this.inbound(batch, i, slot, now);
+      const h = e.admit.hit(slot, syn);
+      if (h === HIT_KEEP) return this.inbound(batch, i, slot, now);
+      if (h === HIT_GONE) return e.drop(batch, i, C.DROP_DEST_GONE);
+    }
+    const svc = e.services.lookup6(proto, a, 4, info.dport);
+    if (svc === 0) return e.pass(C.PASS_NOT_OURS);
+    // tcp_conn_schedule: only a SYN without RST opens a connection (or, with sloppy_tcp, any segment without RST).
+    const opens = (info.tcpFlags & (TCP_SYN | TCP_RST)) === TCP_SYN || (e.admit.switches.sloppyTcp === true && (info.tcpFlags & TCP_RST) === 0);
+    if (proto === PROTO_TCP && !opens) return e.drop(batch, i, C.DROP_NO_CONN);
+    if (e.defense.dropRate !== 0 && e.defense.toDrop()) return e.drop(batch, i, C.DROP_DEFENSE);
+    slot = e.admit.create6(svc, proto, a, info.sport, info.dport, now);
+    if (slot <= 0) return slot === -C.DROP_NO_DEST && proto === PROTO_UDP ? this.leave(batch, i, own) : e.drop(batch, i, -slot);
+    conns.peer[slot] = e.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
+    e.counters.n[C.N_CREATED]++;
+    return this.inbound(batch, i, slot, now);
+  }
+
+  /** Client -> real server: state, counters, DNAT for NAT, the server's MAC for DR. */
+  private inbound(batch: Batch, i: number, slot: number, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const conns = e.conns;
+    const rt = e.services;
+    const dest = conns.destOf(slot);
+    if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 0, info.tcpFlags, now);
+    else conns.udpTransition(slot, now);
+    rt.destInPkts[dest]++;
+    rt.destInBytes[dest] += info.totalLen;
+    const fwd = rt.destFwd[dest];
+    if (fwd !== FWD_NAT && fwd !== FWD_DR) return e.drop(batch, i, C.DROP_NO_NEIGH);
+    const n = this.destNeighbour(dest, now);
+    if (n === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+    const itf = this.neigh.itf[n];
+    if (info.totalLen > e.l2.ifMtu[itf] && batch.gsoType[i] === 0) return this.tooBig(batch, i, itf, conns.addr6, slot * A6 + 4);
+    if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) {
+      if (conns.peer[slot] === 0) conns.peer[slot] = e.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
+      if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
+    }
+    if (fwd === FWD_NAT) rewriteDst6(batch.buf, info, conns.addr6, slot * A6 + 8, conns.dportOf(slot), batch.csumPartial[i] === 1);
+    writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
+    batch.ifOut[i] = itf;
+    return VERDICT_TX;
+  }
+
+  /** Real server -> client (NAT): state, counters, SNAT back to the VIP, hop limit - 1, out through the client's peer. */
+  private outbound(batch: Batch, i: number, slot: number, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const conns = e.conns;
+    const rt = e.services;
+    const dest = conns.destOf(slot);
+    // Forwarded, so the hop limit drops (RFC 8200 section 3); at 1 it would reach 0.
+    if (info.ttl <= 1) return e.drop(batch, i, C.DROP_TTL);
+    if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 1, info.tcpFlags, now);
+    else conns.udpTransition(slot, now);
+    rt.destOutPkts[dest]++;
+    rt.destOutBytes[dest] += info.totalLen;
+    const peer = conns.peer[slot];
+    if (peer === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+    const itf = e.l2.peerIf[peer];
+    if (info.totalLen > e.l2.ifMtu[itf] && batch.gsoType[i] === 0) return this.tooBig(batch, i, itf, conns.addr6, slot * A6 + 4);
+    rewriteSrc6(batch.buf, info, conns.addr6, slot * A6 + 4, conns.vportOf(slot), batch.csumPartial[i] === 1);
+    decHopLimit(batch.buf, info.l3);
+    e.toPeer(batch, i, peer);
+    return VERDICT_TX;
+  }
+
+  /** The resolved neighbour entry of an IPv6 dest (cached per dest), or 0. */
+  private destNeighbour(dest: number, now: number): number {
+    const rt = this.e.services;
+    let n = rt.destNeigh[dest];
+    if (n === 0 || n > this.neigh.size) {
+      n = this.neigh.find(rt.destAddr6, 4 * dest);
+      rt.destNeigh[dest] = n;
+    }
+    return this.neigh.usable(n, now) ? n : 0;
+  }
+
+  /**
+   * A packet over the egress MTU: IPv6 routers never fragment (RFC 8200 section
+   * 5), they answer Packet Too Big with the MTU, from the address at src[so..]
+   * (the VIP), rate-limited with the router's other ICMP errors.
+   */
+  private tooBig(batch: Batch, i: number, egress: number, src: Int32Array, so: number): number {
+    const e = this.e;
+    const info = e.info;
+    const mtu = e.l2.ifMtu[egress] >= MTU_UNKNOWN ? 1500 : e.l2.ifMtu[egress];
+    if (!icmp6ErrorAllowed(batch.buf, info, 2, 0) || !e.icmpLimit.take(e.now)) return e.drop(batch, i, C.DROP_FRAG_NEEDED);
+    const at = e.spill(batch, ICMP6_ERROR_FRAME_MAX);
+    if (at < 0) return e.drop(batch, i, C.DROP_FRAG_NEEDED);
+    e.counters.drops[C.DROP_FRAG_NEEDED]++;
+    const itf = batch.ifIn[i];
+    const len = packetTooBig6(batch.buf, at, mtu, batch.buf, info, src, so, e.l2.ifMac, 6 * itf);
+    this.sendOwn(batch, i, at, len, itf);
+    e.counters.n[C.N_TOO_BIG6]++;
+    return VERDICT_TX;
+  }
+
+  /** ip_vs_leave for IPv6: no usable real server for a UDP datagram, answered port unreachable (ICMPV6_PORT_UNREACH). */
+  private leave(batch: Batch, i: number, own: number): number {
+    const e = this.e;
+    const info = e.info;
+    e.counters.drops[C.DROP_NO_DEST]++;
+    if (!icmp6ErrorAllowed(batch.buf, info, 1, 4) || !e.icmpLimit.take(e.now)) return this.dropped(batch, i, C.DROP_NO_DEST);
+    const at = e.spill(batch, ICMP6_ERROR_FRAME_MAX);
+    if (at < 0) return this.dropped(batch, i, C.DROP_NO_DEST);
+    const itf = batch.ifIn[i];
+    const len = portUnreachable6(batch.buf, at, batch.buf, info, this.owned[own].words, 0, e.l2.ifMac, 6 * itf);
+    this.sendOwn(batch, i, at, len, itf);
+    e.counters.n[C.N_ICMP_UNREACH]++;
+    return VERDICT_TX;
+  }
+
+  /** Already counted: only the frame's reason and verdict. */
+  private dropped(batch: Batch, i: number, reason: number): number {
+    batch.reason[i] = reason;
+    return VERDICT_DROP;
+  }
+
+  /** Frame i is replaced by the one the router wrote at buf[at..at+len), back out where it came from. */
+  private sendOwn(batch: Batch, i: number, at: number, len: number, itf: number): void {
+    batch.off[i] = at;
+    batch.len[i] = len;
+    batch.ifOut[i] = itf;
+    clearOffload(batch, i);
+  }
+
+  /**
+   * ICMPv6: Neighbor Solicitations for the router's addresses are answered
+   * (and their senders learned when wanted), advertisements of wanted
+   * neighbours learned, echo requests to the router's addresses answered; the
+   * rest (the kernel's own neighbours, router discovery, errors) is passed.
+   */
+  private icmp(batch: Batch, i: number, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const buf = batch.buf;
+    const itf = batch.ifIn[i];
+    const type = info.icmpType;
+    if (type === ND_NEIGHBOR_SOLICIT || type === ND_NEIGHBOR_ADVERT) {
+      // RFC 4861 7.1: hop limit 255 (from on-link) and a valid checksum, or it is not ND at all.
+      if (info.ttl !== 255 || info.ndTarget < 0 || !l4ChecksumOk6(buf, info.l3, info.l4, info.l4Len, IPPROTO_ICMPV6)) return e.pass(C.PASS_ICMP);
+      if (type === ND_NEIGHBOR_ADVERT) {
+        this.neigh.heard(buf, info.ndTarget, info.ndLla >= 0 ? info.ndLla : info.l2 + 6, itf, now);
+        return e.pass(C.PASS_ICMP);
+      }
+      if (info.ndLla >= 0) this.neigh.heard(buf, info.l3 + IPV6_SRC, info.ndLla, itf, now);
+      if (e.released || this.ownedOn(buf, info.ndTarget, itf) < 0) return e.pass(C.PASS_ICMP);
+      return this.advertise(batch, i, itf);
+    }
+    if (type !== ICMP6_ECHO_REQUEST || e.released || this.ownedAt(this.a, 4) < 0) return e.pass(C.PASS_ICMP);
+    if (!l4ChecksumOk6(buf, info.l3, info.l4, info.l4Len, IPPROTO_ICMPV6)) return e.drop(batch, i, C.DROP_BAD_ICMP_CSUM);
+    batch.len[i] = echoReply6(buf, info);
+    batch.ifOut[i] = itf;
+    clearOffload(batch, i);
+    e.counters.n[C.N_ECHO6]++;
+    return VERDICT_TX;
+  }
+
+  /** The answer to a solicitation for one of our addresses, in its place when the frame is big enough, else past the batch. */
+  private advertise(batch: Batch, i: number, itf: number): number {
+    const e = this.e;
+    let at = batch.off[i];
+    if (batch.len[i] < NA_LEN) {
+      at = e.spill(batch, NA_LEN);
+      if (at < 0) return e.drop(batch, i, C.DROP_NO_ROOM);
+    }
+    const len = neighborAdvertReply(batch.buf, at, batch.buf, e.info, e.l2.ifMac, 6 * itf);
+    this.sendOwn(batch, i, at, len, itf);
+    e.counters.n[C.N_NDP_ADVERTS]++;
+    return VERDICT_TX;
+  }
+
+  /** Index in `owned` of the address at a[o..o+3], or -1. */
+  private ownedAt(a: Int32Array, o: number): number {
+    const owned = this.owned;
+    for (let k = 0; k < owned.length; k++) {
+      const w = owned[k].words;
+      if (w[3] === a[o + 3] && w[2] === a[o + 2] && w[1] === a[o + 1] && w[0] === a[o]) return k;
+    }
+    return -1;
+  }
+
+  /** Index of the owned address at buf[at..at+15] held on interface itf, or -1 (an address is answered for only where it is). */
+  private ownedOn(buf: Uint8Array, at: number, itf: number): number {
+    const t = this.a;
+    readAddr6(buf, at, t, 4);
+    const k = this.ownedAt(t, 4);
+    return k >= 0 && this.owned[k].itf === itf ? k : -1;
+  }
+
+  /**
+   * The interface of an IPv6 real server: the device of the owned address whose
+   * prefix holds it (the longest), else for NAT the NAT router address's device
+   * and for DR the VIP's (the layouts of the guide), else -1.
+   */
+  interfaceOf(words: Int32Array, o: number, fwd: number): number {
+    let best = -1;
+    let bestLen = -1;
+    for (const x of this.owned) {
+      if (x.prefixLen > bestLen && x.prefixLen < 128 && samePrefix6(x.words, 0, words, o, x.prefixLen)) {
+        best = x.itf;
+        bestLen = x.prefixLen;
+      }
+    }
+    if (best >= 0) return best;
+    const role = fwd === FWD_NAT ? 'nat_router' : 'vip';
+    return this.owned.find((x) => x.role === role)?.itf ?? this.owned[0]?.itf ?? -1;
+  }
+
+  /** Brings the neighbour table in line with the IPv6 dests of the running table. */
+  refreshNeighbours(now: number): NeighEvent[] {
+    const rt = this.e.services;
+    const wanted: Wanted6[] = [];
+    for (const d of rt.dests6()) {
+      const itf = this.interfaceOf(rt.destAddr6, 4 * d, rt.destFwd[d]);
+      if (itf >= 0) wanted.push({ a: rt.destAddr6, o: 4 * d, itf });
+    }
+    rt.destNeigh6Reset();
+    return this.neigh.want(wanted, now);
+  }
+
+  /** Unsolicited advertisements of every owned IPv6 address (the gratuitous ARP of IPv6), one frame each. */
+  announcements(): ArpOut[] {
+    const macs = this.e.l2.ifMac;
+    return this.owned.filter((x) => x.itf >= 0).map((x) => {
+      const frame = new Uint8Array(NA_LEN);
+      unsolicitedNeighborAdvert(frame, 0, x.words, 0, macs, 6 * x.itf);
+      return { frame, itf: x.itf };
+    });
+  }
+}

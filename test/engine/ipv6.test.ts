@@ -1,0 +1,229 @@
+// The IPv6 data path (engine/ipv6.ts): Neighbor Discovery for the router's
+// addresses and its real servers, NAT and DR of TCP and UDP, echo, Packet Too
+// Big and port unreachable, with frames built from the RFCs' layouts.
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { DROP_NO_CONN, DROP_NO_NEIGH, N_NDP_ADVERTS } from '../../src/engine/counters.js';
+import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
+import { DEFAULT_SWITCHES, type ForwardMethod, type ServiceTable, type VirtualService } from '../../src/model/index.js';
+import { l4ChecksumOk6 } from '../../src/packet/checksum.js';
+import { FrameInfo, parseFrame, PARSE_IPV6 } from '../../src/packet/parse.js';
+import { formatIPv6 } from '../../src/packet/ipv6.js';
+import { a6, frame6, icmp6Msg, ndBody, tcpSeg, udpSeg } from '../packet/helpers6.js';
+import { ETH0_MAC, ETH1_MAC, hex, run } from './helpers.js';
+
+const VIP6 = '2001:2:0:1::10';
+const NAT6 = '2001:2:0:2::1';
+const CLIENT6 = '2001:2:0:1::100';
+const RS1 = '2001:2:0:2::11';
+const RS2 = '2001:2:0:2::12';
+const CLIENT_MAC = [0x02, 0xc1, 0, 0, 0, 0x01];
+const RS_MAC = (k: number): number[] => [0x02, 0x52, 0, 0, 0, k];
+const SYN = 0x02, ACK = 0x10;
+
+function table6(forward: ForwardMethod, o: Partial<VirtualService> = {}, servers = [RS1, RS2]): ServiceTable {
+  const svc: VirtualService = {
+    name: 'web6', protocol: 'tcp', address: 0, address6: VIP6, port: 80, fwmark: 0, scheduler: 'rr', schedFlags: [],
+    persistence: 0, persistMask: 0xffffffff, onePacket: false, ...o,
+    servers: servers.map((s, k) => ({
+      name: `rs${k + 1}`, address: 0, address6: s, port: forward === 'nat' ? 8080 : 80, weight: 1, forward, upperThreshold: 0, lowerThreshold: 0,
+    })),
+  };
+  return {
+    version: 1, services: [svc], marks: [], switches: DEFAULT_SWITCHES, timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
+    addresses: [
+      { address: 0, address6: VIP6, prefixLen: 64, device: 'eth0', role: 'vip' },
+      { address: 0, address6: NAT6, prefixLen: 64, device: 'eth1', role: 'nat_router' },
+    ],
+  };
+}
+
+function engine6(t: ServiceTable, mtu1 = 0): Engine {
+  return new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC }, { name: 'eth1', mac: ETH1_MAC, mtu: mtu1 || undefined }], table: t, connCapacity: 1024 });
+}
+
+/** A Neighbor Advertisement from a real server for its own address, with its MAC in the target option. */
+function advert(addr: string, mac: number[]): Uint8Array {
+  return frame6({ src: addr, dst: 'ff02::1', hop: 255, proto: 58, srcMac: mac, dstMac: [0x33, 0x33, 0, 0, 0, 1],
+    l4: icmp6Msg(136, 0, ndBody(0x20, addr, [2, 1, ...mac])) });
+}
+
+function learnServers(e: Engine, itf: number, servers = [RS1, RS2]): void {
+  servers.forEach((s, k) => expect(run(e, advert(s, RS_MAC(k + 1)), itf).verdict).toBe(VERDICT_PASS));
+}
+
+const info = new FrameInfo();
+function parsed(f: Uint8Array): FrameInfo {
+  expect(parseFrame(f, 0, f.length, info)).toBe(PARSE_IPV6);
+  return info;
+}
+const srcOf = (f: Uint8Array): string => formatIPv6(Int32Array.from([0, 1, 2, 3], (k) => new DataView(f.buffer, f.byteOffset).getInt32(22 + 4 * k)));
+const dstOf = (f: Uint8Array): string => formatIPv6(Int32Array.from([0, 1, 2, 3], (k) => new DataView(f.buffer, f.byteOffset).getInt32(38 + 4 * k)));
+
+function clientTcp(flags: number, sport = 40000, payload: number[] = []): Uint8Array {
+  return frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(sport, 80, flags, payload) });
+}
+
+describe('IPv6 neighbour discovery', () => {
+  it('answers a solicitation for the VIP on its interface with our MAC (R, S, O set) and passes one that arrives elsewhere', () => {
+    const e = engine6(table6('nat'));
+    const ns = () => frame6({ src: CLIENT6, dst: 'ff02::1:ff00:10', hop: 255, proto: 58, srcMac: CLIENT_MAC, dstMac: [0x33, 0x33, 0xff, 0, 0, 0x10],
+      l4: icmp6Msg(135, 0, ndBody(0, VIP6, [1, 1, ...CLIENT_MAC])) });
+    const out = run(e, ns(), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect(out.ifOut).toBe(0);
+    const i = parsed(out.frame);
+    expect(i.icmpType).toBe(136);
+    expect(hex(out.frame.subarray(0, 12))).toBe(hex(Uint8Array.from(CLIENT_MAC)) + hex(ETH0_MAC));
+    expect(out.frame[i.l4 + 4]).toBe(0xe0);
+    expect(hex(out.frame.subarray(i.ndLla, i.ndLla + 6))).toBe(hex(ETH0_MAC));
+    expect(srcOf(out.frame)).toBe(VIP6);
+    expect(dstOf(out.frame)).toBe(CLIENT6);
+    expect(l4ChecksumOk6(out.frame, i.l3, i.l4, i.l4Len, 58)).toBe(true);
+    expect(run(e, ns(), 1).verdict).toBe(VERDICT_PASS);
+    expect(e.counters.n[N_NDP_ADVERTS]).toBe(1);
+  });
+
+  it('asks for its real servers by solicitation to their solicited-node group, from its link-local address', () => {
+    const e = engine6(table6('nat'));
+    const frames = e.v6.neigh.due(1000);
+    expect(frames).toHaveLength(2);
+    const f = frames.find((x) => hex(x.frame.subarray(0, 6)) === '3333ff000011')!;
+    expect(f.itf).toBe(1);
+    const i = parsed(f.frame);
+    expect(i.icmpType).toBe(135);
+    expect(formatIPv6(Int32Array.from([0, 1, 2, 3], (k) => new DataView(f.frame.buffer).getInt32(i.ndTarget + 4 * k)))).toBe(RS1);
+    expect(dstOf(f.frame)).toBe('ff02::1:ff00:11');
+    expect(srcOf(f.frame)).toBe('fe80::ff:fe00:2'); // EUI-64 of 02:00:00:00:00:02
+    expect(e.v6.neigh.due(1500)).toHaveLength(0); // backing off
+  });
+
+  it('drops a client packet while its server is unresolved, and forwards once the server has advertised', () => {
+    const e = engine6(table6('nat', {}, [RS1]));
+    const out = run(e, clientTcp(SYN), 0);
+    expect(out.verdict).toBe(VERDICT_DROP);
+    expect(out.reason).toBe(DROP_NO_NEIGH);
+    learnServers(e, 1, [RS1]);
+    expect(run(e, clientTcp(SYN, 40001), 0).verdict).toBe(VERDICT_TX);
+  });
+
+  it('learns nothing from an advertisement for an address it does not want, nor one on the wrong interface', () => {
+    const e = engine6(table6('nat', {}, [RS1]));
+    run(e, advert('2001:2:0:2::99', RS_MAC(9)), 1);
+    run(e, advert(RS1, RS_MAC(1)), 0);
+    expect(run(e, clientTcp(SYN), 0).reason).toBe(DROP_NO_NEIGH);
+  });
+});
+
+describe('IPv6 NAT', () => {
+  it('rewrites the destination to the real server and the reply back to the VIP, checksums right', () => {
+    const e = engine6(table6('nat'));
+    learnServers(e, 1);
+    const out = run(e, clientTcp(SYN), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect(out.ifOut).toBe(1);
+    const i = parsed(out.frame);
+    const server = dstOf(out.frame);
+    expect([RS1, RS2]).toContain(server);
+    const k = server === RS1 ? 1 : 2;
+    expect(hex(out.frame.subarray(0, 12))).toBe(hex(Uint8Array.from(RS_MAC(k))) + hex(ETH1_MAC));
+    expect(srcOf(out.frame)).toBe(CLIENT6);
+    expect(i.dport).toBe(8080);
+    expect(l4ChecksumOk6(out.frame, i.l3, i.l4, i.l4Len, 6)).toBe(true);
+
+    const reply = frame6({ src: server, dst: CLIENT6, proto: 6, hop: 64, srcMac: RS_MAC(k), dstMac: [...ETH1_MAC], l4: tcpSeg(8080, 40000, SYN | ACK) });
+    const back = run(e, reply, 1);
+    expect(back.verdict).toBe(VERDICT_TX);
+    expect(back.ifOut).toBe(0);
+    const j = parsed(back.frame);
+    expect(srcOf(back.frame)).toBe(VIP6);
+    expect(j.sport).toBe(80);
+    expect(j.ttl).toBe(63);
+    expect(hex(back.frame.subarray(0, 12))).toBe(hex(Uint8Array.from(CLIENT_MAC)) + hex(ETH0_MAC));
+    expect(l4ChecksumOk6(back.frame, j.l3, j.l4, j.l4Len, 6)).toBe(true);
+  });
+
+  it('spreads new connections over the servers (rr) and keeps each connection on its server', () => {
+    const e = engine6(table6('nat'));
+    learnServers(e, 1);
+    const first = [40000, 40001, 40002, 40003].map((p) => dstOf(run(e, clientTcp(SYN, p), 0).frame));
+    expect(first.filter((s) => s === RS1)).toHaveLength(2);
+    expect(first.filter((s) => s === RS2)).toHaveLength(2);
+    expect(dstOf(run(e, clientTcp(ACK, 40002, [1, 2, 3]), 0).frame)).toBe(first[2]);
+  });
+
+  it('keeps a persistent client on one server, and resets nothing for a segment of no connection', () => {
+    const e = engine6(table6('nat', { persistence: 300 }));
+    learnServers(e, 1);
+    const servers = new Set([40000, 40001, 40002].map((p) => dstOf(run(e, clientTcp(SYN, p), 0).frame)));
+    expect(servers.size).toBe(1);
+    const stray = run(e, clientTcp(ACK, 45000), 0);
+    expect(stray.verdict).toBe(VERDICT_DROP);
+    expect(stray.reason).toBe(DROP_NO_CONN);
+  });
+
+  it('answers Packet Too Big with the server side MTU for a packet that would not fit', () => {
+    const e = engine6(table6('nat'), 1280);
+    learnServers(e, 1);
+    run(e, clientTcp(SYN), 0);
+    const big = run(e, clientTcp(ACK, 40000, new Array(1300).fill(7)), 0);
+    expect(big.verdict).toBe(VERDICT_TX);
+    expect(big.ifOut).toBe(0);
+    const i = parsed(big.frame);
+    expect(i.icmpType).toBe(2);
+    expect(new DataView(big.frame.buffer).getUint32(i.l4 + 4)).toBe(1280);
+    expect(srcOf(big.frame)).toBe(VIP6);
+    expect(dstOf(big.frame)).toBe(CLIENT6);
+    expect(big.frame.length).toBeLessThanOrEqual(14 + 1280);
+    expect(l4ChecksumOk6(big.frame, i.l3, i.l4, i.l4Len, 58)).toBe(true);
+  });
+
+  it('answers a UDP datagram with port unreachable when no server is usable (ip_vs_leave)', () => {
+    const t = table6('nat', { protocol: 'udp', port: 53 });
+    const quiesced: ServiceTable = { ...t, services: [{ ...t.services[0], servers: t.services[0].servers.map((s) => ({ ...s, weight: 0 })) }] };
+    const e = engine6(quiesced);
+    const q = frame6({ src: CLIENT6, dst: VIP6, proto: 17, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: udpSeg(5353, 53, [1, 2, 3, 4]) });
+    const out = run(e, q, 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    const i = parsed(out.frame);
+    expect([i.icmpType, i.icmpCode]).toEqual([1, 4]);
+    expect(srcOf(out.frame)).toBe(VIP6);
+  });
+});
+
+describe('IPv6 DR', () => {
+  it('changes only the MACs', () => {
+    // On the VIP's network, as the guide's DR layout has them.
+    const servers = ['2001:2:0:1::21', '2001:2:0:1::22'];
+    const e = engine6(table6('dr', {}, servers));
+    learnServers(e, 0, servers);
+    const syn = clientTcp(SYN);
+    const out = run(e, syn, 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect(out.ifOut).toBe(0);
+    const k = hex(out.frame.subarray(0, 6)) === hex(Uint8Array.from(RS_MAC(1))) ? 1 : 2;
+    expect(hex(out.frame)).toBe(hex(Uint8Array.from(RS_MAC(k))) + hex(ETH0_MAC) + hex(syn.subarray(12)));
+  });
+});
+
+describe('IPv6 echo', () => {
+  it('answers an echo request to the VIP and drops one with a bad checksum', () => {
+    const e = engine6(table6('nat'));
+    const ping = (csum: boolean) => frame6({ src: CLIENT6, dst: VIP6, proto: 58, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], csum,
+      l4: icmp6Msg(128, 0, [0, 7, 0, 1, 0x61, 0x62]) });
+    const out = run(e, ping(true), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    const i = parsed(out.frame);
+    expect(i.icmpType).toBe(129);
+    expect(srcOf(out.frame)).toBe(VIP6);
+    expect(l4ChecksumOk6(out.frame, i.l3, i.l4, i.l4Len, 58)).toBe(true);
+    expect(run(e, ping(false), 0).verdict).toBe(VERDICT_DROP);
+  });
+
+  it('does not answer while its addresses are released (the backup of a pair)', () => {
+    const e = engine6({ ...table6('nat'), released: true });
+    const ping = frame6({ src: CLIENT6, dst: VIP6, proto: 58, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: icmp6Msg(128, 0, [0, 7, 0, 1]) });
+    expect(run(e, ping, 0).verdict).toBe(VERDICT_PASS);
+    expect(a6(VIP6)).toHaveLength(16);
+  });
+});
