@@ -1,6 +1,7 @@
 // Runs the benchmarks and prints each as a table (and JSON under bench/results).
 //   npm run bench             all
 //   npm run bench -- engine   one group; --quick for a short smoke run
+//   npm run bench -- engine6  the engine's IPv6 rows beside the IPv4 ones, same run
 //   npm run bench -- control  table changes and data plane stalls (--inline: no lab even as root)
 //   npm run bench -- health   10,000 real servers checked every 2 s: control plane CPU, check
 //                             latency, failure detection, the data plane's rate meanwhile (root)
@@ -31,6 +32,7 @@ const only = args.filter((a) => !a.startsWith('--'));
 const want = (name: string): boolean => only.length === 0 || only.includes(name);
 
 if (want('engine')) report('engine: 64-byte frames, one thread', runEngineBench({ quick }));
+if (want('engine6')) report('engine: IPv6 beside IPv4, smallest TCP frames, one thread', (await import('./engine/v6.bench.js')).runEngineBench6({ quick }));
 if (want('alloc')) report('engine A/B: counters in private vs shared memory (ratio = shared / private)', runAllocAb({ quick }));
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
 if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));

@@ -14,7 +14,7 @@ const BATCH = 256;
 const PAYLOAD = new Uint8Array(FRAME - 54);
 
 /** Frames for flows [0, n) written back to back into one buffer (each processed once). */
-function frames(n: number, flags: number, pick: (k: number) => number = (k) => k): Uint8Array {
+export function frames(n: number, flags: number, pick: (k: number) => number = (k) => k): Uint8Array {
   const buf = new Uint8Array(n * FRAME);
   for (let k = 0; k < n; k++) {
     const [addr, port] = client(pick(k));
@@ -29,7 +29,7 @@ function frames(n: number, flags: number, pick: (k: number) => number = (k) => k
  * into a buffer of its own with tailroom instead, since LVS-TUN writes the
  * frames it lengthens past the batch's last one, over the frames still to come.
  */
-function runOnce(engine: Engine, buf: Uint8Array, now: number, copy = false): number {
+export function runOnce(engine: Engine, buf: Uint8Array, now: number, copy = false): number {
   const n = buf.length / FRAME;
   const batch = copy ? new Batch(BATCH, 3 * BATCH * FRAME, 2 * BATCH * FRAME) : new Batch(BATCH, 0);
   if (!copy) (batch as { buf: Uint8Array }).buf = buf;
