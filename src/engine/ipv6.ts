@@ -8,8 +8,7 @@
 // parseFrame said PARSE_IPV6.
 //
 // Not yet for IPv6: LVS-TUN, firewall marks, fragments (passed to the kernel,
-// which the fence keeps off VIPs), the FTP helper, the SYN proxy, translating
-// ICMPv6 errors about NAT flows, connection sync.
+// which the fence keeps off VIPs), the FTP helper, the SYN proxy, connection sync.
 import { CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
@@ -22,7 +21,7 @@ import {
   echoReply6, ICMP6_ECHO_REQUEST, icmp6ErrorAllowed, ND_HLEN, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, ND_OPT_LLA_LEN,
   neighborAdvertReply, packetTooBig6, portUnreachable6, unsolicitedNeighborAdvert,
 } from '../packet/icmp6.js';
-import { decHopLimit, rewriteDst6, rewriteSrc6 } from '../packet/rewrite6.js';
+import { decHopLimit, rewriteDst6, rewriteIcmp6InnerDst, rewriteIcmp6InnerSrc, rewriteSrc6 } from '../packet/rewrite6.js';
 import { ETH_HLEN } from '../packet/ethernet.js';
 import * as C from './counters.js';
 import type { Engine } from './engine.js';
@@ -240,12 +239,62 @@ export class Ipv6Path {
       if (e.released || this.ownedOn(buf, info.ndTarget, itf) < 0) return e.pass(C.PASS_ICMP);
       return this.advertise(batch, i, itf);
     }
+    if (type < 128) return this.icmpError(batch, i, now);
     if (type !== ICMP6_ECHO_REQUEST || e.released || this.ownedAt(this.a, 4) < 0) return e.pass(C.PASS_ICMP);
     if (!l4ChecksumOk6(buf, info.l3, info.l4, info.l4Len, IPPROTO_ICMPV6)) return e.drop(batch, i, C.DROP_BAD_ICMP_CSUM);
     batch.len[i] = echoReply6(buf, info);
     batch.ifOut[i] = itf;
     clearOffload(batch, i);
     e.counters.n[C.N_ECHO6]++;
+    return VERDICT_TX;
+  }
+
+  /**
+   * An ICMPv6 error about a NAT or DR flow, as ip_vs_in_icmp_v6/ip_vs_out_icmp_v6
+   * take every error type (icmpv6_is_err: destination unreachable, Packet Too
+   * Big, time exceeded, parameter problem): the quoted packet went out from the
+   * router, so it matches the flow reversed. From the client side about a reply
+   * it goes on to the real server (its quote and destination translated back for
+   * NAT); from a real server about a packet the router forwarded, back to the
+   * client with the VIP written in. Packet Too Big is IPv6's only path MTU signal:
+   * without this a NAT flow over a smaller link would stall.
+   */
+  private icmpError(batch: Batch, i: number, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const proto = info.innerProto;
+    if (info.inner < 0 || (proto !== PROTO_TCP && proto !== PROTO_UDP) || this.owned.length === 0) return e.pass(C.PASS_ICMP);
+    const q = this.a;
+    readAddr6(batch.buf, info.inner + IPV6_DST, q, 0);
+    readAddr6(batch.buf, info.inner + IPV6_SRC, q, 4);
+    const conns = e.conns;
+    let slot = conns.lookupIn6(proto, q, info.innerDport, info.innerSport);
+    const toServer = slot !== 0;
+    if (!toServer) slot = conns.lookupOut6(proto, q, info.innerDport, info.innerSport);
+    if (slot === 0) {
+      readAddr6(batch.buf, info.l3 + IPV6_DST, q, 4);
+      return this.ownedAt(q, 4) >= 0 ? e.drop(batch, i, C.DROP_ICMP_NO_CONN) : e.pass(C.PASS_ICMP);
+    }
+    conns.touch(slot, now);
+    e.counters.icmpTranslated++;
+    const partial = batch.csumPartial[i] === 1;
+    if (toServer) {
+      const dest = conns.destOf(slot);
+      const n = this.destNeighbour(dest, now);
+      if (n === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+      if (e.services.destFwd[dest] === FWD_NAT) {
+        rewriteIcmp6InnerSrc(batch.buf, info, conns.addr6, slot * A6 + 8, conns.dportOf(slot), partial);
+        rewriteDst6(batch.buf, info, conns.addr6, slot * A6 + 8, 0, partial);
+      }
+      writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
+      batch.ifOut[i] = this.neigh.itf[n];
+      return VERDICT_TX;
+    }
+    const peer = conns.peer[slot];
+    if (peer === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+    rewriteIcmp6InnerDst(batch.buf, info, conns.addr6, slot * A6 + 4, conns.vportOf(slot), partial);
+    rewriteSrc6(batch.buf, info, conns.addr6, slot * A6 + 4, 0, partial);
+    e.toPeer(batch, i, peer);
     return VERDICT_TX;
   }
 

@@ -191,6 +191,55 @@ describe('IPv6 NAT', () => {
   });
 });
 
+describe('IPv6 ICMP errors about NAT flows', () => {
+  it('a real server\'s Packet Too Big about a forwarded packet reaches the client from the VIP, its quote translated back', () => {
+    const e = engine6(table6('nat', {}, [RS1]));
+    learnServers(e, 1, [RS1]);
+    const fwd = run(e, clientTcp(SYN), 0).frame;
+    const quote = Array.from(fwd.subarray(14, 14 + 60));
+    const ptb = frame6({ src: RS1, dst: CLIENT6, proto: 58, srcMac: RS_MAC(1), dstMac: [...ETH1_MAC], l4: icmp6Msg(2, 0, [0, 0, 0x05, 0x00, ...quote]) });
+    const out = run(e, ptb, 1);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect(out.ifOut).toBe(0);
+    const i = parsed(out.frame);
+    expect(srcOf(out.frame)).toBe(VIP6);
+    expect(dstOf(out.frame)).toBe(CLIENT6);
+    expect([i.icmpType, i.innerSport, i.innerDport]).toEqual([2, 40000, 80]);
+    const dv = new DataView(out.frame.buffer);
+    expect(formatIPv6(Int32Array.from([0, 1, 2, 3], (k) => dv.getInt32(i.inner + 24 + 4 * k)))).toBe(VIP6);
+    expect(l4ChecksumOk6(out.frame, i.l3, i.l4, i.l4Len, 58)).toBe(true);
+    expect(e.counters.icmpTranslated).toBe(1);
+  });
+
+  it('a client-side error about a reply goes on to the real server with the server\'s address quoted', () => {
+    const e = engine6(table6('nat', {}, [RS1]));
+    learnServers(e, 1, [RS1]);
+    run(e, clientTcp(SYN), 0);
+    const reply = run(e, frame6({ src: RS1, dst: CLIENT6, proto: 6, srcMac: RS_MAC(1), dstMac: [...ETH1_MAC], l4: tcpSeg(8080, 40000, SYN | ACK) }), 1).frame;
+    const err = frame6({ src: '2001:2:0:1::1', dst: VIP6, proto: 58, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: icmp6Msg(1, 3, [0, 0, 0, 0, ...reply.subarray(14, 74)]) });
+    const out = run(e, err, 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect(out.ifOut).toBe(1);
+    const i = parsed(out.frame);
+    expect(dstOf(out.frame)).toBe(RS1);
+    expect([i.innerSport, i.innerDport]).toEqual([8080, 40000]);
+    expect(l4ChecksumOk6(out.frame, i.l3, i.l4, i.l4Len, 58)).toBe(true);
+  });
+});
+
+describe('IPv6 scheduling', () => {
+  it('sh hashes the XOR fold of the client address, as the kernel does for IPv6', () => {
+    const e = engine6(table6('nat', { scheduler: 'sh' }, [RS1, RS2, '2001:2:0:2::13', '2001:2:0:2::14']));
+    learnServers(e, 1, [RS1, RS2, '2001:2:0:2::13', '2001:2:0:2::14']);
+    // Same fold (the last two words swap), different clients: the same server every time.
+    const pick = (client: string, port: number): string =>
+      dstOf(run(e, frame6({ src: client, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(port, 80, SYN) }), 0).frame);
+    for (const [x, y] of [['2001:2::5:0:7', '2001:2::7:0:5'], ['2001:2::1:0:0', '2001:2::1']]) expect(pick(x, 1000)).toBe(pick(y, 1001));
+    const servers = new Set(Array.from({ length: 32 }, (_, k) => pick(`2001:2::${k + 1}`, 2000 + k)));
+    expect(servers.size).toBeGreaterThan(1);
+  });
+});
+
 describe('IPv6 DR', () => {
   it('changes only the MACs', () => {
     // On the VIP's network, as the guide's DR layout has them.
