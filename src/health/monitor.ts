@@ -29,7 +29,8 @@ export interface Overlay {
 }
 
 export interface HealthUpdate {
-  verdicts: Array<{ service: string; address: number; port: number; verdict: Verdict | null }>;
+  /** `address`: an IPv4 server's number, an IPv6 one's text (RFC 5952). */
+  verdicts: Array<{ service: string; address: number | string; port: number; verdict: Verdict | null }>;
   overlays: Array<{ service: string; overlay: Overlay | null }>;
 }
 
@@ -61,7 +62,8 @@ interface Entry {
   key: string;
   svc: Svc;
   health: ServerHealth;
-  address: number;
+  /** As the verdicts carry it: the IPv4 number, or the IPv6 text. */
+  address: number | string;
   timer: unknown;
   running: AbortController | null;
   /** The verdict last handed to the router (undefined: none yet). */
@@ -258,7 +260,7 @@ export class HealthMonitor {
   }
 
   private entry(svc: Svc, key: string, s: ServerChecks, now: number): Entry {
-    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? 0, timer: null, running: null, given: undefined, lastMs: 0, loadTimer: null, loadFailed: false, counted: 0 };
+    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? s.address, timer: null, running: null, given: undefined, lastMs: 0, loadTimer: null, loadFailed: false, counted: 0 };
   }
 
   private retire(e: Entry): void {

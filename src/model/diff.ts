@@ -17,8 +17,13 @@ export interface ServiceDelta {
   settings: ServiceSettings | null;
   /** Servers new to the service or changed, in table order (a new one goes to the head of the list). */
   upsert: RealServer[];
-  /** Servers that left, as address, port pairs. */
+  /** IPv4 servers that left, as address, port pairs. */
   remove: number[];
+  /**
+   * IPv6 servers that left (their `address` is 0, so they cannot go in `remove`);
+   * absent when none. A delta with these is never sliced (sliceDelta).
+   */
+  remove6?: Array<{ address6: string; port: number }>;
   /**
    * The upserts were handed over ahead, in slices (ServiceRuntime.stage), under
    * this delta's version; `upsert` is then empty.
@@ -104,9 +109,13 @@ function diffService(key: string, was: VirtualService | undefined, s: VirtualSer
     upsert.push(r);
   }
   const remove: number[] = [];
-  for (const r of oldServers.values()) remove.push(r.address, r.port);
-  if (!settings && upsert.length === 0 && remove.length === 0) return null;
-  return { key, settings, upsert, remove };
+  const remove6: Array<{ address6: string; port: number }> = [];
+  for (const r of oldServers.values()) {
+    if (r.address6 !== undefined) remove6.push({ address6: r.address6, port: r.port });
+    else remove.push(r.address, r.port);
+  }
+  if (!settings && upsert.length === 0 && remove.length === 0 && remove6.length === 0) return null;
+  return remove6.length ? { key, settings, upsert, remove, remove6 } : { key, settings, upsert, remove };
 }
 
 /** A number naming a server within its service: address and port. */
@@ -114,8 +123,9 @@ export function destKey(address: number, port: number): number {
   return address * 65536 + port;
 }
 
+/** A server within its service: address text and port (two IPv6 servers both have address 0). */
 function serverKey(r: RealServer): string {
-  return `${r.address}:${r.port}`;
+  return `${r.address6 ?? r.address}|${r.port}`;
 }
 
 export function settingsOf(s: VirtualService): ServiceSettings {
@@ -123,7 +133,8 @@ export function settingsOf(s: VirtualService): ServiceSettings {
 }
 
 function sameSettings(a: VirtualService, b: VirtualService): boolean {
-  return a.name === b.name && a.protocol === b.protocol && a.address === b.address && a.port === b.port && a.fwmark === b.fwmark &&
+  return a.name === b.name && a.protocol === b.protocol && a.address === b.address && a.address6 === b.address6 && a.port === b.port && a.fwmark === b.fwmark &&
+    a.family6 === b.family6 &&
     a.scheduler === b.scheduler && a.schedFlags.join(',') === b.schedFlags.join(',') && a.persistence === b.persistence &&
     a.persistMask === b.persistMask && a.onePacket === b.onePacket;
 }
@@ -160,7 +171,7 @@ export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Ar
   // Many small services add up too (a reload of a thousand services): then every one is staged.
   const total = delta.services.reduce((n, d) => n + d.upsert.length + d.remove.length / 2, 0);
   const services = delta.services.map((d) => {
-    if (d.upsert.length + d.remove.length / 2 <= (total > slice ? 0 : slice)) return d;
+    if (d.remove6 || d.upsert.length + d.remove.length / 2 <= (total > slice ? 0 : slice)) return d;
     for (let k = 0; k < d.upsert.length; k += slice) stages.push({ key: d.key, servers: d.upsert.slice(k, k + slice), remove: [] });
     for (let k = 0; k < d.remove.length; k += 2 * slice) stages.push({ key: d.key, servers: [], remove: d.remove.slice(k, k + 2 * slice) });
     return { ...d, upsert: [], remove: [], staged: true };

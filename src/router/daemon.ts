@@ -438,7 +438,7 @@ export class Router implements ControlBackend {
   }
 
   /** A health check's verdict on a real server. */
-  setVerdict(service: string, address: number, port: number, v: Verdict | null): Promise<void> {
+  setVerdict(service: string, address: number | string, port: number, v: Verdict | null): Promise<void> {
     return this.applyHealth({ verdicts: [{ service, address, port, verdict: v }], overlays: [] });
   }
 
