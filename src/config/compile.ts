@@ -63,10 +63,12 @@ const FORWARD: Record<string, ForwardMethod> = { nat: 'nat', direct: 'dr', tunne
 // Which key a model error is about, so that it can point at that key's line.
 const SERVICE_ERROR_KEY: Record<string, string> = {
   BAD_FWMARK: 'fwmark', BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_PERSISTENCE: 'persistent', BAD_NETMASK: 'pmask', BAD_OPS: 'ops',
+  V6_UNSUPPORTED: 'fwmark',
 };
 const SERVER_ERROR_KEY: Record<string, string> = {
   BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_WEIGHT: 'weight', BAD_THRESHOLD: 'lthreshold', PORT_REMAP_NEEDS_NAT: 'port',
   BAD_TUNNEL: 'tunnel_type', BAD_TUNNEL_PORT: 'tunnel_port', BAD_TUNNEL_CSUM: 'tunnel_csum',
+  FAMILY_MISMATCH: 'address', V6_UNSUPPORTED: 'address',
 };
 const TUNNEL_KEYS = ['tunnel_type', 'tunnel_port', 'tunnel_csum'];
 

@@ -26,7 +26,8 @@ export function serviceIdOf(sel: ServiceSelector): string {
  */
 export function parseServerRef(text: string): { address: string; port: number } | null {
   // A bare IPv6 address takes no port (its last group would read as one): ipvsadm reads it whole too.
-  if (/^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$/.test(text)) return { address: text, port: 0 };
+  // Two colons at least: `1.2.3.4:80` is IPv4 with a port.
+  if (/^[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$/.test(text)) return { address: text, port: 0 };
   const m = /^(?:([\d.]+)|\[([0-9A-Fa-f:.]+)\])(?::(\d+))?$/.exec(text);
   return m ? { address: m[1] ?? m[2], port: m[3] === undefined ? 0 : Number(m[3]) } : null;
 }
