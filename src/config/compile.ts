@@ -141,8 +141,14 @@ class Compiler {
       if (why) this.note(k.key, k.line, why);
     }
     // One nat_router line per family (the parser refuses a second of one family); nat_nmask is the IPv4 one's.
+    const natLines = findKeys(cfg.items, 'nat_router');
+    for (const [i, k] of natLines.entries()) {
+      // The parser refuses this in a file; an edited tree (the web tool) is checked here.
+      const twin = natLines.slice(0, i).find((o) => ((o.value as IpDev).address6 === undefined) === ((k.value as IpDev).address6 === undefined));
+      if (twin) this.fail(k.line, 'DUPLICATE', `nat_router is already set at line ${twin.line} (one nat_router per address family)`);
+    }
     if (g.network === 'nat') {
-      for (const k of findKeys(cfg.items, 'nat_router')) {
+      for (const k of natLines) {
         const r = k.value as IpDev;
         if (r.address6 === undefined) this.addresses.push({ address: r.address, prefixLen: prefixOf(g.nat_nmask), device: r.device, role: 'nat_router' });
         else this.addresses.push({ address: 0, address6: r.address6, prefixLen: r.prefixLen6 ?? NAT_ROUTER_PREFIX6, device: r.device, role: 'nat_router' });

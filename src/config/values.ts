@@ -123,7 +123,11 @@ export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly s
     }
     case 'ip46': {
       const addr = parseIPv4(a) ?? parseIPv6(a);
-      return addr === null ? fail('BADHOSTNAME', `${key} "${a}" is neither an IPv4 nor an IPv6 address${v6Why(a)} (host names are not resolved)`) : { value: addr };
+      if (addr !== null) return { value: addr };
+      // Text without a colon was meant as IPv4: the message 'ip' gives.
+      return a.includes(':')
+        ? fail('BADHOSTNAME', `${key} "${a}" is not an IPv6 address${v6Why(a)}`)
+        : fail('BADHOSTNAME', `${key} "${a}" is not an IPv4 address (host names are not resolved)`);
     }
     case 'host':
       return parseIPv4(a) !== null || HOSTNAME.test(a) ? { value: a } : fail('BADHOSTNAME', `${key} "${a}" is neither an IPv4 address nor a host name`);
