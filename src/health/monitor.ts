@@ -10,7 +10,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { Verdict } from '../control/desired.js';
 import type { HealthServerView as ServerView, HealthServiceView as ServiceView } from '../control/types.js';
-import { parseIPv4 } from '../model/index.js';
+import { parseIPv4, parseIPv6 } from '../model/index.js';
 import type { Logger } from '../router/log.js';
 import { loadCommand, LOAD_MIN_PERIOD_S, parseLoad } from './load.js';
 import { Quorum } from './quorum.js';
@@ -216,6 +216,8 @@ export class HealthMonitor {
    * is not checked. Resolves once the table runs it.
    */
   async force(service: string, address: string, port: number, force: Force, who = 'operator'): Promise<ServerView> {
+    // Servers are keyed by the text lvs.cf compiled to: an IPv6 address in its canonical form.
+    address = address.includes(':') ? parseIPv6(address.replace(/^\[(.*)\]$/, '$1')) ?? address : address;
     const e = this.services.get(service)?.servers.get(`${address}:${port}`);
     if (!e) throw new Error(`no checked real server ${address}:${port} in service ${service}`);
     e.health.force = force;
