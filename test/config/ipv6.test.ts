@@ -124,4 +124,15 @@ describe('lvs.cf with IPv6', () => {
       'lvs.cf:17: DUPLICATE: real server [2001:db8::2]:80 is already in virtual v6 as server a (line 9)',
     ]);
   });
+
+  it('says a half_open check of an IPv6 server is a connect(), and refuses an IPv4 sorry server', () => {
+    const check = '    check tcp {\n        half_open = 1\n    }\n';
+    const { notActedOn } = compile(`${NAT}${virtual6('2001:db8::2', check)}`);
+    expect(notActedOn.filter((n) => n.key === 'half_open').map((n) => `${n.line} ${n.why}`)).toEqual([
+      '11 half_open checks are IPv4 only; an IPv6 real server is checked with a full connect() (server a)',
+    ]);
+    expect(messages(() => compile(`${NAT}${virtual6('2001:db8::2', '    sorry_server = 198.19.0.9\n')}`))).toEqual([
+      'lvs.cf:10: BADHOSTNAME: sorry_server is an IPv4 address; an IPv6 service cannot use one (an IPv6 sorry server is not supported yet)',
+    ]);
+  });
 });

@@ -3,6 +3,7 @@
 // servers apart although all have address 0, the VIP it adds for a service
 // made at run time, and the HTTP routes over a backend built on the planner.
 import { describe, expect, it } from 'vitest';
+import { DesiredState } from '../../src/control/desired.js';
 import { tableViewFromModel } from '../../src/control/from-model.js';
 import { OpError, planOps } from '../../src/control/ops.js';
 import { ControlServer, type ControlBackend } from '../../src/control/server.js';
@@ -136,5 +137,17 @@ describe('the HTTP routes with IPv6 ids', () => {
     expect(b.model.services[0].servers[0].weight).toBe(5);
     expect((await send('DELETE', '/v1/services/tcp-2001:db8::10-80/servers/%5B2001:db8:1::2%5D:8080')).status).toBe(200);
     expect(b.model.services[0].servers).toEqual([]);
+  });
+});
+
+describe('health verdicts on IPv6 servers', () => {
+  it('take out the one server named by its text, not every server of address 0', () => {
+    const s = { name: 'web6', protocol: 'tcp', address: 0, address6: '2001:db8::10', port: 80, fwmark: 0, scheduler: 'rr', schedFlags: [], persistence: 0, persistMask: 128, onePacket: false } as const;
+    const rs = (a: string) => ({ name: a, address: 0, address6: a, port: 80, weight: 1, forward: 'nat', upperThreshold: 0, lowerThreshold: 0 }) as const;
+    const d = new DesiredState(buildTable({ services: [{ ...s, servers: [rs('2001:db8:1::2'), rs('2001:db8:1::3')] }], addresses: BASE }), ['eth0']);
+    d.setVerdict('TCP [2001:db8::10]:80', '2001:db8:1::2', 80, { up: false, quiesce: false });
+    expect(d.effective().services[0].servers.map((r) => r.address6)).toEqual(['2001:db8:1::3']);
+    d.setVerdict('TCP [2001:db8::10]:80', '2001:db8:1::2', 80, null);
+    expect(d.effective().services[0].servers.map((r) => r.address6)).toEqual(['2001:db8:1::2', '2001:db8:1::3']);
   });
 });
