@@ -4,12 +4,13 @@
 // made at run time, and the HTTP routes over a backend built on the planner.
 import { describe, expect, it } from 'vitest';
 import { DesiredState } from '../../src/control/desired.js';
+import { destAddress, statsKey } from '../../src/control/views.js';
 import { tableViewFromModel } from '../../src/control/from-model.js';
 import { OpError, planOps } from '../../src/control/ops.js';
 import { ControlServer, type ControlBackend } from '../../src/control/server.js';
 import { canonicalServiceId, parseServerRef, parseServiceId, serverRefOf, serviceIdOf } from '../../src/control/service-id.js';
 import type { Op } from '../../src/control/types.js';
-import { assembleTable, buildTable, type OwnedAddress, type ServiceTable } from '../../src/model/index.js';
+import { assembleTable, buildTable, ipv6Words, type OwnedAddress, type ServiceTable } from '../../src/model/index.js';
 
 const WEB6 = { protocol: 'tcp', address: '2001:db8::10', port: 80 } as const;
 
@@ -149,5 +150,18 @@ describe('health verdicts on IPv6 servers', () => {
     expect(d.effective().services[0].servers.map((r) => r.address6)).toEqual(['2001:db8:1::3']);
     d.setVerdict('TCP [2001:db8::10]:80', '2001:db8:1::2', 80, null);
     expect(d.effective().services[0].servers.map((r) => r.address6)).toEqual(['2001:db8:1::2', '2001:db8:1::3']);
+  });
+});
+
+describe('the seam for IPv6 dests in the published memory', () => {
+  it('reads addr6 (4 big-endian words per dest id) when the data plane publishes it, else addr', () => {
+    const addr6 = new Int32Array(12);
+    addr6.set(ipv6Words('2001:db8:1::2'), 8);
+    const m = { addr: Uint32Array.of(0, 0xc6130002, 0), addr6 } as unknown as Parameters<typeof destAddress>[0];
+    expect(destAddress(m, 1)).toBe('198.19.0.2');
+    expect(destAddress(m, 2)).toBe('2001:db8:1::2');
+    expect(destAddress({ addr: Uint32Array.of(0, 0xc6130002) } as unknown as Parameters<typeof destAddress>[0], 1)).toBe('198.19.0.2');
+    expect(statsKey('TCP [2001:db8::10]:80', '2001:db8:1::2', 80)).toBe('TCP [2001:db8::10]:80>2001:db8:1::2:80');
+    expect(statsKey('TCP 198.18.0.10:80', 0xc6130002, 80)).toBe('TCP 198.18.0.10:80>198.19.0.2:80');
   });
 });
