@@ -98,6 +98,11 @@ export interface TimeoutsView {
 export interface ConnView {
   /** "TCP", "UDP", or "IP" for a firewall-mark persistence template. */
   protocol: string;
+  /**
+   * client, virtual and dest are text: a dotted quad, or for an IPv6 connection
+   * its RFC 5952 text without brackets (what ipvsadm's inet_ntop gives); the
+   * listings add the brackets (`[2001:db8::2]:80`).
+   */
   client: string;
   clientPort: number;
   /** For a firewall-mark template: the mark, written as an address (mark 1 = 0.0.0.1), as the kernel prints it. */
@@ -131,7 +136,7 @@ export const DEFAULT_SOCKET = '/run/tsvs/tsvs.sock';
  */
 export type ServiceSelector = { protocol: 'tcp' | 'udp'; address: string; port: number } | { fwmark: number; ipv6?: boolean };
 
-/** A real server of a service: -r ADDR[:PORT]. */
+/** A real server of a service: -r ADDR[:PORT]; `address` is IPv4 or IPv6 text (brackets allowed). */
 export interface ServerSelector {
   address: string;
   port: number;
