@@ -28,10 +28,12 @@ export const enum R {
 }
 
 /** The kind bits of R.KEY: copies of CONN_F_NAT (findable by the reply tuple) and
- *  CONN_F_TEMPLATE, for lookups. */
+ *  CONN_F_TEMPLATE, for lookups, and the address family. */
 export const enum K {
   NAT = 1,
   TEMPLATE = 2,
+  /** An IPv6 entry: its address words hold folds, the addresses are in ConnTable.addr6. */
+  V6 = 4,
 }
 
 /** State of a free slot (no TCP or UDP state uses it). */
@@ -85,6 +87,11 @@ export class ConnRows {
 
   dportOf(s: number): number {
     return this.row[s * R.SIZE + R.KEY] >>> 16;
+  }
+
+  /** An IPv6 entry (its addresses in ConnTable.addr6; caddrOf and the others return their folds). */
+  isV6(s: number): boolean {
+    return (this.row[s * R.SIZE + R.KEY] & K.V6) !== 0;
   }
 
   protoOf(s: number): number {

@@ -36,6 +36,9 @@ const DROP_ENTRY_MIN_IDLE_MS = 60_000;
 /** ip_vs_conn_expire "expire_later": "cp->timeout = 60*HZ" for a template still in control. */
 const EXPIRE_LATER_MS = 60_000;
 const TEMPLATE_SEED_MIX = 0x5bd1e995;
+/** Words of ConnTable.addr6 per slot: client, virtual and dest address, 4 each. */
+export const A6 = 12;
+const NO_ADDR6 = new Int32Array(0);
 /** lookup()'s refs (slot*2 + dir) then stay below 2^30, small integers to V8. */
 const MAX_CAPACITY = 2 ** 28;
 
@@ -64,6 +67,15 @@ export class ConnTable extends ConnRows {
   count = 0;
   /** Whoever refcounts the peer column; null: nobody does. */
   peerOwner: PeerOwner | null = null;
+  /**
+   * The addresses of IPv6 entries (K.V6), A6 words per slot: client at 0,
+   * virtual at 4, dest at 8, each as 4 big-endian 32-bit words. Their rows hold
+   * the XOR folds of those addresses, so that both families share one table,
+   * one wheel and one set of chains (and a v6 entry is in the chain of its
+   * fold), and IPv4's lookups, which never match a K.V6 row, cost nothing more.
+   * Allocated by enable6() when the first IPv6 service comes.
+   */
+  addr6: Int32Array = NO_ADDR6;
   readonly dests: Dests;
   readonly timeouts: Timeouts;
   /** Expiry ticks and wheel links (wheel.expires[slot] is the deadline tick). */
@@ -195,13 +207,13 @@ export class ConnTable extends ConnRows {
     saddr |= 0;
     daddr |= 0;
     const ports = (sport << 16) | dport;
-    const key = proto << 8; // and not K.TEMPLATE
+    const key = proto << 8; // and not K.TEMPLATE, not K.V6
     const link = this.chains.link;
     const row = this.row;
     let s = this.chains.buckets[hashEndpoint(this.seed, proto, saddr, sport) & this.chains.mask];
     while (s !== 0) {
       const b = s * R.SIZE;
-      if (row[b + R.CADDR] === saddr && row[b + R.PORTS] === ports && row[b + R.VADDR] === daddr && (row[b + R.KEY] & 0xff02) === key) return s;
+      if (row[b + R.CADDR] === saddr && row[b + R.PORTS] === ports && row[b + R.VADDR] === daddr && (row[b + R.KEY] & 0xff06) === key) return s;
       s = link[s];
     }
     return 0;
@@ -247,10 +259,108 @@ export class ConnTable extends ConnRows {
     let s = this.chains.buckets[hashTuple(this.tseed, proto, snet, 0, vaddr, vport) & this.chains.mask];
     while (s !== 0) {
       const b = s * R.SIZE;
-      if (row[b + R.CADDR] === snet && row[b + R.PORTS] === vport && row[b + R.VADDR] === vaddr && (row[b + R.KEY] & 0xff02) === key) return s;
+      if (row[b + R.CADDR] === snet && row[b + R.PORTS] === vport && row[b + R.VADDR] === vaddr && (row[b + R.KEY] & 0xff06) === key) return s;
       s = link[s];
     }
     return 0;
+  }
+
+  /** Gives the table room for IPv6 entries (addr6): 48 bytes per slot, once. */
+  enable6(): void {
+    if (this.addr6.length === 0) this.addr6 = new Int32Array((this.capacity + 1) * A6);
+  }
+
+  /**
+   * lookupIn for IPv6: `a` holds the packet's source address at a[0..3] and its
+   * destination at a[4..7] (fold6 words). Slot, or 0.
+   */
+  lookupIn6(proto: number, a: Int32Array, sport: number, dport: number): number {
+    const sf = a[0] ^ a[1] ^ a[2] ^ a[3];
+    const df = a[4] ^ a[5] ^ a[6] ^ a[7];
+    const ports = (sport << 16) | dport;
+    const key = (proto << 8) | K.V6;
+    const link = this.chains.link;
+    const row = this.row;
+    const x = this.addr6;
+    let s = this.chains.buckets[hashEndpoint(this.seed, proto, sf, sport) & this.chains.mask];
+    while (s !== 0) {
+      const b = s * R.SIZE;
+      if (row[b + R.CADDR] === sf && row[b + R.PORTS] === ports && row[b + R.VADDR] === df && (row[b + R.KEY] & 0xff06) === key) {
+        const w = s * A6;
+        if (x[w] === a[0] && x[w + 1] === a[1] && x[w + 2] === a[2] && x[w + 3] === a[3] &&
+          x[w + 4] === a[4] && x[w + 5] === a[5] && x[w + 6] === a[6] && x[w + 7] === a[7]) return s;
+      }
+      s = link[s];
+    }
+    return 0;
+  }
+
+  /**
+   * lookupOut for IPv6: a reply from a real server, its source (the conn's dest)
+   * at a[0..3] and its destination (the client) at a[4..7]. Slot, or 0.
+   */
+  lookupOut6(proto: number, a: Int32Array, sport: number, dport: number): number {
+    const sf = a[0] ^ a[1] ^ a[2] ^ a[3];
+    const df = a[4] ^ a[5] ^ a[6] ^ a[7];
+    const key = (sport << 16) | (proto << 8) | K.NAT | K.V6;
+    const link = this.chains.link;
+    const row = this.row;
+    const x = this.addr6;
+    let s = this.chains.buckets[hashEndpoint(this.seed, proto, df, dport) & this.chains.mask];
+    while (s !== 0) {
+      const b = s * R.SIZE;
+      if (row[b + R.CADDR] === df && row[b + R.PORTS] >>> 16 === dport && row[b + R.DADDR] === sf && row[b + R.KEY] === key) {
+        const w = s * A6;
+        if (x[w] === a[4] && x[w + 1] === a[5] && x[w + 2] === a[6] && x[w + 3] === a[7] &&
+          x[w + 8] === a[0] && x[w + 9] === a[1] && x[w + 10] === a[2] && x[w + 11] === a[3]) return s;
+      }
+      s = link[s];
+    }
+    return 0;
+  }
+
+  /** lookupTemplate for IPv6: the client network at a[o..o+3], the VIP at a[o+4..o+7]. */
+  lookupTemplate6(proto: number, a: Int32Array, o: number, vport: number): number {
+    const nf = a[o] ^ a[o + 1] ^ a[o + 2] ^ a[o + 3];
+    const vf = a[o + 4] ^ a[o + 5] ^ a[o + 6] ^ a[o + 7];
+    const key = (proto << 8) | K.TEMPLATE | K.V6;
+    const link = this.chains.link;
+    const row = this.row;
+    const x = this.addr6;
+    let s = this.chains.buckets[hashTuple(this.tseed, proto, nf, 0, vf, vport) & this.chains.mask];
+    while (s !== 0) {
+      const b = s * R.SIZE;
+      if (row[b + R.CADDR] === nf && row[b + R.PORTS] === vport && row[b + R.VADDR] === vf && (row[b + R.KEY] & 0xff06) === key) {
+        const w = s * A6;
+        if (x[w] === a[o] && x[w + 1] === a[o + 1] && x[w + 2] === a[o + 2] && x[w + 3] === a[o + 3] &&
+          x[w + 4] === a[o + 4] && x[w + 5] === a[o + 5] && x[w + 6] === a[o + 6] && x[w + 7] === a[o + 7]) return s;
+      }
+      s = link[s];
+    }
+    return 0;
+  }
+
+  /**
+   * add() of an IPv6 entry: the client address at c[co..co+3], the virtual one
+   * at v[vo..], the dest's at d[do..]. The row gets their folds and K.V6; 0 when full.
+   */
+  add6(proto: number, c: Int32Array, co: number, cport: number, v: Int32Array, vo: number, vport: number,
+      d: Int32Array, dOff: number, dport: number, dest: number, flags: number, control: number, now: number): number {
+    const cf = c[co] ^ c[co + 1] ^ c[co + 2] ^ c[co + 3];
+    const vf = v[vo] ^ v[vo + 1] ^ v[vo + 2] ^ v[vo + 3];
+    const df = d[dOff] ^ d[dOff + 1] ^ d[dOff + 2] ^ d[dOff + 3];
+    const s = this.add(proto, cf, cport, vf, vport, df, dport, dest, flags, control, now);
+    if (s === 0) return 0;
+    // The chain was chosen by the folds; K.V6 only keeps IPv4 lookups off the row.
+    this.row[s * R.SIZE + R.KEY] |= K.V6;
+    const x = this.addr6;
+    const w = s * A6;
+    for (let k = 0; k < 4; k++) {
+      x[w + k] = c[co + k];
+      x[w + 4 + k] = v[vo + k];
+      x[w + 8 + k] = d[dOff + k];
+    }
+    return s;
   }
 
   /** ip_vs_conn_new() + ip_vs_bind_dest() + ip_vs_control_add(): slot, or 0 when full. */

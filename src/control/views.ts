@@ -32,13 +32,14 @@ export function statsKey(svc?: string, addr?: number | string, port?: number): s
 export { serviceId };
 
 /**
- * The seam for IPv6 dests: the published memory's `addr6` (4 big-endian words
- * per dest id, as model/addr.ts ipv6Words gives them; all zero for an IPv4
- * dest), when the data plane publishes it; the dotted quad of `addr` otherwise.
+ * A dest's address as text. The seam for IPv6 dests: when the published memory
+ * carries the service runtime's `destV6` (1 for an IPv6 dest) and `destAddr6`
+ * (its 4 big-endian words per dest id), an IPv6 dest reads from those (its
+ * `addr` is only a number standing for the address); else the dotted quad of `addr`.
  */
 export function destAddress(m: DataPlaneMemory, d: number): string {
-  const a6 = (m as { addr6?: Int32Array }).addr6;
-  if (a6 && (a6[4 * d] | a6[4 * d + 1] | a6[4 * d + 2] | a6[4 * d + 3]) !== 0) return formatIPv6Words(a6, 4 * d);
+  const x = m as { destV6?: Uint8Array; destAddr6?: Int32Array };
+  if (x.destV6?.[d] === 1 && x.destAddr6) return formatIPv6Words(x.destAddr6, 4 * d);
   return formatIPv4(m.addr[d]);
 }
 

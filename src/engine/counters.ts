@@ -2,7 +2,7 @@
 // drops by reason, passes by reason, and what was sent. Reason codes index
 // Float64Arrays so counting allocates nothing.
 import { privateAlloc, type Alloc } from '../conn/memory.js';
-import { PARSE_RESULT_NAMES } from '../packet/parse.js';
+import { PARSE_IPV6, PARSE_RESULT_NAMES } from '../packet/parse.js';
 
 /** Drop reasons of the engine itself. Malformed frames use MALFORMED_BASE + parse code. */
 export const DROP_FRAGMENT = 1; // later fragment of a datagram whose first fragment was dropped (frags.ts)
@@ -36,6 +36,7 @@ export const DROP_SYNPROXY_WAITING = 19; // syn_proxy: a segment of a connection
 export const DROP_VLAN = 12; // 802.1Q-tagged frame: tsvs runs no VLANs (use a VLAN device such as eth0.42)
 export const DROP_FRAG_NEEDED = 13; // bigger than the egress MTU, DF set: answered with ICMP frag needed (rate allowing)
 export const DROP_TOO_BIG = 14; // bigger than the egress MTU, DF clear, and no room in the batch to fragment it
+/** Parse codes 0..PARSE_RESULT_COUNT-1 (14 now) land in drops[32..45]; the array has 64 slots. */
 export const MALFORMED_BASE = 32;
 
 const ENGINE_DROP_NAMES: Record<number, string> = {
@@ -186,7 +187,8 @@ export function countersSnapshot(drops: Float64Array, passes: Float64Array, n: F
   return out;
 }
 
-/** Drop codes that have a name: the engine's own, and the parser's malformed-frame results (after ipv4, arp, other). */
+/** Drop codes that have a name: the engine's own, and the parser's malformed-frame results (after ipv4, arp, other; ipv6 is no malformation either). */
 function dropKnown(code: number): boolean {
-  return code in ENGINE_DROP_NAMES || (code >= MALFORMED_BASE + 3 && PARSE_RESULT_NAMES[code - MALFORMED_BASE] !== undefined);
+  return code in ENGINE_DROP_NAMES ||
+    (code >= MALFORMED_BASE + 3 && code !== MALFORMED_BASE + PARSE_IPV6 && PARSE_RESULT_NAMES[code - MALFORMED_BASE] !== undefined);
 }

@@ -199,7 +199,7 @@ export class Engine {
    * written, out of every list until the delta comes. Their addresses are asked
    * for already. Throws when they do not fit.
    */
-  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = [], from = 0, to = servers.length): void {
+  stage(version: number, key: string, servers: readonly RealServer[], remove: ReadonlyArray<number | string> = [], from = 0, to = servers.length): void {
     this.services.stage(version, key, servers, remove, from, to);
     this.neighEvents.push(...this.syncNeighbours(this.now));
   }

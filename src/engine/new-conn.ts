@@ -47,6 +47,16 @@ export class NewConnections {
     return c.add(proto, caddr, cport, vaddr, vport, daddr, dport, dest, flags, control, now);
   }
 
+  /** add() for IPv6 (ConnTable.add6), with the same eviction of a half-open entry when full. */
+  private add6(proto: number, a: Int32Array, cport: number, vport: number, daddr6: Int32Array, dOff: number,
+      dport: number, dest: number, flags: number, control: number, now: number): number {
+    const c = this.conns;
+    const s = c.add6(proto, a, 0, cport, a, 4, vport, daddr6, dOff, dport, dest, flags, control, now);
+    if (s !== 0 || c.evictHalfOpen(EVICT_PROBES) === 0) return s;
+    this.counts[N_HALF_OPEN_EVICTED]++;
+    return c.add6(proto, a, 0, cport, a, 4, vport, daddr6, dOff, dport, dest, flags, control, now);
+  }
+
   /**
    * The order of ip_vs_in for a client packet that found connection `slot`: a SYN
    * may reuse the tuple of a finished connection (conn_reuse_mode); then a
@@ -108,6 +118,58 @@ export class NewConnections {
     if (slot === 0) return -DROP_TABLE_FULL;
     rt.destConns[dest]++;
     return slot;
+  }
+
+  /**
+   * create() for an IPv6 packet: its source address at a[0..3], its destination
+   * (the VIP) at a[4..7]. The schedulers hash the addresses' XOR folds, as the
+   * kernel's do for IPv6 (ip_vs_sh_hashkey and the others). Persistence keeps a
+   * client address (/128) to its server. No FTP helper for IPv6.
+   */
+  create6(svcId: number, proto: number, a: Int32Array, sport: number, dport: number, now: number): number {
+    const rt = this.rt;
+    const svc = rt.services[svcId];
+    let control = 0;
+    let dest: number;
+    if (svc.persistMs > 0) {
+      control = this.template6(svcId, proto, a, sport, dport, now);
+      dest = control === 0 ? 0 : this.conns.destOf(control);
+    } else {
+      dest = svc.scheduler.schedule(rt.dests, a[0] ^ a[1] ^ a[2] ^ a[3], sport, a[4] ^ a[5] ^ a[6] ^ a[7], dport, now);
+    }
+    if (dest === 0) return -DROP_NO_DEST;
+    let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
+    if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
+    const slot = this.add6(proto, a, sport, dport, rt.destAddr6, 4 * dest, rt.destPort[dest] || dport, dest, flags, control, now);
+    if (slot === 0) return -DROP_TABLE_FULL;
+    rt.destConns[dest]++;
+    return slot;
+  }
+
+  /** template() for IPv6: keyed (proto, client address, VIP, port), as ip_vs_sched_persist with a /128 netmask. */
+  private template6(svcId: number, proto: number, a: Int32Array, sport: number, dport: number, now: number): number {
+    const rt = this.rt;
+    const svc = rt.services[svcId];
+    const conns = this.conns;
+    const dests = rt.dests;
+    const m = svc.model;
+    const tvport = m.port === 21 || m.port === 0 ? 0 : dport;
+    let t = conns.lookupTemplate6(proto, a, 0, tvport);
+    if (t !== 0) {
+      const d = conns.destOf(t);
+      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
+      if (valid) {
+        conns.touch(t, now);
+        return t;
+      }
+      conns.expireNow(t);
+    }
+    const dest = svc.scheduler.schedule(dests, a[0] ^ a[1] ^ a[2] ^ a[3], sport, a[4] ^ a[5] ^ a[6] ^ a[7], dport, now);
+    if (dest === 0) return 0;
+    t = this.add6(proto, a, 0, tvport, rt.destAddr6, 4 * dest, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    if (t === 0) return 0;
+    conns.setTimeout(t, svc.persistMs, now);
+    return t;
   }
 
   /**

@@ -9,7 +9,8 @@ import { privateAlloc, type Alloc } from '../conn/memory.js';
 import { destKey, diffTables, type ServiceDelta, type TableDelta } from '../model/diff.js';
 import { PROTO_TCP, PROTO_UDP, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
 import { createScheduler, type Scheduler } from '../sched/index.js';
-import { ServiceIndex } from './service-index.js';
+import { ServiceIndex, ServiceIndex6 } from './service-index.js';
+import { wordsOf6 } from './addr6.js';
 import { IntMap } from './int-map.js';
 import { DestTrash } from './trash.js';
 
@@ -58,6 +59,8 @@ export interface ServiceEntry {
   /** Persistence timeout in ms (0 = off) and client netmask. */
   persistMs: number;
   persistMask: number;
+  /** An IPv6 service: its VIP's 4 words (null for IPv4 and firewall-mark services). */
+  vip6: Int32Array | null;
   live: boolean;
 }
 
@@ -108,6 +111,14 @@ export class ServiceRuntime {
   readonly dests: Dests;
   // Per dest id, beside the counters in Dests.
   readonly destAddr: Uint32Array;
+  /**
+   * IPv6 dests: their address, 4 words per dest id. Such a dest's destAddr holds
+   * a number standing for its address (id6()), which keys it as IPv4 addresses
+   * key theirs; it is not an IPv4 address and is never resolved by ARP.
+   */
+  readonly destAddr6: Int32Array;
+  /** 1 for an IPv6 dest. */
+  readonly destV6: Uint8Array;
   readonly destPort: Uint16Array;
   readonly destFwd: Uint8Array;
   readonly destSvc: Uint32Array;
@@ -142,6 +153,13 @@ export class ServiceRuntime {
    */
   readonly services: ServiceEntry[] = [undefined as unknown as ServiceEntry];
   index = new ServiceIndex(0);
+  index6 = new ServiceIndex6(0);
+  /** Numbers standing for IPv6 dest addresses (destAddr of an IPv6 dest), and how many dests use each. */
+  private readonly ids6 = new Map<string, number>();
+  private readonly refs6 = new Map<number, number>();
+  private nextId6 = 1;
+  /** IPv6 dest addresses that gained their first dest or lost their last since takeAddressChanges6(). */
+  private changed6 = false;
   readonly byMark = new Map<number, number>();
   /** Whether a persistent port-zero service exists (the kernel's nullsvc_counter). */
   private portZero = false;
@@ -189,6 +207,8 @@ export class ServiceRuntime {
     this.destIds = new IntMap(cap);
     this.addrRefs = new IntMap(cap);
     this.destAddr = this.dests.addr;
+    this.destAddr6 = new Int32Array(4 * cap);
+    this.destV6 = new Uint8Array(cap);
     this.destPort = this.dests.port;
     this.destFwd = alloc(Uint8Array, cap);
     this.destSvc = alloc(Uint32Array, cap);
@@ -259,7 +279,7 @@ export class ServiceRuntime {
    * settings, and one that leaves (`remove`, address and port pairs) stays,
    * until then. Staging for another version drops what was staged.
    */
-  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = [], from = 0, to = servers.length): void {
+  stage(version: number, key: string, servers: readonly RealServer[], remove: ReadonlyArray<number | string> = [], from = 0, to = servers.length): void {
     this.flushUnsettled();
     if (this.staged && this.staged.version !== version) this.dropStaged();
     const staged = (this.staged ??= { version, services: new Map() });
@@ -272,14 +292,14 @@ export class ServiceRuntime {
     const entry = this.entryFor(key, null, false);
     for (let k = from; k < to; k++) {
       const rs = servers[k];
-      let id = this.destOf(entry, rs.address, rs.port);
+      let id = this.destOf(entry, this.keyAddr(rs), rs.port);
       if (id > 0 && (this.dests.flags[id] & DEST_F_AVAILABLE) !== 0) {
         st.changed.push({ id, rs });
         continue;
       }
       if (id < 0) {
         id = this.allocDest();
-        this.bindDest(entry, rs.address, rs.port, id);
+        this.bindDest(entry, this.keyAddr(rs), rs.port, id);
         this.writeDest(id, entry, rs);
         this.dests.flags[id] |= DEST_F_AVAILABLE; // done here, not in the switch: see StagedService.back
       } else {
@@ -290,7 +310,7 @@ export class ServiceRuntime {
       st.added.push(id);
     }
     for (let k = 0; k < remove.length; k += 2) {
-      const id = this.destOf(entry, remove[k], remove[k + 1]);
+      const id = this.destOf(entry, this.removedAddr(remove[k]), remove[k + 1] as number);
       if (id > 0) st.removed.push(id);
     }
   }
@@ -428,6 +448,13 @@ export class ServiceRuntime {
     return this.index.get(proto, daddr, 0);
   }
 
+  /** lookup() for IPv6: the VIP at a[o..o+3]. */
+  lookup6(proto: number, a: Int32Array, o: number, dport: number): number {
+    const id = this.index6.get(proto, a, o, dport);
+    if (id !== 0 || !this.portZero) return id;
+    return this.index6.get(proto, a, o, 0);
+  }
+
   /** The live service of a key, or undefined. */
   entryOf(key: string): ServiceEntry | undefined {
     const id = this.svcIds.get(key);
@@ -456,7 +483,7 @@ export class ServiceRuntime {
       const id = this.svcIds.get(d.key);
       if (id === undefined) newServices++;
       const entry = id === undefined ? undefined : this.services[id];
-      for (const rs of d.upsert) if (!entry || this.destOf(entry, rs.address, rs.port) < 0) needed++;
+      for (const rs of d.upsert) if (!entry || this.destOf(entry, this.keyAddr(rs), rs.port) < 0) needed++;
     }
     const free = this.freeDests.length + (this.dests.capacity - this.nextDest);
     if (needed > free) throw new Error(`too many real servers (capacity ${this.dests.capacity - 1})`);
@@ -476,6 +503,7 @@ export class ServiceRuntime {
       entry.schedSpec = `${svc.scheduler}/${svc.schedFlags.join(',')}`;
       entry.persistMs = svc.persistence * 1000;
       entry.persistMask = svc.persistMask;
+      entry.vip6 = svc.address6 === undefined ? null : wordsOf6(svc.address6, new Int32Array(4));
     }
     const st = d.staged ? this.staged!.services.get(d.key)! : null;
     entry = this.applyDests(entry, d);
@@ -498,7 +526,7 @@ export class ServiceRuntime {
     this.retiredSvc.fill(0, STAT_FIELDS * id, STAT_FIELDS * id + STAT_FIELDS);
     const entry: ServiceEntry = {
       id, key, model: undefined as unknown as VirtualService, proto: 0, scheduler: fresh!, schedSpec: '',
-      ids: new Uint32Array(0), destCount: 0, persistMs: 0, persistMask: 0, live,
+      ids: new Uint32Array(0), destCount: 0, persistMs: 0, persistMask: 0, vip6: null, live,
     };
     this.services[id] = entry;
     this.svcIds.set(key, id);
@@ -517,7 +545,7 @@ export class ServiceRuntime {
       removed = st.out.length;
     } else if (st) removed = this.retire(st.removed);
     for (let k = 0; k < d.remove.length; k += 2) {
-      const id = this.destOf(entry, d.remove[k], d.remove[k + 1]);
+      const id = this.destOf(entry, this.removedAddr(d.remove[k]), d.remove[k + 1] as number);
       if (id > 0) removed += this.retire([id]);
     }
     const added: number[] = st ? st.added : [];
@@ -527,10 +555,11 @@ export class ServiceRuntime {
       for (const { id, rs } of st.changed) this.updateDest(id, entry, rs);
     }
     for (const rs of d.upsert) {
-      let id = this.destOf(entry, rs.address, rs.port);
+      const addr = this.keyAddr(rs);
+      let id = this.destOf(entry, addr, rs.port);
       if (id < 0) {
         id = this.allocDest();
-        this.bindDest(entry, rs.address, rs.port, id);
+        this.bindDest(entry, addr, rs.port, id);
       }
       if ((this.dests.flags[id] & DEST_F_AVAILABLE) === 0) {
         this.retired.restore(id);
@@ -590,8 +619,11 @@ export class ServiceRuntime {
     dests.weight[d] = rs.weight;
     dests.upper[d] = rs.upperThreshold;
     dests.lower[d] = rs.lowerThreshold;
-    if (this.destAddr[d] !== rs.address) this.destNeigh[d] = this.destTunSrc[d] = 0;
-    this.destAddr[d] = rs.address;
+    const addr = this.keyAddr(rs);
+    if (this.destAddr[d] !== addr) this.destNeigh[d] = this.destTunSrc[d] = 0;
+    this.destAddr[d] = addr;
+    this.destV6[d] = rs.address6 === undefined ? 0 : 1;
+    if (rs.address6 !== undefined) wordsOf6(rs.address6, this.destAddr6, 4 * d);
     this.destPort[d] = rs.port;
     this.destFwd[d] = FWD_CODES[rs.forward];
     this.destTunType[d] = TUN_CODES[rs.tunnelType ?? 'ipip'];
@@ -613,13 +645,16 @@ export class ServiceRuntime {
   private rebuildIndex(): void {
     const live = this.services.filter((e): e is ServiceEntry => e !== undefined && e.live);
     const index = new ServiceIndex(live.length);
+    const index6 = new ServiceIndex6(live.filter((e) => e.vip6 !== null).length);
     this.byMark.clear();
     this.portZero = live.some((e) => !e.model.fwmark && e.model.port === 0);
     for (const e of live) {
       if (e.model.fwmark) this.byMark.set(e.model.fwmark, e.id);
+      else if (e.vip6 !== null) index6.set(e.proto, e.vip6, 0, e.model.port, e.id);
       else index.set(e.proto, e.model.address, e.model.port, e.id);
     }
     this.index = index;
+    this.index6 = index6;
   }
 
   /**
@@ -679,13 +714,63 @@ export class ServiceRuntime {
   private bindDest(entry: ServiceEntry, address: number, port: number, id: number): void {
     this.destIds.set(destKey(address, port), entry.id, id);
     entry.destCount++;
-    this.refAddress(address, 1);
+    if (entry.vip6 !== null) this.refAddress6(address, 1);
+    else this.refAddress(address, 1);
   }
 
   private unbindDest(entry: ServiceEntry, id: number): void {
     this.destIds.delete(destKey(this.destAddr[id], this.destPort[id]), entry.id);
     entry.destCount--;
-    this.refAddress(this.destAddr[id], -1);
+    if (this.destV6[id] !== 0) this.refAddress6(this.destAddr[id], -1);
+    else this.refAddress(this.destAddr[id], -1);
+  }
+
+  /** The number a real server is keyed by: its IPv4 address, or the number standing for its IPv6 one. */
+  private keyAddr(rs: RealServer): number {
+    return rs.address6 === undefined ? rs.address : this.id6(rs.address6);
+  }
+
+  /** A delta's removed address: IPv4 as a number, IPv6 as its text (model/diff.ts). */
+  private removedAddr(a: number | string): number {
+    return typeof a === 'string' ? this.id6(a) : a;
+  }
+
+  /**
+   * The number standing for an IPv6 dest address, kept while a dest uses it (an
+   * unused one is given again to the same text: ids are never reused for
+   * another address, so they only grow with the addresses ever configured).
+   */
+  private id6(text: string): number {
+    let id = this.ids6.get(text);
+    if (id === undefined) this.ids6.set(text, (id = this.nextId6++));
+    return id;
+  }
+
+  private refAddress6(id: number, by: 1 | -1): void {
+    const n = (this.refs6.get(id) ?? 0) + by;
+    if (n > 0) this.refs6.set(id, n);
+    else this.refs6.delete(id);
+    if ((by === 1 && n === 1) || (by === -1 && n === 0)) this.changed6 = true;
+  }
+
+  /** Whether IPv6 dest addresses came or went since the last call (the neighbours to resolve change). */
+  takeAddressChanges6(): boolean {
+    const c = this.changed6;
+    this.changed6 = false;
+    return c;
+  }
+
+  /** One dest id per IPv6 dest address in use: whose destAddr6 words the neighbours resolve. */
+  dests6(): number[] {
+    const out: number[] = [];
+    const seen = new Set<number>();
+    for (let d = 1; d < this.highWater[0]; d++) {
+      if (this.destV6[d] === 0 || this.destSvc[d] === 0 || seen.has(this.destAddr[d])) continue;
+      if (!this.refs6.has(this.destAddr[d])) continue;
+      seen.add(this.destAddr[d]);
+      out.push(d);
+    }
+    return out;
   }
 
   private refAddress(addr: number, by: 1 | -1): void {
@@ -717,7 +802,7 @@ export class ServiceRuntime {
   private resetDest(d: number): void {
     const dests = this.dests;
     dests.clear(d);
-    this.destNeigh[d] = this.destAddr[d] = this.destPort[d] = this.destSvc[d] = 0;
+    this.destNeigh[d] = this.destAddr[d] = this.destPort[d] = this.destSvc[d] = this.destV6[d] = 0;
     this.destConns[d] = this.destInPkts[d] = this.destOutPkts[d] = this.destInBytes[d] = this.destOutBytes[d] = 0;
   }
 

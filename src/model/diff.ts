@@ -17,13 +17,8 @@ export interface ServiceDelta {
   settings: ServiceSettings | null;
   /** Servers new to the service or changed, in table order (a new one goes to the head of the list). */
   upsert: RealServer[];
-  /** IPv4 servers that left, as address, port pairs. */
-  remove: number[];
-  /**
-   * IPv6 servers that left (their `address` is 0, so they cannot go in `remove`);
-   * absent when none. A delta with these is never sliced (sliceDelta).
-   */
-  remove6?: Array<{ address6: string; port: number }>;
+  /** Servers that left, as address, port pairs (the address an IPv4 number or IPv6 text). */
+  remove: Array<number | string>;
   /**
    * The upserts were handed over ahead, in slices (ServiceRuntime.stage), under
    * this delta's version; `upsert` is then empty.
@@ -108,14 +103,10 @@ function diffService(key: string, was: VirtualService | undefined, s: VirtualSer
     if (o === r || (o && sameServer(o, r))) continue;
     upsert.push(r);
   }
-  const remove: number[] = [];
-  const remove6: Array<{ address6: string; port: number }> = [];
-  for (const r of oldServers.values()) {
-    if (r.address6 !== undefined) remove6.push({ address6: r.address6, port: r.port });
-    else remove.push(r.address, r.port);
-  }
-  if (!settings && upsert.length === 0 && remove.length === 0 && remove6.length === 0) return null;
-  return remove6.length ? { key, settings, upsert, remove, remove6 } : { key, settings, upsert, remove };
+  const remove: Array<number | string> = [];
+  for (const r of oldServers.values()) remove.push(r.address6 ?? r.address, r.port);
+  if (!settings && upsert.length === 0 && remove.length === 0) return null;
+  return { key, settings, upsert, remove };
 }
 
 /** A number naming a server within its service: address and port. */
@@ -123,9 +114,8 @@ export function destKey(address: number, port: number): number {
   return address * 65536 + port;
 }
 
-/** A server within its service: address text and port (two IPv6 servers both have address 0). */
 function serverKey(r: RealServer): string {
-  return `${r.address6 ?? r.address}|${r.port}`;
+  return `${r.address6 ?? r.address}:${r.port}`;
 }
 
 export function settingsOf(s: VirtualService): ServiceSettings {
@@ -166,12 +156,12 @@ export const STAGE_SLICE = 512;
  * those services marked `staged` with no servers left in it. A small delta is
  * one final.
  */
-export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Array<{ key: string; servers: RealServer[]; remove: number[] }>; final: TableDelta } {
-  const stages: Array<{ key: string; servers: RealServer[]; remove: number[] }> = [];
+export function sliceDelta(delta: TableDelta, slice = STAGE_SLICE): { stages: Array<{ key: string; servers: RealServer[]; remove: Array<number | string> }>; final: TableDelta } {
+  const stages: Array<{ key: string; servers: RealServer[]; remove: Array<number | string> }> = [];
   // Many small services add up too (a reload of a thousand services): then every one is staged.
   const total = delta.services.reduce((n, d) => n + d.upsert.length + d.remove.length / 2, 0);
   const services = delta.services.map((d) => {
-    if (d.remove6 || d.upsert.length + d.remove.length / 2 <= (total > slice ? 0 : slice)) return d;
+    if (d.upsert.length + d.remove.length / 2 <= (total > slice ? 0 : slice)) return d;
     for (let k = 0; k < d.upsert.length; k += slice) stages.push({ key: d.key, servers: d.upsert.slice(k, k + slice), remove: [] });
     for (let k = 0; k < d.remove.length; k += 2 * slice) stages.push({ key: d.key, servers: [], remove: d.remove.slice(k, k + 2 * slice) });
     return { ...d, upsert: [], remove: [], staged: true };

@@ -17,9 +17,8 @@ export type TunnelCsum = 'none' | 'csum' | 'remcsum';
 export interface RealServer {
   /** Name from lvs.cf (`server NAME {}`), or the address text. */
   readonly name: string;
-  /** IPv4 address; 0 when the server is IPv6. */
   readonly address: number;
-  /** IPv6: the canonical RFC 5952 text (addr.ts parseIPv6); absent for IPv4. */
+  /** IPv6: the address in canonical RFC 5952 text (and `address` is 0); absent for IPv4. */
   readonly address6?: string;
   /** Destination port; for NAT it may differ from the service port. 0 = keep the packet's. */
   readonly port: number;
@@ -39,9 +38,9 @@ export interface RealServer {
 export interface VirtualService {
   readonly name: string;
   readonly protocol: Protocol;
-  /** VIP; 0 for a firewall-mark service and for an IPv6 one. */
+  /** VIP; 0 for a firewall-mark service. */
   readonly address: number;
-  /** IPv6 VIP as canonical RFC 5952 text; absent for IPv4 and firewall-mark services. */
+  /** IPv6: the address in canonical RFC 5952 text (and `address` is 0); absent for IPv4. */
   readonly address6?: string;
   /** Service port; 0 for a firewall-mark service. */
   readonly port: number;
@@ -64,11 +63,9 @@ export interface VirtualService {
 
 /** An address the router owns and answers ARP for: a VIP or the NAT router address. */
 export interface OwnedAddress {
-  /** IPv4 address; 0 for an IPv6 one. */
   readonly address: number;
-  /** IPv6 address as canonical RFC 5952 text; absent for IPv4. */
+  /** IPv6: the address in canonical RFC 5952 text (and `address` is 0); absent for IPv4. */
   readonly address6?: string;
-  /** 0..32, or 0..128 for IPv6. */
   readonly prefixLen: number;
   /** Device as lvs.cf names it without the alias (`eth0:1` -> `eth0`). */
   readonly device: string;

@@ -133,3 +133,66 @@ export function l4Checksum(
 ): number {
   return checksum(buf, l4, l4len, pseudoSum(src, dst, proto, l4len));
 }
+
+// IPv6 (RFC 8200 section 8.1): TCP, UDP and ICMPv6 (RFC 4443 section 2.3, unlike
+// ICMPv4) sum a pseudo-header of source address, destination address, 32-bit
+// upper-layer packet length, three zero bytes and the Next Header value. The
+// addresses are read from the IPv6 header at l3 (bytes 8..39).
+
+/**
+ * Sum of the IPv6 pseudo-header for the datagram whose IPv6 header is at l3:
+ * folded to 16 bits, not complemented (like pseudoSum). `proto` is the
+ * upper-layer protocol (not the first Next Header when extension headers come
+ * between), `l4len` the upper-layer length (payload length less the extension
+ * headers). 16 words of at most 0xffff plus the rest stay below 2^21.
+ */
+export function pseudoSum6(buf: Uint8Array, l3: number, proto: number, l4len: number): number {
+  let sum = proto + (l4len >>> 16) + (l4len & 0xffff);
+  for (let i = l3 + 8, e = l3 + 40; i < e; i += 2) sum += (buf[i] << 8) | buf[i + 1];
+  return foldSmall(sum);
+}
+
+/** Offset of the checksum field in a TCP (16), UDP (6) or ICMPv6 (2) header; -1 for other protocols. */
+export function l4CsumField6(proto: number): number {
+  return proto === 6 ? 16 : proto === 17 ? 6 : proto === 58 ? 2 : -1;
+}
+
+/**
+ * Full checksum of the upper-layer message buf[l4, l4+l4len) of the IPv6 datagram
+ * at l3, with the pseudo-header; the checksum field inside must be zero. Not
+ * mapped for UDP: setL4Checksum6 writes 0xffff for a result of 0.
+ */
+export function l4Checksum6(buf: Uint8Array, l3: number, l4: number, l4len: number, proto: number): number {
+  return checksum(buf, l4, l4len, pseudoSum6(buf, l3, proto, l4len));
+}
+
+/**
+ * Computes and stores the TCP, UDP or ICMPv6 checksum (any other proto: nothing,
+ * returns -1). UDP: RFC 8200 section 8.1, "unlike IPv4, the default behavior when
+ * UDP packets are originated by an IPv6 node is that the UDP checksum is not
+ * optional"; a computed 0 is sent as 0xffff (RFC 768). Returns the stored value.
+ */
+export function setL4Checksum6(buf: Uint8Array, l3: number, l4: number, l4len: number, proto: number): number {
+  const f = l4CsumField6(proto);
+  if (f < 0) return -1;
+  buf[l4 + f] = 0;
+  buf[l4 + f + 1] = 0;
+  let c = l4Checksum6(buf, l3, l4, l4len, proto);
+  if (proto === 17 && c === 0) c = 0xffff;
+  buf[l4 + f] = c >>> 8;
+  buf[l4 + f + 1] = c & 0xff;
+  return c;
+}
+
+/**
+ * Whether the TCP, UDP or ICMPv6 checksum of the message is right: the sum of the
+ * message, field included, and the pseudo-header is 0xffff. A zero UDP checksum is
+ * wrong in IPv6: "IPv6 receivers must discard UDP packets containing a zero
+ * checksum" (RFC 8200 section 8.1). Any other proto: false.
+ */
+export function l4ChecksumOk6(buf: Uint8Array, l3: number, l4: number, l4len: number, proto: number): boolean {
+  const f = l4CsumField6(proto);
+  if (f < 0 || l4len < f + 2) return false;
+  if (proto === 17 && buf[l4 + 6] === 0 && buf[l4 + 7] === 0) return false;
+  return sum16(buf, l4, l4len, pseudoSum6(buf, l3, proto, l4len)) === 0xffff;
+}

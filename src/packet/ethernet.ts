@@ -12,6 +12,8 @@ export const ETH_TYPE = 12;
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_VLAN = 0x8100;
+/** RFC 2464 section 3: "The Ethernet type code ... for IPv6 is 86DD hexadecimal". */
+export const ETHERTYPE_IPV6 = 0x86dd;
 /** An 802.1Q tag: TPID 0x8100 then 2 bytes of TCI (PCP, DEI, 12-bit VLAN id). */
 export const VLAN_HLEN = 4;
 

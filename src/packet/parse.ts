@@ -4,12 +4,13 @@
 // Every header read is preceded by a bounds check against the frame end.
 import { readU16, readU32, viewOf } from './bytes.js';
 import { ipv4HeaderSum } from './checksum.js';
-import { ETH_HLEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_VLAN, VLAN_HLEN } from './ethernet.js';
+import { ETH_HLEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, VLAN_HLEN } from './ethernet.js';
 import { IP_MF, IP_OFFMASK, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_MIN_HLEN } from './ipv4.js';
 import { TCP_MIN_HLEN } from './tcp.js';
 import { UDP_HLEN } from './udp.js';
 import { ICMP_HLEN, icmpHasId, isIcmpError } from './icmp.js';
 import { ARP_LEN, ARP_OP, ARP_SPA, ARP_TPA, arpIsEthIpv4 } from './arp.js';
+import { parseIpv6 } from './parse6.js';
 
 export const PARSE_IPV4 = 0;
 export const PARSE_ARP = 1;
@@ -23,7 +24,13 @@ export const PARSE_BAD_TOTLEN = 7;
 export const PARSE_BAD_IP_CSUM = 8;
 export const PARSE_TRUNC_L4 = 9;
 export const PARSE_TRUNC_ARP = 10;
-export const PARSE_RESULT_COUNT = 11;
+/** IPv6 (parse6.ts): l3..l4 as for IPv4, addresses folded (fold6), the full ones at l3+8 and l3+24. */
+export const PARSE_IPV6 = 11;
+/** An extension-header chain that overruns the payload, repeats hop-by-hop, or is longer than 8 headers. */
+export const PARSE_BAD_IPV6_EXT = 12;
+/** A Neighbor Solicitation/Advertisement that RFC 4861 section 7.1 says to discard (options, length, hop limit, code). */
+export const PARSE_BAD_NDP = 13;
+export const PARSE_RESULT_COUNT = 14;
 
 /** Counter names, indexed by result code. */
 export const PARSE_RESULT_NAMES: readonly string[] = Object.freeze([
@@ -38,6 +45,9 @@ export const PARSE_RESULT_NAMES: readonly string[] = Object.freeze([
   'bad_ip_checksum',
   'truncated_l4',
   'truncated_arp',
+  'ipv6',
+  'bad_ipv6_ext_header',
+  'bad_ndp',
 ]);
 
 /** One instance is reused for every frame; parseFrame resets every field. */
@@ -78,7 +88,11 @@ export class FrameInfo {
   arpOp = 0;
   arpSpa = 0; // sender IPv4 address
   arpTpa = 0; // target IPv4 address
-  /** 1 once an ICMP or ARP field may be non-zero: the next parse resets them. */
+  // IPv6 (result PARSE_IPV6); set only by parse6.ts, reset with the ICMP and ARP fields.
+  frag6 = -1; // offset of the Fragment extension header, or -1 (its identification is at frag6 + 4)
+  ndTarget = -1; // offset of the 16-byte target address of a Neighbor Solicitation/Advertisement, else -1
+  ndLla = -1; // offset of the 6-byte link-layer address in its source (NS) / target (NA) LLA option, else -1
+  /** 1 once an ICMP, ARP or IPv6-only field may be non-zero: the next parse resets them. */
   rare = 0;
 }
 
@@ -104,6 +118,7 @@ export function parseFrame(buf: Uint8Array, off: number, len: number, info: Fram
   info.l3 = l3;
   if (type === ETHERTYPE_IPV4) return parseIpv4(buf, l3, end, info);
   if (type === ETHERTYPE_ARP) return parseArp(buf, l3, end, info);
+  if (type === ETHERTYPE_IPV6) return parseIpv6(buf, l3, end, info);
   return PARSE_OTHER;
 }
 
@@ -149,6 +164,9 @@ function resetRare(info: FrameInfo): void {
   info.arpOp = 0;
   info.arpSpa = 0;
   info.arpTpa = 0;
+  info.frag6 = -1;
+  info.ndTarget = -1;
+  info.ndLla = -1;
 }
 
 function parseIpv4(buf: Uint8Array, l3: number, end: number, info: FrameInfo): number {

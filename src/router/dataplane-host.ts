@@ -176,7 +176,7 @@ export class DataPlaneHost {
   }
 
   /** Servers of a coming version, ahead of its delta (Engine.stage); throws when they do not fit. */
-  stage(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): void {
+  stage(version: number, key: string, servers: readonly RealServer[], remove: ReadonlyArray<number | string> = []): void {
     this.engine.stage(version, key, servers, remove);
     this.logNeighbours(this.engine.neighEvents.splice(0));
   }
@@ -186,11 +186,11 @@ export class DataPlaneHost {
    * after the changes queued before; resolves once all is staged. Throws
    * (rejects) as stage() does.
    */
-  stageLater(version: number, key: string, servers: readonly RealServer[], remove: readonly number[] = []): Promise<void> {
+  stageLater(version: number, key: string, servers: readonly RealServer[], remove: ReadonlyArray<number | string> = []): Promise<void> {
     return this.enqueue(() => this.stageSteps(version, key, servers, remove));
   }
 
-  private async stageSteps(version: number, key: string, servers: readonly RealServer[], remove: readonly number[]): Promise<void> {
+  private async stageSteps(version: number, key: string, servers: readonly RealServer[], remove: ReadonlyArray<number | string>): Promise<void> {
     {
       let k = 0;
       let r = 0;

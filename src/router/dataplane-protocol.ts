@@ -12,7 +12,7 @@ import type { Route } from '../engine/routes.js';
 export type Request =
   /** fanoutGroups: a worker of several other than the first joins these (one per device). */
   | { kind: 'start'; id: number; delta: TableDelta; fanoutGroups?: number[] }
-  | { kind: 'stage'; id: number; version: number; key: string; servers: RealServer[]; remove: number[] }
+  | { kind: 'stage'; id: number; version: number; key: string; servers: RealServer[]; remove: Array<number | string> }
   | { kind: 'apply'; id: number; delta: TableDelta }
   | { kind: 'conns'; id: number; offset: number; limit: number }
   | { kind: 'announce'; id: number }

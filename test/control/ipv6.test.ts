@@ -154,12 +154,14 @@ describe('health verdicts on IPv6 servers', () => {
 });
 
 describe('the seam for IPv6 dests in the published memory', () => {
-  it('reads addr6 (4 big-endian words per dest id) when the data plane publishes it, else addr', () => {
-    const addr6 = new Int32Array(12);
-    addr6.set(ipv6Words('2001:db8:1::2'), 8);
-    const m = { addr: Uint32Array.of(0, 0xc6130002, 0), addr6 } as unknown as Parameters<typeof destAddress>[0];
+  it('reads destAddr6 (4 big-endian words per dest id) of a dest destV6 marks, when the data plane publishes them, else addr', () => {
+    const destAddr6 = new Int32Array(16);
+    destAddr6.set(ipv6Words('2001:db8:1::2'), 8);
+    destAddr6.set(ipv6Words('2001:db8:1::9'), 12); // stale words of a dest now IPv4
+    const m = { addr: Uint32Array.of(0, 0xc6130002, 7, 0xc6130003), destV6: Uint8Array.of(0, 0, 1, 0), destAddr6 } as unknown as Parameters<typeof destAddress>[0];
     expect(destAddress(m, 1)).toBe('198.19.0.2');
     expect(destAddress(m, 2)).toBe('2001:db8:1::2');
+    expect(destAddress(m, 3)).toBe('198.19.0.3');
     expect(destAddress({ addr: Uint32Array.of(0, 0xc6130002) } as unknown as Parameters<typeof destAddress>[0], 1)).toBe('198.19.0.2');
     expect(statsKey('TCP [2001:db8::10]:80', '2001:db8:1::2', 80)).toBe('TCP [2001:db8::10]:80>2001:db8:1::2:80');
     expect(statsKey('TCP 198.18.0.10:80', 0xc6130002, 80)).toBe('TCP 198.18.0.10:80>198.19.0.2:80');

@@ -93,26 +93,22 @@ describe('table rules for IPv6', () => {
 });
 
 describe('diffTables with IPv6 servers', () => {
-  it('changes, adds and removes IPv6 servers by text, the removed ones in remove6', () => {
+  it('changes, adds and removes IPv6 servers by text: a removed one is its text and port in remove', () => {
     const a = buildTable({ services: [svc6({ servers: [rs6('2001:db8::2'), rs6('2001:db8::3'), rs6('2001:db8::4')] })] });
     const b = buildTable({ services: [svc6({ servers: [rs6('2001:db8::5'), rs6('2001:db8::3', { weight: 4 }), rs6('2001:db8::4')] })] });
     const d = diffTables(a, b);
     expect(d.services).toHaveLength(1);
     expect(d.services[0].key).toBe('TCP [2001:db8::10]:80');
     expect(d.services[0].upsert.map((r) => [r.address6, r.weight])).toEqual([['2001:db8::5', 1], ['2001:db8::3', 4]]);
-    expect(d.services[0].remove).toEqual([]);
-    expect(d.services[0].remove6).toEqual([{ address6: '2001:db8::2', port: 80 }]);
+    expect(d.services[0].remove).toEqual(['2001:db8::2', 80]);
   });
 
-  it('leaves remove6 out when no IPv6 server left, and never slices a delta that has one', () => {
+  it('slices a big IPv6 change like an IPv4 one', () => {
     const a = buildTable({ services: [svc6({ servers: [rs6('2001:db8::2')] })] });
     const big = Array.from({ length: 600 }, (_, i) => rs6(`2001:db8:1::${(i + 1).toString(16)}`));
-    const b = buildTable({ services: [svc6({ servers: big })] });
-    const d = diffTables(a, b);
-    expect(d.services[0].remove6).toEqual([{ address6: '2001:db8::2', port: 80 }]);
-    expect(sliceDelta(d, 512).stages).toEqual([]);
-    expect('remove6' in diffTables(b, b).services).toBe(false);
-    const grow = diffTables(b, buildTable({ services: [svc6({ servers: [rs6('2001:db8::9'), ...big] })] }));
-    expect(grow.services[0].remove6).toBeUndefined();
+    const d = diffTables(a, buildTable({ services: [svc6({ servers: big })] }));
+    const { stages, final } = sliceDelta(d, 512);
+    expect(stages.map((st) => [st.servers.length, st.remove])).toEqual([[512, []], [88, []], [0, ['2001:db8::2', 80]]]);
+    expect(final.services[0]).toMatchObject({ staged: true, upsert: [], remove: [] });
   });
 });

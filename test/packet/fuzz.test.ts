@@ -4,7 +4,7 @@
 // Frames it accepts must survive every rewrite without a write outside the frame
 // and still parse (the IP header checksum kept valid).
 import { describe, expect, it } from 'vitest';
-import { FrameInfo, PARSE_IPV4, PARSE_RESULT_COUNT, parseFrame } from '../../src/packet/parse.js';
+import { FrameInfo, PARSE_IPV4, PARSE_IPV6, PARSE_RESULT_COUNT, parseFrame } from '../../src/packet/parse.js';
 import { rewriteDst, rewriteIcmpInnerDst, rewriteIcmpInnerSrc, rewriteSrc } from '../../src/packet/rewrite.js';
 import {
   buildArp, buildIcmpEcho, buildIcmpError, buildTcp, buildUdp, ipv4Datagram,
@@ -87,8 +87,8 @@ describe('parser fuzz', () => {
       expect(parseFrame(buf1, pre, f.length, b)).toBe(PARSE_IPV4);
       expect([b.saddr, b.daddr, b.sport, b.dport]).toEqual([a.saddr, a.daddr, a.sport, a.dport]);
     }
-    // The corpus reached every result code.
-    expect(seen.size).toBe(PARSE_RESULT_COUNT);
+    // The corpus reached every result code up to IPv6's (IPv6 frames: fuzz6.test.ts).
+    expect([...seen].filter((r) => r < PARSE_IPV6).length).toBe(PARSE_IPV6);
   });
 
   it('every truncation of valid frames parses without throwing', () => {

@@ -147,11 +147,16 @@ describe('parseFrame: well-formed frames', () => {
 
   it('ARP and other EtherTypes', () => {
     expect(parse(buildArp({ op: 2, senderMac: '02:00:00:00:00:09', senderIp: 1, targetIp: 2 }))).toBe(PARSE_ARP);
+    // LLDP (0x88cc) is not ours; IPv6 is now parsed (parse6.test.ts): zeros are version 0.
+    const lldp = new Uint8Array(60);
+    lldp[12] = 0x88;
+    lldp[13] = 0xcc;
+    expect(parse(lldp)).toBe(PARSE_OTHER);
+    expect(info.ethType).toBe(0x88cc);
     const ipv6 = new Uint8Array(60);
     ipv6[12] = 0x86;
     ipv6[13] = 0xdd;
-    expect(parse(ipv6)).toBe(PARSE_OTHER);
-    expect(info.ethType).toBe(0x86dd);
+    expect(parse(ipv6)).toBe(PARSE_BAD_VERSION);
     // ARP for another hardware type is not ours either.
     const arp = buildArp({ op: 1, senderMac: '02:00:00:00:00:09', senderIp: 1, targetIp: 2 });
     arp[15] = 6; // htype 6 (IEEE 802)
