@@ -5,6 +5,7 @@
 //   TCP 198.18.0.10:80: http /healthz 200-299, every 2s, timeout 5s, retry 1 after 3s, rise 2 fall 3
 //     -> 198.19.0.13:80: http /healthz 200-299 + misc "/usr/local/bin/db-ok %h" (timeout 3s), every 2s, ...
 import type { CheckSpec, HealthConfig, ServerChecks, ServiceHealth } from '../health/types.js';
+import { serverRefOf } from '../control/service-id.js';
 
 /** The section, or '' when no service has a server to check. */
 export function formatHealth(health: HealthConfig): string {
@@ -21,7 +22,7 @@ function serviceLines(svc: ServiceHealth): string[] {
   const tail = extra.filter(Boolean).map((e) => `; ${e}`).join('');
   const out = [`${svc.service}: ${common}${tail}`];
   svc.servers.forEach((s, i) => {
-    if (descs[i] !== common) out.push(`  -> ${s.address}:${s.port}: ${descs[i]}`);
+    if (descs[i] !== common) out.push(`  -> ${serverRefOf(s.address, s.port)}: ${descs[i]}`);
   });
   return out;
 }

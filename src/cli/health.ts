@@ -8,6 +8,7 @@ import { type ControlApi, type HealthForce, type HealthServerView, type HealthVi
 import { parseIPv4 } from '../model/index.js';
 import { clientOf, SOCKET_OPTION } from './control-commands.js';
 import { defineCommand, UsageError, type Io } from './registry.js';
+import { serverRefOf } from '../control/service-id.js';
 
 const ACTIONS = ['list', 'up', 'down', 'drain', 'auto'] as const;
 
@@ -45,7 +46,7 @@ export async function healthMain(api: ControlApi, args: string[], json: boolean,
   }
   if (svc === undefined || srv === undefined) throw new UsageError(`${action} needs SERVICE and SERVER, e.g. tsvs health ${action} tcp:198.18.0.10:80 198.19.0.11:80`);
   const v = await api.forceHealth(parseService(svc), parseServer(srv), action as HealthForce);
-  io.out(json ? `${JSON.stringify(v, null, 2)}\n` : `${v.address}:${v.port}: ${v.serving ? 'serving' : 'not serving'}, weight ${v.weight}, ${v.force ? `forced ${v.force}` : 'its checks decide'} (checks say ${v.state})\n`);
+  io.out(json ? `${JSON.stringify(v, null, 2)}\n` : `${serverRefOf(v.address, v.port)}: ${v.serving ? 'serving' : 'not serving'}, weight ${v.weight}, ${v.force ? `forced ${v.force}` : 'its checks decide'} (checks say ${v.state})\n`);
   return 0;
 }
 
@@ -87,7 +88,7 @@ function serverLine(r: HealthServerView, now: number): string {
   const last = r.last ? `${r.last.ok ? 'ok' : 'FAIL'} ${r.last.detail}, ${ago(now - r.last.at)}` : 'not checked yet';
   const change = r.lastChange ? `${r.lastChange.to} ${ago(now - r.lastChange.at)}: ${r.lastChange.reason}` : '';
   const forced = r.force ? ` [forced ${r.force}]` : '';
-  return `  -> ${`${r.address}:${r.port}`.padEnd(28)} ${state.padEnd(5)} ${(r.serving ? 'yes' : 'no').padEnd(7)} ${`${r.weight}/${r.configuredWeight}`.padEnd(7)} ${streak.padEnd(9)} ${last.slice(0, 31).padEnd(31)} ${change}${forced}`;
+  return `  -> ${serverRefOf(r.address, r.port).padEnd(28)} ${state.padEnd(5)} ${(r.serving ? 'yes' : 'no').padEnd(7)} ${`${r.weight}/${r.configuredWeight}`.padEnd(7)} ${streak.padEnd(9)} ${last.slice(0, 31).padEnd(31)} ${change}${forced}`;
 }
 
 export function ago(ms: number): string {

@@ -17,9 +17,10 @@
 // virtual's blocks then its own; all must pass. Their timing is one per server
 // (the monitor runs a server's checks as one round): a key from the server's blocks
 // wins over the virtual's; two blocks of one level that disagree are a CONFLICT.
-import { formatIPv4, serviceKey, type RealServer, type VirtualService } from '../model/index.js';
+import { addrText, formatIPv4, serviceIsV6, serviceKey, type RealServer, type VirtualService } from '../model/index.js';
 import type { CheckSpec, CheckTiming, DnsType, NannyCheck, ServerChecks, ServiceHealth } from '../health/types.js';
 import { blocks, checkSettings, findKey, type Block, type KeyLine } from './ast.js';
+import { HALF_OPEN_V6 } from '../health/probes/tcp.js';
 import { hexToBytes, hexToPattern } from './check-values.js';
 import type { ConfigErrorCode } from './errors.js';
 import { CHECK_KEYS, TIMING_KEYS, isCheckKind, type CheckKind, type VirtualSettings } from './keys.js';
@@ -50,7 +51,7 @@ export function compileHealth(vb: Block, vs: VirtualSettings, svc: VirtualServic
     const sChecks = checkBlocks(block);
     // A firewall-mark service's server keeps the packet's port (0); checks go to the virtual's port.
     const markPort = svc.fwmark && rs.port === 0 ? vs.port : null;
-    const base = { service, address: formatIPv4(rs.address), port: rs.port, weight: rs.weight };
+    const base = { service, address: addrText(rs), port: rs.port, weight: rs.weight };
     if (vChecks.length + sChecks.length === 0) {
       nannyUsers += vs.checks === 'nanny' ? 1 : 0;
       const checks = vs.checks === 'nanny' ? [nannyCheck(vs, markPort)] : [];
@@ -61,6 +62,15 @@ export function compileHealth(vb: Block, vs: VirtualSettings, svc: VirtualServic
     return { ...base, checks: all.map((b) => checkSpec(b, markPort, timing)), timing, reentry: 0 };
   });
   nannyNotes(vb, vs, servers.length > 0 && nannyUsers === 0, sink);
+  for (const { rs, block } of servers) {
+    if (rs.address6 === undefined) continue;
+    for (const c of [...vChecks, ...checkBlocks(block)]) {
+      const k = c.name === 'tcp' ? findKey(c.items, 'half_open') : undefined;
+      if (k && k.value === true) sink.note('half_open', k.line, `${HALF_OPEN_V6} (server ${rs.name})`);
+    }
+  }
+  // sorry_server is an IPv4 address (lvs.cf's `ip` kind); IPVS puts only a tunnel server of another family in a service.
+  if (vs.sorry_server !== null && serviceIsV6(svc)) sink.fail(findKey(vb.items, 'sorry_server')!.line, 'BADHOSTNAME', 'sorry_server is an IPv4 address; an IPv6 service cannot use one (an IPv6 sorry server is not supported yet)');
   quorum(vb, vs, sink);
   // nanny -U: the virtual's load monitor moves the weight of each of its servers (health/load.ts).
   const tool = vs.load_monitor;

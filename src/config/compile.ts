@@ -11,9 +11,9 @@
 // plane. Every key neither uses is reported in notActedOn with its line; every
 // error (semantic, or the model's) gets the file and line of the key or block at
 // fault, and all of them are thrown together.
-import { buildTable, formatIPv4, maskToPrefix, ModelError, serviceKey, validateService } from '../model/index.js';
+import { addrText, buildTable, hostPort, maskToPrefix, ModelError, serviceKey, validateService } from '../model/index.js';
 import type { ForwardMethod, MarkRule, OwnedAddress, Protocol, RealServer, ServiceTable, Switches, TunnelCsum, TunnelType, VirtualService } from '../model/index.js';
-import { blocks, findKey, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
+import { blocks, findKey, findKeys, globalSettings, keyLines, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
 import type { HealthConfig, ServiceHealth } from '../health/types.js';
 import { compileAuth, compileConfigSync, CONFIG_SYNC_KEYS } from './compile-auth.js';
 import { compileFailover, NO_BACKUP, PULSE_KEYS, type FailoverSettings } from './compile-failover.js';
@@ -23,6 +23,7 @@ import { compileSync, NO_SYNC, SYNC_KEYS, type SyncSettings } from './compile-sy
 import { compileMarks, unmatchedMarkWhy, unusedMarkNotes, type CompileOptions } from './compile-marks.js';
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
 import type { GlobalSettings, VirtualSettings } from './keys.js';
+import type { IpDev } from './values.js';
 import {
   FAILOVER_BLOCK,
   FWMARK_PORT,
@@ -62,12 +63,18 @@ const FORWARD: Record<string, ForwardMethod> = { nat: 'nat', direct: 'dr', tunne
 // Which key a model error is about, so that it can point at that key's line.
 const SERVICE_ERROR_KEY: Record<string, string> = {
   BAD_FWMARK: 'fwmark', BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_PERSISTENCE: 'persistent', BAD_NETMASK: 'pmask', BAD_OPS: 'ops',
+  V6_UNSUPPORTED: 'fwmark',
 };
 const SERVER_ERROR_KEY: Record<string, string> = {
   BAD_ADDRESS: 'address', BAD_PORT: 'port', BAD_WEIGHT: 'weight', BAD_THRESHOLD: 'lthreshold', PORT_REMAP_NEEDS_NAT: 'port',
   BAD_TUNNEL: 'tunnel_type', BAD_TUNNEL_PORT: 'tunnel_port', BAD_TUNNEL_CSUM: 'tunnel_csum',
+  FAMILY_MISMATCH: 'address', V6_UNSUPPORTED: 'address',
 };
 const TUNNEL_KEYS = ['tunnel_type', 'tunnel_port', 'tunnel_csum'];
+
+/** An IPv6 nat_router without /N: the usual prefix of an IPv6 LAN. An IPv6 VIP without /N is a host address, /128. */
+export const NAT_ROUTER_PREFIX6 = 64;
+export const VIP_PREFIX6 = 128;
 
 /** A netmask key absent or 0.0.0.0 (Piranha's "not given") means a host address, /32. */
 function prefixOf(mask: number | null): number {
@@ -88,7 +95,8 @@ class Compiler {
   readonly errors: ConfigError[] = [];
   readonly notes: NotActedOn[] = [];
   readonly addresses: OwnedAddress[] = [];
-  readonly vipOwners = new Map<number, Block>();
+  /** By address text (every IPv6 VIP has address 0). */
+  readonly vipOwners = new Map<string, Block>();
   readonly g: GlobalSettings;
   readonly forward: ForwardMethod;
   readonly marks: MarkRule[];
@@ -132,8 +140,19 @@ class Compiler {
       const why = GLOBAL_NOT_ACTED_ON[k.key] ?? (natOnly ? NOT_NAT : pulseOff ? NO_BACKUP : syncOff ? NO_SYNC : vrrpNote(g.failover, k.key));
       if (why) this.note(k.key, k.line, why);
     }
-    if (g.network === 'nat' && g.nat_router) {
-      this.addresses.push({ address: g.nat_router.address, prefixLen: prefixOf(g.nat_nmask), device: g.nat_router.device, role: 'nat_router' });
+    // One nat_router line per family (the parser refuses a second of one family); nat_nmask is the IPv4 one's.
+    const natLines = findKeys(cfg.items, 'nat_router');
+    for (const [i, k] of natLines.entries()) {
+      // The parser refuses this in a file; an edited tree (the web tool) is checked here.
+      const twin = natLines.slice(0, i).find((o) => ((o.value as IpDev).address6 === undefined) === ((k.value as IpDev).address6 === undefined));
+      if (twin) this.fail(k.line, 'DUPLICATE', `nat_router is already set at line ${twin.line} (one nat_router per address family)`);
+    }
+    if (g.network === 'nat') {
+      for (const k of natLines) {
+        const r = k.value as IpDev;
+        if (r.address6 === undefined) this.addresses.push({ address: r.address, prefixLen: prefixOf(g.nat_nmask), device: r.device, role: 'nat_router' });
+        else this.addresses.push({ address: 0, address6: r.address6, prefixLen: r.prefixLen6 ?? NAT_ROUTER_PREFIX6, device: r.device, role: 'nat_router' });
+      }
     }
     const services: VirtualService[] = [];
     const byKey = new Map<string, Block>();
@@ -150,7 +169,8 @@ class Compiler {
     const note = (key: string, line: number, why: string) => this.note(key, line, why);
     const auth = compileAuth(cfg, g, this.opts, fail, note);
     const pulse = compileFailover(cfg, g, fail);
-    const vrrp = compileVrrp(cfg, g, this.addresses.map((a) => a.address), fail);
+    // A VRRPv2 advert lists IPv4 addresses only (RFC 3768); IPv6 ones are taken over with them, unlisted.
+    const vrrp = compileVrrp(cfg, g, this.addresses.filter((a) => a.address6 === undefined).map((a) => a.address), fail);
     const failover = pulse && { ...pulse, auth, configSync: compileConfigSync(cfg, g, auth, fail, note), vrrp };
     for (const b of blocks(cfg.items, 'failover')) this.note(`failover ${b.name}`, b.line, FAILOVER_BLOCK);
     this.notes.push(...unusedMarkNotes(this.marks, this.serviceMarks, cfg.file));
@@ -198,16 +218,20 @@ class Compiler {
     if (vs.address) this.vip(b, vs);
     const servers = this.servers(b, vs);
     if (!vs.fwmark && !vs.address) return null;
+    const v6 = vs.address?.address6;
+    if (v6 !== undefined) this.v6Keys(b);
     const svc: VirtualService = {
       name: b.name,
       protocol: vs.protocol as Protocol,
       address: vs.fwmark ? 0 : vs.address!.address,
+      ...(v6 === undefined ? {} : vs.fwmark ? { family6: true as const } : { address6: v6 }),
       port: vs.fwmark ? 0 : vs.port,
       fwmark: vs.fwmark,
       scheduler: vs.scheduler,
       schedFlags: vs.scheduler_flags,
       persistence: vs.persistent,
-      persistMask: vs.pmask,
+      // IPVS's netmask of an IPv6 service is a prefix length; lvs.cf's pmask is an IPv4 mask (refused for IPv6 in v6Keys).
+      persistMask: v6 === undefined ? vs.pmask : 128,
       onePacket: vs.ops,
       servers: servers.map((s) => s.rs),
     };
@@ -234,6 +258,14 @@ class Compiler {
     }
   }
 
+  /** Keys that hold IPv4 netmasks have no meaning for an IPv6 VIP: say how to write it instead. */
+  v6Keys(b: Block): void {
+    const nmask = findKey(b.items, 'vip_nmask');
+    if (nmask) this.fail(nmask.line, 'BADNETMASK', `vip_nmask is an IPv4 netmask; give an IPv6 VIP's prefix length after it (address = 2001:db8::10/64 eth0), or none for /128`);
+    const pmask = findKey(b.items, 'pmask');
+    if (pmask) this.fail(pmask.line, 'BADNETMASK', 'pmask is an IPv4 netmask; persistence of an IPv6 service groups clients by whole address (/128) in lvs.cf');
+  }
+
   schedFlags(b: Block, vs: VirtualSettings): void {
     // ipvsadm: sh-* flags only go with the sh scheduler, mh-* with mh ("incompatible scheduler flag").
     for (const f of vs.scheduler_flags) {
@@ -245,19 +277,21 @@ class Compiler {
   }
 
   vip(b: Block, vs: VirtualSettings): void {
-    const { address, device } = vs.address!;
-    const prefixLen = prefixOf(vs.vip_nmask);
-    const owner = this.vipOwners.get(address);
+    const ipdev = vs.address!;
+    const { address, device } = ipdev;
+    const prefixLen = ipdev.address6 === undefined ? prefixOf(vs.vip_nmask) : ipdev.prefixLen6 ?? VIP_PREFIX6;
+    const text = addrText(ipdev);
+    const owner = this.vipOwners.get(text);
     if (!owner) {
-      this.vipOwners.set(address, b);
-      this.addresses.push({ address, prefixLen, device, role: 'vip' });
+      this.vipOwners.set(text, b);
+      this.addresses.push({ address, ...(ipdev.address6 === undefined ? {} : { address6: ipdev.address6 }), prefixLen, device, role: 'vip' });
       return;
     }
     // pulse brings up each distinct VIP once, with the first virtual server's device and mask.
-    const first = this.addresses.find((a) => a.role === 'vip' && a.address === address)!;
+    const first = this.addresses.find((a) => a.role === 'vip' && addrText(a) === text)!;
     if (first.device !== device || first.prefixLen !== prefixLen) {
       const line = findKey(b.items, 'address')!.line;
-      this.note('address', line, `VIP ${formatIPv4(address)} is already brought up on ${first.device}/${first.prefixLen} by virtual ${owner.name} (line ${owner.line}); this device and netmask are ignored`);
+      this.note('address', line, `VIP ${text} is already brought up on ${first.device}/${first.prefixLen} by virtual ${owner.name} (line ${owner.line}); this device and netmask are ignored`);
     }
   }
 
@@ -274,7 +308,8 @@ class Compiler {
         this.fail(sb.line, 'MISSINGKEY', `server ${sb.name} of virtual ${b.name} has no address`);
         continue;
       }
-      const dk = `${formatIPv4(ss.address)}:${ss.port}`;
+      const addr = typeof ss.address === 'string' ? { address: 0, address6: ss.address } : { address: ss.address };
+      const dk = hostPort(addr, ss.port);
       const twin = dests.get(dk);
       if (twin) {
         this.fail(sb.line, 'DUPLICATE', `real server ${dk} is already in virtual ${b.name} as server ${twin.name} (line ${twin.line})`);
@@ -283,7 +318,7 @@ class Compiler {
       dests.set(dk, sb);
       const rs: RealServer = {
         name: sb.name,
-        address: ss.address,
+        ...addr,
         port: ss.port,
         weight: ss.weight,
         forward: this.forward,

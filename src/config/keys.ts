@@ -155,7 +155,7 @@
 // order, then the imported ones in theirs.
 import { IPVS_SCHEDULERS } from '../sched/names.js';
 import { digest, hexBytes, hexPattern, regex, statusRanges } from './check-values.js';
-import { bool, flags, host, int, ip, ipdev, list, markRules, netmask, oneOf, optBool, optInt, optNetmask, optOneOf, optPort, optStr, port, ports, str, type KeySpec } from './values.js';
+import { bool, flags, host, int, ip, ip46, ipdev, list, markRules, netmask, oneOf, optBool, optInt, optNetmask, optOneOf, optPort, optStr, port, ports, str, type KeySpec } from './values.js';
 
 export const GLOBAL_KEYS = {
   serial_no: int(0),
@@ -264,7 +264,7 @@ export const VIRTUAL_KEYS = {
 } as const;
 
 export const SERVER_KEYS = {
-  address: ip(),
+  address: ip46(),
   active: bool(false),
   weight: int(1, 0, 65535),
   /** null = the virtual server's port (Piranha copies vserver->port). */

@@ -6,9 +6,10 @@
 // The switches are written when they differ from the kernel's defaults (or the base
 // has them); mark rules as fwmark_rule lines, except those the base's
 // fwmark_rules_from still provides.
-import { formatIPv4, prefixToMask, serviceKey } from '../model/index.js';
+import { addrText, prefixToMask, serviceIsV6, serviceKey } from '../model/index.js';
 import type { MarkRule, OwnedAddress, RealServer, ServiceTable, VirtualService } from '../model/index.js';
-import { blocks, findKey, findKeys, globalSettings, serverSettings, virtualSettings, type Block, type Item, type LvsConfig } from './ast.js';
+import { blocks, findKey, findKeys, globalSettings, serverSettings, virtualSettings, type Block, type Item, type KeyLine, type LvsConfig } from './ast.js';
+import { NAT_ROUTER_PREFIX6, VIP_PREFIX6 } from './compile.js';
 import { importPath } from './compile-marks.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { GLOBAL_WRITE_ORDER, SERVER_WRITE_ORDER, VIRTUAL_WRITE_ORDER, type BlockType } from './keys.js';
@@ -39,21 +40,16 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   const [method] = methods;
   const network = method ? NETWORK[method] : prev?.network ?? 'nat';
   const natRouters = table.addresses.filter((a) => a.role === 'nat_router');
-  if (natRouters.length > 1) problems.push('lvs.cf has room for one nat_router address; this table has more');
+  const nat4 = natRouters.filter((a) => a.address6 === undefined);
+  const nat6 = natRouters.filter((a) => a.address6 !== undefined);
+  if (nat4.length > 1 || nat6.length > 1) problems.push('lvs.cf has room for one nat_router address of each family; this table has more');
   if (natRouters.length && network !== 'nat') problems.push(`a nat_router address only applies with network = nat; this table's real servers use ${network}`);
 
   // The GUI bumps serial_no on every save (parse.php write_config).
   global('serial_no', (prev?.serial_no ?? 0) + 1);
   global('service', 'lvs');
   global('network', network);
-  const nat = natRouters[0];
-  if (nat) {
-    global('nat_router', ipDev(nat, prev?.nat_router ?? null));
-    global('nat_nmask', prefixToMask(nat.prefixLen), nat.prefixLen !== 32);
-  } else if (network === 'nat') {
-    removeKey(cfg.items, 'nat_router');
-    removeKey(cfg.items, 'nat_nmask');
-  }
+  writeNatRouters(cfg, nat4[0], nat6[0], network === 'nat');
   global('tcp_timeout', table.timeouts.tcp, table.timeouts.tcp !== 0);
   global('tcpfin_timeout', table.timeouts.tcpfin, table.timeouts.tcpfin !== 0);
   global('udp_timeout', table.timeouts.udp, table.timeouts.udp !== 0);
@@ -73,10 +69,10 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
   writeMarks(cfg, table.marks);
 
   const vips = table.addresses.filter((a) => a.role === 'vip');
-  const keyed = new Set(table.services.filter((s) => !s.fwmark).map((s) => s.address));
-  const spare = vips.filter((v) => !keyed.has(v.address));
+  const keyed = new Set(table.services.filter((s) => !s.fwmark).map((s) => addrText(s)));
+  const spare = vips.filter((v) => !keyed.has(addrText(v)));
   let spareNext = 0;
-  const written = new Set<number>();
+  const written = new Set<string>();
   const existing = blocks(cfg.items, 'virtual');
   const used = new Set<Block>();
   for (const svc of table.services) {
@@ -90,22 +86,29 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
     v('active', true);
     let vip: OwnedAddress | undefined;
     if (!svc.fwmark) {
-      vip = vips.find((a) => a.address === svc.address);
+      vip = vips.find((a) => addrText(a) === addrText(svc));
       if (vip) v('address', ipDev(vip, old));
-      else if (old?.address === svc.address) v('address', old);
-      else problems.push(`VIP ${formatIPv4(svc.address)} of ${serviceKey(svc)} has no device in the table's addresses`);
+      else if (old && addrText(old) === addrText(svc)) v('address', old);
+      else problems.push(`VIP ${addrText(svc)} of ${serviceKey(svc)} has no device in the table's addresses`);
     } else {
-      // A mark names no VIP; keep the one the base gave it, else hand out VIPs no keyed service uses.
-      vip = vips.find((a) => a.address === old?.address) ?? spare[spareNext++ % Math.max(spare.length, 1)];
+      // A mark names no VIP; keep the one the base gave it, else hand out VIPs (of its family) no keyed service uses.
+      const family = spare.filter((a) => (a.address6 !== undefined) === (svc.family6 === true));
+      vip = vips.find((a) => old && addrText(a) === addrText(old)) ?? family[spareNext++ % Math.max(family.length, 1)];
       if (vip) v('address', ipDev(vip, old));
       else removeKey(block.items, 'address');
       v('fwmark', svc.fwmark);
     }
-    if (vip) written.add(vip.address);
-    if (vip) v('vip_nmask', prefixToMask(vip.prefixLen), vip.prefixLen !== 32);
+    if (vip) written.add(addrText(vip));
+    // An IPv6 VIP's prefix goes after its address (ipDev); vip_nmask is IPv4's.
+    if (vip && vip.address6 === undefined) v('vip_nmask', prefixToMask(vip.prefixLen), vip.prefixLen !== 32);
     if (!svc.fwmark) v('port', svc.port);
     v('persistent', svc.persistence, svc.persistence !== 0);
-    v('pmask', svc.persistMask, svc.persistMask !== 0xffffffff);
+    if (!serviceIsV6(svc)) v('pmask', svc.persistMask, svc.persistMask !== 0xffffffff);
+    else {
+      // lvs.cf's pmask is an IPv4 mask; an IPv6 service persists per whole address there.
+      if (svc.persistMask !== 128) problems.push(`${serviceKey(svc)} has persistence netmask /${svc.persistMask}; lvs.cf can only say /128 for an IPv6 service`);
+      removeKey(block.items, 'pmask');
+    }
     v('scheduler', svc.scheduler);
     v('scheduler_flags', [...svc.schedFlags], svc.schedFlags.length > 0);
     v('protocol', svc.protocol);
@@ -113,9 +116,9 @@ export function lvsCfFromTable(table: ServiceTable, base?: LvsConfig): LvsConfig
     if (svc.fwmark === 0) removeKey(block.items, 'fwmark');
     writeServers(block, svc);
   }
-  const unnamed = vips.filter((a) => !written.has(a.address));
+  const unnamed = vips.filter((a) => !written.has(addrText(a)));
   if (unnamed.length) {
-    problems.push(`VIPs ${unnamed.map((a) => formatIPv4(a.address)).join(', ')} belong to no service, and lvs.cf names a VIP only in a virtual server`);
+    problems.push(`VIPs ${unnamed.map((a) => addrText(a)).join(', ')} belong to no service, and lvs.cf names a VIP only in a virtual server`);
   }
   // Active virtual servers the table no longer has were deleted; inactive ones stay as they are.
   for (const b of existing) if (!used.has(b) && virtualSettings(b).active) removeBlock(cfg.items, b);
@@ -150,18 +153,18 @@ function writeServers(block: Block, svc: VirtualService): void {
   const vs = virtualSettings(block);
   const existing = blocks(block.items, 'server');
   const used = new Set<Block>();
-  const dest = (rs: Pick<RealServer, 'address' | 'port'>) => `${rs.address}:${rs.port}`;
+  const dest = (rs: Pick<RealServer, 'address' | 'address6' | 'port'>) => `${rs.address6 ?? rs.address}|${rs.port}`;
   for (const rs of svc.servers) {
     const sb =
       existing.find((b) => !used.has(b) && b.name === rs.name) ??
       existing.find((b) => {
         const ss = serverSettings(b, vs);
-        return !used.has(b) && ss.active && ss.address !== null && dest({ address: ss.address, port: ss.port }) === dest(rs);
+        return !used.has(b) && ss.active && ss.address !== null && `${ss.address}|${ss.port}` === dest(rs);
       }) ??
       addBlock(block.items, 'server', uniqueName(block.items, 'server', rs.name));
     used.add(sb);
     const s = set(sb.items);
-    s('address', rs.address);
+    s('address', rs.address6 ?? rs.address);
     s('active', true);
     // Without a `port` a server takes the virtual's (0 for a mark); write it unless that is right.
     s('port', rs.port, !svc.fwmark || rs.port !== 0);
@@ -187,14 +190,46 @@ function tunnelKey(items: Item[], key: string, value: Value | null): void {
   else if (findKey(items, key)) removeKey(items, key);
 }
 
-/** The table's VIP with the base file's alias kept when the device is unchanged (eth0:1 stays eth0:1). */
-function ipDev(a: OwnedAddress, old: IpDev | null): IpDev {
-  return { address: a.address, device: a.device, alias: old && old.device === a.device ? old.alias : null };
+/**
+ * The nat_router lines: the IPv4 one as `nat_router` + `nat_nmask`, the IPv6 one
+ * as a second `nat_router` with its prefix (lvs.cf allows one of each family);
+ * each keeps its line of the base file.
+ */
+function writeNatRouters(cfg: LvsConfig, nat4: OwnedAddress | undefined, nat6: OwnedAddress | undefined, isNat: boolean): void {
+  const lines = findKeys(cfg.items, 'nat_router');
+  const line4 = lines.find((k) => (k.value as IpDev).address6 === undefined);
+  const line6 = lines.find((k) => (k.value as IpDev).address6 !== undefined);
+  const put = (a: OwnedAddress, line: KeyLine | undefined) => {
+    const value = ipDev(a, (line?.value as IpDev | undefined) ?? null, NAT_ROUTER_PREFIX6);
+    if (line) setLine(line, 'global', value);
+    else addKey(cfg.items, 'global', 'nat_router', value, GLOBAL_WRITE_ORDER);
+  };
+  if (nat4) {
+    put(nat4, line4);
+    if (nat4.prefixLen !== 32 || findKey(cfg.items, 'nat_nmask')) setKey(cfg.items, 'global', 'nat_nmask', prefixToMask(nat4.prefixLen), GLOBAL_WRITE_ORDER);
+  } else if (isNat) {
+    if (line4) removeLine(cfg.items, line4);
+    removeKey(cfg.items, 'nat_nmask');
+  }
+  if (nat6) put(nat6, line6);
+  else if (isNat && line6) removeLine(cfg.items, line6);
+}
+
+/**
+ * The table's VIP with the base file's alias kept when the device is unchanged
+ * (eth0:1 stays eth0:1); an IPv6 one with its prefix written when not `def6`.
+ */
+function ipDev(a: OwnedAddress, old: IpDev | null, def6 = VIP_PREFIX6): IpDev {
+  const alias = old && old.device === a.device ? old.alias : null;
+  if (a.address6 === undefined) return { address: a.address, device: a.device, alias };
+  return { address: 0, address6: a.address6, ...(a.prefixLen === def6 ? {} : { prefixLen6: a.prefixLen }), device: a.device, alias };
 }
 
 function keyOfBlock(b: Block): string {
   const vs = virtualSettings(b);
-  return serviceKey({ protocol: vs.protocol as 'tcp' | 'udp', address: vs.address?.address ?? 0, port: vs.port, fwmark: vs.fwmark });
+  const a = vs.address;
+  const v6 = a?.address6 !== undefined ? (vs.fwmark ? { family6: true as const } : { address6: a.address6 }) : {};
+  return serviceKey({ protocol: vs.protocol as 'tcp' | 'udp', address: a?.address ?? 0, ...v6, port: vs.port, fwmark: vs.fwmark });
 }
 
 function uniqueName(items: Item[], type: BlockType, name: string): string {

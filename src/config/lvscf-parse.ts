@@ -5,10 +5,10 @@
 // on, then throws them together as ConfigErrors, so one run of `tsvs check` lists
 // all the mistakes of a file.
 import { ConfigError, ConfigErrors, type ConfigErrorCode } from './errors.js';
-import { findKey, type Block, type Item, type LvsConfig } from './ast.js';
+import { findKey, findKeys, type Block, type Item, type KeyLine, type LvsConfig } from './ast.js';
 import { CHECK_KEYS, CHECK_KINDS, GLOBAL_KEYS, SERVER_KEYS, VIRTUAL_KEYS, isCheckKind, keysOf, type BlockType, type KeyTable } from './keys.js';
 import { decodeEscapes, lexLine, type Token } from './tokens.js';
-import { parseValue } from './values.js';
+import { parseValue, type IpDev } from './values.js';
 
 /** Piranha's LVS_MAX_TOKENS: the tokenizer holds at most 100 words per line. */
 const MAX_TOKENS = 100;
@@ -80,8 +80,8 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
     const args = words.slice(2).map((t) => (!t.quoted && table[key].escapes ? decodeEscapes(t.text) : t.text));
     const parsed = parseValue(key, table[key], args);
     if ('code' in parsed) return err(line, parsed.code, parsed.message);
-    const earlier = table[key].repeat ? undefined : findKey(top.items, key);
-    if (earlier) return err(line, 'DUPLICATE', `${key} is already set at line ${earlier.line}`);
+    const earlier = table[key].repeat ? undefined : key === 'nat_router' ? sameFamily(top.items, parsed.value as IpDev) : findKey(top.items, key);
+    if (earlier) return err(line, 'DUPLICATE', `${key} is already set at line ${earlier.line}${key === 'nat_router' ? ` (one nat_router per address family)` : ''}`);
     top.items.push({ kind: 'key', key, args, value: parsed.value, line, raw, inlineComment: lexed.comment, comments: pending });
     pending = [];
   });
@@ -93,6 +93,11 @@ export function parseLvsCf(text: string, file: string): LvsConfig {
   cfg.trailing = pending;
   if (errors.length) throw new ConfigErrors(errors);
   return cfg;
+}
+
+/** nat_router may be given twice: once with an IPv4 address, once with an IPv6 one. */
+function sameFamily(items: readonly Item[], v: IpDev): KeyLine | undefined {
+  return findKeys(items, 'nat_router').find((k) => ((k.value as IpDev).address6 === undefined) === (v.address6 === undefined));
 }
 
 function openBlock(

@@ -2,7 +2,7 @@
 // back. One parser per kind, each failing with Piranha's error code for that kind
 // (getNum -> INTEXPECTED, getBoolean -> BOOLEXPECTED, inet_aton -> BADHOSTNAME or
 // BADNETMASK, getList -> LISTEXPECTED, an unknown word -> BADARGUMENT).
-import { formatIPv4, maskToPrefix, parseIPv4 } from '../model/addr.js';
+import { formatIPv4, maskToPrefix, parseIPv4, parseIPv6 } from '../model/addr.js';
 import { IPVS_SCHED_FLAGS } from '../sched/names.js';
 import type { ConfigErrorCode } from './errors.js';
 import { CHECK_KINDS, formatStatusRanges, parseCheckValue } from './check-values.js';
@@ -10,7 +10,12 @@ import { formatMarkRule, parseMarkRule, type MarkSpec } from './mark-rule.js';
 
 /** `address = 198.18.0.10 eth0:1`: the IP, the device and its alias part. */
 export interface IpDev {
+  /** IPv4 address; 0 for an IPv6 one. */
   readonly address: number;
+  /** IPv6 address, canonical text (`address = 2001:db8::10 eth0:1`); absent for IPv4. */
+  readonly address6?: string;
+  /** IPv6 only: a prefix length written after the address (`2001:db8:1::1/64`); absent: the default. */
+  readonly prefixLen6?: number;
   /** Device without the alias (`eth0`): what the router binds and ARPs on. */
   readonly device: string;
   /** Alias after the colon (`1` of `eth0:1`), or null. Kept so a write gives it back. */
@@ -18,7 +23,7 @@ export interface IpDev {
 }
 
 export type KeyKind =
-  | 'int' | 'bool' | 'port' | 'ports' | 'ip' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule'
+  | 'int' | 'bool' | 'port' | 'ports' | 'ip' | 'ip46' | 'host' | 'ipdev' | 'netmask' | 'enum' | 'string' | 'list' | 'flags' | 'markrule'
   // check blocks (check-values.ts):
   | 'status' | 'digest' | 'hex' | 'hexpattern' | 'regex';
 
@@ -60,6 +65,8 @@ export const port = (def: number): KeySpec<number> => ({ kind: 'port', def, min:
 export const ports = (def: readonly number[], max: number): KeySpec<readonly number[]> => ({ kind: 'ports', def, min: 1, max });
 export const optPort = (): KeySpec<number | null> => ({ kind: 'port', def: null, min: 0, max: 65535 });
 export const ip = (): KeySpec<number | null> => ({ kind: 'ip', def: null });
+/** An IPv4 address (a number) or an IPv6 one (its canonical text). */
+export const ip46 = (): KeySpec<number | string | null> => ({ kind: 'ip46', def: null });
 export const host = (): KeySpec<string | null> => ({ kind: 'host', def: null });
 export const ipdev = (): KeySpec<IpDev | null> => ({ kind: 'ipdev', def: null });
 export const netmask = (def: number): KeySpec<number> => ({ kind: 'netmask', def });
@@ -114,14 +121,24 @@ export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly s
       // check without DNS, so only dotted quads are accepted where the table uses them.
       return addr === null ? fail('BADHOSTNAME', `${key} "${a}" is not an IPv4 address (host names are not resolved)`) : { value: addr };
     }
+    case 'ip46': {
+      const addr = parseIPv4(a) ?? parseIPv6(a);
+      if (addr !== null) return { value: addr };
+      // Text without a colon was meant as IPv4: the message 'ip' gives.
+      return a.includes(':')
+        ? fail('BADHOSTNAME', `${key} "${a}" is not an IPv6 address${v6Why(a)}`)
+        : fail('BADHOSTNAME', `${key} "${a}" is not an IPv4 address (host names are not resolved)`);
+    }
     case 'host':
       return parseIPv4(a) !== null || HOSTNAME.test(a) ? { value: a } : fail('BADHOSTNAME', `${key} "${a}" is neither an IPv4 address nor a host name`);
     case 'ipdev': {
-      const addr = parseIPv4(a);
+      const v6 = a.includes(':') ? parseIpDev6(key, a) : null;
+      if (v6 && 'code' in v6) return v6;
+      const addr = v6 ? 0 : parseIPv4(a);
       if (addr === null) return fail('BADHOSTNAME', `${key} "${a}" is not an IPv4 address (host names are not resolved)`);
       const m = DEVICE.exec(args[1]);
       if (!m) return fail('BADARGUMENT', `${key}: "${args[1]}" is not a device name such as eth0 or eth0:1`);
-      return { value: { address: addr, device: m[1], alias: m[2] ?? null } satisfies IpDev };
+      return { value: { address: addr, ...v6, device: m[1], alias: m[2] ?? null } satisfies IpDev };
     }
     case 'netmask': {
       const mask = parseIPv4(a);
@@ -145,6 +162,26 @@ export function parseValue(key: string, spec: KeySpec<unknown>, args: readonly s
     default:
       throw new Error(`no parser for value kind ${spec.kind}`);
   }
+}
+
+/** `2001:db8::10` or `2001:db8:1::1/64` of an ipdev value: the canonical text and the prefix length if written. */
+function parseIpDev6(key: string, text: string): { address6: string; prefixLen6?: number } | { code: ConfigErrorCode; message: string } {
+  const m = /^([^/]*)(?:\/(\d{1,3}))?$/.exec(text);
+  const addr = m ? parseIPv6(m[1]) : null;
+  if (addr === null) return { code: 'BADHOSTNAME', message: `${key} "${text}" is not an IPv6 address${v6Why(m?.[1] ?? text)}` };
+  if (addr === '::') return { code: 'BADHOSTNAME', message: `${key} "${text}": :: is the unspecified address` };
+  if (m![2] === undefined) return { address6: addr };
+  const prefix = Number(m![2]);
+  if (prefix > 128) return { code: 'BADNETMASK', message: `${key} "${text}": an IPv6 prefix length is 0..128` };
+  return { address6: addr, prefixLen6: prefix };
+}
+
+/** Why IPv6-looking text was refused, when the reason is one tsvs chose (parseIPv6). */
+function v6Why(text: string): string {
+  if (text.includes('%')) return ' (zone ids such as %eth0 are not accepted)';
+  if (/^::ffff:/i.test(text)) return ' (an IPv4-mapped address: write the IPv4 address)';
+  if (text.startsWith('[')) return ' (write it without brackets)';
+  return '';
 }
 
 function parseList(key: string, args: readonly string[]): Parsed {
@@ -189,9 +226,12 @@ export function formatValue(spec: KeySpec<unknown>, value: Value): string[] {
     case 'ip':
     case 'netmask':
       return [formatIPv4(value as number)];
+    case 'ip46':
+      return [typeof value === 'string' ? value : formatIPv4(value as number)];
     case 'ipdev': {
       const v = value as IpDev;
-      return [formatIPv4(v.address), v.alias === null ? v.device : `${v.device}:${v.alias}`];
+      const addr = v.address6 === undefined ? formatIPv4(v.address) : v.prefixLen6 === undefined ? v.address6 : `${v.address6}/${v.prefixLen6}`;
+      return [addr, v.alias === null ? v.device : `${v.device}:${v.alias}`];
     }
     case 'list':
       return ['[', ...(value as string[]), ']'];

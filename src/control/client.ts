@@ -3,7 +3,7 @@
 // and message); a router that cannot be reached rejects with ClientError saying
 // why in a line an operator can act on.
 import { request } from 'node:http';
-import { serviceIdOf } from './service-id.js';
+import { serverRefOf, serviceIdOf } from './service-id.js';
 import {
   type FailoverView,
   ApiRequestError, DEFAULT_SOCKET, type ApiError, type ChangeResult, type ConnPage, type ControlApi, type DataPlaneView, type HealthForce,
@@ -65,7 +65,7 @@ export class ControlClient implements ControlApi {
   }
 
   forceHealth(service: ServiceSelector, server: { address: string; port: number }, force: HealthForce): Promise<HealthServerView> {
-    return this.call('POST', `/v1/health/${serviceIdOf(service)}/${server.address}:${server.port}`, { force });
+    return this.call('POST', `/v1/health/${serviceIdOf(service)}/${serverRefOf(server.address, server.port)}`, { force });
   }
 
   failover(): Promise<FailoverView> {

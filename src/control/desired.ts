@@ -102,10 +102,11 @@ export class DesiredState {
   }
 
   /** Sets (or with null clears) the verdict on a real server. */
-  setVerdict(service: string, address: number, port: number, v: Verdict | null): void {
+  /** `address`: an IPv4 number, or IPv6 text (health/monitor.ts verdicts). */
+  setVerdict(service: string, address: number | string, port: number, v: Verdict | null): void {
     let m = this.verdicts.get(service);
     if (!m) this.verdicts.set(service, (m = new Map()));
-    const k = `${formatIPv4(address)}:${port}`;
+    const k = verdictKey(address, port);
     if (v) m.set(k, v);
     else m.delete(k);
     this.revs.set(service, (this.revs.get(service) ?? 0) + 1);
@@ -120,8 +121,8 @@ export class DesiredState {
     this.rev++;
   }
 
-  verdictOf(service: string, address: number, port: number): Verdict | undefined {
-    return this.verdicts.get(service)?.get(`${formatIPv4(address)}:${port}`);
+  verdictOf(service: string, address: number | string, port: number): Verdict | undefined {
+    return this.verdicts.get(service)?.get(verdictKey(address, port));
   }
 
   /**
@@ -148,7 +149,7 @@ export class DesiredState {
     // Nothing to forget: skip building the set of every server (each change calls this).
     if (this.verdicts.size === 0) return;
     const present = new Map<string, Set<string>>();
-    for (const s of this.conf.services) present.set(serviceKey(s), new Set(s.servers.map((r) => `${formatIPv4(r.address)}:${r.port}`)));
+    for (const s of this.conf.services) present.set(serviceKey(s), new Set(s.servers.map((r) => verdictKey(r.address6 ?? r.address, r.port))));
     for (const [svc, m] of this.verdicts) {
       const keep = present.get(svc);
       for (const k of m.keys()) if (!keep?.has(k)) m.delete(k);
@@ -166,7 +167,7 @@ export class DesiredState {
     if (hit && hit.rev === rev) return hit.eff;
     const servers: RealServer[] = [];
     for (const r of o?.suspended ? [] : s.servers) {
-      const v = m?.get(`${formatIPv4(r.address)}:${r.port}`);
+      const v = m?.get(verdictKey(r.address6 ?? r.address, r.port));
       if (!v) servers.push(r);
       else if (!v.up) {
         if (v.quiesce) servers.push({ ...r, weight: 0 });
@@ -182,6 +183,11 @@ export class DesiredState {
   }
 }
 
+/** A server by address text and port (two IPv6 servers both have address 0). */
+function verdictKey(address: number | string, port: number): string {
+  return `${typeof address === 'number' ? formatIPv4(address) : address}:${port}`;
+}
+
 function sameAddresses(a: readonly OwnedAddress[], b: readonly OwnedAddress[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.address === b[i].address && x.device === b[i].device && x.prefixLen === b[i].prefixLen && x.role === b[i].role);
+  return a.length === b.length && a.every((x, i) => x.address === b[i].address && x.address6 === b[i].address6 && x.device === b[i].device && x.prefixLen === b[i].prefixLen && x.role === b[i].role);
 }

@@ -5,7 +5,9 @@
 // IPVS puts each new server at the head of the service's list
 // (list_add_rcu in ip_vs_ctl.c's __ip_vs_update_dest path), so the servers
 // are listed in reverse file order (ipvsadm --nosort shows it).
-import { formatIPv4 } from '../model/index.js';
+import { addrText } from '../model/index.js';
+import { serviceId } from './service-id.js';
+import { persistMaskText, viewAddress } from './view-address.js';
 import type { RealServer, ServiceTable, VirtualService } from '../model/index.js';
 import type { RatesView, ServerView, ServiceView, StatsView, TableView } from './types.js';
 
@@ -15,14 +17,11 @@ export const CONN_TAB_SIZE = 4096;
 const zeroStats = (): StatsView => ({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
 const zeroRates = (): RatesView => ({ cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 });
 
-/** The API's service id: `tcp-198.18.0.10-80`, `udp-...`, `fwm-1`. */
-export function serviceId(svc: Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'>): string {
-  return svc.fwmark ? `fwm-${svc.fwmark}` : `${svc.protocol}-${formatIPv4(svc.address)}-${svc.port}`;
-}
+export { serviceId };
 
 function serverView(rs: RealServer): ServerView {
   return {
-    name: rs.name, address: formatIPv4(rs.address), port: rs.port, forward: rs.forward, weight: rs.weight,
+    name: rs.name, address: addrText(rs), port: rs.port, forward: rs.forward, weight: rs.weight,
     upperThreshold: rs.upperThreshold, lowerThreshold: rs.lowerThreshold,
     ...(rs.forward === 'tunnel' ? { tunnelType: rs.tunnelType ?? 'ipip', tunnelPort: rs.tunnelPort ?? 0, tunnelCsum: rs.tunnelCsum ?? 'none' } : {}),
     activeConns: 0, inactiveConns: 0, persistConns: 0, stats: zeroStats(), rates: zeroRates(),
@@ -32,9 +31,9 @@ function serverView(rs: RealServer): ServerView {
 function serviceView(svc: VirtualService): ServiceView {
   return {
     id: serviceId(svc), name: svc.name, protocol: svc.protocol,
-    address: formatIPv4(svc.address), port: svc.port, fwmark: svc.fwmark,
+    ...viewAddress(svc), port: svc.port, fwmark: svc.fwmark,
     scheduler: svc.scheduler, schedFlags: [...svc.schedFlags],
-    persistence: svc.persistence, persistMask: formatIPv4(svc.persistMask), onePacket: svc.onePacket,
+    persistence: svc.persistence, persistMask: persistMaskText(svc), onePacket: svc.onePacket,
     stats: zeroStats(), rates: zeroRates(),
     servers: svc.servers.map(serverView).reverse(),
   };

@@ -8,7 +8,7 @@
 import { MAX_TIMEOUT_S } from '../conn/timeouts.js';
 import { onLinkInterface } from '../engine/neighbours.js';
 import {
-  formatIPv4, ModelError, parseIPv4, parseNetmask, serviceKey, validateServer, validateService,
+  addrText, formatIPv4, hostPort, ModelError, parseIPv4, parseIPv6, parseNetmask, prefixContains6, serviceIsV6, serviceKey, validateServer, validateService,
   type OwnedAddress, type RealServer, type ServiceTable, type Timeouts, type VirtualService,
 } from '../model/index.js';
 import { implementedSchedulers } from '../sched/registry.js';
@@ -115,8 +115,9 @@ class Planner {
     const key = keyOf(sel);
     if (this.byKey.has(key)) throw new OpError('EEXIST', `service ${key} already exists`);
     const s = selectorFields(sel);
+    // IPVS's default persistence netmask: all ones for IPv4, /128 for IPv6 (a prefix length there).
     const svc = settings({
-      name: key, ...s, scheduler: 'wlc', schedFlags: [], persistence: 0, persistMask: 0xffffffff, onePacket: false, servers: [],
+      name: key, ...s, scheduler: 'wlc', schedFlags: [], persistence: 0, persistMask: serviceIsV6(s) ? 128 : 0xffffffff, onePacket: false, servers: [],
     }, set);
     validateService(svc);
     this.byKey.set(key, this.services.length);
@@ -144,37 +145,37 @@ class Planner {
 
   private addServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
     const [i, svc] = this.find(sel);
-    const [address, port] = serverAddr(svc, at);
+    const [addr, port] = serverAddr(svc, at);
     const list = this.serversOf(i);
-    if (list.find(address, port) !== undefined) {
-      throw new OpError('EEXIST', `real server ${formatIPv4(address)}:${port} is already in ${serviceKey(svc)}`);
+    if (list.find(addr, port) !== undefined) {
+      throw new OpError('EEXIST', `real server ${hostPort(addr, port)} is already in ${serviceKey(svc)}`);
     }
-    const rs = server({ name: formatIPv4(address), address, port, weight: 1, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 }, set, svc);
+    const rs = server({ name: addrText(addr), ...addr, port, weight: 1, forward: 'dr', upperThreshold: 0, lowerThreshold: 0 }, set, svc);
     validateServer(svc, rs);
     list.push(rs);
-    this.done.push(`added real server ${formatIPv4(address)}:${port} to ${serviceKey(svc)} (${describeServer(rs)})`);
+    this.done.push(`added real server ${hostPort(addr, port)} to ${serviceKey(svc)} (${describeServer(rs)})`);
   }
 
   private editServer(sel: ServiceSelector, at: ServerSelector, set: ServerSettings): void {
     const [i, svc] = this.find(sel);
-    const [address, port] = serverAddr(svc, at);
+    const [addr, port] = serverAddr(svc, at);
     const list = this.serversOf(i);
-    const k = list.find(address, port);
-    if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
+    const k = list.find(addr, port);
+    if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${hostPort(addr, port)}`);
     const rs = server({ ...list.servers[k] }, set, svc);
     validateServer(svc, rs);
     list.servers[k] = rs;
-    this.done.push(`edited real server ${formatIPv4(address)}:${port} of ${serviceKey(svc)} (${describeServer(rs)})`);
+    this.done.push(`edited real server ${hostPort(addr, port)} of ${serviceKey(svc)} (${describeServer(rs)})`);
   }
 
   private deleteServer(sel: ServiceSelector, at: ServerSelector): void {
     const [i, svc] = this.find(sel);
-    const [address, port] = serverAddr(svc, at);
+    const [addr, port] = serverAddr(svc, at);
     const list = this.serversOf(i);
-    const k = list.find(address, port);
-    if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${formatIPv4(address)}:${port}`);
+    const k = list.find(addr, port);
+    if (k === undefined) throw new OpError('ENOENT', `${serviceKey(svc)} has no real server ${hostPort(addr, port)}`);
     list.remove(k);
-    this.done.push(`deleted real server ${formatIPv4(address)}:${port} from ${serviceKey(svc)}`);
+    this.done.push(`deleted real server ${hostPort(addr, port)} from ${serviceKey(svc)}`);
   }
 
   /** The servers of service i as this plan changes them: copied once, on the first server op of the plan. */
@@ -211,11 +212,17 @@ class Planner {
    */
   private addresses(): OwnedAddress[] {
     const out = [...this.base];
-    const have = new Set(out.map((a) => a.address));
+    const have = new Set(out.map((a) => addrText(a)));
     const vipDevice = this.base.find((a) => a.role === 'vip')?.device ?? this.devices[0];
     for (const s of this.services) {
-      if (s.fwmark || have.has(s.address)) continue;
-      have.add(s.address);
+      if (s.fwmark || have.has(addrText(s))) continue;
+      have.add(addrText(s));
+      if (s.address6 !== undefined) {
+        // The device of an IPv6 address of lvs.cf whose prefix holds it, else the first VIP's.
+        const near = this.base.find((a) => a.address6 !== undefined && prefixContains6(a.address6, a.prefixLen, s.address6!));
+        out.push({ address: 0, address6: s.address6, prefixLen: 128, device: near?.device ?? vipDevice, role: 'vip' });
+        continue;
+      }
       const on = onLinkInterface(this.base, this.devices, s.address);
       out.push({ address: s.address, prefixLen: 32, device: on >= 0 ? this.devices[on] : vipDevice, role: 'vip' });
     }
@@ -223,9 +230,11 @@ class Planner {
   }
 }
 
-/** A server within its service: address and port, as one number. */
-function destId(address: number, port: number): number {
-  return address * 65536 + port;
+type Addr = { address: number; address6?: string };
+
+/** A server within its service: address and port; IPv6 ones by their text (they all have address 0). */
+function destId(a: Addr, port: number): number | string {
+  return a.address6 === undefined ? a.address * 65536 + port : `${a.address6}|${port}`;
 }
 
 /** The service key of a selector, checking what tsvs can run. */
@@ -233,30 +242,39 @@ export function keyOf(sel: ServiceSelector): string {
   return serviceKey(selectorFields(sel));
 }
 
-function selectorFields(sel: ServiceSelector): Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'> {
+type SelectorFields = Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark' | 'address6' | 'family6'>;
+
+function selectorFields(sel: ServiceSelector): SelectorFields {
   if ('fwmark' in sel) {
     if (!Number.isInteger(sel.fwmark) || sel.fwmark < 1 || sel.fwmark > 0xffffffff) throw new OpError('EINVAL', `firewall mark must be 1..4294967295, got ${sel.fwmark}`);
-    return { protocol: 'tcp', address: 0, port: 0, fwmark: sel.fwmark };
+    return { protocol: 'tcp', address: 0, port: 0, fwmark: sel.fwmark, ...(sel.ipv6 === true ? { family6: true as const } : {}) };
   }
   if (sel.protocol !== 'tcp' && sel.protocol !== 'udp') throw new OpError('ENOPROTOOPT', `protocol ${String(sel.protocol)} is not available (tsvs serves tcp and udp)`);
-  const address = ipv4(sel.address);
+  const addr = ipAddr(sel.address);
   if (!Number.isInteger(sel.port) || sel.port < 0 || sel.port > 65535) throw new OpError('EINVAL', `port must be 0..65535, got ${sel.port}`);
-  return { protocol: sel.protocol, address, port: sel.port, fwmark: 0 };
+  return { protocol: sel.protocol, ...addr, port: sel.port, fwmark: 0 };
 }
 
-function ipv4(text: string): number {
-  if (typeof text === 'string' && text.includes(':')) throw new OpError('EAFNOSUPPORT', `${text}: IPv6 is not supported yet`);
-  const a = typeof text === 'string' ? parseIPv4(text) : null;
-  if (a === null || a === 0) throw new OpError('EINVAL', `${String(text)} is not an IPv4 address`);
-  return a;
+/** An IPv4 or IPv6 address as the API gives it (text, IPv6 with or without brackets). */
+function ipAddr(text: string): Addr {
+  const t = typeof text === 'string' ? text.replace(/^\[(.*)\]$/, '$1') : '';
+  const v4 = parseIPv4(t);
+  if (v4 !== null && v4 !== 0) return { address: v4 };
+  const v6 = t.includes(':') ? parseIPv6(t) : null;
+  if (v6 !== null && v6 !== '::') return { address: 0, address6: v6 };
+  throw new OpError('EINVAL', `${String(text)} is not an IPv4 or IPv6 address`);
 }
 
 /** A server's address and port: port 0 (not given) means the service's port, as ipvsadm sends it. */
-function serverAddr(svc: VirtualService, at: ServerSelector): [number, number] {
-  const address = ipv4(at.address);
+function serverAddr(svc: VirtualService, at: ServerSelector): [Addr, number] {
+  const addr = ipAddr(at.address);
+  // ipvsadm: "Different address family is allowed only for tunneling servers"; tsvs tunnels IPv4 only.
+  if (serviceIsV6(svc) !== (addr.address6 !== undefined)) {
+    throw new OpError('EAFNOSUPPORT', `real server ${at.address} is ${addr.address6 !== undefined ? 'IPv6' : 'IPv4'}, service ${serviceKey(svc)} is not`);
+  }
   const port = at.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OpError('EINVAL', `port must be 0..65535, got ${port}`);
-  return [address, port === 0 && !svc.fwmark ? svc.port : port];
+  return [addr, port === 0 && !svc.fwmark ? svc.port : port];
 }
 
 function settings(svc: VirtualService, set: ServiceSettings): VirtualService {
@@ -275,9 +293,16 @@ function settings(svc: VirtualService, set: ServiceSettings): VirtualService {
   }
   if (set.persistence !== undefined) out.persistence = set.persistence;
   if (set.persistMask !== undefined) {
-    const m = parseNetmask(String(set.persistMask));
-    if (m === null) throw new OpError('EINVAL', `persistence netmask ${set.persistMask} is not a netmask`);
-    out.persistMask = m;
+    if (serviceIsV6(svc)) {
+      // ipvsadm -M of an IPv6 service: a prefix length 1..128 ("illegal ipv6 netmask specified").
+      const m = /^\/?(\d{1,3})$/.exec(String(set.persistMask));
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 128) throw new OpError('EINVAL', `persistence netmask ${set.persistMask} of an IPv6 service is not a prefix length 1..128`);
+      out.persistMask = Number(m[1]);
+    } else {
+      const m = parseNetmask(String(set.persistMask));
+      if (m === null) throw new OpError('EINVAL', `persistence netmask ${set.persistMask} is not a netmask`);
+      out.persistMask = m;
+    }
   }
   if (set.onePacket !== undefined) out.onePacket = set.onePacket;
   return out;
@@ -311,7 +336,8 @@ function server(rs: RealServer, set: ServerSettings, svc: VirtualService): RealS
 function describe(s: VirtualService): string {
   const parts = [s.scheduler];
   if (s.schedFlags.length) parts.push(`flags ${s.schedFlags.join(',')}`);
-  if (s.persistence) parts.push(`persistent ${s.persistence}${s.persistMask !== 0xffffffff ? ` mask ${formatIPv4(s.persistMask)}` : ''}`);
+  const mask = serviceIsV6(s) ? (s.persistMask !== 128 ? ` mask /${s.persistMask}` : '') : s.persistMask !== 0xffffffff ? ` mask ${formatIPv4(s.persistMask)}` : '';
+  if (s.persistence) parts.push(`persistent ${s.persistence}${mask}`);
   if (s.onePacket) parts.push('ops');
   return parts.join(', ');
 }
@@ -336,23 +362,23 @@ const SCANS_BEFORE_INDEX = 8;
  * costs ten thousand small steps, not a walk each.
  */
 class ServerList {
-  private index: Map<number, number> | null = null;
+  private index: Map<number | string, number> | null = null;
   private scans = 0;
 
   constructor(readonly servers: RealServer[]) {}
 
-  find(address: number, port: number): number | undefined {
-    if (this.index) return this.index.get(destId(address, port));
+  find(a: Addr, port: number): number | undefined {
+    if (this.index) return this.index.get(destId(a, port));
     if (++this.scans > SCANS_BEFORE_INDEX) {
-      this.index = new Map(this.servers.map((r, j) => [destId(r.address, r.port), j]));
-      return this.index.get(destId(address, port));
+      this.index = new Map(this.servers.map((r, j) => [destId(r, r.port), j]));
+      return this.index.get(destId(a, port));
     }
-    const k = this.servers.findIndex((r) => r.address === address && r.port === port);
+    const k = this.servers.findIndex((r) => r.address === a.address && r.address6 === a.address6 && r.port === port);
     return k < 0 ? undefined : k;
   }
 
   push(rs: RealServer): void {
-    this.index?.set(destId(rs.address, rs.port), this.servers.length);
+    this.index?.set(destId(rs, rs.port), this.servers.length);
     this.servers.push(rs);
   }
 

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { OpError } from './ops.js';
-import { parseServiceId } from './service-id.js';
+import { canonicalServiceId, parseServerRef, parseServiceId } from './service-id.js';
 import { DEFAULT_SOCKET, type FailoverView, type HealthForce, type HealthServerView, type HealthView, type ServiceSelector, type ChangeResult, type ConnPage, type DataPlaneView, type Op, type ReloadView, type StatusView, type TableView, type TimeoutsView } from './types.js';
 
 /** Largest request body: a restore of some ten thousand servers. */
@@ -108,7 +108,8 @@ export class ControlServer {
     app.get('/v1/services', (c) => c.json(b.table().services));
     app.get('/v1/services/:id', (c) => {
       const sel = parseServiceId(c.req.param('id'));
-      const s = b.table().services.find((x) => x.id === c.req.param('id'));
+      const id = sel && canonicalServiceId(sel);
+      const s = b.table().services.find((x) => x.id === id);
       if (!sel || !s) return fail(c, new OpError('ESRCH', `no service ${c.req.param('id')}`));
       return c.json(s);
     });
@@ -195,14 +196,14 @@ function peerOfRequest(incoming: IncomingMessage | undefined, peerOf: ServerOpti
 
 function service(c: Context<Env>): ReturnType<typeof parseServiceId> & object {
   const sel = parseServiceId(c.req.param('id') ?? '');
-  if (!sel) throw new OpError('EINVAL', `${c.req.param('id')}: a service id is tcp-ADDR-PORT, udp-ADDR-PORT or fwm-MARK`);
+  if (!sel) throw new OpError('EINVAL', `${c.req.param('id')}: a service id is tcp-ADDR-PORT, udp-ADDR-PORT, fwm-MARK or fwm-MARK-6 (ADDR IPv4 or IPv6)`);
   return sel;
 }
 
 function server(c: Context<Env>): { address: string; port: number } {
-  const m = /^([\d.]+)(?::(\d+))?$/.exec(c.req.param('server') ?? '');
-  if (!m) throw new OpError('EINVAL', `${c.req.param('server')}: a server is ADDR or ADDR:PORT`);
-  return { address: m[1], port: m[2] === undefined ? 0 : Number(m[2]) };
+  const ref = parseServerRef(c.req.param('server') ?? '');
+  if (!ref) throw new OpError('EINVAL', `${c.req.param('server')}: a server is ADDR or ADDR:PORT ([ADDR]:PORT or ADDR for IPv6)`);
+  return ref;
 }
 
 async function readJson(c: Context<Env>): Promise<unknown> {

@@ -27,7 +27,7 @@ export type ForwardName = 'nat' | 'dr' | 'tunnel';
 
 export interface ServerView {
   name: string;
-  /** Dotted quad. */
+  /** Dotted quad, or IPv6 text (RFC 5952, no brackets). */
   address: string;
   /** 0 = the packet's own destination port (firewall-mark services). */
   port: number;
@@ -49,13 +49,15 @@ export interface ServerView {
 }
 
 export interface ServiceView {
-  /** The service's id in URLs: `tcp-198.18.0.10-80`, `udp-...`, `fwm-1`. */
+  /** The service's id in URLs: `tcp-198.18.0.10-80`, `tcp-2001:db8::10-80`, `udp-...`, `fwm-1`, `fwm-1-6` (IPv6 marks). */
   id: string;
   /** lvs.cf's `virtual NAME`, or the id for a service added at run time. */
   name: string;
   protocol: 'tcp' | 'udp';
-  /** Dotted quad; "0.0.0.0" for a firewall-mark service. */
+  /** Dotted quad, or IPv6 text (RFC 5952, no brackets); "0.0.0.0" for a firewall-mark service ("::" for an IPv6 one). */
   address: string;
+  /** Present for an IPv6 service (an IPv6 VIP, or -f MARK -6). */
+  ipv6?: true;
   /** 0 for a firewall-mark service, or a persistent port-zero service. */
   port: number;
   fwmark: number;
@@ -64,7 +66,7 @@ export interface ServiceView {
   schedFlags: string[];
   /** Persistence timeout in seconds; 0 = not persistent. */
   persistence: number;
-  /** Persistence netmask, dotted ("255.255.255.255" when not set). */
+  /** Persistence netmask, dotted ("255.255.255.255" when not set); for IPv6 a prefix length ("128" when not set). */
   persistMask: string;
   onePacket: boolean;
   stats: StatsView;
@@ -96,6 +98,11 @@ export interface TimeoutsView {
 export interface ConnView {
   /** "TCP", "UDP", or "IP" for a firewall-mark persistence template. */
   protocol: string;
+  /**
+   * client, virtual and dest are text: a dotted quad, or for an IPv6 connection
+   * its RFC 5952 text without brackets (what ipvsadm's inet_ntop gives); the
+   * listings add the brackets (`[2001:db8::2]:80`).
+   */
   client: string;
   clientPort: number;
   /** For a firewall-mark template: the mark, written as an address (mark 1 = 0.0.0.1), as the kernel prints it. */
@@ -123,10 +130,13 @@ export const DEFAULT_SOCKET = '/run/tsvs/tsvs.sock';
 
 // ---- Changes ----
 
-/** A service as ipvsadm names it: -t/-u ADDR:PORT, or -f MARK. */
-export type ServiceSelector = { protocol: 'tcp' | 'udp'; address: string; port: number } | { fwmark: number };
+/**
+ * A service as ipvsadm names it: -t/-u ADDR:PORT (ADDR IPv4, or IPv6 text with
+ * or without brackets), or -f MARK (`ipv6: true` for -f MARK -6).
+ */
+export type ServiceSelector = { protocol: 'tcp' | 'udp'; address: string; port: number } | { fwmark: number; ipv6?: boolean };
 
-/** A real server of a service: -r ADDR[:PORT]. */
+/** A real server of a service: -r ADDR[:PORT]; `address` is IPv4 or IPv6 text (brackets allowed). */
 export interface ServerSelector {
   address: string;
   port: number;

@@ -3,8 +3,9 @@
 // publishes (list order, weights, connection counts, counters), with ipvsadm -Z
 // applied as baselines and rates from the estimator. Reading allocates a view
 // per request; the data plane is never stopped or asked.
-import { formatIPv4, serviceKey, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
-import { destKey } from '../model/diff.js';
+import { addrText, formatIPv4, formatIPv6Words, serviceKey, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
+import { serviceId } from './service-id.js';
+import { persistMaskText, viewAddress } from './view-address.js';
 import { FWD_DR, FWD_NAT, STAT_FIELDS } from '../engine/services.js';
 import { countersSnapshot } from '../engine/counters.js';
 import { BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, type DataPlaneMemory } from '../engine/published.js';
@@ -22,15 +23,24 @@ export type RatesOf = (key: string) => RatesView;
 
 export const ZERO_RATES: RatesView = { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 };
 
-/** The key of a stats object: the total, a service, or a server of a service. */
-export function statsKey(svc?: string, addr?: number, port?: number): string {
+/** The key of a stats object: the total, a service, or a server of a service (its address as a number, or as text: destAddress). */
+export function statsKey(svc?: string, addr?: number | string, port?: number): string {
   if (svc === undefined) return 'total';
-  return addr === undefined ? svc : `${svc}>${formatIPv4(addr)}:${port}`;
+  return addr === undefined ? svc : `${svc}>${typeof addr === 'number' ? formatIPv4(addr) : addr}:${port}`;
 }
 
-/** The service's id in URLs: tcp-198.18.0.10-80, udp-..., fwm-1. */
-export function serviceId(s: Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'>): string {
-  return s.fwmark ? `fwm-${s.fwmark}` : `${s.protocol}-${formatIPv4(s.address)}-${s.port}`;
+export { serviceId };
+
+/**
+ * A dest's address as text. The seam for IPv6 dests: when the published memory
+ * carries the service runtime's `destV6` (1 for an IPv6 dest) and `destAddr6`
+ * (its 4 big-endian words per dest id), an IPv6 dest reads from those (its
+ * `addr` is only a number standing for the address); else the dotted quad of `addr`.
+ */
+export function destAddress(m: DataPlaneMemory, d: number): string {
+  const x = m as { destV6?: Uint8Array; destAddr6?: Int32Array };
+  if (x.destV6?.[d] === 1 && x.destAddr6) return formatIPv6Words(x.destAddr6, 4 * d);
+  return formatIPv4(m.addr[d]);
 }
 
 /**
@@ -62,7 +72,7 @@ export function rawStats(table: ServiceTable, layouts: ReadonlyMap<string, Layou
     const st = fromArray(m.retiredSvc, STAT_FIELDS * l.id);
     add(st, bySvc.get(l.id) ?? [0, 0, 0, 0, 0]);
     out.set(key, st);
-    for (const d of l.ids) out.set(statsKey(key, m.addr[d], m.port[d]), destStats(m, d));
+    for (const d of l.ids) out.set(statsKey(key, destAddress(m, d), m.port[d]), destStats(m, d));
   }
   return out;
 }
@@ -83,15 +93,17 @@ export function tableView(
 }
 
 function serviceView(s: VirtualService, key: string, l: Layout, m: DataPlaneMemory, since: (k: string) => StatsView, rates: RatesOf): ServiceView {
-  const model = new Map<number, RealServer>();
-  for (const r of s.servers) model.set(destKey(r.address, r.port), r);
+  // By address text and port: every IPv6 server has address 0.
+  const model = new Map<string, RealServer>();
+  for (const r of s.servers) model.set(`${addrText(r)}|${r.port}`, r);
   const servers: ServerView[] = [];
   for (const d of l.ids) {
-    const r = model.get(destKey(m.addr[d], m.port[d]));
-    const k = statsKey(key, m.addr[d], m.port[d]);
+    const address = destAddress(m, d);
+    const r = model.get(`${address}|${m.port[d]}`);
+    const k = statsKey(key, address, m.port[d]);
     servers.push({
-      name: r?.name ?? formatIPv4(m.addr[d]),
-      address: formatIPv4(m.addr[d]),
+      name: r?.name ?? address,
+      address,
       port: m.port[d],
       forward: forwardName(m.destFwd[d]),
       weight: m.weight[d],
@@ -106,8 +118,8 @@ function serviceView(s: VirtualService, key: string, l: Layout, m: DataPlaneMemo
     });
   }
   return {
-    id: serviceId(s), name: s.name, protocol: s.protocol, address: formatIPv4(s.address), port: s.port, fwmark: s.fwmark,
-    scheduler: s.scheduler, schedFlags: [...s.schedFlags], persistence: s.persistence, persistMask: formatIPv4(s.persistMask),
+    id: serviceId(s), name: s.name, protocol: s.protocol, ...viewAddress(s), port: s.port, fwmark: s.fwmark,
+    scheduler: s.scheduler, schedFlags: [...s.schedFlags], persistence: s.persistence, persistMask: persistMaskText(s),
     onePacket: s.onePacket, stats: since(key), rates: rates(key), servers,
   };
 }

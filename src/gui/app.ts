@@ -15,6 +15,7 @@ import { audit } from './audit.js';
 import { changeRoutes } from './change.js';
 import { remoteOf, type C, type Env, type GuiOptions, type PageStatus } from './context.js';
 import { addError, hasErrors, type FieldErrors } from './edit.js';
+import { serverRefOf } from '../control/service-id.js';
 import { html, raw, type Html } from './html.js';
 import { panelRoutes } from './panels.js';
 import { checkLogin, readPasswd, setPassword, verifyPassword } from './passwd.js';
@@ -148,7 +149,7 @@ ${readPasswd(o.passwd).size === 0 ? html`<p class="error">No password is set: ru
     const v = await o.router.view();
     if (!v.status) return html`<p id="router-state" class="down">${v.down}</p>`;
     const s = v.status;
-    const health = v.health?.services.flatMap((svc) => svc.servers.map((r) => html`<tr><td>${svc.service}</td><td>${r.address}:${r.port}</td><td class="${r.state}">${r.state}</td><td>${r.serving ? 'yes' : 'no'}</td><td>${r.force ?? ''}</td><td>${r.weight}/${r.configuredWeight}</td></tr>`)) ?? [];
+    const health = v.health?.services.flatMap((svc) => svc.servers.map((r) => html`<tr><td>${svc.service}</td><td>${serverRefOf(r.address, r.port)}</td><td class="${r.state}">${r.state}</td><td>${r.serving ? 'yes' : 'no'}</td><td>${r.force ?? ''}</td><td>${r.weight}/${r.configuredWeight}</td></tr>`)) ?? [];
     return html`<p id="router-state" class="up">router running: pid ${s.pid}, up ${Math.round(s.uptime)} s, table version ${s.version}, config ${s.config}
 ${s.failover ? html`, failover: ${s.failover.state}` : ''}; last reload ${s.reloads.last ? (s.reloads.last.ok ? 'ok' : 'failed') : 'none'}</p>
 <h3>Current LVS routing table</h3><pre id="routing-table">${v.listing}</pre>

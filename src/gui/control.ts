@@ -6,6 +6,7 @@ import { formatList } from '../cli/admin/format-list.js';
 import { DEFAULT_FORMAT } from '../cli/admin/command.js';
 import { numericNamer } from '../cli/admin/names.js';
 import { ControlClient } from '../control/client.js';
+import { serverRefOf } from '../control/service-id.js';
 import type { HealthView, ReloadView, StatusView, TableView } from '../control/types.js';
 
 export interface RouterView {
@@ -55,7 +56,7 @@ export class Router {
       services: table.services.map((s) => ({
         id: s.id, name: s.name, cps: s.rates.cps, inPps: s.rates.inPps,
         active: s.servers.reduce((n, r) => n + r.activeConns, 0),
-        servers: s.servers.map((r) => ({ id: `${r.address}:${r.port}`, active: r.activeConns, cps: r.rates.cps })),
+        servers: s.servers.map((r) => ({ id: serverRefOf(r.address, r.port), active: r.activeConns, cps: r.rates.cps })),
       })),
     };
   }

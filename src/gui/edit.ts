@@ -7,7 +7,7 @@
 // re-read file), so the page can show each beside its field; nothing is written
 // unless there are none.
 import {
-  addBlock, blocks, compileLvsCf, ConfigErrors, findKey, findKeys, GLOBAL_WRITE_ORDER, keysOf, parseLvsCf, removeKey, removeLine, SERVER_WRITE_ORDER,
+  addBlock, addKey, blocks, compileLvsCf, ConfigErrors, findKey, findKeys, GLOBAL_WRITE_ORDER, keysOf, parseLvsCf, removeKey, removeLine, SERVER_WRITE_ORDER,
   setKey, setLine, VIRTUAL_WRITE_ORDER, writeLvsCf, type Block, type BlockType, type Item, type KeyLine, type LvsConfig, type NotActedOn, type Value,
 } from '../config/index.js';
 import { decodeEscapes, lexLine, quoteToken } from '../config/tokens.js';
@@ -58,6 +58,14 @@ function fieldArgs(spec: KeySpec<unknown>, text: string): string[] | string {
  * an empty field removes the key (its default applies), any other is parsed as
  * the file's line would be. Returns the per-field errors of the values alone.
  */
+/**
+ * Keys edited one value per line: the repeatable ones (fwmark_rule), and
+ * nat_router, which lvs.cf takes once per address family (IPv4 and IPv6).
+ */
+export function manyLines(scope: Scope, key: string, spec: KeySpec<unknown>): boolean {
+  return spec.repeat === true || (scope === 'global' && key === 'nat_router');
+}
+
 export function applyFields(items: Item[], scope: Scope, keys: readonly string[], form: Record<string, string>): FieldErrors {
   const errs: FieldErrors = {};
   const table = keysOf(scope);
@@ -65,7 +73,7 @@ export function applyFields(items: Item[], scope: Scope, keys: readonly string[]
     const spec = table[key];
     const text = (form[key] ?? '').trim();
     if (!spec) continue;
-    if (spec.repeat) {
+    if (manyLines(scope, key, spec)) {
       if (form[key] !== undefined) applyRepeated(items, scope, key, spec, form[key], errs);
       continue;
     }
@@ -102,7 +110,9 @@ function applyRepeated(items: Item[], scope: Scope, key: string, spec: KeySpec<u
   });
   if (errs[key]) return;
   const lines = findKeys(items, key);
-  values.forEach((v, i) => (i < lines.length ? setLine(lines[i], scope, v) : setKey(items, scope, key, v, ORDER[scope])));
+  // setKey adds a line of a repeatable key but replaces one of any other (nat_router): add those.
+  const add = (v: Value) => (spec.repeat ? setKey(items, scope, key, v, ORDER[scope]) : addKey(items, scope, key, v, ORDER[scope]));
+  values.forEach((v, i) => (i < lines.length ? setLine(lines[i], scope, v) : add(v)));
   for (const line of lines.slice(values.length)) removeLine(items, line);
 }
 

@@ -4,7 +4,7 @@
 import { findKey, findKeys, GLOBAL_KEYS, keysOf, SERVER_KEYS, VIRTUAL_KEYS, type Item } from '../config/index.js';
 import { GLOBAL_NOT_ACTED_ON, VIRTUAL_NOT_ACTED_ON } from '../config/not-acted-on.js';
 import { formatValue, type KeySpec } from '../config/values.js';
-import { fieldText, type FieldErrors, type Scope } from './edit.js';
+import { fieldText, manyLines, type FieldErrors, type Scope } from './edit.js';
 import { html, raw, type Html } from './html.js';
 
 // The pair of routers: pulse's keys, and whatever else elects or syncs (a
@@ -73,7 +73,7 @@ export function fields(scope: Scope, items: readonly Item[], keys: readonly stri
   const table = keysOf(scope);
   return html`<table class="fields">${keys.map((key) => {
     const spec = table[key];
-    if (spec.repeat) return repeatRow(key, spec, items, opts);
+    if (manyLines(scope, key, spec)) return repeatRow(key, spec, items, opts);
     const line = findKey(items, key);
     const value = opts.form ? (opts.form[key] ?? '') : fieldText(spec, line);
     const why = (line && opts.why.get(line.line)) ?? STATIC_WHY[scope]?.[key];
@@ -94,5 +94,5 @@ function repeatRow(key: string, spec: KeySpec<unknown>, items: readonly Item[], 
   const text = o.form?.[key] ?? lines.map((l) => fieldText(spec, l)).join('\n');
   const notes = lines.filter((l) => o.why.get(l.line)).map((l) => html`<span class="note">${fieldText(spec, l)}: not acted on by tsvs: ${o.why.get(l.line)}</span><br>`);
   return html`<tr><th><label for="f-${key}">${key}</label></th><td><textarea name="${key}" id="f-${key}" rows="${Math.max(3, text.split('\n').length + 1)}" cols="60">${text}</textarea>
-<span class="note">one value per line; an empty area removes them all</span><br>${notes}${errorList(o.errors, key)}</td></tr>`;
+<span class="note">${key === 'nat_router' ? 'one address and device per line, at most one IPv4 and one IPv6 (2001:db8:1::1/64 eth1)' : 'one value per line'}; an empty area removes them all</span><br>${notes}${errorList(o.errors, key)}</td></tr>`;
 }

@@ -10,7 +10,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { Verdict } from '../control/desired.js';
 import type { HealthServerView as ServerView, HealthServiceView as ServiceView } from '../control/types.js';
-import { parseIPv4 } from '../model/index.js';
+import { parseIPv4, parseIPv6 } from '../model/index.js';
 import type { Logger } from '../router/log.js';
 import { loadCommand, LOAD_MIN_PERIOD_S, parseLoad } from './load.js';
 import { Quorum } from './quorum.js';
@@ -29,7 +29,8 @@ export interface Overlay {
 }
 
 export interface HealthUpdate {
-  verdicts: Array<{ service: string; address: number; port: number; verdict: Verdict | null }>;
+  /** `address`: an IPv4 server's number, an IPv6 one's text (RFC 5952). */
+  verdicts: Array<{ service: string; address: number | string; port: number; verdict: Verdict | null }>;
   overlays: Array<{ service: string; overlay: Overlay | null }>;
 }
 
@@ -61,7 +62,8 @@ interface Entry {
   key: string;
   svc: Svc;
   health: ServerHealth;
-  address: number;
+  /** As the verdicts carry it: the IPv4 number, or the IPv6 text. */
+  address: number | string;
   timer: unknown;
   running: AbortController | null;
   /** The verdict last handed to the router (undefined: none yet). */
@@ -214,6 +216,8 @@ export class HealthMonitor {
    * is not checked. Resolves once the table runs it.
    */
   async force(service: string, address: string, port: number, force: Force, who = 'operator'): Promise<ServerView> {
+    // Servers are keyed by the text lvs.cf compiled to: an IPv6 address in its canonical form.
+    address = address.includes(':') ? parseIPv6(address.replace(/^\[(.*)\]$/, '$1')) ?? address : address;
     const e = this.services.get(service)?.servers.get(`${address}:${port}`);
     if (!e) throw new Error(`no checked real server ${address}:${port} in service ${service}`);
     e.health.force = force;
@@ -258,7 +262,7 @@ export class HealthMonitor {
   }
 
   private entry(svc: Svc, key: string, s: ServerChecks, now: number): Entry {
-    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? 0, timer: null, running: null, given: undefined, lastMs: 0, loadTimer: null, loadFailed: false, counted: 0 };
+    return { key, svc, health: new ServerHealth(s, now), address: parseIPv4(s.address) ?? s.address, timer: null, running: null, given: undefined, lastMs: 0, loadTimer: null, loadFailed: false, counted: 0 };
   }
 
   private retire(e: Entry): void {

@@ -123,7 +123,8 @@ export function settingsOf(s: VirtualService): ServiceSettings {
 }
 
 function sameSettings(a: VirtualService, b: VirtualService): boolean {
-  return a.name === b.name && a.protocol === b.protocol && a.address === b.address && a.port === b.port && a.fwmark === b.fwmark &&
+  return a.name === b.name && a.protocol === b.protocol && a.address === b.address && a.address6 === b.address6 && a.port === b.port && a.fwmark === b.fwmark &&
+    a.family6 === b.family6 &&
     a.scheduler === b.scheduler && a.schedFlags.join(',') === b.schedFlags.join(',') && a.persistence === b.persistence &&
     a.persistMask === b.persistMask && a.onePacket === b.onePacket;
 }

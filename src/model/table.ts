@@ -1,6 +1,6 @@
 // Builds validated, frozen service tables. Every rule here is one IPVS or ipvsadm
 // enforces; a violation is a ModelError naming the service and server at fault.
-import { formatIPv4, maskToPrefix } from './addr.js';
+import { addrText, formatIPv4, hostPort, maskToPrefix, parseIPv6 } from './addr.js';
 import type { MarkRule, OwnedAddress, RealServer, ServiceTable, Switches, Timeouts, VirtualService } from './types.js';
 
 export class ModelError extends Error {
@@ -28,9 +28,19 @@ export const DEFAULT_SWITCHES: Switches = {
 
 let lastVersion = 0;
 
-/** Key that identifies a virtual service the way IPVS does: fwmark, or proto+VIP+port. */
-export function serviceKey(s: Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark'>): string {
-  return s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${formatIPv4(s.address)}:${s.port}`;
+/**
+ * Key that identifies a virtual service the way IPVS does: fwmark (and family),
+ * or proto+VIP+port; written as ipvsadm lists it (`TCP 1.2.3.4:80`,
+ * `TCP [2001:db8::10]:80`, `FWM 5`, `FWM 5 IPv6`).
+ */
+export function serviceKey(s: Pick<VirtualService, 'protocol' | 'address' | 'port' | 'fwmark' | 'address6' | 'family6'>): string {
+  if (s.fwmark) return s.family6 ? `FWM ${s.fwmark} IPv6` : `FWM ${s.fwmark}`;
+  return `${s.protocol.toUpperCase()} ${hostPort(s, s.port)}`;
+}
+
+/** The service is of IPv6: an IPv6 VIP, or a firewall-mark service of IPv6 packets. */
+export function serviceIsV6(s: Pick<VirtualService, 'fwmark' | 'address6' | 'family6'>): boolean {
+  return s.fwmark ? s.family6 === true : s.address6 !== undefined;
 }
 
 export function buildTable(spec: TableSpec): ServiceTable {
@@ -46,6 +56,7 @@ export function buildTable(spec: TableSpec): ServiceTable {
     if (!Number.isInteger(v) || v < 0) throw new ModelError('BAD_TIMEOUT', `timeout ${k} must be a whole number of seconds >= 0, got ${v}`);
   }
   for (const m of spec.marks ?? []) validateMark(m);
+  for (const a of spec.addresses ?? []) validateOwned(a);
   const switches: Switches = { ...DEFAULT_SWITCHES, ...spec.switches };
   if (![0, 1, 2, 3].includes(switches.connReuseMode)) throw new ModelError('BAD_SWITCH', `conn_reuse_mode must be 0..3, got ${switches.connReuseMode}`);
   for (const [k, v] of [['drop_entry', switches.dropEntry], ['drop_packet', switches.dropPacket], ['secure_tcp', switches.secureTcp], ['syn_proxy', switches.synProxy]] as const) {
@@ -69,21 +80,28 @@ export function validateService(svc: VirtualService): void {
   const fail = (code: string, msg: string): never => {
     throw new ModelError(code, `service ${key}: ${msg}`);
   };
+  const v6 = serviceIsV6(svc);
   if (svc.fwmark) {
     if (!Number.isInteger(svc.fwmark) || svc.fwmark < 1 || svc.fwmark > 0xffffffff) fail('BAD_FWMARK', `firewall mark must be 1..4294967295`);
+    // The data plane classifies no IPv6 packets by mark yet (engine/marks.ts reads IPv4 headers).
+    if (v6) fail('V6_UNSUPPORTED', 'firewall-mark services are not supported yet for IPv6; use an IPv6 virtual address and port');
   } else {
-    if (!svc.address) fail('BAD_ADDRESS', 'a service needs a virtual IP address or a firewall mark');
+    if (svc.address6 !== undefined) checkV6(svc.address6, svc.address, 'virtual address', fail);
+    else if (!svc.address) fail('BAD_ADDRESS', 'a service needs a virtual IP address or a firewall mark');
     if (!isPort(svc.port)) fail('BAD_PORT', `port must be 0..65535, got ${svc.port}`);
     // ipvsadm: "Zero port specified for non-persistent service"; a persistent port-zero service takes every port of its VIP.
     if (svc.port === 0 && !svc.persistence) fail('BAD_PORT', 'port 0 (every port) needs persistence');
   }
   if (!Number.isInteger(svc.persistence) || svc.persistence < 0) fail('BAD_PERSISTENCE', `persistence must be seconds >= 0`);
-  if (maskToPrefix(svc.persistMask) < 0) fail('BAD_NETMASK', `persistence netmask ${formatIPv4(svc.persistMask)} is not contiguous`);
+  // IPVS keeps an IPv6 service's persistence netmask as a prefix length (ipvsadm -M 64); an IPv4 one as a mask.
+  if (v6) {
+    if (!Number.isInteger(svc.persistMask) || svc.persistMask < 1 || svc.persistMask > 128) fail('BAD_NETMASK', `an IPv6 persistence netmask is a prefix length 1..128, got ${svc.persistMask}`);
+  } else if (maskToPrefix(svc.persistMask) < 0) fail('BAD_NETMASK', `persistence netmask ${formatIPv4(svc.persistMask)} is not contiguous`);
   if (svc.onePacket && svc.protocol !== 'udp' && !svc.fwmark) fail('BAD_OPS', 'one-packet scheduling applies to UDP services only');
   const dests = new Set<string>();
   for (const rs of svc.servers) {
     checkServer(svc, rs, fail);
-    const dk = `${formatIPv4(rs.address)}:${rs.port}`;
+    const dk = hostPort(rs, rs.port);
     if (dests.has(dk)) fail('DUPLICATE_SERVER', `real server ${dk} is listed twice`);
     dests.add(dk);
   }
@@ -97,8 +115,14 @@ export function validateServer(svc: VirtualService, rs: RealServer): void {
 }
 
 function checkServer(svc: VirtualService, rs: RealServer, fail: (code: string, msg: string) => never): void {
-  const at = `real server ${rs.name} (${formatIPv4(rs.address)})`;
-  if (!rs.address) fail('BAD_ADDRESS', `${at}: address is missing`);
+  const at = `real server ${rs.name} (${addrText(rs)})`;
+  if (rs.address6 !== undefined) checkV6(rs.address6, rs.address, at, fail);
+  else if (!rs.address) fail('BAD_ADDRESS', `${at}: address is missing`);
+  // IPVS lets only a tunnel cross families; tsvs does not tunnel to IPv6 at all yet (below).
+  if (serviceIsV6(svc) !== (rs.address6 !== undefined)) {
+    fail('FAMILY_MISMATCH', `${at}: an ${serviceIsV6(svc) ? 'IPv6' : 'IPv4'} service needs ${serviceIsV6(svc) ? 'IPv6' : 'IPv4'} real servers`);
+  }
+  if (rs.address6 !== undefined && rs.forward === 'tunnel') fail('V6_UNSUPPORTED', `${at}: tunnelling to an IPv6 real server is not supported yet; use NAT or direct routing`);
   if (!isPort(rs.port)) fail('BAD_PORT', `${at}: port must be 0..65535`);
   if (!Number.isInteger(rs.weight) || rs.weight < 0 || rs.weight > 65535) fail('BAD_WEIGHT', `${at}: weight must be 0..65535, got ${rs.weight}`);
   for (const t of [rs.upperThreshold, rs.lowerThreshold]) {
@@ -135,6 +159,25 @@ function validateMark(m: MarkRule): void {
   if (!Number.isInteger(m.mark) || m.mark < 1 || m.mark > 0xffffffff) throw new ModelError('BAD_FWMARK', `${at}: mark must be 1..4294967295`);
   if (!Number.isInteger(m.prefixLen) || m.prefixLen < 0 || m.prefixLen > 32) throw new ModelError('BAD_NETMASK', `${at}: prefix length must be 0..32`);
   if (!isPort(m.portLo) || !isPort(m.portHi) || m.portLo > m.portHi) throw new ModelError('BAD_PORT', `${at}: port range ${m.portLo}:${m.portHi} is not valid`);
+}
+
+/** IPv6 text held by the model must be canonical (the data plane and every key compare it as a string), with `address` 0. */
+function checkV6(text: string, address: number, at: string, fail: (code: string, msg: string) => never): void {
+  const canon = parseIPv6(text);
+  if (canon === null) fail('BAD_ADDRESS', `${at}: "${text}" is not an IPv6 address`);
+  if (canon !== text) fail('BAD_ADDRESS', `${at}: IPv6 address "${text}" is not in its canonical form ${canon} (RFC 5952)`);
+  if (text === '::') fail('BAD_ADDRESS', `${at}: address is missing (:: is the unspecified address)`);
+  if (address !== 0) fail('BAD_ADDRESS', `${at}: an IPv6 address has address 0 beside its text`);
+}
+
+function validateOwned(a: OwnedAddress): void {
+  const at = `${a.role} address ${addrText(a)} on ${a.device}`;
+  const fail = (code: string, msg: string): never => {
+    throw new ModelError(code, msg);
+  };
+  if (a.address6 !== undefined) checkV6(a.address6, a.address, at, fail);
+  const max = a.address6 !== undefined ? 128 : 32;
+  if (!Number.isInteger(a.prefixLen) || a.prefixLen < 0 || a.prefixLen > max) fail('BAD_NETMASK', `${at}: prefix length must be 0..${max}`);
 }
 
 function isPort(p: number): boolean {

@@ -46,6 +46,8 @@ export interface VirtualService {
   readonly port: number;
   /** Firewall mark; 0 = keyed by protocol + VIP + port. */
   readonly fwmark: number;
+  /** A firewall-mark service of IPv6 packets (ipvsadm -f MARK -6); absent = IPv4. */
+  readonly family6?: true;
   /** ipvsadm scheduler name (rr, wlc, ...). */
   readonly scheduler: string;
   /** Scheduler flags as ipvsadm -b spells them (sh-fallback, sh-port, ...). */

@@ -24,7 +24,7 @@ import type {
   ChangeResult, ConnPage, DataPlaneView, FailoverView, HealthForce, SyncView, HealthServerView, HealthView, Op, ServiceSelector, RatesView, ReloadView, StatsView, StatusView, TableView, TimeoutsView,
 } from '../control/types.js';
 import { SYNC_NEEDS_ONE_WORKER } from './dataplane-multi.js';
-import { dataPlaneView, rawStats, workerShares, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
+import { dataPlaneView, destAddress, rawStats, workerShares, statsKey, tableView, ZERO_RATES, type Layout } from '../control/views.js';
 import { TCP_TIMEOUTS_S, TCP_S_ESTABLISHED, TCP_S_FIN_WAIT, UDP_TIMEOUT_S } from '../conn/tcp-states.js';
 import { Components, every, signals } from './components.js';
 import { Failover, type FailoverDeps } from './failover.js';
@@ -438,7 +438,7 @@ export class Router implements ControlBackend {
   }
 
   /** A health check's verdict on a real server. */
-  setVerdict(service: string, address: number, port: number, v: Verdict | null): Promise<void> {
+  setVerdict(service: string, address: number | string, port: number, v: Verdict | null): Promise<void> {
     return this.applyHealth({ verdicts: [{ service, address, port, verdict: v }], overlays: [] });
   }
 
@@ -643,7 +643,7 @@ export class Router implements ControlBackend {
       // thousands, and includes() per id made each change quadratic in their length).
       if (before && this.baselines.size) {
         const had = new Set(before.ids);
-        for (const d of l.ids) if (!had.has(d)) this.baselines.delete(statsKey(l.key, this.mem.addr[d], this.mem.port[d]));
+        for (const d of l.ids) if (!had.has(d)) this.baselines.delete(statsKey(l.key, destAddress(this.mem, d), this.mem.port[d]));
       }
     }
   }

@@ -291,3 +291,31 @@ describe('tsvs gui HTTP rules', () => {
     expect((await c.req('/static/%2e%2e%2fapp.ts')).status).toBe(404);
   });
 });
+
+describe('tsvs gui with IPv6', () => {
+  it('takes IPv6 virtual and real server addresses, and nat_router once per family', async () => {
+    const c = new Client();
+    await c.login();
+    const csrf = await c.csrf('/virtual/edit');
+    const bad = await c.req('/virtual/edit', { _csrf: csrf, old: '', name: 'web6', address: '2001:db8::10::1 eth0', active: '1', port: '80' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('<ul class="error" data-field="address"><li>BADHOSTNAME: address &quot;2001:db8::10::1&quot; is not an IPv6 address');
+    expect((await c.req('/virtual/edit', { _csrf: csrf, old: '', name: 'web6', address: '2001:db8::10 eth0:1', active: '1', port: '80' })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect((await c.req('/server/edit', { _csrf: csrf, vs: 'web6', old: '', name: 'rs6', address: '2001:db8:1::11', active: '1', check_blocks: '' })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    const file = readFileSync(join(dir, 'lvs.cf'), 'utf8');
+    expect(file).toContain('virtual web6 {\n    active = 1\n    address = 2001:db8::10 eth0:1\n    port = 80\n');
+    expect(file).toContain('    server rs6 {\n        address = 2001:db8:1::11\n        active = 1\n');
+    expect((await c.req('/virtual/servers?name=web6')).text).toContain('<td>2001:db8:1::11</td>');
+
+    const base = { _csrf: csrf, primary: '198.18.0.1', service: 'lvs', network: 'nat' };
+    const two = await c.req('/global', { ...base, nat_router: '2001:db8:1::1/64 eth1\n2001:db8:1::2 eth1' });
+    expect(two.status).toBe(400);
+    expect(two.text).toContain('one nat_router per address family');
+    expect((await c.req('/global', { ...base, nat_router: '198.19.0.1 eth1:0\n2001:db8:1::1/64 eth1' })).location).toBe('/confirm');
+    await c.req('/confirm', { _csrf: csrf, do: 'write' });
+    expect(readFileSync(join(dir, 'lvs.cf'), 'utf8')).toContain('nat_router = 198.19.0.1 eth1:0\nnat_router = 2001:db8:1::1/64 eth1\n');
+    expect((await c.req('/global')).text).toContain('>198.19.0.1 eth1:0\n2001:db8:1::1/64 eth1</textarea>');
+  });
+});

@@ -46,7 +46,7 @@ export type AdminCommand =
        * (ENOPROTOOPT) and IPv6 (EAFNOSUPPORT) are not built. run.ts prints its
        * ipvs_strerror message without calling the API.
        */
-      refuse?: 'ENOPROTOOPT' | 'EAFNOSUPPORT';
+      refuse?: 'ENOPROTOOPT';
     }
   | { kind: 'list'; what: 'all' | 'conns' | 'timeouts' | 'daemon'; format: ListFormat }
   | { kind: 'list'; what: 'service'; service: ServiceKey; format: ListFormat }

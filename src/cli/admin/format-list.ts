@@ -37,10 +37,20 @@ function title(f: ListFormat): string {
   return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
 }
 
-/** "%-4s %s" of the protocol and address, cut at 33 characters (svc_name[33] = '\0'); "FWM  %d" for a mark. */
+/**
+ * "%-4s %s" of the protocol and address, cut at 33 characters (svc_name[33] =
+ * '\0') unless the service is IPv6; "FWM  %d" for a mark, "FWM  %d IPv6" for an IPv6 one.
+ */
 export function listName(svc: ServiceView, namer: Namer): string {
-  if (svc.fwmark) return `FWM  ${svc.fwmark}`;
-  return `${pad(svc.protocol.toUpperCase(), 4)} ${namer.addrPort(svc.address, svc.port, svc.protocol)}`.slice(0, 33);
+  if (svc.fwmark) return svc.ipv6 ? `FWM  ${svc.fwmark} IPv6` : `FWM  ${svc.fwmark}`;
+  const name = `${pad(svc.protocol.toUpperCase(), 4)} ${namer.addrPort(svc.address, svc.port, svc.protocol)}`;
+  return svc.ipv6 ? name : name.slice(0, 33);
+}
+
+/** The persistence mask as ipvsadm prints it: " mask DOTTED" unless all ones; for IPv6 " mask %i" unless 128. */
+export function persistMaskSuffix(svc: Pick<ServiceView, 'ipv6' | 'persistMask'>, word: string): string {
+  if (svc.ipv6) return svc.persistMask !== '128' ? ` ${word} ${svc.persistMask}` : '';
+  return svc.persistMask !== '255.255.255.255' ? ` ${word} ${svc.persistMask}` : '';
 }
 
 /**
@@ -74,8 +84,7 @@ function serviceLine(svc: ServiceView, f: ListFormat, namer: Namer): string {
   let line = `${name} ${svc.scheduler}`;
   if (hasSchedFlags(svc)) line += ` (${schedFlagsText(svc)})`;
   if (svc.persistence) {
-    line += ` persistent ${svc.persistence}`;
-    if (svc.persistMask !== '255.255.255.255') line += ` mask ${svc.persistMask}`;
+    line += ` persistent ${svc.persistence}${persistMaskSuffix(svc, 'mask')}`;
   }
   if (svc.onePacket) line += ' ops';
   return line;
@@ -95,9 +104,10 @@ export function tunInfo(d: ServerView): string {
   return s.slice(0, 15);
 }
 
-/** One real-server line; the address is cut at 28 characters (dname[28] = '\0'). */
+/** One real-server line; an IPv4 address is cut at 28 characters (dname[28] = '\0'), an IPv6 one is not. */
 function destLine(svc: ServiceView, d: ServerView, f: ListFormat, namer: Namer): string {
-  const dname = pad(namer.addrPort(d.address, d.port, svc.protocol).slice(0, 28), 28);
+  const full = namer.addrPort(d.address, d.port, svc.protocol);
+  const dname = pad(d.address.includes(':') ? full : full.slice(0, 28), 28);
   const n = (v: number): string => largeNum(v, f.exact);
   if (f.stats) return `  -> ${dname}${n(d.stats.conns)}${n(d.stats.inPkts)}${n(d.stats.outPkts)}${n(d.stats.inBytes)}${n(d.stats.outBytes)}`;
   if (f.rate) return `  -> ${dname}${plain8(d.rates.cps)}${plain8(d.rates.inPps)}${plain8(d.rates.outPps)}${n(d.rates.inBps)}${n(d.rates.outBps)}`;

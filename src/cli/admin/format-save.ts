@@ -1,7 +1,7 @@
 // `ipvsadm -S` (list_all with FMT_RULE): one -A line per service, one -a line
 // per real server, sorted as the listing is, and read back by -R.
 import type { ServerView, ServiceView, TableView } from '../../control/types.js';
-import { hasSchedFlags, schedFlagsText } from './format-list.js';
+import { hasSchedFlags, persistMaskSuffix, schedFlagsText } from './format-list.js';
 import type { Namer } from './names.js';
 import { cmpDests, cmpServices, qsort } from './sort.js';
 
@@ -11,9 +11,9 @@ export function formatSave(view: TableView, namer: Namer): string {
   return qsort(view.services, cmpServices).map((s) => saveService(s, namer)).join('');
 }
 
-/** svc_name in FMT_RULE: "-f MARK", or "-t|-u ADDR:PORT" (not cut short, unlike the listing's). */
+/** svc_name in FMT_RULE: "-f MARK" ("-f MARK -6" for IPv6), or "-t|-u ADDR:PORT" (not cut short, unlike the listing's). */
 function ruleName(svc: ServiceView, namer: Namer): string {
-  if (svc.fwmark) return `-f ${svc.fwmark}`;
+  if (svc.fwmark) return svc.ipv6 ? `-f ${svc.fwmark} -6` : `-f ${svc.fwmark}`;
   return `${svc.protocol === 'udp' ? '-u' : '-t'} ${namer.addrPort(svc.address, svc.port, svc.protocol)}`;
 }
 
@@ -21,8 +21,7 @@ function saveService(svc: ServiceView, namer: Namer): string {
   const name = ruleName(svc, namer);
   let line = `-A ${name} -s ${svc.scheduler}`;
   if (svc.persistence) {
-    line += ` -p ${svc.persistence}`;
-    if (svc.persistMask !== '255.255.255.255') line += ` -M ${svc.persistMask}`;
+    line += ` -p ${svc.persistence}${persistMaskSuffix(svc, '-M')}`;
   }
   if (svc.onePacket) line += ' -o';
   // " -b " then the names; for sh/mh with only bit 3 set ipvsadm prints "-b "

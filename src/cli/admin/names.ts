@@ -102,7 +102,10 @@ export interface Namer {
   addrPort(address: string, port: number, proto: NameProto | null): string;
 }
 
-export const numericNamer: Namer = { addrPort: (address, port) => `${address}:${port}` };
+/** addrport_to_anyname()'s "%s%s%s:%u": an IPv6 address (or its name) goes in brackets. */
+const bracket = (address: string, name: string): string => (address.includes(':') ? `[${name}]` : name);
+
+export const numericNamer: Namer = { addrPort: (address, port) => `${bracket(address, address)}:${port}` };
 
 /** getservbyport is asked for TCP, UDP or SCTP only; other protocols (a template's "IP") print the number. */
 export function nameProto(protocol: string): NameProto | null {
@@ -120,6 +123,6 @@ export async function makeNamer(numeric: boolean, addresses: Iterable<string>, n
     }),
   );
   return {
-    addrPort: (address, port, proto) => `${hosts.get(address) ?? address}:${(proto && names.serviceName(port, proto)) ?? port}`,
+    addrPort: (address, port, proto) => `${bracket(address, hosts.get(address) ?? address)}:${(proto && names.serviceName(port, proto)) ?? port}`,
   };
 }

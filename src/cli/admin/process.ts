@@ -89,10 +89,8 @@ function change(ce: CommandEntry, cmd: Cmd): AdminCommand {
       };
   }
   const usesService = cmd !== 'flush' && cmd !== 'set' && !(cmd === 'zero' && !ce.options.has('service-address'));
-  const usesServer = cmd === 'add-server' || cmd === 'edit-server' || cmd === 'delete-server';
-  let refuse: 'ENOPROTOOPT' | 'EAFNOSUPPORT' | undefined;
+  let refuse: 'ENOPROTOOPT' | undefined;
   if (usesService && svc.protocol === 'sctp' && !svc.fwmark) refuse = 'ENOPROTOOPT';
-  else if ((usesService && svc.af === 6) || (usesServer && dest.af === 6)) refuse = 'EAFNOSUPPORT';
   return refuse ? { kind: 'change', cmd, ops: [op], refuse } : { kind: 'change', cmd, ops: [op] };
 }
 
@@ -103,8 +101,8 @@ function serviceKey(ce: CommandEntry): ServiceKey {
   return { protocol: svc.protocol ?? 'tcp', af, address: svc.address, port: svc.port };
 }
 
-/** The API's selector; SCTP and IPv6 never reach it (refused above). */
+/** The API's selector; SCTP never reaches it (refused above). */
 export function selector(key: ServiceKey): ServiceSelector {
-  if ('fwmark' in key) return { fwmark: key.fwmark };
+  if ('fwmark' in key) return key.af === 6 ? { fwmark: key.fwmark, ipv6: true } : { fwmark: key.fwmark };
   return { protocol: key.protocol === 'udp' ? 'udp' : 'tcp', address: key.address, port: key.port };
 }

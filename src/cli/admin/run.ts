@@ -15,6 +15,7 @@ import { formatSave } from './format-save.js';
 import { makeNamer, systemNames, type NameService } from './names.js';
 import { parseRestore } from './restore.js';
 import { FUNC_OF_OP, ipvsStrerror, type IpvsFunc } from './strerror.js';
+import { parseIPv6 } from '../../model/index.js';
 
 export interface AdminIO {
   stdout(s: string): void;
@@ -160,11 +161,11 @@ function addressesOf(services: readonly { fwmark: number; address: string; serve
   return services.flatMap((s) => [...(s.fwmark ? [] : [s.address]), ...s.servers.map((d) => d.address)]);
 }
 
-/** ipvs_get_service(): by mark, or by protocol, address and port. SCTP and IPv6 services cannot exist here. */
+/** ipvs_get_service(): by mark and family, or by protocol, address and port (IPv6 compared in canonical text). SCTP services cannot exist here. */
 function findService(services: readonly ServiceView[], key: ServiceKey): ServiceView | undefined {
-  if (key.af !== 4) return undefined;
-  if ('fwmark' in key) return services.find((s) => s.fwmark === key.fwmark);
-  return services.find((s) => !s.fwmark && s.protocol === key.protocol && s.address === key.address && s.port === key.port);
+  if ('fwmark' in key) return services.find((s) => s.fwmark === key.fwmark && (s.ipv6 === true) === (key.af === 6));
+  const address = key.af === 6 ? parseIPv6(key.address) ?? key.address : key.address;
+  return services.find((s) => !s.fwmark && s.protocol === key.protocol && s.address === address && s.port === key.port);
 }
 
 const json = (x: unknown): string => `${JSON.stringify(x, null, 2)}\n`;

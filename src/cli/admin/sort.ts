@@ -9,30 +9,49 @@
 //     can allocate the scratch space): a top-down merge sort, first half
 //     first, taking from the left run while cmp <= 0.
 import type { ServerView, ServiceView } from '../../control/types.js';
+import { ipv6Words } from '../../model/index.js';
 
 const PROTO_NUMBER: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
 
 /** (int)(a - b) for unsigned 32-bit a and b. */
 const wrapDiff = (a: number, b: number): number => (a - b) | 0;
 
-/** Dotted quad to an unsigned 32-bit number (the API's addresses are always dotted quads). */
+/** Dotted quad to an unsigned 32-bit number. */
 export function ipv4Number(text: string): number {
   const p = text.split('.').map(Number);
   return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }
 
+/** AF_INET and AF_INET6 as the comparator subtracts them: IPv4 services sort first. */
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/**
+ * The address part of ipvs_cmp_services / ipvs_cmp_dests: one wrapped
+ * difference for IPv4; for IPv6 the first non-zero of the four 32-bit words'
+ * wrapped differences (ntohl(s6_addr32[i]) subtracted in turn).
+ */
+function cmpAddr(a: string, b: string): number {
+  if (!a.includes(':') || !b.includes(':')) return wrapDiff(ipv4Number(a), ipv4Number(b));
+  const wa = ipv6Words(a);
+  const wb = ipv6Words(b);
+  let r = 0;
+  for (let i = 0; r === 0 && i < 4; i++) r = wrapDiff(wa[i] >>> 0, wb[i] >>> 0);
+  return r;
+}
+
 export function cmpServices(a: ServiceView, b: ServiceView): number {
   return (
     wrapDiff(a.fwmark, b.fwmark) ||
-    // af: every service is AF_INET here.
+    (a.ipv6 ? AF_INET6 : AF_INET) - (b.ipv6 ? AF_INET6 : AF_INET) ||
     PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] ||
-    wrapDiff(ipv4Number(a.address), ipv4Number(b.address)) ||
+    cmpAddr(a.address, b.address) ||
     a.port - b.port
   );
 }
 
 export function cmpDests(a: ServerView, b: ServerView): number {
-  return wrapDiff(ipv4Number(a.address), ipv4Number(b.address)) || a.port - b.port;
+  return cmpAddr(a.address, b.address) || a.port - b.port;
 }
 
 /** glibc msort_with_tmp(): returns a sorted copy. */

@@ -3,6 +3,7 @@
 // refreshes.
 import { parseIPv4 } from '../../model/index.js';
 import type { ServerView, ServiceView } from '../../control/types.js';
+import { serverRefOf } from '../../control/service-id.js';
 
 /**
  * A count or rate in at most 4 characters: exact below 10000, then K, M, G, T
@@ -54,7 +55,7 @@ export const compareServers = (a: ServerView, b: ServerView): number => ipNum(a.
 
 /** The service as ipvsadm -L -n names it: `TCP  198.18.0.10:80`, `FWM  1`. */
 export function serviceName(svc: ServiceView): string {
-  return svc.fwmark ? `FWM  ${svc.fwmark}` : `${svc.protocol.toUpperCase()}  ${svc.address}:${svc.port}`;
+  return svc.fwmark ? `FWM  ${svc.fwmark}` : `${svc.protocol.toUpperCase()}  ${serverRefOf(svc.address, svc.port)}`;
 }
 
 /** The scheduler and flags, as ipvsadm -L prints them after the service. */

@@ -6,6 +6,7 @@
 import type { ConnPage, DataPlaneView, FailoverView, HealthView, ServiceView, TableView, TimeoutsView } from '../../control/types.js';
 import { busiest } from './busiest.js';
 import { bar, compareServers, compareServices, fit, human, mmss, rate, serviceFlags, serviceName } from './format.js';
+import { serverRefOf } from '../../control/service-id.js';
 
 export interface TopSnapshot {
   /** When it was read, in ms of the loop's clock (only differences are used). */
@@ -83,7 +84,7 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' :
 
 function serviceRows(table: TableView, width: number): string[] {
   const services = [...table.services].sort(compareServices);
-  const names = services.flatMap((svc) => [serviceName(svc), ...svc.servers.map((rs) => `  -> ${rs.address}:${rs.port}`)]);
+  const names = services.flatMap((svc) => [serviceName(svc), ...svc.servers.map((rs) => `  -> ${serverRefOf(rs.address, rs.port)}`)]);
   const nameW = Math.max(NAME_HEADER.length, ...names.map((n) => n.length));
   const fixed = nameW + COLUMNS.reduce((w, [, cw]) => w + 1 + cw, 0);
   const barW = width - fixed - 1;
@@ -102,7 +103,7 @@ function serviceRows(table: TableView, width: number): string[] {
     out.push(row(serviceName(svc), ['', active, inactive, ...rateCells(svc.rates)], serviceFlags(svc)));
     for (const rs of [...svc.servers].sort(compareServers)) {
       const share = active + inactive ? (rs.activeConns + rs.inactiveConns) / (active + inactive) : 0;
-      out.push(row(`  -> ${rs.address}:${rs.port}`, [rs.weight, rs.activeConns, rs.inactiveConns, ...rateCells(rs.rates)], bar(share, barW)));
+      out.push(row(`  -> ${serverRefOf(rs.address, rs.port)}`, [rs.weight, rs.activeConns, rs.inactiveConns, ...rateCells(rs.rates)], bar(share, barW)));
     }
   }
   return out;
@@ -123,7 +124,7 @@ function healthRows(h: HealthView | null | undefined): string[] {
   for (const s of lost) out.push(`  ${s.service}: quorum lost${s.sorryActive ? `, sorry server ${s.sorryServer} serving` : ''}`);
   for (const { s, r } of odd) {
     const why = r.force ? `forced ${r.force}` : r.state === 'down' ? `down: ${r.lastChange?.reason ?? r.last?.detail ?? ''}` : `weight ${r.weight}/${r.configuredWeight}`;
-    out.push(`  -> ${r.address}:${r.port} (${s.service}) ${r.serving ? 'serving' : 'out'}, ${why}`);
+    out.push(`  -> ${serverRefOf(r.address, r.port)} (${s.service}) ${r.serving ? 'serving' : 'out'}, ${why}`);
   }
   return out;
 }

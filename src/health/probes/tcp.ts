@@ -9,7 +9,11 @@ import { SynProber } from './syn.js';
 
 let prober: Promise<SynProber | null> | null = null;
 
+/** half_open on an IPv6 server: the raw SYN check builds IPv4 headers only, so a connect() checks it instead. */
+export const HALF_OPEN_V6 = 'half_open checks are IPv4 only; an IPv6 real server is checked with a full connect()';
+
 export async function halfOpenProbe(port: number, target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  if (net.isIPv6(target.address)) return tcpProbe(port, target, timeoutMs, signal);
   prober ??= SynProber.open();
   const p = await prober;
   return p ? p.probe(port, target, timeoutMs, signal) : tcpProbe(port, target, timeoutMs, signal);
