@@ -18,6 +18,8 @@ export interface RealServer {
   /** Name from lvs.cf (`server NAME {}`), or the address text. */
   readonly name: string;
   readonly address: number;
+  /** IPv6: the canonical RFC 5952 text (addr.ts parseIPv6); absent for IPv4. */
+  readonly address6?: string;
   /** Destination port; for NAT it may differ from the service port. 0 = keep the packet's. */
   readonly port: number;
   /** 0..65535; 0 = quiesced: no new connections, existing ones continue. */
@@ -38,6 +40,8 @@ export interface VirtualService {
   readonly protocol: Protocol;
   /** VIP; 0 for a firewall-mark service. */
   readonly address: number;
+  /** IPv6 VIP as canonical RFC 5952 text; absent for IPv4 and firewall-mark services. */
+  readonly address6?: string;
   /** Service port; 0 for a firewall-mark service. */
   readonly port: number;
   /** Firewall mark; 0 = keyed by protocol + VIP + port. */
@@ -58,6 +62,8 @@ export interface VirtualService {
 /** An address the router owns and answers ARP for: a VIP or the NAT router address. */
 export interface OwnedAddress {
   readonly address: number;
+  /** IPv6 address as canonical RFC 5952 text; absent for IPv4. */
+  readonly address6?: string;
   readonly prefixLen: number;
   /** Device as lvs.cf names it without the alias (`eth0:1` -> `eth0`). */
   readonly device: string;
