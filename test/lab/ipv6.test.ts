@@ -6,7 +6,7 @@
 // it came in on only), so the v6 VIP is tsvs's to answer as the v4 one is.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown, labUp, type Lab } from '../../src/lab/index.js';
+import { formatStatus, healthy, labDown, labStatus, labUp, type Lab } from '../../src/lab/index.js';
 import { IS_ROOT, labNamespaces, ROOT_REASON, uniqueName } from './helpers.js';
 
 const v6addrs = async (lab: Lab, ns: string, dev: string): Promise<string[]> =>
@@ -57,6 +57,16 @@ describe.skipIf(!IS_ROOT)(`NAT lab --ipv6, 2 real servers${ROOT_REASON}`, () => 
     }
     await lab.exec('client', ['ping', '-6', '-c', '1', '-W', '2', lab.v6!.routerAddr], { check: true });
     await lab.exec('router', ['ping', '-6', '-c', '1', '-W', '2', lab.v6!.serverAddrs[0]], { check: true });
+  });
+
+  it('lab status asks each httpd over IPv4 and IPv6 and lists the global v6 addresses', async () => {
+    const st = await labStatus(name);
+    expect(healthy(st)).toBe(true);
+    expect(st.servers.map((r) => [r.addr6, r.answers])).toEqual([['2001:2:0:2::11', true], ['2001:2:0:2::12', true]]);
+    const text = formatStatus(st);
+    expect(text).toContain('over IPv4 and IPv6');
+    expect(text).toMatch(/eth0 198\.18\.0\.100\/24,2001:2:0:1::100\/64/);
+    expect(text).not.toContain('fe80:');
   });
 
   it('writes lvs.cf with the v6 nat_router and a v6 virtual service of the v6 servers', () => {
