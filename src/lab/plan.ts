@@ -166,7 +166,7 @@ export function labMac(host: number, itf: number): string {
 const serverHostId = (i: number) => 0x10 + i;
 
 const COMMON: Record<string, number> = {
-  // Only IPv4 is balanced; no IPv6 chatter (router solicitations, MLD) in captures.
+  // No IPv6 chatter (router solicitations, MLD) in captures unless the lab is dual stack (--ipv6, V6_ON).
   'net.ipv6.conf.all.disable_ipv6': 1,
   'net.ipv6.conf.default.disable_ipv6': 1,
   // New namespaces inherit IPv4 conf from the root namespace (devconf_inherit_init_net=0):

@@ -200,6 +200,8 @@ run(`IPv6 through the router, LVS-DR${why}`, () => {
     const spread: Record<string, number> = {};
     for (const b of got) spread[names[b]] = (spread[names[b]] ?? 0) + 1;
     expect(spread).toEqual({ rs1: 3, rs2: 3 });
+    // The gateway found the v6 VIP at the router's MAC: the servers holding it on lo answer no NS for it.
+    expect((await lab.exec('gw', ['ip', '-6', 'neigh', 'show', lab.v6!.vip], { check: true })).stdout).toContain(`lladdr ${ROUTER_ETH0_MAC}`);
     const n = 4 * 1024 * 1024;
     const dl = await lab.exec('client', ['sh', '-c', `curl -6 -g -s -m 20 'http://[${lab.v6!.vip}]/bytes?n=${n}' | sha256sum`], { timeoutMs: 25_000 });
     expect(dl.stdout.split(' ')[0]).toBe(expectedSha(n));
