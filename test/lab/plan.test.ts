@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileLvsCf, parseLvsCf } from '../../src/config/index.js';
 import { checkLabName, isLabNamespace, labAddr6, labLvsCf, labMac, LAB_ADDRS, planLab, type LabPlan } from '../../src/lab/index.js';
 import { fillPattern, patternByte } from '../../src/lab/httpd.js';
+import { nginxConf } from '../../src/lab/servers.js';
 import { formatIPv4 } from '../../src/model/index.js';
 import { patternSha256 } from './helpers.js';
 
@@ -214,6 +215,11 @@ describe('lab lvs.cf', () => {
     expect(dr).not.toContain('nat_router');
     expect(dr).toContain('    address = 2001:2:0:1::10 eth0:1\n');
     expect(labLvsCf(planLab({ name: 'lab', mode: 'nat', servers: 1 }))).not.toContain('2001:');
+  });
+
+  it('--ipv6: nginx listens on [::]:80 beside 0.0.0.0:80; an IPv4 lab\'s nginx does not', () => {
+    expect(nginxConf({ ns: 'n', name: 'rs1', addr: '198.19.0.11', ipv6: true }, '/d')).toContain('        listen 80 backlog=4096;\n        listen [::]:80 ipv6only=on backlog=4096;\n');
+    expect(nginxConf({ ns: 'n', name: 'rs1', addr: '198.19.0.11' }, '/d')).not.toContain('[::]');
   });
 
   it('DR: direct routing, no nat_router, real servers on the VIP LAN', () => {
