@@ -206,7 +206,7 @@ export class Router implements ControlBackend {
     this.reloads.last = { at: this.startedAt, ok: true, version: this.running.version, trigger: 'start', errors: [], notes: loaded.notes, discarded: [] };
     log.info('router started', {
       devices: this.devices.map((d) => `${d}=${formatMac(this.deps.host.macOf(d)!)}${this.mtuNote(d)}`).join(','),
-      addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+      addresses: this.running.addresses.map((a) => `${a.address6 ?? formatIPv4(a.address)}@${a.device}`).join(','),
       ...(this.ha ? { claimed: this.claimed } : {}),
       services: this.running.services.length,
       version: this.running.version,
@@ -545,7 +545,7 @@ export class Router implements ControlBackend {
         throw e;
       }
       this.deps.log.info(active ? 'failover: active, the addresses are claimed' : 'failover: inactive, the addresses are released', {
-        reason, addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+        reason, addresses: this.running.addresses.map((a) => `${a.address6 ?? formatIPv4(a.address)}@${a.device}`).join(','),
       });
       await this.followSync();
       if (active) this.configSync?.offer('became active');
