@@ -33,6 +33,7 @@ const up = defineCommand({
     'private-addr': { type: 'boolean', help: 'NAT: give the router\'s kernel 198.19.0.2 on eth1 (e.g. for health checks)' },
     ha: { type: 'boolean', help: 'NAT: a backup router too (namespace tsvs-<name>-backup, 198.18.0.3 / 198.19.0.3) and an lvs.cf for both (backup_active = 1)' },
     'private-lan': { type: 'boolean', help: 'DR: the guide\'s DR figure, the VIP on the router\'s public eth0 and the real servers on a private LAN behind its eth1 (lvs.cf names eth0 alone; the routes pick eth1)' },
+    ipv6: { type: 'boolean', help: 'dual stack: an IPv6 twin of every address in 2001:2::/48 (VIP 2001:2:0:1::10; NAT: nat_router 2001:2:0:2::1), no DAD, the httpds on [::]:80 too, and a v6 virtual service in lvs.cf' },
     vrrp: { type: 'boolean', help: 'with --ha: the routers elect the active one by VRRP (failover = vrrp, VRID 51 on eth0) instead of pulse\'s heartbeat' },
   },
   positionals: [{ name: 'nat|dr', help: 'the routing method', choices: ['nat', 'dr'] }],
@@ -47,6 +48,7 @@ const up = defineCommand({
       ha: values.ha,
       vrrp: values.vrrp,
       privateLan: values['private-lan'],
+      ipv6: values.ipv6,
     });
     io.out(describeLab(lab));
     return EXIT_OK;

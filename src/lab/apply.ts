@@ -35,7 +35,8 @@ export async function applyPlan(plan: LabPlan): Promise<void> {
     add(l.peerNs, `link set ${l.peerDev} up`);
     add(l.ns, `link set ${l.dev} up`);
   }
-  for (const a of plan.addrs) add(a.ns, `addr add ${a.cidr} dev ${a.dev}`);
+  // IPv6 (--ipv6): nodad, so that no address is tentative (unusable) for its first second.
+  for (const a of plan.addrs) add(a.ns, `addr add ${a.cidr} dev ${a.dev}${a.cidr.includes(':') ? ' nodad' : ''}`);
   for (const r of plan.routes) add(r.ns, `route add ${r.dst} via ${r.via}`);
   await Promise.all([...cmds].map(([ns, lines]) => ipBatch(lines, ns)));
 

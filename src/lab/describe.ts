@@ -18,6 +18,13 @@ export function describeLab(lab: Lab): string {
   );
   if (ns.backup) lines.push(`  backup   ${ns.backup.padEnd(22)} eth0 ${lab.backupAddr}, eth1 ${LAB_ADDRS.nat.backupPrivate}: the backup router (pulse's heartbeat on both LANs, or VRRP on eth0 with --vrrp)`);
   lab.serverAddrs.forEach((a, k) => lines.push(`  ${lab.serverNames[k].padEnd(8)} ${ns.servers[k].padEnd(22)} ${a}${nat ? ` (gateway ${lab.natRouter})` : ` (VIP on lo)`}`));
+  const v6 = lab.v6;
+  if (v6) {
+    lines.push(
+      `  IPv6     the twin of each address in 2001:2::/48: VIP ${v6.vip}${v6.natRouter ? `, nat_router ${v6.natRouter}` : ''}, client ${v6.clientAddr}, router ${v6.routerAddr}`,
+      `           real servers ${v6.serverAddrs.join(', ')}${nat ? '' : ' (v6 VIP on lo too)'}; no DAD`,
+    );
+  }
   lines.push(
     `  lvs.cf   ${lab.configPath}`,
     '',
@@ -27,6 +34,7 @@ export function describeLab(lab: Lab): string {
     'then, from the client:',
     `  ip netns exec ${ns.client} curl http://${lab.vip}/`,
     `  ip netns exec ${ns.client} curl -s 'http://${lab.vip}/bytes?n=52428800' | sha256sum`,
+    ...(v6 ? [`  ip netns exec ${ns.client} curl -6 -g 'http://[${v6.vip}]/'`] : []),
     'see it:     tsvs lab status' + (lab.name === DEFAULT_LAB_NAME ? '' : ` --name ${lab.name}`),
     'take down:  tsvs lab down' + (lab.name === DEFAULT_LAB_NAME ? '' : ` --name ${lab.name}`),
   );

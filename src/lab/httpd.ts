@@ -8,6 +8,7 @@
 //   GET /health?set=N -> sets it (100..599), from the server's own namespace only (loopback):
 //                       a test or the demo makes one server "sick" while it still serves /
 // HTTP/1.1 keep-alive; logs nothing per request; prints one "listening ..." line when ready.
+// Listens on 0.0.0.0 unless told (--host ::, as a dual-stack lab starts it: IPv4 and IPv6 both).
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';

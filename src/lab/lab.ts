@@ -9,7 +9,7 @@ import { labDown, type DownReport } from './down.js';
 import { labLvsCf } from './lvscf.js';
 import { checkLabName, DEFAULT_LAB_NAME, isLabNamespace, nsName, stateDir } from './names.js';
 import { LabError, netnsList, nsRun, type RunResult } from './netns.js';
-import { planLab, type LabMode } from './plan.js';
+import { planLab, type LabAddrs6, type LabMode } from './plan.js';
 import { endProcesses, isAlive, spawnInNs, type ProcRecord } from './procs.js';
 import { findNginx, NGINX_MISSING, startServers, type HttpdKind } from './servers.js';
 import { readState, writeState, type LabState } from './state.js';
@@ -31,6 +31,8 @@ export interface LabUpOptions {
   vrrp?: boolean;
   /** DR: the guide's DR figure, the real servers on a private LAN behind the router's eth1 (lvs.cf names eth0 alone). */
   privateLan?: boolean;
+  /** Dual stack: IPv6 twins of the addresses in 2001:2::/48, a v6 virtual service in lvs.cf, the httpds on [::]:80 too. */
+  ipv6?: boolean;
 }
 
 export interface ExecOptions {
@@ -105,6 +107,10 @@ export class Lab {
   }
   get routerDevices(): string[] {
     return this.state.routerDevices;
+  }
+  /** --ipv6: the IPv6 addresses (v6.vip, v6.serverAddrs, ...); null: an IPv4-only lab. */
+  get v6(): LabAddrs6 | null {
+    return this.state.v6 ?? null;
   }
   get configPath(): string {
     return this.state.configPath;
@@ -200,7 +206,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
   // health checks (which run in the router's own stack) reach the real servers.
   if (o.ha && o.mode !== 'nat') throw new LabError('--ha: the lab has a backup router in NAT mode only');
   if (o.vrrp && !o.ha) throw new LabError('--vrrp: VRRP elects between two routers; add --ha');
-  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat', ha: o.ha, privateLan: o.privateLan });
+  const plan = planLab({ name, mode: o.mode, servers: o.servers ?? 3, routerPrivateAddr: o.routerPrivateAddr ?? o.mode === 'nat', ha: o.ha, privateLan: o.privateLan, ipv6: o.ipv6 });
 
   const dir = stateDir(name);
   const clash = (await netnsList()).filter((ns) => isLabNamespace(name, ns));
@@ -226,6 +232,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
     serverNames: plan.serverNames,
     serverAddrs: plan.serverAddrs,
     routerDevices: plan.routerDevices,
+    ...(plan.v6 ? { v6: plan.v6 } : {}),
     stateDir: dir,
     configPath: join(dir, 'lvs.cf'),
     processes: [],
@@ -237,7 +244,7 @@ export async function labUp(o: LabUpOptions): Promise<Lab> {
     await applyPlan(plan);
     if (!state.offloads) await disableRouterOffloads(plan);
     writeFileSync(state.configPath, labLvsCf(plan, { vrrp: o.vrrp }));
-    const specs = plan.serverNames.map((n, k) => ({ ns: plan.namespaces.servers[k], name: n, addr: plan.serverAddrs[k] }));
+    const specs = plan.serverNames.map((n, k) => ({ ns: plan.namespaces.servers[k], name: n, addr: plan.serverAddrs[k], ipv6: plan.v6 !== undefined }));
     state.processes.push(...(await startServers(httpd, specs, dir)));
     writeState(state);
   } catch (e) {

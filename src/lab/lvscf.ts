@@ -33,11 +33,20 @@ export function labLvsCf(plan: LabPlan, o: { vrrp?: boolean } = {}): string {
     `network = ${nat ? 'nat' : 'direct'}`,
   ];
   if (nat) lines.push(`nat_router = ${plan.natRouter} eth1:0`, 'nat_nmask = 255.255.255.0');
+  // IPv6's nat_router (one per family) is a /64 without a netmask key.
+  if (nat && plan.v6?.natRouter) lines.push(`nat_router = ${plan.v6.natRouter} eth1:0`);
+  virtual(lines, 'http', plan.vip, plan.serverNames, plan.serverAddrs);
+  // --ipv6: the same service on the v6 VIP (a /128 on eth0), with the servers' v6 addresses.
+  if (plan.v6) virtual(lines, 'http6', plan.v6.vip, plan.serverNames, plan.v6.serverAddrs);
+  return lines.join('\n') + '\n';
+}
+
+function virtual(lines: string[], name: string, vip: string, names: string[], addrs: string[]): void {
   lines.push(
     '',
-    'virtual http {',
+    `virtual ${name} {`,
     '    active = 1',
-    `    address = ${plan.vip} eth0:1`,
+    `    address = ${vip} eth0:1`,
     '    port = 80',
     '    send = "GET / HTTP/1.0\\r\\n\\r\\n"',
     '    expect = "HTTP"',
@@ -46,9 +55,8 @@ export function labLvsCf(plan: LabPlan, o: { vrrp?: boolean } = {}): string {
     '    timeout = 6',
     '    reentry = 15',
   );
-  plan.serverNames.forEach((name, k) => {
-    lines.push('', `    server ${name} {`, `        address = ${plan.serverAddrs[k]}`, '        active = 1', '        port = 80', '        weight = 1', '    }');
+  names.forEach((n, k) => {
+    lines.push('', `    server ${n} {`, `        address = ${addrs[k]}`, '        active = 1', '        port = 80', '        weight = 1', '    }');
   });
   lines.push('}');
-  return lines.join('\n') + '\n';
 }

@@ -132,13 +132,13 @@ export async function nsSysctl(ns: string, settings: Record<string, string | num
   if (r.code !== 0) throw new LabError(describeFailure(`sysctl in ${ns}`, r));
 }
 
-/** IPv4 addresses per device in a namespace: `dev -> ["198.18.0.2/24", ...]`. */
+/** Addresses per device in a namespace: IPv4 ones, and IPv6 ones of global scope (a --ipv6 lab's): `dev -> ["198.18.0.2/24", "2001:2:0:1::2/64"]`. */
 export async function nsAddresses(ns: string): Promise<Record<string, string[]>> {
-  const out = await ip(['-4', '-o', 'addr', 'show'], ns);
+  const out = await ip(['-o', 'addr', 'show'], ns);
   const byDev: Record<string, string[]> = {};
   for (const line of out.split('\n')) {
-    const m = /^\d+:\s+(\S+)\s+inet\s+(\S+)/.exec(line);
-    if (m) (byDev[m[1]] ??= []).push(m[2]);
+    const m = /^\d+:\s+(\S+)\s+(inet6?)\s+(\S+).*\bscope (\S+)/.exec(line);
+    if (m && (m[2] === 'inet' || m[4] === 'global')) (byDev[m[1]] ??= []).push(m[3]);
   }
   return byDev;
 }

@@ -28,6 +28,19 @@
 //                              │         198.18.0.2  198.19.0.2   │         arp_ignore=1, arp_announce=2,
 //                              └── eth0 gw 198.18.0.1 / 198.19.0.1 eth1 ──┘     default via 198.19.0.1)
 //                 the replies go from the real servers through gw, the site's other router, straight to the client.
+//
+// --ipv6 (any layout): dual stack. Every host (not the switches) gets IPv6, and
+// beside each IPv4 address its twin in 2001:2::/48 (RFC 5180's benchmarking
+// range): 198.18.0.X/24 -> 2001:2:0:1::X/64, 198.19.0.X/24 -> 2001:2:0:2::X/64,
+// 198.18.1.X/24 -> 2001:2:0:3::X/64 (X's decimal digits as written: .100 -> ::100),
+// and the VIP on the DR servers' lo as /128. So the v6 VIP is 2001:2:0:1::10 and
+// NAT's v6 nat_router 2001:2:0:2::1. Each IPv4 route has its twin (::/0 via the
+// twin of its gateway). DAD is off (accept_dad = 0, addresses added nodad): no
+// address waits out a tentative second. Router advertisements are ignored.
+// Linux answers a Neighbor Solicitation only for an address on the interface it
+// arrived on (ndisc_recv_ns looks the target up strictly on that device), so a DR
+// server with the v6 VIP on lo never answers for it on eth0: IPv6 needs no
+// arp_ignore (which is IPv4-only); test/lab/ipv6.test.ts checks it.
 import { nsName } from './names.js';
 
 export type LabMode = 'nat' | 'dr';
@@ -43,6 +56,30 @@ export const LAB_ADDRS = {
   dr: { client: '198.18.1.100', gwClientSide: '198.18.1.1', gwServerSide: '198.18.0.1', serverBase: '198.18.0.', serverFirst: 21 },
   drPrivate: { client: '198.18.0.100', gwPublic: '198.18.0.1', gwPrivate: '198.19.0.1', routerPrivate: '198.19.0.2', serverBase: '198.19.0.', serverFirst: 11 },
 } as const;
+
+/** --ipv6: each lab /24 and its /64 in 2001:2::/48 (RFC 5180). */
+export const LAB_NETS6: Readonly<Record<string, string>> = { '198.18.0.': '2001:2:0:1::', '198.19.0.': '2001:2:0:2::', '198.18.1.': '2001:2:0:3::' };
+
+/** The IPv6 twin of a lab IPv4 address: 198.19.0.11 -> 2001:2:0:2::11 (canonical RFC 5952 text). */
+export function labAddr6(v4: string): string {
+  const dot = v4.lastIndexOf('.') + 1;
+  const net = LAB_NETS6[v4.slice(0, dot)];
+  if (net === undefined || !/^\d{1,3}$/.test(v4.slice(dot))) throw new Error(`${v4} is not a lab address with an IPv6 twin`);
+  return net + v4.slice(dot);
+}
+
+/** The lab's IPv6 addresses (--ipv6), the twins of the IPv4 ones of the same names. */
+export interface LabAddrs6 {
+  vip: string;
+  natRouter?: string;
+  routerAddr: string;
+  routerPrivateAddr?: string;
+  backupAddr?: string;
+  backupPrivateAddr?: string;
+  clientAddr: string;
+  gatewayAddr?: string;
+  serverAddrs: string[];
+}
 
 export interface HostPlan {
   role: string;
@@ -100,6 +137,8 @@ export interface LabPlan {
   serverAddrs: string[];
   /** The router's interfaces, named as lvs.cf names them. */
   routerDevices: string[];
+  /** --ipv6: the IPv6 twins of the addresses above. */
+  v6?: LabAddrs6;
 }
 
 export interface PlanOptions {
@@ -112,6 +151,8 @@ export interface PlanOptions {
   ha?: boolean;
   /** DR only: the guide's DR figure, the real servers on a private LAN behind the router's eth1. */
   privateLan?: boolean;
+  /** Dual stack: IPv6 twins of every address and route (2001:2::/48), a v6 VIP beside the v4 one. */
+  ipv6?: boolean;
 }
 
 const HOST_ID = { client: 0x01, router: 0x02, gw: 0x03, backup: 0x04 } as const;
@@ -125,7 +166,7 @@ export function labMac(host: number, itf: number): string {
 const serverHostId = (i: number) => 0x10 + i;
 
 const COMMON: Record<string, number> = {
-  // Only IPv4 is balanced; no IPv6 chatter (router solicitations, MLD) in captures.
+  // No IPv6 chatter (router solicitations, MLD) in captures unless the lab is dual stack (--ipv6, V6_ON).
   'net.ipv6.conf.all.disable_ipv6': 1,
   'net.ipv6.conf.default.disable_ipv6': 1,
   // New namespaces inherit IPv4 conf from the root namespace (devconf_inherit_init_net=0):
@@ -170,7 +211,46 @@ export function planLab(o: PlanOptions): LabPlan {
   if (o.mode !== 'nat' && o.mode !== 'dr') throw new Error(`lab mode "${String(o.mode)}": want nat or dr`);
   if (o.ha && o.mode !== 'nat') throw new Error('--ha: the lab has a backup router in NAT mode only');
   if (o.privateLan && o.mode !== 'dr') throw new Error('--private-lan: the real servers on a private LAN is a DR layout (NAT\'s are always)');
-  return o.mode === 'nat' ? planNat(o) : o.privateLan ? planDrPrivate(o) : planDr(o);
+  const plan = o.mode === 'nat' ? planNat(o) : o.privateLan ? planDrPrivate(o) : planDr(o);
+  return o.ipv6 ? dualStack(plan) : plan;
+}
+
+/** Hosts with IPv6 (COMMON turns it off): no DAD, no router advertisements, no router solicitations. */
+const V6_ON: Record<string, number> = {
+  'net.ipv6.conf.all.disable_ipv6': 0,
+  'net.ipv6.conf.default.disable_ipv6': 0,
+  'net.ipv6.conf.all.accept_dad': 0,
+  'net.ipv6.conf.default.accept_dad': 0,
+  'net.ipv6.conf.all.accept_ra': 0,
+  'net.ipv6.conf.default.accept_ra': 0,
+  'net.ipv6.conf.default.router_solicitations': 0,
+};
+
+/** The plan with IPv6 twins of its addresses and routes (see the header); the switches stay IPv4-only bridges. */
+function dualStack(p: LabPlan): LabPlan {
+  const hosts = p.hosts.map((h) => {
+    if (h.kind === 'switch') return h;
+    // A host that forwards IPv4 (the DR gateway) forwards IPv6 too; the routers' kernels forward neither.
+    const fwd = h.sysctls['net.ipv4.ip_forward'];
+    return { ...h, sysctls: { ...h.sysctls, ...V6_ON, ...(fwd !== undefined ? { 'net.ipv6.conf.all.forwarding': fwd } : {}) } };
+  });
+  const addrs = [...p.addrs, ...p.addrs.map((a) => {
+    const [addr, len] = a.cidr.split('/');
+    return { ns: a.ns, dev: a.dev, cidr: `${labAddr6(addr)}/${len === '32' ? 128 : 64}` };
+  })];
+  const routes = [...p.routes, ...p.routes.map((r) => ({ ns: r.ns, dst: r.dst === 'default' ? '::/0' : r.dst, via: labAddr6(r.via) }))];
+  const opt = (a: string | undefined) => (a === undefined ? undefined : labAddr6(a));
+  const v6: LabAddrs6 = {
+    vip: labAddr6(p.vip),
+    routerAddr: labAddr6(p.routerAddr),
+    clientAddr: labAddr6(p.clientAddr),
+    serverAddrs: p.serverAddrs.map(labAddr6),
+  };
+  for (const k of ['natRouter', 'routerPrivateAddr', 'backupAddr', 'backupPrivateAddr', 'gatewayAddr'] as const) {
+    const a = opt(p[k]);
+    if (a !== undefined) v6[k] = a;
+  }
+  return { ...p, hosts, addrs, routes, v6 };
 }
 
 function serverHosts(o: PlanOptions, extra: Record<string, number> = {}, deviceSysctls: Record<string, number> = {}): HostPlan[] {

@@ -12,6 +12,8 @@ export interface ServerSpec {
   ns: string;
   name: string;
   addr: string;
+  /** Dual stack: listen on [::]:80 (IPv4 and IPv6) instead of 0.0.0.0:80. */
+  ipv6?: boolean;
 }
 
 const READY_MS = 15_000;
@@ -72,7 +74,7 @@ export async function startServers(kind: HttpdKind, specs: ServerSpec[], stateDi
 
 async function startBuiltin(s: ServerSpec, script: string, stateDir: string): Promise<ProcRecord> {
   const logPath = join(stateDir, `${s.name}.log`);
-  const cmd = [process.execPath, script, '--port', '80', '--name', s.name, '--addr', s.addr];
+  const cmd = [process.execPath, script, '--port', '80', '--name', s.name, '--addr', s.addr, ...(s.ipv6 ? ['--host', '::'] : [])];
   const { child, record } = spawnInNs(s.ns, cmd, { label: `httpd ${s.name}`, logPath, pipeStdout: true });
   try {
     await firstLine(child, READY_MS, `httpd ${s.name} in ${s.ns} (log: ${logPath})`);
@@ -104,7 +106,7 @@ http {
     keepalive_timeout 65s;
     keepalive_requests 1000000;
     server {
-        listen 80 backlog=4096;
+        listen 80 backlog=4096;${s.ipv6 ? '\n        listen [::]:80 ipv6only=on backlog=4096;' : ''}
         location = / {
             default_type text/plain;
             add_header X-Server ${s.name};

@@ -10,7 +10,7 @@ import type { HttpdKind } from './servers.js';
 /** The plan's names and addresses, and what `lab up` added to them. */
 export interface LabState extends Pick<LabPlan,
   'name' | 'mode' | 'namespaces' | 'vip' | 'natRouter' | 'routerAddr' | 'routerPrivateAddr' | 'backupAddr' | 'backupPrivateAddr' | 'clientAddr' |
-  'gatewayAddr' | 'serverNames' | 'serverAddrs' | 'routerDevices'> {
+  'gatewayAddr' | 'serverNames' | 'serverAddrs' | 'routerDevices' | 'v6'> {
   version: 1;
   createdAt: string;
   httpd: HttpdKind;

@@ -8,7 +8,7 @@ import { readState, type LabState } from './state.js';
 export interface NamespaceStatus {
   ns: string;
   exists: boolean;
-  /** device -> IPv4 addresses with prefix. */
+  /** device -> IPv4 (and global IPv6) addresses with prefix. */
   addresses: Record<string, string[]>;
   pids: number[];
 }
@@ -20,6 +20,8 @@ export interface ServerStatus {
   answers: boolean;
   /** The first line of GET / (e.g. "rs1 198.19.0.11"), or why it failed. */
   reply: string;
+  /** --ipv6 lab: its IPv6 address, also asked GET / (answers is true only when both answer). */
+  addr6?: string;
 }
 
 export interface LabStatus {
@@ -54,9 +56,16 @@ export async function labStatus(name: string): Promise<LabStatus> {
           const ns = state.namespaces.servers[k];
           const addr = state.serverAddrs[k];
           if (!existing.includes(ns)) return { name: sname, ns, addr, answers: false, reply: 'namespace missing' };
-          const r = await nsRun(ns, ['curl', '-sS', '--max-time', '2', `http://${addr}/`], { timeoutMs: 5000 });
-          const reply = (r.code === 0 ? r.stdout : r.stderr).trim().split('\n')[0] ?? '';
-          return { name: sname, ns, addr, answers: r.code === 0, reply: reply || `curl exit ${r.code}` };
+          const addr6 = state.v6?.serverAddrs[k];
+          const get = async (url: string): Promise<{ ok: boolean; reply: string }> => {
+            const r = await nsRun(ns, ['curl', '-g', '-sS', '--max-time', '2', url], { timeoutMs: 5000 });
+            const reply = (r.code === 0 ? r.stdout : r.stderr).trim().split('\n')[0] ?? '';
+            return { ok: r.code === 0, reply: reply || `curl exit ${r.code}` };
+          };
+          const v4 = await get(`http://${addr}/`);
+          const v6 = addr6 === undefined ? null : await get(`http://[${addr6}]/`);
+          const reply = v6 && !v6.ok ? `${v4.ok ? '' : `${v4.reply}; `}IPv6: ${v6.reply}` : v4.reply;
+          return { name: sname, ns, addr, answers: v4.ok && (v6?.ok ?? true), reply, ...(addr6 !== undefined ? { addr6 } : {}) };
         }),
       )
     : [];
@@ -87,8 +96,8 @@ export function formatStatus(s: LabStatus): string {
     for (const p of s.processes) out.push(`  ${String(p.pid).padStart(7)} ${p.alive ? 'alive' : 'DEAD '} ${p.label} (${p.ns})`);
   }
   if (s.servers.length) {
-    out.push('real servers (GET / from their own namespace):');
-    for (const r of s.servers) out.push(`  ${r.name.padEnd(5)} ${r.addr.padEnd(15)} ${r.answers ? 'ok  ' : 'FAIL'} ${r.reply}`);
+    out.push(`real servers (GET / from their own namespace${s.servers.some((r) => r.addr6) ? ', over IPv4 and IPv6' : ''}):`);
+    for (const r of s.servers) out.push(`  ${r.name.padEnd(5)} ${(r.addr6 ? `${r.addr} ${r.addr6}` : r.addr).padEnd(15)} ${r.answers ? 'ok  ' : 'FAIL'} ${r.reply}`);
   }
   return out.join('\n') + '\n';
 }

@@ -66,6 +66,7 @@ export interface OwnedAddress {
   readonly address: number;
   /** IPv6: the address in canonical RFC 5952 text (and `address` is 0); absent for IPv4. */
   readonly address6?: string;
+  /** 0..32, or 0..128 for IPv6. */
   readonly prefixLen: number;
   /** Device as lvs.cf names it without the alias (`eth0:1` -> `eth0`). */
   readonly device: string;

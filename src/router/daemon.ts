@@ -116,6 +116,7 @@ export class Router implements ControlBackend {
   private readonly reloads = { ok: 0, failed: 0, last: null as ReloadView | null };
   private startedAt = 0;
   private local: number[] = [];
+  private local6: string[] = [];
   private connCapacity = 0;
   private server: ControlServer | null = null;
   /** The health checks (health/monitor.ts); null when they do not run. */
@@ -172,6 +173,7 @@ export class Router implements ControlBackend {
     if (statsProblem) problems.push(statsProblem);
     if (problems.length) throw new StartError(problems.join('\n'));
     this.local = [...this.deps.host.kernelAddresses().keys()];
+    this.local6 = [...new Set(this.deps.host.kernelAddresses6?.() ?? [])];
     this.connCapacity = this.deps.connCapacity ?? loaded.connCapacity;
     this.desired = new DesiredState(loaded.table, this.devices);
     this.monitor = this.deps.probe ? this.makeMonitor(this.deps.probe) : null;
@@ -204,7 +206,7 @@ export class Router implements ControlBackend {
     this.reloads.last = { at: this.startedAt, ok: true, version: this.running.version, trigger: 'start', errors: [], notes: loaded.notes, discarded: [] };
     log.info('router started', {
       devices: this.devices.map((d) => `${d}=${formatMac(this.deps.host.macOf(d)!)}${this.mtuNote(d)}`).join(','),
-      addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+      addresses: this.running.addresses.map((a) => `${a.address6 ?? formatIPv4(a.address)}@${a.device}`).join(','),
       ...(this.ha ? { claimed: this.claimed } : {}),
       services: this.running.services.length,
       version: this.running.version,
@@ -231,7 +233,7 @@ export class Router implements ControlBackend {
     this.components.add({
       name: 'fence',
       start: () => {
-        this.fenced = new FenceElements(this.local);
+        this.fenced = new FenceElements(this.local, this.local6);
         this.fenced.plan(this.running).commit();
         for (const line of this.fence.install(this.devices, this.fenced.current())) deps.log.info(line);
       },
@@ -543,7 +545,7 @@ export class Router implements ControlBackend {
         throw e;
       }
       this.deps.log.info(active ? 'failover: active, the addresses are claimed' : 'failover: inactive, the addresses are released', {
-        reason, addresses: this.running.addresses.map((a) => `${formatIPv4(a.address)}@${a.device}`).join(','),
+        reason, addresses: this.running.addresses.map((a) => `${a.address6 ?? formatIPv4(a.address)}@${a.device}`).join(','),
       });
       await this.followSync();
       if (active) this.configSync?.offer('became active');

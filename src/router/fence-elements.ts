@@ -7,14 +7,14 @@
 // set when the last one goes. At ten thousand NAT servers in one service an
 // add-server was 20-40 ms of the control plane's time when every change built
 // every element anew; now it is the few elements it changes.
-import { formatIPv4, serviceKey, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
+import { formatIPv4, serviceKey, type OwnedAddress, type RealServer, type ServiceTable, type VirtualService } from '../model/index.js';
 
-export const SET_NAMES = ['owned', 'local', 'nat_tcp', 'nat_udp', 'nat_any'] as const;
+export const SET_NAMES = ['owned', 'local', 'nat_tcp', 'nat_udp', 'nat_any', 'owned6', 'local6', 'nat6_tcp', 'nat6_udp', 'nat6_any'] as const;
 export type SetName = (typeof SET_NAMES)[number];
 /** Elements per set, as nft writes them. */
 export type Sets = Record<SetName, Set<string>>;
 
-export const newSets = (): Sets => ({ owned: new Set(), local: new Set(), nat_tcp: new Set(), nat_udp: new Set(), nat_any: new Set() });
+export const newSets = (): Sets => Object.fromEntries(SET_NAMES.map((n) => [n, new Set<string>()])) as Sets;
 
 /** A change's elements: those that enter their set and those that leave it. Nothing changes until commit(). */
 export interface FencePlan {
@@ -32,8 +32,10 @@ export class FenceElements {
   private readonly services = new Map<string, { svc: VirtualService; keys: (Key | null)[] }>();
   private owned: Key[] = [];
 
-  constructor(local: readonly number[]) {
+  /** `local6`: the kernel's IPv6 addresses (link-local ones too), as text. */
+  constructor(local: readonly number[], local6: readonly string[] = []) {
     for (const a of local) this.counts.set(`local\t${formatIPv4(a)}`, 1);
+    for (const a of local6) this.counts.set(`local6\t${a}`, 1);
   }
 
   /** Every element now, as the whole ruleset writes them (the install at start). */
@@ -52,7 +54,7 @@ export class FenceElements {
     const bump = (k: Key | null, by: number): void => {
       if (k !== null) delta.set(k, (delta.get(k) ?? 0) + by);
     };
-    const owned = [...new Set([...table.addresses].sort((x, y) => x.address - y.address).map((a) => `owned\t${formatIPv4(a.address)}`))];
+    const owned = [...new Set([...table.addresses].sort(byAddress).map(ownedKey))];
     for (const k of this.owned) bump(k, -1);
     for (const k of owned) bump(k, 1);
     const next = new Map<string, { svc: VirtualService; keys: (Key | null)[] }>();
@@ -125,6 +127,16 @@ function serviceKeys(svc: VirtualService, was: { svc: VirtualService; keys: (Key
 function elementKey(svc: VirtualService, r: RealServer): Key | null {
   if (r.forward !== 'nat') return null;
   const port = r.port || svc.port;
-  if (port === 0) return `nat_any\t${formatIPv4(r.address)}`;
-  return `${svc.protocol === 'tcp' ? 'nat_tcp' : 'nat_udp'}\t${formatIPv4(r.address)} . ${port}`;
+  const [v, text] = r.address6 !== undefined ? ['nat6', r.address6] : ['nat', formatIPv4(r.address)];
+  if (port === 0) return `${v}_any\t${text}`;
+  return `${v}_${svc.protocol === 'tcp' ? 'tcp' : 'udp'}\t${text} . ${port}`;
 }
+
+/** IPv4 by number, then IPv6 by text: the order the sets list them in the log. */
+function byAddress(x: OwnedAddress, y: OwnedAddress): number {
+  if ((x.address6 === undefined) !== (y.address6 === undefined)) return x.address6 === undefined ? -1 : 1;
+  if (x.address6 !== undefined) return x.address6 < y.address6! ? -1 : x.address6 > y.address6! ? 1 : 0;
+  return x.address - y.address;
+}
+
+const ownedKey = (a: OwnedAddress): Key => (a.address6 !== undefined ? `owned6\t${a.address6}` : `owned\t${formatIPv4(a.address)}`);

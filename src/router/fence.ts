@@ -9,6 +9,16 @@
 // address and port), so the kernel matches a frame with a hash lookup however many
 // real servers there are, and a change of the table is a few set elements added
 // or deleted in one nft transaction, not a new ruleset.
+//
+// IPv6 has sets of its own beside IPv4's (owned6, local6, nat6_*), filled from
+// the table's IPv6 addresses and servers, in the same table and transactions.
+// Neighbour discovery needs no rule of its own: a Neighbor Solicitation for a
+// VIP goes to its solicited-node multicast address (not fenced), and the kernel
+// answers one only for an address it holds, which a VIP or nat_router never is
+// (tsvs answers them; a unicast solicitation to one is fenced with its traffic).
+// The kernel's NDP for its own addresses is untouched. (nft 1.0.6 cannot match
+// an NS's target address against an ipv6_addr set, or IPv4's ARP rule would have
+// a twin for proxy_ndp set-ups.)
 import { spawnSync } from 'node:child_process';
 import { SET_NAMES, type SetName, type Sets } from './fence-elements.js';
 
@@ -16,6 +26,7 @@ export const FENCE_TABLE = 'tsvs';
 
 const SET_TYPES: Record<SetName, string> = {
   owned: 'ipv4_addr', local: 'ipv4_addr', nat_tcp: 'ipv4_addr . inet_service', nat_udp: 'ipv4_addr . inet_service', nat_any: 'ipv4_addr',
+  owned6: 'ipv6_addr', local6: 'ipv6_addr', nat6_tcp: 'ipv6_addr . inet_service', nat6_udp: 'ipv6_addr . inet_service', nat6_any: 'ipv6_addr',
 };
 
 /** The nft script that defines the whole table: its sets with these elements, a chain per device. */
@@ -34,6 +45,10 @@ export function fenceRuleset(devices: readonly string[], sets: Sets): string {
       '    ip daddr != @local ip saddr . tcp sport @nat_tcp drop comment "NAT replies are translated by tsvs"',
       '    ip daddr != @local ip saddr . udp sport @nat_udp drop comment "NAT replies are translated by tsvs"',
       '    ip daddr != @local ip saddr @nat_any meta l4proto { tcp, udp } drop comment "NAT replies of firewall-mark services"',
+      '    ip6 daddr @owned6 drop comment "traffic to IPv6 VIPs and the IPv6 NAT router address is tsvs\'s"',
+      '    ip6 daddr != @local6 ip6 saddr . tcp sport @nat6_tcp drop comment "IPv6 NAT replies are translated by tsvs"',
+      '    ip6 daddr != @local6 ip6 saddr . udp sport @nat6_udp drop comment "IPv6 NAT replies are translated by tsvs"',
+      '    ip6 daddr != @local6 ip6 saddr @nat6_any meta l4proto { tcp, udp } drop comment "IPv6 NAT replies of every-port services"',
       '  }',
     );
   });
@@ -70,8 +85,8 @@ export class Fence {
     const r = this.nft(`add table netdev ${FENCE_TABLE}\ndelete table netdev ${FENCE_TABLE}\n${fenceRuleset(devices, sets)}`);
     if (!r.ok) throw new Error(`cannot install the nftables fence: ${r.error}`);
     this.installed = true;
-    const nat = sets.nat_tcp.size + sets.nat_udp.size + sets.nat_any.size;
-    done.push(`installed nftables table netdev ${FENCE_TABLE} on ${devices.join(', ')}: the kernel no longer sees traffic to ${[...sets.owned].join(', ')}${nat ? ' nor NAT replies from the real servers' : ''}`);
+    const nat = sets.nat_tcp.size + sets.nat_udp.size + sets.nat_any.size + sets.nat6_tcp.size + sets.nat6_udp.size + sets.nat6_any.size;
+    done.push(`installed nftables table netdev ${FENCE_TABLE} on ${devices.join(', ')}: the kernel no longer sees traffic to ${[...sets.owned, ...sets.owned6].join(', ')}${nat ? ' nor NAT replies from the real servers' : ''}`);
     return done;
   }
 

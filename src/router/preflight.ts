@@ -15,6 +15,8 @@ export interface HostInfo {
   mtuOf?(name: string): number | null;
   /** IPv4 addresses the kernel holds: address -> device. */
   kernelAddresses(): Map<number, string>;
+  /** IPv6 addresses the kernel holds (link-local ones too), as `ip` writes them; absent: none. */
+  kernelAddresses6?(): string[];
   /** The kernel's IPv4 routes, as [network, prefix length] (default: [0, 0]). */
   kernelRoutes?(): Array<[number, number]>;
   /** The namespace's IPv4 routes (main table), which decide where each real server is reached; null: cannot say. */
@@ -50,6 +52,13 @@ export const linuxHost: HostInfo = {
       if (m && a !== null) out.set(a, m[1]);
     }
     return out;
+  },
+  kernelAddresses6: () => {
+    const r = spawnSync('ip', ['-6', '-o', 'addr', 'show'], { encoding: 'utf8' });
+    return (r.stdout ?? '').split('\n').flatMap((line) => {
+      const m = /^\d+:\s+\S+\s+inet6\s+([0-9a-f:]+)\//.exec(line);
+      return m ? [m[1]] : [];
+    });
   },
   kernelRoutes: () => {
     const out: Array<[number, number]> = [];

@@ -25,10 +25,12 @@ export interface Running {
 /** `waitServing: false`: return once the servers are in the table, without waiting for the VIP to answer (LVS-TUN: the servers' decapsulators start after). */
 export async function upWithRouter(o: {
   mode: 'nat' | 'dr'; backend: string; offloads?: boolean; edit?: (cf: string) => string; args?: string[]; waitServing?: boolean; servers?: number; privateLan?: boolean;
+  /** A dual-stack lab (lab up --ipv6); the readiness checks here stay IPv4's (the first service). */
+  ipv6?: boolean;
   /** Runs on the lab before the router starts (e.g. to change a link's MTU, which the router reads at start). */
   beforeStart?: (lab: Lab) => Promise<void>;
 }): Promise<Running> {
-  const lab = await labUp({ mode: o.mode, servers: o.servers ?? 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true, privateLan: o.privateLan });
+  const lab = await labUp({ mode: o.mode, servers: o.servers ?? 3, name: labName(o.mode + o.backend.slice(0, 1)), offloads: o.offloads ?? true, privateLan: o.privateLan, ipv6: o.ipv6 });
   try {
     if (o.edit) writeFileSync(lab.configPath, o.edit(readFileSync(lab.configPath, 'utf8')));
     await o.beforeStart?.(lab);

@@ -2,12 +2,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { compileLvsCf, parseLvsCf } from '../../src/config/index.js';
-import { checkLabName, isLabNamespace, labLvsCf, labMac, LAB_ADDRS, planLab, type LabPlan } from '../../src/lab/index.js';
+import { checkLabName, isLabNamespace, labAddr6, labLvsCf, labMac, LAB_ADDRS, planLab, type LabPlan } from '../../src/lab/index.js';
 import { fillPattern, patternByte } from '../../src/lab/httpd.js';
+import { nginxConf } from '../../src/lab/servers.js';
 import { formatIPv4 } from '../../src/model/index.js';
 import { patternSha256 } from './helpers.js';
 
-const inLabSpace = (cidr: string) => /^198\.1[89]\.\d+\.\d+\/\d+$/.test(cidr);
+// 198.18.0.0/15 (RFC 2544) and, with --ipv6, 2001:2::/48 (RFC 5180).
+const inLabSpace = (cidr: string) => /^198\.1[89]\.\d+\.\d+\/\d+$/.test(cidr) || /^2001:2:0:[0-9a-f]{1,4}::[0-9a-f]{1,4}\/(64|128)$/.test(cidr);
 
 function commonChecks(p: LabPlan): void {
   // Network safety: every link end and every address is inside one of the lab's own namespaces.
@@ -128,6 +130,38 @@ describe('lab plans', () => {
     expect(() => planLab({ name: 'x3', mode: 'nat', servers: 1, privateLan: true })).toThrow(/DR layout/);
   });
 
+  it('--ipv6: each host gets the 2001:2::/48 twin of each address and route, with IPv6 on and no DAD; the switches do not', () => {
+    for (const o of [{ mode: 'nat' as const, routerPrivateAddr: true }, { mode: 'dr' as const }, { mode: 'dr' as const, privateLan: true }, { mode: 'nat' as const, ha: true }]) {
+      const p = planLab({ name: 'lab', servers: 2, ipv6: true, ...o });
+      const v4 = planLab({ name: 'lab', servers: 2, ...o });
+      commonChecks(p);
+      expect(p.addrs.slice(0, v4.addrs.length)).toEqual(v4.addrs);
+      expect(p.addrs.length).toBe(2 * v4.addrs.length);
+      expect(p.routes.length).toBe(2 * v4.routes.length);
+      expect(p.v6!.vip).toBe('2001:2:0:1::10');
+      const routerAddrs = p.addrs.filter((a) => a.ns === p.namespaces.router).map((a) => a.cidr.split('/')[0]);
+      expect(routerAddrs).not.toContain(p.v6!.vip);
+      if (p.v6!.natRouter) expect(routerAddrs).not.toContain(p.v6!.natRouter);
+      for (const h of p.hosts) {
+        const on = h.kind === 'host';
+        expect(h.sysctls['net.ipv6.conf.default.disable_ipv6'], h.ns).toBe(on ? 0 : 1);
+        if (on) expect([h.sysctls['net.ipv6.conf.all.accept_dad'], h.sysctls['net.ipv6.conf.default.accept_dad']]).toEqual([0, 0]);
+      }
+      expect(p.hosts.find((h) => h.ns === p.namespaces.router)!.sysctls['net.ipv6.conf.all.forwarding']).toBe(0);
+      if (p.namespaces.gw) expect(p.hosts.find((h) => h.ns === p.namespaces.gw)!.sysctls['net.ipv6.conf.all.forwarding']).toBe(1);
+    }
+    const nat = planLab({ name: 'lab', mode: 'nat', servers: 2, ipv6: true });
+    expect(nat.v6).toEqual({ vip: '2001:2:0:1::10', natRouter: '2001:2:0:2::1', routerAddr: '2001:2:0:1::2', clientAddr: '2001:2:0:1::100', serverAddrs: ['2001:2:0:2::11', '2001:2:0:2::12'] });
+    expect(nat.routes).toContainEqual({ ns: 'tsvs-lab-rs1', dst: '::/0', via: '2001:2:0:2::1' });
+    const dr = planLab({ name: 'lab', mode: 'dr', servers: 1, ipv6: true });
+    expect(dr.addrs).toContainEqual({ ns: 'tsvs-lab-rs1', dev: 'lo', cidr: '2001:2:0:1::10/128' });
+    expect(dr.addrs).toContainEqual({ ns: 'tsvs-lab-client', dev: 'eth0', cidr: '2001:2:0:3::100/64' });
+    expect(dr.routes).toContainEqual({ ns: 'tsvs-lab-client', dst: '::/0', via: '2001:2:0:3::1' });
+    expect(planLab({ name: 'lab', mode: 'nat', servers: 1 }).v6).toBeUndefined();
+    expect(labAddr6('198.18.1.100')).toBe('2001:2:0:3::100');
+    expect(() => labAddr6('10.0.0.1')).toThrow(/not a lab address with an IPv6 twin/);
+  });
+
   it('refuses server counts outside 1..32 and unknown modes', () => {
     expect(() => planLab({ name: 'lab', mode: 'nat', servers: 0 })).toThrow(/1 to 32/);
     expect(() => planLab({ name: 'lab', mode: 'dr', servers: 33 })).toThrow(/1 to 32/);
@@ -169,6 +203,23 @@ describe('lab lvs.cf', () => {
       ['rs2', '198.19.0.12', 80, 1, 'nat'],
       ['rs3', '198.19.0.13', 80, 1, 'nat'],
     ]);
+  });
+
+  it('--ipv6: a second nat_router line (IPv6, no netmask key) and a v6 virtual service beside the v4 one', () => {
+    const cf = labLvsCf(planLab({ name: 'lab', mode: 'nat', servers: 2, ipv6: true }));
+    expect(cf).toContain('nat_router = 198.19.0.1 eth1:0\nnat_nmask = 255.255.255.0\nnat_router = 2001:2:0:2::1 eth1:0\n');
+    const v6 = cf.slice(cf.indexOf('virtual http6 {'));
+    expect(v6).toMatch(/^virtual http6 \{\n {4}active = 1\n {4}address = 2001:2:0:1::10 eth0:1\n {4}port = 80\n/);
+    expect([...v6.matchAll(/ {8}address = (\S+)/g)].map((m) => m[1])).toEqual(['2001:2:0:2::11', '2001:2:0:2::12']);
+    const dr = labLvsCf(planLab({ name: 'lab', mode: 'dr', servers: 1, ipv6: true }));
+    expect(dr).not.toContain('nat_router');
+    expect(dr).toContain('    address = 2001:2:0:1::10 eth0:1\n');
+    expect(labLvsCf(planLab({ name: 'lab', mode: 'nat', servers: 1 }))).not.toContain('2001:');
+  });
+
+  it('--ipv6: nginx listens on [::]:80 beside 0.0.0.0:80; an IPv4 lab\'s nginx does not', () => {
+    expect(nginxConf({ ns: 'n', name: 'rs1', addr: '198.19.0.11', ipv6: true }, '/d')).toContain('        listen 80 backlog=4096;\n        listen [::]:80 ipv6only=on backlog=4096;\n');
+    expect(nginxConf({ ns: 'n', name: 'rs1', addr: '198.19.0.11' }, '/d')).not.toContain('[::]');
   });
 
   it('DR: direct routing, no nat_router, real servers on the VIP LAN', () => {

@@ -102,6 +102,15 @@ describe('router daemon', () => {
     expect(logs.some((l) => l.includes('msg="router started"'))).toBe(true);
   });
 
+  it('fills the fence\'s local6 set with the kernel\'s IPv6 addresses (its replies to them are not NAT replies); no v6 elsewhere in an IPv4 table', async () => {
+    const { router, scripts } = setup({ host: host({ kernelAddresses6: () => ['2001:2:0:1::2', 'fe80::6c:61ff:fe62:200', '2001:2:0:1::2'] }) });
+    await router.start();
+    const fence = scripts.find((s) => s.includes('table netdev tsvs {'))!;
+    expect(fence).toContain('set local6 { type ipv6_addr; elements = { 2001:2:0:1::2, fe80::6c:61ff:fe62:200 } }');
+    expect(fence).toContain('set owned6 { type ipv6_addr; }');
+    expect(fence).toContain('ip6 daddr != @local6 ip6 saddr . tcp sport @nat6_tcp drop');
+  });
+
   it('reads each device\'s MTU at start and holds forwarded datagrams to it (issue 15 item 7)', async () => {
     const { router, engine, logs } = setup({ host: host({ mtuOf: (d) => (d === 'eth0' ? 9000 : 1500) }) });
     await router.start();

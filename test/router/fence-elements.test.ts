@@ -63,4 +63,35 @@ describe('fence elements', () => {
     const mark = assembleTable({ ...t0, services: [{ ...t0.services[0], fwmark: 7, address: 0, port: 0, servers: [nat('198.19.0.11', 0)] }] });
     expect(list(f.plan(mark).add)).toEqual({ nat_any: ['198.19.0.11'] });
   });
+
+  it("IPv6: owned6 from the v6 addresses, local6 from the kernel's, nat6_* from v6 NAT servers, planned per change like IPv4", () => {
+    const rs6 = (a: string, port = 80): RealServer => ({ name: a, address: 0, address6: a, port, weight: 1, forward: 'nat', upperThreshold: 0, lowerThreshold: 0 });
+    const v4 = service([{ addr: '198.19.0.11' }]);
+    const v6: VirtualService = { ...v4, name: 'web6', address: 0, address6: '2001:2:0:1::10', servers: [rs6('2001:2:0:2::11'), rs6('2001:2:0:2::12', 8080)] };
+    const base = table([v4]);
+    const t0 = assembleTable({
+      ...base,
+      services: [v4, v6],
+      addresses: [...base.addresses, { address: 0, address6: '2001:2:0:2::1', prefixLen: 64, device: 'eth1', role: 'nat_router' }, { address: 0, address6: '2001:2:0:1::10', prefixLen: 64, device: 'eth0', role: 'vip' }],
+    });
+    const f = new FenceElements([ip('198.18.0.2')], ['2001:2:0:1::2', 'fe80::6c:61ff:fe62:200']);
+    f.plan(t0).commit();
+    expect(list(f.current())).toEqual({
+      owned: ['198.18.0.10', '198.19.0.1'], local: ['198.18.0.2'], nat_tcp: ['198.19.0.11 . 80'],
+      owned6: ['2001:2:0:1::10', '2001:2:0:2::1'], local6: ['2001:2:0:1::2', 'fe80::6c:61ff:fe62:200'],
+      nat6_tcp: ['2001:2:0:2::11 . 80', '2001:2:0:2::12 . 8080'],
+    });
+    // A v6 server added and one removed: only those move; the v4 sets do not.
+    const t1 = withServers(t0, 1, [t0.services[1].servers[0], rs6('2001:2:0:2::13')]);
+    const p = f.plan(t1);
+    expect([list(p.add), list(p.del)]).toEqual([{ nat6_tcp: ['2001:2:0:2::13 . 80'] }, { nat6_tcp: ['2001:2:0:2::12 . 8080'] }]);
+    p.commit();
+    // UDP and every-port (port 0) services go to nat6_udp and nat6_any; the v6 VIP leaving takes its owned6 element.
+    const udp = assembleTable({ ...t1, services: [t1.services[0], { ...t1.services[1], protocol: 'udp', servers: [rs6('2001:2:0:2::11', 53)] }] });
+    expect(list(f.plan(udp).add)).toEqual({ nat6_udp: ['2001:2:0:2::11 . 53'] });
+    const any = assembleTable({ ...t1, services: [t1.services[0], { ...t1.services[1], port: 0, persistence: 300, servers: [rs6('2001:2:0:2::11', 0)] }] });
+    expect(list(f.plan(any).add)).toEqual({ nat6_any: ['2001:2:0:2::11'] });
+    const gone = assembleTable({ ...t1, services: [t1.services[0]], addresses: t1.addresses.filter((a) => a.address6 !== '2001:2:0:1::10') });
+    expect(list(f.plan(gone).del)).toEqual({ owned6: ['2001:2:0:1::10'], nat6_tcp: ['2001:2:0:2::11 . 80', '2001:2:0:2::13 . 80'] });
+  });
 });
