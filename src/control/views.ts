@@ -38,8 +38,7 @@ export { serviceId };
  * `addr` is only a number standing for the address); else the dotted quad of `addr`.
  */
 export function destAddress(m: DataPlaneMemory, d: number): string {
-  const x = m as { destV6?: Uint8Array; destAddr6?: Int32Array };
-  if (x.destV6?.[d] === 1 && x.destAddr6) return formatIPv6Words(x.destAddr6, 4 * d);
+  if (m.destV6?.[d] === 1) return formatIPv6Words(m.destAddr6, 4 * d);
   return formatIPv4(m.addr[d]);
 }
 

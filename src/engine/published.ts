@@ -51,6 +51,9 @@ export interface DataPlaneMemory {
   upper: Uint32Array;
   lower: Uint32Array;
   addr: Uint32Array;
+  /** IPv6 dests: 1 in destV6, their address in destAddr6 (4 words per dest id); addr then only stands for it. */
+  destV6: Uint8Array;
+  destAddr6: Int32Array;
   port: Uint16Array;
   destSvc: Uint32Array;
   destFwd: Uint8Array;
@@ -85,7 +88,7 @@ export function memoryOf(
   const d = rt.dests;
   return {
     weight: d.weight, flags: d.flags, active: d.active, inactive: d.inactive, persist: d.persist,
-    upper: d.upper, lower: d.lower, addr: d.addr, port: d.port,
+    upper: d.upper, lower: d.lower, addr: d.addr, destV6: rt.destV6, destAddr6: rt.destAddr6, port: d.port,
     destSvc: rt.destSvc, destFwd: rt.destFwd,
     destConns: rt.destConns, destInPkts: rt.destInPkts, destOutPkts: rt.destOutPkts, destInBytes: rt.destInBytes, destOutBytes: rt.destOutBytes,
     retiredSvc: rt.retiredSvc, retiredTotal: rt.retiredTotal, highWater: rt.highWater,

@@ -207,8 +207,8 @@ export class ServiceRuntime {
     this.destIds = new IntMap(cap);
     this.addrRefs = new IntMap(cap);
     this.destAddr = this.dests.addr;
-    this.destAddr6 = new Int32Array(4 * cap);
-    this.destV6 = new Uint8Array(cap);
+    this.destAddr6 = alloc(Int32Array, 4 * cap);
+    this.destV6 = alloc(Uint8Array, cap);
     this.destPort = this.dests.port;
     this.destFwd = alloc(Uint8Array, cap);
     this.destSvc = alloc(Uint32Array, cap);

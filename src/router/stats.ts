@@ -4,7 +4,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import type { DataPlaneView, TableView, WorkerShareView } from '../control/types.js';
 import type { Engine } from '../engine/engine.js';
-import { formatIPv4 } from '../model/index.js';
+import { formatIPv4, hostPort } from '../model/index.js';
+import { formatIPv6 } from '../packet/ipv6.js';
 
 export interface DestStats {
   name: string;
@@ -44,11 +45,11 @@ export function snapshot(engine: Engine, now: number): StatsSnapshot {
     const m = svc.model;
     const ids = [...svc.ids].sort((a, b) => rt.destAddr[a] - rt.destAddr[b] || rt.destPort[a] - rt.destPort[b]);
     services.push({
-      service: m.fwmark ? `FWM ${m.fwmark}` : `${m.protocol.toUpperCase()} ${formatIPv4(m.address)}:${m.port}`,
+      service: m.fwmark ? `FWM ${m.fwmark}` : `${m.protocol.toUpperCase()} ${hostPort(m, m.port)}`,
       scheduler: m.scheduler,
       dests: ids.map((id) => ({
         name: rt.destNames[id] ?? '',
-        address: `${formatIPv4(rt.destAddr[id])}:${rt.destPort[id]}`,
+        address: rt.destV6[id] ? `[${formatIPv6(rt.destAddr6, 4 * id)}]:${rt.destPort[id]}` : `${formatIPv4(rt.destAddr[id])}:${rt.destPort[id]}`,
         weight: d.weight[id],
         active: d.active[id],
         inactive: d.inactive[id],
@@ -78,20 +79,26 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
   for (const [k, v] of Object.entries(dp.defense ?? {})) if (v) counters[`defense_${k}`] = v;
   for (const [k, v] of Object.entries(dp.synproxy ?? {})) if (v) counters[`synproxy_${k}`] = v;
   const services = t.services.map((s) => ({
-    service: s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${s.address}:${s.port}`,
+    service: s.fwmark ? `FWM ${s.fwmark}` : `${s.protocol.toUpperCase()} ${withPort(s.address, s.port)}`,
     scheduler: s.scheduler,
     dests: [...s.servers]
-      .sort((a, b) => ipNum(a.address) - ipNum(b.address) || a.port - b.port)
+      .sort((a, b) => ipNum(a.address) - ipNum(b.address) || a.address.localeCompare(b.address) || a.port - b.port)
       .map((d) => ({
-        name: d.name, address: `${d.address}:${d.port}`, weight: d.weight, active: d.activeConns, inactive: d.inactiveConns,
+        name: d.name, address: withPort(d.address, d.port), weight: d.weight, active: d.activeConns, inactive: d.inactiveConns,
         conns: d.stats.conns, inPkts: d.stats.inPkts, outPkts: d.stats.outPkts, inBytes: d.stats.inBytes, outBytes: d.stats.outBytes,
       })),
   }));
   return { now, connections: dp.conns, counters, services, ...(dp.workers ? { workers: dp.workers } : {}) };
 }
 
+/** IPv4 addresses in numeric order; IPv6 ones (0 here) after them, by text. */
 function ipNum(a: string): number {
-  return a.split('.').reduce((n, x) => n * 256 + Number(x), 0);
+  return a.includes(':') ? 2 ** 32 : a.split('.').reduce((n, x) => n * 256 + Number(x), 0);
+}
+
+/** `1.2.3.4:80`, or `[2001:db8::1]:80` as ipvsadm writes IPv6. */
+function withPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** Written whole and renamed into place, so a reader never sees half a file. */
