@@ -1,4 +1,4 @@
-// The IPv6 data path (issue 13 item 5): NAT and DR of TCP and UDP to IPv6
+// The IPv6 data path (issue 13 item 5): NAT, DR and LVS-TUN of TCP and UDP to IPv6
 // virtual services, Neighbor Discovery for the router's IPv6 addresses and its
 // real servers, echo, and the ICMPv6 errors a router sends (Packet Too Big,
 // port unreachable). Its connections live in the engine's one table (conn/table.ts
@@ -7,7 +7,7 @@
 // IPv4 has. IPv4's path does not pass through here: a frame comes only after
 // parseFrame said PARSE_IPV6.
 //
-// Not yet for IPv6: LVS-TUN, firewall marks, fragments (passed to the kernel,
+// Not yet for IPv6: firewall marks, fragments (passed to the kernel,
 // which the fence keeps off VIPs), the FTP helper, the SYN proxy, connection sync.
 import { CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
@@ -30,7 +30,9 @@ import { Neighbours6, type Wanted6 } from './neighbours6.js';
 import { clearOffload } from './icmp-send.js';
 import type { ArpOut, NeighEvent } from './neighbours.js';
 import { samePrefix6 } from './addr6.js';
-import { FWD_DR, FWD_NAT } from './services.js';
+import { FWD_NAT, FWD_TUNNEL } from './services.js';
+import { tunnel6Xmit, type Source6 } from './tunnel6.js';
+import { tunnelGso6 } from './tunnel-gso6.js';
 import { MTU_UNKNOWN, writeMacs } from './l2.js';
 
 const TCP_SYN = 0x02;
@@ -51,6 +53,8 @@ interface Owned6 {
 export class Ipv6Path {
   /** A packet's addresses: source a[0..3], destination a[4..7] (what ConnTable's *6 lookups read). */
   private readonly a = new Int32Array(8);
+  /** tunnelSource's answer, reused. */
+  private readonly src6: Source6 = { words: this.a, o: 0 };
   readonly neigh: Neighbours6;
   /** The IPv6 addresses the router owns, from the running table. */
   owned: Owned6[] = [];
@@ -118,9 +122,9 @@ export class Ipv6Path {
     rt.destInPkts[dest]++;
     rt.destInBytes[dest] += info.totalLen;
     const fwd = rt.destFwd[dest];
-    if (fwd !== FWD_NAT && fwd !== FWD_DR) return e.drop(batch, i, C.DROP_NO_NEIGH);
     const n = this.destNeighbour(dest, now);
     if (n === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+    if (fwd === FWD_TUNNEL) return this.tunnel(batch, i, slot, dest, n);
     const itf = this.neigh.itf[n];
     if (info.totalLen > e.l2.ifMtu[itf] && batch.gsoType[i] === 0) return this.tooBig(batch, i, itf, conns.addr6, slot * A6 + 4);
     if ((conns.flagsOf(slot) & (CONN_F_ONE_PACKET | CONN_F_SYNC)) !== 0) {
@@ -131,6 +135,39 @@ export class Ipv6Path {
     writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
     batch.ifOut[i] = itf;
     return VERDICT_TX;
+  }
+
+  /** LVS-TUN (tunnel6.ts); a GSO super-frame is cut into segments first (tunnel-gso6.ts). */
+  private tunnel(batch: Batch, i: number, slot: number, dest: number, n: number): number {
+    const e = this.e;
+    const conns = e.conns;
+    if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
+    if (batch.gsoType[i] !== 0) return tunnelGso6(e, batch, i, e.info, dest, slot, n);
+    return tunnel6Xmit(e, batch, i, e.info, dest, slot, n, false);
+  }
+
+  /**
+   * The outer source of a tunnel to the server at d[o..o+3], as the kernel takes
+   * the route's source: an owned address whose network holds the server (the
+   * longest prefix), else the connection's VIP. Answered in a reused record.
+   */
+  tunnelSource(d: Int32Array, o: number, slot: number): Source6 {
+    const src = this.src6;
+    let bestLen = -1;
+    const owned = this.owned;
+    for (let k = 0; k < owned.length; k++) {
+      const x = owned[k];
+      if (x.prefixLen > bestLen && x.prefixLen < 128 && samePrefix6(x.words, 0, d, o, x.prefixLen)) {
+        src.words = x.words;
+        src.o = 0;
+        bestLen = x.prefixLen;
+      }
+    }
+    if (bestLen < 0) {
+      src.words = this.e.conns.addr6;
+      src.o = slot * A6 + 4;
+    }
+    return src;
   }
 
   /** Real server -> client (NAT): state, counters, SNAT back to the VIP, hop limit - 1, out through the client's peer. */
@@ -173,9 +210,14 @@ export class Ipv6Path {
    * (the VIP), rate-limited with the router's other ICMP errors.
    */
   private tooBig(batch: Batch, i: number, egress: number, src: Int32Array, so: number): number {
+    const mtu = this.e.l2.ifMtu[egress];
+    return this.tooBigAt(batch, i, mtu >= MTU_UNKNOWN ? 1500 : mtu, src, so);
+  }
+
+  /** tooBig with the MTU to say (a tunnel's is the device's less its outer headers). */
+  tooBigAt(batch: Batch, i: number, mtu: number, src: Int32Array, so: number): number {
     const e = this.e;
     const info = e.info;
-    const mtu = e.l2.ifMtu[egress] >= MTU_UNKNOWN ? 1500 : e.l2.ifMtu[egress];
     if (!icmp6ErrorAllowed(batch.buf, info, 2, 0) || !e.icmpLimit.take(e.now)) return e.drop(batch, i, C.DROP_FRAG_NEEDED);
     const at = e.spill(batch, ICMP6_ERROR_FRAME_MAX);
     if (at < 0) return e.drop(batch, i, C.DROP_FRAG_NEEDED);
@@ -282,6 +324,7 @@ export class Ipv6Path {
       const dest = conns.destOf(slot);
       const n = this.destNeighbour(dest, now);
       if (n === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
+      if (e.services.destFwd[dest] === FWD_TUNNEL) return tunnel6Xmit(e, batch, i, info, dest, slot, n, true);
       if (e.services.destFwd[dest] === FWD_NAT) {
         rewriteIcmp6InnerSrc(batch.buf, info, conns.addr6, slot * A6 + 8, conns.dportOf(slot), partial);
         rewriteDst6(batch.buf, info, conns.addr6, slot * A6 + 8, 0, partial);

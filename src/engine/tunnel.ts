@@ -11,6 +11,7 @@ import type { FrameInfo } from '../packet/parse.js';
 import { IPIP_HLEN, writeIpipHeader, writeOuterIpv4 } from '../packet/ipip.js';
 import { GRE_CSUM_HLEN, GRE_HLEN, GUE_HLEN, GUE_REMCSUM_OPTLEN, IPPROTO_GRE, UDP_HLEN, writeGreHeader, writeGueHeaders } from '../packet/gue-gre.js';
 import { IPPROTO_UDP } from '../packet/ipv4.js';
+import { pseudoSum } from '../packet/checksum.js';
 import { TUN_CSUM, TUN_CSUM_NONE, TUN_GRE, TUN_GUE, TUN_IPIP, TUN_REMCSUM } from './services.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../packet/icmp.js';
 import { VERDICT_TX, type Batch } from '../frames/batch.js';
@@ -126,7 +127,8 @@ function encapsulate(
     return;
   }
   const remStart = remcsum ? batch.csumStart[i] - l2len : -1;
-  writeGueHeaders(buf, e, inner, flowPort(buf, l3), port, csumMode !== TUN_CSUM_NONE, remStart, batch.csumOffset[i], partialAt, fieldAt, src, dst);
+  const udpLen = hlen - IPIP_HLEN + inner;
+  writeGueHeaders(buf, e, inner, flowPort(buf, l3), port, csumMode !== TUN_CSUM_NONE, remStart, batch.csumOffset[i], partialAt, fieldAt, pseudoSum(src, dst, IPPROTO_UDP, udpLen));
   if (remcsum) {
     batch.csumPartial[i] = 0;
     batch.csumStart[i] = 0;

@@ -118,11 +118,13 @@ function checkServer(svc: VirtualService, rs: RealServer, fail: (code: string, m
   const at = `real server ${rs.name} (${addrText(rs)})`;
   if (rs.address6 !== undefined) checkV6(rs.address6, rs.address, at, fail);
   else if (!rs.address) fail('BAD_ADDRESS', `${at}: address is missing`);
-  // IPVS lets only a tunnel cross families; tsvs does not tunnel to IPv6 at all yet (below).
+  // IPVS lets only a tunnel cross families (an IPv4 datagram inside IPv6, or the reverse); tsvs tunnels within a family.
   if (serviceIsV6(svc) !== (rs.address6 !== undefined)) {
     fail('FAMILY_MISMATCH', `${at}: an ${serviceIsV6(svc) ? 'IPv6' : 'IPv4'} service needs ${serviceIsV6(svc) ? 'IPv6' : 'IPv4'} real servers`);
   }
-  if (rs.address6 !== undefined && rs.forward === 'tunnel') fail('V6_UNSUPPORTED', `${at}: tunnelling to an IPv6 real server is not supported yet; use NAT or direct routing`);
+  if (rs.address6 !== undefined && rs.forward === 'tunnel' && rs.tunnelCsum === 'remcsum') {
+    fail('V6_UNSUPPORTED', `${at}: remote checksum offload (--tun-remcsum) is not offered for IPv6 tunnels; use --tun-csum`);
+  }
   if (!isPort(rs.port)) fail('BAD_PORT', `${at}: port must be 0..65535`);
   if (!Number.isInteger(rs.weight) || rs.weight < 0 || rs.weight > 65535) fail('BAD_WEIGHT', `${at}: weight must be 0..65535, got ${rs.weight}`);
   for (const t of [rs.upperThreshold, rs.lowerThreshold]) {

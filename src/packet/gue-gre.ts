@@ -14,8 +14,7 @@
 // (CHECKSUM_PARTIAL), the outer one is computed as lco_csum does: the inner
 // region will sum to the complement of the seed its checksum field holds now.
 import { writeU16, writeU32 } from './bytes.js';
-import { pseudoSum, sum16 } from './checksum.js';
-import { IPPROTO_UDP } from './ipv4.js';
+import { sum16 } from './checksum.js';
 
 export const IPPROTO_GRE = 47;
 export const UDP_HLEN = 8;
@@ -29,8 +28,10 @@ export const GRE_CSUM_HLEN = 8;
 const GUE_FLAG_PRIV = 0x0001;
 const GUE_PFLAG_REMCSUM = 0x80000000;
 const GRE_CSUM = 0x8000;
-const ETH_P_IP = 0x0800;
-const IPPROTO_IPIP = 4;
+export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
+export const IPPROTO_IPIP = 4;
+export const IPPROTO_IPV6_INNER = 41;
 
 /**
  * Sum (folded, not complemented) of buf[from, end) where the bytes from `partialAt`
@@ -45,7 +46,9 @@ function encapSum(buf: Uint8Array, from: number, end: number, partialAt: number,
 
 /**
  * UDP + GUE at `at`, in front of the inner datagram (innerLen bytes) right after
- * them. `csum`: compute the UDP checksum (src/dst: the outer addresses).
+ * them. `csum`: compute the UDP checksum (`pseudo`: the outer pseudo-header's
+ * sum for this UDP length, pseudoSum or pseudoSum6). `inner`: GUE's proto/ctype,
+ * the inner datagram's protocol (IPIP for IPv4, 41 for IPv6).
  * `remcsum` >= 0: write the remote checksum option, the inner checksum starting
  * that many bytes into the inner datagram with its field `remOff` further (the
  * caller reserved GUE_REMCSUM_OPTLEN more bytes). `partialAt`/`fieldAt`: an
@@ -54,7 +57,7 @@ function encapSum(buf: Uint8Array, from: number, end: number, partialAt: number,
  */
 export function writeGueHeaders(
   buf: Uint8Array, at: number, innerLen: number, sport: number, dport: number, csum: boolean,
-  remStart: number, remOff: number, partialAt: number, fieldAt: number, src: number, dst: number,
+  remStart: number, remOff: number, partialAt: number, fieldAt: number, pseudo: number, inner = IPPROTO_IPIP,
 ): number {
   const opt = remStart >= 0 ? GUE_REMCSUM_OPTLEN : 0;
   const hlen = UDP_HLEN + GUE_HLEN + opt;
@@ -65,7 +68,7 @@ export function writeGueHeaders(
   writeU16(buf, at + 6, 0);
   const g = at + UDP_HLEN;
   buf[g] = opt >> 2; // version 0, control 0, hlen in 32-bit words of options
-  buf[g + 1] = IPPROTO_IPIP;
+  buf[g + 1] = inner;
   writeU16(buf, g + 2, opt ? GUE_FLAG_PRIV : 0);
   if (opt) {
     writeU32(buf, g + 4, GUE_PFLAG_REMCSUM);
@@ -73,7 +76,7 @@ export function writeGueHeaders(
     writeU16(buf, g + 10, remStart + remOff);
   }
   if (csum) {
-    const s = encapSum(buf, at, at + udpLen, partialAt, fieldAt, pseudoSum(src, dst, IPPROTO_UDP, udpLen));
+    const s = encapSum(buf, at, at + udpLen, partialAt, fieldAt, pseudo);
     const c = ~s & 0xffff;
     // RFC 768: a computed zero is sent as all ones (CSUM_MANGLED_0).
     writeU16(buf, at + 6, c === 0 ? 0xffff : c);
@@ -81,10 +84,10 @@ export function writeGueHeaders(
   return hlen;
 }
 
-/** GRE at `at`, in front of innerLen bytes; with `csum` the checksum over header and payload (RFC 2784). Returns the header length. */
-export function writeGreHeader(buf: Uint8Array, at: number, innerLen: number, csum: boolean, partialAt: number, fieldAt: number): number {
+/** GRE at `at`, in front of innerLen bytes of `ethType` (IPv4 or IPv6); with `csum` the checksum over header and payload (RFC 2784). Returns the header length. */
+export function writeGreHeader(buf: Uint8Array, at: number, innerLen: number, csum: boolean, partialAt: number, fieldAt: number, ethType = ETH_P_IP): number {
   writeU16(buf, at, csum ? GRE_CSUM : 0);
-  writeU16(buf, at + 2, ETH_P_IP);
+  writeU16(buf, at + 2, ethType);
   if (!csum) return GRE_HLEN;
   writeU32(buf, at + 4, 0);
   writeU16(buf, at + 4, ~encapSum(buf, at, at + GRE_CSUM_HLEN + innerLen, partialAt, fieldAt, 0) & 0xffff);

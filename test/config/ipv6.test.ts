@@ -99,11 +99,6 @@ describe('lvs.cf with IPv6', () => {
     expect(messages(() => compile(`${NAT}${virtual6('198.19.0.2')}`))).toEqual([
       'lvs.cf:11: FAMILY_MISMATCH: service TCP [2001:db8::10]:80: real server a (198.19.0.2): an IPv6 service needs IPv6 real servers',
     ]);
-    // Tunnelling to an IPv6 server.
-    const tun = 'serial_no = 1\nservice = lvs\nnetwork = tunnel\n';
-    expect(messages(() => compile(`${tun}${virtual6('2001:db8::2')}`))).toEqual([
-      'lvs.cf:10: V6_UNSUPPORTED: service TCP [2001:db8::10]:80: real server a (2001:db8::2): tunnelling to an IPv6 real server is not supported yet; use NAT or direct routing',
-    ]);
     // An IPv6 firewall-mark service (the address of a fwmark virtual says its family, as ipvsadm -f N -6).
     expect(messages(() => compile(`${NAT}virtual m {\n    active = 1\n    address = 2001:db8::10 eth0\n    fwmark = 5\n}\n`)).filter((m) => m.includes('V6'))).toEqual([
       'lvs.cf:8: V6_UNSUPPORTED: service FWM 5 IPv6: firewall-mark services are not supported yet for IPv6; use an IPv6 virtual address and port',

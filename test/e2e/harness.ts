@@ -96,14 +96,16 @@ export function download(lab: Lab, n: number, rate?: string, port = 80): Promise
  * Uploads n bytes of the httpd's pattern to the VIP (POST /sha256) from the client;
  * resolves to what the real server answered: the sha256 of the body it received and its length.
  */
-export async function upload(lab: Lab, n: number, port = 80): Promise<string> {
+export async function upload(lab: Lab, n: number, port = 80, host = lab.vip): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tsvs-upload-'));
   try {
     const file = join(dir, 'body');
     const body = new Uint8Array(n);
     fillPattern(body, 0);
     writeFileSync(file, body);
-    const r = await lab.exec('client', ['curl', '-s', '-m', '100', '--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream', `http://${lab.vip}:${port}/sha256`], { timeoutMs: 110_000 });
+    // An IPv6 host is bracketed in the URL (curl -g: no globbing of the brackets).
+    const url = host.includes(':') ? `http://[${host}]:${port}/sha256` : `http://${host}:${port}/sha256`;
+    const r = await lab.exec('client', ['curl', '-g', '-s', '-m', '100', '--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream', url], { timeoutMs: 110_000 });
     return r.stdout.trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { DROP_NO_CONN, DROP_NO_NEIGH, N_NDP_ADVERTS } from '../../src/engine/counters.js';
-import { VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
-import { DEFAULT_SWITCHES, type ForwardMethod, type ServiceTable, type VirtualService } from '../../src/model/index.js';
+import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
+import { DEFAULT_SWITCHES, type ForwardMethod, type RealServer, type ServiceTable, type VirtualService } from '../../src/model/index.js';
 import { l4ChecksumOk6 } from '../../src/packet/checksum.js';
 import { FrameInfo, parseFrame, PARSE_IPV6 } from '../../src/packet/parse.js';
 import { formatIPv6 } from '../../src/packet/ipv6.js';
@@ -237,6 +237,73 @@ describe('IPv6 scheduling', () => {
     for (const [x, y] of [['2001:2::5:0:7', '2001:2::7:0:5'], ['2001:2::1:0:0', '2001:2::1']]) expect(pick(x, 1000)).toBe(pick(y, 1001));
     const servers = new Set(Array.from({ length: 32 }, (_, k) => pick(`2001:2::${k + 1}`, 2000 + k)));
     expect(servers.size).toBeGreaterThan(1);
+  });
+});
+
+describe('IPv6 LVS-TUN', () => {
+  const TUN_RS = '2001:2:0:2::31';
+  const tun = (o: Partial<RealServer> = {}): Engine => {
+    const t = table6('tunnel', {}, [TUN_RS]);
+    const e = engine6({ ...t, services: [{ ...t.services[0], servers: t.services[0].servers.map((s) => ({ ...s, port: 80, ...o })) }] });
+    learnServers(e, 1, [TUN_RS]);
+    return e;
+  };
+  const outer = (f: Uint8Array): { next: number; hop: number; payLen: number } => ({ next: f[20], hop: f[21], payLen: (f[18] << 8) | f[19] });
+
+  it('puts the client\'s datagram inside IPv6 (next header 41) from the router\'s address on the server\'s network', () => {
+    const e = tun();
+    const syn = clientTcp(SYN);
+    const out = run(e, syn, 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect(out.ifOut).toBe(1);
+    expect(hex(out.frame.subarray(0, 12))).toBe(hex(Uint8Array.from(RS_MAC(1))) + hex(ETH1_MAC));
+    expect(outer(out.frame)).toEqual({ next: 41, hop: 64, payLen: syn.length - 14 });
+    expect(srcOf(out.frame)).toBe(NAT6);
+    expect(dstOf(out.frame)).toBe(TUN_RS);
+    expect(hex(out.frame.subarray(54))).toBe(hex(syn.subarray(14)));
+    expect(e.counters.snapshot().tunneled).toBe(1);
+  });
+
+  it('GRE carries protocol 0x86dd; GUE carries proto 41 with a UDP checksum that sums right', () => {
+    const gre = run(tun({ tunnelType: 'gre' }), clientTcp(SYN), 0).frame;
+    expect(outer(gre).next).toBe(47);
+    expect(hex(gre.subarray(54, 58))).toBe('000086dd');
+    const gue = run(tun({ tunnelType: 'gue', tunnelPort: 6080 }), clientTcp(SYN), 0).frame;
+    expect(outer(gue).next).toBe(17);
+    expect((gue[56] << 8) | gue[57]).toBe(6080);
+    expect(gue[63]).toBe(41);
+    expect(l4ChecksumOk6(gue, 14, 54, outer(gue).payLen, 17)).toBe(true);
+  });
+
+  it('answers Packet Too Big with the MTU left behind the outer header', () => {
+    const e = tun();
+    run(e, clientTcp(SYN), 0);
+    const out = run(e, clientTcp(ACK, 40000, new Array(1420).fill(1)), 0);
+    const i = parsed(out.frame);
+    expect(i.icmpType).toBe(2);
+    expect(new DataView(out.frame.buffer).getUint32(i.l4 + 4)).toBe(1460);
+    expect(dstOf(out.frame)).toBe(CLIENT6);
+  });
+
+  it('cuts a TCP/IPv6 GSO super-frame into segments, each encapsulated, sequence numbers advancing', () => {
+    const e = tun();
+    run(e, clientTcp(SYN), 0);
+    const big = clientTcp(ACK | 0x08, 40000, Array.from({ length: 3000 }, (_, k) => k & 255));
+    const b = new Batch(1, 1 << 17, 1 << 16, 64);
+    b.push(big, 0);
+    b.gsoType[0] = 4;
+    b.gsoSize[0] = 1400;
+    b.csumPartial[0] = 1;
+    b.csumStart[0] = 54;
+    b.csumOffset[0] = 16;
+    expect(e.process(b, 1000)).toBe(3);
+    const segs = Array.from({ length: b.count }, (_, k) => b.frame(k).slice());
+    expect(segs.map((f) => f.length - 54 - 60)).toEqual([1400, 1400, 200]);
+    const dv = (f: Uint8Array) => new DataView(f.buffer);
+    expect(segs.map((f) => dv(f).getUint32(54 + 40 + 4) - 1)).toEqual([0, 1400, 2800]);
+    expect(segs.map((f) => f[54 + 40 + 13] & 0x08)).toEqual([0, 0, 8]);
+    expect(segs.every((f) => f[20] === 41 && dstOf(f) === TUN_RS)).toBe(true);
+    expect(e.counters.snapshot().tunnel_gso_cut).toBe(1);
   });
 });
 

@@ -79,7 +79,8 @@ describe('table rules for IPv6', () => {
     fails(svc6({ address: 1 }), 'BAD_ADDRESS', 'address 0 beside its text');
     fails(svc6({ servers: [{ ...rs6('2001:db8::2'), address: 0xc6130002, address6: undefined }] }), 'FAMILY_MISMATCH', 'an IPv6 service needs IPv6 real servers');
     fails(svc6({ address6: undefined, address: 0xc612000a, persistMask: 0xffffffff, servers: [rs6('2001:db8::2')] }), 'FAMILY_MISMATCH', 'an IPv4 service needs IPv4 real servers');
-    fails(svc6({ servers: [rs6('2001:db8::2', { forward: 'tunnel' })] }), 'V6_UNSUPPORTED', 'tunnelling to an IPv6 real server is not supported yet');
+    fails(svc6({ servers: [rs6('2001:db8::2', { forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' })] }), 'V6_UNSUPPORTED', 'remote checksum offload (--tun-remcsum) is not offered for IPv6 tunnels');
+    expect(buildTable({ services: [svc6({ servers: [rs6('2001:db8::2', { forward: 'tunnel' })] })], addresses: [] }).services[0].servers[0].forward).toBe('tunnel');
     fails(svc6({ address6: undefined, fwmark: 5, family6: true, port: 0 }), 'V6_UNSUPPORTED', 'not supported yet for IPv6');
     fails(svc6({ persistence: 60, persistMask: 0xffffffff }), 'BAD_NETMASK', 'prefix length 1..128');
     fails(svc6({ servers: [rs6('2001:db8::2'), rs6('2001:db8::2')] }), 'DUPLICATE_SERVER', 'real server [2001:db8::2]:80 is listed twice');
