@@ -18,6 +18,7 @@ import { rewriteDst, rewriteSrc } from '../packet/rewrite.js';
 import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../frames/batch.js';
 import { FragTable, type FragOptions } from './frags.js';
 import { handleFragment, releaseWaiting } from './frag-path.js';
+import { releaseWaiting6 } from './frag-path6.js';
 import * as C from './counters.js';
 import { Counters } from './counters.js';
 import { handleArp } from './arp.js';
@@ -152,7 +153,7 @@ export class Engine {
     this.admit.ftpPorts = this.ftp.ports;
     this.frags = new FragTable(opts.frags, this.counters.drops);
     this.defense = new Defense(this.conns);
-    this.v6 = new Ipv6Path(this, opts.neighCapacity);
+    this.v6 = new Ipv6Path(this, opts.neighCapacity, opts.frags);
     if (opts.table) this.apply(opts.table);
   }
 
@@ -215,6 +216,8 @@ export class Engine {
     this.now = now;
     this.tail = batch.used;
     if (now >= this.frags.nextCheck) this.frags.expire(now);
+    const frags6 = this.v6.frags;
+    if (frags6 !== null && now >= frags6.nextCheck) frags6.expire(now);
     this.appendedTx = 0;
     let tx = 0;
     // Released fragments are appended after the received frames, already decided.
@@ -234,6 +237,7 @@ export class Engine {
       if (v === VERDICT_TX) tx++;
     }
     if (this.frags.waiting !== 0) releaseWaiting(this, batch);
+    if (frags6 !== null && frags6.waiting !== 0) releaseWaiting6(this, batch);
     if (this.held.count !== 0) releaseUnresolved(this, batch);
     tx += this.appendedTx;
     if (this.fragNotedCount !== 0) tx += fragmentNoted(this, batch);

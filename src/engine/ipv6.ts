@@ -7,8 +7,8 @@
 // IPv4 has. IPv4's path does not pass through here: a frame comes only after
 // parseFrame said PARSE_IPV6.
 //
-// Not yet for IPv6: firewall marks, fragments (passed to the kernel,
-// which the fence keeps off VIPs), the FTP helper, the SYN proxy, connection sync.
+// Fragments are forwarded along their flow as IPv4's are (frag-path6.ts).
+// Not yet for IPv6: firewall marks, the FTP helper, the SYN proxy, connection sync.
 import { CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
@@ -30,6 +30,8 @@ import { Neighbours6, type Wanted6 } from './neighbours6.js';
 import { clearOffload } from './icmp-send.js';
 import type { ArpOut, NeighEvent } from './neighbours.js';
 import { samePrefix6 } from './addr6.js';
+import { FragTable, type FragOptions } from './frags.js';
+import { handleFragment6 } from './frag-path6.js';
 import { FWD_NAT, FWD_TUNNEL } from './services.js';
 import { tunnel6Xmit, type Source6 } from './tunnel6.js';
 import { tunnelGso6 } from './tunnel-gso6.js';
@@ -52,14 +54,18 @@ interface Owned6 {
 
 export class Ipv6Path {
   /** A packet's addresses: source a[0..3], destination a[4..7] (what ConnTable's *6 lookups read). */
-  private readonly a = new Int32Array(8);
+  readonly a = new Int32Array(8);
+  /** The connection the last tcpUdp() sent its packet on (+ 1 << 31 for a NAT reply), 0 none. */
+  lastConn = 0;
+  /** Fragments of IPv6 datagrams in flight (frag-path6.ts); made with the first IPv6 address. */
+  frags: FragTable | null = null;
   /** tunnelSource's answer, reused. */
   private readonly src6: Source6 = { words: this.a, o: 0 };
   readonly neigh: Neighbours6;
   /** The IPv6 addresses the router owns, from the running table. */
   owned: Owned6[] = [];
 
-  constructor(private readonly e: Engine, neighCapacity = 4096) {
+  constructor(private readonly e: Engine, neighCapacity = 4096, private readonly fragOptions: FragOptions = {}) {
     this.neigh = new Neighbours6({ names: e.l2.ifNames, macs: e.l2.ifMac }, neighCapacity);
   }
 
@@ -68,7 +74,10 @@ export class Ipv6Path {
     this.owned = addresses.filter((x) => x.address6 !== undefined).map((x) => ({
       words: ipv6Words(x.address6!), prefixLen: x.prefixLen, itf: this.e.l2.ifIndex(x.device), role: x.role,
     }));
-    if (this.owned.length > 0) this.e.conns.enable6();
+    if (this.owned.length > 0) {
+      this.e.conns.enable6();
+      this.frags ??= new FragTable(this.fragOptions, this.e.counters.drops);
+    }
   }
 
   /** Processes an IPv6 frame (parseFrame said PARSE_IPV6); returns its verdict. */
@@ -81,7 +90,22 @@ export class Ipv6Path {
     readAddr6(batch.buf, info.l3 + IPV6_DST, a, 4);
     const proto = info.proto;
     if (proto === IPPROTO_ICMPV6 && info.isFragment === 0) return this.icmp(batch, i, now);
-    if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || info.isFragment !== 0 || this.owned.length === 0) return e.pass(C.PASS_NOT_OURS);
+    if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || this.owned.length === 0) return e.pass(C.PASS_NOT_OURS);
+    if (info.isFragment !== 0) return handleFragment6(this, e, batch, i, now);
+    return this.tcpUdp(batch, i, now);
+  }
+
+  /**
+   * A TCP or UDP packet (or a datagram's first fragment) with its addresses in
+   * `a`: its connection's path, a new connection's, or not ours. `lastConn`
+   * says afterwards which connection took it (+ 1 << 31 for a reply), for the
+   * fragment path.
+   */
+  tcpUdp(batch: Batch, i: number, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const a = this.a;
+    const proto = info.proto;
     const conns = e.conns;
     const own = this.ownedAt(a, 4);
     if (own < 0) {
@@ -113,6 +137,7 @@ export class Ipv6Path {
   /** Client -> real server: state, counters, DNAT for NAT, the server's MAC for DR. */
   private inbound(batch: Batch, i: number, slot: number, now: number): number {
     const e = this.e;
+    this.lastConn = slot;
     const info = e.info;
     const conns = e.conns;
     const rt = e.services;
@@ -173,6 +198,7 @@ export class Ipv6Path {
   /** Real server -> client (NAT): state, counters, SNAT back to the VIP, hop limit - 1, out through the client's peer. */
   private outbound(batch: Batch, i: number, slot: number, now: number): number {
     const e = this.e;
+    this.lastConn = slot + 0x80000000;
     const info = e.info;
     const conns = e.conns;
     const rt = e.services;
@@ -194,7 +220,7 @@ export class Ipv6Path {
   }
 
   /** The resolved neighbour entry of an IPv6 dest (cached per dest), or 0. */
-  private destNeighbour(dest: number, now: number): number {
+  destNeighbour(dest: number, now: number): number {
     const rt = this.e.services;
     let n = rt.destNeigh[dest];
     if (n === 0 || n > this.neigh.size) {
@@ -356,7 +382,7 @@ export class Ipv6Path {
   }
 
   /** Index in `owned` of the address at a[o..o+3], or -1. */
-  private ownedAt(a: Int32Array, o: number): number {
+  ownedAt(a: Int32Array, o: number): number {
     const owned = this.owned;
     for (let k = 0; k < owned.length; k++) {
       const w = owned[k].words;

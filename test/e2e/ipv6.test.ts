@@ -67,14 +67,14 @@ s.on('message', (m, from) => s.send(Buffer.from(name + ' ' + m.toString()), from
 s.bind(Number(port), '::', () => console.log('ready'));`;
 
 /** count requests, each from a new socket (a new connection), to [vip]:port; one JSON line per answer. */
-const UDP_CLIENT = `const [vip, port, count] = process.argv.slice(1);
+const UDP_CLIENT = `const [vip, port, count, pad] = process.argv.slice(1);
 const dgram = require('node:dgram');
 function one(i) {
   const s = dgram.createSocket('udp6');
   return new Promise((resolve) => {
     const t = setTimeout(() => { s.close(); resolve({ error: 'no answer within 2 s' }); }, 2000);
     s.on('message', (m, from) => { clearTimeout(t); s.close(); resolve({ from: from.address, text: m.toString() }); });
-    s.send(Buffer.from('hello ' + i), Number(port), vip);
+    s.send(Buffer.from('hello ' + i + '.'.repeat(Number(pad ?? 0))), Number(port), vip);
   });
 }
 (async () => { for (let i = 0; i < Number(count); i++) console.log(JSON.stringify(await one(i))); })();`;
@@ -124,6 +124,13 @@ run(`IPv6 through the router, LVS-NAT${why}`, () => {
     expect(answers.map((a, i) => a.text!.endsWith(` hello ${i}`))).toEqual(Array(6).fill(true));
     // rr over three servers, six new connections: two each.
     expect(answers.map((a) => a.text!.split(' ')[0]).sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2', 'rs3', 'rs3']);
+  }, 60_000);
+
+  it('carries 4 KB UDP datagrams both ways over IPv6: their fragments follow the flow through NAT', async () => {
+    const lab = r!.lab;
+    const out = await lab.exec('client', [process.execPath, '-e', UDP_CLIENT, lab.v6!.vip, String(UDP_PORT), '3', '4000'], { timeoutMs: 30_000 });
+    const answers = out.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { from?: string; text?: string; error?: string });
+    expect(answers.map((a) => [a.from, a.error, a.text?.length])).toEqual(Array.from({ length: 3 }, (_, i) => [lab.v6!.vip, undefined, 4 + `hello ${i}`.length + 4000]));
   }, 60_000);
 
   it('answers ping6 of the v6 VIP, from the router (the client finds the VIP at the router\'s MAC by NDP)', async () => {

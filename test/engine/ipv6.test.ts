@@ -3,13 +3,13 @@
 // Big and port unreachable, with frames built from the RFCs' layouts.
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { DROP_NO_CONN, DROP_NO_NEIGH, N_NDP_ADVERTS } from '../../src/engine/counters.js';
+import { DROP_FRAGMENT, DROP_NO_CONN, DROP_NO_NEIGH, N_NDP_ADVERTS } from '../../src/engine/counters.js';
 import { Batch, VERDICT_DROP, VERDICT_PASS, VERDICT_TX } from '../../src/frames/batch.js';
 import { DEFAULT_SWITCHES, type ForwardMethod, type RealServer, type ServiceTable, type VirtualService } from '../../src/model/index.js';
 import { l4ChecksumOk6 } from '../../src/packet/checksum.js';
 import { FrameInfo, parseFrame, PARSE_IPV6 } from '../../src/packet/parse.js';
 import { formatIPv6 } from '../../src/packet/ipv6.js';
-import { a6, frame6, icmp6Msg, ndBody, tcpSeg, udpSeg } from '../packet/helpers6.js';
+import { a6, fragExt, frame6, icmp6Msg, ndBody, tcpSeg, udpSeg } from '../packet/helpers6.js';
 import { ETH0_MAC, ETH1_MAC, hex, run } from './helpers.js';
 
 const VIP6 = '2001:2:0:1::10';
@@ -304,6 +304,68 @@ describe('IPv6 LVS-TUN', () => {
     expect(segs.map((f) => f[54 + 40 + 13] & 0x08)).toEqual([0, 0, 8]);
     expect(segs.every((f) => f[20] === 41 && dstOf(f) === TUN_RS)).toBe(true);
     expect(e.counters.snapshot().tunnel_gso_cut).toBe(1);
+  });
+});
+
+describe('IPv6 fragments', () => {
+  /** A UDP datagram of `size` payload bytes from src to dst, cut into fragments of at most 1448 bytes of payload. */
+  function fragments(src: string, dst: string, sport: number, dport: number, size: number, macs: [number[], number[]], id = 0x01020304): Uint8Array[] {
+    const whole = frame6({ src, dst, proto: 17, srcMac: macs[0], dstMac: macs[1], l4: udpSeg(sport, dport, Array.from({ length: size }, (_, k) => k & 255)) });
+    const l4 = whole.subarray(54);
+    const out: Uint8Array[] = [];
+    for (let off = 0; off < l4.length; off += 1448) {
+      const piece = l4.subarray(off, Math.min(l4.length, off + 1448));
+      out.push(frame6({ src, dst, proto: 17, srcMac: macs[0], dstMac: macs[1], exts: [fragExt(off, off + 1448 < l4.length, id)], l4: piece, csum: false }));
+    }
+    return out;
+  }
+  /** The UDP datagram the fragments carry, put back together, with its IPv6 header for the checksum. */
+  function reassemble(frames: Uint8Array[]): { l3: Uint8Array; ok: boolean } {
+    const parts = frames.map((f) => ({ off: ((f[56] << 8) | f[57]) & 0xfff8, bytes: f.subarray(62) })).sort((x, y) => x.off - y.off);
+    const len = parts.reduce((n, q) => n + q.bytes.length, 0);
+    const d = new Uint8Array(14 + 40 + len);
+    d.set(frames[0].subarray(0, 54));
+    d[20] = 17;
+    d[18] = len >> 8; d[19] = len & 255;
+    for (const q of parts) d.set(q.bytes, 54 + q.off);
+    return { l3: d, ok: l4ChecksumOk6(d, 14, 54, len, 17) };
+  }
+
+  it('forwards a fragmented UDP datagram along its NAT flow, a fragment that comes before the first held and sent after it', () => {
+    const e = engine6(table6('nat', { protocol: 'udp', port: 53 }, [RS1]));
+    learnServers(e, 1, [RS1]);
+    const [f0, f1, f2] = fragments(CLIENT6, VIP6, 5353, 53, 4000, [CLIENT_MAC, [...ETH0_MAC]]);
+    const early = run(e, f1, 0);
+    expect(early.verdict).toBe(VERDICT_DROP);
+    expect(early.reason).toBe(0); // held, not dropped
+    const b = new Batch(2, 1 << 16, 1 << 15, 8);
+    b.push(f0, 0);
+    b.push(f2, 0);
+    expect(e.process(b, 1000)).toBe(3);
+    const out = Array.from({ length: b.count }, (_, k) => b.frame(k).slice());
+    expect(out.every((f) => dstOf(f) === RS1 && srcOf(f) === CLIENT6)).toBe(true);
+    const d = reassemble(out);
+    expect(d.ok).toBe(true);
+    expect((d.l3[56] << 8) | d.l3[57]).toBe(8080);
+
+    // The server's answer, fragmented too, goes back from the VIP.
+    const back = fragments(RS1, CLIENT6, 8080, 5353, 3000, [RS_MAC(1), [...ETH1_MAC]], 0x0a0b0c0d).map((f) => run(e, f, 1));
+    expect(back.every((o) => o.verdict === VERDICT_TX && o.ifOut === 0 && srcOf(o.frame) === VIP6)).toBe(true);
+    const r = reassemble(back.map((o) => o.frame));
+    expect(r.ok).toBe(true);
+    expect((r.l3[54] << 8) | r.l3[55]).toBe(53);
+  });
+
+  it('drops a later fragment whose datagram key matches but whose addresses are another flow\'s', () => {
+    const e = engine6(table6('nat', { protocol: 'udp', port: 53 }, [RS1]));
+    learnServers(e, 1, [RS1]);
+    const [f0] = fragments('2001:2::5:0:7', VIP6, 5353, 53, 2000, [CLIENT_MAC, [...ETH0_MAC]], 77);
+    expect(run(e, f0, 0).verdict).toBe(VERDICT_TX);
+    // Same fold, same identification, another client.
+    const [, g1] = fragments('2001:2::7:0:5', VIP6, 5353, 53, 2000, [CLIENT_MAC, [...ETH0_MAC]], 77);
+    const out = run(e, g1, 0);
+    expect(out.verdict).toBe(VERDICT_DROP);
+    expect(out.reason).toBe(DROP_FRAGMENT);
   });
 });
 
