@@ -11,6 +11,9 @@ import { DEFAULT_SWITCHES, PROTO_TCP, PROTO_UDP, type Switches } from '../model/
 import { DROP_NO_DEST, DROP_TABLE_FULL, N_FIELDS, N_HALF_OPEN_EVICTED } from './counters.js';
 import { FWD_NAT, type ServiceRuntime } from './services.js';
 
+/** A firewall mark as the 4 words of a template's "virtual address" (0, 0, 0, mark). */
+const MARK_WORDS = new Int32Array(4);
+
 /** What a client packet does with the connection its tuple found (hit()). */
 export const HIT_KEEP = 0; // use it
 export const HIT_GONE = 1; // drop the packet: the connection's server is gone
@@ -146,6 +149,9 @@ export class NewConnections {
     return slot;
   }
 
+  /** template6's key: the client address, then the VIP (or a firewall mark's words). */
+  private readonly tkey6 = new Int32Array(8);
+
   /** template() for IPv6: keyed (proto, client address, VIP, port), as ip_vs_sched_persist with a /128 netmask. */
   private template6(svcId: number, proto: number, a: Int32Array, sport: number, dport: number, now: number): number {
     const rt = this.rt;
@@ -153,8 +159,13 @@ export class NewConnections {
     const conns = this.conns;
     const dests = rt.dests;
     const m = svc.model;
-    const tvport = m.port === 21 || m.port === 0 ? 0 : dport;
-    let t = conns.lookupTemplate6(proto, a, 0, tvport);
+    // As template(): a firewall-mark service's templates are proto 0, "vaddr" the mark, port 0.
+    const k = this.tkey6;
+    k.set(a);
+    if (m.fwmark) k.set(MARK_WORDS.fill(m.fwmark, 3), 4);
+    const tproto = m.fwmark ? 0 : proto;
+    const tvport = m.fwmark || m.port === 21 || m.port === 0 ? 0 : dport;
+    let t = conns.lookupTemplate6(tproto, k, 0, tvport);
     if (t !== 0) {
       const d = conns.destOf(t);
       const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
@@ -166,7 +177,7 @@ export class NewConnections {
     }
     const dest = svc.scheduler.schedule(dests, a[0] ^ a[1] ^ a[2] ^ a[3], sport, a[4] ^ a[5] ^ a[6] ^ a[7], dport, now);
     if (dest === 0) return 0;
-    t = this.add6(proto, a, 0, tvport, rt.destAddr6, 4 * dest, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    t = this.add6(tproto, k, 0, tvport, rt.destAddr6, 4 * dest, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
     if (t === 0) return 0;
     conns.setTimeout(t, svc.persistMs, now);
     return t;

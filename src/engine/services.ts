@@ -161,6 +161,8 @@ export class ServiceRuntime {
   /** IPv6 dest addresses that gained their first dest or lost their last since takeAddressChanges6(). */
   private changed6 = false;
   readonly byMark = new Map<number, number>();
+  /** IPv6 firewall-mark services (ipvsadm -f N -6): the same marks name other services than IPv4's. */
+  readonly byMark6 = new Map<number, number>();
   /** Whether a persistent port-zero service exists (the kernel's nullsvc_counter). */
   private portZero = false;
   /** The table apply() was last given (the synchronous path). */
@@ -299,7 +301,7 @@ export class ServiceRuntime {
       }
       if (id < 0) {
         id = this.allocDest();
-        this.bindDest(entry, this.keyAddr(rs), rs.port, id);
+        this.bindDest(entry, this.keyAddr(rs), rs.port, id, rs.address6 !== undefined);
         this.writeDest(id, entry, rs);
         this.dests.flags[id] |= DEST_F_AVAILABLE; // done here, not in the switch: see StagedService.back
       } else {
@@ -559,7 +561,7 @@ export class ServiceRuntime {
       let id = this.destOf(entry, addr, rs.port);
       if (id < 0) {
         id = this.allocDest();
-        this.bindDest(entry, addr, rs.port, id);
+        this.bindDest(entry, addr, rs.port, id, rs.address6 !== undefined);
       }
       if ((this.dests.flags[id] & DEST_F_AVAILABLE) === 0) {
         this.retired.restore(id);
@@ -647,9 +649,10 @@ export class ServiceRuntime {
     const index = new ServiceIndex(live.length);
     const index6 = new ServiceIndex6(live.filter((e) => e.vip6 !== null).length);
     this.byMark.clear();
+    this.byMark6.clear();
     this.portZero = live.some((e) => !e.model.fwmark && e.model.port === 0);
     for (const e of live) {
-      if (e.model.fwmark) this.byMark.set(e.model.fwmark, e.id);
+      if (e.model.fwmark) (e.model.family6 ? this.byMark6 : this.byMark).set(e.model.fwmark, e.id);
       else if (e.vip6 !== null) index6.set(e.proto, e.vip6, 0, e.model.port, e.id);
       else index.set(e.proto, e.model.address, e.model.port, e.id);
     }
@@ -711,10 +714,13 @@ export class ServiceRuntime {
     return this.destIds.get(destKey(address, port), entry.id);
   }
 
-  private bindDest(entry: ServiceEntry, address: number, port: number, id: number): void {
+  /** `v6`: an IPv6 server (decided by the server: a staged new service has no settings yet). */
+  private bindDest(entry: ServiceEntry, address: number, port: number, id: number, v6: boolean): void {
     this.destIds.set(destKey(address, port), entry.id, id);
     entry.destCount++;
-    if (entry.vip6 !== null) this.refAddress6(address, 1);
+    // destV6 is written with the rest of the dest's settings, after this.
+    this.destV6[id] = v6 ? 1 : 0;
+    if (v6) this.refAddress6(address, 1);
     else this.refAddress(address, 1);
   }
 

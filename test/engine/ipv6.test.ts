@@ -369,6 +369,32 @@ describe('IPv6 fragments', () => {
   });
 });
 
+describe('IPv6 firewall-mark services (ipvsadm -f N -6)', () => {
+  function marked(persistence: number): Engine {
+    const t = table6('nat', { name: 'fwm6', address6: undefined, port: 0, fwmark: 7, family6: true, persistence });
+    const rule = (port: number) => ({ protocol: 'tcp' as const, address: 0, address6: '2001:2:0:1::', prefixLen: 64, portLo: port, portHi: port, mark: 7, origin: 'test' });
+    const e = engine6({ ...t, marks: [rule(80), rule(443)] });
+    learnServers(e, 1);
+    return e;
+  }
+  const to = (port: number, sport: number) => frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(sport, port, SYN) });
+
+  it('takes the flows its ip6tables rules mark, and only those', () => {
+    const e = marked(0);
+    const out = run(e, to(443, 41000), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect([RS1, RS2]).toContain(dstOf(out.frame));
+    expect(parsed(out.frame).dport).toBe(8080);
+    expect(run(e, to(25, 41001), 0).verdict).toBe(VERDICT_PASS);
+  });
+
+  it('keeps a persistent client on one server across the marked ports (templates keyed by the mark)', () => {
+    const e = marked(300);
+    const servers = new Set([[80, 42000], [443, 42001], [80, 42002], [443, 42003]].map(([p, sp]) => dstOf(run(e, to(p, sp), 0).frame)));
+    expect(servers.size).toBe(1);
+  });
+});
+
 describe('IPv6 DR', () => {
   it('changes only the MACs', () => {
     // On the VIP's network, as the guide's DR layout has them.
