@@ -162,6 +162,16 @@ describe('IPv6 NAT', () => {
     expect(stray.reason).toBe(DROP_NO_CONN);
   });
 
+  it('keeps a client network on one server with a persistence prefix (ipvsadm -M 64)', () => {
+    const e = engine6(table6('nat', { persistence: 300, persistMask: 64 }));
+    learnServers(e, 1);
+    const from = (client: string, sport: number) => dstOf(run(e, frame6({ src: client, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(sport, 80, SYN) }), 0).frame);
+    const first = from('2001:2:0:1::100', 43000);
+    expect(['2001:2:0:1::101', '2001:2:0:1:ffff::7', '2001:2:0:1::100'].map((c, k) => from(c, 43001 + k))).toEqual([first, first, first]);
+    // Another /64: scheduled on its own (rr moves on to the other server).
+    expect(from('2001:2:0:9::100', 43010)).not.toBe(first);
+  });
+
   it('answers Packet Too Big with the server side MTU for a packet that would not fit', () => {
     const e = engine6(table6('nat'), 1280);
     learnServers(e, 1);
