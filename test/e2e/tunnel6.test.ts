@@ -22,7 +22,8 @@ async function curl6(lab: Lab, n: number): Promise<string[]> {
   return out;
 }
 
-for (const offloads of [false, true]) {
+// Offloads on: the upload's GSO super-frames take the cutting path (offloads off is IPv4's tunnel.test.ts case).
+for (const offloads of [true]) {
 describe.skipIf(!ROOT || !nativeBuilt)(`LVS-TUN over IPv6 through a userspace decapsulator, offloads ${offloads ? 'on' : 'off'}${ROOT ? '' : ' [skipped: needs root]'}`, () => {
   let r: Running;
   let decaps: LabProcess[] = [];
