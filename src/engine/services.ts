@@ -254,8 +254,7 @@ export class ServiceRuntime {
     for (const d of delta.services) {
       if (d.staged && !this.staged?.services.has(d.key)) throw new Error(`delta ${delta.version} names staged servers of ${d.key} that were not staged`);
     }
-    const schedulers = delta.services.map((d) => this.staged?.services.get(d.key)?.fresh ?? this.check(d));
-    this.checkCapacity(delta);
+    const schedulers = this.checkDelta(delta);
     const touched: ServiceEntry[] = [];
     for (const key of delta.removed) {
       const id = this.svcIds.get(key);
@@ -264,12 +263,27 @@ export class ServiceRuntime {
     }
     delta.services.forEach((d, i) => touched.push(this.applyService(d, schedulers[i])));
     if (delta.removed.length || delta.services.some((d) => d.settings)) this.rebuildIndex();
-    this.staged = null;
+    // What this delta used is spent; what a version staged and a later part of it uses stays (Engine.checkDelta).
+    if (this.staged) {
+      for (const d of delta.services) this.staged.services.delete(d.key);
+      if (this.staged.services.size === 0) this.staged = null;
+    }
     if (this.settleLater) return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
     this.flushUnsettled();
     // A few now, the rest on the data plane's tick: freeing is not part of the switch.
     this.collectDests(32);
     return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
+  }
+
+  /**
+   * Everything applyDelta checks before it changes anything (schedulers, staged
+   * servers, capacity), for a delta applied in parts: throws as applyDelta
+   * would. Returns the schedulers to create (null: keep the running one).
+   */
+  checkDelta(delta: TableDelta): Array<Scheduler | null> {
+    const schedulers = delta.services.map((d) => this.staged?.services.get(d.key)?.fresh ?? this.check(d));
+    this.checkCapacity(delta);
+    return schedulers;
   }
 
   /**
