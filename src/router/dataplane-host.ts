@@ -195,7 +195,7 @@ export class DataPlaneHost {
     if (all.length <= SWITCH_PART) return this.apply(delta);
     this.engine.checkDelta(delta);
     const layouts: ServiceLayout[] = [];
-    let n = SWITCH_PART;
+    let n = SWITCH_PART / 2; // the first part small: the code runs cold (unoptimised) at a switch
     for (let k = 0; k < all.length; ) {
       const t0 = this.clock();
       const first = k === 0;
