@@ -14,6 +14,8 @@
 //   the client's data connection to VIP:port is expected (expect.ts).
 // Only text that begins a segment and ends in it is seen (text.ts), as in IPVS.
 // Control connections are few and slow, so this path recomputes whole checksums.
+// IPv6 control connections have their own entry points (helper6.ts): EPRT |2| and
+// EPSV only, nothing rewritten; they share the sessions and the counters.
 import { writeU16 } from '../../packet/bytes.js';
 import { checksum, l4Checksum, pseudoSum } from '../../packet/checksum.js';
 import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT } from '../../conn/flags.js';
