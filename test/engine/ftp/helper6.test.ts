@@ -199,3 +199,32 @@ describe('FTP helper over IPv6, passive mode (EPSV, 229)', () => {
     expect(e.counters.n[N_FTP_DATA_CONNS]).toBe(0);
   });
 });
+
+describe('FTP helper over IPv6, bad text', () => {
+  /** A seeded LCG, so a failure replays. */
+  const lcg = (seed: number) => () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const ALPHABET = '0123456789abcdefABCDEF:.|!2 \r\n%x';
+
+  it('reads mangled EPRT commands without reading past the segment, and forwards each segment as it came', () => {
+    const r = lcg(13);
+    const m = new FtpMatch();
+    const e = world();
+    control(e);
+    let seq = CSEQ;
+    for (let k = 0; k < 2000; k++) {
+      const n = 1 + Math.floor(r() * 60);
+      let s = 'EPRT |2|';
+      for (let j = 0; j < n; j++) s += ALPHABET[Math.floor(r() * ALPHABET.length)];
+      // The text sits inside a bigger buffer: the parser must stop at `end`, not at the buffer's end.
+      const b = Uint8Array.from(text(s + '|50000|\r\n'));
+      const kind = ftpCommand6(b, 0, s.length, m);
+      if (kind === FTP_EPRT) expect(m.end).toBeLessThanOrEqual(s.length);
+      if (k % 20 === 0) {
+        inbound(e, { sport: 40000, dport: 21, seq, ack: SSEQ, payload: s });
+        seq += s.length;
+      }
+    }
+    // Whatever the fuzz made of the data connections, the control connection is still served.
+    inbound(e, { sport: 40000, dport: 21, seq, ack: SSEQ, payload: 'NOOP\r\n' });
+  });
+});
