@@ -13,13 +13,15 @@
 // appended after the received frames (Batch.slots); this path is taken by
 // tunnel servers' GSO frames only.
 import { readU16, readU32, writeU16, writeU32 } from '../packet/bytes.js';
-import { pseudoSum } from '../packet/checksum.js';
+import { pseudoSum, pseudoSum6 } from '../packet/checksum.js';
+import { IPV6_HLEN } from '../packet/ipv6.js';
 import { IPPROTO_TCP, ipv4SetChecksum } from '../packet/ipv4.js';
 import type { FrameInfo } from '../packet/parse.js';
 import { VERDICT_TX, type Batch } from '../frames/batch.js';
 import { DROP_NO_ROOM, DROP_TUNNEL_GSO, N_TUNNEL_GSO_CUT } from './counters.js';
 import type { Engine } from './engine.js';
 import { encapAt, outerLen, pathMtu, tooBig } from './tunnel.js';
+import { encapAt6 } from './tunnel6.js';
 
 /** virtio_net_hdr gso_type: VIRTIO_NET_HDR_GSO_TCPV4, and the ECN bit that may come with it. */
 export const GSO_TCPV4 = 1;
@@ -56,6 +58,24 @@ export function tunnelGso(engine: Engine, batch: Batch, i: number, info: FrameIn
   const mtu = pathMtu(engine, neigh, hlen);
   // __mtu_check_toobig_v4: a GSO packet is too big when one of its segments would be.
   if (hdrs + mss > mtu) return tooBig(engine, batch, i, info, (buf[l3 + 6] & 0x40) !== 0, mtu);
+  return cutSegments(engine, batch, i, l3, ihl, thl, payload, mss, hlen, false, dest, vaddr, neigh);
+}
+
+/**
+ * The cutting both families share: the super-frame at frame i (IPv4 or IPv6
+ * header of `ihl` bytes at l3, TCP header of `thl`) cut into segments of `mss`
+ * payload bytes, each written past the batch's frames and encapsulated (encapAt
+ * for IPv4, with `x` the connection's VIP; encapAt6 for IPv6, with `x` its slot).
+ * The first segment takes frame i's place, the others are appended. Returns
+ * frame i's verdict.
+ */
+export function cutSegments(
+  engine: Engine, batch: Batch, i: number, l3: number, ihl: number, thl: number, payload: number, mss: number,
+  hlen: number, v6: boolean, dest: number, x: number, neigh: number,
+): number {
+  const buf = batch.buf;
+  const l4 = l3 + ihl;
+  const hdrs = ihl + thl;
   const n = Math.ceil(payload / mss);
   const o = batch.off[i];
   const l2len = l3 - o;
@@ -64,7 +84,7 @@ export function tunnelGso(engine: Engine, batch: Batch, i: number, info: FrameIn
   }
   const seq = readU32(buf, l4 + 4);
   const flags = buf[l4 + 13];
-  const id = readU16(buf, l3 + 4);
+  const id = v6 ? 0 : readU16(buf, l3 + 4);
   const ifIn = batch.ifIn[i];
   let first = 0;
   for (let k = 0; k < n; k++) {
@@ -76,7 +96,8 @@ export function tunnelGso(engine: Engine, batch: Batch, i: number, info: FrameIn
     buf.copyWithin(inner, l3, l4 + thl);
     buf.copyWithin(inner + hdrs, l4 + thl + k * mss, l4 + thl + k * mss + len);
     const f = (k === n - 1 ? flags : flags & ~(TCP_FIN | TCP_PSH)) & (k === 0 ? 0xff : ~TCP_CWR);
-    writeSegment(buf, inner, ihl, thl, len, (seq + k * mss) >>> 0, f, (id + k) & 0xffff);
+    if (v6) writeSegment6(buf, inner, thl, len, (seq + k * mss) >>> 0, f);
+    else writeSegment(buf, inner, ihl, thl, len, (seq + k * mss) >>> 0, f, (id + k) & 0xffff);
     const j = k === 0 ? i : batch.append(at, 0, ifIn);
     batch.gsoType[j] = 0;
     batch.gsoSize[j] = 0;
@@ -84,7 +105,7 @@ export function tunnelGso(engine: Engine, batch: Batch, i: number, info: FrameIn
     batch.csumPartial[j] = 1;
     batch.csumStart[j] = l2len + ihl;
     batch.csumOffset[j] = TCP_CSUM_OFFSET;
-    const v = encapAt(engine, batch, j, at, l2len, hlen, hdrs + len, dest, vaddr, neigh);
+    const v = v6 ? encapAt6(engine, batch, j, at, l2len, hlen, hdrs + len, dest, x, neigh) : encapAt(engine, batch, j, at, l2len, hlen, hdrs + len, dest, x, neigh);
     if (k === 0) first = v;
     else {
       batch.verdict[j] = v;
@@ -93,6 +114,15 @@ export function tunnelGso(engine: Engine, batch: Batch, i: number, info: FrameIn
   }
   engine.counters.n[N_TUNNEL_GSO_CUT]++;
   return first;
+}
+
+/** One segment's IPv6 payload length, sequence number and flags, and the pseudo-header sum the device completes. */
+function writeSegment6(buf: Uint8Array, l3: number, thl: number, len: number, seq: number, flags: number): void {
+  const l4 = l3 + IPV6_HLEN;
+  writeU16(buf, l3 + 4, thl + len);
+  writeU32(buf, l4 + 4, seq);
+  buf[l4 + 13] = flags;
+  writeU16(buf, l4 + TCP_CSUM_OFFSET, pseudoSum6(buf, l3, IPPROTO_TCP, thl + len));
 }
 
 /**
