@@ -59,6 +59,17 @@ function addUdp6Service(cf: string): string {
   return `${cf}\nvirtual udp6 {\n    active = 1\n    address = ${vip} eth0:1\n    port = ${UDP_PORT}\n    scheduler = rr\n    protocol = udp\n    timeout = 6\n    reentry = 15\n${servers.join('\n')}\n}\n`;
 }
 
+/**
+ * An IPv6 firewall-mark service (ipvsadm -f 60 -6): the client's TCP to [VIP6]:8080 and :8081,
+ * marked by an ip6tables-style rule, persistent, to the v6 real servers' port 80.
+ */
+function addMark6Service(cf: string): string {
+  const v6 = [...new Set([...cf.matchAll(/^ {8}address = (2001:\S+)$/gm)].map((m) => m[1]))];
+  const vip = /address = (2001:\S+) eth0:1/.exec(cf)![1];
+  const servers = v6.map((a, k) => `    server m${k + 1} {\n        address = ${a}\n        active = 1\n        port = 80\n        weight = 1\n    }`);
+  return `fwmark_rule = tcp ${vip} 8080,8081 60\n${cf}\nvirtual mark6 {\n    active = 1\n    address = ${vip} eth0:1\n    fwmark = 60\n    persistent = 60\n    scheduler = rr\n    protocol = tcp\n    timeout = 6\n    reentry = 15\n${servers.join('\n')}\n}\n`;
+}
+
 /** A real server's UDP answerer on [::]:PORT: "<name> <request>"; ends by itself. */
 const UDP_SERVER = `const [name, port] = process.argv.slice(1);
 setTimeout(() => process.exit(0), 120000).unref();
@@ -82,7 +93,7 @@ function one(i) {
 run(`IPv6 through the router, LVS-NAT${why}`, () => {
   let r: Running | undefined;
   beforeAll(async () => {
-    r = await upWithRouter({ mode: 'nat', backend: 'native', ipv6: true, edit: addUdp6Service });
+    r = await upWithRouter({ mode: 'nat', backend: 'native', ipv6: true, edit: (cf) => addMark6Service(addUdp6Service(cf)) });
     try {
       const lab = r.lab;
       for (const rs of lab.serverNames) {
@@ -132,6 +143,18 @@ run(`IPv6 through the router, LVS-NAT${why}`, () => {
     const answers = out.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { from?: string; text?: string; error?: string });
     expect(answers.map((a) => [a.from, a.error, a.text?.length])).toEqual(Array.from({ length: 3 }, (_, i) => [lab.v6!.vip, undefined, 4 + `hello ${i}`.length + 4000]));
   }, 60_000);
+
+  it('an IPv6 firewall-mark service (-f 60 -6) takes both marked ports and keeps the client on one server (persistence)', async () => {
+    const lab = r!.lab;
+    const names = bodies(lab);
+    const got: string[] = [];
+    for (const port of [8080, 8081, 8080, 8081]) {
+      const c = await lab.exec('client', ['curl', '-6', '-g', '-sS', '-m', '3', `http://[${lab.v6!.vip}]:${port}/`], { timeoutMs: 5000 });
+      got.push(names[c.stdout] ?? `curl exit ${c.code}: ${c.stderr.trim()} ${c.stdout}`);
+    }
+    expect(new Set(got).size).toBe(1);
+    expect(got[0]).toMatch(/^rs\d$/);
+  }, 30_000);
 
   it('answers ping6 of the v6 VIP, from the router (the client finds the VIP at the router\'s MAC by NDP)', async () => {
     const lab = r!.lab;
