@@ -4,6 +4,7 @@
 // 16-byte struct in6_addr; 72 bytes before any option. v0 has no IPv6: a v0
 // master leaves such conns out (ip_vs_sync_conn_v0 returns for cp->af != AF_INET).
 import { describe, expect, it } from 'vitest';
+import { prng } from '../packet/helpers.js';
 import * as tcp from '../../src/conn/tcp-states.js';
 import { ipv6Words, parseIPv4 } from '../../src/model/index.js';
 import { foldWords6 } from '../../src/packet/ipv6.js';
@@ -122,5 +123,30 @@ describe('sync wire: IPv6 conns (struct ip_vs_sync_v6)', () => {
     const m = GOLDEN.slice();
     m[8] = 3;
     expect(parse(m).stats).toMatchObject({ conns: 3, ipv6: 2, malformed: 0 });
+  });
+});
+
+describe('sync wire: IPv6 fuzz', () => {
+  it('mutations of the IPv6 golden message: no throw, no read outside the datagram, counts add up', () => {
+    const rnd = prng(0x6eed);
+    for (let i = 0; i < 3000; i++) {
+      let m = GOLDEN.slice();
+      for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) m[Math.floor(rnd() * m.length)] = Math.floor(rnd() * 256);
+      if (rnd() < 0.3) m = m.slice(0, Math.floor(rnd() * m.length));
+      if (m.length >= 4 && rnd() < 0.8) { m[2] = m.length >> 8; m[3] = m.length & 255; }
+      // The same bytes amid random ones: what lies outside the datagram never matters.
+      const around = (): Uint8Array => {
+        const big = Uint8Array.from({ length: m.length + 64 }, () => Math.floor(rnd() * 256));
+        big.set(m, 32);
+        return big.subarray(32, 32 + m.length);
+      };
+      const a = parse(around()), b = parse(around());
+      expect(b).toEqual(a);
+      const st = a.stats;
+      expect(st.messages + st.badLength + st.wrongSyncid).toBe(1);
+      expect(st.conns).toBe(a.conns.length);
+      expect(st.ipv6).toBeLessThanOrEqual(st.conns);
+      expect(st.truncated + st.malformed).toBeLessThanOrEqual(1);
+    }
   });
 });
