@@ -7,7 +7,7 @@
 // server the primary chose (without sync the backup would reset it). The client
 // sends first after the takeover: a synced IPv6 conn learns the client's MAC
 // from the client's next packet (see README, connection sync).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/control/client.js';
@@ -20,8 +20,9 @@ const run = ROOT && nativeBuilt ? describe : describe.skip;
 const why = !ROOT ? ' (skipped: needs root for network namespaces)' : !nativeBuilt ? ' (skipped: the native addon is not built)' : '';
 
 /**
- * One keep-alive connection to [vip]:80: 5 requests, then the file `ready`, then
- * waits (at most 30 s) for the file `go`, then 5 more. One JSON line per request.
+ * One keep-alive connection to [vip]:80: 5 requests, then the file `ready` (its
+ * local port), then waits (at most 30 s) for the file `go`, then 5 more. One JSON
+ * line per request.
  */
 const CLIENT = `const [vip, ready, go] = process.argv.slice(1);
 const fs = require('node:fs'), http = require('node:http');
@@ -39,8 +40,9 @@ function get(phase) {
   });
 }
 (async () => {
-  for (let i = 0; i < 5; i++) { console.log(JSON.stringify(await get(1))); await sleep(200); }
-  fs.writeFileSync(ready, '');
+  let port = 0;
+  for (let i = 0; i < 5; i++) { const a = await get(1); port = a.port || port; console.log(JSON.stringify(a)); await sleep(200); }
+  fs.writeFileSync(ready, String(port));
   for (let t = 0; t < 300 && !fs.existsSync(go); t++) await sleep(100);
   for (let i = 0; i < 5; i++) { console.log(JSON.stringify(await get(2))); await sleep(200); }
   agent.destroy();
@@ -84,9 +86,10 @@ run(`IPv6 connection sync across a takeover${why}`, () => {
 
       const ready = join(lab.stateDir, 'sync6-ready'), go = join(lab.stateDir, 'sync6-go');
       const client = lab.exec('client', [process.execPath, '-e', CLIENT, vip, ready, go], { timeoutMs: 60_000 });
-      await until('the client\'s first requests', 10_000, async () => existsSync(ready));
+      await until('the client\'s first requests', 10_000, async () => existsSync(ready) && readFileSync(ready, 'utf8') !== '');
       // The backup has the connection, from the primary's sync messages, bound to the same server.
-      const onPrimary = (await api.router.connections(0, 100)).conns.filter((c) => c.virtual === vip && c.state === 'ESTABLISHED');
+      const port = Number(readFileSync(ready, 'utf8'));
+      const onPrimary = (await api.router.connections(0, 100)).conns.filter((c) => c.virtual === vip && c.clientPort === port && c.state === 'ESTABLISHED');
       expect(onPrimary).toHaveLength(1);
       const want = onPrimary[0];
       await until('the backup to hold the synced connection', 5_000, async () =>
