@@ -162,6 +162,13 @@ export function runEngineBench6(opts: { quick?: boolean } = {}): Row[] {
   const nat6 = engine6('nat', 1 << 16);
   establish6(nat6, 10_000);
   pair('NAT established, 10k flows (in+out)', () => establishedRate(nat4, 10_000, true, 5e6 * scale), () => establishedRate6(nat6, 10_000, true, 5e6 * scale));
+  // Heap growth over established IPv6 frames (both directions): the path allocates nothing per packet.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  establishedRate6(nat6, 10_000, true, 5e6 * scale);
+  gc?.();
+  rows.push({ benchmark: `IPv6 heap growth over ${5 * scale} M frames`, bytes: process.memoryUsage().heapUsed - before, note: gc ? 'after gc' : 'run with --expose-gc' });
   const dr4 = benchEngine('dr', 1 << 16);
   establish(dr4, 10_000);
   const dr6 = engine6('dr', 1 << 16);

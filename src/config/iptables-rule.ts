@@ -13,6 +13,8 @@ export interface IptRule {
   readonly chain: string;
   protocol: 'tcp' | 'udp' | 'all';
   address: number;
+  /** An ip6tables rule's destination (canonical text; `address` is 0). */
+  address6?: string;
   prefixLen: number;
   /** Destination ports; [[0, 65535]] when the rule names none. */
   ports: PortRanges;
@@ -98,7 +100,7 @@ export function readRule(toks: readonly string[], line: number, table: string): 
         // iptables clears host bits itself (198.18.0.10/24 is saved as 198.18.0.0/24).
         const d = parseDestination(v, true);
         if ('code' in d) error(d.code, d.message);
-        else [r.address, r.prefixLen] = [d.address, d.prefixLen];
+        else [r.address, r.address6, r.prefixLen] = [d.address, d.address6, d.prefixLen];
         break;
       }
       case '-p': case '--protocol': {

@@ -97,7 +97,8 @@ function prerouting(file: string, all: readonly IptRule[], problem: Report, note
       if (r.cannot.length || r.mark === null) return;
       if (r.iface) note(r.line, READ, `-i ${r.iface} is not checked: tsvs classifies every packet it receives`);
       const origin = `${file}:${r.line}`;
-      for (const [portLo, portHi] of r.ports) out.push({ protocol: r.protocol, address: r.address, prefixLen: r.prefixLen, portLo, portHi, mark: r.mark, origin });
+      const v6 = r.address6 !== undefined ? { address6: r.address6 } : {};
+      for (const [portLo, portHi] of r.ports) out.push({ protocol: r.protocol, address: r.address, ...v6, prefixLen: r.prefixLen, portLo, portHi, mark: r.mark, origin });
       return;
     }
     const nextMark = chain.slice(k + 1).find((x) => x.target === 'MARK');

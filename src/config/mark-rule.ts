@@ -6,11 +6,13 @@
 //
 //   PROTOCOL     tcp | udp | all   (all with PORTS other than `any`: TCP or UDP to those ports)
 //   DESTINATION  198.18.0.10 | 198.18.0.0/24 | 198.18.0.0/255.255.255.0 | any (= 0.0.0.0/0)
+//                | 2001:db8::10 | 2001:db8::/64 | ::/0 (an IPv6 rule: ip6tables' spelling,
+//                  for the flows of IPv6 firewall-mark services, ipvsadm -f N -6)
 //   PORTS        80 | 80,443 | 10000:20000 | 21,10000:20000 | any
 //   MARK         1..4294967295, decimal or 0x hex (0x50 = 80)
 //
 // One line with a port list gives one MarkRule per item, all with that line as origin.
-import { formatIPv4, maskToPrefix, parseIPv4, parseNetmask, prefixToMask, type MarkRule } from '../model/index.js';
+import { formatIPv4, formatIPv6Words, ipv6Words, maskToPrefix, parseIPv4, parseIPv6, parseNetmask, prefixToMask, type MarkRule } from '../model/index.js';
 import type { ConfigErrorCode } from './errors.js';
 import type { Parsed } from './values.js';
 
@@ -18,6 +20,8 @@ import type { Parsed } from './values.js';
 export interface MarkSpec {
   readonly protocol: 'tcp' | 'udp' | 'all';
   readonly address: number;
+  /** An IPv6 destination network (canonical text; `address` is 0). */
+  readonly address6?: string;
   readonly prefixLen: number;
   /** Inclusive destination port ranges; [[0, 65535]] is `any`. */
   readonly ports: readonly (readonly [number, number])[];
@@ -43,13 +47,14 @@ export function parseMarkRule(key: string, args: readonly string[]): Parsed {
   const mark = parseMark(markText);
   if (mark === null) return fail('INTEXPECTED', `${key}: mark "${markText}" is not a whole number (decimal or 0x hex)`);
   if (mark < 1 || mark > 0xffffffff) return fail('RANGE', `${key}: mark ${markText} is outside 1..4294967295 (0 means no mark)`);
-  const spec: MarkSpec = { protocol: proto as MarkSpec['protocol'], address: d.address, prefixLen: d.prefixLen, ports, mark };
+  const spec: MarkSpec = { protocol: proto as MarkSpec['protocol'], address: d.address, ...(d.address6 !== undefined ? { address6: d.address6 } : {}), prefixLen: d.prefixLen, ports, mark };
   return { value: spec };
 }
 
 /** The four words that write a MarkSpec back (inverse of parseMarkRule). */
 export function formatMarkRule(spec: MarkSpec): string[] {
-  const dest = spec.prefixLen === 0 && spec.address === 0 ? 'any' : spec.prefixLen === 32 ? formatIPv4(spec.address) : `${formatIPv4(spec.address)}/${spec.prefixLen}`;
+  const dest = spec.address6 !== undefined ? (spec.prefixLen === 128 ? spec.address6 : `${spec.address6}/${spec.prefixLen}`)
+    : spec.prefixLen === 0 && spec.address === 0 ? 'any' : spec.prefixLen === 32 ? formatIPv4(spec.address) : `${formatIPv4(spec.address)}/${spec.prefixLen}`;
   const full = spec.ports.some(([lo, hi]) => lo === 0 && hi === 65535);
   const ports = full ? 'any' : spec.ports.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}:${hi}`)).join(',');
   return [spec.protocol, dest, ports, String(spec.mark)];
@@ -57,7 +62,8 @@ export function formatMarkRule(spec: MarkSpec): string[] {
 
 /** The MarkRules of one line: one per port range, in the order written. */
 export function expandMarkSpec(spec: MarkSpec, origin: string): MarkRule[] {
-  return spec.ports.map(([portLo, portHi]) => ({ protocol: spec.protocol, address: spec.address, prefixLen: spec.prefixLen, portLo, portHi, mark: spec.mark, origin }));
+  const v6 = spec.address6 !== undefined ? { address6: spec.address6 } : {};
+  return spec.ports.map(([portLo, portHi]) => ({ protocol: spec.protocol, address: spec.address, ...v6, prefixLen: spec.prefixLen, portLo, portHi, mark: spec.mark, origin }));
 }
 
 /**
@@ -69,11 +75,11 @@ export function groupMarkRules(rules: readonly MarkRule[]): MarkSpec[] {
   for (const r of rules) {
     const last = out[out.length - 1];
     const s = last?.spec;
-    if (s && last.origin === r.origin && s.protocol === r.protocol && s.address === r.address && s.prefixLen === r.prefixLen && s.mark === r.mark) {
+    if (s && last.origin === r.origin && s.protocol === r.protocol && s.address === r.address && s.address6 === r.address6 && s.prefixLen === r.prefixLen && s.mark === r.mark) {
       s.ports.push([r.portLo, r.portHi]);
       continue;
     }
-    out.push({ origin: r.origin, spec: { protocol: r.protocol, address: r.address, prefixLen: r.prefixLen, ports: [[r.portLo, r.portHi]], mark: r.mark } });
+    out.push({ origin: r.origin, spec: { protocol: r.protocol, address: r.address, ...(r.address6 !== undefined ? { address6: r.address6 } : {}), prefixLen: r.prefixLen, ports: [[r.portLo, r.portHi]], mark: r.mark } });
   }
   return out.map((o) => o.spec);
 }
@@ -84,8 +90,9 @@ export function groupMarkRules(rules: readonly MarkRule[]): MarkSpec[] {
  * hides a typo such as 198.18.0.10/24 meant as /32); `clearHostBits` does as
  * iptables does, for the importer.
  */
-export function parseDestination(text: string, clearHostBits = false): { address: number; prefixLen: number } | { code: 'BADHOSTNAME' | 'BADNETMASK'; message: string } {
+export function parseDestination(text: string, clearHostBits = false): { address: number; address6?: string; prefixLen: number } | { code: 'BADHOSTNAME' | 'BADNETMASK'; message: string } {
   if (text === 'any') return { address: 0, prefixLen: 0 };
+  if (text.includes(':')) return parseDestination6(text, clearHostBits);
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const address = parseIPv4(addrText);
@@ -98,6 +105,23 @@ export function parseDestination(text: string, clearHostBits = false): { address
   if (clearHostBits) return { address: net, prefixLen };
   if (net !== address) return { code: 'BADNETMASK', message: `${text} has host bits set beyond /${prefixLen}; write ${formatIPv4(net)}/${prefixLen} (or ${addrText} alone for one address)` };
   return { address, prefixLen };
+}
+
+/** An IPv6 destination: `2001:db8::10` (a /128), `2001:db8::/64`, `::/0`; host bits as parseDestination's. */
+function parseDestination6(text: string, clearHostBits: boolean): { address: number; address6: string; prefixLen: number } | { code: 'BADHOSTNAME' | 'BADNETMASK'; message: string } {
+  const slash = text.indexOf('/');
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const canon = parseIPv6(addrText) ?? (addrText === '::' ? '::' : null);
+  if (canon === null) return { code: 'BADHOSTNAME', message: `destination "${addrText}" is not an IPv6 address (host names are not resolved)` };
+  if (slash < 0) return { address: 0, address6: canon, prefixLen: 128 };
+  const lenText = text.slice(slash + 1);
+  const prefixLen = /^\d{1,3}$/.test(lenText) ? Number(lenText) : -1;
+  if (prefixLen < 0 || prefixLen > 128) return { code: 'BADNETMASK', message: `"${lenText}" in ${text} is not an IPv6 prefix length 0..128` };
+  const w = ipv6Words(canon);
+  for (let k = 0, left = prefixLen; k < 4; k++, left -= 32) w[k] &= left >= 32 ? -1 : left <= 0 ? 0 : ~(-1 >>> left);
+  const net = formatIPv6Words(w);
+  if (clearHostBits || net === canon) return { address: 0, address6: net, prefixLen };
+  return { code: 'BADNETMASK', message: `${text} has host bits set beyond /${prefixLen}; write ${net}/${prefixLen} (or ${addrText} alone for one address)` };
 }
 
 export type PortRanges = Array<readonly [number, number]>;

@@ -121,6 +121,12 @@ function addDataPlaneFamilies(f: Families, dp: DataPlaneView): void {
     f.counter('tsvs_datagrams_fragmented_total', 'Forwarded datagrams with DF clear over the egress MTU that the router sent in fragments (ip_fragment).').inc(dp.fragmented.datagrams);
     f.counter('tsvs_fragments_created_total', 'Fragments the router sent for the datagrams it fragmented.').inc(dp.fragmented.fragments);
   }
+  if (dp.ipv6) {
+    f.counter('tsvs_ipv6_frames_total', 'IPv6 frames the data plane read.').inc(dp.ipv6.frames);
+    f.counter('tsvs_ndp_advertisements_total', 'Neighbor Advertisements sent answering solicitations for the router\'s IPv6 addresses.').inc(dp.ipv6.ndpAdverts);
+    f.counter('tsvs_icmp6_echo_replies_total', 'ICMPv6 echo replies sent for the router\'s IPv6 addresses.').inc(dp.ipv6.echoReplies);
+    f.counter('tsvs_icmp6_packet_too_big_total', 'ICMPv6 Packet Too Big sent for datagrams over the egress (or tunnel) MTU.').inc(dp.ipv6.tooBig);
+  }
   if (dp.backend) addBackendFamilies(f, dp.backend);
   f.gauge('tsvs_connection_table_entries', 'Connections and persistence templates in the connection table.').set(dp.conns);
   f.gauge('tsvs_connection_table_capacity', 'Entries the connection table can hold.').set(dp.connCapacity);

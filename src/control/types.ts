@@ -251,6 +251,8 @@ export interface DataPlaneView {
   tunnel?: { sent: number; gsoCut: number };
   /** Datagrams with DF clear over the egress MTU that the router fragmented, and the fragments sent for them (engine/fragment-out.ts). */
   fragmented?: { datagrams: number; fragments: number };
+  /** IPv6 (engine/ipv6.ts): frames seen, Neighbor Advertisements answering solicitations, echo replies, Packet Too Big sent. */
+  ipv6?: { frames: number; ndpAdverts: number; echoReplies: number; tooBig: number };
   /** The packet backend's losses below the engine, by PORT_COUNTER_NAMES (ring_drops, truncated, oversize, tx_unsent, tx_errors, tx_waits, if_rx_dropped, if_tx_dropped). */
   backend?: Record<string, number>;
   /** With several data-plane workers (tsvs start --workers N): each one's share; every other figure here is their sum. */

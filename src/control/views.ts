@@ -171,6 +171,7 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     nextHop: { held: all.next_hop_frames_held ?? 0, sent: all.next_hop_held_sent ?? 0 },
     tunnel: { sent: all.tunneled ?? 0, gsoCut: all.tunnel_gso_cut ?? 0 },
     fragmented: { datagrams: all.datagrams_fragmented ?? 0, fragments: all.fragments_sent ?? 0 },
+    ipv6: { frames: all.ipv6_frames ?? 0, ndpAdverts: all.ndp_advertisements_sent ?? 0, echoReplies: all.icmp6_echo_replies ?? 0, tooBig: all.icmp6_too_big_sent ?? 0 },
     backend: Object.fromEntries(PORT_COUNTER_NAMES.map((k, i) => [k, m.backend?.[i] ?? 0])),
   };
 }

@@ -172,11 +172,7 @@ export class Engine {
    */
   applyDelta(delta: TableDelta): ServiceLayout[] {
     const g = delta.globals;
-    if (g) {
-      for (const a of g.addresses) {
-        if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${a.address6 ?? formatIPv4(a.address)} is on device ${a.device}, which the engine does not have`);
-      }
-    }
+    if (g) this.checkAddresses(g.addresses);
     const layouts = this.services.applyDelta(delta);
     if (g) {
       this.addresses = g.addresses.filter((a) => a.address6 === undefined);
@@ -197,6 +193,22 @@ export class Engine {
     }
     this.neighEvents.push(...(g ? this.refreshNeighbours(this.now) : this.syncNeighbours(this.now)));
     return layouts;
+  }
+
+  /**
+   * What applyDelta would refuse, checked without changing anything: for a
+   * delta the data plane's host applies in parts (DataPlaneHost.applyLater), so
+   * that a delta that cannot run is refused whole, before its first part.
+   */
+  checkDelta(delta: TableDelta): void {
+    if (delta.globals) this.checkAddresses(delta.globals.addresses);
+    this.services.checkDelta(delta);
+  }
+
+  private checkAddresses(addresses: readonly OwnedAddress[]): void {
+    for (const a of addresses) {
+      if (this.l2.ifIndex(a.device) < 0) throw new Error(`address ${a.address6 ?? formatIPv4(a.address)} is on device ${a.device}, which the engine does not have`);
+    }
   }
 
   /**

@@ -121,7 +121,7 @@ export class Ipv6Path {
       if (h === HIT_KEEP) return this.inbound(batch, i, slot, now);
       if (h === HIT_GONE) return e.drop(batch, i, C.DROP_DEST_GONE);
     }
-    const svc = e.services.lookup6(proto, a, 4, info.dport);
+    const svc = this.serviceFor(proto);
     if (svc === 0) return e.pass(C.PASS_NOT_OURS);
     // tcp_conn_schedule: only a SYN without RST opens a connection (or, with sloppy_tcp, any segment without RST).
     const opens = (info.tcpFlags & (TCP_SYN | TCP_RST)) === TCP_SYN || (e.admit.switches.sloppyTcp === true && (info.tcpFlags & TCP_RST) === 0);
@@ -162,6 +162,18 @@ export class Ipv6Path {
     writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
     batch.ifOut[i] = itf;
     return VERDICT_TX;
+  }
+
+  /** ip_vs_service_find for IPv6: an IPv6 firewall-mark service first (ip6tables rules), then protocol + VIP + port. */
+  private serviceFor(proto: number): number {
+    const e = this.e;
+    const rt = e.services;
+    if (rt.byMark6.size !== 0) {
+      const mark = e.marks.classify6(proto, this.a, 4, e.info.dport);
+      const svc = mark === 0 ? 0 : rt.byMark6.get(mark) ?? 0;
+      if (svc !== 0) return svc;
+    }
+    return rt.lookup6(proto, this.a, 4, e.info.dport);
   }
 
   /** LVS-TUN (tunnel6.ts); a GSO super-frame is cut into segments first (tunnel-gso6.ts). */

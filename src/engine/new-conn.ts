@@ -11,6 +11,9 @@ import { DEFAULT_SWITCHES, PROTO_TCP, PROTO_UDP, type Switches } from '../model/
 import { DROP_NO_DEST, DROP_TABLE_FULL, N_FIELDS, N_HALF_OPEN_EVICTED } from './counters.js';
 import { FWD_NAT, type ServiceRuntime } from './services.js';
 
+/** A firewall mark as the 4 words of a template's "virtual address" (0, 0, 0, mark). */
+const MARK_WORDS = new Int32Array(4);
+
 /** What a client packet does with the connection its tuple found (hit()). */
 export const HIT_KEEP = 0; // use it
 export const HIT_GONE = 1; // drop the packet: the connection's server is gone
@@ -124,7 +127,7 @@ export class NewConnections {
    * create() for an IPv6 packet: its source address at a[0..3], its destination
    * (the VIP) at a[4..7]. The schedulers hash the addresses' XOR folds, as the
    * kernel's do for IPv6 (ip_vs_sh_hashkey and the others). Persistence keeps a
-   * client address (/128) to its server. No FTP helper for IPv6.
+   * client network (the service's prefix length, /128 by default) to its server.
    */
   create6(svcId: number, proto: number, a: Int32Array, sport: number, dport: number, now: number): number {
     const rt = this.rt;
@@ -146,27 +149,46 @@ export class NewConnections {
     return slot;
   }
 
-  /** template() for IPv6: keyed (proto, client address, VIP, port), as ip_vs_sched_persist with a /128 netmask. */
+  /**
+   * An existing template keeps its real server while that server is available
+   * (and, with expire_quiescent_template, not quiesced): touched and true;
+   * otherwise it is expired and a new one is made.
+   */
+  private keeps(t: number, now: number): boolean {
+    const conns = this.conns;
+    const dests = this.rt.dests;
+    const d = conns.destOf(t);
+    if ((dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0)) {
+      conns.touch(t, now);
+      return true;
+    }
+    conns.expireNow(t);
+    return false;
+  }
+
+  /** template6's key: the client address, then the VIP (or a firewall mark's words). */
+  private readonly tkey6 = new Int32Array(8);
+
+  /** template() for IPv6: keyed (proto, client network, VIP, port), as ip_vs_sched_persist with the service's prefix length. */
   private template6(svcId: number, proto: number, a: Int32Array, sport: number, dport: number, now: number): number {
     const rt = this.rt;
     const svc = rt.services[svcId];
     const conns = this.conns;
     const dests = rt.dests;
     const m = svc.model;
-    const tvport = m.port === 21 || m.port === 0 ? 0 : dport;
-    let t = conns.lookupTemplate6(proto, a, 0, tvport);
-    if (t !== 0) {
-      const d = conns.destOf(t);
-      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
-      if (valid) {
-        conns.touch(t, now);
-        return t;
-      }
-      conns.expireNow(t);
-    }
+    // As template(): a firewall-mark service's templates are proto 0, "vaddr" the mark, port 0.
+    // The client network: an IPv6 service's persistMask is a prefix length (ipvsadm -M 64), 128 by default.
+    const k = this.tkey6;
+    k.set(a);
+    for (let w = 0, left = svc.persistMask || 128; w < 4; w++, left -= 32) k[w] &= left >= 32 ? -1 : left <= 0 ? 0 : ~(-1 >>> left);
+    if (m.fwmark) k.set(MARK_WORDS.fill(m.fwmark, 3), 4);
+    const tproto = m.fwmark ? 0 : proto;
+    const tvport = m.fwmark || m.port === 21 || m.port === 0 ? 0 : dport;
+    let t = conns.lookupTemplate6(tproto, k, 0, tvport);
+    if (t !== 0 && this.keeps(t, now)) return t;
     const dest = svc.scheduler.schedule(dests, a[0] ^ a[1] ^ a[2] ^ a[3], sport, a[4] ^ a[5] ^ a[6] ^ a[7], dport, now);
     if (dest === 0) return 0;
-    t = this.add6(proto, a, 0, tvport, rt.destAddr6, 4 * dest, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
+    t = this.add6(tproto, k, 0, tvport, rt.destAddr6, 4 * dest, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);
     if (t === 0) return 0;
     conns.setTimeout(t, svc.persistMs, now);
     return t;
@@ -200,15 +222,7 @@ export class NewConnections {
     const tvaddr = (m.fwmark ? m.fwmark : daddr) | 0;
     const tvport = m.fwmark || m.port === 21 || m.port === 0 ? 0 : dport;
     let t = conns.lookupTemplate(tproto, snet, tvaddr, tvport);
-    if (t !== 0) {
-      const d = conns.destOf(t);
-      const valid = (dests.flags[d] & DEST_F_AVAILABLE) !== 0 && !(this.switches.expireQuiescentTemplate && dests.weight[d] === 0);
-      if (valid) {
-        conns.touch(t, now);
-        return t;
-      }
-      conns.expireNow(t);
-    }
+    if (t !== 0 && this.keeps(t, now)) return t;
     const dest = svc.scheduler.schedule(dests, saddr, sport, daddr, dport, now);
     if (dest === 0) return 0;
     t = this.add(tproto, snet, 0, tvaddr, tvport, rt.destAddr[dest] | 0, rt.destPort[dest], dest, CONN_F_TEMPLATE, 0, now);

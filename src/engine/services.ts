@@ -161,6 +161,8 @@ export class ServiceRuntime {
   /** IPv6 dest addresses that gained their first dest or lost their last since takeAddressChanges6(). */
   private changed6 = false;
   readonly byMark = new Map<number, number>();
+  /** IPv6 firewall-mark services (ipvsadm -f N -6): the same marks name other services than IPv4's. */
+  readonly byMark6 = new Map<number, number>();
   /** Whether a persistent port-zero service exists (the kernel's nullsvc_counter). */
   private portZero = false;
   /** The table apply() was last given (the synchronous path). */
@@ -252,8 +254,7 @@ export class ServiceRuntime {
     for (const d of delta.services) {
       if (d.staged && !this.staged?.services.has(d.key)) throw new Error(`delta ${delta.version} names staged servers of ${d.key} that were not staged`);
     }
-    const schedulers = delta.services.map((d) => this.staged?.services.get(d.key)?.fresh ?? this.check(d));
-    this.checkCapacity(delta);
+    const schedulers = this.checkDelta(delta);
     const touched: ServiceEntry[] = [];
     for (const key of delta.removed) {
       const id = this.svcIds.get(key);
@@ -262,12 +263,27 @@ export class ServiceRuntime {
     }
     delta.services.forEach((d, i) => touched.push(this.applyService(d, schedulers[i])));
     if (delta.removed.length || delta.services.some((d) => d.settings)) this.rebuildIndex();
-    this.staged = null;
+    // What this delta used is spent; what a version staged and a later part of it uses stays (Engine.checkDelta).
+    if (this.staged) {
+      for (const d of delta.services) this.staged.services.delete(d.key);
+      if (this.staged.services.size === 0) this.staged = null;
+    }
     if (this.settleLater) return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
     this.flushUnsettled();
     // A few now, the rest on the data plane's tick: freeing is not part of the switch.
     this.collectDests(32);
     return touched.map((e) => ({ key: e.key, id: e.id, ids: e.ids }));
+  }
+
+  /**
+   * Everything applyDelta checks before it changes anything (schedulers, staged
+   * servers, capacity), for a delta applied in parts: throws as applyDelta
+   * would. Returns the schedulers to create (null: keep the running one).
+   */
+  checkDelta(delta: TableDelta): Array<Scheduler | null> {
+    const schedulers = delta.services.map((d) => this.staged?.services.get(d.key)?.fresh ?? this.check(d));
+    this.checkCapacity(delta);
+    return schedulers;
   }
 
   /**
@@ -299,7 +315,7 @@ export class ServiceRuntime {
       }
       if (id < 0) {
         id = this.allocDest();
-        this.bindDest(entry, this.keyAddr(rs), rs.port, id);
+        this.bindDest(entry, this.keyAddr(rs), rs.port, id, rs.address6 !== undefined);
         this.writeDest(id, entry, rs);
         this.dests.flags[id] |= DEST_F_AVAILABLE; // done here, not in the switch: see StagedService.back
       } else {
@@ -559,7 +575,7 @@ export class ServiceRuntime {
       let id = this.destOf(entry, addr, rs.port);
       if (id < 0) {
         id = this.allocDest();
-        this.bindDest(entry, addr, rs.port, id);
+        this.bindDest(entry, addr, rs.port, id, rs.address6 !== undefined);
       }
       if ((this.dests.flags[id] & DEST_F_AVAILABLE) === 0) {
         this.retired.restore(id);
@@ -647,9 +663,10 @@ export class ServiceRuntime {
     const index = new ServiceIndex(live.length);
     const index6 = new ServiceIndex6(live.filter((e) => e.vip6 !== null).length);
     this.byMark.clear();
+    this.byMark6.clear();
     this.portZero = live.some((e) => !e.model.fwmark && e.model.port === 0);
     for (const e of live) {
-      if (e.model.fwmark) this.byMark.set(e.model.fwmark, e.id);
+      if (e.model.fwmark) (e.model.family6 ? this.byMark6 : this.byMark).set(e.model.fwmark, e.id);
       else if (e.vip6 !== null) index6.set(e.proto, e.vip6, 0, e.model.port, e.id);
       else index.set(e.proto, e.model.address, e.model.port, e.id);
     }
@@ -731,10 +748,13 @@ export class ServiceRuntime {
     return this.destIds.get(destKey(address, port), entry.id);
   }
 
-  private bindDest(entry: ServiceEntry, address: number, port: number, id: number): void {
+  /** `v6`: an IPv6 server (decided by the server: a staged new service has no settings yet). */
+  private bindDest(entry: ServiceEntry, address: number, port: number, id: number, v6: boolean): void {
     this.destIds.set(destKey(address, port), entry.id, id);
     entry.destCount++;
-    if (entry.vip6 !== null) this.refAddress6(address, 1);
+    // destV6 is written with the rest of the dest's settings, after this.
+    this.destV6[id] = v6 ? 1 : 0;
+    if (v6) this.refAddress6(address, 1);
     else this.refAddress(address, 1);
   }
 

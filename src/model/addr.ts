@@ -92,14 +92,6 @@ export function parseAddr(text: string): { address: number; address6?: string } 
   return v6 === null ? null : { address: 0, address6: v6 };
 }
 
-/** The 128 bits as 4 big-endian 32-bit words (signed, as Int32Array holds them). */
-export function ipv6Words(text: string): Int32Array {
-  const n = new Address6(text).bigInt();
-  const w = new Int32Array(4);
-  for (let i = 0; i < 4; i++) w[i] = Number(BigInt.asIntN(32, n >> BigInt(96 - 32 * i)));
-  return w;
-}
-
 /** `addr` lies within `net`/`prefixLen` (both canonical IPv6 text, prefixLen 0..128). */
 export function prefixContains6(net: string, prefixLen: number, addr: string): boolean {
   if (prefixLen === 0) return true;
@@ -107,9 +99,5 @@ export function prefixContains6(net: string, prefixLen: number, addr: string): b
   return new Address6(net).bigInt() >> shift === new Address6(addr).bigInt() >> shift;
 }
 
-/** Canonical text of the 4 big-endian words at w[off..off+3] (the inverse of ipv6Words). */
-export function formatIPv6Words(w: Int32Array, off = 0): string {
-  let n = 0n;
-  for (let i = 0; i < 4; i++) n = (n << 32n) | BigInt(w[off + i] >>> 0);
-  return Address6.fromBigInt(n).correctForm();
-}
+// IPv6 text <-> 4 big-endian 32-bit words: one implementation, the packet layer's.
+export { ipv6Words, formatIPv6 as formatIPv6Words } from '../packet/ipv6.js';

@@ -83,8 +83,6 @@ export function validateService(svc: VirtualService): void {
   const v6 = serviceIsV6(svc);
   if (svc.fwmark) {
     if (!Number.isInteger(svc.fwmark) || svc.fwmark < 1 || svc.fwmark > 0xffffffff) fail('BAD_FWMARK', `firewall mark must be 1..4294967295`);
-    // The data plane classifies no IPv6 packets by mark yet (engine/marks.ts reads IPv4 headers).
-    if (v6) fail('V6_UNSUPPORTED', 'firewall-mark services are not supported yet for IPv6; use an IPv6 virtual address and port');
   } else {
     if (svc.address6 !== undefined) checkV6(svc.address6, svc.address, 'virtual address', fail);
     else if (!svc.address) fail('BAD_ADDRESS', 'a service needs a virtual IP address or a firewall mark');
@@ -159,7 +157,9 @@ function checkTunnel(rs: RealServer, at: string, fail: (code: string, msg: strin
 function validateMark(m: MarkRule): void {
   const at = `mark rule ${m.origin}`;
   if (!Number.isInteger(m.mark) || m.mark < 1 || m.mark > 0xffffffff) throw new ModelError('BAD_FWMARK', `${at}: mark must be 1..4294967295`);
-  if (!Number.isInteger(m.prefixLen) || m.prefixLen < 0 || m.prefixLen > 32) throw new ModelError('BAD_NETMASK', `${at}: prefix length must be 0..32`);
+  const max = m.address6 !== undefined ? 128 : 32;
+  if (!Number.isInteger(m.prefixLen) || m.prefixLen < 0 || m.prefixLen > max) throw new ModelError('BAD_NETMASK', `${at}: prefix length must be 0..${max}`);
+  if (m.address6 !== undefined && (parseIPv6(m.address6) ?? '::') !== m.address6) throw new ModelError('BAD_ADDRESS', `${at}: "${m.address6}" is not a canonical IPv6 network`);
   if (!isPort(m.portLo) || !isPort(m.portHi) || m.portLo > m.portHi) throw new ModelError('BAD_PORT', `${at}: port range ${m.portLo}:${m.portHi} is not valid`);
 }
 

@@ -90,6 +90,8 @@ export interface MarkRule {
   /** 'tcp', 'udp', or 'all' (any protocol). */
   readonly protocol: Protocol | 'all';
   readonly address: number;
+  /** An ip6tables rule's destination network (canonical text; `address` is 0); absent for IPv4. */
+  readonly address6?: string;
   readonly prefixLen: number;
   /** Destination port range, inclusive; 0..65535 matches any. */
   readonly portLo: number;

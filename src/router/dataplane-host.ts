@@ -86,6 +86,11 @@ const FRAG_ROOM = 8;
  * is optimised yet, never the other way round.
  */
 export const STEP_MS = 0.25;
+/**
+ * Services one step switches: a delta naming more goes in parts (switchInParts),
+ * the first this many, the next as many as the last part's pace fits in STEP_MS.
+ */
+const SWITCH_PART = 128;
 /** A change to a service of this many servers or more is staged and prepared ahead, whatever its size (applyLater). */
 const PREPARE_FROM = 1024;
 /** Servers staged, and remove pairs, between two looks at the clock. */
@@ -162,11 +167,48 @@ export class DataPlaneHost {
   /** A new table version, between two batches; throws (changing nothing) when the engine cannot run it. */
   apply(delta: TableDelta): ServiceLayout[] {
     const layouts = this.engine.applyDelta(delta);
+    this.applied(delta);
+    return layouts;
+  }
+
+  /** After a version is in: its number published, parked synced conns tried again, neighbours logged, addresses announced. */
+  private applied(delta: TableDelta): void {
     this.host[H_VERSION] = delta.version;
     // A server the checks admitted may be what synced conns were waiting for.
     if (this.sync !== null) this.sync.sweepParked(this.clock(), true);
     this.logNeighbours(this.engine.neighEvents.splice(0));
     if (delta.globals && this.running) this.announce();
+  }
+
+  /**
+   * The switch of a version, in parts of services each taking about STEP_MS,
+   * between batches, when it names more services than one step switches (a
+   * reload touching a thousand services): then a version is whole per service
+   * while its parts go in, over a few milliseconds, as `ipvsadm -R` and a
+   * keepalived reload change IPVS service by service. The delta is checked
+   * whole first (Engine.checkDelta), so one that cannot run is refused before
+   * any part; the globals and the services it removes go with the first part;
+   * its number is published after the last.
+   */
+  private async switchInParts(delta: TableDelta): Promise<ServiceLayout[]> {
+    const all = delta.services;
+    if (all.length <= SWITCH_PART) return this.apply(delta);
+    this.engine.checkDelta(delta);
+    const layouts: ServiceLayout[] = [];
+    let n = SWITCH_PART / 2; // the first part small: the code runs cold (unoptimised) at a switch
+    for (let k = 0; k < all.length; ) {
+      const t0 = this.clock();
+      const first = k === 0;
+      const part = { ...delta, services: all.slice(k, k + n), removed: first ? delta.removed : [], globals: first ? delta.globals : null };
+      for (const l of this.engine.applyDelta(part)) layouts.push(l);
+      k += part.services.length;
+      const took = this.clock() - t0;
+      this.onStep?.('switch', took);
+      // As many services next time as fit the step at this one's pace.
+      n = Math.max(16, Math.min(4096, Math.floor((n * STEP_MS) / Math.max(took, 0.01))));
+      if (k < all.length) await nextTurn();
+    }
+    this.applied(delta);
     return layouts;
   }
 
@@ -223,7 +265,7 @@ export class DataPlaneHost {
    */
   applyLater(delta: TableDelta): Promise<ServiceLayout[]> {
     // Nothing queued and nothing to prepare: at once, as apply() (callers stepping a fake clock count on no extra turn).
-    if (this.queued === 0 && !delta.services.some((d) => d.staged || this.isLong(d))) {
+    if (this.queued === 0 && delta.services.length <= SWITCH_PART && !delta.services.some((d) => d.staged || this.isLong(d))) {
       try {
         return Promise.resolve(this.switchNow(delta));
       } catch (e) {
@@ -244,7 +286,7 @@ export class DataPlaneHost {
         services.push({ ...d, upsert: [], remove: [], staged: true });
       }
       if (services.some((d, i) => d !== delta.services[i])) delta = { ...delta, services };
-      if (!services.some((d) => d.staged)) return this.switchNow(delta);
+      if (!services.some((d) => d.staged)) return this.switchNowInParts(delta);
       let t0 = this.clock();
       const due = async (): Promise<void> => {
         if (this.clock() - t0 < STEP_MS) return;
@@ -263,8 +305,11 @@ export class DataPlaneHost {
         await nextTurn();
         t0 = this.clock();
       }
-      const layouts = this.apply(delta);
-      this.onStep?.('switch', this.clock() - t0);
+      let layouts: ServiceLayout[];
+      if (delta.services.length <= SWITCH_PART) {
+        layouts = this.apply(delta);
+        this.onStep?.('switch', this.clock() - t0);
+      } else layouts = await this.switchInParts(delta);
       // What the switch left for after it (ServiceRuntime.settle), in steps too.
       const settle = this.engine.services.settle();
       for (let done = false; !done; ) {
@@ -281,6 +326,15 @@ export class DataPlaneHost {
   /** A service delta to a long list, which applyLater stages and prepares ahead. */
   private isLong(d: TableDelta['services'][number]): boolean {
     return !d.staged && (d.upsert.length > 0 || d.remove.length > 0) && (this.engine.services.entryOf(d.key)?.ids.length ?? 0) >= PREPARE_FROM;
+  }
+
+  /** switchNow for a delta of more services than one step switches: in parts, then what it leaves. */
+  private async switchNowInParts(delta: TableDelta): Promise<ServiceLayout[]> {
+    if (delta.services.length <= SWITCH_PART) return this.switchNow(delta);
+    const layouts = await this.switchInParts(delta);
+    const settle = this.engine.services.settle();
+    while (settle.next().done !== true);
+    return layouts;
   }
 
   /** A switch with nothing prepared, and what it leaves, in one step. */

@@ -76,6 +76,10 @@ export function snapshotOf(t: TableView, dp: DataPlaneView, now: number): StatsS
   if (dp.tunnel?.gsoCut) counters.tunnel_gso_cut = dp.tunnel.gsoCut;
   if (dp.fragmented?.datagrams) counters.datagrams_fragmented = dp.fragmented.datagrams;
   if (dp.fragmented?.fragments) counters.fragments_sent = dp.fragmented.fragments;
+  if (dp.ipv6?.frames) counters.ipv6_frames = dp.ipv6.frames;
+  if (dp.ipv6?.ndpAdverts) counters.ndp_advertisements_sent = dp.ipv6.ndpAdverts;
+  if (dp.ipv6?.echoReplies) counters.icmp6_echo_replies = dp.ipv6.echoReplies;
+  if (dp.ipv6?.tooBig) counters.icmp6_too_big_sent = dp.ipv6.tooBig;
   for (const [k, v] of Object.entries(dp.defense ?? {})) if (v) counters[`defense_${k}`] = v;
   for (const [k, v] of Object.entries(dp.synproxy ?? {})) if (v) counters[`synproxy_${k}`] = v;
   const services = t.services.map((s) => ({

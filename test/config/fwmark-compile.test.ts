@@ -179,3 +179,18 @@ describe('round trips keep the mark keys and the switches', () => {
     expect(noOrigin(compile(out, 'lvs.cf', opts).table)).toEqual(noOrigin(table));
   });
 });
+
+describe('fwmark_rule with IPv6 destinations (ip6tables rules, for ipvsadm -f N -6 services)', () => {
+  it('gives IPv6 mark rules, writes them back, and refuses host bits and bad prefixes at their line', () => {
+    const { table } = compile('fwmark_rule = tcp 2001:db8::/64 80,443 5\nfwmark_rule = udp 2001:DB8::10 53 6\nvirtual v6 {\n active = 1\n address = 2001:db8::10 eth0\n fwmark = 5\n}\n');
+    expect(table.marks.map((m) => [m.protocol, m.address6, m.prefixLen, m.portLo, m.mark])).toEqual([
+      ['tcp', '2001:db8::', 64, 80, 5], ['tcp', '2001:db8::', 64, 443, 5], ['udp', '2001:db8::10', 128, 53, 6],
+    ]);
+    expect(writeLvsCf(lvsCfFromTable(table))).toContain('fwmark_rule = tcp 2001:db8::/64 80,443 5');
+    expect(errorsOf(() => compile('fwmark_rule = tcp 2001:db8::1/64 80 5\n')).errors.map(String)).toEqual([
+      'lvs.cf:1: BADNETMASK: fwmark_rule: 2001:db8::1/64 has host bits set beyond /64; write 2001:db8::/64 (or 2001:db8::1 alone for one address)',
+    ]);
+    expect(codes(errorsOf(() => compile('fwmark_rule = tcp 2001:db8::/129 80 5\n')))).toEqual(['1 BADNETMASK']);
+  });
+});
+

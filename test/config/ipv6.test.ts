@@ -99,10 +99,8 @@ describe('lvs.cf with IPv6', () => {
     expect(messages(() => compile(`${NAT}${virtual6('198.19.0.2')}`))).toEqual([
       'lvs.cf:11: FAMILY_MISMATCH: service TCP [2001:db8::10]:80: real server a (198.19.0.2): an IPv6 service needs IPv6 real servers',
     ]);
-    // An IPv6 firewall-mark service (the address of a fwmark virtual says its family, as ipvsadm -f N -6).
-    expect(messages(() => compile(`${NAT}virtual m {\n    active = 1\n    address = 2001:db8::10 eth0\n    fwmark = 5\n}\n`)).filter((m) => m.includes('V6'))).toEqual([
-      'lvs.cf:8: V6_UNSUPPORTED: service FWM 5 IPv6: firewall-mark services are not supported yet for IPv6; use an IPv6 virtual address and port',
-    ]);
+    // An IPv6 firewall-mark service (the address of a fwmark virtual says its family, as ipvsadm -f N -6) is accepted.
+    expect(compile(`${NAT}virtual m {\n    active = 1\n    address = 2001:db8::10 eth0\n    fwmark = 5\n}\n`).table.services.map((s) => [s.fwmark, s.family6])).toEqual([[5, true]]);
     // IPv4 netmask keys on an IPv6 VIP.
     expect(messages(() => compile(`${NAT}${virtual6('2001:db8::2', '    vip_nmask = 255.255.255.0\n    persistent = 10\n    pmask = 255.255.255.0\n')}`))).toEqual([
       'lvs.cf:10: BADNETMASK: vip_nmask is an IPv4 netmask; give an IPv6 VIP\'s prefix length after it (address = 2001:db8::10/64 eth0), or none for /128',

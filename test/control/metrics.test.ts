@@ -125,6 +125,15 @@ describe('tsvs families', () => {
     expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_fragments_created_total');
   });
 
+  it('IPv6: frames, neighbour advertisements, echo replies and Packet Too Big, only when the data plane reports them', async () => {
+    const fams = await scrape({ dataplane: dataplane({ ipv6: { frames: 900, ndpAdverts: 3, echoReplies: 2, tooBig: 1 } }) });
+    expect(series(fams, 'tsvs_ipv6_frames_total')).toEqual([[{}, 900]]);
+    expect(series(fams, 'tsvs_ndp_advertisements_total')).toEqual([[{}, 3]]);
+    expect(series(fams, 'tsvs_icmp6_echo_replies_total')).toEqual([[{}, 2]]);
+    expect(series(fams, 'tsvs_icmp6_packet_too_big_total')).toEqual([[{}, 1]]);
+    expect((await scrape()).map((f) => f.name)).not.toContain('tsvs_ipv6_frames_total');
+  });
+
   it('the SYN proxy: cookies, checked ACKs, proxied connections as counters; whether it acts as a gauge', async () => {
     const fams = await scrape();
     expect(series(fams, 'tsvs_synproxy_cookies_sent_total')).toEqual([[{}, 900]]);

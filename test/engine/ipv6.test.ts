@@ -162,6 +162,16 @@ describe('IPv6 NAT', () => {
     expect(stray.reason).toBe(DROP_NO_CONN);
   });
 
+  it('keeps a client network on one server with a persistence prefix (ipvsadm -M 64)', () => {
+    const e = engine6(table6('nat', { persistence: 300, persistMask: 64 }));
+    learnServers(e, 1);
+    const from = (client: string, sport: number) => dstOf(run(e, frame6({ src: client, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(sport, 80, SYN) }), 0).frame);
+    const first = from('2001:2:0:1::100', 43000);
+    expect(['2001:2:0:1::101', '2001:2:0:1:ffff::7', '2001:2:0:1::100'].map((c, k) => from(c, 43001 + k))).toEqual([first, first, first]);
+    // Another /64: scheduled on its own (rr moves on to the other server).
+    expect(from('2001:2:0:9::100', 43010)).not.toBe(first);
+  });
+
   it('answers Packet Too Big with the server side MTU for a packet that would not fit', () => {
     const e = engine6(table6('nat'), 1280);
     learnServers(e, 1);
@@ -366,6 +376,32 @@ describe('IPv6 fragments', () => {
     const out = run(e, g1, 0);
     expect(out.verdict).toBe(VERDICT_DROP);
     expect(out.reason).toBe(DROP_FRAGMENT);
+  });
+});
+
+describe('IPv6 firewall-mark services (ipvsadm -f N -6)', () => {
+  function marked(persistence: number): Engine {
+    const t = table6('nat', { name: 'fwm6', address6: undefined, port: 0, fwmark: 7, family6: true, persistence });
+    const rule = (port: number) => ({ protocol: 'tcp' as const, address: 0, address6: '2001:2:0:1::', prefixLen: 64, portLo: port, portHi: port, mark: 7, origin: 'test' });
+    const e = engine6({ ...t, marks: [rule(80), rule(443)] });
+    learnServers(e, 1);
+    return e;
+  }
+  const to = (port: number, sport: number) => frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(sport, port, SYN) });
+
+  it('takes the flows its ip6tables rules mark, and only those', () => {
+    const e = marked(0);
+    const out = run(e, to(443, 41000), 0);
+    expect(out.verdict).toBe(VERDICT_TX);
+    expect([RS1, RS2]).toContain(dstOf(out.frame));
+    expect(parsed(out.frame).dport).toBe(8080);
+    expect(run(e, to(25, 41001), 0).verdict).toBe(VERDICT_PASS);
+  });
+
+  it('keeps a persistent client on one server across the marked ports (templates keyed by the mark)', () => {
+    const e = marked(300);
+    const servers = new Set([[80, 42000], [443, 42001], [80, 42002], [443, 42003]].map(([p, sp]) => dstOf(run(e, to(p, sp), 0).frame)));
+    expect(servers.size).toBe(1);
   });
 });
 

@@ -81,7 +81,9 @@ describe('table rules for IPv6', () => {
     fails(svc6({ address6: undefined, address: 0xc612000a, persistMask: 0xffffffff, servers: [rs6('2001:db8::2')] }), 'FAMILY_MISMATCH', 'an IPv4 service needs IPv4 real servers');
     fails(svc6({ servers: [rs6('2001:db8::2', { forward: 'tunnel', tunnelType: 'gue', tunnelPort: 6080, tunnelCsum: 'remcsum' })] }), 'V6_UNSUPPORTED', 'remote checksum offload (--tun-remcsum) is not offered for IPv6 tunnels');
     expect(buildTable({ services: [svc6({ servers: [rs6('2001:db8::2', { forward: 'tunnel' })] })], addresses: [] }).services[0].servers[0].forward).toBe('tunnel');
-    fails(svc6({ address6: undefined, fwmark: 5, family6: true, port: 0 }), 'V6_UNSUPPORTED', 'not supported yet for IPv6');
+    expect(buildTable({ services: [svc6({ address6: undefined, fwmark: 5, family6: true, port: 0 })] }).services[0].family6).toBe(true);
+    expect(() => buildTable({ services: [], marks: [{ protocol: 'tcp', address: 0, address6: '2001:DB8::', prefixLen: 64, portLo: 80, portHi: 80, mark: 5, origin: 'x' }] })).toThrow(/not a canonical IPv6 network/);
+    expect(() => buildTable({ services: [], marks: [{ protocol: 'tcp', address: 0, address6: '2001:db8::', prefixLen: 129, portLo: 80, portHi: 80, mark: 5, origin: 'x' }] })).toThrow(/prefix length must be 0..128/);
     fails(svc6({ persistence: 60, persistMask: 0xffffffff }), 'BAD_NETMASK', 'prefix length 1..128');
     fails(svc6({ servers: [rs6('2001:db8::2'), rs6('2001:db8::2')] }), 'DUPLICATE_SERVER', 'real server [2001:db8::2]:80 is listed twice');
     expect(() => buildTable({ services: [], addresses: [{ address: 0, address6: '2001:db8::10', prefixLen: 129, device: 'eth0', role: 'vip' }] })).toThrow(/prefix length must be 0..128/);

@@ -12,6 +12,7 @@ import { MemoryPort } from '../../src/io/memory.js';
 import { diffTables, sliceDelta } from '../../src/model/diff.js';
 import { buildTable, type RealServer, type ServiceTable } from '../../src/model/index.js';
 import { DataPlaneHost } from '../../src/router/dataplane-host.js';
+import { H_VERSION } from '../../src/engine/published.js';
 import { createLogger } from '../../src/router/log.js';
 import { wlcScan } from '../../src/sched/wlc.js';
 import type { LivePort } from '../../src/frames/port.js';
@@ -148,6 +149,58 @@ describe('table changes in steps between batches', () => {
       const t1 = table('rr', range(1, 2001));
       await change(h, t0, t1);
       expect(listed(h).servers).toHaveLength(2000);
+    } finally {
+      h.stop();
+    }
+  });
+
+  /** A table of `n` services of `per` servers each, server numbers from `base`. */
+  const many = (n: number, per: number, base: number): ServiceTable => buildTable({
+    services: Array.from({ length: n }, (_, k) => ({
+      name: `s${k}`, protocol: 'tcp' as const, address: 0xc6120000 + k, port: 80, fwmark: 0, scheduler: 'rr', schedFlags: [], persistence: 0,
+      persistMask: 0xffffffff, onePacket: false, servers: range(base + k * per, base + (k + 1) * per),
+    })),
+  });
+
+  it('a change to a thousand services is switched in parts of a step each, every service whole at every step, the version published after the last', async () => {
+    const h = host();
+    const t0 = many(1000, 3, 1);
+    h.start(diffTables(null, t0));
+    try {
+      const t1 = many(1000, 3, 100_000);
+      const rt = h.engine.services;
+      const serversOf = (k: number): number[] => [...rt.entryOf(`TCP ${198}.${18}.${(k >> 8) & 255}.${k & 255}:80`)!.ids].map((d) => rt.destAddr[d]).sort((a, b) => a - b);
+      const oldOf = (k: number) => range(1 + 3 * k, 4 + 3 * k).map((r) => r.address);
+      const newOf = (k: number) => range(100_000 + 3 * k, 100_003 + 3 * k).map((r) => r.address);
+      let switches = 0;
+      let versionDuring = -1;
+      h.onStep = (what) => {
+        if (what !== 'switch') return;
+        switches++;
+        versionDuring = Math.max(versionDuring, h.memory.host[H_VERSION]);
+        // Each service is the old one whole or the new one whole, never a mix.
+        for (const k of [0, 311, 512, 999]) expect([oldOf(k), newOf(k)]).toContainEqual(serversOf(k));
+      };
+      await change(h, t0, t1);
+      expect(switches).toBeGreaterThan(2);
+      for (const k of [0, 311, 512, 999]) expect(serversOf(k)).toEqual(newOf(k));
+      expect(h.memory.host[H_VERSION]).toBe(t1.version);
+      expect(versionDuring).toBeLessThan(t1.version);
+    } finally {
+      h.stop();
+    }
+  });
+
+  it('a many-service change that cannot run is refused before its first part', async () => {
+    const h = host();
+    const t0 = many(300, 1, 1);
+    h.start(diffTables(null, t0));
+    try {
+      const delta = diffTables(t0, many(300, 2, 1));
+      // The last service names a scheduler that does not exist: nothing of the version may go in.
+      const bad = { ...delta, services: delta.services.map((d, i) => (i === delta.services.length - 1 ? { ...d, settings: { ...t0.services[0], scheduler: 'nope' } } : d)) };
+      await expect(h.applyLater(bad)).rejects.toThrow(/nope/);
+      expect(h.engine.services.entryOf('TCP 198.18.0.0:80')!.ids).toHaveLength(1);
     } finally {
       h.stop();
     }

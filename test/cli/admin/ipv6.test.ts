@@ -74,12 +74,11 @@ describe('ipvsadm IPv6 command lines', () => {
     expect(api.model.services[0].servers).toEqual([]);
   });
 
-  it('refuses an IPv6 firewall-mark service as not supported yet', async () => {
+  it('adds an IPv6 firewall-mark service (-f N -6), apart from an IPv4 one of the same mark', async () => {
     const api = new ModelApi();
-    const r = await run('-A -f 5 -6', api);
-    expect(r.code).toBe(255);
-    expect(api.model.services).toEqual([]);
-    await expect(api.change([{ op: 'add-service', service: { fwmark: 5, ipv6: true } }])).rejects.toMatchObject({ error: { message: expect.stringContaining('not supported yet for IPv6') } });
+    expect((await run('-A -f 5 -6', api)).code).toBe(0);
+    expect((await run('-A -f 5', api)).code).toBe(0);
+    expect(api.model.services.map((s) => [s.fwmark, s.family6 === true])).toEqual([[5, true], [5, false]]);
   });
 });
 
