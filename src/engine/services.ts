@@ -724,13 +724,14 @@ export class ServiceRuntime {
   }
 
   /**
-   * findDest for an IPv6 synced conn: the dest of service svcId at the address
-   * a[o..o+3] and port that is in the service's list and available, or 0; a
-   * server of port 0 is found by its address alone, as findDest does.
+   * findDest for an IPv6 synced conn: the dest of service svcId (of a VIP or a
+   * firewall mark) at the address a[o..o+3] and port that is in the service's
+   * list and available, or 0; a server of port 0 is found by its address alone,
+   * as findDest does. A walk of the list: once per synced conn, not per packet.
    */
   findDest6(svcId: number, a: Int32Array, o: number, port: number): number {
     const entry = this.services[svcId];
-    if (entry === undefined || !entry.live || entry.vip6 === null) return 0;
+    if (entry === undefined || !entry.live) return 0;
     const x = this.destAddr6;
     let anyPort = 0;
     for (const d of entry.ids) {

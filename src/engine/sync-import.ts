@@ -142,8 +142,9 @@ function update(conns: ConnTable, slot: number, flags: number): void {
 function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportStats, now: number): number {
   const rt = engine.services;
   const a = c.addr6;
-  // IPv6 services have no firewall marks (yet); a table without IPv6 entries has no IPv6 service either.
-  const svc = a !== undefined ? (engine.conns.addr6.length === 0 ? 0 : rt.lookup6(c.protocol, a, 4, c.vport))
+  // A mark names a service in each family (byMark6 for IPv6's); a table without IPv6 entries has no IPv6 service.
+  const svc = a !== undefined
+    ? (engine.conns.addr6.length === 0 ? 0 : c.fwmark !== 0 ? rt.byMark6.get(c.fwmark) ?? 0 : rt.lookup6(c.protocol, a, 4, c.vport))
     : c.fwmark !== 0 ? rt.byMark.get(c.fwmark) ?? 0 : rt.lookup(c.protocol, c.vaddr | 0, c.vport);
   if (svc === 0) {
     stats.noService++;

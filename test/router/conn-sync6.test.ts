@@ -209,6 +209,25 @@ describe('IPv6 connection sync: backup takes over', () => {
     expect(Math.round(b.host.engine.conns.remaining(tpl, clock.t) / 1000)).toBe(600);
   });
 
+  it('persistence by prefix (-M 64): the template names the client network, and another client of it follows on the backup', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const t = table6('nat', { persistence: 600, persistMask: 64 });
+    const b = router(t, group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    const m = router(t, group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    // A client of another network takes rs2 (rr's first pick); CLIENT6's network lands on rs1.
+    const other = frame6({ src: '2001:2:0:9::200', dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(1000, 80, SYN) });
+    send(m, [[0, other], [0, fromClient(SYN)], [0, fromClient(ACK)], [0, fromClient(ACK)]]);
+    m.host.tick();
+    const [, tpl] = group.conns();
+    expect(words(tpl)).toEqual(['2001:2:0:1::', VIP6, RS1]);
+    group.deliver();
+    const neighbour = frame6({ src: '2001:2:0:1::177', dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(2000, 80, SYN) });
+    const [[, f]] = send(b, [[0, neighbour]]);
+    expect(dstOf(f)).toBe(RS1);
+  });
+
   it('a UDP flow follows too', () => {
     const group = new Group(), clock = { t: 1000 };
     const t = table6('nat', { protocol: 'udp', port: 53 });
@@ -223,6 +242,34 @@ describe('IPv6 connection sync: backup takes over', () => {
     group.deliver();
     const [[, f]] = send(b, [[0, q(5001)]]);
     expect(dstOf(f)).toBe(RS1);
+  });
+
+  it('a firewall-mark service of IPv6: conn and template carry the mark, and the backup finds the service by it', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const rule = (port: number) => ({ protocol: 'tcp' as const, address: 0, address6: '2001:2:0:1::', prefixLen: 64, portLo: port, portHi: port, mark: 7, origin: 'test' });
+    const t = { ...table6('nat', { name: 'fwm6', address6: undefined, port: 0, fwmark: 7, family6: true, persistence: 300 }), marks: [rule(80), rule(443)] };
+    const b = router(t, group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    const m = router(t, group, clock);
+    m.host.setSync({ role: 'master', address: MASTER });
+    const to443 = (flags: number, sport: number) => frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(sport, 443, flags, [1]) });
+    // Another client takes rs2 (rr's first pick, on the backup too); this one lands on rs1.
+    const other = frame6({ src: '2001:2:0:1::200', dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(1000, 443, SYN) });
+    send(m, [[0, other], [0, to443(SYN, 40000)], [0, to443(ACK, 40000)], [0, to443(ACK, 40000)]]);
+    m.host.tick();
+    const [conn, tpl] = group.conns();
+    expect(conn).toMatchObject({ protocol: 6, cport: 40000, vport: 443, fwmark: 7 });
+    expect(words(conn).slice(0, 2)).toEqual([CLIENT6, VIP6]);
+    expect(tpl).toMatchObject({ protocol: 0, cport: 0, vport: 0, fwmark: 7 });
+    const server = words(conn)[2];
+    expect(server).toBe(RS1);
+    group.deliver();
+    expect(b.host.syncStats()!.imported).toMatchObject({ created: 2, noService: 0, noServer: 0 });
+    // The synced flow goes on to its server; a new port of the same client follows the template.
+    const [[, f]] = send(b, [[0, to443(ACK, 40000)]]);
+    expect(dstOf(f)).toBe(server);
+    const [[, g]] = send(b, [[0, frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(40001, 80, SYN) })]]);
+    expect(dstOf(g)).toBe(server);
   });
 
   it('a conn to a server the table lacks yet waits, and binds when a new version brings the server', () => {
