@@ -8,8 +8,9 @@
 // parseFrame said PARSE_IPV6.
 //
 // Fragments are forwarded along their flow as IPv4's are (frag-path6.ts).
-// Not yet for IPv6: firewall marks, the FTP helper, the SYN proxy.
-import { CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
+// The FTP helper (ftp/helper6.ts) sees NAT control connections of the FTP ports.
+// Not yet for IPv6: firewall marks, the SYN proxy.
+import { CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import type { OwnedAddress } from '../model/index.js';
@@ -36,6 +37,7 @@ import { FWD_NAT, FWD_TUNNEL } from './services.js';
 import { tunnel6Xmit, type Source6 } from './tunnel6.js';
 import { tunnelGso6 } from './tunnel-gso6.js';
 import { MTU_UNKNOWN, writeMacs } from './l2.js';
+import { ftpInbound6, ftpOutbound6, passiveData6 } from './ftp/helper6.js';
 
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
@@ -122,7 +124,7 @@ export class Ipv6Path {
       if (h === HIT_GONE) return e.drop(batch, i, C.DROP_DEST_GONE);
     }
     const svc = this.serviceFor(proto);
-    if (svc === 0) return e.pass(C.PASS_NOT_OURS);
+    if (svc === 0) return this.noService(batch, i, now);
     // tcp_conn_schedule: only a SYN without RST opens a connection (or, with sloppy_tcp, any segment without RST).
     const opens = (info.tcpFlags & (TCP_SYN | TCP_RST)) === TCP_SYN || (e.admit.switches.sloppyTcp === true && (info.tcpFlags & TCP_RST) === 0);
     if (proto === PROTO_TCP && !opens) return e.drop(batch, i, C.DROP_NO_CONN);
@@ -133,6 +135,16 @@ export class Ipv6Path {
     if (e.sync !== null) e.sync.created(slot);
     e.counters.n[C.N_CREATED]++;
     return this.inbound(batch, i, slot, now);
+  }
+
+  /**
+   * No service: a passive FTP data connection a 229 reply announced (ftp/helper6.ts),
+   * else not ours; asked only while announcements wait, as Engine.noService does.
+   */
+  private noService(batch: Batch, i: number, now: number): number {
+    const e = this.e;
+    const data = e.ftp.expects6.waiting !== 0 ? passiveData6(e, batch, i, this.a) : 0;
+    return data !== 0 ? this.inbound(batch, i, data, now) : e.pass(C.PASS_NOT_OURS);
   }
 
   /** Client -> real server: state, counters, DNAT for NAT, the server's MAC for DR. */
@@ -159,6 +171,7 @@ export class Ipv6Path {
       if ((conns.flagsOf(slot) & CONN_F_ONE_PACKET) !== 0) conns.expireNow(slot);
     }
     if (fwd === FWD_NAT) rewriteDst6(batch.buf, info, conns.addr6, slot * A6 + 8, conns.dportOf(slot), batch.csumPartial[i] === 1);
+    if ((conns.flagsOf(slot) & CONN_F_APP) !== 0) ftpInbound6(e, batch, i, slot);
     writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
     batch.ifOut[i] = itf;
     return VERDICT_TX;
@@ -229,6 +242,7 @@ export class Ipv6Path {
     if (info.totalLen > e.l2.ifMtu[itf] && batch.gsoType[i] === 0) return this.tooBig(batch, i, itf, conns.addr6, slot * A6 + 4);
     rewriteSrc6(batch.buf, info, conns.addr6, slot * A6 + 4, conns.vportOf(slot), batch.csumPartial[i] === 1);
     decHopLimit(batch.buf, info.l3);
+    if ((conns.flagsOf(slot) & CONN_F_APP) !== 0) ftpOutbound6(e, batch, i, slot);
     e.toPeer(batch, i, peer);
     return VERDICT_TX;
   }

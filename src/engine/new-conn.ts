@@ -143,6 +143,7 @@ export class NewConnections {
     if (dest === 0) return -DROP_NO_DEST;
     let flags = CONN_F_INACTIVE | (rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT);
     if (svc.model.onePacket && proto === PROTO_UDP) flags |= CONN_F_ONE_PACKET;
+    if (this.ftpPorts[dport] !== 0) flags = this.withApp(svcId, proto, flags);
     const slot = this.add6(proto, a, sport, dport, rt.destAddr6, 4 * dest, rt.destPort[dest] || dport, dest, flags, control, now);
     if (slot === 0) return -DROP_TABLE_FULL;
     rt.destConns[dest]++;
@@ -197,7 +198,7 @@ export class NewConnections {
   /**
    * ip_vs_bind_app: a TCP service on one of ip_vs_ftp's ports (not a firewall-mark
    * one, whose port is 0) gets the FTP helper, which acts in NAT only. Out of
-   * create(), which every new connection runs.
+   * create() and create6(), which every new connection runs.
    */
   private withApp(svcId: number, proto: number, flags: number): number {
     const ok = proto === PROTO_TCP && (flags & CONN_F_NAT) !== 0 && this.rt.services[svcId].model.fwmark === 0;

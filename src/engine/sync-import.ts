@@ -88,7 +88,7 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
  * backup translates the same way from now on (if it has the proxy configured).
  */
 function importSeq(engine: Engine, slot: number, c: SyncConn): void {
-  if (c.addr6 !== undefined) return; // the IPv6 path has neither the FTP helper nor the SYN proxy
+  if (c.addr6 !== undefined) return; // IPv6's FTP helper keeps no offsets, and IPv6 has no SYN proxy
   const conns = engine.conns;
   const flags = conns.flagsOf(slot);
   if ((flags & CONN_F_APP) !== 0) engine.ftp.importSeq(conns, slot, c.outSeq!);
@@ -160,8 +160,8 @@ function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportSta
   if ((f & CONN_F_TEMPLATE) === 0) f |= rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT;
   // ip_vs_conn_new -> ip_vs_bind_app: a backup's FTP control conn gets the helper too
   // (its sequence offset comes with the message: importSeq).
-  // (No FTP helper for IPv6.)
-  if ((f & CONN_F_NAT) !== 0 && c.fwmark === 0 && c.protocol === 6 && a === undefined && engine.ftp.ports[c.vport] !== 0) f |= CONN_F_APP;
+  // IPv6's helper (ftp/helper6.ts) rewrites nothing, so an IPv6 control conn has no offset to import (importSeq).
+  if ((f & CONN_F_NAT) !== 0 && c.fwmark === 0 && c.protocol === 6 && engine.ftp.ports[c.vport] !== 0) f |= CONN_F_APP;
   const slot = a !== undefined
     ? engine.conns.add6(c.protocol, a, 0, c.cport, a, 4, c.vport, a, 8, c.dport, dest, f | CONN_F_SYNC, 0, now)
     : engine.conns.add(c.protocol, c.caddr, c.cport, c.vaddr, c.vport, c.daddr, c.dport, dest, f | CONN_F_SYNC, 0, now);

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { IMPORTED, IMPORT_NO_SERVER, IMPORT_SKIPPED, importSyncConn, newSyncImportStats, syncConnInTable } from '../../src/engine/sync-import.js';
-import { CONN_F_INACTIVE, CONN_F_NAT, CONN_F_SYNC } from '../../src/conn/flags.js';
+import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_SYNC } from '../../src/conn/flags.js';
+import { N_FTP_DATA_CONNS } from '../../src/engine/counters.js';
 import { A6 } from '../../src/conn/table.js';
 import { TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
 import { VERDICT_TX } from '../../src/frames/batch.js';
@@ -24,13 +25,13 @@ const CLIENT_MAC = [0x02, 0xc1, 0, 0, 0, 0x01];
 const RS_MAC = (k: number): number[] => [0x02, 0x52, 0, 0, 0, k];
 const ACK = 0x10;
 
-function table6(): ServiceTable {
+function table6(port = 80, rport = 8080): ServiceTable {
   return {
     version: 1, marks: [], switches: DEFAULT_SWITCHES, timeouts: { tcp: 0, tcpfin: 0, udp: 0 },
     services: [{
-      name: 'web6', protocol: 'tcp', address: 0, address6: VIP6, port: 80, fwmark: 0, scheduler: 'rr', schedFlags: [],
+      name: 'web6', protocol: 'tcp', address: 0, address6: VIP6, port, fwmark: 0, scheduler: 'rr', schedFlags: [],
       persistence: 0, persistMask: 0xffffffff, onePacket: false,
-      servers: [RS1, RS2].map((s) => ({ name: s, address: 0, address6: s, port: 8080, weight: 1, forward: 'nat' as const, upperThreshold: 0, lowerThreshold: 0 })),
+      servers: [RS1, RS2].map((s) => ({ name: s, address: 0, address6: s, port: rport, weight: 1, forward: 'nat' as const, upperThreshold: 0, lowerThreshold: 0 })),
     }],
     addresses: [
       { address: 0, address6: VIP6, prefixLen: 64, device: 'eth0', role: 'vip' },
@@ -39,8 +40,8 @@ function table6(): ServiceTable {
   };
 }
 
-function backup(): Engine {
-  const e = new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC }, { name: 'eth1', mac: ETH1_MAC }], table: table6(), connCapacity: 256 });
+function backup(t = table6()): Engine {
+  const e = new Engine({ interfaces: [{ name: 'eth0', mac: ETH0_MAC }, { name: 'eth1', mac: ETH1_MAC }], table: t, connCapacity: 256 });
   [RS1, RS2].forEach((s, k) => run(e, frame6({ src: s, dst: 'ff02::1', hop: 255, proto: 58, srcMac: RS_MAC(k + 1), dstMac: [0x33, 0x33, 0, 0, 0, 1],
     l4: icmp6Msg(136, 0, ndBody(0x20, s, [2, 1, ...RS_MAC(k + 1)])) }), 1));
   return e;
@@ -121,5 +122,18 @@ describe('sync import of IPv6 conns', () => {
     expect(importSyncConn(e4, conn6(RS1), 1, stats, 1000)).toBe(IMPORT_SKIPPED);
     expect(syncConnInTable(e4, conn6(RS1), 1)).toBe(false);
     expect(stats.noService).toBe(2);
+  });
+
+  it('an FTP control connection gets IPv6\'s helper on the backup: a client\'s EPRT after the takeover opens the data connection', () => {
+    const e = backup(table6(21, 21));
+    expect(importSyncConn(e, conn6(RS1, { vport: 21, dport: 21 }), 1, newSyncImportStats(), 1000)).toBe(IMPORTED);
+    const a = key();
+    const ctl = e.conns.lookupIn6(6, a, 40000, 21);
+    expect(e.conns.flagsOf(ctl) & CONN_F_APP).toBe(CONN_F_APP);
+    const eprt = [...Buffer.from(`EPRT |2|${CLIENT6}|50123|\r\n`, 'latin1')];
+    const out = run(e, frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: tcpSeg(40000, 21, ACK | 0x08, eprt) }), 0);
+    expect([out.verdict, addrAt(out.frame, 38)]).toEqual([VERDICT_TX, RS1]);
+    expect(e.counters.n[N_FTP_DATA_CONNS]).toBe(1);
+    expect(e.conns.lookupIn6(6, a, 50123, 20)).not.toBe(0);
   });
 });

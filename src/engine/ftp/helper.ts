@@ -14,6 +14,8 @@
 //   the client's data connection to VIP:port is expected (expect.ts).
 // Only text that begins a segment and ends in it is seen (text.ts), as in IPVS.
 // Control connections are few and slow, so this path recomputes whole checksums.
+// IPv6 control connections have their own entry points (helper6.ts): EPRT |2| and
+// EPSV only, nothing rewritten; they share the sessions and the counters.
 import { writeU16 } from '../../packet/bytes.js';
 import { checksum, l4Checksum, pseudoSum } from '../../packet/checksum.js';
 import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT } from '../../conn/flags.js';
@@ -24,6 +26,7 @@ import type { SyncSeq } from '../../sync/layout.js';
 import { DROP_NO_ROOM, N_FTP_DATA_CONNS, N_FTP_NO_ROOM, N_FTP_REWRITTEN } from '../counters.js';
 import type { Engine } from '../engine.js';
 import { FtpExpects } from './expect.js';
+import { FtpExpects6 } from './expect6.js';
 import { FtpSessions } from './seq.js';
 import { FTP_227, FTP_229, FTP_EPRT, FTP_EPSV, FTP_PASV, FTP_PORT, FtpMatch, ftpCommand, ftpReply, hostPortLength, writeHostPort } from './text.js';
 
@@ -46,11 +49,14 @@ export class FtpHelper {
   readonly ports = new Uint8Array(65536);
   readonly sessions: FtpSessions;
   readonly expects: FtpExpects;
+  /** Those of IPv6 control connections (229 replies; helper6.ts). */
+  readonly expects6: FtpExpects6;
   readonly m = new FtpMatch();
 
   constructor(opts: FtpOptions = {}) {
     this.sessions = new FtpSessions(opts.sessions ?? 4096);
     this.expects = new FtpExpects(opts.expects ?? 4096);
+    this.expects6 = new FtpExpects6(opts.expects ?? 4096);
     this.setPorts(FTP_DEFAULT_PORTS);
   }
 
@@ -89,7 +95,7 @@ export class FtpHelper {
 }
 
 /** The session of an FTP control connection, opened on its first segment (or when a reused slot shows another client). */
-function sessionOf(engine: Engine, slot: number): number {
+export function sessionOf(engine: Engine, slot: number): number {
   const conns = engine.conns;
   const h = engine.ftp;
   const caddr = conns.caddrOf(slot), cport = conns.cportOf(slot);

@@ -23,6 +23,8 @@ export const FTP_229 = 6;
 /** The address and port a command or reply names, and where its text is (start inclusive, end exclusive). */
 export class FtpMatch {
   addr = 0;
+  /** An IPv6 address (EPRT |2|): 4 big-endian words (text6.ts). */
+  readonly addr6 = new Int32Array(4);
   port = 0;
   start = 0;
   end = 0;
