@@ -66,7 +66,7 @@ export const V1_V6_CADDR = 24;
 export const V1_V6_VADDR = 40;
 export const V1_V6_DADDR = 56;
 export const V1_V6_SIZE = 72;
-/** STYPE_F_INET6: the only type bit; any other non-zero type is invalid. */
+/** STYPE_F_INET6: the only type bit. The kernel reads any type with it as IPv6; another non-zero type is invalid. */
 export const STYPE_F_INET6 = 1;
 /** ver_size: "Version msb 4 bits" (SVER_SHIFT 12), size of the entry in the low 12 (SVER_MASK). */
 export const SVER_SHIFT = 12;
