@@ -9,7 +9,7 @@
 //
 // Fragments are forwarded along their flow as IPv4's are (frag-path6.ts).
 // The FTP helper (ftp/helper6.ts) sees NAT control connections of the FTP ports.
-// Not yet for IPv6: firewall marks, the SYN proxy, connection sync.
+// Not yet for IPv6: firewall marks, the SYN proxy.
 import { CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
@@ -132,6 +132,7 @@ export class Ipv6Path {
     slot = e.admit.create6(svc, proto, a, info.sport, info.dport, now);
     if (slot <= 0) return slot === -C.DROP_NO_DEST && proto === PROTO_UDP ? this.leave(batch, i, own) : e.drop(batch, i, -slot);
     conns.peer[slot] = e.l2.internPeer(batch.ifIn[i], batch.buf, batch.off[i] + 6);
+    if (e.sync !== null) e.sync.created(slot);
     e.counters.n[C.N_CREATED]++;
     return this.inbound(batch, i, slot, now);
   }
@@ -156,6 +157,7 @@ export class Ipv6Path {
     const dest = conns.destOf(slot);
     if (info.proto === PROTO_TCP) conns.tcpTransition(slot, 0, info.tcpFlags, now);
     else conns.udpTransition(slot, now);
+    if (e.sync !== null) e.sync.inbound(slot);
     rt.destInPkts[dest]++;
     rt.destInBytes[dest] += info.totalLen;
     const fwd = rt.destFwd[dest];

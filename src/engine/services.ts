@@ -723,6 +723,27 @@ export class ServiceRuntime {
     return d > 0 && (this.dests.flags[d] & DEST_F_AVAILABLE) !== 0 ? d : 0;
   }
 
+  /**
+   * findDest for an IPv6 synced conn: the dest of service svcId (of a VIP or a
+   * firewall mark) at the address a[o..o+3] and port that is in the service's
+   * list and available, or 0; a server of port 0 is found by its address alone,
+   * as findDest does. A walk of the list: once per synced conn, not per packet.
+   */
+  findDest6(svcId: number, a: Int32Array, o: number, port: number): number {
+    const entry = this.services[svcId];
+    if (entry === undefined || !entry.live) return 0;
+    const x = this.destAddr6;
+    let anyPort = 0;
+    for (const d of entry.ids) {
+      const w = 4 * d;
+      if (this.destV6[d] === 0 || x[w] !== a[o] || x[w + 1] !== a[o + 1] || x[w + 2] !== a[o + 2] || x[w + 3] !== a[o + 3]) continue;
+      if ((this.dests.flags[d] & DEST_F_AVAILABLE) === 0) continue;
+      if (this.destPort[d] === port) return d;
+      if (this.destPort[d] === 0) anyPort = d;
+    }
+    return anyPort;
+  }
+
   /** The id of a service's dest, in its list or still in use after leaving it; -1 if none. */
   private destOf(entry: ServiceEntry, address: number, port: number): number {
     return this.destIds.get(destKey(address, port), entry.id);

@@ -4,7 +4,7 @@
 // to the real server of the running table that the message names, so that when
 // this router takes over, the flow's next packet finds its conn and goes to the
 // same server.
-import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_SEQ_ADJUST, CONN_F_SYNC, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
+import { A6, CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_NOOUTPUT, CONN_F_SEQ_ADJUST, CONN_F_SYNC, CONN_F_TEMPLATE, type ConnTable } from '../conn/table.js';
 import { kernelRxFlags, tsvsFlagsFromKernel } from '../sync/kernel-flags.js';
 import type { SyncConn } from '../sync/layout.js';
 import type { Engine } from './engine.js';
@@ -49,12 +49,12 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
   const conns = engine.conns;
   const flags = tsvsFlagsFromKernel(kernelRxFlags(c.flags, version));
   const template = (flags & CONN_F_TEMPLATE) !== 0;
-  let slot = template ? conns.lookupTemplate(c.protocol, c.caddr, c.vaddr, c.vport) : conns.lookupIn(c.protocol, c.caddr, c.cport, c.vaddr, c.vport);
+  let slot = lookup(conns, c, template);
   // "cp->dport != dport || daddr differs": the master rescheduled the tuple; an
   // inactive conn's message is the old one's last word. The kernel checks conns
   // only and leaves a template on its old server; tsvs moves the template too, so
   // the client's next conn here goes where the master now sends it.
-  if (slot !== 0 && (conns.daddrOf(slot) !== c.daddr >>> 0 || conns.dportOf(slot) !== c.dport)) {
+  if (slot !== 0 && (!sameDest(conns, slot, c) || conns.dportOf(slot) !== c.dport)) {
     if ((flags & CONN_F_INACTIVE) !== 0 && !template) {
       stats.stale++;
       return IMPORT_SKIPPED;
@@ -88,6 +88,7 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
  * backup translates the same way from now on (if it has the proxy configured).
  */
 function importSeq(engine: Engine, slot: number, c: SyncConn): void {
+  if (c.addr6 !== undefined) return; // IPv6's FTP helper keeps no offsets, and IPv6 has no SYN proxy
   const conns = engine.conns;
   const flags = conns.flagsOf(slot);
   if ((flags & CONN_F_APP) !== 0) engine.ftp.importSeq(conns, slot, c.outSeq!);
@@ -101,7 +102,29 @@ function importSeq(engine: Engine, slot: number, c: SyncConn): void {
 export function syncConnInTable(engine: Engine, c: SyncConn, version: 0 | 1): boolean {
   const conns = engine.conns;
   const template = (tsvsFlagsFromKernel(kernelRxFlags(c.flags, version)) & CONN_F_TEMPLATE) !== 0;
-  return (template ? conns.lookupTemplate(c.protocol, c.caddr, c.vaddr, c.vport) : conns.lookupIn(c.protocol, c.caddr, c.cport, c.vaddr, c.vport)) !== 0;
+  return lookup(conns, c, template) !== 0;
+}
+
+/**
+ * The table's conn (or template) of `c`. An IPv6 conn's addr6 holds the client
+ * at 0..3 and the VIP at 4..7, as lookupIn6's packet addresses and
+ * lookupTemplate6's client and VIP are laid out.
+ */
+function lookup(conns: ConnTable, c: SyncConn, template: boolean): number {
+  const a = c.addr6;
+  if (a !== undefined) {
+    if (conns.addr6.length === 0) return 0; // no IPv6 entry yet
+    return template ? conns.lookupTemplate6(c.protocol, a, 0, c.vport) : conns.lookupIn6(c.protocol, a, c.cport, c.vport);
+  }
+  return template ? conns.lookupTemplate(c.protocol, c.caddr, c.vaddr, c.vport) : conns.lookupIn(c.protocol, c.caddr, c.cport, c.vaddr, c.vport);
+}
+
+/** Whether the conn in `slot` goes to the address `c` names (its port apart). */
+function sameDest(conns: ConnTable, slot: number, c: SyncConn): boolean {
+  const a = c.addr6;
+  if (a === undefined) return conns.daddrOf(slot) === c.daddr >>> 0;
+  const x = conns.addr6, w = slot * A6 + 8;
+  return x[w] === a[8] && x[w + 1] === a[9] && x[w + 2] === a[10] && x[w + 3] === a[11];
 }
 
 /** "Bits allowed to update in backup server": the activity, with the dest's counts following it. */
@@ -118,12 +141,16 @@ function update(conns: ConnTable, slot: number, flags: number): void {
 /** ip_vs_find_dest + ip_vs_conn_new + ip_vs_bind_dest. Returns the slot, -1 for no such server, or 0 (counted). */
 function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportStats, now: number): number {
   const rt = engine.services;
-  const svc = c.fwmark !== 0 ? rt.byMark.get(c.fwmark) ?? 0 : rt.lookup(c.protocol, c.vaddr | 0, c.vport);
+  const a = c.addr6;
+  // A mark names a service in each family (byMark6 for IPv6's); a table without IPv6 entries has no IPv6 service.
+  const svc = a !== undefined
+    ? (engine.conns.addr6.length === 0 ? 0 : c.fwmark !== 0 ? rt.byMark6.get(c.fwmark) ?? 0 : rt.lookup6(c.protocol, a, 4, c.vport))
+    : c.fwmark !== 0 ? rt.byMark.get(c.fwmark) ?? 0 : rt.lookup(c.protocol, c.vaddr | 0, c.vport);
   if (svc === 0) {
     stats.noService++;
     return 0;
   }
-  const dest = rt.findDest(svc, c.daddr, c.dport);
+  const dest = a !== undefined ? rt.findDest6(svc, a, 8, c.dport) : rt.findDest(svc, c.daddr, c.dport);
   if (dest === 0) {
     stats.noServer++;
     return -1;
@@ -133,8 +160,11 @@ function create(engine: Engine, c: SyncConn, flags: number, stats: SyncImportSta
   if ((f & CONN_F_TEMPLATE) === 0) f |= rt.destFwd[dest] === FWD_NAT ? CONN_F_NAT : CONN_F_NOOUTPUT;
   // ip_vs_conn_new -> ip_vs_bind_app: a backup's FTP control conn gets the helper too
   // (its sequence offset comes with the message: importSeq).
+  // IPv6's helper (ftp/helper6.ts) rewrites nothing, so an IPv6 control conn has no offset to import (importSeq).
   if ((f & CONN_F_NAT) !== 0 && c.fwmark === 0 && c.protocol === 6 && engine.ftp.ports[c.vport] !== 0) f |= CONN_F_APP;
-  const slot = engine.conns.add(c.protocol, c.caddr, c.cport, c.vaddr, c.vport, c.daddr, c.dport, dest, f | CONN_F_SYNC, 0, now);
+  const slot = a !== undefined
+    ? engine.conns.add6(c.protocol, a, 0, c.cport, a, 4, c.vport, a, 8, c.dport, dest, f | CONN_F_SYNC, 0, now)
+    : engine.conns.add(c.protocol, c.caddr, c.cport, c.vaddr, c.vport, c.daddr, c.dport, dest, f | CONN_F_SYNC, 0, now);
   if (slot === 0) stats.tableFull++;
   else stats.created++;
   return slot;

@@ -9,15 +9,18 @@
 // passed when the table came, and drops them.
 //
 // Fixed-size columns, filled at park and read back into one reused record: no
-// allocation per conn (an FTP control connection's sequence offset included).
+// allocation per conn (an FTP control connection's sequence offset and an IPv6
+// conn's addresses included).
 // Full, a message is dropped and counted.
-import type { SyncConn } from '../sync/layout.js';
+import { SYNC_A6, type SyncConn } from '../sync/layout.js';
 
 /** Columns of one parked message, in SyncConn's order, then the version. */
 const F_PROTOCOL = 0, F_CADDR = 1, F_CPORT = 2, F_VADDR = 3, F_VPORT = 4, F_DADDR = 5, F_DPORT = 6;
 const F_FLAGS = 7, F_STATE = 8, F_FWMARK = 9, F_TIMEOUT = 10, F_VERSION = 11;
 /** The FTP helper's sequence offset (the kernel's out_seq option): present, then its three words. */
-const F_HAS_OUT = 12, F_OUT_INIT = 13, F_OUT_DELTA = 14, F_OUT_PREV = 15, FIELDS = 16;
+const F_HAS_OUT = 12, F_OUT_INIT = 13, F_OUT_DELTA = 14, F_OUT_PREV = 15;
+/** An IPv6 conn: 1, then its SYNC_A6 address words (SyncConn.addr6). */
+const F_V6 = 16, F_ADDR6 = 17, FIELDS = F_ADDR6 + SYNC_A6;
 
 /** Retry outcome from the caller: true when the conn is still waiting for its server. */
 export type RetryParked = (c: SyncConn, version: 0 | 1) => boolean;
@@ -32,8 +35,9 @@ export class ParkedSyncConns {
   private readonly cols: Uint32Array;
   private readonly parkedAt: Float64Array;
   private readonly until: Float64Array;
-  private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+  private readonly rec: SyncConn = { protocol: 0, addr6: undefined, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
   private readonly outSeq = { initSeq: 0, delta: 0, previousDelta: 0 };
+  private readonly addr6 = new Int32Array(SYNC_A6);
 
   constructor(readonly capacity: number) {
     this.cols = new Uint32Array(capacity * FIELDS);
@@ -66,6 +70,9 @@ export class ParkedSyncConns {
       f[o + F_OUT_DELTA] = c.outSeq.delta;
       f[o + F_OUT_PREV] = c.outSeq.previousDelta;
     }
+    const a6 = c.addr6;
+    f[o + F_V6] = a6 !== undefined ? 1 : 0;
+    if (a6 !== undefined) for (let k = 0; k < SYNC_A6; k++) f[o + F_ADDR6 + k] = a6[k];
     this.parkedAt[i] = now;
     this.until[i] = now + ttlMs;
   }
@@ -99,6 +106,13 @@ export class ParkedSyncConns {
     r.flags = f[o + F_FLAGS];
     r.state = f[o + F_STATE];
     r.fwmark = f[o + F_FWMARK];
+    if (f[o + F_V6] === 1) {
+      const a = this.addr6;
+      for (let k = 0; k < SYNC_A6; k++) a[k] = f[o + F_ADDR6 + k];
+      r.addr6 = a;
+    } else {
+      r.addr6 = undefined;
+    }
     const t = f[o + F_TIMEOUT];
     r.timeout = t === 0 ? 0 : Math.max(1, t - Math.floor((now - this.parkedAt[i]) / 1000));
     if (f[o + F_HAS_OUT] === 1) {

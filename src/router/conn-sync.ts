@@ -13,7 +13,7 @@
 //
 // With ha_key_file each message is sealed as it leaves and must open as it
 // comes in (ha/auth.ts): one HMAC and one copy per message, not per conn.
-import { CONN_F_APP, CONN_F_SEQ_ADJUST, CONN_F_TEMPLATE } from '../conn/table.js';
+import { A6, CONN_F_APP, CONN_F_SEQ_ADJUST, CONN_F_TEMPLATE } from '../conn/table.js';
 import { AUTH_TRAILER_BYTES, type Opener, type Sealer } from '../ha/auth.js';
 import type { Engine } from '../engine/engine.js';
 import {
@@ -24,7 +24,7 @@ import { IMPORT_NO_SERVER, importSyncConn, newSyncImportStats, syncConnInTable, 
 import { ParkedSyncConns } from '../engine/sync-parked.js';
 import { SyncQueue, worthSyncing } from '../engine/sync-queue.js';
 import { kernelFlagsFromTsvs } from '../sync/kernel-flags.js';
-import { syncMaxlen, V1_HDR_SIZE, V1_MAX_V4_CONN, type SyncConn, type SyncSeq } from '../sync/layout.js';
+import { SYNC_A6, syncMaxlen, V1_HDR_SIZE, V1_MAX_V6_CONN, type SyncConn, type SyncSeq } from '../sync/layout.js';
 import { newSyncRxStats, parseSyncMessage, type OnSyncConn, type SyncRxStats } from '../sync/parse.js';
 import { SyncWriter } from '../sync/writer.js';
 import type { SyncSettings } from './sync-socket.js';
@@ -33,6 +33,9 @@ import type { SyncSettings } from './sync-socket.js';
 export interface ConnSyncStats {
   /** Master: conns and templates put into messages, messages sent, conns the full ring lost, whole-table sends begun. */
   synced: number;
+  /** Master: IPv6 conns among `synced`; and IPv6 conns left out because sync_version 0 cannot carry them. */
+  synced6: number;
+  v6Skipped: number;
   messages: number;
   ringDrops: number;
   resyncs: number;
@@ -44,7 +47,7 @@ export interface ConnSyncStats {
   waiting: { now: number; bound: number; expired: number; dropped: number };
 }
 
-/** Synced conns kept waiting for their real server, at most (about 5 MB, on a backup only). */
+/** Synced conns kept waiting for their real server, at most (about 8 MB, on a backup only). */
 const PARK_CAPACITY = 65536;
 
 /** ha_key_file's seal and open; the host keeps them across role changes (counters and windows go on). */
@@ -58,11 +61,13 @@ export class ConnSync {
   readonly backup: boolean;
   readonly queue: SyncQueue;
   readonly stats: ConnSyncStats = {
-    synced: 0, messages: 0, ringDrops: 0, resyncs: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats(),
+    synced: 0, synced6: 0, v6Skipped: 0, messages: 0, ringDrops: 0, resyncs: 0, own: 0, rx: newSyncRxStats(), imported: newSyncImportStats(),
     waiting: { now: 0, bound: 0, expired: 0, dropped: 0 },
   };
   private readonly writer: SyncWriter | null;
-  private readonly rec: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+  private readonly rec: SyncConn = { protocol: 0, addr6: undefined, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+  /** rec.addr6 of an IPv6 conn (reused). */
+  private readonly addr6 = new Int32Array(SYNC_A6);
   /** The out_seq record fill() hands the writer for FTP control connections (reused). */
   private readonly outSeq: SyncSeq = { initSeq: 0, delta: 0, previousDelta: 0 };
   private readonly onConn: OnSyncConn;
@@ -89,7 +94,7 @@ export class ConnSync {
     // The trailer must fit in the same datagram: the message gives up its room.
     const maxlen = syncMaxlen('master', 1500, settings.maxlen ?? 0) - (auth ? AUTH_TRAILER_BYTES : 0);
     this.writer = this.master
-      ? new SyncWriter(new Uint8Array(Math.max(maxlen, V1_HDR_SIZE + V1_MAX_V4_CONN)), { version: settings.version ?? 1, syncid: settings.syncid ?? 0, maxlen })
+      ? new SyncWriter(new Uint8Array(Math.max(maxlen, V1_HDR_SIZE + V1_MAX_V6_CONN)), { version: settings.version ?? 1, syncid: settings.syncid ?? 0, maxlen })
       : null;
     this.parseOpts = { syncid: settings.syncid ?? 0 };
     this.parked = this.backup ? new ParkedSyncConns(PARK_CAPACITY) : null;
@@ -143,12 +148,18 @@ export class ConnSync {
   }
 
   private put(w: SyncWriter, s: number): void {
+    // ip_vs_sync_conn_v0: "if (unlikely(cp->af != AF_INET)) return;"
+    if (w.version === 0 && this.engine.conns.isV6(s)) {
+      this.stats.v6Skipped++;
+      return;
+    }
     this.fill(s);
     if (!w.add(this.rec)) {
       this.emit(w);
       w.add(this.rec); // an empty message takes any one conn
     }
     this.stats.synced++;
+    if (this.rec.addr6 !== undefined) this.stats.synced6++;
   }
 
   /** One datagram from `from` (uint32; 0 unknown). Malformed input is counted, never thrown. */
@@ -202,6 +213,14 @@ export class ConnSync {
     const c = this.engine.conns, rt = this.engine.services, r = this.rec;
     const flags = c.flagsOf(s);
     r.protocol = c.protoOf(s);
+    // An IPv6 conn: its full addresses (its row holds their folds, which go in caddr..daddr unused).
+    if (c.isV6(s)) {
+      const x = c.addr6, a = this.addr6, w = s * A6;
+      for (let k = 0; k < SYNC_A6; k++) a[k] = x[w + k];
+      r.addr6 = a;
+    } else {
+      r.addr6 = undefined;
+    }
     r.caddr = c.caddrOf(s);
     r.cport = c.cportOf(s);
     r.vaddr = c.vaddrOf(s);

@@ -61,8 +61,12 @@ export const V1_CADDR = 24;
 export const V1_VADDR = 28;
 export const V1_DADDR = 32;
 export const V1_V4_SIZE = 36;
+// struct ip_vs_sync_v6: the same fields to the timeout, then caddr, vaddr, daddr as struct in6_addr.
+export const V1_V6_CADDR = 24;
+export const V1_V6_VADDR = 40;
+export const V1_V6_DADDR = 56;
 export const V1_V6_SIZE = 72;
-/** STYPE_F_INET6: the only type bit; any other non-zero type is invalid. */
+/** STYPE_F_INET6: the only type bit. The kernel reads any type with it as IPv6; another non-zero type is invalid. */
 export const STYPE_F_INET6 = 1;
 /** ver_size: "Version msb 4 bits" (SVER_SHIFT 12), size of the entry in the low 12 (SVER_MASK). */
 export const SVER_SHIFT = 12;
@@ -80,6 +84,10 @@ export const PE_DATA_MAXLEN = 255;
 export const PE_NAME_MAXLEN = 16;
 /** The longest IPv4 v1 entry: conn, SEQ option, PE data and PE name options. */
 export const V1_MAX_V4_CONN = V1_V4_SIZE + 2 + SEQ_DATA_LEN + 2 + PE_DATA_MAXLEN + 2 + PE_NAME_MAXLEN;
+/** The longest IPv6 v1 entry, the longest entry of all: what a message buffer must hold besides its header. */
+export const V1_MAX_V6_CONN = V1_V6_SIZE + 2 + SEQ_DATA_LEN + 2 + PE_DATA_MAXLEN + 2 + PE_NAME_MAXLEN;
+/** Words of SyncConn.addr6: client 0..3, virtual 4..7, dest 8..11 (ConnTable.addr6's per-slot layout). */
+export const SYNC_A6 = 12;
 /** nr_conns is a byte. */
 export const MAX_NR_CONNS = 255;
 
@@ -93,10 +101,20 @@ export interface SyncSeq {
   previousDelta: number;
 }
 
-/** One connection of a sync message. Addresses are uint32 numbers (model/addr). */
+/**
+ * One connection of a sync message. IPv4 addresses are uint32 numbers
+ * (model/addr); an IPv6 conn (v1 type bit 0) has its addresses in addr6, and
+ * caddr, vaddr, daddr then hold their XOR folds (ConnTable's row keys).
+ */
 export interface SyncConn {
   /** IPPROTO_TCP 6 or IPPROTO_UDP 17; templates of fwmark services carry IPPROTO_IP 0. */
   protocol: number;
+  /**
+   * IPv6 only: the three addresses as SYNC_A6 big-endian words (signed, as
+   * Int32Array holds them), client 0..3, virtual 4..7, dest 8..11; undefined for
+   * IPv4. Readers reuse one array (copy what you keep).
+   */
+  addr6?: Int32Array;
   caddr: number;
   cport: number;
   vaddr: number;

@@ -11,8 +11,9 @@ import {
   V0_DPORT, V0_FLAGS, V0_FULL_CONN_SIZE, V0_HDR_NR_CONNS, V0_HDR_SIZE, V0_PROTOCOL, V0_SEQ_LITTLE_ENDIAN, V0_STATE,
   V0_VADDR, V0_VPORT, V1_CADDR, V1_CPORT, V1_DADDR, V1_DPORT, V1_FLAGS, V1_FWMARK, V1_HDR_NR_CONNS, V1_HDR_SIZE,
   V1_HDR_SPARE, V1_HDR_VERSION, V1_PROTOCOL, V1_STATE, V1_TIMEOUT, V1_TYPE, V1_V4_SIZE, V1_V6_SIZE, V1_VADDR, V1_VER_SIZE,
-  V1_VPORT, type SyncConn, type SyncSeq,
+  V1_VPORT, V1_V6_CADDR, V1_V6_DADDR, V1_V6_VADDR, SYNC_A6, type SyncConn, type SyncSeq,
 } from './layout.js';
+import { foldWords6, readAddr6 } from '../packet/ipv6.js';
 
 /** What a receiver dropped, and why; one counter per reason. */
 export interface SyncRxStats {
@@ -32,12 +33,12 @@ export interface SyncRxStats {
   skipped: number;
   /** Options not understood: a mandatory one drops its conn (also counted in skipped); optional ones are ignored. */
   unknownOptions: number;
-  /** IPv6 conns (type bit 0): tsvs syncs IPv4 only; they are checked, then left out. */
-  ipv6Skipped: number;
+  /** Of `conns`, the IPv6 ones (v1 type bit 0, struct ip_vs_sync_v6). */
+  ipv6: number;
 }
 
 export function newSyncRxStats(): SyncRxStats {
-  return { messages: 0, conns: 0, badLength: 0, wrongSyncid: 0, truncated: 0, malformed: 0, skipped: 0, unknownOptions: 0, ipv6Skipped: 0 };
+  return { messages: 0, conns: 0, badLength: 0, wrongSyncid: 0, truncated: 0, malformed: 0, skipped: 0, unknownOptions: 0, ipv6: 0 };
 }
 
 export interface SyncParseOptions {
@@ -56,7 +57,10 @@ const DEFAULTS: SyncParseOptions = {};
 const seqIn: SyncSeq = { initSeq: 0, delta: 0, previousDelta: 0 };
 const seqOut: SyncSeq = { initSeq: 0, delta: 0, previousDelta: 0 };
 /** The one record every conn is read into. */
-const rx: SyncConn = { protocol: 0, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+const rx: SyncConn = { protocol: 0, addr6: undefined, caddr: 0, cport: 0, vaddr: 0, vport: 0, daddr: 0, dport: 0, flags: 0, state: 0, fwmark: 0, timeout: 0 };
+
+/** rx.addr6 of an IPv6 conn. */
+const rxAddr6 = new Int32Array(SYNC_A6);
 
 /** Reads one datagram; returns the number of conns handed to onConn. */
 export function parseSyncMessage(b: Uint8Array, onConn: OnSyncConn, stats: SyncRxStats, opts: SyncParseOptions = DEFAULTS): number {
@@ -157,17 +161,23 @@ function readV1(b: Uint8Array, p: number, end: number, stats: SyncRxStats): numb
   if (optStart > end) return DROP;
   const opts = readOptions(b, optStart, end, stats);
   if (opts !== TAKE) return opts;
-  if (ipv6) {
-    stats.ipv6Skipped++;
-    return SKIP;
-  }
   const flags = readU32(b, p + V1_FLAGS), state = readU16(b, p + V1_STATE);
   // "BACKUP, Invalid PE parameters": PE data is useless without the engine's name.
   if (!kernelStateValid(b[p + V1_PROTOCOL], state, flags) || (rx.peData !== undefined && rx.peName === undefined)) {
     stats.skipped++;
     return SKIP;
   }
-  fillAddrs(b[p + V1_PROTOCOL], readU32(b, p + V1_CADDR), readU32(b, p + V1_VADDR), readU32(b, p + V1_DADDR));
+  if (ipv6) {
+    const a = rxAddr6;
+    readAddr6(b, p + V1_V6_CADDR, a, 0);
+    readAddr6(b, p + V1_V6_VADDR, a, 4);
+    readAddr6(b, p + V1_V6_DADDR, a, 8);
+    fillAddrs(b[p + V1_PROTOCOL], foldWords6(a, 0), foldWords6(a, 4), foldWords6(a, 8));
+    rx.addr6 = a;
+    stats.ipv6++;
+  } else {
+    fillAddrs(b[p + V1_PROTOCOL], readU32(b, p + V1_CADDR), readU32(b, p + V1_VADDR), readU32(b, p + V1_DADDR));
+  }
   rx.cport = readU16(b, p + V1_CPORT);
   rx.vport = readU16(b, p + V1_VPORT);
   rx.dport = readU16(b, p + V1_DPORT);
@@ -213,8 +223,10 @@ function readOptions(b: Uint8Array, q: number, end: number, stats: SyncRxStats):
   return TAKE;
 }
 
+/** IPv4 addresses, or (readV1 sets addr6 after) an IPv6 conn's folds. */
 function fillAddrs(protocol: number, caddr: number, vaddr: number, daddr: number): void {
   rx.protocol = protocol;
+  rx.addr6 = undefined;
   rx.caddr = caddr;
   rx.vaddr = vaddr;
   rx.daddr = daddr;

@@ -3,14 +3,15 @@
 // until the next one would pass sync_maxlen, then the message goes out and a new
 // one starts. Nothing is allocated per conn.
 import { writeU16, writeU32, writeU32LE } from '../packet/bytes.js';
+import { writeAddr6 } from '../packet/ipv6.js';
 import { IP_VS_CONN_F_IN_SEQ, IP_VS_CONN_F_OUT_SEQ, IP_VS_CONN_F_SEQ_MASK, kernelTxFlags } from './kernel-flags.js';
 import {
   HDR_SIZE, HDR_SYNCID, IPVS_OPT_PE_DATA, IPVS_OPT_PE_NAME, IPVS_OPT_SEQ_DATA, MAX_NR_CONNS, PE_DATA_MAXLEN, PE_NAME_MAXLEN,
   SEQ_DATA_LEN, SVER_MASK, SYNC_MAXLEN_DEFAULT, SYNC_PROTO_VER, V0_CADDR, V0_CONN_SIZE, V0_CPORT, V0_DADDR, V0_DPORT,
   V0_FLAGS, V0_FULL_CONN_SIZE, V0_HDR_NR_CONNS, V0_HDR_SIZE, V0_PROTOCOL, V0_SEQ_LITTLE_ENDIAN, V0_STATE, V0_VADDR,
   V0_VPORT, V1_CADDR, V1_CPORT, V1_DADDR, V1_DPORT, V1_FLAGS, V1_FWMARK, V1_HDR_NR_CONNS, V1_HDR_SIZE, V1_HDR_SPARE,
-  V1_HDR_VERSION, V1_MAX_V4_CONN, V1_PROTOCOL, V1_STATE, V1_TIMEOUT, V1_V4_SIZE, V1_VADDR, V1_VER_SIZE, V1_VPORT,
-  type SyncConn, type SyncSeq,
+  V1_HDR_VERSION, V1_MAX_V6_CONN, V1_PROTOCOL, V1_STATE, V1_TIMEOUT, V1_V4_SIZE, V1_V6_CADDR, V1_V6_DADDR, V1_V6_SIZE,
+  V1_V6_VADDR, V1_VADDR, V1_VER_SIZE, V1_VPORT, STYPE_F_INET6, type SyncConn, type SyncSeq,
 } from './layout.js';
 
 export interface SyncWriterOptions {
@@ -31,6 +32,8 @@ export class SyncWriter {
   readonly syncid: number;
   readonly maxlen: number;
   private readonly littleSeq: boolean;
+  /** IPv6 conns a v0 writer left out (v0 has no IPv6, as ip_vs_sync_conn_v0 returns for them). */
+  v6Skipped = 0;
   private off = 0;
   private n = 0;
 
@@ -44,7 +47,7 @@ export class SyncWriter {
     this.syncid = opts.syncid ?? 0;
     this.maxlen = opts.maxlen ?? SYNC_MAXLEN_DEFAULT;
     this.littleSeq = opts.v0SeqLittleEndian ?? V0_SEQ_LITTLE_ENDIAN;
-    const largest = this.version === 1 ? V1_HDR_SIZE + V1_MAX_V4_CONN : V0_HDR_SIZE + V0_FULL_CONN_SIZE;
+    const largest = this.version === 1 ? V1_HDR_SIZE + V1_MAX_V6_CONN : V0_HDR_SIZE + V0_FULL_CONN_SIZE;
     if (!Number.isInteger(this.syncid) || this.syncid < 0 || this.syncid > 255) throw new RangeError(`syncid ${this.syncid}: 0..255`);
     // The most a UDP datagram over IPv4 carries, as the kernel clamps --sync-maxlen.
     if (!(this.maxlen >= 1 && this.maxlen <= 65507)) throw new RangeError(`maxlen ${this.maxlen}: 1..65507`);
@@ -70,7 +73,10 @@ export class SyncWriter {
     this.n = 0;
   }
 
-  /** Appends conn; false when the message is full (send finish(), reset(), add again). */
+  /**
+   * Appends conn; false when the message is full (send finish(), reset(), add
+   * again). An IPv6 conn in a v0 message is left out (counted in v6Skipped): true.
+   */
   add(c: SyncConn): boolean {
     return this.version === 1 ? this.addV1(c) : this.addV0(c);
   }
@@ -102,14 +108,15 @@ export class SyncWriter {
     const flags = seqFlags(c, kernelTxFlags(c.flags, 1));
     const seq = (flags & IP_VS_CONN_F_SEQ_MASK) !== 0;
     const pe = peOk(c);
-    const len = V1_V4_SIZE + (seq ? 2 + SEQ_DATA_LEN : 0) + (pe ? 4 + c.peData!.length + peNameLen(c) : 0);
+    const a6 = c.addr6;
+    const len = (a6 === undefined ? V1_V4_SIZE : V1_V6_SIZE) + (seq ? 2 + SEQ_DATA_LEN : 0) + (pe ? 4 + c.peData!.length + peNameLen(c) : 0);
     // Each conn starts on a 32-bit boundary; the pad goes before it, not after the last.
     const pad = (4 - (this.off & 3)) & 3;
     if (!this.fits(pad + len)) return false;
     const b = this.buf;
     for (let i = 0; i < pad; i++) b[this.off++] = 0;
     const p = this.off;
-    b[p] = 0; // type 0: IPv4
+    b[p] = a6 === undefined ? 0 : STYPE_F_INET6;
     b[p + V1_PROTOCOL] = c.protocol;
     writeU16(b, p + V1_VER_SIZE, len & SVER_MASK); // version 0 in the top 4 bits
     writeU32(b, p + V1_FLAGS, flags);
@@ -119,10 +126,18 @@ export class SyncWriter {
     writeU16(b, p + V1_DPORT, c.dport);
     writeU32(b, p + V1_FWMARK, c.fwmark);
     writeU32(b, p + V1_TIMEOUT, c.timeout);
-    writeU32(b, p + V1_CADDR, c.caddr);
-    writeU32(b, p + V1_VADDR, c.vaddr);
-    writeU32(b, p + V1_DADDR, c.daddr);
-    let q = p + V1_V4_SIZE;
+    let q: number;
+    if (a6 === undefined) {
+      writeU32(b, p + V1_CADDR, c.caddr);
+      writeU32(b, p + V1_VADDR, c.vaddr);
+      writeU32(b, p + V1_DADDR, c.daddr);
+      q = p + V1_V4_SIZE;
+    } else {
+      writeAddr6(b, p + V1_V6_CADDR, a6, 0);
+      writeAddr6(b, p + V1_V6_VADDR, a6, 4);
+      writeAddr6(b, p + V1_V6_DADDR, a6, 8);
+      q = p + V1_V6_SIZE;
+    }
     if (seq) q = this.seqOption(q, c);
     if (pe) q = this.peOptions(q, c);
     this.off = q;
@@ -152,6 +167,10 @@ export class SyncWriter {
   }
 
   private addV0(c: SyncConn): boolean {
+    if (c.addr6 !== undefined) {
+      this.v6Skipped++;
+      return true;
+    }
     const flags = seqFlags(c, kernelTxFlags(c.flags, 0));
     const seq = (flags & IP_VS_CONN_F_SEQ_MASK) !== 0;
     if (!this.fits(seq ? V0_FULL_CONN_SIZE : V0_CONN_SIZE)) return false;

@@ -21,7 +21,7 @@ export class Group {
   /** The conns of the messages not delivered yet (copies). */
   conns(): SyncConn[] {
     const got: SyncConn[] = [];
-    for (const { bytes } of this.sent) parseSyncMessage(bytes, (c) => got.push({ ...c }), newSyncRxStats());
+    for (const { bytes } of this.sent) parseSyncMessage(bytes, (c) => got.push({ ...c, addr6: c.addr6 && Int32Array.from(c.addr6) }), newSyncRxStats());
     return got;
   }
 }

@@ -263,14 +263,15 @@ describe('sync wire: a backup reading bad or foreign input', () => {
     expect(parse(m)).toMatchObject({ n: 0, stats: { truncated: 1 } });
   });
 
-  it('skips an IPv6 conn (after checking it) and reads the IPv4 conn after it', () => {
+  it('reads an IPv6 conn (type bit 0, 72 bytes) and the IPv4 conn after it; one too short for its addresses stops the message', () => {
     const v6 = new Uint8Array(72);
     v6.set([1, 6, 0, 72]);
     const { conns, stats } = parse(v1([v6, entry()]));
-    expect(conns).toEqual([deep(drUdp)]);
-    expect(stats).toMatchObject({ ipv6Skipped: 1, conns: 1, malformed: 0 });
+    expect(conns[1]).toEqual(deep(drUdp));
+    expect(conns[0].addr6).toBeDefined();
+    expect(stats).toMatchObject({ ipv6: 1, conns: 2, malformed: 0 });
     v6[3] = 40; // too short for IPv6 addresses: the message stops
-    expect(parse(v1([v6, entry()])).stats).toMatchObject({ malformed: 1, conns: 0, ipv6Skipped: 0 });
+    expect(parse(v1([v6, entry()])).stats).toMatchObject({ malformed: 1, conns: 0, ipv6: 0 });
   });
 
   it('ignores an unknown optional option (bit 0x40); an unknown mandatory one drops its conn only', () => {
