@@ -7,9 +7,12 @@
 // IPv4 has. IPv4's path does not pass through here: a frame comes only after
 // parseFrame said PARSE_IPV6.
 //
-// Fragments are forwarded along their flow as IPv4's are (frag-path6.ts).
-// The FTP helper (ftp/helper6.ts) sees NAT control connections of the FTP ports.
-// Not yet for IPv6: firewall marks, the SYN proxy.
+// Fragments are forwarded along their flow as IPv4's are (frag-path6.ts); the
+// FTP helper (ftp/helper6.ts) sees NAT control connections of the FTP ports;
+// IPv6 firewall-mark services take what marks.ts classify6 marks; new
+// connections and state changes are queued for connection sync as IPv4's are.
+// Not yet for IPv6: the SYN proxy (a SYN to an IPv6 service is never answered
+// with a cookie; the IPVS defences still apply).
 import { CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';

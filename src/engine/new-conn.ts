@@ -11,7 +11,11 @@ import { DEFAULT_SWITCHES, PROTO_TCP, PROTO_UDP, type Switches } from '../model/
 import { DROP_NO_DEST, DROP_TABLE_FULL, N_FIELDS, N_HALF_OPEN_EVICTED } from './counters.js';
 import { FWD_NAT, type ServiceRuntime } from './services.js';
 
-/** A firewall mark as the 4 words of a template's "virtual address" (0, 0, 0, mark). */
+/**
+ * A firewall mark as the 4 words of a template's "virtual address": the kernel's
+ * `.ip = htonl(fwmark)` in a union nf_inet_addr, so the first word, the rest 0
+ * (what a kernel backup reads from a synced IPv6 template).
+ */
 const MARK_WORDS = new Int32Array(4);
 
 /** What a client packet does with the connection its tuple found (hit()). */
@@ -182,7 +186,10 @@ export class NewConnections {
     const k = this.tkey6;
     k.set(a);
     for (let w = 0, left = svc.persistMask || 128; w < 4; w++, left -= 32) k[w] &= left >= 32 ? -1 : left <= 0 ? 0 : ~(-1 >>> left);
-    if (m.fwmark) k.set(MARK_WORDS.fill(m.fwmark, 3), 4);
+    if (m.fwmark) {
+      MARK_WORDS[0] = m.fwmark;
+      k.set(MARK_WORDS, 4);
+    }
     const tproto = m.fwmark ? 0 : proto;
     const tvport = m.fwmark || m.port === 21 || m.port === 0 ? 0 : dport;
     let t = conns.lookupTemplate6(tproto, k, 0, tvport);
