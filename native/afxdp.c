@@ -77,10 +77,10 @@ typedef struct {
 // ---- the steering maps: one set per process, shared by every device's program ----
 // Filled from the main thread (the fence), read by the programs the data-plane
 // thread attaches: the fds are the process's, so both threads use them.
-enum { S_OWNED, S_LOCAL, S_NAT_TCP, S_NAT_UDP, S_NAT_ANY, S_COUNT };
-static const char *set_names[S_COUNT] = { "owned", "local", "nat_tcp", "nat_udp", "nat_any" };
-static const unsigned set_sizes[S_COUNT] = { 65536, 4096, 262144, 262144, 65536 };
-static int set_fd[S_COUNT] = { -1, -1, -1, -1, -1 };
+enum { S_OWNED, S_LOCAL, S_NAT_TCP, S_NAT_UDP, S_NAT_ANY, S_ALL, S_COUNT };
+static const char *set_names[S_COUNT] = { "owned", "local", "nat_tcp", "nat_udp", "nat_any", "all" };
+static const unsigned set_sizes[S_COUNT] = { 65536, 4096, 262144, 262144, 65536, 1 };
+static int set_fd[S_COUNT] = { -1, -1, -1, -1, -1, -1 };
 static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
 struct addr_port { uint32_t addr; uint16_t port, pad; };
 

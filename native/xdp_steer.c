@@ -7,6 +7,7 @@
 //   - IPv4 NAT replies: destination not one of the kernel's own addresses (`local`)
 //     and source address . port of a NAT real server (`nat_tcp`, `nat_udp`), or source
 //     address of a firewall-mark NAT server (`nat_any`, TCP or UDP).
+//   - everything, when the `all` map holds key 0 (tests; a device given wholly to tsvs).
 // The four address maps are shared by every device's program and filled from user
 // space as the fence's sets change. A frame is redirected to the XSK bound to its
 // receive queue; with none there (the port not open yet) bpf_redirect_map's flags
@@ -26,6 +27,8 @@ struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 4096); __type(key,
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 262144); __type(key, struct addr_port); __type(value, __u8); } nat_tcp SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 262144); __type(key, struct addr_port); __type(value, __u8); } nat_udp SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 65536); __type(key, __u32); __type(value, __u8); } nat_any SEC(".maps");
+// Key 0 present: steer every frame (a device given wholly to the router, the port tests).
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1); __type(key, __u32); __type(value, __u8); } all SEC(".maps");
 
 static __always_inline int steer(struct xdp_md *ctx) {
   return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
@@ -35,6 +38,8 @@ SEC("xdp")
 int tsvs_steer(struct xdp_md *ctx) {
   void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
   struct ethhdr *eth = data;
+  __u32 zero = 0;
+  if (bpf_map_lookup_elem(&all, &zero)) return steer(ctx);
   if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP)) return XDP_PASS;
   struct iphdr *ip = (void *)(eth + 1);
   if ((void *)(ip + 1) > end || ip->ihl < 5) return XDP_PASS;

@@ -19,6 +19,8 @@ export type XskHandle = { readonly __brand: 'tsvs-xsk-socket' };
 /** The steering sets, in the order native/afxdp.c numbers them (the fence's set names). */
 export const STEER_SETS = ['owned', 'local', 'nat_tcp', 'nat_udp', 'nat_any'] as const;
 export type SteerSet = (typeof STEER_SETS)[number];
+/** The set after them: address 0 in it steers every frame (XdpSteering.steerAll). */
+const STEER_ALL = STEER_SETS.length;
 export const STEER_CLEAR = 0;
 export const STEER_ADD = 1;
 export const STEER_DELETE = 2;
@@ -232,6 +234,11 @@ export class XdpSteering {
 
   delete(sets: SetsLike): void {
     this.apply(STEER_DELETE, sets);
+  }
+
+  /** Every frame of every device goes to the XSK sockets (on), or only the fence's flows (off): for tests and benches. */
+  steerAll(on: boolean): void {
+    this.x.steer(on ? STEER_ADD : STEER_DELETE, STEER_ALL, 0, 0);
   }
 
   /** Nothing is steered any more (the fence is gone). */
