@@ -5,8 +5,10 @@
 // (docs/afxdp.md). Root only; the lab is taken down even on failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { loadXdp } from '../../src/io/afxdp.js';
-import { download, expectedSha, requests, ROOT, sleep, stats, upWithRouter, type Running } from './harness.js';
+import { loadXdp, xdpPaths } from '../../src/io/afxdp.js';
+import { join } from 'node:path';
+import { labUp } from '../../src/lab/index.js';
+import { download, expectedSha, labName, MAIN, requests, ROOT, sleep, stats, upWithRouter, type Running } from './harness.js';
 
 const xdp = ROOT ? loadXdp() : null;
 const why = !ROOT ? 'needs root for network namespaces' : xdp?.addon ? '' : `AF_XDP not available: ${xdp?.reason}`;
@@ -42,5 +44,22 @@ run(`tsvs start --backend xdp, LVS-NAT, offloads off${why ? ` (skipped: ${why})`
     // The real servers' replies came back through the XSK sockets and were translated (the fence drops them otherwise).
     for (const d of s.services[0].dests) expect(d.outPkts).toBeGreaterThan(0);
     expect(s.counters.backend_ring_drops ?? 0).toBe(0);
+  }, 40_000);
+});
+
+describe.skipIf(!!why)(`tsvs start --backend xdp where XDP cannot be used${why ? ` (skipped: ${why})` : ''}`, () => {
+  it('exits 1 saying why (the device has an XDP program of someone else\'s), and leaves that program alone', async () => {
+    const lab = await labUp({ mode: 'nat', servers: 1, name: labName('xb'), offloads: false });
+    try {
+      await lab.exec('router', ['ip', 'link', 'set', 'dev', 'eth1', 'xdpgeneric', 'obj', xdpPaths().program, 'sec', 'xdp'], { check: true });
+      const router = lab.spawn('router', [process.execPath, MAIN, 'start', '-c', lab.configPath, '--backend', 'xdp', '--no-health-checks', '--control-socket', join(lab.stateDir, 'tsvs.sock')], { label: 'router' });
+      for (let i = 0; i < 100 && router.alive(); i++) await sleep(100);
+      expect(router.alive()).toBe(false);
+      expect(router.log()).toMatch(/cannot attach the XDP program to eth1: .*already has an XDP program/);
+      const link = await lab.exec('router', ['ip', 'link', 'show', 'eth1']);
+      expect(link.stdout).toMatch(/prog\/xdp/);
+    } finally {
+      await lab.down();
+    }
   }, 40_000);
 });
