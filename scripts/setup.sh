@@ -2,7 +2,7 @@
 # Installs what tsvs needs on a fresh Debian machine (sourced by test.sh and
 # demo.sh). System packages only as root; npm packages always.
 set -euo pipefail
-SYS_PKGS=(iproute2 procps nftables ethtool curl tcpdump libpcap-dev python3 make g++ iputils-ping wrk haproxy conntrack dnsmasq-base openssl keepalived chromium vsftpd lftp)
+SYS_PKGS=(iproute2 procps nftables ethtool curl tcpdump libpcap-dev libbpf-dev clang llvm python3 make g++ iputils-ping wrk haproxy conntrack dnsmasq-base openssl keepalived chromium vsftpd lftp)
 # Node comes with the machine: Debian 12's own nodejs is 18, and tsvs (vitest 4) needs 20.
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$major" -lt 20 ]; then

@@ -2,12 +2,14 @@
 //   G (generator) g0 ── mg  M  ms ── s0 S (sink, no address: counts and drops)
 // A generator of ours floods 64-byte UDP frames (60 B + FCS) into M, where the
 // Forwarder busy-polls the port under test: rx, rewrite both MACs, tx. Native
-// AF_PACKET vs the pcap package, same run, same lab (LAB-NOTES gotcha 11).
+// AF_PACKET vs AF_XDP (its program steering every frame) vs the pcap package, same
+// run, same lab (LAB-NOTES gotcha 11).
 // Offloads off on every veth, for a like-for-like comparison with the pcap backend.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AfPacketPort } from '../../src/io/afpacket.js';
+import { AfXdpPort, loadXdp, XdpSteering } from '../../src/io/afxdp.js';
 import { loadNative } from '../../src/io/native.js';
 import { PcapPort } from '../../src/io/pcap-port.js';
 import type { PacketPort } from '../../src/frames/port.js';
@@ -108,7 +110,8 @@ function measure(l: Lab, name: string, port: PacketPort, mode: 'flood' | 'drain'
     const delivered = l.lab.rxPackets(l.s, 's0') - sinkBefore;
     const drops =
       port instanceof AfPacketPort ? port.stats().reduce((a, x) => a + x.drops, 0)
-        : port instanceof PcapPort ? port.stats().reduce((a, x) => a + x.dropped, 0) + port.dropped : 0;
+        : port instanceof PcapPort ? port.stats().reduce((a, x) => a + x.dropped, 0) + port.dropped
+          : port instanceof AfXdpPort ? port.counters().ringDrops : 0;
     const s = (busy.last - busy.first) / 1000;
     const rate = s > 0 ? fwd.forwarded / s : 0;
     return {
@@ -140,12 +143,19 @@ export function runForwardBench(opts: { quick?: boolean } = {}): Row[] {
   const dir = mkdtempSync(join(tmpdir(), 'tsvs-io-bench-'));
   const l = makeLab();
   const rows: Row[] = [];
+  let steering: XdpSteering | null = null;
   try {
     // Frames for a drain run: what each ring holds for sure (256 blocks of >= 1 ms; 32 MiB of 2 KiB libpcap slots).
     const open: Array<[string, () => PacketPort, number]> = [
       ['native AF_PACKET', () => new AfPacketPort(['mg', 'ms'], { netns: l.m, filter: 'udp' }), 50_000],
       ['pcap package', () => new PcapPort(['mg', 'ms'], { netns: l.m, filter: 'udp', direction: 'mac', warn: () => {} }), 12_000],
     ];
+    // AF_XDP steering every frame (the lab carries only the bench's UDP): its RX ring holds 2048 frames.
+    const xdp = loadXdp();
+    if (xdp.addon) open.splice(1, 0, ['AF_XDP (copy mode)', () => new AfXdpPort(['mg', 'ms'], { netns: l.m }, xdp), 2_000]);
+    else rows.push({ backend: 'AF_XDP', skipped: xdp.reason });
+    steering = xdp.addon ? new XdpSteering(xdp.addon) : null;
+    steering?.steerAll(true);
     for (const [name, make, ringFrames] of open) {
       for (const mode of ['flood', 'drain'] as const) {
         const runs: Row[] = [];
@@ -167,6 +177,7 @@ export function runForwardBench(opts: { quick?: boolean } = {}): Row[] {
       }
     }
   } finally {
+    steering?.steerAll(false);
     l.lab.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,6 +18,10 @@ export interface Director {
   /** Commands it needs besides the lab's, and whether it needs the native addon. */
   commands: string[];
   native?: boolean;
+  /** Needs the AF_XDP addon and its XDP program (tsvs --backend xdp). */
+  xdp?: boolean;
+  /** Why it does not run with the veths' offloads on (no bulk-on figure), or undefined when it does. */
+  offloadsOff?: string;
   /** Starts it in the lab's router namespace, pinned to the router core. */
   start(lab: Lab): Promise<void>;
   /** Between runs: e.g. forget finished connections (LAB-NOTES gotcha 7). */
@@ -66,22 +70,31 @@ export function tsvsConfig(cf: string, lab: Lab): string {
 
 const tsvsStatsFile = (lab: Lab): string => join(lab.stateDir, 'stats.json');
 
-export const tsvs: Director = {
-  name: 'tsvs (native)',
-  udp: true,
-  commands: [],
-  native: true,
-  async start(lab) {
-    writeFileSync(lab.configPath, tsvsConfig(readFileSync(lab.configPath, 'utf8'), lab));
-    const args = ['start', '-c', lab.configPath, '--backend', 'native', '--log-level', 'warn', '--control-socket', join(lab.stateDir, 'tsvs.sock'), '--stats-file', tsvsStatsFile(lab)];
-    const p = lab.spawn('router', [...NICE, process.execPath, MAIN, ...args], {
-      label: 'tsvs',
-      cpus: String(ROUTER_CPU),
-    });
-    await waitServing(lab, () => p.alive(), () => p.log());
-  },
-  statsFile: tsvsStatsFile,
-};
+/** tsvs on a packet backend: native (AF_PACKET) or xdp (AF_XDP). */
+function tsvsOn(backend: 'native' | 'xdp'): Director {
+  return {
+    name: `tsvs (${backend})`,
+    udp: true,
+    commands: [],
+    native: true,
+    xdp: backend === 'xdp',
+    // On veth, a sender's checksum offload leaves partial checksums that XDP cannot see (docs/afxdp.md).
+    offloadsOff: backend === 'xdp' ? 'AF_XDP needs the veths\' offloads off (partial checksums)' : undefined,
+    async start(lab) {
+      writeFileSync(lab.configPath, tsvsConfig(readFileSync(lab.configPath, 'utf8'), lab));
+      const args = ['start', '-c', lab.configPath, '--backend', backend, '--log-level', 'warn', '--control-socket', join(lab.stateDir, 'tsvs.sock'), '--stats-file', tsvsStatsFile(lab)];
+      const p = lab.spawn('router', [...NICE, process.execPath, MAIN, ...args], {
+        label: 'tsvs',
+        cpus: String(ROUTER_CPU),
+      });
+      await waitServing(lab, () => p.alive(), () => p.log());
+    },
+    statsFile: tsvsStatsFile,
+  };
+}
+
+export const tsvs = tsvsOn('native');
+export const tsvsXdp = tsvsOn('xdp');
 
 /** nftables DNAT, round robin: `numgen inc mod N` picks the real server of each new flow. */
 export function nftRuleset(lab: Lab): string {
@@ -147,7 +160,7 @@ export const haproxy: Director = {
   },
 };
 
-export const DIRECTORS = [kernelNat, tsvs, haproxy];
+export const DIRECTORS = [kernelNat, tsvs, tsvsXdp, haproxy];
 
 /** The real servers drop the bench's UDP before any socket (no ICMP port unreachable comes back). */
 export async function udpSink(lab: Lab): Promise<void> {

@@ -6,6 +6,7 @@
 // operation does (LAB-NOTES, method). Root only.
 import { cpus } from 'node:os';
 import { labUp, run, type Lab } from '../../src/lab/index.js';
+import { loadXdp } from '../../src/io/afxdp.js';
 import { loadNative } from '../../src/io/native.js';
 import type { Row } from '../lib/report.js';
 import { onRouterCore, OTHER_CPU, pinLab, pinSelf, ROUTER_CPU } from './cpu.js';
@@ -40,6 +41,8 @@ async function has(cmd: string): Promise<boolean> {
 async function missing(d: Director | 'udp'): Promise<string | null> {
   const native = loadNative();
   if ((d === 'udp' || d.native) && !native.addon) return `the native addon is not built (${native.reason})`;
+  const xdp = d !== 'udp' && d.xdp ? loadXdp() : null;
+  if (xdp && !xdp.addon) return `AF_XDP cannot be used: ${xdp.reason}`;
   for (const cmd of d === 'udp' ? [] : d.commands) {
     if (!(await has(cmd))) return `${cmd} is not installed (scripts/setup.sh installs it)`;
   }
@@ -160,6 +163,10 @@ export async function runLabBench(opts: { quick?: boolean } = {}): Promise<Row[]
       process.stderr.write(`lab bench: ${d.name} ...\n`);
       const m: Measured = { director: d.name, figures: {}, notes: [], losses: {} };
       for (const offloads of [false, true]) {
+        if (offloads && d.offloadsOff) {
+          if (tests.includes('bulk-on')) m.notes.push(`bulk-on not run: ${d.offloadsOff}`);
+          continue;
+        }
         try {
           await benchDirector(d, k, p, udpWhy, offloads, m);
         } catch (e) {

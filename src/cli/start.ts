@@ -5,6 +5,7 @@
 import { Estimator } from '../control/estimator.js';
 import { DEFAULT_SOCKET } from '../control/types.js';
 import { runProbe } from '../health/probes/index.js';
+import { loadXdp, XdpSteering } from '../io/afxdp.js';
 import { loadNative } from '../io/native.js';
 import { WorkerDataPlane } from '../router/dataplane-client.js';
 import { InlineDataPlane } from '../router/dataplane.js';
@@ -22,7 +23,7 @@ export const DEFAULT_CONFIG = '/etc/sysconfig/ha/lvs.cf';
 
 const START_OPTIONS = {
   config: { type: 'string', short: 'c', arg: 'FILE', default: DEFAULT_CONFIG, help: 'the lvs.cf to serve' },
-  backend: { type: 'enum', choices: ['auto', 'native', 'pcap'], default: 'auto', help: 'packet I/O: native (the AF_PACKET ring), pcap, or auto: native when built and usable, else pcap' },
+  backend: { type: 'enum', choices: ['auto', 'native', 'pcap', 'xdp'], default: 'auto', help: 'packet I/O: native (the AF_PACKET ring), pcap, xdp (AF_XDP: an XDP program steers the router\'s flows to XSK sockets; exits 1 saying why when it cannot), or auto: native when built and usable, else pcap' },
   'log-level': { type: 'enum', choices: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'least severe log line printed' },
   'log-json': { type: 'boolean', help: 'log lines as JSON' },
   'stats-file': { type: 'string', arg: 'PATH', help: 'write a JSON snapshot of the counters there every second' },
@@ -62,7 +63,13 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
   const inline = values.dataplane === 'inline' || backend === 'pcap' || (backend === 'auto' && !native);
   if (inline && values.dataplane !== 'inline') log.info('the data plane runs in the main thread: the pcap backend cannot run in a worker thread');
   const workers = values.workers as number;
-  const problem = workersProblem(workers, availableParallelism(), inline);
+  // --backend xdp is asked for by name: no quiet fallback to AF_PACKET, which would measure or run something else.
+  const xdp = backend === 'xdp' ? loadXdp() : null;
+  if (xdp && !xdp.addon) {
+    process.stderr.write(`tsvs start: --backend xdp: AF_XDP cannot be used: ${xdp.reason}\n`);
+    return 1;
+  }
+  const problem = workersProblem(workers, availableParallelism(), inline) ?? (xdp && workers > 1 ? `--workers ${workers}: the xdp backend runs one data-plane worker (one XSK socket per device, queue 0)` : null);
   if (problem) {
     process.stderr.write(`tsvs start: ${problem}\n`);
     return 1;
@@ -72,6 +79,7 @@ async function runStart(values: Values<typeof START_OPTIONS>): Promise<number> {
     log,
     host: linuxHost,
     backend,
+    fenceMirror: xdp?.addon ? new XdpSteering(xdp.addon) : undefined,
     dataPlane: (spec) => inline
       ? new InlineDataPlane({ ...spec, log, openPort: (devices) => openLivePort(devices, backend, log) })
       : workers > 1 ? new MultiDataPlane(spec, workers, log) : new WorkerDataPlane(spec, log),

@@ -1,5 +1,5 @@
 // The one narrow hook every I/O backend supplies (memory, pcap file, AF_PACKET
-// ring, libpcap), as glb-director's backends do: the engine never knows which
+// ring, AF_XDP sockets, libpcap), as glb-director's backends do: the engine never knows which
 // one it runs on, and one shared test suite (test/io/port-contract.ts) holds
 // them all to the same behaviour.
 import type { Batch } from './batch.js';

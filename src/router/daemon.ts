@@ -33,7 +33,7 @@ import { ConfigSync, type ConfigSyncDeps } from './config-sync.js';
 import type { SyncRole, SyncSettings as SyncSocketSettings } from './sync-socket.js';
 import type { SyncSettings } from '../config/compile-sync.js';
 import type { DataPlane, DataPlaneSpec } from './dataplane.js';
-import { Fence, type NftRunner } from './fence.js';
+import { Fence, type FenceMirror, type NftRunner } from './fence.js';
 import { FenceElements } from './fence-elements.js';
 import { loadConfig, type LoadedConfig } from './load.js';
 import type { Logger } from './log.js';
@@ -60,6 +60,8 @@ export interface RouterDeps {
   /** Makes the data plane: the worker thread (tsvs start) or inline (tests). */
   dataPlane(spec: DataPlaneSpec): DataPlane;
   backend?: string;
+  /** Kept equal to the nftables fence's sets (the AF_XDP backend's steering maps). */
+  fenceMirror?: FenceMirror;
   nft?: NftRunner;
   /** Wall clock in ms (status, reload times). */
   now?: () => number;
@@ -146,7 +148,7 @@ export class Router implements ControlBackend {
   private readonly errors = new Map<string, { count: number; failing: boolean }>();
 
   constructor(private readonly deps: RouterDeps) {
-    this.fence = new Fence(deps.nft);
+    this.fence = new Fence(deps.nft, deps.fenceMirror);
     this.done = new Promise((resolve) => (this.finish = resolve));
   }
 

@@ -66,10 +66,25 @@ export const runNft: NftRunner = (script) => {
   return { ok: r.status === 0, error: (r.stderr || '').trim() };
 };
 
+/**
+ * Something kept equal to the fence's sets: the AF_XDP backend's steering maps
+ * (io/afxdp.ts XdpSteering), so its XDP programs take from the kernel exactly what
+ * the fence keeps from it. Called after each nft transaction that succeeded.
+ */
+export interface FenceMirror {
+  install(sets: Sets): void;
+  add(sets: Sets): void;
+  delete(sets: Sets): void;
+  clear(): void;
+}
+
 export class Fence {
   installed = false;
 
-  constructor(private readonly nft: NftRunner = runNft) {}
+  constructor(
+    private readonly nft: NftRunner = runNft,
+    private readonly mirror?: FenceMirror,
+  ) {}
 
   /**
    * Replaces the fence with this one in one nft transaction: the script creates
@@ -85,6 +100,7 @@ export class Fence {
     const r = this.nft(`add table netdev ${FENCE_TABLE}\ndelete table netdev ${FENCE_TABLE}\n${fenceRuleset(devices, sets)}`);
     if (!r.ok) throw new Error(`cannot install the nftables fence: ${r.error}`);
     this.installed = true;
+    this.mirror?.install(sets);
     const nat = sets.nat_tcp.size + sets.nat_udp.size + sets.nat_any.size + sets.nat6_tcp.size + sets.nat6_udp.size + sets.nat6_any.size;
     done.push(`installed nftables table netdev ${FENCE_TABLE} on ${devices.join(', ')}: the kernel no longer sees traffic to ${[...sets.owned, ...sets.owned6].join(', ')}${nat ? ' nor NAT replies from the real servers' : ''}`);
     return done;
@@ -107,11 +123,17 @@ export class Fence {
     if (!lines.length) return;
     const r = this.nft(lines.join('\n') + '\n');
     if (!r.ok) throw new Error(`cannot update the nftables fence: ${r.error}`);
+    this.mirror?.[verb](sets);
   }
 
   remove(): boolean {
     if (!this.installed) return false;
     this.installed = false;
+    try {
+      this.mirror?.clear();
+    } catch {
+      // the programs go with the data plane's sockets anyway
+    }
     return this.nft(`delete table netdev ${FENCE_TABLE}\n`).ok;
   }
 }

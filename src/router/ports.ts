@@ -1,14 +1,16 @@
 // Chooses the live packet backend: the native AF_PACKET ring when it is built
 // and usable, else the portable pcap capture + inject, saying which and why.
-// --backend native or pcap forces one (native fails clearly when not built).
+// --backend native or pcap forces one (native fails clearly when not built);
+// --backend xdp is the AF_XDP backend, only when asked for (io/afxdp.ts).
 import { AfPacketPort, type AfPacketOptions } from '../io/afpacket.js';
+import { AfXdpPort, loadXdp } from '../io/afxdp.js';
 import { loadNative } from '../io/native.js';
 import { openLivePort as openBest } from '../io/open.js';
 import { PcapPort } from '../io/pcap-port.js';
 import type { LivePort } from '../frames/port.js';
 import type { Logger } from './log.js';
 
-export type Backend = 'auto' | 'native' | 'pcap';
+export type Backend = 'auto' | 'native' | 'pcap' | 'xdp';
 
 /**
  * `fanout`: a data-plane worker of several (tsvs start --workers): the native
@@ -18,6 +20,12 @@ export type Backend = 'auto' | 'native' | 'pcap';
  */
 export function openLivePort(devices: string[], backend: Backend, log: Logger, fanout?: AfPacketOptions['fanout'], deviceCounters?: boolean): LivePort {
   const warn = (m: string): void => log.warn(m);
+  if (backend === 'xdp') {
+    const x = new AfXdpPort(devices, {}, loadXdp());
+    const how = x.xdp.map((m, i) => `${devices[i]}: ${m.mode}${m.zeroCopy ? ', zero-copy' : ', copy'}`).join('; ');
+    log.info('packet backend', { backend: `AF_XDP (XDP program steering the router's flows to XSK sockets; ARP by an AF_PACKET tap) ${how}`, devices: devices.join(',') });
+    return x;
+  }
   let port: AfPacketPort | PcapPort;
   if (backend === 'native' || fanout) {
     const n = loadNative();

@@ -101,7 +101,7 @@ describe('tsvs (the built command)', () => {
       expectUsage(['replay', '-c', 'x.cf', 'in.pcap', 'out', '--mac', 'eth0'], 'replay', '--mac eth0: want IFACE=MAC, e.g. eth0=52:54:00:12:34:56'),
       expectUsage(['simulate', '-c', 'x.cf', 'a', 'b'], 'simulate', 'unexpected argument "b"'),
       expectUsage(['start', '--dataplane', 'gpu'], 'start', '--dataplane gpu: want worker or inline'),
-      expectUsage(['start', '-c', 'x.cf', '--backend', 'dpdk'], 'start', '--backend dpdk: want auto, native or pcap'),
+      expectUsage(['start', '-c', 'x.cf', '--backend', 'dpdk'], 'start', '--backend dpdk: want auto, native, pcap or xdp'),
       expectUsage(['capture'], 'capture', '-i IFACE is required (the interface to capture on)'),
       expectUsage(['lab', 'up', 'tunnel'], 'lab up', '"tunnel": want nat or dr (the routing method)'),
       expectUsage(['lab', 'status', '--name', 'Bad-Name'], 'lab status', /^tsvs lab status: --name Bad-Name: want 1-20 lower-case letters or digits/),
