@@ -65,7 +65,7 @@ function formatEgress(table: Parameters<typeof planEgress>[0], routes: Route[] |
   const open = tableDevices(table);
   const p = planEgress(table, routes, open);
   const lines = [`Routes (this host's): devices opened ${[...open, ...p.extra].join(', ')}${p.extra.length ? ` (${p.extra.join(', ')} for the real servers)` : ''}`];
-  for (const [addr, how] of p.reached) lines.push(`  ${formatIPv4(addr)} by ${how}`);
+  for (const [addr, how] of p.reached) lines.push(`  ${typeof addr === 'string' ? addr : formatIPv4(addr)} by ${how}`);
   for (const problem of p.problems) lines.push(`  ${problem}`);
   return lines.join('\n') + '\n';
 }

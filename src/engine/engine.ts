@@ -28,6 +28,7 @@ import { Ipv6Path } from './ipv6.js';
 import { heldLen, holdFrame, releaseFrame, SynProxy, SYN_FRAME_LEN } from './syn-proxy.js';
 import { interfaceFor, Neighbours, onLinkInterface, type NeighEvent } from './neighbours.js';
 import type { Egress, RouteTable } from './routes.js';
+import { RouteTable6, routes6Of } from './routes6.js';
 import { MarkClassifier } from './marks.js';
 import { Defense } from './defense.js';
 import { HIT_GONE, HIT_KEEP, NewConnections } from './new-conn.js';
@@ -807,6 +808,7 @@ export class Engine {
    */
   setRoutes(routes: RouteTable | null, now: number): NeighEvent[] {
     this.kernelRoutes = routes;
+    this.v6.setRoutes(routes === null ? null : new RouteTable6(routes6Of(routes.routes6)));
     this.routeTable = routes?.withOwned(this.addresses) ?? null;
     // The dests' cached neighbour entries may be of the old next hops.
     this.services.destNeigh.fill(0);

@@ -41,6 +41,8 @@ import { tunnel6Xmit, type Source6 } from './tunnel6.js';
 import { tunnelGso6 } from './tunnel-gso6.js';
 import { MTU_UNKNOWN, writeMacs } from './l2.js';
 import { ftpInbound6, ftpOutbound6, passiveData6 } from './ftp/helper6.js';
+import { NextHops6 } from './next-hop6.js';
+import type { RouteTable6 } from './routes6.js';
 
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
@@ -69,6 +71,8 @@ export class Ipv6Path {
   readonly neigh: Neighbours6;
   /** The IPv6 addresses the router owns, from the running table. */
   owned: Owned6[] = [];
+  /** Each IPv6 dest's interface and next hop, by the routes when given (next-hop6.ts). */
+  readonly hops = new NextHops6();
 
   constructor(private readonly e: Engine, neighCapacity = 4096, private readonly fragOptions: FragOptions = {}) {
     this.neigh = new Neighbours6({ names: e.l2.ifNames, macs: e.l2.ifMac }, neighCapacity);
@@ -79,6 +83,7 @@ export class Ipv6Path {
     this.owned = addresses.filter((x) => x.address6 !== undefined).map((x) => ({
       words: ipv6Words(x.address6!), prefixLen: x.prefixLen, itf: this.e.l2.ifIndex(x.device), role: x.role,
     }));
+    this.hops.setOwned(addresses);
     if (this.owned.length > 0) {
       this.e.conns.enable6();
       this.frags ??= new FragTable(this.fragOptions, this.e.counters.drops);
@@ -255,7 +260,7 @@ export class Ipv6Path {
     const rt = this.e.services;
     let n = rt.destNeigh[dest];
     if (n === 0 || n > this.neigh.size) {
-      n = this.neigh.find(rt.destAddr6, 4 * dest);
+      n = this.hops.neighbourOf(this.neigh, rt, dest);
       rt.destNeigh[dest] = n;
     }
     return this.neigh.usable(n, now) ? n : 0;
@@ -449,14 +454,15 @@ export class Ipv6Path {
     return this.owned.find((x) => x.role === role)?.itf ?? this.owned[0]?.itf ?? -1;
   }
 
-  /** Brings the neighbour table in line with the IPv6 dests of the running table. */
+  /** The router's IPv6 routes (null: none, interfaceOf decides); the engine's setRoutes refreshes the neighbours after. */
+  setRoutes(routes: RouteTable6 | null): void {
+    this.hops.setRoutes(routes);
+  }
+
+  /** Brings the neighbour table in line with the IPv6 dests of the running table (their next hops by the routes, next-hop6.ts). */
   refreshNeighbours(now: number): NeighEvent[] {
     const rt = this.e.services;
-    const wanted: Wanted6[] = [];
-    for (const d of rt.dests6()) {
-      const itf = this.interfaceOf(rt.destAddr6, 4 * d, rt.destFwd[d]);
-      if (itf >= 0) wanted.push({ a: rt.destAddr6, o: 4 * d, itf });
-    }
+    const wanted: Wanted6[] = this.hops.wanted(rt, (dev) => this.e.l2.ifIndex(dev), (w, o, fwd) => this.interfaceOf(w, o, fwd));
     rt.destNeigh6Reset();
     return this.neigh.want(wanted, now);
   }

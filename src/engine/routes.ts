@@ -26,6 +26,13 @@ export interface Route {
   type: RouteType;
   /** A network of an address tsvs owns (VIP, NAT router), not one of the kernel's routes. */
   owned?: boolean;
+  /**
+   * An IPv6 route (routes6.ts reads it): its network in text (len 0..128) and its
+   * gateway ('' or absent: on-link); dst and gateway are then 0. One list carries
+   * both families from the kernel to the data plane.
+   */
+  dst6?: string;
+  gateway6?: string;
 }
 
 /** What the lookup decided for an address. */
@@ -40,9 +47,12 @@ export interface Egress {
 export class RouteTable {
   /** Longest prefix first, then lowest metric, then owned before kernel. */
   readonly routes: readonly Route[];
+  /** The IPv6 routes of the list, as given (routes6.ts's RouteTable6 decides with them). */
+  readonly routes6: readonly Route[];
 
   constructor(routes: readonly Route[]) {
-    this.routes = [...routes].sort((a, b) => b.len - a.len || a.metric - b.metric || Number(b.owned === true) - Number(a.owned === true));
+    this.routes6 = routes.filter((r) => r.dst6 !== undefined);
+    this.routes = routes.filter((r) => r.dst6 === undefined).sort((a, b) => b.len - a.len || a.metric - b.metric || Number(b.owned === true) - Number(a.owned === true));
   }
 
   /** The route the kernel would take to addr, or null when none matches (no default route). */
@@ -62,13 +72,15 @@ export class RouteTable {
   }
 
   /** A table of these routes with the owned addresses' networks added (the engine's addresses change with each table version). */
-  withOwned(owned: ReadonlyArray<{ address: number; prefixLen: number; device: string }>): RouteTable {
-    const extra: Route[] = owned.map((a) => ({ dst: (a.address & prefixToMask(a.prefixLen)) >>> 0, len: a.prefixLen, gateway: 0, dev: a.device, metric: 0, type: 'unicast', owned: true }));
-    return new RouteTable([...this.routes.filter((r) => !r.owned), ...extra]);
+  withOwned(owned: ReadonlyArray<{ address: number; address6?: string; prefixLen: number; device: string }>): RouteTable {
+    const extra: Route[] = owned.filter((a) => a.address6 === undefined).map((a) => ({ dst: (a.address & prefixToMask(a.prefixLen)) >>> 0, len: a.prefixLen, gateway: 0, dev: a.device, metric: 0, type: 'unicast', owned: true }));
+    return new RouteTable([...this.routes.filter((r) => !r.owned), ...this.routes6, ...extra]);
   }
 
-  /** A stable text of the routes, to tell whether a re-read changed anything. */
+  /** A stable text of the routes (both families), to tell whether a re-read changed anything. */
   key(): string {
-    return this.routes.filter((r) => !r.owned).map((r) => `${r.dst}/${r.len}>${r.gateway}@${r.dev}:${r.metric}:${r.type}`).join(',');
+    const v4 = this.routes.filter((r) => !r.owned).map((r) => `${r.dst}/${r.len}>${r.gateway}@${r.dev}:${r.metric}:${r.type}`);
+    const v6 = this.routes6.map((r) => `${r.dst6}/${r.len}>${r.gateway6 ?? ''}@${r.dev}:${r.metric}:${r.type}`).sort();
+    return [...v4, ...v6].join(',');
   }
 }
