@@ -39,6 +39,22 @@ async function behindGateway(lab: Lab): Promise<void> {
   await x('router', ['ip', '-6', 'route', 'add', '2001:2:0:4::/64', 'via', GW, 'dev', 'eth1']);
 }
 
+/** Waits (at most 10 s) for the router to log a line matching re after `from` lines. */
+async function logged(r: Running, re: RegExp, from: number): Promise<string> {
+  for (let k = 0; k < 100; k++) {
+    const line = r.router.log().split('\n').slice(from).find((l) => re.test(l));
+    if (line) return line;
+    await sleep(100);
+  }
+  throw new Error(`router did not log ${re} within 10 s: ${r.router.log().slice(-1500)}`);
+}
+
+/** The real server that answers one curl -6 to the v6 VIP (its name), or the failure. */
+async function curl6(lab: Lab): Promise<string> {
+  const c = await lab.exec('client', ['curl', '-6', '-g', '-sS', '-m', '3', `http://[${lab.v6!.vip}]:80/`], { timeoutMs: 5000 });
+  return c.code === 0 ? c.stdout.split(' ')[0] : `curl exit ${c.code}: ${c.stderr.trim()}`;
+}
+
 /** Waits (at most 20 s) until the v6 service lists all three servers (rs3's check goes through the gateway too). */
 async function v6Ready(r: Running): Promise<void> {
   const want = ['2001:2:0:2::11', '2001:2:0:2::12', RS3_FAR];
@@ -82,8 +98,7 @@ run(`IPv6 routes decide the egress: a NAT real server behind a gateway${why}`, (
     expect(r!.router.log()).not.toMatch(/real server .*(no interface|not on a directly connected)/);
     const seen: Record<string, number> = {};
     for (let i = 0; i < 6; i++) {
-      const c = await lab.exec('client', ['curl', '-6', '-g', '-sS', '-m', '3', `http://[${lab.v6!.vip}]:80/`], { timeoutMs: 5000 });
-      const name = c.code === 0 ? c.stdout.split(' ')[0] : `curl exit ${c.code}: ${c.stderr.trim()}`;
+      const name = await curl6(lab);
       seen[name] = (seen[name] ?? 0) + 1;
     }
     expect(seen).toEqual({ rs1: 2, rs2: 2, rs3: 2 });
@@ -91,6 +106,27 @@ run(`IPv6 routes decide the egress: a NAT real server behind a gateway${why}`, (
     const rx = await lab.exec('rs3', ['cat', '/sys/class/net/b0/statistics/rx_packets'], { check: true });
     expect(Number(rx.stdout.trim())).toBeGreaterThan(10);
   }, 30_000);
+
+  it('follows the route while running: without it rs3 is said unreachable; with it back rs3 is served again', async () => {
+    const lab = r!.lab;
+    let from = r!.router.log().split('\n').length - 1;
+    await lab.exec('router', ['ip', '-6', 'route', 'del', '2001:2:0:4::/64'], { check: true });
+    try {
+      await logged(r!, /routes changed/, from);
+      await logged(r!, new RegExp(`real server ${RS3_FAR}: no interface of this router reaches it`), from);
+    } finally {
+      from = r!.router.log().split('\n').length - 1;
+      await lab.exec('router', ['ip', '-6', 'route', 'add', '2001:2:0:4::/64', 'via', GW, 'dev', 'eth1'], { check: true });
+    }
+    await logged(r!, /resolved/, from);
+    // Turns reach rs3 again (at most 25 s: should a check have failed in the gap, it comes back after reentry).
+    let back = false;
+    for (let k = 0; k < 100 && !back; k++) {
+      back = (await curl6(lab)) === 'rs3';
+      if (!back) await sleep(250);
+    }
+    expect(back).toBe(true);
+  }, 60_000);
 
   it('tsvs check --routes on the router: a DR server behind that gateway is said not to be on a directly connected network', async () => {
     const lab = r!.lab;
