@@ -121,7 +121,7 @@ run(`IPv6 routes decide the egress: a NAT real server behind a gateway${why}`, (
     await logged(r!, /resolved/, from);
     // Turns reach rs3 again (at most 25 s: should a check have failed in the gap, it comes back after reentry).
     let back = false;
-    for (let k = 0; k < 100 && !back; k++) {
+    for (const until = Date.now() + 25_000; !back && Date.now() < until;) {
       back = (await curl6(lab)) === 'rs3';
       if (!back) await sleep(250);
     }
