@@ -208,4 +208,15 @@ describe('tsvs check --routes', () => {
     expect(checkText(text, 'dr.cf', null).output).toContain('this host\'s routes cannot be read');
     expect(checkText(text, 'dr.cf').output).not.toContain('Routes');
   });
+
+  it('says the same of IPv6 real servers by the IPv6 routes: the device or gateway, and DR behind a gateway or no route', () => {
+    const v6 = `${text}\nvirtual http6 {\n    active = 1\n    address = 2001:2:0:1::10 eth0:1\n    port = 80\n    scheduler = rr\n    protocol = tcp\n` +
+      ['2001:2:0:2::11', '2001:2:0:4::11', '2001:db8::5'].map((a, k) => `    server s${k} {\n        address = ${a}\n        active = 1\n        port = 80\n        weight = 1\n    }\n`).join('') + '}\n';
+    const r6 = (dst6: string, len: number, dev: string, gateway6 = '') => ({ dst: 0, len, gateway: 0, dst6, gateway6, dev, metric: 0, type: 'unicast' as const });
+    const res = checkText(v6, 'dr6.cf', [route(0, 0, 'eth0', net(192, 0, 2) + 1), r6('2001:2:0:2::', 64, 'eth1'), r6('2001:2:0:4::', 64, 'eth1', 'fe80::1')]);
+    expect(res.ok, res.output).toBe(true);
+    expect(res.output).toContain('  2001:2:0:2::11 by eth1\n  2001:2:0:4::11 by eth1 via fe80::1\n');
+    expect(res.output).toMatch(/real server 2001:2:0:4::11 \(direct routing\) is not on a directly connected network .* via fe80::1 on eth1/);
+    expect(res.output).toContain('real server 2001:db8::5: no interface of this router reaches it (no route to it)');
+  });
 });
