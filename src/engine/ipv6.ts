@@ -436,7 +436,8 @@ export class Ipv6Path {
   }
 
   /**
-   * The interface of an IPv6 real server: the device of the owned address whose
+   * Without routes (tests, replay, simulate; next-hop6.ts uses routes when given),
+   * the interface of an IPv6 real server: the device of the owned address whose
    * prefix holds it (the longest), else for NAT the NAT router address's device
    * and for DR the VIP's (the layouts of the guide), else -1.
    */
