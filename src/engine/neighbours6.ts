@@ -56,12 +56,15 @@ export class Neighbours6 {
     return this.count;
   }
 
-  /** The entry of the address at a[o..o+3], or 0. */
-  find(a: Int32Array, o: number): number {
+  /**
+   * The entry of the address at a[o..o+3] (on interface itf when given: a
+   * link-local gateway such as fe80::1 may be a different host on each link), or 0.
+   */
+  find(a: Int32Array, o: number, itf = -1): number {
     const x = this.addr;
     for (let n = 1; n <= this.count; n++) {
       const w = 4 * n;
-      if (x[w + 3] === a[o + 3] && x[w + 2] === a[o + 2] && x[w + 1] === a[o + 1] && x[w] === a[o]) return n;
+      if (x[w + 3] === a[o + 3] && x[w + 2] === a[o + 2] && x[w + 1] === a[o + 1] && x[w] === a[o] && (itf < 0 || this.itf[n] === itf)) return n;
     }
     return 0;
   }
@@ -84,7 +87,7 @@ export class Neighbours6 {
     this.count = 0;
     const events: NeighEvent[] = [];
     for (const w of list) {
-      if (this.find(w.a, w.o) !== 0) continue;
+      if (this.find(w.a, w.o, w.itf) !== 0) continue;
       if (this.count === this.capacity) {
         events.push({ address: formatIPv6(w.a, w.o), device: this.ifs.names[w.itf] ?? '?', what: 'table full' });
         continue;

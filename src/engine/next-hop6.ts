@@ -6,7 +6,8 @@
 // entry is found once (neighbourOf) and cached in ServiceRuntime.destNeigh.
 //
 // A server behind a gateway is sent through the gateway's MAC, resolved by NDP
-// as a server's own would be. LVS-DR cannot go through a gateway (the frame keeps
+// as a server's own would be (by address and interface: a link-local gateway,
+// fe80::1, may be a different host on each link). LVS-DR cannot go through a gateway (the frame keeps
 // the VIP as its destination and must reach the server's own MAC,
 // IP_VS_RT_MODE_KNOWN_NH): such a dest never finds a neighbour and its frames are
 // dropped as next hop unknown; the daemon says why (router/egress.ts).
@@ -21,8 +22,8 @@ export class NextHops6 {
   /** The same with the owned IPv6 networks added. */
   private table: RouteTable6 | null = null;
   private owned: readonly OwnedAddress[] = [];
-  /** IPv6 dest address id (ServiceRuntime.destAddr) -> the gateway its route sends it through. */
-  private readonly gateways = new Map<number, Int32Array>();
+  /** IPv6 dest address id (ServiceRuntime.destAddr) -> the gateway its route sends it through, and on which interface. */
+  private readonly gateways = new Map<number, { hop: Int32Array; itf: number }>();
 
   /** Whether routes decide (setRoutes gave some). */
   get routed(): boolean {
@@ -57,7 +58,7 @@ export class NextHops6 {
       const e = this.table.egress(rt.destAddr6, 4 * d);
       const itf = e === null ? -1 : ifIndex(e.dev);
       if (e === null || itf < 0) continue;
-      if (!e.onLink) this.gateways.set(rt.destAddr[d], e.hop);
+      if (!e.onLink) this.gateways.set(rt.destAddr[d], { hop: e.hop, itf });
       out.push({ a: e.onLink ? rt.destAddr6 : e.hop, o: e.onLink ? 4 * d : 0, itf });
     }
     return out;
@@ -67,6 +68,6 @@ export class NextHops6 {
   neighbourOf(neigh: Neighbours6, rt: ServiceRuntime, dest: number): number {
     const gw = this.gateways.size === 0 ? undefined : this.gateways.get(rt.destAddr[dest]);
     if (gw === undefined) return neigh.find(rt.destAddr6, 4 * dest);
-    return rt.destFwd[dest] === FWD_DR ? 0 : neigh.find(gw, 0);
+    return rt.destFwd[dest] === FWD_DR ? 0 : neigh.find(gw.hop, 0, gw.itf);
   }
 }

@@ -156,6 +156,17 @@ describe('IPv6 real servers follow the routes', () => {
     expect(outs.sort()).toEqual([hex(Uint8Array.from(NEAR_MAC)), `drop ${DROP_NO_NEIGH}`].sort());
   });
 
+  it('a link-local gateway (fe80::1) on two links is two neighbours: each server goes out through its own link\'s', () => {
+    const e = engine6(table6([[FAR, 'nat'], ['2001:db8::9', 'nat']]));
+    e.setRoutes(new RouteTable([r6('2001:2:0:4::/64', { gateway6: 'fe80::1', dev: 'eth1' }), r6('default', { gateway6: 'fe80::1', dev: 'eth0' })]), 0);
+    expect(solicited(e)).toEqual(['fe80::1@0', 'fe80::1@1']);
+    const GW0_MAC = [0x02, 0x47, 0, 0, 0, 0xa0];
+    run(e, advert('fe80::1', GW0_MAC), 0);
+    run(e, advert('fe80::1', GW_MAC), 1);
+    const outs = [run(e, syn(40000), 0), run(e, syn(40001), 0)].map((o) => `${o.ifOut} ${hex(o.frame.subarray(0, 6))}`);
+    expect(outs.sort()).toEqual([`0 ${hex(Uint8Array.from(GW0_MAC))}`, `1 ${hex(Uint8Array.from(GW_MAC))}`]);
+  });
+
   it('without routes the owned networks decide as before (the server is its own next hop on the NAT router\'s device); a route change is followed', () => {
     const e = engine6(table6([[FAR, 'nat']]));
     expect(solicited(e)).toEqual([`${FAR}@1`]);
