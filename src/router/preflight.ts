@@ -19,7 +19,7 @@ export interface HostInfo {
   kernelAddresses6?(): string[];
   /** The kernel's IPv4 routes, as [network, prefix length] (default: [0, 0]). */
   kernelRoutes?(): Array<[number, number]>;
-  /** The namespace's IPv4 routes (main table), which decide where each real server is reached; null: cannot say. */
+  /** The namespace's IPv4 and IPv6 routes (main table; IPv6 ones with dst6 set), which decide where each real server is reached; null: cannot say. */
   routes?(): Route[] | null;
   /** Calls `changed` when routes or addresses change; returns the function that stops watching. */
   watchRoutes?(changed: () => void, failed: (why: string) => void): () => void;
