@@ -69,6 +69,8 @@ export class Ipv6Path {
   /** tunnelSource's answer, reused. */
   private readonly src6: Source6 = { words: this.a, o: 0 };
   readonly neigh: Neighbours6;
+  /** The clients (or their gateways) of synced connections whose replies come before the client has sent (syncedPeer). */
+  readonly clients: Neighbours6;
   /** The IPv6 addresses the router owns, from the running table. */
   owned: Owned6[] = [];
   /** Each IPv6 dest's interface and next hop, by the routes when given (next-hop6.ts). */
@@ -76,6 +78,7 @@ export class Ipv6Path {
 
   constructor(private readonly e: Engine, neighCapacity = 4096, private readonly fragOptions: FragOptions = {}) {
     this.neigh = new Neighbours6({ names: e.l2.ifNames, macs: e.l2.ifMac }, neighCapacity);
+    this.clients = new Neighbours6({ names: e.l2.ifNames, macs: e.l2.ifMac }, 1024, true);
   }
 
   /** The owned IPv6 addresses of a new table version (the engine's `addresses` keeps the IPv4 ones). */
@@ -244,7 +247,7 @@ export class Ipv6Path {
     else conns.udpTransition(slot, now);
     rt.destOutPkts[dest]++;
     rt.destOutBytes[dest] += info.totalLen;
-    const peer = conns.peer[slot];
+    const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
     const itf = e.l2.peerIf[peer];
     if (info.totalLen > e.l2.ifMtu[itf] && batch.gsoType[i] === 0) return this.tooBig(batch, i, itf, conns.addr6, slot * A6 + 4);
@@ -253,6 +256,36 @@ export class Ipv6Path {
     if ((conns.flagsOf(slot) & CONN_F_APP) !== 0) ftpOutbound6(e, batch, i, slot);
     e.toPeer(batch, i, peer);
     return VERDICT_TX;
+  }
+
+  /**
+   * The client side of a connection made from a sync message, whose client has
+   * not sent through this router yet (a download's client may only listen): its
+   * next hop by NDP, for the route to the client (its gateway, or the client on
+   * a connected network; without routes, on the owned network that holds it or
+   * else where the VIP is), as IPv4's syncedPeer does by ARP. 0 until the next
+   * hop answers (the reply is dropped and counted meanwhile); then the
+   * connection keeps that peer.
+   */
+  private syncedPeer(slot: number, now: number): number {
+    const e = this.e;
+    const conns = e.conns;
+    if ((conns.flagsOf(slot) & CONN_F_SYNC) === 0) return 0;
+    const w = slot * A6;
+    const r = this.hops.egress(conns.addr6, w);
+    let hop = conns.addr6, ho = w, itf: number;
+    if (r !== null) {
+      itf = e.l2.ifIndex(r.dev);
+      if (!r.onLink) [hop, ho] = [r.hop, 0];
+    } else {
+      itf = this.interfaceOf(conns.addr6, w, -1);
+      const vip = this.ownedAt(conns.addr6, w + 4);
+      if (itf < 0 && vip >= 0) itf = this.owned[vip].itf;
+    }
+    if (itf < 0) return 0;
+    const n = this.clients.ensure(hop, ho, itf, now);
+    if (!this.clients.usable(n, now)) return 0;
+    return (conns.peer[slot] = e.l2.internPeer(itf, this.clients.mac, 6 * n));
   }
 
   /** The resolved neighbour entry of an IPv6 dest (cached per dest), or 0. */
@@ -336,10 +369,15 @@ export class Ipv6Path {
       // RFC 4861 7.1: hop limit 255 (from on-link) and a valid checksum, or it is not ND at all.
       if (info.ttl !== 255 || info.ndTarget < 0 || !l4ChecksumOk6(buf, info.l3, info.l4, info.l4Len, IPPROTO_ICMPV6)) return e.pass(C.PASS_ICMP);
       if (type === ND_NEIGHBOR_ADVERT) {
-        this.neigh.heard(buf, info.ndTarget, info.ndLla >= 0 ? info.ndLla : info.l2 + 6, itf, now);
+        const mac = info.ndLla >= 0 ? info.ndLla : info.l2 + 6;
+        this.neigh.heard(buf, info.ndTarget, mac, itf, now);
+        if (this.clients.size !== 0) this.clients.heard(buf, info.ndTarget, mac, itf, now);
         return e.pass(C.PASS_ICMP);
       }
-      if (info.ndLla >= 0) this.neigh.heard(buf, info.l3 + IPV6_SRC, info.ndLla, itf, now);
+      if (info.ndLla >= 0) {
+        this.neigh.heard(buf, info.l3 + IPV6_SRC, info.ndLla, itf, now);
+        if (this.clients.size !== 0) this.clients.heard(buf, info.l3 + IPV6_SRC, info.ndLla, itf, now);
+      }
       if (e.released || this.ownedOn(buf, info.ndTarget, itf) < 0) return e.pass(C.PASS_ICMP);
       return this.advertise(batch, i, itf);
     }

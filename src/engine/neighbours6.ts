@@ -17,6 +17,8 @@ import { formatIPv6 } from '../packet/ipv6.js';
 const NS_LEN = ETH_HLEN + IPV6_HLEN + ND_HLEN + ND_OPT_LLA_LEN;
 const BACKOFF_MAX_MS = 30_000;
 const LOG_AFTER_TRIES = 3;
+/** Solicitations for a oneShot entry before it is given up (its connection's replies stay dropped). */
+const ONE_SHOT_TRIES = 5;
 
 /** A wanted neighbour: its address at a[o..o+3], on interface itf. */
 export interface Wanted6 {
@@ -32,6 +34,10 @@ export class Neighbours6 {
   readonly resolved: Uint8Array;
   /** Destination MAC then our MAC, as 3 int32 words per entry (Engine.writeMacs). */
   readonly hdr: Int32Array;
+  /** The neighbour's MAC, 6 bytes per entry (what L2Table.internPeer reads). */
+  readonly mac: Uint8Array;
+  /** Where ensure() puts an address when every entry is taken: the oldest slot, in turn. */
+  private victim = 0;
   private readonly confirmed: Float64Array;
   private readonly nextAsk: Float64Array;
   private readonly tries: Uint8Array;
@@ -39,12 +45,18 @@ export class Neighbours6 {
   /** The source each interface solicits from: its EUI-64 link-local address (see due()). */
   private readonly linkLocal: Int32Array;
 
-  constructor(private readonly ifs: Interfaces, readonly capacity = 4096) {
+  /**
+   * `oneShot`: entries are asked for until answered (at most ONE_SHOT_TRIES
+   * times), never refreshed: a synced connection's client, whose MAC the
+   * connection keeps once it has it (Ipv6Path.syncedPeer).
+   */
+  constructor(private readonly ifs: Interfaces, readonly capacity = 4096, private readonly oneShot = false) {
     const n = capacity + 1;
     this.addr = new Int32Array(4 * n);
     this.itf = new Int32Array(n);
     this.resolved = new Uint8Array(n);
     this.hdr = new Int32Array(3 * n);
+    this.mac = new Uint8Array(6 * n);
     this.confirmed = new Float64Array(n);
     this.nextAsk = new Float64Array(n);
     this.tries = new Uint8Array(n);
@@ -137,7 +149,9 @@ export class Neighbours6 {
 
   /** Whether a solicitation is due (the host sends due() early rather than on its next tick). */
   pending(now: number): boolean {
-    for (let n = 1; n <= this.count; n++) if (this.resolved[n] === 0 && now >= this.nextAsk[n]) return true;
+    for (let n = 1; n <= this.count; n++) {
+      if (this.resolved[n] === 0 && now >= this.nextAsk[n] && !(this.oneShot && this.tries[n] >= ONE_SHOT_TRIES)) return true;
+    }
     return false;
   }
 
@@ -154,6 +168,7 @@ export class Neighbours6 {
     const out: ArpOut[] = [];
     for (let n = 1; n <= this.count; n++) {
       if (now < this.nextAsk[n]) continue;
+      if (this.oneShot && (this.resolved[n] !== 0 || this.tries[n] >= ONE_SHOT_TRIES)) continue;
       if (this.resolved[n] !== 0 && now - this.confirmed[n] > NEIGH_MAX_AGE_MS) {
         this.resolved[n] = 0;
         events.push(this.event(n, 'failed'));
@@ -169,7 +184,33 @@ export class Neighbours6 {
     return out;
   }
 
+  /**
+   * The entry of the address at a[o..o+3] on interface itf, made (and asked
+   * for at the next due()) when there is none: for neighbours wanted one at a
+   * time rather than by want(). A full table gives up its entries in turn.
+   */
+  ensure(a: Int32Array, o: number, itf: number, now: number): number {
+    let n = this.find(a, o, itf);
+    if (n !== 0) return n;
+    if (this.count < this.capacity) n = ++this.count;
+    else n = 1 + (this.victim++ % this.capacity);
+    this.addr.set(a.subarray(o, o + 4), 4 * n);
+    this.itf[n] = itf;
+    this.tries[n] = 0;
+    this.nextAsk[n] = now;
+    this.resolved[n] = 0;
+    this.confirmed[n] = 0;
+    return n;
+  }
+
   private setHeader(n: number, hi: number, lo: number): void {
+    const mac = this.mac;
+    mac[6 * n] = hi >>> 24;
+    mac[6 * n + 1] = (hi >>> 16) & 255;
+    mac[6 * n + 2] = (hi >>> 8) & 255;
+    mac[6 * n + 3] = hi & 255;
+    mac[6 * n + 4] = lo >>> 24;
+    mac[6 * n + 5] = (lo >>> 16) & 255;
     const m = this.ifs.macs;
     const o = 6 * this.itf[n];
     this.hdr[3 * n] = hi;

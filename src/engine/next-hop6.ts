@@ -13,7 +13,7 @@
 // dropped as next hop unknown; the daemon says why (router/egress.ts).
 import type { OwnedAddress } from '../model/index.js';
 import type { Neighbours6, Wanted6 } from './neighbours6.js';
-import { RouteTable6 } from './routes6.js';
+import { RouteTable6, type Egress6 } from './routes6.js';
 import { FWD_DR, type ServiceRuntime } from './services.js';
 
 export class NextHops6 {
@@ -62,6 +62,11 @@ export class NextHops6 {
       out.push({ a: e.onLink ? rt.destAddr6 : e.hop, o: e.onLink ? 4 * d : 0, itf });
     }
     return out;
+  }
+
+  /** The route to an address (a client's): its device and next hop, or null (no route, or no routes given). */
+  egress(a: Int32Array, o: number): Egress6 | null {
+    return this.table === null ? null : this.table.egress(a, o);
   }
 
   /** The neighbour entry a dest's frames go to (0: none wanted, e.g. DR behind a gateway); made when its cache is empty. */

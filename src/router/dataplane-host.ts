@@ -388,7 +388,8 @@ export class DataPlaneHost {
     }
     this.host[H_CONNS] = this.engine.conns.count;
     const now = this.clock();
-    if (this.engine.neigh.pending(now) || this.engine.v6.neigh.pending(now)) this.sendArp(false);
+    const v6 = this.engine.v6;
+    if (this.engine.neigh.pending(now) || v6.neigh.pending(now) || v6.clients.pending(now)) this.sendArp(false);
     return frames;
   }
 
@@ -514,7 +515,7 @@ export class DataPlaneHost {
   private sendArp(periodic: boolean): void {
     const events: NeighEvent[] = [];
     const now = this.clock();
-    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events), ...this.engine.v6.neigh.due(now, events)];
+    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events), ...this.engine.v6.neigh.due(now, events), ...this.engine.v6.clients.due(now)];
     this.logNeighbours(events);
     if (frames.length) this.send(frames);
   }

@@ -174,6 +174,26 @@ describe('IPv6 connection sync: backup takes over', () => {
     expect([itf, srcOf(back)]).toEqual([0, VIP6]);
   });
 
+  it('NAT: a download\'s client that only listens is asked for by NDP, and replies go to it once it answers', () => {
+    const group = new Group(), clock = { t: 1000 };
+    const b = router(table6('nat'), group, clock);
+    b.host.setSync({ role: 'backup', address: BACKUP });
+    masterWithFlows(table6('nat'), group, clock);
+    group.deliver();
+    b.port.inject(1, fromServer(RS2, 2, ACK, 40000));
+    b.host.drain();
+    // The reply is dropped (no client MAC yet) and the client solicited on the VIP's side.
+    const ns = b.port.takeSent(0).filter((o) => o[12] === 0x86 && o[13] === 0xdd && o[20] === 58 && o[54] === 135);
+    expect(ns.map((o) => addrAt(o, 54 + 8))).toEqual([CLIENT6]);
+    expect(b.port.takeSent(1)).toEqual([]);
+    // The client answers; the server's next segment goes to it, without the client having sent anything.
+    send(b, [[0, frame6({ src: CLIENT6, dst: 'fe80::ff:fe00:1', hop: 255, proto: 58, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC],
+      l4: icmp6Msg(136, 0, ndBody(0x60, CLIENT6, [2, 1, ...CLIENT_MAC])) })]]);
+    const [[itf, back]] = send(b, [[1, fromServer(RS2, 2, ACK, 40000)]]);
+    expect([itf, srcOf(back), dstOf(back)]).toEqual([0, VIP6, CLIENT6]);
+    expect(hex(back.subarray(0, 12))).toBe(hex(Uint8Array.from(CLIENT_MAC)) + hex(ETH0_MAC));
+  });
+
   it('DR: the flow goes on to the master\'s server, its addresses unchanged', () => {
     const group = new Group(), clock = { t: 1000 };
     const b = router(table6('dr'), group, clock);
