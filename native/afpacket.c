@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
+#define ROOT_HINT "(run as root)"
+#include "napi-util.h"
 #include <uv.h>
 #include <pcap/pcap.h>
 #include <errno.h>
@@ -70,77 +72,6 @@ typedef struct {
 // A Batch seen from C: pointers into the typed arrays TS passes, in this order
 // (views() in src/io/afpacket.ts): buf, off, len, ifIn, ifOut, verdict, reason,
 // csumPartial, gsoType, gsoSize, hdrLen, csumStart, csumOffset.
-typedef struct {
-  uint8_t *buf;
-  uint32_t *off, *len;
-  uint8_t *if_in, *if_out, *verdict, *reason, *csum_partial, *gso_type;
-  uint16_t *gso_size, *hdr_len, *csum_start, *csum_offset;
-  size_t buf_len, cap;
-} batch_t;
-
-// ---- errors: a JS Error whose code is the errno name, never an abort ----
-static napi_value throw_code(napi_env env, const char *code, const char *fmt, ...) {
-  char msg[512];
-  int n = snprintf(msg, sizeof msg, "%s: ", code);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg + n, sizeof msg - n, fmt, ap);
-  va_end(ap);
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
-static const char *errname(int err) {
-  const char *name = strerrorname_np(err);
-  return name ? name : "EIO";
-}
-
-// "EPERM: socket(AF_PACKET): Operation not permitted (run as root)"
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  const char *hint = (err == EPERM || err == EACCES) ? " (run as root)" : "";
-  return throw_code(env, errname(err), "%s: %s%s", what, strerror(err), hint);
-}
-
-// Declares argv[n] and fails the call with EINVAL unless JS passed n arguments.
-#define ARGS(n, usage)                                                                   \
-  size_t argc = n;                                                                       \
-  napi_value argv[n];                                                                    \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n)       \
-    return throw_code(env, "EINVAL", usage ": bad arguments")
-
-static napi_value num(napi_env env, double v) { napi_value r; napi_create_double(env, v, &r); return r; }
-
-// Reads argv[from..from+n) as int32s; nonzero when one is not a number.
-static int ints(napi_env env, napi_value *argv, int from, int n, int32_t *out) {
-  for (int i = 0; i < n; i++) if (napi_get_value_int32(env, argv[from + i], &out[i]) != napi_ok) return -1;
-  return 0;
-}
-
-// Fills b from the views array, checking each typed array's type and length.
-static int get_batch(napi_env env, napi_value arr, batch_t *b) {
-  static const napi_typedarray_type type[13] = {
-    napi_uint8_array, napi_uint32_array, napi_uint32_array, napi_uint8_array, napi_uint8_array, napi_uint8_array,
-    napi_uint8_array, napi_uint8_array, napi_uint8_array, napi_uint16_array, napi_uint16_array, napi_uint16_array,
-    napi_uint16_array,
-  };
-  void **slot[13] = {
-    (void **)&b->buf, (void **)&b->off, (void **)&b->len, (void **)&b->if_in, (void **)&b->if_out,
-    (void **)&b->verdict, (void **)&b->reason, (void **)&b->csum_partial, (void **)&b->gso_type,
-    (void **)&b->gso_size, (void **)&b->hdr_len, (void **)&b->csum_start, (void **)&b->csum_offset,
-  };
-  for (uint32_t i = 0; i < 13; i++) {
-    napi_value v;
-    napi_typedarray_type t;
-    size_t n;
-    if (napi_get_element(env, arr, i, &v) != napi_ok ||
-        napi_get_typedarray_info(env, v, &t, &n, slot[i], NULL, NULL) != napi_ok || t != type[i])
-      return -1;
-    if (i == 0) b->buf_len = n;
-    else if (i == 1) b->cap = n;
-    else if (n < b->cap) return -1;  // every descriptor array covers the batch's capacity
-  }
-  return 0;
-}
 
 static port_t *get_port(napi_env env, napi_value v) {
   port_t *p = NULL;
