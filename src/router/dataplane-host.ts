@@ -389,7 +389,8 @@ export class DataPlaneHost {
     this.host[H_CONNS] = this.engine.conns.count;
     const now = this.clock();
     const v6 = this.engine.v6;
-    if (this.engine.neigh.pending(now) || v6.neigh.pending(now) || v6.clients.pending(now)) this.sendArp(false);
+    const asks6 = !(this.opts.share && !this.opts.share.first);
+    if (this.engine.neigh.pending(now) || (asks6 && (v6.neigh.pending(now) || v6.clients.pending(now)))) this.sendArp(false);
     return frames;
   }
 
@@ -515,7 +516,9 @@ export class DataPlaneHost {
   private sendArp(periodic: boolean): void {
     const events: NeighEvent[] = [];
     const now = this.clock();
-    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events), ...this.engine.v6.neigh.due(now, events), ...this.engine.v6.clients.due(now)];
+    // IPv6 frames all reach worker 0 (fanout-bpf.ts hashes IPv4 only): the other workers' solicitations would never hear their answers.
+    const v6 = this.opts.share && !this.opts.share.first ? [] : [...this.engine.v6.neigh.due(now, events), ...this.engine.v6.clients.due(now)];
+    const frames = [...(periodic ? this.garp.due(now) : []), ...this.engine.neigh.due(now, events), ...v6];
     this.logNeighbours(events);
     if (frames.length) this.send(frames);
   }
