@@ -10,10 +10,9 @@
 // Fragments are forwarded along their flow as IPv4's are (frag-path6.ts); the
 // FTP helper (ftp/helper6.ts) sees NAT control connections of the FTP ports;
 // IPv6 firewall-mark services take what marks.ts classify6 marks; new
-// connections and state changes are queued for connection sync as IPv4's are.
-// Not yet for IPv6: the SYN proxy (a SYN to an IPv6 service is never answered
-// with a cookie; the IPVS defences still apply).
-import { CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SYNC } from '../conn/flags.js';
+// connections and state changes are queued for connection sync as IPv4's are;
+// the SYN proxy (syn-proxy6.ts) answers for NAT services as IPv4's does.
+import { CONN_F_APP, CONN_F_ONE_PACKET, CONN_F_SEQ_ADJUST, CONN_F_SYNC } from '../conn/flags.js';
 import { A6 } from '../conn/table.js';
 import { DEST_F_AVAILABLE } from '../conn/dests.js';
 import type { OwnedAddress } from '../model/index.js';
@@ -38,6 +37,8 @@ import { FragTable, type FragOptions } from './frags.js';
 import { handleFragment6 } from './frag-path6.js';
 import { FWD_NAT, FWD_TUNNEL } from './services.js';
 import { tunnel6Xmit, type Source6 } from './tunnel6.js';
+import { heldLen, holdFrame, releaseFrame, TCP_ACK, TCP_FIN, type SynProxy } from './syn-proxy.js';
+import { ackToSyn6, answerSyn6, serverAnswer6, SYN_FRAME_LEN6 } from './syn-proxy6.js';
 import { tunnelGso6 } from './tunnel-gso6.js';
 import { MTU_UNKNOWN, writeMacs } from './l2.js';
 import { ftpInbound6, ftpOutbound6, passiveData6 } from './ftp/helper6.js';
@@ -137,6 +138,10 @@ export class Ipv6Path {
     const svc = this.serviceFor(proto);
     if (svc === 0) return this.noService(batch, i, now);
     // tcp_conn_schedule: only a SYN without RST opens a connection (or, with sloppy_tcp, any segment without RST).
+    if (proto === PROTO_TCP && e.synProxy !== null) {
+      const v = this.proxyNew(batch, i, svc, e.synProxy, now);
+      if (v >= 0) return v;
+    }
     const opens = (info.tcpFlags & (TCP_SYN | TCP_RST)) === TCP_SYN || (e.admit.switches.sloppyTcp === true && (info.tcpFlags & TCP_RST) === 0);
     if (proto === PROTO_TCP && !opens) return e.drop(batch, i, C.DROP_NO_CONN);
     if (e.defense.dropRate !== 0 && e.defense.toDrop()) return e.drop(batch, i, C.DROP_DEFENSE);
@@ -183,6 +188,8 @@ export class Ipv6Path {
     }
     if (fwd === FWD_NAT) rewriteDst6(batch.buf, info, conns.addr6, slot * A6 + 8, conns.dportOf(slot), batch.csumPartial[i] === 1);
     if ((conns.flagsOf(slot) & CONN_F_APP) !== 0) ftpInbound6(e, batch, i, slot);
+    // Before the MACs: a frame the SYN proxy holds is kept without them.
+    if ((conns.flagsOf(slot) & CONN_F_SEQ_ADJUST) !== 0 && this.proxiedIn(batch, i, slot, now)) return batch.verdict[i];
     writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
     batch.ifOut[i] = itf;
     return VERDICT_TX;
@@ -198,6 +205,123 @@ export class Ipv6Path {
       if (svc !== 0) return svc;
     }
     return rt.lookup6(proto, this.a, 4, e.info.dport);
+  }
+
+  /**
+   * The SYN proxy's part of a new TCP connection, as Engine.proxyNew for IPv4
+   * (syn-proxy6.ts): a SYN while it acts is answered with a cookie; an ACK with
+   * a valid cookie opens the connection and goes on to the server as the SYN.
+   * -1: not the proxy's.
+   */
+  private proxyNew(batch: Batch, i: number, svcId: number, sp: SynProxy, now: number): number {
+    const e = this.e;
+    const info = e.info;
+    const n = e.counters.n;
+    const f = info.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
+    const itf = batch.ifIn[i];
+    if (e.ftp.ports[info.dport] !== 0) return -1;
+    if (f === TCP_SYN) {
+      if (!e.defense.synProxyOn || !sp.allNat(svcId, e.services.services[svcId].ids, e.services.destFwd, FWD_NAT)) return -1;
+      const mtu = e.l2.ifMtu[itf];
+      answerSyn6(sp, batch, i, info, now, mtu >= MTU_UNKNOWN || mtu > 1500 ? 1440 : mtu - 60, e.l2.ifMac, itf);
+      n[C.N_SYNPROXY_COOKIES_SENT]++;
+      return VERDICT_TX;
+    }
+    if (f !== TCP_ACK) return -1;
+    const mssIdx = sp.checkAck(batch.buf, info, now);
+    if (mssIdx < 0) {
+      n[C.N_SYNPROXY_ACK_INVALID]++;
+      return -1;
+    }
+    n[C.N_SYNPROXY_ACK_VALID]++;
+    const slot = e.admit.create6(svcId, PROTO_TCP, this.a, info.sport, info.dport, now);
+    if (slot <= 0) return e.drop(batch, i, -slot);
+    const conns = e.conns;
+    if (e.services.destFwd[conns.destOf(slot)] !== FWD_NAT) {
+      conns.expireNow(slot);
+      return e.drop(batch, i, C.DROP_SYNPROXY_NOT_NAT);
+    }
+    const at = batch.len[i] >= SYN_FRAME_LEN6 ? batch.off[i] : e.spill(batch, SYN_FRAME_LEN6);
+    if (at < 0) {
+      conns.expireNow(slot);
+      return e.drop(batch, i, C.DROP_NO_ROOM);
+    }
+    conns.peer[slot] = e.l2.internPeer(itf, batch.buf, batch.off[i] + 6);
+    if (e.sync !== null) e.sync.created(slot);
+    n[C.N_CREATED]++;
+    ackToSyn6(sp, batch, i, info, at, slot, mssIdx);
+    const v = this.inbound(batch, i, slot, now);
+    // After inbound(), which would hold back a segment of a waiting connection.
+    conns.setFlags(slot, conns.flagsOf(slot) | CONN_F_SEQ_ADJUST);
+    sp.waiting[slot] = 1;
+    return v;
+  }
+
+  /** A client segment of a proxied connection: held or dropped while its server's SYN-ACK is awaited (true), else its ack translated. */
+  private proxiedIn(batch: Batch, i: number, slot: number, now: number): boolean {
+    const e = this.e;
+    const info = e.info;
+    const sp = e.synProxy!;
+    if (sp.waiting[slot] !== 0) {
+      if (info.proto === PROTO_TCP && info.l4Len > ((batch.buf[info.l4 + 12] >>> 4) << 2) && info.ihl === IPV6_HLEN && holdFrame(sp, batch, i, info, slot, now)) {
+        e.counters.n[C.N_SYNPROXY_HELD]++;
+        batch.reason[i] = 0;
+        batch.verdict[i] = VERDICT_DROP;
+      } else batch.verdict[i] = e.drop(batch, i, C.DROP_SYNPROXY_WAITING);
+      return true;
+    }
+    if (info.proto === PROTO_TCP) sp.seq.toServer(batch.buf, info.l4, slot, batch.csumPartial[i] === 1);
+    return false;
+  }
+
+  /**
+   * A server segment of a proxied connection: the SYN-ACK that completes the
+   * handshake goes back to the server as its ACK, and the held segment after it
+   * (true); anything else of a waiting connection is dropped (true), but a
+   * reset; later segments have their seq translated (false).
+   */
+  private proxiedOut(batch: Batch, i: number, slot: number, dest: number, now: number): boolean {
+    const e = this.e;
+    const info = e.info;
+    const sp = e.synProxy!;
+    const conns = e.conns;
+    if (sp.waiting[slot] !== 0) {
+      if (info.proto === PROTO_TCP && serverAnswer6(sp, batch, i, info, slot, conns.addr6, slot * A6, conns.cportOf(slot))) {
+        const n = this.destNeighbour(dest, now);
+        if (n === 0) {
+          batch.verdict[i] = e.drop(batch, i, C.DROP_NO_NEIGH);
+          return true;
+        }
+        writeMacs(batch.buf, batch.off[i], this.neigh.hdr, 3 * n);
+        batch.ifOut[i] = this.neigh.itf[n];
+        e.counters.n[C.N_SYNPROXY_CONNS]++;
+        batch.verdict[i] = VERDICT_TX;
+        this.releaseHeld(batch, slot, n);
+        return true;
+      }
+      if (sp.waiting[slot] !== 0) {
+        batch.verdict[i] = e.drop(batch, i, C.DROP_SYNPROXY_WAITING);
+        return true;
+      }
+    }
+    if (info.proto === PROTO_TCP) sp.seq.toClient(batch.buf, info.l4, slot, batch.csumPartial[i] === 1);
+    return false;
+  }
+
+  /** After the ACK that completes a proxied handshake: the client's segment held meanwhile, appended to the batch. */
+  private releaseHeld(batch: Batch, slot: number, n: number): void {
+    const e = this.e;
+    const sp = e.synProxy!;
+    const len = heldLen(sp, slot);
+    if (len === 0 || batch.count >= batch.slots) return;
+    const at = e.spill(batch, len);
+    if (at < 0) return;
+    const j = batch.count;
+    releaseFrame(sp, batch, slot, at);
+    writeMacs(batch.buf, at, this.neigh.hdr, 3 * n);
+    batch.ifOut[j] = this.neigh.itf[n];
+    batch.verdict[j] = VERDICT_TX;
+    e.appendedTx++;
   }
 
   /** LVS-TUN (tunnel6.ts); a GSO super-frame is cut into segments first (tunnel-gso6.ts). */
@@ -247,6 +371,7 @@ export class Ipv6Path {
     else conns.udpTransition(slot, now);
     rt.destOutPkts[dest]++;
     rt.destOutBytes[dest] += info.totalLen;
+    if ((conns.flagsOf(slot) & CONN_F_SEQ_ADJUST) !== 0 && this.proxiedOut(batch, i, slot, dest, now)) return batch.verdict[i];
     const peer = conns.peer[slot] || this.syncedPeer(slot, now);
     if (peer === 0) return e.drop(batch, i, C.DROP_NO_NEIGH);
     const itf = e.l2.peerIf[peer];

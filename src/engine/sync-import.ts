@@ -88,11 +88,12 @@ export function importSyncConn(engine: Engine, c: SyncConn, version: 0 | 1, stat
  * backup translates the same way from now on (if it has the proxy configured).
  */
 function importSeq(engine: Engine, slot: number, c: SyncConn): void {
-  if (c.addr6 !== undefined) return; // IPv6's FTP helper keeps no offsets, and IPv6 has no SYN proxy
   const conns = engine.conns;
   const flags = conns.flagsOf(slot);
-  if ((flags & CONN_F_APP) !== 0) engine.ftp.importSeq(conns, slot, c.outSeq!);
-  else if (engine.synProxy !== null && c.protocol === IPPROTO_TCP && (flags & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) {
+  // IPv6's FTP helper rewrites nothing, so keeps no offsets (ftp/helper6.ts).
+  if ((flags & CONN_F_APP) !== 0) {
+    if (c.addr6 === undefined) engine.ftp.importSeq(conns, slot, c.outSeq!);
+  } else if (engine.synProxy !== null && c.protocol === IPPROTO_TCP && (flags & (CONN_F_NAT | CONN_F_TEMPLATE)) === CONN_F_NAT) {
     engine.synProxy.importSeq(slot, c.outSeq!);
     conns.setFlags(slot, flags | CONN_F_SEQ_ADJUST);
   }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcapReader } from '../../src/io/pcap-reader.js';
 import { loadNative } from '../../src/io/native.js';
 import { labMac, type Lab } from '../../src/lab/index.js';
-import { expectedSha, ROOT, sleep, stats, upWithRouter, type Running } from './harness.js';
+import { expectedSha, reload, ROOT, sleep, stats, upWithRouter, type Running } from './harness.js';
 
 const nativeBuilt = loadNative().addon !== null;
 const run = ROOT && nativeBuilt ? describe : describe.skip;
@@ -135,6 +135,29 @@ run(`IPv6 through the router, LVS-NAT${why}`, () => {
     expect(answers.map((a, i) => a.text!.endsWith(` hello ${i}`))).toEqual(Array(6).fill(true));
     // rr over three servers, six new connections: two each.
     expect(answers.map((a) => a.text!.split(' ')[0]).sort()).toEqual(['rs1', 'rs1', 'rs2', 'rs2', 'rs3', 'rs3']);
+  }, 60_000);
+
+  it('with syn_proxy = 3 the router makes the handshake itself over IPv6 (cookie SYN-ACK) and curl -6 is served through it, a download intact', async () => {
+    const lab = r!.lab;
+    const before = stats(r!.statsPath).counters.synproxy_conns ?? 0;
+    await reload(r!, (cf) => `syn_proxy = 3\n${cf}`);
+    try {
+      const got = await curl6(lab, 6);
+      const names = bodies(lab);
+      for (const b of got) expect(Object.keys(names), b).toContain(b);
+      const n = 4 * 1024 * 1024;
+      const dl = await lab.exec('client', ['sh', '-c', `curl -6 -g -s -m 20 'http://[${lab.v6!.vip}]/bytes?n=${n}' | sha256sum`], { timeoutMs: 25_000 });
+      expect(dl.stdout.split(' ')[0]).toBe(expectedSha(n));
+      // Seven connections, each opened by a cookie: the stats file shows them within its 1 s period.
+      let c = stats(r!.statsPath).counters;
+      for (let k = 0; k < 30 && (c.synproxy_conns ?? 0) - before < 7; k++) {
+        await sleep(100);
+        c = stats(r!.statsPath).counters;
+      }
+      expect((c.synproxy_conns ?? 0) - before).toBe(7);
+    } finally {
+      await reload(r!, (cf) => cf.replace(/^syn_proxy = 3\n/, ''));
+    }
   }, 60_000);
 
   it('carries 4 KB UDP datagrams both ways over IPv6: their fragments follow the flow through NAT', async () => {

@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { IMPORTED, IMPORT_NO_SERVER, IMPORT_SKIPPED, importSyncConn, newSyncImportStats, syncConnInTable } from '../../src/engine/sync-import.js';
-import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_SYNC } from '../../src/conn/flags.js';
+import { CONN_F_APP, CONN_F_INACTIVE, CONN_F_NAT, CONN_F_SEQ_ADJUST, CONN_F_SYNC } from '../../src/conn/flags.js';
 import { N_FTP_DATA_CONNS } from '../../src/engine/counters.js';
 import { A6 } from '../../src/conn/table.js';
 import { TCP_S_ESTABLISHED } from '../../src/conn/tcp-states.js';
 import { VERDICT_TX } from '../../src/frames/batch.js';
 import { DEFAULT_SWITCHES, formatIPv6Words, ipv6Words, type ServiceTable } from '../../src/model/index.js';
 import { foldWords6 } from '../../src/packet/ipv6.js';
+import { l4ChecksumOk6 } from '../../src/packet/checksum.js';
 import { IP_VS_CONN_F_INACTIVE, IP_VS_CONN_F_MASQ, type SyncConn } from '../../src/sync/wire.js';
 import { frame6, icmp6Msg, ndBody, tcpSeg } from '../packet/helpers6.js';
 import { ETH0_MAC, ETH1_MAC, hex, run, service, table } from './helpers.js';
@@ -135,5 +136,25 @@ describe('sync import of IPv6 conns', () => {
     expect([out.verdict, addrAt(out.frame, 38)]).toEqual([VERDICT_TX, RS1]);
     expect(e.counters.n[N_FTP_DATA_CONNS]).toBe(1);
     expect(e.conns.lookupIn6(6, a, 50123, 20)).not.toBe(0);
+  });
+
+  it('a connection the master\'s SYN proxy opened keeps its sequence offset on a backup with syn_proxy set: acks and seqs translated', () => {
+    const e = backup({ ...table6(), switches: { ...DEFAULT_SWITCHES, synProxy: 1 } });
+    const delta = 0x12345678;
+    expect(importSyncConn(e, conn6(RS1, { outSeq: { initSeq: 0, delta, previousDelta: delta } }), 1, newSyncImportStats(), 1000)).toBe(IMPORTED);
+    const slot = slotOf(e);
+    expect(e.conns.flagsOf(slot) & CONN_F_SEQ_ADJUST).toBe(CONN_F_SEQ_ADJUST);
+    const seg = (sport: number, dport: number, seq: number, ack: number) => {
+      const l4 = tcpSeg(sport, dport, ACK | 0x08, [7]);
+      new DataView(l4.buffer).setUint32(4, seq >>> 0);
+      new DataView(l4.buffer).setUint32(8, ack >>> 0);
+      return l4;
+    };
+    const u32 = (f: Uint8Array, at: number) => new DataView(f.buffer, f.byteOffset).getUint32(at);
+    const fwd = run(e, frame6({ src: CLIENT6, dst: VIP6, proto: 6, srcMac: CLIENT_MAC, dstMac: [...ETH0_MAC], l4: seg(40000, 80, 101, 0x20000000) }), 0);
+    expect([fwd.verdict, u32(fwd.frame, 54 + 4), u32(fwd.frame, 54 + 8)]).toEqual([VERDICT_TX, 101, (0x20000000 - delta) >>> 0]);
+    const back = run(e, frame6({ src: RS1, dst: CLIENT6, proto: 6, hop: 64, srcMac: RS_MAC(1), dstMac: [...ETH1_MAC], l4: seg(8080, 40000, 5000, 102) }), 1);
+    expect([back.verdict, u32(back.frame, 54 + 4), u32(back.frame, 54 + 8)]).toEqual([VERDICT_TX, (5000 + delta) >>> 0, 102]);
+    expect(l4ChecksumOk6(back.frame, 14, 54, back.frame.length - 54, 6)).toBe(true);
   });
 });
