@@ -30,6 +30,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/** How many 5 ms waits a bind to a queue still held by a closed socket gets (1 s). */
+#define BIND_WAIT_TRIES 200
+
 #ifndef SOL_XDP
 #define SOL_XDP 283
 #endif
@@ -273,7 +276,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   for (unsigned i = 0; i < TX_FRAMES; i++) p->free_tx[i] = (uint64_t)(RX_FRAMES + i) * FRAME;
   p->nfree = TX_FRAMES;
   struct sockaddr_xdp sx = { .sxdp_family = AF_XDP, .sxdp_ifindex = ifindex, .sxdp_queue_id = 0, .sxdp_flags = XDP_USE_NEED_WAKEUP };
-  if (bind(p->fd, (struct sockaddr *)&sx, sizeof sx) < 0) { e = errno; fail = "bind(AF_XDP, queue 0)"; goto err; }
+  // A socket closed just before on this queue (a restart, a reopened port) leaves it
+  // from a kernel workqueue (xp_release_deferred), so the queue can be busy for a few
+  // milliseconds more: wait for that, at most BIND_WAIT_TRIES x 5 ms.
+  for (int tries = 0; bind(p->fd, (struct sockaddr *)&sx, sizeof sx) < 0; tries++) {
+    e = errno;
+    if (e != EBUSY || tries >= BIND_WAIT_TRIES) { fail = "bind(AF_XDP, queue 0)"; goto err; }
+    usleep(5000);
+  }
   struct xdp_options xo = {0};
   socklen_t xl = sizeof xo;
   if (getsockopt(p->fd, SOL_XDP, XDP_OPTIONS, &xo, &xl) == 0) p->zero_copy = (xo.flags & XDP_OPTIONS_ZEROCOPY) != 0;
