@@ -42,11 +42,15 @@ export async function renderMetrics(snap: MetricsSnapshot): Promise<string> {
   addDataPlaneFamilies(f, snap.dataplane);
   addStatusFamilies(f, snap.status);
   if (snap.health) addHealthFamilies(f, snap.health);
-  const { batchFrames, batchMicros } = snap.dataplane;
-  const frames = histogramText('tsvs_dataplane_batch_frames', 'Frames per batch the data plane processed.', batchFrames);
-  const micros = histogramText('tsvs_dataplane_batch_duration_seconds', 'Time the data plane spent on one batch.', batchMicros, 1e6);
+  const { batchFrames, batchMicros, stepMicros, gcMicros } = snap.dataplane;
+  const hists = [
+    histogramText('tsvs_dataplane_batch_frames', 'Frames per batch the data plane processed.', batchFrames),
+    histogramText('tsvs_dataplane_batch_duration_seconds', 'Time the data plane spent on one batch.', batchMicros, 1e6),
+  ];
+  if (stepMicros) hists.push(histogramText('tsvs_dataplane_change_step_duration_seconds', 'Each step of a table change the data plane took between two batches (forwarding waits for it).', stepMicros, 1e6));
+  if (gcMicros) hists.push(histogramText('tsvs_dataplane_gc_pause_seconds', "Each garbage collection pause of the data plane's thread.", gcMicros, 1e6));
   // prom-client ends its text with a newline and parts families with a blank line; so do these.
-  return `${await registry.metrics()}\n${frames}\n\n${micros}\n`;
+  return `${await registry.metrics()}\n${hists.join('\n\n')}\n`;
 }
 
 const serviceLabels = (svc: ServiceView) => ({ service: svc.id, protocol: svc.protocol, address: svc.address, port: String(svc.port), fwmark: String(svc.fwmark) });

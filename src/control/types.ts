@@ -233,6 +233,13 @@ export interface DataPlaneView {
   batches: number;
   batchFrames: Histogram;
   batchMicros: Histogram;
+  /**
+   * Each step of a table change the data plane's loop took in one go between
+   * batches (forwarding waits for it), and each garbage collection pause of its
+   * thread, in microseconds. Absent from a router that does not publish them.
+   */
+  stepMicros?: Histogram;
+  gcMicros?: Histogram;
   /** SYN flood defences (engine/defense.ts): event counts and levels now, by name without `defense_`. */
   defense: Record<string, number>;
   /** The SYN proxy (engine/syn-proxy.ts): cookies_sent, acks_valid, acks_invalid, conns, held, on; by name without `synproxy_`. */

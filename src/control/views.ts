@@ -164,6 +164,7 @@ export function dataPlaneView(m: DataPlaneMemory): DataPlaneView {
     drops: pick('drop_'), passes: pick('pass_'),
     conns: m.host[H_CONNS], connCapacity: m.host[H_CONN_CAPACITY], batches: m.host[H_BATCHES],
     batchFrames: histogram(m.batchFrames, BATCH_FRAME_BOUNDS), batchMicros: histogram(m.batchMicros, BATCH_MICRO_BOUNDS),
+    stepMicros: histogram(m.stepMicros, BATCH_MICRO_BOUNDS), gcMicros: histogram(m.gcMicros, BATCH_MICRO_BOUNDS),
     defense: pick('defense_'),
     synproxy: pick('synproxy_'),
     replies: Object.fromEntries(REPLY_COUNTERS.map((k) => [k, all[k] ?? 0])),

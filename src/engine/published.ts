@@ -5,6 +5,7 @@
 // inline, the same arrays.
 import { PORT_COUNTER_NAMES } from '../frames/port.js';
 import type { Engine } from './engine.js';
+import { privateAlloc, type Alloc } from '../conn/memory.js';
 
 /** Upper bounds of the batch-size and batch-time histograms (frames; microseconds). */
 export const BATCH_FRAME_BOUNDS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -78,12 +79,35 @@ export interface DataPlaneMemory {
   batchMicros: Float64Array;
   /** The packet backend's own losses (frames/port.ts PortCounters, in PORT_COUNTER_NAMES order), refreshed every tick. */
   backend: Float64Array;
+  /**
+   * Microseconds, as batchMicros: each step of a table change the loop took in one
+   * go between batches (forwarding waits for it), and each garbage collection
+   * pause of the data plane's thread (dataplane-host.ts observeGc).
+   */
+  stepMicros: Float64Array;
+  gcMicros: Float64Array;
 }
 
-/** The engine's arrays, plus the loop's own (made with the engine's alloc). */
-export function memoryOf(
-  engine: Engine, host: Float64Array, batchFrames: Float64Array, batchMicros: Float64Array, backend: Float64Array = new Float64Array(PORT_COUNTER_NAMES.length),
-): DataPlaneMemory {
+/** The loop's own figures, made with the engine's alloc (DataPlaneHost). */
+export interface LoopMemory {
+  host: Float64Array;
+  batchFrames: Float64Array;
+  batchMicros: Float64Array;
+  backend: Float64Array;
+  stepMicros: Float64Array;
+  gcMicros: Float64Array;
+}
+
+/** The loop's figures, zeroed, in memory from `alloc` (shared or private). */
+export function loopMemory(alloc: Alloc = privateAlloc): LoopMemory {
+  return {
+    host: alloc(Float64Array, H_FIELDS), batchFrames: alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), batchMicros: alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3),
+    backend: alloc(Float64Array, PORT_COUNTER_NAMES.length), stepMicros: alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3), gcMicros: alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3),
+  };
+}
+
+/** The engine's arrays, plus the loop's own. */
+export function memoryOf(engine: Engine, loop: LoopMemory): DataPlaneMemory {
   const rt = engine.services;
   const d = rt.dests;
   return {
@@ -93,7 +117,7 @@ export function memoryOf(
     destConns: rt.destConns, destInPkts: rt.destInPkts, destOutPkts: rt.destOutPkts, destInBytes: rt.destInBytes, destOutBytes: rt.destOutBytes,
     retiredSvc: rt.retiredSvc, retiredTotal: rt.retiredTotal, highWater: rt.highWater,
     drops: engine.counters.drops, passes: engine.counters.passes, totals: engine.counters.n,
-    host, batchFrames, batchMicros, backend,
+    ...loop,
   };
 }
 

@@ -14,12 +14,12 @@ import type { ArpOut, NeighEvent } from '../engine/neighbours.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { RouteTable, type Route } from '../engine/routes.js';
 import { Batch, VERDICT_TX } from '../frames/batch.js';
-import { PORT_COUNTER_NAMES, type LivePort } from '../frames/port.js';
+import type { LivePort } from '../frames/port.js';
 import type { TableDelta } from '../model/diff.js';
 import { formatIPv4, PROTO_TCP, PROTO_UDP, type RealServer } from '../model/index.js';
 import { formatIPv6 } from '../packet/ipv6.js';
 import {
-  BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_FIELDS, H_VERSION, memoryOf, observe, type DataPlaneMemory,
+  BATCH_FRAME_BOUNDS, BATCH_MICRO_BOUNDS, H_BATCHES, H_CONN_CAPACITY, H_CONNS, H_VERSION, loopMemory, memoryOf, observe, type DataPlaneMemory,
 } from '../engine/published.js';
 import { Opener, Sealer } from '../ha/auth.js';
 import { ConnSync, type ConnSyncStats, type SyncAuth } from './conn-sync.js';
@@ -139,9 +139,21 @@ export class DataPlaneHost {
     this.batch = new Batch(opts.batchFrames ?? 256, 16 << 20, 10 << 20, 4608);
     this.out = new Batch(64, 64 * 2048);
     this.garp = new Announcer(opts.devices, this.engine.l2.ifMac);
-    this.host = alloc(Float64Array, H_FIELDS);
+    const loop = loopMemory(alloc);
+    this.host = loop.host;
     this.host[H_CONN_CAPACITY] = this.engine.conns.capacity;
-    this.memory = memoryOf(this.engine, this.host, alloc(Float64Array, BATCH_FRAME_BOUNDS.length + 3), alloc(Float64Array, BATCH_MICRO_BOUNDS.length + 3), alloc(Float64Array, PORT_COUNTER_NAMES.length));
+    this.memory = memoryOf(this.engine, loop);
+  }
+
+  /** A step of a table change the loop took in one go (ms): published (stepMicros), and told to onStep. */
+  private stepDone(what: 'stage' | 'prepare' | 'switch' | 'settle', ms: number): void {
+    observe(this.memory.stepMicros, BATCH_MICRO_BOUNDS, ms * 1000);
+    this.onStep?.(what, ms);
+  }
+
+  /** A garbage collection pause of this thread, ms (observeGc). */
+  gcPause(ms: number): void {
+    observe(this.memory.gcMicros, BATCH_MICRO_BOUNDS, ms * 1000);
   }
 
   /** Applies the first table, opens the port, announces the addresses. Throws when the port cannot be opened. */
@@ -203,7 +215,7 @@ export class DataPlaneHost {
       for (const l of this.engine.applyDelta(part)) layouts.push(l);
       k += part.services.length;
       const took = this.clock() - t0;
-      this.onStep?.('switch', took);
+      this.stepDone('switch', took);
       // As many services next time as fit the step at this one's pace.
       n = Math.max(16, Math.min(4096, Math.floor((n * STEP_MS) / Math.max(took, 0.01))));
       if (k < all.length) await nextTurn();
@@ -251,7 +263,7 @@ export class DataPlaneHost {
           }
         } while ((k < servers.length || r < remove.length) && this.clock() - t0 < STEP_MS);
         this.logNeighbours(this.engine.neighEvents.splice(0));
-        this.onStep?.('stage', this.clock() - t0);
+        this.stepDone('stage', this.clock() - t0);
         if (k < servers.length || r < remove.length) await nextTurn();
       }
     }
@@ -290,7 +302,7 @@ export class DataPlaneHost {
       let t0 = this.clock();
       const due = async (): Promise<void> => {
         if (this.clock() - t0 < STEP_MS) return;
-        this.onStep?.('prepare', this.clock() - t0);
+        this.stepDone('prepare', this.clock() - t0);
         await nextTurn();
         t0 = this.clock();
       };
@@ -301,14 +313,14 @@ export class DataPlaneHost {
         await due();
       }
       if (this.clock() - t0 > 0.02) {
-        this.onStep?.('prepare', this.clock() - t0);
+        this.stepDone('prepare', this.clock() - t0);
         await nextTurn();
         t0 = this.clock();
       }
       let layouts: ServiceLayout[];
       if (delta.services.length <= SWITCH_PART) {
         layouts = this.apply(delta);
-        this.onStep?.('switch', this.clock() - t0);
+        this.stepDone('switch', this.clock() - t0);
       } else layouts = await this.switchInParts(delta);
       // What the switch left for after it (ServiceRuntime.settle), in steps too.
       const settle = this.engine.services.settle();
@@ -317,7 +329,7 @@ export class DataPlaneHost {
         t0 = this.clock();
         do done = settle.next().done === true;
         while (!done && this.clock() - t0 < STEP_MS);
-        this.onStep?.('settle', this.clock() - t0);
+        this.stepDone('settle', this.clock() - t0);
       }
       return layouts;
     });
@@ -343,7 +355,7 @@ export class DataPlaneHost {
     const layouts = this.apply(delta);
     const settle = this.engine.services.settle();
     while (settle.next().done !== true);
-    this.onStep?.('switch', this.clock() - t);
+    this.stepDone('switch', this.clock() - t);
     return layouts;
   }
 
@@ -615,4 +627,17 @@ function connView(engine: Engine, s: number, now: number): ConnView {
     template,
     forward: forwardName(engine.services.destFwd[c.destOf(s)]),
   };
+}
+
+/**
+ * Publishes every garbage collection pause of this thread (each isolate has its
+ * own heap: in a worker, the data plane's alone) in the host's gcMicros, where a
+ * pause over a millisecond shows as forwarding that stood still. Returns the undo.
+ */
+export function observeGc(host: DataPlaneHost): () => void {
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) host.gcPause(e.duration);
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return () => obs.disconnect();
 }

@@ -4,7 +4,7 @@
 // announcements) between batches. Its counters live in shared memory that the
 // control plane reads without a message. Logs go to the control plane's logger.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DataPlaneHost } from './dataplane-host.js';
+import { DataPlaneHost, observeGc } from './dataplane-host.js';
 import type { DataPlaneSpec } from './dataplane.js';
 import type { Level, Logger } from './log.js';
 import { openLivePort, type Backend } from './ports.js';
@@ -26,6 +26,8 @@ let live: LivePort | null = null;
 let program = '';
 /** The fanout groups to join (workers other than the first), from the start request. */
 let groups: number[] = [];
+/** Ends the publishing of this thread's GC pauses. */
+let unobserveGc = (): void => {};
 
 const host = new DataPlaneHost({
   devices: spec.devices,
@@ -84,6 +86,7 @@ function answer(req: Request): Response | Promise<Response> {
       const layouts = host.start(req.delta);
       setProgram();
       timer = setInterval(() => host.tick(), 1000);
+      unobserveGc = observeGc(host);
       const made = share?.index === 0 && live ? (live as AfPacketPort).fanoutGroups() : undefined;
       return { kind: 'started', id: req.id, layouts, memory: host.memory, fanoutGroups: made };
     }
@@ -114,6 +117,7 @@ function answer(req: Request): Response | Promise<Response> {
       return { kind: 'resynced', id: req.id, conns: host.resync() };
     case 'stop':
       if (timer) clearInterval(timer);
+      unobserveGc();
       host.stop();
       // Nothing else keeps the thread alive: it ends once this answer is out.
       port.unref();

@@ -7,7 +7,7 @@
 import type { ConnPage } from '../control/types.js';
 import type { ServiceLayout } from '../engine/services.js';
 import { sliceDelta, type TableDelta } from '../model/diff.js';
-import { DataPlaneHost, type HostOptions } from './dataplane-host.js';
+import { DataPlaneHost, observeGc, type HostOptions } from './dataplane-host.js';
 import type { DataPlaneMemory } from '../engine/published.js';
 import type { SyncSettings } from './sync-socket.js';
 import type { Route } from '../engine/routes.js';
@@ -43,6 +43,7 @@ export interface DataPlane {
 export class InlineDataPlane implements DataPlane {
   readonly host: DataPlaneHost;
   private timer: NodeJS.Timeout | null = null;
+  private unobserveGc = (): void => {};
 
   constructor(
     opts: Omit<HostOptions, 'shared'>,
@@ -58,6 +59,8 @@ export class InlineDataPlane implements DataPlane {
   async start(delta: TableDelta): Promise<ServiceLayout[]> {
     const layouts = this.host.start(delta);
     if (this.ownTimer) this.timer = setInterval(() => this.host.tick(), 1000);
+    // Inline, the data plane shares the process's heap: every pause of it is the data plane's.
+    this.unobserveGc = observeGc(this.host);
     return layouts;
   }
 
@@ -95,6 +98,7 @@ export class InlineDataPlane implements DataPlane {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unobserveGc();
     this.host.stop();
   }
 

@@ -27,7 +27,7 @@ import { STAT_FIELDS, type ServiceLayout } from '../engine/services.js';
  */
 const DEST_SUMS = ['active', 'inactive', 'persist', 'upper', 'lower', 'destConns', 'destInPkts', 'destOutPkts', 'destInBytes', 'destOutBytes'] as const;
 const DEST_STATS = ['destConns', 'destInPkts', 'destOutPkts', 'destInBytes', 'destOutBytes'] as const;
-const WHOLE_SUMS = ['retiredTotal', 'drops', 'passes', 'totals', 'host', 'batchFrames', 'batchMicros', 'backend'] as const;
+const WHOLE_SUMS = ['retiredTotal', 'drops', 'passes', 'totals', 'host', 'batchFrames', 'batchMicros', 'backend', 'stepMicros', 'gcMicros'] as const;
 /** Gauges among the totals (levels now, not events): the highest worker's, not the sum. */
 const GAUGES = [N_DEF_DROP_ENTRY_ON, N_DEF_DROP_RATE, N_DEF_SECURE_TCP_ON, N_SYNPROXY_ON];
 

@@ -89,6 +89,8 @@ export function dataplane(over: Partial<DataPlaneView> = {}): DataPlaneView {
     batches: 10,
     batchFrames: { le: [1, 8, 64, 256], counts: [2, 5, 9, 10], count: 10, sum: 300 },
     batchMicros: { le: [10, 100, 1000], counts: [1, 6, 9], count: 10, sum: 2500 },
+    stepMicros: { le: [250, 500, 1000], counts: [30, 41, 41], count: 42, sum: 10_800 },
+    gcMicros: { le: [250, 500, 1000, 2500], counts: [7, 8, 8, 9], count: 9, sum: 3100 },
     defense: {
       half_open_evicted: 4, drop_entry_dropped: 0, drop_entry_on: 0, drop_rate: 0, secure_tcp_on: 1,
     },

@@ -163,6 +163,18 @@ describe('tsvs families', () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
   });
 
+  it("a change's steps and the data plane thread's GC pauses are histograms in seconds: what forwarding waited for", async () => {
+    const fams = await scrape();
+    const steps = family(fams, 'tsvs_dataplane_change_step_duration_seconds');
+    expect(steps.type).toBe('HISTOGRAM');
+    expect(steps.metrics[0]).toEqual({ buckets: { '0.00025': '30', '0.0005': '41', '0.001': '41', '+Inf': '42' }, count: '42', sum: '0.0108' });
+    expect(family(fams, 'tsvs_dataplane_gc_pause_seconds').metrics[0]).toEqual({
+      buckets: { '0.00025': '7', '0.0005': '8', '0.001': '8', '0.0025': '9', '+Inf': '9' }, count: '9', sum: '0.0031',
+    });
+    const none = await scrape({ dataplane: dataplane({ stepMicros: undefined, gcMicros: undefined }) });
+    expect(none.some((f) => f.name === 'tsvs_dataplane_gc_pause_seconds')).toBe(false);
+  });
+
   it('a histogram whose bounds already end in +Inf gets one +Inf bucket, from count', async () => {
     const dp = dataplane({ batchFrames: { le: [4, Infinity], counts: [3, 5], count: 5, sum: 12 } });
     const text = await renderMetrics({ table: table(), dataplane: dp, status: status() });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { rawStats, statsKey } from '../../src/control/views.js';
 import { Engine } from '../../src/engine/engine.js';
-import { memoryOf } from '../../src/engine/published.js';
+import { loopMemory, memoryOf } from '../../src/engine/published.js';
 import type { ServiceLayout } from '../../src/engine/services.js';
 import { diffTables } from '../../src/model/diff.js';
 import { serviceKey, type ServiceTable } from '../../src/model/index.js';
@@ -20,7 +20,7 @@ import type { DataPlaneSpec } from '../../src/router/dataplane.js';
 import { addNeighbours, ETH0_MAC, ETH1_MAC, ip, run, service, table, VIP } from '../engine/helpers.js';
 
 const SYN = 0x02;
-const mem = (e: Engine) => memoryOf(e, new Float64Array(17), new Float64Array(12), new Float64Array(15));
+const mem = (e: Engine) => memoryOf(e, loopMemory());
 
 /** Engines given the same tables, as the workers are; layouts kept per worker as MultiDataPlane keeps them. */
 function workers(n: number, t0: ServiceTable) {

@@ -11,8 +11,8 @@ import { DEST_F_AVAILABLE } from '../../src/conn/dests.js';
 import { MemoryPort } from '../../src/io/memory.js';
 import { diffTables, sliceDelta } from '../../src/model/diff.js';
 import { buildTable, type RealServer, type ServiceTable } from '../../src/model/index.js';
-import { DataPlaneHost } from '../../src/router/dataplane-host.js';
-import { H_VERSION } from '../../src/engine/published.js';
+import { DataPlaneHost, observeGc } from '../../src/router/dataplane-host.js';
+import { BATCH_MICRO_BOUNDS, H_VERSION } from '../../src/engine/published.js';
 import { createLogger } from '../../src/router/log.js';
 import { wlcScan } from '../../src/sched/wlc.js';
 import type { LivePort } from '../../src/frames/port.js';
@@ -204,5 +204,53 @@ describe('table changes in steps between batches', () => {
     } finally {
       h.stop();
     }
+  });
+});
+
+describe('what a change and the thread cost forwarding, published', () => {
+  it('every step of a change is counted in stepMicros (tsvs_dataplane_change_step_duration_seconds), its time in µs', async () => {
+    const h = host();
+    const t0 = table('wlc', range(1, 2001));
+    h.start(diffTables(null, t0));
+    try {
+      const took: number[] = [];
+      h.onStep = (_what, ms) => took.push(ms);
+      await change(h, t0, table('wlc', range(1500, 4000)));
+      const m = h.memory.stepMicros;
+      const n = BATCH_MICRO_BOUNDS.length;
+      expect(took.length).toBeGreaterThan(3);
+      expect(m[n + 1]).toBe(took.length);
+      expect(m[n + 2]).toBeCloseTo(took.reduce((a, b) => a + b, 0) * 1000, 3);
+      // Each step in the bucket its time falls in (bounds inclusive, as Prometheus's le).
+      const expected = new Array(n + 1).fill(0);
+      for (const ms of took) expected[BATCH_MICRO_BOUNDS.findIndex((b) => ms * 1000 <= b)]++;
+      expect([...m.subarray(0, n + 1)]).toEqual(expected);
+    } finally {
+      h.stop();
+    }
+  });
+
+  it("the thread's garbage collection pauses are counted in gcMicros once observed, and no longer after the undo", async () => {
+    const h = host();
+    const undo = observeGc(h);
+    const n = BATCH_MICRO_BOUNDS.length;
+    const churn = (): number => {
+      let keep = 0;
+      for (let k = 0; k < 200_000; k++) keep += new Array(16).fill(k).length;
+      return keep;
+    };
+    try {
+      expect(churn()).toBe(3_200_000);
+      // The observer hears of a pause after it, on a later turn of the loop.
+      for (let k = 0; k < 50 && h.memory.gcMicros[n + 1] === 0; k++) await new Promise((r) => setTimeout(r, 10));
+      expect(h.memory.gcMicros[n + 1]).toBeGreaterThan(0);
+      expect(h.memory.gcMicros.subarray(0, n + 1).reduce((a, b) => a + b, 0)).toBe(h.memory.gcMicros[n + 1]);
+    } finally {
+      undo();
+    }
+    const seen = h.memory.gcMicros[n + 1];
+    churn();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.memory.gcMicros[n + 1]).toBe(seen);
   });
 });
