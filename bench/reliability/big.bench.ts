@@ -5,12 +5,18 @@
 // plane) and fetches through it over HTTP. Printed: `tsvs check` time, start-up
 // (spawn to "router started", and to the first request served), each reload
 // (SIGHUP to "reloaded lvs.cf"), the longest gap between echo replies, echo
-// replies lost, and HTTP requests ok/failed during the reloads. Nothing asserted
-// here; test/e2e/reliability.test.ts asserts that traffic is served after a reload.
+// replies lost, and HTTP requests ok/failed during the reloads; and, from the
+// router's own histograms (GET /v1/dataplane before and after each reload: what
+// the data plane's thread published), every step the reload took between two
+// batches and every GC pause of that thread, so a gap between echo replies can be
+// told apart: tsvs's own pause, or the VM's scheduler. Nothing asserted here;
+// test/e2e/reliability.test.ts asserts that traffic is served after a reload.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labUp, type Lab, type LabProcess } from '../../src/lab/index.js';
+import { ControlClient } from '../../src/control/client.js';
+import type { Histogram } from '../../src/control/types.js';
 import type { Row } from '../lib/report.js';
 import { BIG_SERVER_NET, bigLvsCf, type BigConfigOptions } from './big-config.js';
 
@@ -74,6 +80,20 @@ export async function untilServed(lab: Lab, limitMs: number, port = 80): Promise
   throw new Error(`not served within ${limitMs} ms`);
 }
 
+/** What a histogram gained between two reads: count, the longest bucket that gained (its bound, ms), and how many past 1 ms. */
+export function histDelta(a: Histogram | undefined, b: Histogram | undefined): { count: number; maxMs: number; over1ms: number; sumMs: number } {
+  if (!a || !b) return { count: NaN, maxMs: NaN, over1ms: NaN, sumMs: NaN };
+  const d = b.counts.map((c, i) => c - a.counts[i]);
+  const count = b.count - a.count;
+  // Cumulative counts: a bucket gained if its count rose more than the one below it.
+  let maxMs = count > d[d.length - 1] ? Infinity : 0;
+  for (let i = d.length - 1; i >= 0 && maxMs === 0; i--) if (d[i] > (i > 0 ? d[i - 1] : 0)) maxMs = b.le[i] / 1000;
+  const at1 = b.le.indexOf(1000);
+  return { count, maxMs, over1ms: count - (at1 >= 0 ? d[at1] : 0), sumMs: (b.sum - a.sum) / 1000 };
+}
+
+const upTo = (ms: number): string => (ms === Infinity ? 'over the last bound' : `<= ${ms} ms`);
+
 export async function runBigConfigBench(o: { quick: boolean }): Promise<Row[]> {
   if (process.getuid?.() !== 0) return [{ step: 'skipped: needs root (network namespaces, AF_PACKET)', services: 0, servers: 0, ms: 0 }];
   const services = o.quick ? 100 : 1000;
@@ -93,17 +113,24 @@ export async function runBigConfigBench(o: { quick: boolean }): Promise<Row[]> {
     const pingOut = lab.exec('client', ['sh', '-c', `ping -D -n -i 0.001 -c ${secs * 1000} -w ${secs + 2} ${lab.vip}`], { timeoutMs: (secs + 10) * 1000 });
     const load = lab.exec('client', [process.execPath, LOADGEN, '--url', `http://${lab.vip}/`, '--concurrency', '2', '--duration', String(secs)], { timeoutMs: (secs + 10) * 1000 });
     await sleep(2000);
+    const client = new ControlClient(join(lab.stateDir, 'tsvs.sock'));
     const reloadMs: number[] = [];
     const marks: number[] = [];
+    const steps: Array<ReturnType<typeof histDelta>> = [];
+    const gcs: Array<ReturnType<typeof histDelta>> = [];
     for (let k = 1; k <= reloads; k++) {
       // Each reload changes every service (one more server each: 1,000 adds) or takes them out again.
       const extra = k % 2 ? { ...cfg, perService: cfg.perService + 1 } : cfg;
       writeFileSync(lab.configPath, bigLvsCf(extra));
       const from = router.log().length;
+      const before = await client.dataplane();
       marks.push(Date.now());
       process.kill(router.pid, 'SIGHUP');
       reloadMs.push(await waitLog(router, 'reloaded lvs.cf', from, 300_000));
       await sleep(2500);
+      const after = await client.dataplane();
+      steps.push(histDelta(before.stepMicros, after.stepMicros));
+      gcs.push(histDelta(before.gcMicros, after.gcMicros));
     }
     const [p, l] = await Promise.all([pingOut, load]);
     const gaps = pingGaps(p.stdout, marks, Math.max(...reloadMs) + 500);
@@ -118,6 +145,8 @@ export async function runBigConfigBench(o: { quick: boolean }): Promise<Row[]> {
       ...reloadMs.map((ms, k) => ({ step: `SIGHUP ${k + 1} (${k % 2 ? 'remove' : 'add'} one server per service): to "reloaded lvs.cf"`, services, servers, ms: Math.round(ms) })),
       { step: 'longest gap between echo replies (1 ms apart) during a reload', services, servers, ms: Math.round(gaps.reloadGapMs * 10) / 10 },
       { step: `longest gap between echo replies at other times (${secs} s in all)`, services, servers, ms: Math.round(gaps.otherGapMs * 10) / 10 },
+      ...steps.map((h, k) => ({ step: `SIGHUP ${k + 1}: the data plane's steps between batches: ${h.count}, ${h.sumMs.toFixed(1)} ms in all, longest ${upTo(h.maxMs)}, over 1 ms: ${h.over1ms}`, services, servers, ms: h.maxMs })),
+      ...gcs.map((h, k) => ({ step: `SIGHUP ${k + 1} and 2.5 s after: GC pauses of the data plane's thread: ${h.count}, longest ${upTo(h.maxMs)}, over 1 ms: ${h.over1ms}`, services, servers, ms: h.maxMs })),
       { step: `echo replies: ${gaps.replies} of ${secs * 1000}; HTTP requests meanwhile: ${last.ok} ok, ${last.errors} failed`, services, servers, ms: 0 },
       { step: `fence left after SIGTERM: ${fenceLeft ? 'yes' : 'no'}`, services, servers, ms: 0 },
     ];
