@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ControlClient } from '../../src/control/client.js';
 import type { Lab } from '../../src/lab/index.js';
 import { ROUTER_CPU } from './cpu.js';
 
@@ -61,6 +62,24 @@ export async function waitServing(lab: Lab, alive: () => boolean, log: () => str
   }
 }
 
+/**
+ * Waits (bounded) until the health checks have every real server of every service
+ * serving: a server is in service only once its first check passed (nanny), and a
+ * UDP check with no expect passes only when its timeout goes by with no ICMP error,
+ * so the UDP service has no server for its first ~10 s. Measured before that, the
+ * UDP flood was counted as drop_no_real_server.
+ */
+async function waitAllUp(socket: string, log: () => string): Promise<void> {
+  const client = new ControlClient(socket);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const down = (await client.health()).services.flatMap((s) => s.servers.filter((r) => !r.serving).map((r) => `${s.service} ${r.address}:${r.port}`));
+    if (down.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`real servers not in service after 30 s: ${down.join(', ')}: ${log().slice(-800)}`);
+    await sleep(250);
+  }
+}
+
 /** The lab's lvs.cf plus a UDP service on the same VIP, round robin like the others. */
 export function tsvsConfig(cf: string, lab: Lab): string {
   const servers = lab.serverNames.map((n, k) => `    server ${n}u {\n        address = ${lab.serverAddrs[k]}\n        active = 1\n        port = ${UDP_PORT}\n        weight = 1\n    }`);
@@ -88,6 +107,7 @@ function tsvsOn(backend: 'native' | 'xdp'): Director {
         cpus: String(ROUTER_CPU),
       });
       await waitServing(lab, () => p.alive(), () => p.log());
+      await waitAllUp(join(lab.stateDir, 'tsvs.sock'), () => p.log());
     },
     statsFile: tsvsStatsFile,
   };
