@@ -37,6 +37,7 @@ if (want('alloc')) report('engine A/B: counters in private vs shared memory (rat
 if (want('memory')) report('engine: connection table memory', runMemoryBench({ quick }));
 if (want('sched')) report('sched: decisions per second (benchmark package)', runSchedBench({ quick }));
 if (want('io')) report('io: forwarding 64-byte frames through a namespace', runForwardBench({ quick }));
+if (want('calls')) report('calls: one call into the packet addon, empty ring / empty batch, port of two devices', (await import('./io/calls.bench.js')).runCallBench({ quick }));
 if (want('lab')) report('lab: tsvs vs kernel NAT vs HAProxy', await (await import('./lab/lab.bench.js')).runLabBench({ quick }));
 if (want('control')) for (const t of await runControlBench({ quick, inline: args.includes('--inline') })) report(t.title, t.rows);
 if (want('ha')) report('ha: takeover and failback, two routers (tsvs lab up nat --ha), SIGKILL of the primary', await (await import('./ha/takeover.bench.js')).runTakeoverBench({ quick }));

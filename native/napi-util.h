@@ -7,6 +7,8 @@
 #include <node_api.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,8 +59,8 @@ static int ints(napi_env env, napi_value *argv, int from, int n, int32_t *out) {
   return 0;
 }
 
-// Fills b from the views array, checking each typed array's type and length.
-static int get_batch(napi_env env, napi_value arr, batch_t *b) {
+// Reads the views array into b, checking each typed array's type and length.
+static int read_batch(napi_env env, napi_value arr, batch_t *b) {
   static const napi_typedarray_type type[13] = {
     napi_uint8_array, napi_uint32_array, napi_uint32_array, napi_uint8_array, napi_uint8_array, napi_uint8_array,
     napi_uint8_array, napi_uint8_array, napi_uint8_array, napi_uint16_array, napi_uint16_array, napi_uint16_array,
@@ -80,6 +82,69 @@ static int get_batch(napi_env env, napi_value arr, batch_t *b) {
     else if (i == 1) b->cap = n;
     else if (n < b->cap) return -1;  // every descriptor array covers the batch's capacity
   }
+  return 0;
+}
+
+// The views arrays read lately, per env (each worker thread has its own), the
+// last used first. Reading one costs 26 N-API calls (about 0.8 us here), paid by
+// every rx() and tx() of every socket: at a frame or two per wake-up, as
+// request/response traffic comes, that was a large part of the router's CPU per
+// request. A hit costs three calls. The references are weak, so a cached batch is
+// still freed with its Batch; a hit means the same array object, still alive. A
+// views array must not be changed once passed (src/io/afpacket.ts makes each
+// once per Batch and never touches it again).
+#define BATCH_CACHE 8
+typedef struct {
+  napi_ref ref[BATCH_CACHE];
+  batch_t b[BATCH_CACHE];
+  int n;
+} batch_cache_t;
+
+static void free_batch_cache(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);  // the references go with the env
+}
+
+static batch_cache_t *batch_cache(napi_env env) {
+  void *data = NULL;
+  if (napi_get_instance_data(env, &data) == napi_ok && data) return data;
+  batch_cache_t *c = calloc(1, sizeof *c);
+  if (c && napi_set_instance_data(env, c, free_batch_cache, NULL) != napi_ok) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+// Fills b from the views array: from the cache when it holds this array, else read and cached.
+static int get_batch(napi_env env, napi_value arr, batch_t *b) {
+  batch_cache_t *c = batch_cache(env);
+  if (!c) return read_batch(env, arr, b);
+  for (int i = 0; i < c->n; i++) {
+    napi_value v = NULL;
+    bool same = false;
+    if (napi_get_reference_value(env, c->ref[i], &v) != napi_ok || v == NULL) continue;
+    if (napi_strict_equals(env, v, arr, &same) != napi_ok || !same) continue;
+    *b = c->b[i];
+    if (i > 0) {  // to the front
+      napi_ref r = c->ref[i];
+      memmove(&c->ref[1], &c->ref[0], (size_t)i * sizeof c->ref[0]);
+      memmove(&c->b[1], &c->b[0], (size_t)i * sizeof c->b[0]);
+      c->ref[0] = r;
+      c->b[0] = *b;
+    }
+    return 0;
+  }
+  if (read_batch(env, arr, b)) return -1;
+  napi_ref r;
+  if (napi_create_reference(env, arr, 0, &r) != napi_ok) return 0;  // read, just not cached
+  if (c->n == BATCH_CACHE) napi_delete_reference(env, c->ref[--c->n]);  // the least recently used
+  memmove(&c->ref[1], &c->ref[0], (size_t)c->n * sizeof c->ref[0]);
+  memmove(&c->b[1], &c->b[0], (size_t)c->n * sizeof c->b[0]);
+  c->ref[0] = r;
+  c->b[0] = *b;
+  c->n++;
   return 0;
 }
 
