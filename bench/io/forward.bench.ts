@@ -150,9 +150,9 @@ export function runForwardBench(opts: { quick?: boolean } = {}): Row[] {
       ['native AF_PACKET', () => new AfPacketPort(['mg', 'ms'], { netns: l.m, filter: 'udp' }), 50_000],
       ['pcap package', () => new PcapPort(['mg', 'ms'], { netns: l.m, filter: 'udp', direction: 'mac', warn: () => {} }), 12_000],
     ];
-    // AF_XDP steering every frame (the lab carries only the bench's UDP): its RX ring holds 2048 frames.
+    // AF_XDP steering every frame (the lab carries only the bench's UDP): its RX ring holds 8,192 frames.
     const xdp = loadXdp();
-    if (xdp.addon) open.splice(1, 0, ['AF_XDP (copy mode)', () => new AfXdpPort(['mg', 'ms'], { netns: l.m }, xdp), 2_000]);
+    if (xdp.addon) open.splice(1, 0, ['AF_XDP (copy mode)', () => new AfXdpPort(['mg', 'ms'], { netns: l.m }, xdp), 8_000]);
     else rows.push({ backend: 'AF_XDP', skipped: xdp.reason });
     steering = xdp.addon ? new XdpSteering(xdp.addon) : null;
     steering?.steerAll(true);
