@@ -40,6 +40,10 @@
 #define AF_XDP 44
 #endif
 
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9  // linux/if_xdp.h of 6.17 and later
+#endif
+
 #define VERDICT_TX 1      // must match src/frames/batch.ts
 #define FRAME 2048        // UMEM chunk: one MTU-sized frame
 // 8,192 receive chunks: a few ms more of a flood held while the reader is
@@ -286,6 +290,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     if (e != EBUSY || tries >= BIND_WAIT_TRIES) { fail = "bind(AF_XDP, queue 0)"; goto err; }
     usleep(5000);
   }
+  // Copy mode sends at most this many frames per sendto() (32 by default): a whole
+  // batch in one call. The option is Linux 6.17's; an older kernel refuses it and
+  // keeps 32.
+  int budget = 256;
+  (void)setsockopt(p->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof budget);
   struct xdp_options xo = {0};
   socklen_t xl = sizeof xo;
   if (getsockopt(p->fd, SOL_XDP, XDP_OPTIONS, &xo, &xl) == 0) p->zero_copy = (xo.flags & XDP_OPTIONS_ZEROCOPY) != 0;
@@ -387,8 +396,9 @@ static napi_value js_tx(napi_env env, napi_callback_info info) {
     queued++;
   }
   __atomic_store_n(p->tx.prod, prod, __ATOMIC_RELEASE);
-  // Copy mode sends in sendto(), up to 32 frames a call (EAGAIN: more to do); a
-  // zero-copy driver needs the kick only when it asks (XDP_RING_NEED_WAKEUP).
+  // Copy mode sends in sendto(), up to the budget a call (256, or 32 before Linux
+  // 6.17; EAGAIN: more to do); a zero-copy driver needs the kick only when it asks
+  // (XDP_RING_NEED_WAKEUP).
   for (int k = 0; k < RING / 16; k++) {
     if (__atomic_load_n(p->tx.cons, __ATOMIC_ACQUIRE) == prod) break;
     if (p->zero_copy && !(__atomic_load_n(p->tx.flags, __ATOMIC_RELAXED) & XDP_RING_NEED_WAKEUP)) break;
