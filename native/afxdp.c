@@ -261,6 +261,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t umem_len = (size_t)FRAME * (RX_FRAMES + TX_FRAMES);
   p->umem = mmap(NULL, umem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p->umem == MAP_FAILED) { p->umem = NULL; e = errno; fail = "mmap(UMEM)"; goto err; }
+  // Touch every page from user space once, here: MAP_POPULATE and the kernel's pinning
+  // leave the pages in place, but on this VM (a shadow-paging guest) this process's
+  // first access to each page was still slow, and that was paid in rx(): frames left
+  // in the ring read at 2.7 us each instead of 0.04 (docs/afxdp.md, note 9). A few ms
+  // at open instead.
+  for (size_t o = 0; o < umem_len; o += 4096) ((volatile uint8_t *)p->umem)[o] = 0;
   struct xdp_umem_reg ur = { .addr = (uint64_t)(uintptr_t)p->umem, .len = umem_len, .chunk_size = FRAME, .headroom = 0 };
   int ring = RING;
   if (setsockopt(p->fd, SOL_XDP, XDP_UMEM_REG, &ur, sizeof ur) < 0) { e = errno; fail = "setsockopt(XDP_UMEM_REG)"; goto err; }
