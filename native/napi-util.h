@@ -117,6 +117,15 @@ static batch_cache_t *batch_cache(napi_env env) {
   return c;
 }
 
+// Makes (ref, b) entry 0, the entries before place `at` moving down one (`at`: its
+// own place, or c->n for a new one).
+static void put_front(batch_cache_t *c, int at, napi_ref ref, const batch_t *b) {
+  memmove(&c->ref[1], &c->ref[0], (size_t)at * sizeof c->ref[0]);
+  memmove(&c->b[1], &c->b[0], (size_t)at * sizeof c->b[0]);
+  c->ref[0] = ref;
+  c->b[0] = *b;
+}
+
 // Fills b from the views array: from the cache when it holds this array, else read and cached.
 static int get_batch(napi_env env, napi_value arr, batch_t *b) {
   batch_cache_t *c = batch_cache(env);
@@ -127,24 +136,14 @@ static int get_batch(napi_env env, napi_value arr, batch_t *b) {
     if (napi_get_reference_value(env, c->ref[i], &v) != napi_ok || v == NULL) continue;
     if (napi_strict_equals(env, v, arr, &same) != napi_ok || !same) continue;
     *b = c->b[i];
-    if (i > 0) {  // to the front
-      napi_ref r = c->ref[i];
-      memmove(&c->ref[1], &c->ref[0], (size_t)i * sizeof c->ref[0]);
-      memmove(&c->b[1], &c->b[0], (size_t)i * sizeof c->b[0]);
-      c->ref[0] = r;
-      c->b[0] = *b;
-    }
+    put_front(c, i, c->ref[i], b);
     return 0;
   }
   if (read_batch(env, arr, b)) return -1;
   napi_ref r;
   if (napi_create_reference(env, arr, 0, &r) != napi_ok) return 0;  // read, just not cached
   if (c->n == BATCH_CACHE) napi_delete_reference(env, c->ref[--c->n]);  // the least recently used
-  memmove(&c->ref[1], &c->ref[0], (size_t)c->n * sizeof c->ref[0]);
-  memmove(&c->b[1], &c->b[0], (size_t)c->n * sizeof c->b[0]);
-  c->ref[0] = r;
-  c->b[0] = *b;
-  c->n++;
+  put_front(c, c->n++, r, b);
   return 0;
 }
 

@@ -9,27 +9,14 @@ import { AfXdpPort, loadXdp } from '../../src/io/afxdp.js';
 import { loadNative } from '../../src/io/native.js';
 import { Batch } from '../../src/frames/batch.js';
 import type { PacketPort } from '../../src/frames/port.js';
-import type { Row } from '../lib/report.js';
+import { measure, type Row } from '../lib/report.js';
 import { isRoot, NetnsLab } from './netns.js';
-
-const CALLS = 200_000;
-
-/** Nanoseconds per call of `fn`, the best of 5 rounds of `calls` (the least disturbed by the VM). */
-function nsPerCall(fn: () => void, calls: number): number {
-  let best = Infinity;
-  for (let round = 0; round < 5; round++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / calls);
-  }
-  return best;
-}
 
 export function runCallBench(opts: { quick?: boolean } = {}): Row[] {
   if (!isRoot()) return [{ backend: 'all', skipped: 'needs root (network namespaces, AF_PACKET)' }];
   const native = loadNative();
   if (!native.addon) return [{ backend: 'all', skipped: `the native addon is not built (${native.reason})` }];
-  const calls = opts.quick ? CALLS / 10 : CALLS;
+  const minMs = opts.quick ? 200 : 1000;
   const lab = new NetnsLab();
   const rows: Row[] = [];
   try {
@@ -45,13 +32,19 @@ export function runCallBench(opts: { quick?: boolean } = {}): Row[] {
     for (const [name, make] of open) {
       const port = make();
       try {
-        const rx = nsPerCall(() => {
-          batch.reset();
-          port.rx(batch, batch.capacity);
-        }, calls);
+        const rx = measure((n) => {
+          for (let i = 0; i < n; i++) {
+            batch.reset();
+            port.rx(batch, batch.capacity);
+          }
+          return n;
+        }, { minMs });
         batch.reset();
-        const tx = nsPerCall(() => port.tx(batch), calls);
-        rows.push({ backend: name, 'ns / rx() (empty)': Math.round(rx), 'ns / tx() (empty batch)': Math.round(tx), calls });
+        const tx = measure((n) => {
+          for (let i = 0; i < n; i++) port.tx(batch);
+          return n;
+        }, { minMs });
+        rows.push({ backend: name, 'ns / rx() (empty)': Math.round(rx.nsPerOp), 'ns / tx() (empty batch)': Math.round(tx.nsPerOp), calls: rx.ops + tx.ops });
       } finally {
         port.close();
       }
